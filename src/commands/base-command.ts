@@ -1,0 +1,106 @@
+/**
+ * The base of every command: shared flags, output formats, and the one place where errors become messages and
+ * exit codes. Commands parse flags, call a service in src/core or src/adapters, and hand the result to
+ * `this.output()`; they hold no policy logic.
+ */
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {formatLocation, UserError, ValidationError} from '../core/errors.js'
+import {EXIT, EXIT_CODE_HELP} from '../core/exit-codes.js'
+import {type OutputFormat, renderJson, renderYaml, useColor} from '../views/output.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** A command description followed by the exit-code map, so every --help lists the same codes. */
+export function describe(text: string): string {
+  return `${text}\n\n${EXIT_CODE_HELP}`
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'json', 'yaml'] as const,
+      default: 'table',
+      env: 'GPU_SCALE_OUTPUT',
+      helpGroup: 'GLOBAL',
+    })(),
+    json: Flags.boolean({summary: 'Same as -o json.', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({summary: 'Show stack traces on errors.', env: 'GPU_SCALE_DEBUG', helpGroup: 'GLOBAL'}),
+  }
+
+  static override enableJsonFlag = false
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  protected get format(): OutputFormat {
+    return this.flags.json ? 'json' : (this.flags.output as OutputFormat)
+  }
+
+  protected get color(): boolean {
+    return useColor()
+  }
+
+  /** Prints the typed result: JSON/YAML exactly, or the human view. */
+  protected output<R>(result: R, human: (result: R, color: boolean) => string): void {
+    const text = this.format === 'json' ? renderJson(result) : this.format === 'yaml' ? renderYaml(result) : human(result, this.color)
+    process.stdout.write(text)
+  }
+
+  /** Progress and logs go to stderr so stdout stays machine-readable. */
+  protected info(message: string): void {
+    process.stderr.write(message + '\n')
+  }
+
+  /** Ends the command with an exit code after output was printed (e.g. --detailed-exitcode 2). */
+  protected exitWith(code: number): never {
+    throw new Errors.ExitError(code)
+  }
+
+  /** The one place errors become messages and exit codes. A stack trace only with --debug. */
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error
+    const debug = Boolean(this.flags?.debug) || process.argv.includes('--debug')
+    let code: number = EXIT.error
+    const lines: string[] = []
+    if (error instanceof ValidationError) {
+      for (const problem of error.problems) {
+        lines.push(`${formatLocation(problem.location)}: ${problem.severity}: ${problem.message} [${problem.code}]`)
+      }
+      lines.push(`error: ${error.message}`)
+      code = error.exitCode
+    } else if (error instanceof UserError) {
+      lines.push(`error: ${error.location ? formatLocation(error.location) + ': ' : ''}${error.message}`)
+      if (error.hint) lines.push(`hint: ${error.hint}`)
+      code = error.exitCode
+    } else if (error instanceof Errors.CLIError || (error as {oclif?: unknown}).oclif) {
+      // oclif's own parse errors: bad flag values, unknown flags, missing args.
+      lines.push(`error: ${error.message.split('\n')[0]}`)
+      const more = error.message.split('\n').slice(1).filter((l) => l.trim() !== '' && !l.includes('--help'))
+      lines.push(...more.map((l) => `  ${l.trim()}`))
+      lines.push(`hint: see \`gpu-scale ${this.id?.replaceAll(':', ' ') ?? ''} --help\``)
+      code = EXIT.error
+    } else {
+      lines.push(`error: internal error: ${error.message}`)
+      lines.push('hint: this is a bug in gpu-scale; rerun with --debug and report the stack trace')
+    }
+    if (debug && error.stack) lines.push(error.stack)
+    process.stderr.write(lines.join('\n') + '\n')
+    throw new Errors.ExitError(code)
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The policy config after loading: every duration in seconds, every default filled in, GPU models resolved to
+ * their canonical names. The file format (`gpu-scale.yaml`) is described by schemas/gpu-scale-config.schema.json,
+ * generated from src/core/config/schema.ts; src/core/config/normalize.ts turns one into the other.
+ */
+
+export const CONFIG_API_VERSION = 'gpu-scale.dev/v1alpha1'
+export const CONFIG_KIND = 'ScalingPolicy'
+
+export type CapacityType = 'on-demand' | 'spot'
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'
+
+export interface Taint {
+  key: string
+  value?: string
+  effect: TaintEffect
+}
+
+/** A Kubernetes toleration, as in a PodSpec. */
+export interface Toleration {
+  key?: string
+  operator: 'Equal' | 'Exists'
+  value?: string
+  effect?: TaintEffect
+}
+
+/** Cold-start parts of a node group, in seconds (model weight load is per model). */
+export interface NodeColdStart {
+  provisioningSeconds: number
+  driverInitSeconds: number
+  imagePullSeconds: number
+}
+
+export interface NodeGroupConfig {
+  name: string
+  /** GPUs on each node of the group. `model` is canonical (see src/core/mig/catalog.ts). */
+  gpu: {model: string; count: number}
+  capacityType: CapacityType
+  min: number
+  max: number
+  labels: Record<string, string>
+  taints: Taint[]
+  /** Price of one node for one hour, in the user's currency. */
+  hourlyCost: number
+  coldStart: NodeColdStart
+  /** mig-parted config names this group's nodes may be set to; the first is what a new node boots with. */
+  migConfigs: string[]
+  /** Higher wins with the `priority` expander. */
+  priority: number
+  /** A node that is not ready after this long counts as failed and backs the group off (CA: 15 min). */
+  maxNodeProvisionSeconds: number
+}
+
+/** What one replica needs: whole GPUs, one MIG instance of a profile, or an amount of GPU memory. */
+export type GpuNeed =
+  | {kind: 'whole'; count: number}
+  | {kind: 'mig'; profile: string}
+  | {kind: 'memory'; memoryGiB: number}
+
+export type MetricSource = 'pod' | 'gpu' | 'workload'
+export type Aggregation = 'avg' | 'ewma' | 'max' | 'p50' | 'p90' | 'p95' | 'p99' | 'last'
+
+/**
+ * One scaling signal. `metric` is the real exported name (DCGM_FI_DEV_GPU_UTIL, vllm:num_requests_waiting, ...);
+ * `query` optionally overrides the PromQL used to read it live. `target` is per replica (AverageValue) unless
+ * `targetType` is `Value` (the whole workload's value).
+ */
+export interface SignalConfig {
+  name: string
+  metric: string
+  query?: string
+  source: MetricSource
+  targetType: 'AverageValue' | 'Value'
+  target: number
+  windowSeconds: number
+  aggregation: Aggregation
+  /** For latency signals: histogram quantile to read (0.95 for p95). */
+  quantile?: number
+  /** Below this value (workload total), a model at 0 replicas stays at 0 (KEDA's activation threshold). */
+  activationThreshold?: number
+}
+
+export type PolicyType = 'Pods' | 'Percent'
+export interface ScalingPolicy {
+  type: PolicyType
+  value: number
+  periodSeconds: number
+}
+
+/** HPA's `behavior.scaleUp` / `behavior.scaleDown`, with gpu-scale's tolerance and cooldown per direction. */
+export interface ScalingRules {
+  stabilizationWindowSeconds: number
+  selectPolicy: 'Max' | 'Min' | 'Disabled'
+  policies: ScalingPolicy[]
+  tolerance: number
+  /** No move in this direction within this long after the last scale event (any direction). */
+  cooldownSeconds: number
+}
+
+export interface ScaleToZeroConfig {
+  /** Idle this long (no activation signal above threshold) before going to zero. */
+  idleSeconds: number
+  /** Refuse zero when the expected gap to the next request < cold start × this factor. */
+  keepWarmFactor: number
+}
+
+export interface ModelConfig {
+  name: string
+  workload: {kind: 'Deployment' | 'StatefulSet'; namespace: string; name: string}
+  replicas: {min: number; max: number}
+  gpu: GpuNeed
+  /** Weights and how fast they load; `loadSeconds` wins when both are given. */
+  weights: {sizeGiB: number; loadGiBps?: number; loadSeconds?: number}
+  /** Expected KV-cache and activation headroom on top of the weights, in GiB. */
+  kvCacheGiB: number
+  tolerations: Toleration[]
+  nodeSelector: Record<string, string>
+  signals: SignalConfig[]
+  behavior: {scaleUp: ScalingRules; scaleDown: ScalingRules}
+  /** `hpa` reproduces autoscaling/v2 exactly; `gpu-scale` adds smoothing, signal reliability and cross-layer checks. */
+  algorithm: 'gpu-scale' | 'hpa'
+  healthCheckGraceSeconds: number
+  terminationGraceSeconds: number
+  /** Critical models are never placed on spot capacity. */
+  critical: boolean
+  scaleToZero?: ScaleToZeroConfig
+}
+
+export interface Settings {
+  loopIntervalSeconds: number
+  slo: {p95LatencySeconds?: number; ttftSeconds?: number}
+  budget: {maxGpus?: number; maxHourlyCost?: number}
+  /** How the device plugin advertises MIG instances (k8s-device-plugin MIG_STRATEGY). */
+  migStrategy: 'none' | 'single' | 'mixed'
+  /** Ordered expander chain for choosing a node group; later entries break ties of earlier ones. */
+  expanders: Array<'least-waste' | 'price' | 'priority' | 'spot-first'>
+  scaleDown: {
+    unneededSeconds: number
+    gpuUtilizationThreshold: number
+    delayAfterAddSeconds: number
+  }
+  /** Telemetry older than this is stale (never used to scale down). */
+  staleAfterSeconds: number
+  /** Extra capacity kept warm ahead of forecast demand, in GPUs. */
+  warmHeadroomGpus: number
+}
+
+export interface PolicyConfig {
+  apiVersion: typeof CONFIG_API_VERSION
+  kind: typeof CONFIG_KIND
+  name: string
+  settings: Settings
+  nodeGroups: NodeGroupConfig[]
+  models: ModelConfig[]
+}

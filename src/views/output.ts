@@ -1,0 +1,45 @@
+/**
+ * Output conventions shared by every command: a human table by default, `-o json|yaml` (and `--json`) print the
+ * typed result and nothing else on stdout. Colors only on a TTY and never with NO_COLOR.
+ */
+import Table from 'cli-table3'
+import {stringify} from 'yaml'
+
+export type OutputFormat = 'table' | 'json' | 'yaml'
+
+/** JSON exactly as `-o json` prints it: two-space indent, trailing newline, key order as built (deterministic). */
+export function renderJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n'
+}
+
+export function renderYaml(value: unknown): string {
+  return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+}
+
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb'
+}
+
+const ANSI = {bold: '\u001B[1m', dim: '\u001B[2m', red: '\u001B[31m', green: '\u001B[32m', yellow: '\u001B[33m', cyan: '\u001B[36m', reset: '\u001B[0m'}
+export type Style = keyof Omit<typeof ANSI, 'reset'>
+
+/** Wraps text in a style when color is on; identity otherwise (so golden files never contain escapes). */
+export function paint(text: string, style: Style, color: boolean): string {
+  return color ? `${ANSI[style]}${text}${ANSI.reset}` : text
+}
+
+/** A cli-table3 table without color codes unless asked: golden files compare plain text. */
+export function renderTable(head: string[], rows: Array<Array<string | number>>, options: {color?: boolean; colWidths?: number[]; wordWrap?: boolean} = {}): string {
+  const table = new Table({
+    head,
+    style: {head: options.color ? ['cyan'] : [], border: options.color ? ['grey'] : [], compact: false},
+    wordWrap: options.wordWrap ?? true,
+    ...(options.colWidths ? {colWidths: options.colWidths} : {}),
+  })
+  for (const row of rows) table.push(row.map(String))
+  return table.toString() + '\n'
+}
+
+export function heading(text: string, color = false): string {
+  return paint(text, 'bold', color) + '\n'
+}
