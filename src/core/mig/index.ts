@@ -1,0 +1,21 @@
+/**
+ * The MIG allocation layer's public API: exact geometry per GPU model, layout checks, mig-parted config
+ * validation, whole-GPU-or-slice choice, fragmentation-aware packing, and repartition changes.
+ */
+export {findGpuModel, findGpuModelByPciId, listMigGpuModels, GPU_MODELS, type GpuModelInfo} from './catalog.js'
+export {findMigModel, findMigProfile, isProfileNameShape, migProfilesFor, normalizeProfileName, resourceNameFor, type MigProfile} from './profiles.js'
+export {
+  checkInstances,
+  enumerateMaximalLayouts,
+  findStart,
+  formatLayout,
+  maskOf,
+  parseInstanceRequest,
+  parseLayout,
+  UnknownProfileError,
+  type CheckCode,
+  type CheckResult,
+  type InstanceRequest,
+  type Layout,
+  type Placement,
+} from './geometry.js'
