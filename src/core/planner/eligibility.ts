@@ -1,0 +1,128 @@
+/**
+ * Can a replica of this model ever run on a node of this group? The scheduler's view (taints vs tolerations,
+ * node selector) plus the GPU view (model, memory, MIG profile). Shared by `validate` ("would stay pending
+ * forever"), the planner's placement and the node layer's scale-up simulation, so all three agree.
+ */
+import type {GpuNeed, ModelConfig, NodeGroupConfig, Taint, Toleration} from '../model/config.js'
+import type {Reason} from '../model/plan.js'
+import {findGpuModel} from '../mig/catalog.js'
+
+/** Kubernetes toleration semantics (k8s.io/api core/v1 Toleration.ToleratesTaint). */
+export function tolerates(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false
+  if (toleration.key === undefined || toleration.key === '') return toleration.operator === 'Exists'
+  if (toleration.key !== taint.key) return false
+  if (toleration.operator === 'Exists') return true
+  return (toleration.value ?? '') === (taint.value ?? '')
+}
+
+/** Taints with NoSchedule/NoExecute that no toleration covers (PreferNoSchedule never blocks). */
+export function untoleratedTaints(taints: readonly Taint[], tolerations: readonly Toleration[]): Taint[] {
+  return taints.filter((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)))
+}
+
+export function unmatchedSelector(selector: Record<string, string>, labels: Record<string, string>): string[] {
+  return Object.keys(selector).sort().filter((key) => labels[key] !== selector[key])
+}
+
+/** Memory one replica needs on its GPU(s), in GiB: weights plus KV-cache headroom, or the configured amount. */
+export function replicaMemoryGiB(model: ModelConfig): number {
+  if (model.gpu.kind === 'memory') return model.gpu.memoryGiB
+  return model.weights.sizeGiB + model.kvCacheGiB
+}
+
+/** The GPU need as a device-plugin resource request: `nvidia.com/gpu` × n or `nvidia.com/mig-<profile>` × 1. */
+export function gpuResourceOf(need: GpuNeed): {resource: string; count: number} {
+  if (need.kind === 'mig') return {resource: `nvidia.com/mig-${need.profile}`, count: 1}
+  if (need.kind === 'whole') return {resource: 'nvidia.com/gpu', count: need.count}
+  return {resource: 'nvidia.com/gpu', count: 1}
+}
+
+/** MIG profile memory in GiB from its name (`3g.40gb` → 40); the geometry module holds the exact MiB. */
+export function profileMemoryGiB(profile: string): number | undefined {
+  const match = /^\d+g\.(\d+)gb/.exec(profile)
+  return match ? Number(match[1]) : undefined
+}
+
+export interface GroupFit {
+  group: string
+  eligible: boolean
+  /** Why it cannot host the model (empty when eligible). */
+  reasons: Reason[]
+}
+
+/**
+ * Checks one group against one model. Every failing rule becomes a reason, so the user sees all of them at once.
+ * `migProfiles` lists the MIG profiles a group can expose (from its allowed mig-parted configs).
+ */
+export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migProfiles: readonly string[] = []): GroupFit {
+  const reasons: Reason[] = []
+  const target = `${model.workload.namespace}/${model.workload.name}`
+  const taints = untoleratedTaints(group.taints, model.tolerations)
+  if (taints.length > 0) {
+    reasons.push({
+      code: 'TaintNotTolerated',
+      message: `group ${group.name} has taint ${taints.map(formatTaint).join(', ')} that ${target} does not tolerate`,
+      evidence: {group: group.name, taints: taints.map(formatTaint).join(',')},
+    })
+  }
+  const missing = unmatchedSelector(model.nodeSelector, group.labels)
+  if (missing.length > 0) {
+    reasons.push({
+      code: 'NodeSelectorMismatch',
+      message: `group ${group.name} labels do not match nodeSelector ${missing.map((k) => `${k}=${model.nodeSelector[k]}`).join(', ')}`,
+      evidence: {group: group.name, keys: missing.join(',')},
+    })
+  }
+  const gpu = findGpuModel(group.gpu.model)
+  const need = model.gpu
+  if (need.kind === 'whole' && need.count > group.gpu.count) {
+    reasons.push({
+      code: 'NotEnoughGpusPerNode',
+      message: `a replica needs ${need.count} GPUs on one node; ${group.name} nodes have ${group.gpu.count}`,
+      evidence: {group: group.name, needed: need.count, perNode: group.gpu.count},
+    })
+  }
+  if (need.kind === 'mig') {
+    if (!gpu?.migCapable) {
+      reasons.push({
+        code: 'MigNotSupported',
+        message: `${target} needs MIG profile ${need.profile}; ${group.gpu.model} does not support MIG`,
+        evidence: {group: group.name, gpu: group.gpu.model, profile: need.profile},
+      })
+    } else if (!migProfiles.includes(need.profile)) {
+      reasons.push({
+        code: 'MigProfileUnavailable',
+        message: `${target} needs MIG profile ${need.profile}; no allowed MIG config of ${group.name} (${group.migConfigs.join(', ') || 'none'}) provides it`,
+        evidence: {group: group.name, profile: need.profile, migConfigs: group.migConfigs.join(',')},
+      })
+    }
+  } else {
+    const memoryGiB = replicaMemoryGiB(model)
+    const perReplicaGpus = need.kind === 'whole' ? need.count : 1
+    const availableGiB = gpu ? (gpu.memoryMiB / 1024) * perReplicaGpus : undefined
+    if (availableGiB !== undefined && memoryGiB > availableGiB) {
+      reasons.push({
+        code: 'GpuMemoryTooSmall',
+        message: `${target} needs ${round(memoryGiB)} GiB of GPU memory; ${perReplicaGpus} × ${group.gpu.model} has ${round(availableGiB)} GiB`,
+        evidence: {group: group.name, neededGiB: round(memoryGiB), availableGiB: round(availableGiB)},
+      })
+    }
+  }
+  if (group.capacityType === 'spot' && model.critical) {
+    reasons.push({
+      code: 'CriticalOffSpot',
+      message: `${target} is critical and ${group.name} is spot capacity`,
+      evidence: {group: group.name},
+    })
+  }
+  return {group: group.name, eligible: reasons.length === 0, reasons}
+}
+
+export function formatTaint(taint: Taint): string {
+  return `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10
+}

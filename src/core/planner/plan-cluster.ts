@@ -1,0 +1,303 @@
+/**
+ * The three-layer planner: one pure function from (config, snapshot) to an explained Plan.
+ *
+ * Per model (in name order, for determinism): the pod layer recommends replicas; every replica that must start
+ * (new ones and pending ones) is placed on free whole GPUs or MIG instances of ready nodes, then on capacity
+ * already arriving; what is left goes to the GPU layer (repartition an idle MIG-capable GPU) and then the node
+ * layer (scale up a group, chosen by the expander chain). Replicas nothing can host become a blocked change with
+ * the reasons: gpu-scale never plans pods that would stay pending forever. Finally idle nodes are removed.
+ */
+import {createHash} from 'node:crypto'
+
+import type {ModelConfig, PolicyConfig} from '../model/config.js'
+import {formatTimestamp} from '../model/duration.js'
+import {
+  type Change,
+  type Diagnostic,
+  type Layer,
+  type Plan,
+  PLAN_API_VERSION,
+  PLAN_FORMAT_VERSION,
+  PLAN_KIND,
+  type Reason,
+  type Skipped,
+  type Target,
+} from '../model/plan.js'
+import type {ClusterSnapshot, PodState} from '../model/snapshot.js'
+import {planScaleDown} from '../policy/nodes/scale-down.js'
+import {currentBudget, type GroupVerdict, groupSizes, planScaleUp} from '../policy/nodes/scale-up.js'
+import {recommendReplicas} from '../policy/replicas/recommend.js'
+
+import {indexTelemetry} from '../signals/telemetry-index.js'
+import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
+import {planMigForDemand, type MigRepartition} from './mig-step.js'
+
+export interface PlanInput {
+  config: PolicyConfig
+  snapshot: ClusterSnapshot
+}
+
+/**
+ * Order of execution, and why: capacity first (nodes take minutes, so they start first; MIG repartitions need
+ * their GPU idle and must finish before the replicas that use the new slices), then replicas up onto it, then
+ * replicas down (freeing capacity only after the new replicas are serving), then nodes down (last, and only
+ * nodes already empty).
+ */
+const PHASE: Record<Change['action'] | 'scale-replicas-down', number> = {
+  'scale-node-group': 0,
+  'repartition-gpu': 1,
+  'scale-replicas': 2,
+  'scale-replicas-down': 3,
+  'remove-node': 4,
+}
+
+export function planCluster({config, snapshot}: PlanInput): Plan {
+  const now = snapshot.capturedAt
+  const telemetry = indexTelemetry(snapshot.telemetry)
+  const capacity = buildCapacity(config, snapshot)
+  const sizes = groupSizes(config, snapshot)
+  const budget = currentBudget(config, sizes)
+  const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
+  const podsByWorkload = groupPods(snapshot.pods)
+
+  const changes: Change[] = []
+  const skipped: Skipped[] = []
+  const diagnostics: Diagnostic[] = []
+  const nodeChanges = new Map<string, Change>()
+  const scaledUpGroups = new Set<string>()
+
+  for (const model of [...config.models].sort((a, b) => a.name.localeCompare(b.name))) {
+    const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
+    const workload = workloads.get(`${model.workload.kind}/${model.workload.namespace}/${model.workload.name}`)
+    if (!workload) {
+      diagnostics.push({severity: 'warning', code: 'WorkloadNotFound', message: `${model.workload.kind} ${model.workload.namespace}/${model.workload.name} of model ${model.name} is not in the snapshot`, target})
+      skipped.push({layer: 'pod', target, reasons: [{code: 'WorkloadNotFound', message: 'the workload does not exist in the cluster', evidence: {model: model.name}}]})
+      continue
+    }
+    if (workload.managedBy) {
+      skipped.push({layer: 'pod', target, reasons: [{code: 'ManagedByOtherAutoscaler', message: `${workload.managedBy} owns this workload's replica count; gpu-scale does not fight it`, evidence: {managedBy: workload.managedBy}}]})
+      continue
+    }
+    const pods = podsByWorkload.get(`${workload.namespace}/${workload.kind}/${workload.name}`) ?? []
+    const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now})
+    diagnostics.push(...decision.diagnostics)
+    const details = {proposals: decision.proposals, decidedBy: decision.decidedBy}
+
+    const pending = pods.filter((p) => p.phase === 'Pending' && !p.node && !p.deleting).length
+    const added = Math.max(0, decision.desired - decision.current)
+    if (decision.desired < decision.current) {
+      changes.push({
+        id: `pod:${target.namespace}/${target.name}`, layer: 'pod', action: 'scale-replicas', target,
+        from: decision.current, to: decision.desired, status: 'planned',
+        eta: eta(now, model.terminationGraceSeconds), dependsOn: [], reasons: decision.reasons, details,
+      })
+      continue
+    }
+    if (added === 0 && pending === 0) {
+      skipped.push({layer: 'pod', target, reasons: decision.reasons})
+      continue
+    }
+
+    // Pending pods were asked for already: place them before new replicas, so the new ones are not promised
+    // capacity the pending ones will take.
+    const outcome = placeReplicas(model, pending + added, config, capacity, sizes, budget)
+    const placedNew = Math.max(0, outcome.placements.length - pending)
+    const unplacedPending = Math.max(0, pending - outcome.placements.length)
+    for (const repartition of outcome.repartitions) changes.push(repartition.change)
+    if (outcome.scaleUp) {
+      scaledUpGroups.add(outcome.scaleUp.group)
+      mergeNodeChange(nodeChanges, outcome.scaleUp, model, now)
+    }
+    const dependsOn = dependencies(outcome.placements.slice(pending), outcome)
+    if (unplacedPending > 0) {
+      diagnostics.push({
+        severity: 'error', code: 'PodsPendingForever',
+        message: `${unplacedPending} pending pod(s) of ${model.name} fit no free, arriving or addable capacity`,
+        target, evidence: {pending, unplaced: unplacedPending},
+      })
+    }
+    if (placedNew > 0) {
+      const loadSeconds = modelLoadSeconds(model)
+      const ready = Math.max(...outcome.placements.slice(pending).map((p) => p.readyInSeconds))
+      changes.push({
+        id: `pod:${target.namespace}/${target.name}`, layer: 'pod', action: 'scale-replicas', target,
+        from: decision.current, to: decision.current + placedNew, status: 'planned',
+        eta: eta(now, ready + loadSeconds), dependsOn,
+        reasons: [...decision.reasons, placementReason(outcome.placements.slice(pending), loadSeconds)],
+        details,
+      })
+    } else if (added === 0) {
+      skipped.push({layer: 'pod', target, reasons: decision.reasons})
+    }
+    if (placedNew < added) {
+      const from = decision.current + placedNew
+      changes.push({
+        id: `pod:${target.namespace}/${target.name}#blocked`, layer: 'pod', action: 'scale-replicas', target,
+        from, to: decision.desired, status: 'blocked', eta: null, dependsOn: [],
+        reasons: [blockedReason(model, added - placedNew, outcome.verdicts), ...decision.reasons],
+        details: {...details, groups: outcome.verdicts},
+      })
+    }
+  }
+
+  changes.push(...nodeChanges.values())
+
+  const {removals, kept} = planScaleDown(config, snapshot, capacity, sizes, telemetry, scaledUpGroups)
+  for (const removal of removals) {
+    changes.push({
+      id: `node:${removal.node}`, layer: 'node', action: 'remove-node',
+      target: {kind: 'Node', name: removal.node}, from: removal.groupFrom, to: removal.groupTo, status: 'planned',
+      eta: eta(now, 0), dependsOn: changes.filter((c) => c.layer === 'pod' && c.status === 'planned' && Number(c.to) < Number(c.from)).map((c) => c.id),
+      reasons: removal.reasons, details: {group: removal.group},
+    })
+  }
+  for (const node of kept) skipped.push({layer: 'node', target: {kind: 'Node', name: node.node}, reasons: node.reasons})
+
+  return assemblePlan(config, snapshot, changes, skipped, diagnostics)
+}
+
+interface PlacementOutcome {
+  placements: Placement[]
+  repartitions: MigRepartition[]
+  scaleUp?: {group: string; from: number; to: number; readySeconds: number; verdicts: GroupVerdict[]}
+  verdicts: GroupVerdict[]
+}
+
+/** Existing and arriving capacity first, then a MIG repartition, then new nodes. */
+function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>): PlacementOutcome {
+  const placements: Placement[] = []
+  const fill = () => {
+    while (placements.length < count) {
+      const placement = capacity.place(model)
+      if (!placement) break
+      placements.push(placement)
+    }
+  }
+  fill()
+  const repartitions: MigRepartition[] = []
+  if (placements.length < count && model.gpu.kind === 'mig') {
+    repartitions.push(...planMigForDemand(model, count - placements.length, config, capacity))
+    fill()
+  }
+  let scaleUp: PlacementOutcome['scaleUp']
+  let verdicts: GroupVerdict[] = []
+  if (placements.length < count) {
+    const result = planScaleUp(model, count - placements.length, config, capacity, sizes, budget)
+    verdicts = result.verdicts
+    if (result.decision) {
+      scaleUp = {group: result.decision.group, from: result.decision.from, to: result.decision.to, readySeconds: result.decision.readySeconds, verdicts}
+      fill()
+    }
+  }
+  return {placements, repartitions, scaleUp, verdicts}
+}
+
+function dependencies(placements: Placement[], outcome: PlacementOutcome): string[] {
+  const ids = new Set<string>()
+  for (const p of placements) {
+    if (p.node.includes('-new-') && outcome.scaleUp) ids.add(`node:${outcome.scaleUp.group}`)
+  }
+  for (const r of outcome.repartitions) ids.add(r.change.id)
+  return [...ids].sort()
+}
+
+function mergeNodeChange(nodeChanges: Map<string, Change>, scaleUp: NonNullable<PlacementOutcome['scaleUp']>, model: ModelConfig, now: number): void {
+  const id = `node:${scaleUp.group}`
+  const chosen = scaleUp.verdicts.find((v) => v.chosen)
+  const reason: Reason = {
+    code: 'UnschedulableReplicas',
+    message: `replicas of ${model.name} fit no free or arriving GPU; ${scaleUp.to - scaleUp.from} new ${scaleUp.group} node(s) ready in ~${scaleUp.readySeconds}s`,
+    evidence: {model: model.name, nodes: scaleUp.to - scaleUp.from, coldStartSeconds: scaleUp.readySeconds},
+  }
+  const existing = nodeChanges.get(id)
+  if (existing) {
+    existing.to = scaleUp.to
+    existing.reasons.push(reason)
+    return
+  }
+  nodeChanges.set(id, {
+    id, layer: 'node', action: 'scale-node-group', target: {kind: 'NodeGroup', name: scaleUp.group},
+    from: scaleUp.from, to: scaleUp.to, status: 'planned', eta: eta(now, scaleUp.readySeconds), dependsOn: [],
+    reasons: [reason, ...(chosen?.reasons ?? [])],
+    details: {groups: scaleUp.verdicts},
+  })
+}
+
+function placementReason(placements: Placement[], loadSeconds: number): Reason {
+  const ready = placements.filter((p) => p.condition === 'ready').length
+  const arriving = placements.length - ready
+  return {
+    code: 'ReplicasPlaced',
+    message: `${placements.length} new replica(s): ${ready} on free GPUs now, ${arriving} on capacity arriving; model load ~${Math.round(loadSeconds)}s`,
+    evidence: {onFreeGpus: ready, onArrivingCapacity: arriving, loadSeconds: Math.round(loadSeconds)},
+  }
+}
+
+function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerdict[]): Reason {
+  const why = verdicts.filter((v) => !v.chosen).flatMap((v) => v.reasons.map((r) => `${r.message}`))
+  return {
+    code: 'NoCapacityForReplicas',
+    message: `${replicas} replica(s) of ${model.name} would stay pending: ${why.length > 0 ? why.join('; ') : 'no node group is configured'}`,
+    evidence: {replicas, groupsConsidered: verdicts.length, groupsEligible: verdicts.filter((v) => v.chosen || v.nodesNeeded !== undefined).length},
+  }
+}
+
+/** Seconds to load the model's weights onto its GPU: measured `loadSeconds`, else size ÷ throughput. */
+export function modelLoadSeconds(model: ModelConfig): number {
+  if (model.weights.loadSeconds !== undefined) return model.weights.loadSeconds
+  return model.weights.sizeGiB / (model.weights.loadGiBps ?? 1)
+}
+
+function eta(now: number, seconds: number): {seconds: number; at: string} {
+  const rounded = Math.round(seconds)
+  return {seconds: rounded, at: formatTimestamp(now + rounded)}
+}
+
+function groupPods(pods: readonly PodState[]): Map<string, PodState[]> {
+  const map = new Map<string, PodState[]>()
+  for (const pod of pods) {
+    if (!pod.workload) continue
+    const key = `${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`
+    const list = map.get(key)
+    if (list) list.push(pod)
+    else map.set(key, [pod])
+  }
+  return map
+}
+
+function assemblePlan(config: PolicyConfig, snapshot: ClusterSnapshot, changes: Change[], skipped: Skipped[], diagnostics: Diagnostic[]): Plan {
+  const phase = (c: Change) => (c.action === 'scale-replicas' && Number(c.to) < Number(c.from) ? PHASE['scale-replicas-down'] : PHASE[c.action])
+  changes.sort((a, b) => phase(a) - phase(b) || a.id.localeCompare(b.id))
+  const byLayer: Record<Layer, number> = {pod: 0, node: 0, gpu: 0}
+  for (const change of changes) if (change.status === 'planned') byLayer[change.layer]++
+  return {
+    apiVersion: PLAN_API_VERSION,
+    kind: PLAN_KIND,
+    formatVersion: PLAN_FORMAT_VERSION,
+    plannedAt: formatTimestamp(snapshot.capturedAt),
+    inputFingerprint: fingerprint(config, snapshot),
+    summary: {changes: changes.filter((c) => c.status === 'planned').length, blocked: changes.filter((c) => c.status === 'blocked').length, byLayer},
+    changes,
+    skipped,
+    diagnostics,
+  }
+}
+
+/** sha256 of the canonical (key-sorted) JSON of both inputs: equal inputs, equal fingerprint. */
+export function fingerprint(config: PolicyConfig, snapshot: ClusterSnapshot): string {
+  const hash = createHash('sha256')
+  hash.update(canonicalJson(config))
+  hash.update('\n')
+  hash.update(canonicalJson(snapshot))
+  return `sha256:${hash.digest('hex')}`
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    }
+    return v
+  })
+}
+
