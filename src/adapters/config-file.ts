@@ -1,0 +1,47 @@
+/**
+ * Reads a policy config file and hands its text to the pure loader (src/core/config/load.ts). The only place the
+ * config touches the file system.
+ */
+import {readFile} from 'node:fs/promises'
+
+import {parseConfig} from '../core/config/load.js'
+import {type Problem, UserError, ValidationError} from '../core/errors.js'
+import type {PolicyConfig} from '../core/model/config.js'
+
+export interface ConfigFileCheck {
+  /** The path as given (so problems read the way the user typed it). */
+  file: string
+  /** Present when there are no errors. */
+  config?: PolicyConfig
+  problems: Problem[]
+}
+
+/** Reads and checks a config file without throwing on validation problems (what `validate` reports). */
+export async function checkConfigFile(path: string): Promise<ConfigFileCheck> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const what = code === 'ENOENT' ? 'config file not found' : code === 'EISDIR' ? 'config path is a directory' : `cannot read config file (${code ?? String(error)})`
+    throw new UserError(`${what}: ${path}`, {hint: 'pass -c FILE, or start from examples/seed-production.yaml', location: {file: path}, cause: error})
+  }
+  return {file: path, ...parseConfig(text, path)}
+}
+
+/**
+ * Loads a config for commands that act on it. Throws ValidationError with every problem when there is an error;
+ * warnings come back for the caller to show.
+ */
+export async function loadConfigFile(path: string): Promise<{config: PolicyConfig; warnings: Problem[]}> {
+  const {config, problems} = await checkConfigFile(path)
+  const errors = problems.filter((p) => p.severity === 'error')
+  if (!config || errors.length > 0) {
+    throw new ValidationError(`${path} is not a valid gpu-scale config (${countText(errors.length, 'error')}); fix the fields above, then run \`gpu-scale validate -c ${path}\``, problems)
+  }
+  return {config, warnings: problems}
+}
+
+function countText(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}

@@ -1,0 +1,225 @@
+/**
+ * The JSON Schema of `gpu-scale.yaml` (draft-07, what ajv 8's default class validates). It is the single source
+ * of truth for the file's shape: the loader validates with it, and schemas/gpu-scale-config.schema.json is written
+ * from it so editors (yaml-language-server) show the same help and errors as `gpu-scale validate`.
+ *
+ * Every object sets `additionalProperties: false` so a misspelled field is an error instead of a silently ignored
+ * setting. Defaults are documented here (`default`) and filled in by ./normalize.ts, which is what the planner reads.
+ */
+import {CONFIG_API_VERSION, CONFIG_KIND} from '../model/config.js'
+
+/** `30s`, `3m`, `1h30m`, `500ms`, or a bare number of seconds: the forms parseDuration accepts. */
+export const DURATION_PATTERN = '^\\s*(?:\\d+(?:\\.\\d+)?|(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+)\\s*$'
+export const MIG_PROFILE_PATTERN = '^\\d+g\\.\\d+gb(?:\\+me)?$'
+/** Kubernetes object names (RFC 1123 DNS subdomain, lower case). */
+export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
+
+type Schema = Record<string, unknown>
+
+function duration(description: string, defaultValue?: string): Schema {
+  return {
+    type: ['string', 'number'],
+    pattern: DURATION_PATTERN,
+    minimum: 0,
+    description: `${description} A duration: 30s, 3m, 1h, 500ms, or a number of seconds.`,
+    ...(defaultValue === undefined ? {} : {default: defaultValue}),
+  }
+}
+
+function object(description: string, properties: Record<string, Schema>, required: string[] = []): Schema {
+  return {type: 'object', description, additionalProperties: false, properties, ...(required.length > 0 ? {required} : {})}
+}
+
+const stringMap = (description: string): Schema => ({type: 'object', description, additionalProperties: {type: 'string'}, default: {}})
+const name = (description: string): Schema => ({type: 'string', pattern: NAME_PATTERN, maxLength: 253, description})
+const count = (description: string, minimum = 0): Schema => ({type: 'integer', minimum, description})
+
+const taintEffect: Schema = {type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], description: 'Kubernetes taint effect.'}
+
+const scalingRules = (direction: 'up' | 'down'): Schema =>
+  object(
+    `How fast replicas may move ${direction} (HPA autoscaling/v2 behavior.scale${direction === 'up' ? 'Up' : 'Down'}, plus gpu-scale's tolerance and cooldown).`,
+    {
+      stabilizationWindow: duration(
+        direction === 'up'
+          ? 'Use the lowest recommendation of this window before scaling up (HPA default 0s).'
+          : 'Use the highest recommendation of this window before scaling down (HPA default 300s). Keep it longer than node cold start to avoid oscillation.',
+        direction === 'up' ? '0s' : '300s',
+      ),
+      selectPolicy: {type: 'string', enum: ['Max', 'Min', 'Disabled'], default: 'Max', description: 'Which policy wins when several allow different changes; Disabled forbids this direction.'},
+      policies: {
+        type: 'array',
+        minItems: 1,
+        description:
+          direction === 'up'
+            ? 'Rate limits. HPA default: 4 pods or 100% per 15s, whichever is more.'
+            : 'Rate limits. HPA default: 100% per 15s.',
+        items: object(
+          'One rate limit: at most `value` pods (or percent of current replicas) per `period`.',
+          {
+            type: {type: 'string', enum: ['Pods', 'Percent'], description: 'Pods: an absolute number; Percent: of the current replicas.'},
+            value: count('How many pods, or what percent, per period.', 1),
+            period: duration('The window the limit applies to (HPA allows up to 30m).'),
+          },
+          ['type', 'value', 'period'],
+        ),
+      },
+      tolerance: {type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Ignore a desired/current ratio within this fraction of 1 (HPA default 0.1).'},
+      cooldown: duration('No move in this direction within this long after the last scale event.', '0s'),
+    },
+  )
+
+const signal: Schema = object(
+  'A scaling signal: a metric and the value per replica (or for the whole workload) to hold it at.',
+  {
+    name: name('Unique within the model; shown in plans as the signal that decided.'),
+    metric: {type: 'string', minLength: 1, description: 'The exported metric name: DCGM_FI_DEV_GPU_UTIL, vllm:num_requests_waiting, ...'},
+    source: {type: 'string', enum: ['pod', 'gpu', 'workload'], default: 'pod', description: 'What one series describes: a pod, a GPU (DCGM), or the whole workload.'},
+    target: {type: 'number', exclusiveMinimum: 0, description: 'The value to hold the metric at (per replica for AverageValue).'},
+    targetType: {type: 'string', enum: ['AverageValue', 'Value'], default: 'AverageValue', description: 'AverageValue: target per replica; Value: target for the whole workload.'},
+    window: duration('Smoothing window: the seed uses 3 minutes so a batch spike does not cause a scale-up and -down.', '3m'),
+    aggregation: {type: 'string', enum: ['avg', 'ewma', 'max', 'p50', 'p90', 'p95', 'p99', 'last'], default: 'avg', description: 'How samples in the window become one value.'},
+    quantile: {type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'For histogram latency metrics: the quantile to read (0.95 for p95).'},
+    query: {type: 'string', minLength: 1, description: 'PromQL that overrides the query gpu-scale builds from `metric`.'},
+    activationThreshold: {type: 'number', minimum: 0, description: 'Below this workload total a model at 0 replicas stays at 0 (KEDA activation threshold).'},
+  },
+  ['name', 'metric', 'target'],
+)
+
+const toleration: Schema = object(
+  'A Kubernetes toleration, as in a PodSpec.',
+  {
+    key: {type: 'string', description: 'Taint key; empty with operator Exists tolerates everything.'},
+    operator: {type: 'string', enum: ['Equal', 'Exists'], default: 'Equal', description: 'Equal matches key and value; Exists matches the key only.'},
+    value: {type: 'string', description: 'Taint value (operator Equal).'},
+    effect: {...taintEffect, description: 'Only tolerate taints with this effect; empty tolerates every effect.'},
+    tolerationSeconds: {type: 'integer', description: 'Accepted for copy-paste from PodSpecs; gpu-scale does not use it.'},
+  },
+)
+
+const nodeGroup: Schema = object(
+  'A group of identical GPU nodes the cluster autoscaler (or gpu-scale) can resize.',
+  {
+    name: name('The node group (cluster-autoscaler / Karpenter node pool) name.'),
+    gpu: object(
+      'The GPUs on each node.',
+      {
+        model: {type: 'string', minLength: 1, description: 'GPU model: a short name (A100-80GB, H100-80GB, L4) or a GPU Feature Discovery product label (NVIDIA-A100-SXM4-80GB).'},
+        count: {...count('GPUs per node.', 1), default: 1},
+      },
+      ['model'],
+    ),
+    capacityType: {type: 'string', enum: ['on-demand', 'spot'], default: 'on-demand', description: 'Spot is cheaper but can be reclaimed; critical models never run on it.'},
+    min: {...count('Fewest nodes; 0 lets the group scale to zero when idle.'), default: 0},
+    max: count('Most nodes.'),
+    labels: stringMap('Labels every node of the group carries (matched against model nodeSelectors).'),
+    taints: {type: 'array', default: [], description: 'Taints every node of the group carries.', items: object('A Kubernetes node taint.', {key: {type: 'string', minLength: 1, description: 'Taint key.'}, value: {type: 'string', description: 'Taint value.'}, effect: taintEffect}, ['key', 'effect'])},
+    hourlyCost: {type: 'number', minimum: 0, default: 0, description: 'Price of one node for one hour, in your currency (price expander, budget).'},
+    coldStart: object('How long a new node takes before a pod can use its GPUs (model weight load is per model).', {
+      provisioning: duration('Cloud instance start until the node registers.', '120s'),
+      driverInit: duration('NVIDIA driver, device plugin and GPU Feature Discovery becoming ready.', '60s'),
+      imagePull: duration('Pulling the serving image onto a fresh node.', '0s'),
+    }),
+    migConfigs: {
+      type: 'array',
+      minItems: 1,
+      default: ['all-disabled'],
+      description: 'mig-parted config names the nodes may be set to (all-disabled, all-balanced, all-<profile>); the first is what a new node boots with.',
+      items: {type: 'string', minLength: 1},
+    },
+    priority: {type: 'integer', default: 0, description: 'Higher wins with the priority expander.'},
+    maxNodeProvisionTime: duration('A node not ready after this long counts as failed and backs the group off.', '15m'),
+  },
+  ['name', 'gpu', 'max'],
+)
+
+const model: Schema = object(
+  'A model served by a Deployment or StatefulSet whose replicas gpu-scale plans.',
+  {
+    name: name('The model name, unique in the file.'),
+    workload: object('The workload that serves the model.', {
+      kind: {type: 'string', enum: ['Deployment', 'StatefulSet'], default: 'Deployment', description: 'Workload kind.'},
+      namespace: {...name('Namespace.'), default: 'default'},
+      name: name('Workload name; defaults to the model name.'),
+    }),
+    replicas: object('Replica bounds.', {min: count('Fewest replicas (0 with scaleToZero).'), max: count('Most replicas.', 1)}, ['min', 'max']),
+    gpu: {
+      ...object('What one replica needs: exactly one of count, migProfile or memoryGiB.', {
+        count: count('Whole GPUs per replica (nvidia.com/gpu).', 1),
+        migProfile: {type: 'string', pattern: MIG_PROFILE_PATTERN, description: 'One MIG instance of this profile per replica (nvidia.com/mig-3g.40gb).'},
+        memoryGiB: {type: 'number', exclusiveMinimum: 0, description: 'GPU memory per replica, in GiB.'},
+      }),
+      minProperties: 1,
+      maxProperties: 1,
+    },
+    weights: object(
+      'Model weights: their size bounds memory and their load time bounds how fast a new replica serves.',
+      {
+        sizeGiB: {type: 'number', minimum: 0, description: 'Weights size in GiB.'},
+        loadGiBps: {type: 'number', exclusiveMinimum: 0, default: 1, description: 'Load speed in GiB/s (storage to GPU).'},
+        loadTime: duration('Measured load time; wins over sizeGiB / loadGiBps.'),
+      },
+      ['sizeGiB'],
+    ),
+    kvCacheGiB: {type: 'number', minimum: 0, default: 0, description: 'KV-cache and activation headroom on top of the weights, in GiB.'},
+    tolerations: {type: 'array', default: [], description: "Tolerations of the workload's pods.", items: toleration},
+    nodeSelector: stringMap("The workload's nodeSelector."),
+    algorithm: {type: 'string', enum: ['gpu-scale', 'hpa'], default: 'gpu-scale', description: 'hpa reproduces autoscaling/v2 exactly; gpu-scale adds smoothing, signal reliability and cross-layer checks.'},
+    signals: {type: 'array', default: [], description: 'Scaling signals; the one asking for the most replicas wins (as in HPA). Required unless replicas.min == replicas.max.', items: signal},
+    behavior: object('Scaling behavior per direction (HPA defaults when absent).', {scaleUp: scalingRules('up'), scaleDown: scalingRules('down')}),
+    healthCheckGrace: duration('How long a new replica may take to become healthy; must cover weight loading.', '180s'),
+    terminationGrace: duration('How long a stopping replica may drain in-flight requests.', '30s'),
+    critical: {type: 'boolean', default: false, description: 'Critical models are never placed on spot capacity.'},
+    scaleToZero: object('Let the model go to 0 replicas when idle (needs replicas.min 0).', {
+      idleTime: duration('Idle this long before going to zero.', '15m'),
+      keepWarmFactor: {type: 'number', minimum: 0, default: 2, description: 'Stay warm when the expected gap to the next request is shorter than cold start × this factor.'},
+    }),
+  },
+  ['name', 'replicas', 'gpu'],
+)
+
+const settings: Schema = object('Settings for the whole control loop; all optional.', {
+  loopInterval: duration('How often `apply --watch` plans.', '30s'),
+  slo: object('Service-level objectives that latency signals and explanations refer to.', {
+    p95Latency: duration('p95 end-to-end request latency.'),
+    ttft: duration('Time to first token.'),
+  }),
+  budget: object('Hard limits the planner never exceeds.', {
+    maxGpus: count('Most GPUs across all node groups.'),
+    maxHourlyCost: {type: 'number', minimum: 0, description: 'Most spend per hour across all node groups.'},
+  }),
+  migStrategy: {type: 'string', enum: ['none', 'single', 'mixed'], default: 'mixed', description: 'How the NVIDIA device plugin advertises MIG instances (MIG_STRATEGY).'},
+  expanders: {
+    type: 'array',
+    minItems: 1,
+    uniqueItems: true,
+    default: ['least-waste'],
+    description: 'Ordered expander chain for choosing a node group; later entries break ties of earlier ones.',
+    items: {type: 'string', enum: ['least-waste', 'price', 'priority', 'spot-first']},
+  },
+  scaleDown: object('When a node counts as unneeded (cluster-autoscaler semantics).', {
+    unneededTime: duration('A node must be unneeded this long before removal.', '10m'),
+    gpuUtilizationThreshold: {type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'A node whose GPUs are allocated below this fraction is a scale-down candidate.'},
+    delayAfterAdd: duration('No scale-down this long after a scale-up.', '10m'),
+  }),
+  staleAfter: duration('Telemetry older than this is stale and never used to scale down.', '2m'),
+  warmHeadroomGpus: {type: 'number', minimum: 0, default: 0, description: 'Extra GPUs kept warm ahead of forecast demand.'},
+})
+
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://gpu-scale.dev/schemas/gpu-scale-config.schema.json',
+  title: 'gpu-scale ScalingPolicy',
+  description: 'gpu-scale policy config (gpu-scale.yaml): node groups, models and how to scale them.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'metadata', 'nodeGroups', 'models'],
+  properties: {
+    apiVersion: {type: 'string', const: CONFIG_API_VERSION, description: `Always ${CONFIG_API_VERSION}.`},
+    kind: {type: 'string', const: CONFIG_KIND, description: `Always ${CONFIG_KIND}.`},
+    metadata: object('Kubernetes-style metadata.', {name: name('The policy name.'), labels: stringMap('Free-form labels.'), annotations: stringMap('Free-form annotations.')}, ['name']),
+    settings,
+    nodeGroups: {type: 'array', minItems: 1, description: 'GPU node groups gpu-scale may place models on and resize.', items: nodeGroup},
+    models: {type: 'array', minItems: 1, description: 'Models whose replicas gpu-scale plans.', items: model},
+  },
+} as const
