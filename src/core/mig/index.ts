@@ -3,7 +3,7 @@
  * validation, whole-GPU-or-slice choice, fragmentation-aware packing, and repartition changes.
  */
 export {findGpuModel, findGpuModelByPciId, listMigGpuModels, GPU_MODELS, type GpuModelInfo} from './catalog.js'
-export {findMigModel, findMigProfile, isProfileNameShape, migProfilesFor, normalizeProfileName, resourceNameFor, type MigProfile} from './profiles.js'
+export {findMigModel, findMigProfile, isProfileNameShape, migProfilesFor, normalizeProfileName, requireMigModel, resourceNameFor, type MigProfile} from './profiles.js'
 export {
   checkInstances,
   enumerateMaximalLayouts,
@@ -19,3 +19,15 @@ export {
   type Layout,
   type Placement,
 } from './geometry.js'
+export {
+  checkMigPartedConfig,
+  modelsOfEntry,
+  parseMigPartedConfig,
+  profilesOfConfigForGpu,
+  type EntryCheck,
+  type EntryReport,
+  type MigPartedCheckResult,
+  type MigPartedConfig,
+  type MigPartedConfigSet,
+  type MigPartedEntry,
+} from './mig-parted-config.js'

@@ -14,6 +14,7 @@
  * - Memory MiB: NVML values from go-nvml's A100 and A30 mocks; for H100/H100 NVL/H200 an estimate of
  *   GPU memory × memory slices / 8 (`memorySource: 'estimated'`), which agrees with each profile's name.
  */
+import {UserError} from '../errors.js'
 import {findGpuModel, type GpuModelInfo} from './catalog.js'
 
 export interface MigProfile {
@@ -167,4 +168,13 @@ export function isProfileNameShape(name: string): boolean {
 /** The device-plugin resource a profile is advertised as under a MIG strategy (k8s-device-plugin README). */
 export function resourceNameFor(profile: string, strategy: 'single' | 'mixed'): string {
   return strategy === 'mixed' ? `nvidia.com/mig-${normalizeProfileName(profile)}` : 'nvidia.com/gpu'
+}
+
+/** Resolves a `--gpu` value to a MIG model, or throws a UserError naming the models gpu-scale knows. */
+export function requireMigModel(name: string | undefined): GpuModelInfo {
+  const known = [...PROFILES.keys()].join(', ')
+  if (!name) throw new UserError('--gpu is required', {hint: `one of ${known}`})
+  const model = findMigModel(name)
+  if (!model) throw new UserError(`unknown MIG GPU model "${name}"`, {hint: `one of ${known}; see \`gpu-scale mig gpus\` for aliases`})
+  return model
 }
