@@ -24,7 +24,7 @@ export async function checkConfigFile(path: string): Promise<ConfigFileCheck> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const what = code === 'ENOENT' ? 'config file not found' : code === 'EISDIR' ? 'config path is a directory' : `cannot read config file (${code ?? String(error)})`
-    throw new UserError(`${what}: ${path}`, {hint: 'pass -c FILE, or start from examples/seed-production.yaml', location: {file: path}, cause: error})
+    throw new UserError(what, {hint: 'pass -c FILE, or start from examples/seed-production.yaml', location: {file: path}, cause: error})
   }
   return {file: path, ...parseConfig(text, path)}
 }
