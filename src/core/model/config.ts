@@ -119,6 +119,12 @@ export interface ModelConfig {
   behavior: {scaleUp: ScalingRules; scaleDown: ScalingRules}
   /** `hpa` reproduces autoscaling/v2 exactly; `gpu-scale` adds smoothing, signal reliability and cross-layer checks. */
   algorithm: 'gpu-scale' | 'hpa'
+  /**
+   * `algorithm: 'hpa'` only: reproduce an HPA *without* `spec.behavior` (the controller's legacy path: max-of-window
+   * scale-down stabilization over `behavior.scaleDown.stabilizationWindowSeconds`, then the `max(2×current, 4)`
+   * scale-up cap). Default false.
+   */
+  legacyHpaBehavior?: boolean
   healthCheckGraceSeconds: number
   terminationGraceSeconds: number
   /** Critical models are never placed on spot capacity. */

@@ -1,0 +1,284 @@
+/**
+ * The gpu-scale replica algorithm: HPA's math and behavior, plus smoothing, signal reliability, capacity-arriving
+ * and scale-to-zero rules that GPU inference needs.
+ *
+ * MISSING AND STALE TELEMETRY, PER DIRECTION (the README quotes this block):
+ *   - Never scale down on missing or stale data. A signal with no samples, or whose newest sample is older than
+ *     `settings.staleAfterSeconds`, proposes nothing; if any signal is missing or stale, a decision below the
+ *     current count is held at the current count (reason MissingTelemetry / StaleTelemetry).
+ *   - Scale up on the signals that are valid. One valid signal above its target is enough to add replicas.
+ *   - Serving pods without samples count as zero load on the way up and block the way down (PartialTelemetry).
+ *   - Every gap is a diagnostic (warning) naming the signal, the metric and the pods.
+ *   - Pods still pending, pulling or loading their model (not Ready within healthCheckGraceSeconds) are capacity
+ *     arriving: their telemetry is not read, they are never idle capacity, and while any arrive the count is not
+ *     lowered (CapacityArriving). They are part of spec.replicas already, so they are never counted twice.
+ *   - Scale to zero needs fresh activation data covering the whole idle period.
+ *
+ * ORDER OF STEPS (each step returns its value and why):
+ *   1. read every signal over its window → a proposal per signal, with the tolerance band per direction;
+ *   2. mark GPU-utilization proposals unreliable when other evidence says the replicas are saturated;
+ *   3. combine: the highest valid proposal wins (a proposal never lowers the count on an unreliable signal);
+ *   4. hold on missing/stale data and on arriving capacity (safety before smoothing, so a gap cannot be
+ *      smoothed into a scale-down);
+ *   5. stabilization windows (HPA semantics: the highest recommendation of the scale-down window wins);
+ *   6. cooldown after the last scale event;
+ *   7. rate policies and min/max bounds (HPA's convertDesiredReplicasWithBehaviorRate);
+ *   8. the zero boundary: activation from zero, idle period and keep-warm before zero.
+ */
+import type {ModelConfig, SignalConfig} from '../../model/config.js'
+import type {Diagnostic, Reason, Target} from '../../model/plan.js'
+import {classifyBottleneck, collectEvidence, findSaturation, toEvidence} from '../../signals/bottleneck.js'
+import {UTILIZATION_METRICS} from '../../signals/metric-names.js'
+import {readSignal, type SignalReading} from '../../signals/read-signal.js'
+import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
+import {assignPodRoles} from './pod-roles.js'
+import {decideZero, estimateColdStart, listActivationSignals, readActivation} from './scale-to-zero.js'
+import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
+
+export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
+  const {model, workload, settings, now} = input
+  const current = workload.specReplicas
+  const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
+  const reasons: Reason[] = []
+  const diagnostics: Diagnostic[] = []
+  const roles = assignPodRoles(input.pods, now, model.healthCheckGraceSeconds)
+  const names = workloadNames(model)
+  const ctx = {
+    telemetry: input.telemetry,
+    namespace: model.workload.namespace,
+    workloadNames: names,
+    podNames: roles.serving.map((p) => p.name),
+    now,
+    staleAfterSeconds: settings.staleAfterSeconds,
+  }
+  for (const pod of roles.unhealthy) {
+    diagnostics.push({severity: 'warning', code: 'UnhealthyPod', message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`, target, evidence: {pod: pod.name}})
+  }
+
+  // 1. One proposal per signal.
+  const readings = new Map<string, SignalReading>()
+  const proposals: SignalProposal[] = model.signals.map((signal) => {
+    const reading = readSignal(signal, ctx)
+    readings.set(signal.name, reading)
+    return proposeFromReading(signal, reading, model, current, roles.serving.length)
+  })
+  for (const [i, signal] of model.signals.entries()) {
+    const reading = readings.get(signal.name) as SignalReading
+    const proposal = proposals[i] as SignalProposal
+    for (const note of reading.notes) diagnostics.push({severity: 'info', code: 'MetricFallback', message: `${signal.name}: ${note}`, target, evidence: {signal: signal.name, metric: reading.metricRead}})
+    if (proposal.status === 'missing' || proposal.status === 'stale') {
+      const code = proposal.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry'
+      const detail = proposal.status === 'stale' && reading.lastSampleAt !== null ? `newest sample ${Math.round(now - reading.lastSampleAt)}s old (stale after ${settings.staleAfterSeconds}s)` : 'no samples'
+      // At zero replicas pod signals cannot exist: that is expected, not a gap.
+      if (!(current === 0 && signal.source !== 'workload')) {
+        diagnostics.push({severity: 'warning', code, message: `${signal.name} (${signal.metric}): ${detail}; it cannot scale down`, target, evidence: {signal: signal.name, metric: signal.metric}})
+      }
+    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !proposal.metric.endsWith('_bucket')) {
+      diagnostics.push({severity: 'warning', code: 'PartialTelemetry', message: `${signal.name}: no fresh samples from ${[...reading.podsMissing, ...reading.podsStale].join(', ')}; counted as zero load, and no scale-down on this signal`, target, evidence: {signal: signal.name, missingPods: [...reading.podsMissing, ...reading.podsStale].join(',')}})
+    }
+  }
+
+  // 2. Utilization proposals that would hold or lower the count while other evidence shows saturation.
+  const windowSeconds = Math.max(...model.signals.map((s) => s.windowSeconds), 180)
+  const evidence = roles.serving.length > 0 ? collectEvidence({...ctx, windowSeconds}) : {}
+  const classification = classifyBottleneck(evidence, settings.slo)
+  const saturation = findSaturation(evidence, settings.slo)
+  const othersUp = proposals.filter((p) => !UTILIZATION_METRICS.has(p.metric) && p.status === 'ok' && (p.replicas ?? 0) > current)
+  for (const p of proposals) {
+    if (!UTILIZATION_METRICS.has(p.metric) || p.status !== 'ok' || p.replicas === null || p.replicas > current) continue
+    const signs = [...saturation.map((s) => s.text), ...othersUp.map((o) => `${o.signal} wants ${o.replicas}`)]
+    if (signs.length === 0) continue
+    const decider = pickHighest(othersUp) ?? pickHighest(proposals.filter((o) => o !== p && o.status === 'ok' && !UTILIZATION_METRICS.has(o.metric)))
+    const label = describeUtil(p)
+    const kind = classification.kind === 'memory-bandwidth-bound' ? 'memory-bandwidth bound' : classification.kind === 'pcie-bound' ? 'PCIe/transfer bound' : classification.kind === 'cpu-bound' ? 'CPU/preprocessing bound' : classification.kind === 'kv-cache-bound' ? 'KV-cache bound' : 'saturated'
+    const message = `${label} but ${signs.join(', ')}: ${kind}; ${decider ? `scaling on ${decider.signal}` : 'holding replicas'}`
+    p.status = 'unreliable'
+    p.note = message
+    reasons.push({code: 'UnreliableSignal', message, evidence: {signal: p.signal, value: round(p.value), ...toEvidence(evidence)}})
+  }
+
+  // 3. The highest valid proposal wins; an unreliable utilization proposal can only hold the count.
+  const valid = proposals.filter((p) => p.status === 'ok' && p.replicas !== null)
+  const unreliable = proposals.filter((p) => p.status === 'unreliable')
+  const invalid = proposals.filter((p) => p.status === 'missing' || p.status === 'stale')
+  let raw = current
+  let decidedBy: string | null = null
+  if (model.signals.length === 0) {
+    reasons.push({code: 'NoSignals', message: 'no signals configured: replicas stay as they are', evidence: {current}})
+  } else if (valid.length === 0 && unreliable.length === 0) {
+    const code = invalid.some((p) => p.status === 'missing') ? 'MissingTelemetry' : 'StaleTelemetry'
+    if (current > 0 || listActivationSignals(model).length === 0) reasons.push({code, message: `no valid signal (${invalid.map((p) => `${p.signal}: ${p.status}`).join(', ')}): holding ${current} replicas`, evidence: {current}})
+  } else {
+    const best = pickHighest(valid)
+    raw = Math.max(best?.replicas ?? 0, unreliable.length > 0 ? current : 0)
+    if (best && best.replicas === raw) decidedBy = best.signal
+    reasons.push(describeProposalOutcome(best, raw, current))
+    // 4a. Never scale down on missing or stale data.
+    if (raw < current && invalid.length > 0) {
+      const p = invalid[0] as SignalProposal
+      reasons.push({code: p.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry', message: `${invalid.map((q) => `${q.signal} is ${q.status}`).join(', ')}: not scaling down on missing or stale data (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+      raw = current
+      decidedBy = null
+    }
+    const partial = valid.filter((p) => p.note?.startsWith('partial'))
+    if (raw < current && partial.length > 0) {
+      reasons.push({code: 'PartialTelemetry', message: `${partial.map((p) => p.signal).join(', ')} lack samples from some serving pods: not scaling down (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+      raw = current
+      decidedBy = null
+    }
+  }
+  // 4b. Arriving capacity is neither idle nor counted twice.
+  if (roles.arriving.length > 0 && current > 0) {
+    const evidenceArriving = {serving: roles.serving.length, arriving: roles.arriving.length, current, wanted: raw}
+    if (raw < current) {
+      reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) still pending or loading are capacity arriving, not idle: holding ${current}, not ${raw}`, evidence: evidenceArriving})
+      raw = current
+      decidedBy = null
+    } else if (raw === current || raw > roles.serving.length) {
+      reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) pending or loading are already part of the ${current} replicas${raw > current ? `; adding ${raw - current} more` : ''}`, evidence: evidenceArriving})
+    }
+  }
+
+  // 5. Stabilization over the recorded raw recommendations.
+  const recommendation = {at: now, replicas: raw}
+  let desired = raw
+  const stabilized = stabilizeRecommendation({
+    current, desired, now, history: workload.recommendations,
+    upWindowSeconds: model.behavior.scaleUp.stabilizationWindowSeconds,
+    downWindowSeconds: model.behavior.scaleDown.stabilizationWindowSeconds,
+  })
+  if (stabilized.reason) reasons.push(stabilized.reason)
+  desired = stabilized.value
+
+  // 6. Cooldown after the last scale event, per direction.
+  const lastEvent = workload.scaleEvents.reduce<number | null>((a, e) => (a === null || e.at > a ? e.at : a), null)
+  if (lastEvent !== null && desired !== current) {
+    const rules = desired > current ? model.behavior.scaleUp : model.behavior.scaleDown
+    const since = now - lastEvent
+    if (since < rules.cooldownSeconds) {
+      reasons.push({code: 'Cooldown', message: `last scale event ${Math.round(since)}s ago, inside the ${rules.cooldownSeconds}s scale-${desired > current ? 'up' : 'down'} cooldown: holding ${current}, not ${desired}`, evidence: {sinceSeconds: Math.round(since), cooldownSeconds: rules.cooldownSeconds, wanted: desired}})
+      desired = current
+    }
+  }
+
+  // 7. Rate policies and bounds. Zero is reached only through step 8, so the floor here is at least 1.
+  const floor = Math.max(model.replicas.min, 1)
+  const limited = limitScaleRate({current, desired, min: floor, max: model.replicas.max, events: workload.scaleEvents, now, scaleUp: model.behavior.scaleUp, scaleDown: model.behavior.scaleDown})
+  if (limited.reason) reasons.push(limited.reason)
+  desired = limited.value
+  if (current > model.replicas.max && desired > model.replicas.max) {
+    reasons.push({code: 'TooManyReplicas', message: `current ${current} is above replicas.max ${model.replicas.max}`, evidence: {current, max: model.replicas.max}})
+    desired = model.replicas.max
+  } else if (current < floor && desired < floor && current > 0) {
+    reasons.push({code: 'TooFewReplicas', message: `current ${current} is below replicas.min ${floor}`, evidence: {current, min: floor}})
+    desired = floor
+  }
+
+  // 8. The zero boundary.
+  const activations = listActivationSignals(model).map((s) => readActivation(s, {telemetry: input.telemetry, namespace: model.workload.namespace, names, now, staleAfterSeconds: settings.staleAfterSeconds}))
+  const zero = decideZero({model, current, activations, coldStartSeconds: input.coldStartSeconds ?? estimateColdStart(model), othersWant: raw})
+  if (zero.action === 'wake') {
+    desired = Math.min(Math.max(1, model.replicas.min, raw), model.replicas.max)
+    reasons.push(zero.reason)
+  } else if (zero.action === 'stay-zero') {
+    desired = 0
+    decidedBy = null
+    reasons.push(zero.reason)
+  } else if (zero.action === 'zero') {
+    desired = 0
+    decidedBy = null
+    reasons.push(zero.reason)
+  } else if (zero.action === 'keep-warm') {
+    desired = Math.max(desired, 1)
+    reasons.push(zero.reason)
+  } else if (zero.reason) {
+    reasons.push(zero.reason)
+  } else if (current === 0 && model.replicas.min > 0) {
+    desired = Math.min(model.replicas.min, model.replicas.max)
+    reasons.push({code: 'TooFewReplicas', message: `raised from 0 to replicas.min ${desired}`, evidence: {min: model.replicas.min}})
+  } else if (current === 0 && desired > 0 && listActivationSignals(model).length === 0) {
+    // min 0 with no workload-level signal: nothing can tell us to wake, and nothing told us to; stay put.
+    desired = 0
+  }
+  if (desired === current) decidedBy = null
+
+  return {
+    current,
+    desired,
+    proposals,
+    decidedBy,
+    reasons,
+    diagnostics,
+    algorithm: 'gpu-scale',
+    recommendation,
+    pods: {serving: roles.serving.length, arriving: roles.arriving.length, unhealthy: roles.unhealthy.length},
+    bottleneck: {kind: classification.kind, evidence: toEvidence(evidence)},
+  }
+}
+
+/**
+ * One signal's proposal. AverageValue on pods: `ceil(Σ per-pod values / target)` (= HPA's `ceil(ratio × pods)`),
+ * serving pods without samples counting as zero; AverageValue on the workload: `ceil(value / target)` with the
+ * tolerance judged per current replica (HPA's External AverageValue); Value: `ceil(ratio × serving pods)`.
+ */
+export function proposeFromReading(signal: SignalConfig, reading: SignalReading, model: ModelConfig, current: number, serving: number): SignalProposal {
+  const base: SignalProposal = {
+    signal: signal.name, metric: signal.metric, value: reading.value === null ? null : round(reading.value), target: signal.target,
+    windowSeconds: signal.windowSeconds, aggregation: signal.quantile !== undefined ? `p${Math.round(signal.quantile * 100)}` : signal.aggregation,
+    replicas: null, status: reading.status, ratio: null,
+  }
+  if (reading.status !== 'ok' || reading.value === null) return base
+  if (reading.metricRead !== signal.metric) base.note = `read ${reading.metricRead}`
+  const tolDown = model.behavior.scaleDown.tolerance
+  const tolUp = model.behavior.scaleUp.tolerance
+  const within = (r: number) => 1 - tolDown <= r && r <= 1 + tolUp
+  let ratio: number
+  let replicas: number
+  if (signal.targetType === 'AverageValue' && signal.source !== 'workload') {
+    ratio = reading.value / signal.target
+    replicas = within(ratio) ? current : Math.ceil((reading.total ?? 0) / signal.target - 1e-9)
+  } else if (signal.targetType === 'AverageValue') {
+    ratio = current > 0 ? reading.value / (signal.target * current) : Infinity
+    replicas = within(ratio) ? current : Math.ceil(reading.value / signal.target - 1e-9)
+  } else {
+    ratio = reading.value / signal.target
+    const pods = current === 0 ? 1 : Math.max(serving, 1)
+    replicas = within(ratio) && current > 0 ? current : Math.ceil(ratio * pods - 1e-9)
+  }
+  base.ratio = Number.isFinite(ratio) ? round(ratio) : null
+  base.replicas = replicas
+  if (within(ratio) && current > 0) base.note = `within tolerance [${round(1 - tolDown)}, ${round(1 + tolUp)}]`
+  if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && replicas < current) {
+    base.note = `partial: ${reading.podsWithData.length} of ${reading.podsWithData.length + reading.podsMissing.length + reading.podsStale.length} serving pods reported`
+  }
+  return base
+}
+
+function pickHighest(list: readonly SignalProposal[]): SignalProposal | null {
+  let best: SignalProposal | null = null
+  for (const p of list) if (p.replicas !== null && (best === null || p.replicas > (best.replicas as number))) best = p
+  return best
+}
+
+function describeProposalOutcome(best: SignalProposal | null, raw: number, current: number): Reason {
+  if (!best || raw === current) {
+    return {code: 'WithinTolerance', message: best ? `highest proposal ${best.replicas} (${best.signal}); signals within tolerance or held: no change from ${current}` : `no change from ${current}`, evidence: {current, ...(best ? {signal: best.signal, value: best.value, target: best.target} : {})}}
+  }
+  const what = `${best.signal} ${best.value} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
+  if (raw > current) return {code: 'ScaleUpSignal', message: `${what} proposes ${raw} replicas (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
+  return {code: 'ScaleDownSignal', message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
+}
+
+function describeUtil(p: SignalProposal): string {
+  const v = p.value ?? 0
+  if (p.metric === 'DCGM_FI_DEV_GPU_UTIL') return `GPU util ${Math.round(v)}%`
+  return `${p.signal} ${v <= 1 ? `${Math.round(v * 100)}%` : round(v)}`
+}
+
+export function workloadNames(model: ModelConfig): string[] {
+  return model.workload.name === model.name ? [model.name] : [model.workload.name, model.name]
+}
+
+function round(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 1000) / 1000
+}

@@ -1,0 +1,172 @@
+/**
+ * Reads one configured signal from the snapshot's telemetry: per pod (pod and gpu sources) or for the whole
+ * workload (workload source), smoothed over the signal's window, with staleness and gaps reported rather than
+ * guessed. Histogram signals (`*_bucket`) become a quantile of the bucket rates over the window, summed by `le`
+ * across pods, exactly as `histogram_quantile(q, sum by (le) (rate(m_bucket[w])))` would.
+ *
+ * Validation follows KEDA's Prometheus scaler: NaN and infinite samples are dropped, never read as zero.
+ */
+import type {SignalConfig} from '../model/config.js'
+import type {Series} from '../model/snapshot.js'
+import {type Bucket, computeHistogramQuantile, parseLe} from './histogram.js'
+import {isHistogramMetric, isLevelMetric, METRIC_FALLBACKS} from './metric-names.js'
+import {type TelemetryIndex, seriesForPod, seriesForWorkload} from './telemetry-index.js'
+import {aggregateSamples, computeCounterRate, type Sample, selectWindow} from './window.js'
+
+export interface ReadContext {
+  telemetry: TelemetryIndex
+  namespace: string
+  /** Names a workload-level series may carry: the workload's name first, then the model's. */
+  workloadNames: readonly string[]
+  /** Pods whose samples count (ready, serving); pods still loading are not read. */
+  podNames: readonly string[]
+  now: number
+  staleAfterSeconds: number
+}
+
+export type ReadingStatus = 'ok' | 'missing' | 'stale'
+
+export interface SignalReading {
+  status: ReadingStatus
+  /** Mean per pod (pod and gpu sources), the workload total (workload source), or the quantile (histograms). */
+  value: number | null
+  /** Sum over pods with data (pod and gpu sources); equals `value` otherwise. */
+  total: number | null
+  perPod: Record<string, number>
+  podsWithData: string[]
+  podsMissing: string[]
+  podsStale: string[]
+  lastSampleAt: number | null
+  /** The metric actually read (a fallback may replace the configured one). */
+  metricRead: string
+  notes: string[]
+}
+
+interface SeriesRead {
+  value: number | null
+  status: ReadingStatus
+  lastAt: number | null
+}
+
+/** Reads `signal` for the pods and workload in `ctx`. */
+export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
+  if (signal.source === 'workload') return readWorkloadSignal(signal, ctx)
+  return readPodSignal(signal, ctx)
+}
+
+function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
+  const histogram = isHistogramMetric(signal.metric)
+  const perPod: Record<string, number> = {}
+  const podsWithData: string[] = []
+  const podsMissing: string[] = []
+  const podsStale: string[] = []
+  const notes: string[] = []
+  let lastAt: number | null = null
+  let metricRead = signal.metric
+  const allBuckets: Series[] = []
+
+  for (const pod of ctx.podNames) {
+    let series = seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)
+    let scale = 1
+    const fallback = METRIC_FALLBACKS[signal.metric]
+    if (series.length === 0 && fallback) {
+      const alt = seriesForPod(ctx.telemetry, fallback.metric, ctx.namespace, pod)
+      if (alt.length > 0) {
+        series = alt
+        scale = fallback.scale
+        metricRead = fallback.metric
+        if (!notes.includes(fallback.why)) notes.push(fallback.why)
+      }
+    }
+    if (series.length === 0) {
+      podsMissing.push(pod)
+      continue
+    }
+    const read = histogram ? readHistogram(series, signal, ctx) : readLevelOrAmount(series, signal, ctx)
+    if (read.lastAt !== null) lastAt = Math.max(lastAt ?? -Infinity, read.lastAt)
+    if (read.status === 'stale') podsStale.push(pod)
+    else if (read.status === 'missing' || read.value === null) podsMissing.push(pod)
+    else {
+      perPod[pod] = read.value * scale
+      podsWithData.push(pod)
+      if (histogram) allBuckets.push(...series)
+    }
+  }
+
+  let value: number | null = null
+  let total: number | null = null
+  if (podsWithData.length > 0) {
+    if (histogram) {
+      value = readHistogram(allBuckets, signal, ctx).value
+      total = value
+    } else {
+      total = podsWithData.reduce((a, p) => a + (perPod[p] as number), 0)
+      value = total / podsWithData.length
+    }
+  }
+  const status: ReadingStatus = value !== null ? 'ok' : podsStale.length > 0 ? 'stale' : 'missing'
+  return {status, value, total, perPod, podsWithData, podsMissing, podsStale, lastSampleAt: lastAt, metricRead, notes}
+}
+
+function readWorkloadSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
+  const series = seriesForWorkload(ctx.telemetry, signal.metric, ctx.namespace, ctx.workloadNames)
+  const base = {perPod: {}, podsWithData: [], podsMissing: [], podsStale: [], metricRead: signal.metric, notes: []}
+  if (series.length === 0) return {...base, status: 'missing', value: null, total: null, lastSampleAt: null}
+  const read = isHistogramMetric(signal.metric) ? readHistogram(series, signal, ctx) : readLevelOrAmount(series, signal, ctx, 'sum')
+  const status: ReadingStatus = read.status === 'ok' && read.value === null ? 'missing' : read.status
+  return {...base, status, value: status === 'ok' ? read.value : null, total: status === 'ok' ? read.value : null, lastSampleAt: read.lastAt}
+}
+
+/**
+ * One pod's (or the workload's) series reduced to one value: each series aggregated over the window, then averaged
+ * (levels such as utilization, across a pod's GPUs) or summed (amounts such as queued requests, across engines).
+ */
+function readLevelOrAmount(series: readonly Series[], signal: SignalConfig, ctx: ReadContext, combine?: 'sum' | 'mean'): SeriesRead {
+  const how = combine ?? (isLevelMetric(signal.metric) ? 'mean' : 'sum')
+  const values: number[] = []
+  let lastAt: number | null = null
+  let anyFresh = false
+  for (const s of series) {
+    const last = lastFiniteAt(s.samples)
+    if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
+    if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
+    anyFresh = true
+    const v = aggregateSamples(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now), signal.aggregation, signal.windowSeconds)
+    if (v !== null) values.push(v)
+  }
+  if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
+  if (values.length === 0) return {value: null, status: 'missing', lastAt}
+  const sum = values.reduce((a, b) => a + b, 0)
+  return {value: how === 'sum' ? sum : sum / values.length, status: 'ok', lastAt}
+}
+
+/** Bucket counters → per-second rates over the window → summed by `le` → quantile. */
+function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: ReadContext): SeriesRead {
+  const byLe = new Map<number, number>()
+  let lastAt: number | null = null
+  let anyFresh = false
+  for (const s of series) {
+    const le = parseLe(s.labels.le)
+    if (le === undefined) continue
+    const last = lastFiniteAt(s.samples)
+    if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
+    if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
+    anyFresh = true
+    const rate = computeCounterRate(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now))
+    if (rate === null) continue
+    byLe.set(le, (byLe.get(le) ?? 0) + rate)
+  }
+  if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
+  const buckets: Bucket[] = [...byLe.entries()].map(([le, count]) => ({le, count}))
+  const q = computeHistogramQuantile(signal.quantile ?? 0.95, buckets)
+  // No requests finished in the window: no latency to speak of (missing, not zero).
+  return Number.isFinite(q) ? {value: q, status: 'ok', lastAt} : {value: null, status: 'missing', lastAt}
+}
+
+function lastFiniteAt(samples: readonly Sample[]): number | null {
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as Sample
+    if (Number.isFinite(s[1])) return s[0]
+  }
+  return null
+}

@@ -1,0 +1,88 @@
+/**
+ * Windowed smoothing of raw samples: the 3-minute averages, EWMAs and percentiles that keep a scaling decision from
+ * chasing a spike. Pure functions over `[epochSeconds, value]` samples.
+ */
+import type {Aggregation} from '../model/config.js'
+
+export type Sample = [number, number]
+
+/** Samples with `from < t <= to`, NaN and infinities dropped (a scrape gap is not a zero). */
+export function selectWindow(samples: readonly Sample[], from: number, to: number): Sample[] {
+  return samples.filter(([t, v]) => t > from && t <= to && Number.isFinite(v))
+}
+
+/**
+ * Reduces a window of samples to one value. `ewma` weights by time with a time constant of a third of the window,
+ * so the oldest sample in the window still counts about 5 %; percentiles use nearest-rank. Empty → null.
+ */
+export function aggregateSamples(samples: readonly Sample[], aggregation: Aggregation, windowSeconds: number): number | null {
+  if (samples.length === 0) return null
+  const values = samples.map(([, v]) => v)
+  switch (aggregation) {
+    case 'avg':
+      return values.reduce((a, b) => a + b, 0) / values.length
+    case 'max':
+      return Math.max(...values)
+    case 'last':
+      return values[values.length - 1] as number
+    case 'ewma':
+      return computeEwma(samples, Math.max(windowSeconds / 3, 1))
+    case 'p50':
+      return computePercentile(values, 0.5)
+    case 'p90':
+      return computePercentile(values, 0.9)
+    case 'p95':
+      return computePercentile(values, 0.95)
+    case 'p99':
+      return computePercentile(values, 0.99)
+  }
+}
+
+export function computeEwma(samples: readonly Sample[], tauSeconds: number): number {
+  let value = (samples[0] as Sample)[1]
+  let prevT = (samples[0] as Sample)[0]
+  for (const [t, v] of samples.slice(1)) {
+    const alpha = 1 - Math.exp(-Math.max(t - prevT, 0) / tauSeconds)
+    value += alpha * (v - value)
+    prevT = t
+  }
+  return value
+}
+
+/** Nearest-rank percentile (q in 0..1). */
+export function computePercentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank] as number
+}
+
+/** Least-squares slope in units per second; null with fewer than two distinct timestamps. */
+export function computeSlope(samples: readonly Sample[]): number | null {
+  if (samples.length < 2) return null
+  const n = samples.length
+  const mt = samples.reduce((a, [t]) => a + t, 0) / n
+  const mv = samples.reduce((a, [, v]) => a + v, 0) / n
+  let num = 0
+  let den = 0
+  for (const [t, v] of samples) {
+    num += (t - mt) * (v - mv)
+    den += (t - mt) ** 2
+  }
+  return den === 0 ? null : num / den
+}
+
+/**
+ * Per-second rate of a counter over its samples, with counter resets handled as Prometheus does (a drop means the
+ * counter restarted from zero). Not extrapolated to the window edges: quantiles only use bucket ratios.
+ */
+export function computeCounterRate(samples: readonly Sample[]): number | null {
+  if (samples.length < 2) return null
+  let increase = 0
+  for (let i = 1; i < samples.length; i++) {
+    const prev = (samples[i - 1] as Sample)[1]
+    const cur = (samples[i] as Sample)[1]
+    increase += cur >= prev ? cur - prev : cur
+  }
+  const span = (samples[samples.length - 1] as Sample)[0] - (samples[0] as Sample)[0]
+  return span > 0 ? increase / span : null
+}
