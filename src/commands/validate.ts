@@ -4,7 +4,7 @@ import {checkConfigFile} from '../adapters/config-file.js'
 import {summarizeProblems, type ValidationReport} from '../core/config/report.js'
 import {EXIT} from '../core/exit-codes.js'
 import {renderValidation, summarizeValidation} from '../views/validate.js'
-import {BaseCommand, describe} from './base-command.js'
+import {BaseCommand, describe} from '../cli/base-command.js'
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override description = describe(

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {describe, BaseCommand} from '../base-command.js'
+import {describe, BaseCommand} from '../../cli/base-command.js'
 import {readMigPartedFile} from '../../adapters/mig-parted-file.js'
 import {UserError, ValidationError} from '../../core/errors.js'
 import {EXIT} from '../../core/exit-codes.js'

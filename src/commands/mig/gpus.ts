@@ -1,4 +1,4 @@
-import {describe, BaseCommand} from '../base-command.js'
+import {describe, BaseCommand} from '../../cli/base-command.js'
 import {listMigGpuModels, migProfilesFor} from '../../core/mig/index.js'
 import {renderMigGpus, type MigGpuRow} from '../../views/mig.js'
 

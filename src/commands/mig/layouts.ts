@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {describe, BaseCommand} from '../base-command.js'
+import {describe, BaseCommand} from '../../cli/base-command.js'
 import {enumerateMaximalLayouts, type Layout, requireMigModel} from '../../core/mig/index.js'
 import {renderMigLayouts} from '../../views/mig.js'
 

@@ -43,7 +43,7 @@ export function parseConfig(text: string, file: string): ParseResult {
     return {problems: [{severity: 'error', code: 'EmptyConfig', message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)', location: locate([])}]}
   }
   if (!validate(data)) {
-    return {problems: sortProblems(dedupe((validate.errors ?? []).map((error) => describeSchemaError(error, locate))))}
+    return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
   }
   const normalized = normalizeConfig(data as unknown as RawConfig, locate)
   const problems = [...normalized.problems, ...checkConfig(normalized.config, locate)]
@@ -89,7 +89,24 @@ function parsePointer(pointer: string): FieldPath {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
 }
 
-export function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
+/**
+ * A misspelled required field shows up twice in ajv (unknown `replica`, missing `replicas`); the unknown-field
+ * problem already says "did you mean replicas?", so the missing-field one is dropped as noise.
+ */
+export function describeSchemaErrors(errors: ErrorObject[], locate: Locate): Problem[] {
+  const suggested = new Set<string>()
+  for (const error of errors) {
+    if (error.keyword !== 'additionalProperties') continue
+    const known = Object.keys(((error.parentSchema ?? {}) as {properties?: object}).properties ?? {})
+    const suggestion = suggestName(String((error.params as {additionalProperty: unknown}).additionalProperty), known)
+    if (suggestion) suggested.add(`${error.instancePath}/${suggestion}`)
+  }
+  return errors
+    .filter((error) => !(error.keyword === 'required' && suggested.has(`${error.instancePath}/${String((error.params as {missingProperty: unknown}).missingProperty)}`)))
+    .map((error) => describeSchemaError(error, locate))
+}
+
+function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
   const path = parsePointer(error.instancePath)
   const problem = (code: string, message: string, at: FieldPath = path, key = false): Problem => ({severity: 'error', code, message, location: locate(at, {key})})
   const params = error.params as Record<string, unknown>

@@ -1,0 +1,49 @@
+/**
+ * Where a command's config and cluster state come from: `--snapshot FILE` (offline, reproducible), `--sim` (the
+ * built-in simulated fleet), with `-c FILE` overriding the policy. Shared by plan and analyze so both read
+ * inputs the same way.
+ */
+import {existsSync} from 'node:fs'
+
+import {UserError} from '../core/errors.js'
+import type {Problem} from '../core/errors.js'
+import type {PolicyConfig} from '../core/model/config.js'
+import type {ClusterSnapshot} from '../core/model/snapshot.js'
+import {defaultScenario} from '../core/sim/default-scenario.js'
+import {loadConfigFile} from './config-file.js'
+import {loadSnapshotFile} from './snapshot-file.js'
+
+export interface InputFlags {
+  config?: string
+  snapshot?: string
+  sim?: boolean
+}
+
+export interface Inputs {
+  config: PolicyConfig
+  snapshot: ClusterSnapshot
+  warnings: Problem[]
+  /** Human description of where the inputs came from, for stderr. */
+  source: string
+}
+
+export const DEFAULT_CONFIG_PATH = 'gpu-scale.yaml'
+
+export async function resolveInputs(flags: InputFlags): Promise<Inputs> {
+  if (flags.sim && flags.snapshot) throw new UserError('--sim and --snapshot are alternatives; pass one', {hint: '--sim plans the built-in simulated cluster, --snapshot FILE a captured one'})
+  if (flags.sim) {
+    const scenario = defaultScenario()
+    if (!flags.config) return {config: scenario.config, snapshot: scenario.snapshot, warnings: [], source: 'built-in simulated cluster (policy: built-in)'}
+    const {config, warnings} = await loadConfigFile(flags.config)
+    return {config, snapshot: scenario.snapshot, warnings, source: `built-in simulated cluster (policy: ${flags.config})`}
+  }
+  if (!flags.snapshot) {
+    throw new UserError('no cluster to plan: reading a live cluster is not supported by this command yet', {hint: 'pass --snapshot FILE (a captured ClusterSnapshot) or --sim (the built-in simulated cluster)'})
+  }
+  const configPath = flags.config ?? DEFAULT_CONFIG_PATH
+  if (!flags.config && !existsSync(configPath)) {
+    throw new UserError(`no config: ${configPath} not found in the current directory`, {hint: 'pass -c FILE (start from examples/seed-production.yaml)'})
+  }
+  const [{config, warnings}, snapshot] = await Promise.all([loadConfigFile(configPath), loadSnapshotFile(flags.snapshot)])
+  return {config, snapshot, warnings, source: `${flags.snapshot} (policy: ${configPath})`}
+}
