@@ -31,3 +31,20 @@ export {
   type MigPartedConfigSet,
   type MigPartedEntry,
 } from './mig-parted-config.js'
+export {
+  computeLowerBound,
+  measureFragmentation,
+  packMigDemand,
+  packMigDemandExhaustive,
+  type Assignment,
+  type FragmentationReport,
+  type GpuFragmentation,
+  type GpuRepartition,
+  type MigGpu,
+  type PackingLowerBound,
+  type PackingOptions,
+  type PackingResult,
+  type ProfileDemand,
+} from './packing.js'
+export {createPrng, type Prng} from './prng.js'
+export {generatePackingCase, type CaseOptions, type PackingCase} from './generate.js'

@@ -132,13 +132,27 @@ for (const [model, spec] of Object.entries(TABLE)) {
 
 /** The model gpu-scale has MIG geometry for, or undefined (unknown model, or not MIG-capable). */
 export function findMigModel(gpuModel: string): GpuModelInfo | undefined {
-  const info = findGpuModel(gpuModel)
+  const info = resolveModel(gpuModel)
   return info && PROFILES.has(info.name) ? info : undefined
+}
+
+// Memo of name → model: packing resolves the same few names millions of times (a pure lookup, so caching it
+// changes no result).
+const MODEL_MEMO = new Map<string, GpuModelInfo | null>()
+const PROFILE_MEMO = new Map<string, MigProfile | null>()
+
+function resolveModel(gpuModel: string): GpuModelInfo | undefined {
+  let info = MODEL_MEMO.get(gpuModel)
+  if (info === undefined) {
+    info = findGpuModel(gpuModel) ?? null
+    MODEL_MEMO.set(gpuModel, info)
+  }
+  return info ?? undefined
 }
 
 /** Every GPU-instance profile of a model, smallest first; empty for unknown or non-MIG models. */
 export function migProfilesFor(gpuModel: string): MigProfile[] {
-  const info = findGpuModel(gpuModel)
+  const info = resolveModel(gpuModel)
   return info ? (PROFILES.get(info.name) ?? []) : []
 }
 
@@ -156,8 +170,14 @@ export function normalizeProfileName(name: string): string {
 
 /** Finds a profile of a model by any accepted spelling; undefined when the model has no such profile. */
 export function findMigProfile(gpuModel: string, name: string): MigProfile | undefined {
-  const wanted = normalizeProfileName(name)
-  return migProfilesFor(gpuModel).find((p) => p.name === wanted)
+  const key = `${gpuModel}\u0000${name}`
+  let profile = PROFILE_MEMO.get(key)
+  if (profile === undefined) {
+    const wanted = normalizeProfileName(name)
+    profile = migProfilesFor(gpuModel).find((p) => p.name === wanted) ?? null
+    PROFILE_MEMO.set(key, profile)
+  }
+  return profile ?? undefined
 }
 
 /** True when a name has the shape of a GPU-instance profile (`<g>g.<mem>gb[+me]`), whatever the model. */
