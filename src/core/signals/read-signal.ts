@@ -50,8 +50,20 @@ interface SeriesRead {
 
 /** Reads `signal` for the pods and workload in `ctx`. */
 export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
-  if (signal.source === 'workload') return readWorkloadSignal(signal, ctx)
-  return readPodSignal(signal, ctx)
+  const resolved = resolveHistogram(signal, ctx.telemetry)
+  if (resolved.source === 'workload') return readWorkloadSignal(resolved, ctx)
+  return readPodSignal(resolved, ctx)
+}
+
+/**
+ * A latency signal may name the histogram (`vllm:e2e_request_latency_seconds`) with a `quantile`; it is read from
+ * its `_bucket` series when they exist. Otherwise series carrying a `quantile` label (a summary, or a quantile
+ * recorded by a recording rule) are read as gauges.
+ */
+function resolveHistogram(signal: SignalConfig, telemetry: TelemetryIndex): SignalConfig {
+  if (signal.quantile === undefined || isHistogramMetric(signal.metric)) return signal
+  const bucket = `${signal.metric}_bucket`
+  return telemetry.byMetric.has(bucket) ? {...signal, metric: bucket} : signal
 }
 
 function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
@@ -126,7 +138,9 @@ function readLevelOrAmount(series: readonly Series[], signal: SignalConfig, ctx:
   const values: number[] = []
   let lastAt: number | null = null
   let anyFresh = false
+  const wanted = signal.quantile === undefined ? undefined : String(signal.quantile)
   for (const s of series) {
+    if (s.labels.quantile !== undefined && wanted !== undefined && s.labels.quantile !== wanted) continue
     const last = lastFiniteAt(s.samples)
     if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue

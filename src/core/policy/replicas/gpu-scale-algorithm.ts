@@ -73,7 +73,7 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
       if (!(current === 0 && signal.source !== 'workload')) {
         diagnostics.push({severity: 'warning', code, message: `${signal.name} (${signal.metric}): ${detail}; it cannot scale down`, target, evidence: {signal: signal.name, metric: signal.metric}})
       }
-    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !proposal.metric.endsWith('_bucket')) {
+    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !reading.metricRead.endsWith('_bucket')) {
       diagnostics.push({severity: 'warning', code: 'PartialTelemetry', message: `${signal.name}: no fresh samples from ${[...reading.podsMissing, ...reading.podsStale].join(', ')}; counted as zero load, and no scale-down on this signal`, target, evidence: {signal: signal.name, missingPods: [...reading.podsMissing, ...reading.podsStale].join(',')}})
     }
   }
