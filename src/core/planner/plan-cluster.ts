@@ -24,8 +24,11 @@ import {
   type Target,
 } from '../model/plan.js'
 import type {ClusterSnapshot, PodState} from '../model/snapshot.js'
+import {assessFleetHealth, type GroupHealth} from '../policy/nodes/backoff.js'
+import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
+import {planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
-import {currentBudget, type GroupVerdict, groupSizes, planScaleUp} from '../policy/nodes/scale-up.js'
+import {currentBudget, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {indexTelemetry} from '../signals/telemetry-index.js'
@@ -59,12 +62,27 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
   const budget = currentBudget(config, sizes)
   const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
   const podsByWorkload = groupPods(snapshot.pods)
+  /**
+   * Predictive warming runs per model right after its reactive placement, so it sees the capacity reactive
+   * scale-ups of this and earlier models already asked for (never warming the same GPUs twice).
+   */
+  const planWarmCapacity = (model: ModelConfig, pods: PodState[], replicas: number) => {
+    const warm = planPredictiveScaleUp({model, pods, replicas, telemetry, config, capacity, sizes, budget, health, now})
+    if (warm.diagnostic) diagnostics.push(warm.diagnostic)
+    if (!warm.scaleUp) return
+    scaledUpGroups.add(warm.scaleUp.group)
+    mergeNodeChange(nodeChanges, {...warm.scaleUp, verdicts: warm.scaleUp.verdicts}, warm.reason, now, warm.details)
+  }
 
   const changes: Change[] = []
   const skipped: Skipped[] = []
   const diagnostics: Diagnostic[] = []
   const nodeChanges = new Map<string, Change>()
   const scaledUpGroups = new Set<string>()
+  const health = assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now)
+  for (const h of health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
+  // Pods on a node with a spot interruption notice lose their home within 2 minutes: plan their new one now.
+  const interrupted = new Set(snapshot.nodes.filter((n) => n.interruptionNoticeAt !== undefined).map((n) => n.name))
 
   for (const model of [...config.models].sort((a, b) => a.name.localeCompare(b.name))) {
     const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
@@ -84,6 +102,7 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
     const details = {proposals: decision.proposals, decidedBy: decision.decidedBy}
 
     const pending = pods.filter((p) => p.phase === 'Pending' && !p.node && !p.deleting).length
+    const displaced = pods.filter((p) => p.node !== undefined && interrupted.has(p.node) && !p.deleting && p.phase !== 'Succeeded' && p.phase !== 'Failed').length
     const added = Math.max(0, decision.desired - decision.current)
     if (decision.desired < decision.current) {
       changes.push({
@@ -93,37 +112,39 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
       })
       continue
     }
-    if (added === 0 && pending === 0) {
+    if (added === 0 && pending === 0 && displaced === 0) {
       skipped.push({layer: 'pod', target, reasons: decision.reasons})
+      planWarmCapacity(model, pods, decision.current)
       continue
     }
 
-    // Pending pods were asked for already: place them before new replicas, so the new ones are not promised
-    // capacity the pending ones will take.
-    const outcome = placeReplicas(model, pending + added, config, capacity, sizes, budget)
-    const placedNew = Math.max(0, outcome.placements.length - pending)
-    const unplacedPending = Math.max(0, pending - outcome.placements.length)
+    // Pending and displaced pods were asked for already: place them before new replicas, so the new ones are not
+    // promised capacity the pending ones will take.
+    const existing = pending + displaced
+    const outcome = placeReplicas(model, existing + added, config, capacity, sizes, budget, health)
+    const placedNew = Math.max(0, outcome.placements.length - existing)
+    const unplacedPending = Math.max(0, existing - outcome.placements.length)
     for (const repartition of outcome.repartitions) changes.push(repartition.change)
     if (outcome.scaleUp) {
       scaledUpGroups.add(outcome.scaleUp.group)
-      mergeNodeChange(nodeChanges, outcome.scaleUp, model, now)
+      mergeNodeChange(nodeChanges, outcome.scaleUp, scaleUpReason(model, outcome.scaleUp, {pending, displaced, added}), now)
     }
-    const dependsOn = dependencies(outcome.placements.slice(pending), outcome)
+    const dependsOn = dependencies(outcome.placements.slice(existing), outcome)
     if (unplacedPending > 0) {
       diagnostics.push({
         severity: 'error', code: 'PodsPendingForever',
-        message: `${unplacedPending} pending pod(s) of ${model.name} fit no free, arriving or addable capacity`,
-        target, evidence: {pending, unplaced: unplacedPending},
+        message: `${unplacedPending} pending or displaced pod(s) of ${model.name} fit no free, arriving or addable capacity`,
+        target, evidence: {pending, displaced, unplaced: unplacedPending},
       })
     }
     if (placedNew > 0) {
       const loadSeconds = modelLoadSeconds(model)
-      const ready = Math.max(...outcome.placements.slice(pending).map((p) => p.readyInSeconds))
+      const ready = Math.max(...outcome.placements.slice(existing).map((p) => p.readyInSeconds))
       changes.push({
         id: `pod:${target.namespace}/${target.name}`, layer: 'pod', action: 'scale-replicas', target,
         from: decision.current, to: decision.current + placedNew, status: 'planned',
         eta: eta(now, ready + loadSeconds), dependsOn,
-        reasons: [...decision.reasons, placementReason(outcome.placements.slice(pending), loadSeconds)],
+        reasons: [...decision.reasons, placementReason(outcome.placements.slice(existing), loadSeconds)],
         details,
       })
     } else if (added === 0) {
@@ -138,6 +159,7 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
         details: {...details, groups: outcome.verdicts},
       })
     }
+    planWarmCapacity(model, pods, decision.current + placedNew)
   }
 
   changes.push(...nodeChanges.values())
@@ -147,8 +169,8 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
     changes.push({
       id: `node:${removal.node}`, layer: 'node', action: 'remove-node',
       target: {kind: 'Node', name: removal.node}, from: removal.groupFrom, to: removal.groupTo, status: 'planned',
-      eta: eta(now, 0), dependsOn: changes.filter((c) => c.layer === 'pod' && c.status === 'planned' && Number(c.to) < Number(c.from)).map((c) => c.id),
-      reasons: removal.reasons, details: {group: removal.group},
+      eta: eta(now, removal.drainSeconds), dependsOn: changes.filter((c) => c.layer === 'pod' && c.status === 'planned' && Number(c.to) < Number(c.from)).map((c) => c.id),
+      reasons: removal.reasons, details: {group: removal.group, evicts: removal.evicts, drainSeconds: removal.drainSeconds},
     })
   }
   for (const node of kept) skipped.push({layer: 'node', target: {kind: 'Node', name: node.node}, reasons: node.reasons})
@@ -159,12 +181,12 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
 interface PlacementOutcome {
   placements: Placement[]
   repartitions: MigRepartition[]
-  scaleUp?: {group: string; from: number; to: number; readySeconds: number; verdicts: GroupVerdict[]}
+  scaleUp?: ScaleUpDecision
   verdicts: GroupVerdict[]
 }
 
 /** Existing and arriving capacity first, then a MIG repartition, then new nodes. */
-function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>): PlacementOutcome {
+function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>, health: ReadonlyMap<string, GroupHealth>): PlacementOutcome {
   const placements: Placement[] = []
   const fill = () => {
     while (placements.length < count) {
@@ -177,15 +199,17 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
   const repartitions: MigRepartition[] = []
   if (placements.length < count && model.gpu.kind === 'mig') {
     repartitions.push(...planMigForDemand(model, count - placements.length, config, capacity))
+    // The MIG step rewrites nodes in place (layouts, readiness): the placement index must be rebuilt.
+    if (repartitions.length > 0) capacity.invalidate()
     fill()
   }
   let scaleUp: PlacementOutcome['scaleUp']
   let verdicts: GroupVerdict[] = []
   if (placements.length < count) {
-    const result = planScaleUp(model, count - placements.length, config, capacity, sizes, budget)
+    const result = planScaleUp(model, count - placements.length, config, capacity, sizes, budget, {health})
     verdicts = result.verdicts
     if (result.decision) {
-      scaleUp = {group: result.decision.group, from: result.decision.from, to: result.decision.to, readySeconds: result.decision.readySeconds, verdicts}
+      scaleUp = result.decision
       fill()
     }
   }
@@ -194,32 +218,39 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
 
 function dependencies(placements: Placement[], outcome: PlacementOutcome): string[] {
   const ids = new Set<string>()
-  for (const p of placements) {
-    if (p.node.includes('-new-') && outcome.scaleUp) ids.add(`node:${outcome.scaleUp.group}`)
-  }
+  // Any node this plan adds, whichever model's scale-up (or warming) asked for it.
+  for (const p of placements) if (p.planned) ids.add(`node:${p.group}`)
   for (const r of outcome.repartitions) ids.add(r.change.id)
   return [...ids].sort()
 }
 
-function mergeNodeChange(nodeChanges: Map<string, Change>, scaleUp: NonNullable<PlacementOutcome['scaleUp']>, model: ModelConfig, now: number): void {
+/** Why a reactive scale-up happens: pending pods, pods displaced by a spot interruption, new replicas. */
+function scaleUpReason(model: ModelConfig, scaleUp: ScaleUpDecision, demand: {pending: number; displaced: number; added: number}): Reason {
+  const nodes = scaleUp.to - scaleUp.from
+  const cold = scaleUp.coldStart
+  const evidence = {model: model.name, nodes, pending: demand.pending, displaced: demand.displaced, newReplicas: demand.added, coldStartSeconds: Math.round(cold.nodeSeconds), provisioningSeconds: cold.provisioningSeconds, driverInitSeconds: cold.driverInitSeconds, imagePullSeconds: cold.imagePullSeconds, weightLoadSeconds: Math.round(cold.weightLoadSeconds)}
+  if (demand.displaced > 0) {
+    return {code: 'SpotInterruption', message: `${demand.displaced} replica(s) of ${model.name} are on node(s) with a spot interruption notice (2 min); replacement: ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s`, evidence}
+  }
+  return {code: 'UnschedulableReplicas', message: `replicas of ${model.name} fit no free or arriving GPU; ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s (provision ${cold.provisioningSeconds}s + drivers ${cold.driverInitSeconds}s + image ${cold.imagePullSeconds}s), serving after ~${Math.round(cold.totalSeconds)}s with weight load`, evidence}
+}
+
+function mergeNodeChange(nodeChanges: Map<string, Change>, scaleUp: ScaleUpDecision, reason: Reason, now: number, extra?: Record<string, unknown>): void {
   const id = `node:${scaleUp.group}`
   const chosen = scaleUp.verdicts.find((v) => v.chosen)
-  const reason: Reason = {
-    code: 'UnschedulableReplicas',
-    message: `replicas of ${model.name} fit no free or arriving GPU; ${scaleUp.to - scaleUp.from} new ${scaleUp.group} node(s) ready in ~${scaleUp.readySeconds}s`,
-    evidence: {model: model.name, nodes: scaleUp.to - scaleUp.from, coldStartSeconds: scaleUp.readySeconds},
-  }
+  const limits = scaleUp.limitedBy ? [scaleUp.limitedBy] : []
   const existing = nodeChanges.get(id)
   if (existing) {
     existing.to = scaleUp.to
-    existing.reasons.push(reason)
+    existing.reasons.push(reason, ...limits)
+    if (extra) existing.details = {...existing.details, ...extra}
     return
   }
   nodeChanges.set(id, {
     id, layer: 'node', action: 'scale-node-group', target: {kind: 'NodeGroup', name: scaleUp.group},
     from: scaleUp.from, to: scaleUp.to, status: 'planned', eta: eta(now, scaleUp.readySeconds), dependsOn: [],
-    reasons: [reason, ...(chosen?.reasons ?? [])],
-    details: {groups: scaleUp.verdicts},
+    reasons: [reason, ...(chosen?.reasons.filter((r) => r !== scaleUp.limitedBy) ?? []), ...limits],
+    details: {groups: scaleUp.verdicts, coldStart: scaleUp.coldStart, ...extra},
   })
 }
 
@@ -233,19 +264,27 @@ function placementReason(placements: Placement[], loadSeconds: number): Reason {
   }
 }
 
+/** Codes that mean "this group could host the model, but not now": the ones a reader needs first. */
+const LIMIT_CODES = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
+
 function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerdict[]): Reason {
-  const why = verdicts.filter((v) => !v.chosen).flatMap((v) => v.reasons.map((r) => `${r.message}`))
+  // Lead with the limits of groups that fit the model (at max, budget, backoff): those are what a user can change
+  // today; the groups that can never host it follow.
+  const rejected = verdicts.filter((v) => !v.chosen)
+  // The chosen group's own limit counts too: it may have hosted only part of the demand (max, budget).
+  const limits = verdicts.flatMap((v) => v.reasons.filter((r) => LIMIT_CODES.has(r.code)).map((r) => r.message))
+  const never = rejected.filter((v) => !v.reasons.some((r) => LIMIT_CODES.has(r.code))).flatMap((v) => v.reasons.map((r) => r.message))
+  const why = [...limits, ...never]
   return {
     code: 'NoCapacityForReplicas',
-    message: `${replicas} replica(s) of ${model.name} would stay pending: ${why.length > 0 ? why.join('; ') : 'no node group is configured'}`,
+    message: `${replicas} replica(s) of ${model.name} would stay pending: ${why.length > 0 ? why.join('; ') : verdicts.length === 0 ? 'no node group is configured' : 'the eligible groups cannot add more nodes'}`,
     evidence: {replicas, groupsConsidered: verdicts.length, groupsEligible: verdicts.filter((v) => v.chosen || v.nodesNeeded !== undefined).length},
   }
 }
 
 /** Seconds to load the model's weights onto its GPU: measured `loadSeconds`, else size ÷ throughput. */
 export function modelLoadSeconds(model: ModelConfig): number {
-  if (model.weights.loadSeconds !== undefined) return model.weights.loadSeconds
-  return model.weights.sizeGiB / (model.weights.loadGiBps ?? 1)
+  return estimateWeightLoadSeconds(model)
 }
 
 function eta(now: number, seconds: number): {seconds: number; at: string} {

@@ -3,7 +3,9 @@
  * work to do, so `gpu-scale plan --sim` shows what the tool is for.
  *
  * - llama-8b (whole A100, `standard` on-demand): queue and GPU load rising for 30 minutes; more replicas than the
- *   free GPUs can host, so the `standard` group scales up (pod + node layers), with cold start in the ETA.
+ *   free GPUs can host, so the `standard` group scales up (pod + node layers), with cold start in the ETA; the
+ *   queue's trend says one more replica will be needed within the ~4 min a node takes, so one more node is warmed
+ *   now (predictive scale-up, with its forecast).
  * - embed-bge (MIG 3g.40gb): GPU utilization ~20% but DRAM active ~85%, queue growing and p95 over SLO: memory-
  *   bandwidth bound. Utilization alone would scale it down; latency and queue scale it up, and the new 3g slices
  *   come from repartitioning the idle `mig-pool` node (GPU layer) instead of a new node.
@@ -14,7 +16,7 @@
  */
 import type {ClusterSnapshot} from '../model/snapshot.js'
 import type {PolicyConfig} from '../model/config.js'
-import {scenario} from './scenario.js'
+import {scenario, type ScenarioBuilder} from './scenario.js'
 
 export const DEFAULT_SCENARIO_NAME = 'inference-fleet'
 
@@ -26,13 +28,18 @@ const gpuTaint = [{key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule'
 const gpuToleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
 
 export function defaultScenario(): {config: PolicyConfig; snapshot: ClusterSnapshot} {
+  return defaultScenarioBuilder().build()
+}
+
+/** The builder behind defaultScenario(), for reading its config in file form (`rawConfig()`). */
+export function defaultScenarioBuilder(): ScenarioBuilder {
   return scenario()
     .named(DEFAULT_SCENARIO_NAME)
     .at('2026-11-28T12:00:00Z')
     .history(60, 30)
     .settings({loopInterval: '30s', slo: {p95Latency: '2s'}, budget: {maxGpus: 40}, migStrategy: 'mixed', expanders: ['least-waste', 'price']})
     .nodeGroup('standard', {
-      gpu: {model: 'A100-80GB', count: 1}, capacityType: 'on-demand', min: 0, max: 5, hourlyCost: 3.7,
+      gpu: {model: 'A100-80GB', count: 1}, capacityType: 'on-demand', min: 0, max: 8, hourlyCost: 3.7,
       taints: gpuTaint, labels: {'gpu-scale.dev/pool': 'standard'},
       coldStart: {provisioning: '120s', driverInit: '60s', imagePull: '30s'},
     }, {nodes: 3})
@@ -57,7 +64,7 @@ export function defaultScenario(): {config: PolicyConfig; snapshot: ClusterSnaps
       tolerations: gpuToleration, nodeSelector: {'gpu-scale.dev/pool': 'standard'},
       signals: [gpuUtil(40), queue(4)], healthCheckGrace: '180s', terminationGrace: '600s',
     }, {replicas: 2, load: {
-      gpuUtil: (m) => 90 - m * 0.6, dramActive: 0.45, queue: (m) => Math.max(0, 14 - m * 0.3), running: 12,
+      gpuUtil: (m) => 90 - m * 0.6, dramActive: 0.45, queue: (m) => Math.max(0, 9.2 - m * 0.3), running: 12,
       p95Latency: 1.6, requestRate: 4,
     }})
     .model('embed-bge', {
@@ -78,5 +85,4 @@ export function defaultScenario(): {config: PolicyConfig; snapshot: ClusterSnaps
       tolerations: gpuToleration, nodeSelector: {'gpu-scale.dev/pool': 'l4'},
       signals: [gpuUtil(50)], healthCheckGrace: '60s', terminationGrace: '60s',
     }, {replicas: 3, load: {gpuUtil: 12, dramActive: 0.05, queue: 0, running: 1, p95Latency: 0.4, requestRate: 1}})
-    .build()
 }

@@ -1,13 +1,27 @@
 /**
- * Safe node scale-down: a node is removed only when none of its GPUs is used or about to be used by this plan,
- * it has been unneeded for the configured window (GPU utilization under the threshold the whole time), its group
- * stays at or above min, and no scale-up happened in the group within the delay after add. Candidates are
- * ordered spot and expensive first. Every node kept is recorded with why.
+ * Safe node scale-down (Cluster Autoscaler's rules, src: FAQ "How does scale-down work?"). A registered, ready node
+ * is removed only when all of these hold, checked in this order (cheapest first; each failure is kept as a reason):
+ *
+ * 1. its GPU request utilization (GPUs allocated ÷ GPUs, CA's GPU-only utilization) is under the threshold (0.5),
+ *    counting what this plan just placed on it;
+ * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m);
+ * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m): DCGM utilization under the
+ *    threshold on every GPU for the whole window;
+ * 4. no replica on it is still loading or inside its health-check grace (evicting it would waste the load and
+ *    hide whether the replica works);
+ * 5. every non-DaemonSet pod on it fits elsewhere: GPU replicas on free GPUs of nodes that stay (simulated on the
+ *    working capacity, so two removals never count the same free GPU), CPU pods on another node that stays with
+ *    the same taints (no CPU capacity model: the snapshot carries GPU resources only);
+ * 6. evicting its pods keeps every PodDisruptionBudget (`maxUnavailable` counts pods already unavailable);
+ * 7. its group stays at or above min (min 0: an idle group scales to zero).
+ *
+ * Candidates are taken empty first, then spot, then most expensive: removing them saves the most and risks the
+ * least. Drain honours each pod's termination grace: the removal's ETA is the longest grace on the node.
  */
-import type {PolicyConfig} from '../../model/config.js'
+import type {ModelConfig, PolicyConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
-import type {ClusterSnapshot, NodeState} from '../../model/snapshot.js'
-import type {CapacityModel} from '../../planner/capacity.js'
+import type {ClusterSnapshot, NodeState, PodState} from '../../model/snapshot.js'
+import type {CapacityModel, NodeCapacity} from '../../planner/capacity.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 
 export interface NodeRemoval {
@@ -15,6 +29,10 @@ export interface NodeRemoval {
   group: string
   groupFrom: number
   groupTo: number
+  /** Seconds the drain may take: the longest termination grace of the pods evicted (0 for an empty node). */
+  drainSeconds: number
+  /** Pods evicted, `namespace/name`. */
+  evicts: string[]
   reasons: Reason[]
 }
 
@@ -25,6 +43,8 @@ export interface NodeKept {
 }
 
 const GPU_UTIL_METRIC = 'DCGM_FI_DEV_GPU_UTIL'
+/** Kubernetes' default terminationGracePeriodSeconds, for pods gpu-scale has no model config for. */
+const DEFAULT_TERMINATION_GRACE_SECONDS = 30
 
 export function planScaleDown(
   config: PolicyConfig,
@@ -39,74 +59,178 @@ export function planScaleDown(
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const groupStates = new Map(snapshot.nodeGroups.map((g) => [g.name, g]))
   const working = new Map(capacity.nodes.map((n) => [n.name, n]))
-  const podsByNode = new Map<string, number>()
+  const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.kind}/${m.workload.name}`, m]))
+  const podsByNode = new Map<string, PodState[]>()
   for (const pod of snapshot.pods) {
-    if (pod.node && !pod.daemon && pod.phase !== 'Succeeded' && pod.phase !== 'Failed') podsByNode.set(pod.node, (podsByNode.get(pod.node) ?? 0) + 1)
+    if (!pod.node || pod.daemon || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue
+    const list = podsByNode.get(pod.node)
+    if (list) list.push(pod)
+    else podsByNode.set(pod.node, [pod])
   }
+  const utilByNode = indexUtilization(telemetry)
   const removals: NodeRemoval[] = []
   const kept: NodeKept[] = []
-  const candidates: Array<{node: NodeState; cost: number; spot: boolean}> = []
+  const candidates: Array<{node: NodeState; slot: NodeCapacity; pods: PodState[]; cost: number; spot: boolean}> = []
   for (const node of snapshot.nodes) {
     const group = groups.get(node.group)
-    if (!group) continue
     const slot = working.get(node.name)
+    if (!group || !slot || slot.condition !== 'ready') continue
     const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
-    if (!slot || slot.condition !== 'ready') continue
-    const busy = slot.gpus.some((g) => !g.idle)
-    if (busy) continue
-    const pods = podsByNode.get(node.name) ?? 0
-    if (pods > 0) {
-      keep('PodsOnNode', `${node.name} has no GPU work but ${pods} non-DaemonSet pod(s) that must move first`, {pods})
-      continue
-    }
+    const used = slot.gpus.filter((g) => !g.idle).length
+    const utilization = slot.gpus.length === 0 ? 0 : used / slot.gpus.length
+    // Busy nodes are the normal case: not recorded, or a 2,000-node plan would list every one of them.
+    if (utilization >= gpuUtilizationThreshold) continue
     const lastScaleUp = groupStates.get(node.group)?.lastScaleUpAt
     if (scaledUpGroups.has(node.group) || (lastScaleUp !== undefined && now - lastScaleUp < delayAfterAddSeconds)) {
-      keep('ScaleDownDelayAfterAdd', `${node.group} scaled up within ${delayAfterAddSeconds}s; ${node.name} is kept`, {delayAfterAddSeconds})
+      keep('ScaleDownDelayAfterAdd', `${node.group} scaled up within ${delayAfterAddSeconds}s; ${node.name} is kept`, {delayAfterAddSeconds, ...(lastScaleUp !== undefined ? {secondsSinceScaleUp: now - lastScaleUp} : {})})
       continue
     }
-    const idleFor = idleSeconds(node, telemetry, now, gpuUtilizationThreshold)
+    const idleFor = idleSeconds(node, utilByNode.get(node.name) ?? [], now, gpuUtilizationThreshold)
     if (idleFor < unneededSeconds) {
-      keep('NotUnneededLongEnough', `${node.name} idle for ${Math.round(idleFor)}s of the ${unneededSeconds}s needed before removal`, {idleSeconds: Math.round(idleFor), unneededSeconds})
+      keep('NotUnneededLongEnough', `${node.name} unneeded for ${Math.round(idleFor)}s of the ${unneededSeconds}s needed before removal`, {idleSeconds: Math.round(idleFor), unneededSeconds})
       continue
     }
-    candidates.push({node, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
+    const pods = podsByNode.get(node.name) ?? []
+    const warming = pods.find((p) => isWarming(p, models.get(workloadKey(p)), now))
+    if (warming) {
+      const model = models.get(workloadKey(warming))
+      keep('ReplicaWarmingUp', `${warming.namespace}/${warming.name} on ${node.name} is ${warming.ready ? `inside its ${model?.healthCheckGraceSeconds ?? 0}s health-check grace` : 'still loading'}; the node is kept`, {pod: `${warming.namespace}/${warming.name}`, ready: warming.ready})
+      continue
+    }
+    candidates.push({node, slot, pods, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
   }
-  // Spot and expensive first: removing them saves the most and risks the least.
-  candidates.sort((a, b) => Number(b.spot) - Number(a.spot) || b.cost - a.cost || a.node.name.localeCompare(b.node.name))
-  for (const {node} of candidates) {
+  candidates.sort((a, b) => Number(a.pods.length > 0) - Number(b.pods.length > 0) || Number(b.spot) - Number(a.spot) || b.cost - a.cost || a.node.name.localeCompare(b.node.name))
+  const removed = new Set<string>()
+  const evictedByWorkload = new Map<string, number>()
+  const unavailableByWorkload = countUnavailable(snapshot.pods)
+  for (const {node, slot, pods} of candidates) {
     const group = groups.get(node.group)
     if (!group) continue
+    const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
     const size = sizes.get(node.group) ?? 0
     if (size - 1 < group.min) {
-      kept.push({node: node.name, group: node.group, reasons: [{code: 'GroupAtMin', message: `${node.group} is at its min size ${group.min}`, evidence: {node: node.name, size, min: group.min}}]})
+      keep('GroupAtMin', `${node.group} is at its min size ${group.min}`, {size, min: group.min})
       continue
     }
+    const pdbBlock = checkPdbs(pods, snapshot, evictedByWorkload, unavailableByWorkload)
+    if (pdbBlock) {
+      keep('PodDisruptionBudget', `evicting ${pdbBlock.pod} would exceed PodDisruptionBudget ${pdbBlock.pdb} (maxUnavailable ${pdbBlock.maxUnavailable}, ${pdbBlock.unavailable} already unavailable or evicted)`, {pdb: pdbBlock.pdb, maxUnavailable: pdbBlock.maxUnavailable, unavailable: pdbBlock.unavailable})
+      continue
+    }
+    const cpuPods = pods.filter((p) => !p.gpuRequest)
+    if (cpuPods.length > 0 && !hasCpuHome(node, snapshot.nodes, removed, working)) {
+      keep('CpuPodsWouldNotFit', `${cpuPods.length} CPU pod(s) on ${node.name} have no other node with the same taints to move to`, {pods: cpuPods.length})
+      continue
+    }
+    const gpuPods = pods.filter((p) => p.gpuRequest)
+    const homes = relocateGpuPods(gpuPods, models, capacity, node.name, removed)
+    if (!homes.ok) {
+      keep('PodsWouldNotFit', `${homes.pod} on ${node.name} fits no free GPU on a node that stays`, {pod: homes.pod ?? ''})
+      continue
+    }
+    removed.add(node.name)
+    for (const pod of pods) if (pod.workload) bump(evictedByWorkload, workloadKey(pod))
+    // The node's own GPUs are gone: nothing may be placed on them later.
+    for (const gpu of slot.gpus) {
+      gpu.wholeFree = false
+      gpu.freeInstances = []
+    }
     sizes.set(node.group, size - 1)
-    removals.push({
-      node: node.name,
-      group: node.group,
-      groupFrom: size,
-      groupTo: size - 1,
-      reasons: [{
-        code: 'NodeUnneeded',
-        message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${gpuUtilizationThreshold * 100}%)`,
-        evidence: {node: node.name, unneededSeconds, threshold: gpuUtilizationThreshold, hourlyCost: group.hourlyCost},
-      }],
-    })
+    const drainSeconds = Math.max(0, ...pods.map((p) => models.get(workloadKey(p))?.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS))
+    const reasons: Reason[] = [pods.length === 0
+      ? {code: 'NodeUnneeded', message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${gpuUtilizationThreshold * 100}%)`, evidence: {node: node.name, unneededSeconds, threshold: gpuUtilizationThreshold, hourlyCost: group.hourlyCost}}
+      : {code: gpuPods.length === 0 ? 'CpuPodsOnGpuNode' : 'NodeUnderutilized', message: gpuPods.length === 0
+        ? `${node.name} is kept alive only by ${cpuPods.length} CPU pod(s) that fit elsewhere: drain it and release its ${slot.gpus.length} GPU(s)`
+        : `${node.name} is under ${gpuUtilizationThreshold * 100}% GPU-allocated; its ${gpuPods.length} GPU pod(s) and ${cpuPods.length} CPU pod(s) fit on nodes that stay`,
+      evidence: {node: node.name, gpuPods: gpuPods.length, cpuPods: cpuPods.length, drainSeconds, hourlyCost: group.hourlyCost}}]
+    if (size - 1 === 0) reasons.push({code: 'ScaleToZero', message: `${node.group} is idle: scaled to zero (min ${group.min})`, evidence: {group: node.group, min: group.min}})
+    removals.push({node: node.name, group: node.group, groupFrom: size, groupTo: size - 1, drainSeconds, evicts: pods.map((p) => `${p.namespace}/${p.name}`), reasons})
   }
   return {removals, kept}
 }
 
+function workloadKey(pod: PodState): string {
+  return pod.workload ? `${pod.namespace}/${pod.workload.kind}/${pod.workload.name}` : `${pod.namespace}/Pod/${pod.name}`
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1)
+}
+
+/** Loading (running, not ready) or ready for less than the model's health-check grace. */
+function isWarming(pod: PodState, model: ModelConfig | undefined, now: number): boolean {
+  if (!model || pod.phase !== 'Running' || pod.deleting) return false
+  if (!pod.ready) return true
+  return pod.readyAt !== undefined && now - pod.readyAt < model.healthCheckGraceSeconds
+}
+
+function countUnavailable(pods: readonly PodState[]): Map<string, number> {
+  const map = new Map<string, number>()
+  for (const pod of pods) if (pod.workload && (!pod.ready || pod.deleting) && pod.phase !== 'Succeeded') bump(map, workloadKey(pod))
+  return map
+}
+
+function checkPdbs(pods: readonly PodState[], snapshot: ClusterSnapshot, evicted: Map<string, number>, unavailable: Map<string, number>): {pod: string; pdb: string; maxUnavailable: number; unavailable: number} | undefined {
+  const extra = new Map<string, number>()
+  for (const pod of pods) {
+    if (!pod.workload) continue
+    const key = workloadKey(pod)
+    const pdb = snapshot.pdbs.find((b) => b.namespace === pod.namespace && b.workload === `${pod.workload?.kind}/${pod.workload?.name}`)
+    if (!pdb) continue
+    // An unready pod does not count twice: it is already in the unavailable count.
+    if (pod.ready) bump(extra, key)
+    const total = (unavailable.get(key) ?? 0) + (evicted.get(key) ?? 0) + (extra.get(key) ?? 0)
+    if (total > pdb.maxUnavailable) return {pod: `${pod.namespace}/${pod.name}`, pdb: `${pdb.namespace}/${pdb.name}`, maxUnavailable: pdb.maxUnavailable, unavailable: total - 1}
+  }
+  return undefined
+}
+
+function sameTaints(a: NodeState['taints'], b: NodeState['taints']): boolean {
+  const key = (t: NodeState['taints'][number]) => `${t.key}=${t.value ?? ''}:${t.effect}`
+  return a.length === b.length && a.map(key).sort().join('|') === b.map(key).sort().join('|')
+}
+
+function hasCpuHome(node: NodeState, nodes: readonly NodeState[], removed: ReadonlySet<string>, working: ReadonlyMap<string, NodeCapacity>): boolean {
+  return nodes.some((other) => other.name !== node.name && !removed.has(other.name) && working.get(other.name)?.condition === 'ready' && !other.cordoned && sameTaints(other.taints, node.taints))
+}
+
+/** Places each GPU pod of the node on other nodes that stay (consuming the capacity), or says which does not fit. */
+function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: CapacityModel, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
+  const accept = (n: NodeCapacity) => n.name !== nodeName && !removed.has(n.name) && n.condition === 'ready'
+  for (const pod of pods) {
+    const model = models.get(workloadKey(pod))
+    // A GPU pod gpu-scale knows nothing about cannot be simulated: never guess that it fits.
+    if (!model || capacity.countPlaceable(model, 1, accept) === 0) return {ok: false, pod: `${pod.namespace}/${pod.name}`}
+  }
+  for (const pod of pods) {
+    const model = models.get(workloadKey(pod))
+    if (model) capacity.place(model, accept)
+  }
+  return {ok: true}
+}
+
+/** DCGM utilization series by node (`Hostname` label, dcgm-exporter's), indexed once per plan. */
+function indexUtilization(telemetry: TelemetryIndex): Map<string, Array<Array<[number, number]>>> {
+  const map = new Map<string, Array<Array<[number, number]>>>()
+  for (const s of telemetry.byMetric.get(GPU_UTIL_METRIC) ?? []) {
+    const host = s.labels.Hostname ?? s.labels.hostname ?? s.labels.node
+    if (!host) continue
+    const list = map.get(host)
+    if (list) list.push(s.samples)
+    else map.set(host, [s.samples])
+  }
+  return map
+}
+
 /**
- * How long every GPU of the node has been under the utilization threshold, from DCGM samples. A node without
- * telemetry counts as idle since it was created only when it has no GPU pods (the caller checked): unknown
- * utilization never shortens the window below the node's age.
+ * How long every GPU of the node has been under the utilization threshold, from DCGM samples. Unknown
+ * utilization never shortens the window below the node's age: a node without telemetry counts as idle since it
+ * was created only because the caller already checked its GPU allocation.
  */
-function idleSeconds(node: NodeState, telemetry: TelemetryIndex, now: number, threshold: number): number {
-  const series = (telemetry.byMetric.get(GPU_UTIL_METRIC) ?? []).filter((s) => (s.labels.Hostname ?? s.labels.hostname ?? s.labels.node) === node.name)
+function idleSeconds(node: NodeState, series: ReadonlyArray<ReadonlyArray<[number, number]>>, now: number, threshold: number): number {
   let lastBusy = node.createdAt
-  for (const s of series) {
-    for (const [t, v] of s.samples) if (t <= now && v / 100 >= threshold && t > lastBusy) lastBusy = t
+  for (const samples of series) {
+    for (const [t, v] of samples) if (t <= now && v / 100 >= threshold && t > lastBusy) lastBusy = t
   }
   return now - lastBusy
 }

@@ -1,14 +1,19 @@
 /**
  * Node-group scale-up by simulated scheduling (Cluster Autoscaler's model): for replicas that fit no existing or
- * arriving capacity, try each group's template node, bin-pack the replicas onto new nodes, and pick a group with
- * the expander chain. Every group gets a verdict (chosen, or rejected and why), kept as data.
+ * arriving capacity, try each group's template node (GPU model and count, boot MIG layout, labels, taints vs
+ * tolerations, node selector, capacity type), bin-pack the replicas onto new nodes within the group's max and the
+ * global GPU and cost budgets, and pick a group with the expander chain. Every group gets a verdict (chosen, or
+ * rejected and why), kept as data like CA's `NoScaleUpInfo{RejectedNodeGroups, SkippedNodeGroups}`.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
 import type {ClusterSnapshot} from '../../model/snapshot.js'
-import {type CapacityModel, nodeColdStartSeconds, templateNode} from '../../planner/capacity.js'
+import {type CapacityModel, type NodeCapacity, templateNode} from '../../planner/capacity.js'
 import {checkGroupFit} from '../../planner/eligibility.js'
 import {bootLayoutOf, profilesOfGroup} from '../../planner/mig-configs.js'
+import type {BootLayout} from '../../planner/capacity.js'
+import type {GroupHealth} from './backoff.js'
+import {type ColdStart, estimateColdStart} from './cold-start.js'
 
 export interface GroupVerdict {
   group: string
@@ -16,6 +21,8 @@ export interface GroupVerdict {
   reasons: Reason[]
   /** New nodes this group would need for the demand (when it could host it). */
   nodesNeeded?: number
+  /** Cold start of a replica on a new node of this group (when eligible). */
+  coldStart?: ColdStart
 }
 
 export interface ScaleUpDecision {
@@ -25,8 +32,11 @@ export interface ScaleUpDecision {
   nodesAdded: number
   /** Seconds until the new nodes' GPUs are allocatable. */
   readySeconds: number
+  coldStart: ColdStart
   /** Replicas (per model) this scale-up hosts. */
   hosts: Record<string, number>
+  /** What capped the node count below what the demand asked for, if anything. */
+  limitedBy?: Reason
   verdicts: GroupVerdict[]
 }
 
@@ -36,11 +46,20 @@ export interface NodeBudget {
   hourlyCost: number
 }
 
+export interface ScaleUpOptions {
+  /** Group health (backoff, spot capacity cache); groups missing here are healthy. */
+  health?: ReadonlyMap<string, GroupHealth>
+  /** Prefix for names of the virtual nodes added (`new` for demand, `warm` for forecast). */
+  nodeLabel?: string
+}
+
 /** Current size of each group: the larger of its target and its registered nodes. */
 export function groupSizes(config: PolicyConfig, snapshot: ClusterSnapshot): Map<string, number> {
   const sizes = new Map<string, number>()
   for (const group of config.nodeGroups) sizes.set(group.name, 0)
-  for (const node of snapshot.nodes) sizes.set(node.group, (sizes.get(node.group) ?? 0) + 1)
+  const registered = new Map<string, number>()
+  for (const node of snapshot.nodes) registered.set(node.group, (registered.get(node.group) ?? 0) + 1)
+  for (const [name, count] of registered) sizes.set(name, count)
   for (const state of snapshot.nodeGroups) sizes.set(state.name, Math.max(sizes.get(state.name) ?? 0, state.targetSize))
   return sizes
 }
@@ -56,10 +75,22 @@ export function currentBudget(config: PolicyConfig, sizes: Map<string, number>):
   return {gpus, hourlyCost}
 }
 
+interface Option {
+  group: NodeGroupConfig
+  nodes: number
+  placeable: number
+  /** Fraction of the new nodes' GPU capacity left idle (CA's least-waste, on GPUs instead of CPU). */
+  wasteRatio: number
+  wastedGpus: number
+  cost: number
+  coldStart: ColdStart
+  limitedBy?: Reason
+}
+
 /**
  * Chooses a group and a node count for `replicas` unplaced replicas of `model`. New virtual nodes are added to
- * `capacity` and the replicas placed on them, so later models see what is already on its way (no duplicate
- * scale-up). Returns undefined with the verdicts when no group can host even one replica.
+ * `capacity` (the caller then places the replicas on them), so later models see what is already on its way and
+ * nothing is scaled up twice. Returns no decision, with the verdicts, when no group can host even one replica.
  */
 export function planScaleUp(
   model: ModelConfig,
@@ -68,87 +99,150 @@ export function planScaleUp(
   capacity: CapacityModel,
   sizes: Map<string, number>,
   budget: NodeBudget,
+  options: ScaleUpOptions = {},
 ): {decision?: ScaleUpDecision; placed: number; verdicts: GroupVerdict[]} {
   const verdicts: GroupVerdict[] = []
-  const options: Array<{group: NodeGroupConfig; nodes: number; placeable: number; waste: number}> = []
+  const eligible: Option[] = []
+  const {maxGpus, maxHourlyCost} = config.settings.budget
   for (const group of config.nodeGroups) {
-    const fit = checkGroupFit(model, group, profilesOfGroup(group))
+    const fit = checkGroupFit(model, group, cachedProfiles(group))
     if (!fit.eligible) {
       verdicts.push({group: group.name, chosen: false, reasons: fit.reasons})
       continue
     }
+    const health = options.health?.get(group.name)
+    if (health && !health.available) {
+      verdicts.push({group: group.name, chosen: false, reasons: health.reasons})
+      continue
+    }
     const perNode = replicasPerNode(model, group)
     if (perNode === 0) {
-      verdicts.push({group: group.name, chosen: false, reasons: [{code: 'NoRoomOnTemplate', message: `a new ${group.name} node cannot host a replica of ${model.name} with its boot MIG layout ${group.migConfigs[0]}`, evidence: {group: group.name}}]})
+      verdicts.push({group: group.name, chosen: false, reasons: [{code: 'NoRoomOnTemplate', message: `a new ${group.name} node cannot host a replica of ${model.name} with its boot MIG layout ${group.migConfigs[0] ?? 'all-disabled'}`, evidence: {group: group.name}}]})
       continue
     }
     const size = sizes.get(group.name) ?? 0
     const wanted = Math.ceil(replicas / perNode)
     const room = group.max - size
-    const byGpuBudget = config.settings.budget.maxGpus === undefined ? Infinity : Math.floor((config.settings.budget.maxGpus - budget.gpus) / group.gpu.count)
-    const byCostBudget = config.settings.budget.maxHourlyCost === undefined ? Infinity : Math.floor((config.settings.budget.maxHourlyCost - budget.hourlyCost + 1e-9) / group.hourlyCost)
-    const nodes = Math.min(wanted, room, byGpuBudget, byCostBudget)
+    const byGpuBudget = maxGpus === undefined ? Infinity : Math.floor((maxGpus - budget.gpus) / group.gpu.count)
+    const byCostBudget = maxHourlyCost === undefined || group.hourlyCost <= 0 ? Infinity : Math.floor((maxHourlyCost - budget.hourlyCost + 1e-9) / group.hourlyCost)
+    const nodes = Math.max(0, Math.min(wanted, room, byGpuBudget, byCostBudget))
+    const limit = describeLimit(group, model, {wanted, room, byGpuBudget, byCostBudget, size}, budget, config)
     if (nodes <= 0) {
-      const reason: Reason = room <= 0
-        ? {code: 'GroupAtMax', message: `group ${group.name} is at its max size ${group.max}`, evidence: {group: group.name, size, max: group.max}}
-        : {code: 'BudgetExceeded', message: `adding a ${group.name} node would exceed the ${byGpuBudget <= 0 ? `GPU budget (${config.settings.budget.maxGpus} GPUs)` : `cost budget (${config.settings.budget.maxHourlyCost}/h)`}`, evidence: {group: group.name, gpus: budget.gpus, maxGpus: config.settings.budget.maxGpus ?? null, hourlyCost: round(budget.hourlyCost), maxHourlyCost: config.settings.budget.maxHourlyCost ?? null}}
-      verdicts.push({group: group.name, chosen: false, reasons: [reason]})
+      verdicts.push({group: group.name, chosen: false, reasons: [limit ?? {code: 'GroupAtMax', message: `group ${group.name} cannot grow`, evidence: {group: group.name}}]})
       continue
     }
     const placeable = Math.min(replicas, nodes * perNode)
-    const waste = nodes * group.gpu.count - placeable * gpusPerReplica(model)
-    options.push({group, nodes, placeable, waste})
-  }
-  if (options.length === 0) return {placed: 0, verdicts}
-  // Expander chain: most replicas hosted first (a group that hosts all beats one that hosts some), then the
-  // configured expanders in order, then the name for a deterministic tie-break.
-  options.sort((a, b) => b.placeable - a.placeable || compareByExpanders(a, b, config) || a.group.name.localeCompare(b.group.name))
-  const best = options[0] as (typeof options)[number]
-  for (const option of options) {
-    const chosen = option === best
-    verdicts.push({
-      group: option.group.name,
-      chosen,
-      nodesNeeded: option.nodes,
-      reasons: [chosen
-        ? {code: 'ExpanderChose', message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.waste} idle GPU(s) at ${round(option.nodes * option.group.hourlyCost)}/h (${config.settings.expanders.join(' > ')})`, evidence: {group: option.group.name, nodes: option.nodes, replicas: option.placeable, wastedGpus: option.waste, hourlyCost: round(option.nodes * option.group.hourlyCost)}}
-        : {code: 'ExpanderRejected', message: `${option.group.name} ranked below ${best.group.name} (${option.waste} idle GPU(s), ${round(option.nodes * option.group.hourlyCost)}/h)`, evidence: {group: option.group.name, nodes: option.nodes, wastedGpus: option.waste, hourlyCost: round(option.nodes * option.group.hourlyCost)}}],
+    const usedGpus = Math.min(nodes * group.gpu.count, Math.ceil((placeable / perNode) * group.gpu.count))
+    const wastedGpus = nodes * group.gpu.count - usedGpus
+    eligible.push({
+      group, nodes, placeable, wastedGpus, wasteRatio: wastedGpus / (nodes * group.gpu.count),
+      cost: nodes * group.hourlyCost, coldStart: estimateColdStart(group, model), ...(nodes < wanted && limit ? {limitedBy: limit} : {}),
     })
+  }
+  if (eligible.length === 0) {
+    verdicts.sort((a, b) => a.group.localeCompare(b.group))
+    return {placed: 0, verdicts}
+  }
+  // Expander chain: a group that hosts more of the replicas first (one that hosts all beats one that hosts some),
+  // then the configured expanders in order (CA's chain: each one filters the ties of the previous), then the name
+  // for a deterministic tie-break where CA would pick at random.
+  eligible.sort((a, b) => b.placeable - a.placeable || compareByExpanders(a, b, config) || a.group.name.localeCompare(b.group.name))
+  const best = eligible[0] as Option
+  const chain = config.settings.expanders.join(' > ')
+  for (const option of eligible) {
+    const chosen = option === best
+    const evidence = {group: option.group.name, nodes: option.nodes, replicas: option.placeable, wastedGpus: option.wastedGpus, hourlyCost: round(option.cost), capacityType: option.group.capacityType, priority: option.group.priority, coldStartSeconds: Math.round(option.coldStart.totalSeconds)}
+    const reasons: Reason[] = [chosen
+      ? {code: 'ExpanderChose', message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.wastedGpus} idle GPU(s) at ${round(option.cost)}/h, ready in ~${Math.round(option.coldStart.totalSeconds)}s (${chain})`, evidence}
+      : {code: 'ExpanderRejected', message: `${option.group.name} ranked below ${best.group.name} by ${decidingExpander(best, option, config)} (${option.placeable} replica(s), ${option.wastedGpus} idle GPU(s), ${round(option.cost)}/h, ${option.group.capacityType})`, evidence}]
+    if (option.limitedBy) reasons.push(option.limitedBy)
+    verdicts.push({group: option.group.name, chosen, nodesNeeded: option.nodes, coldStart: option.coldStart, reasons})
   }
   verdicts.sort((a, b) => a.group.localeCompare(b.group))
   const group = best.group
   const from = sizes.get(group.name) ?? 0
-  const readySeconds = nodeColdStartSeconds(group)
-  for (let i = 0; i < best.nodes; i++) capacity.nodes.push(templateNode(group, `${group.name}-new-${from + i + 1}`, readySeconds, bootLayoutOf(group)))
+  const layout = cachedBootLayout(group)
+  const label = options.nodeLabel ?? 'new'
+  for (let i = 0; i < best.nodes; i++) {
+    const node: NodeCapacity = {...templateNode(group, `${group.name}-${label}-${from + i + 1}`, best.coldStart.nodeSeconds, layout), planned: true}
+    capacity.addNode(node)
+  }
   sizes.set(group.name, from + best.nodes)
   budget.gpus += best.nodes * group.gpu.count
   budget.hourlyCost += best.nodes * group.hourlyCost
   return {
-    decision: {group: group.name, from, to: from + best.nodes, nodesAdded: best.nodes, readySeconds, hosts: {[model.name]: best.placeable}, verdicts},
+    decision: {
+      group: group.name, from, to: from + best.nodes, nodesAdded: best.nodes, readySeconds: best.coldStart.nodeSeconds,
+      coldStart: best.coldStart, hosts: {[model.name]: best.placeable}, ...(best.limitedBy ? {limitedBy: best.limitedBy} : {}), verdicts,
+    },
     placed: best.placeable,
     verdicts,
   }
 }
 
-function compareByExpanders(a: {group: NodeGroupConfig; waste: number; nodes: number}, b: typeof a, config: PolicyConfig): number {
+/** Which limit binds (max size, GPU budget, cost budget), as a reason; undefined when the demand fits. */
+function describeLimit(group: NodeGroupConfig, _model: ModelConfig, n: {wanted: number; room: number; byGpuBudget: number; byCostBudget: number; size: number}, budget: NodeBudget, config: PolicyConfig): Reason | undefined {
+  const smallest = Math.min(n.room, n.byGpuBudget, n.byCostBudget)
+  if (smallest >= n.wanted) return undefined
+  if (n.room === smallest) {
+    return {code: 'GroupAtMax', message: `group ${group.name} is at ${n.size} of its max ${group.max} nodes${n.room > 0 ? ` (room for ${n.room} of the ${n.wanted} needed)` : ''}`, evidence: {group: group.name, size: n.size, max: group.max, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.room)}}
+  }
+  const {maxGpus, maxHourlyCost} = config.settings.budget
+  if (n.byGpuBudget === smallest) {
+    return {code: 'BudgetExceeded', message: `the GPU budget (${maxGpus} GPUs, ${budget.gpus} in use or requested) allows ${Math.max(0, n.byGpuBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'gpus', gpus: budget.gpus, maxGpus: maxGpus ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byGpuBudget)}}
+  }
+  return {code: 'BudgetExceeded', message: `the cost budget (${maxHourlyCost}/h, ${round(budget.hourlyCost)}/h in use or requested) allows ${Math.max(0, n.byCostBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'hourlyCost', hourlyCost: round(budget.hourlyCost), maxHourlyCost: maxHourlyCost ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byCostBudget)}}
+}
+
+/** One expander's comparison: negative when `a` is preferred. */
+function compareBy(expander: PolicyConfig['settings']['expanders'][number], a: Option, b: Option): number {
+  if (expander === 'least-waste') return a.wasteRatio - b.wasteRatio
+  if (expander === 'price') return a.cost / a.placeable - b.cost / b.placeable
+  if (expander === 'priority') return b.group.priority - a.group.priority
+  // Karpenter's preference (reserved → spot → on-demand); the fallback to on-demand is the next option in the list.
+  return (a.group.capacityType === 'spot' ? 0 : 1) - (b.group.capacityType === 'spot' ? 0 : 1)
+}
+
+function compareByExpanders(a: Option, b: Option, config: PolicyConfig): number {
   for (const expander of config.settings.expanders) {
-    let diff = 0
-    if (expander === 'least-waste') diff = a.waste - b.waste
-    else if (expander === 'price') diff = a.nodes * a.group.hourlyCost - b.nodes * b.group.hourlyCost
-    else if (expander === 'priority') diff = b.group.priority - a.group.priority
-    else if (expander === 'spot-first') diff = (a.group.capacityType === 'spot' ? 0 : 1) - (b.group.capacityType === 'spot' ? 0 : 1)
-    if (diff !== 0) return diff
+    const diff = compareBy(expander, a, b)
+    if (Math.abs(diff) > 1e-9) return diff
   }
   return 0
 }
 
-function gpusPerReplica(model: ModelConfig): number {
-  return model.gpu.kind === 'whole' ? model.gpu.count : model.gpu.kind === 'mig' ? 0 : 1
+function decidingExpander(best: Option, other: Option, config: PolicyConfig): string {
+  if (best.placeable !== other.placeable) return 'replicas hosted'
+  for (const expander of config.settings.expanders) if (Math.abs(compareBy(expander, best, other)) > 1e-9) return expander
+  return 'name'
+}
+
+const profileCache = new WeakMap<NodeGroupConfig, string[]>()
+const layoutCache = new WeakMap<NodeGroupConfig, BootLayout>()
+
+// Layouts and profiles are pure functions of the (immutable) group config; caching them keeps 500 models × 20
+// groups from recomputing MIG geometry 10,000 times per plan.
+function cachedProfiles(group: NodeGroupConfig): string[] {
+  let profiles = profileCache.get(group)
+  if (!profiles) {
+    profiles = profilesOfGroup(group)
+    profileCache.set(group, profiles)
+  }
+  return profiles
+}
+
+function cachedBootLayout(group: NodeGroupConfig): BootLayout {
+  let layout = layoutCache.get(group)
+  if (!layout) {
+    layout = bootLayoutOf(group)
+    layoutCache.set(group, layout)
+  }
+  return layout
 }
 
 /** How many replicas of the model one new node of the group hosts. */
 export function replicasPerNode(model: ModelConfig, group: NodeGroupConfig): number {
-  const layout = bootLayoutOf(group)
+  const layout = cachedBootLayout(group)
   if (model.gpu.kind === 'mig') {
     if (layout.kind !== 'mig') return 0
     const profile = model.gpu.profile
@@ -157,6 +251,11 @@ export function replicasPerNode(model: ModelConfig, group: NodeGroupConfig): num
   if (layout.kind === 'mig') return 0
   const per = model.gpu.kind === 'whole' ? model.gpu.count : 1
   return Math.floor(group.gpu.count / per)
+}
+
+/** GPUs one replica takes (a MIG slice counts as a fraction of its GPU's instances). */
+export function gpusPerReplica(model: ModelConfig): number {
+  return model.gpu.kind === 'whole' ? model.gpu.count : 1
 }
 
 function round(value: number): number {
