@@ -27,8 +27,10 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
     }
   }
   if (data === undefined || !validate(data)) {
-    const problems = locateProblems(text, file)
+    const located = parseLocated(text, file)
+    const problems = located.problems
     if (problems.length > 0) throw new ValidationError(`${file} is not a valid cluster snapshot (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems)
+    data = located.data
   }
   const snapshot = decodeSnapshot(data as Record<string, unknown>)
   const order = checkSampleOrder(snapshot, file)
@@ -36,15 +38,16 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
   return snapshot
 }
 
-function locateProblems(text: string, file: string): Problem[] {
+/** YAML (or JSON that failed the fast path), parsed with positions so every problem gets file:line:col. */
+function parseLocated(text: string, file: string): {data?: unknown; problems: Problem[]} {
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
-  if (document.errors.length > 0) return document.errors.map((e) => describeYamlError(e, text, file))
+  if (document.errors.length > 0) return {problems: document.errors.map((e) => describeYamlError(e, text, file))}
   const locate = createLocator(file, document, lineCounter)
   const data: unknown = document.toJS({maxAliasCount: 100})
-  if (data === null || data === undefined) return [{severity: 'error', code: 'EmptySnapshot', message: 'the file is empty; expected a ClusterSnapshot (capture one with `gpu-scale snapshot`)', location: {file}}]
-  if (validate(data)) return []
-  return sortProblems(describeSchemaErrors(validate.errors ?? [], locate))
+  if (data === null || data === undefined) return {problems: [{severity: 'error', code: 'EmptySnapshot', message: 'the file is empty; expected a ClusterSnapshot (capture one with `gpu-scale snapshot`)', location: {file}}]}
+  if (validate(data)) return {data, problems: []}
+  return {problems: sortProblems(describeSchemaErrors(validate.errors ?? [], locate))}
 }
 
 /** Samples must ascend in time: windows and rates assume it, and a shuffled series usually means a bad export. */

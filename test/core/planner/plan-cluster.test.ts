@@ -1,0 +1,121 @@
+import {describe, expect, test} from 'vitest'
+
+import type {Change, Plan} from '../../../src/core/model/plan.js'
+import {planCluster} from '../../../src/core/planner/plan-cluster.js'
+import {scenario, type ScenarioBuilder} from '../../../src/core/sim/scenario.js'
+
+const gpuUtil = {name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 40, window: '3m'}
+const taint = [{key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule'}]
+const toleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
+
+/** A model at 2 replicas whose GPU utilization (80% vs a 40% target) asks for 4. */
+function busyModel(builder: ScenarioBuilder, raw: Record<string, unknown> = {}, runtime: Record<string, unknown> = {}): ScenarioBuilder {
+  return builder.model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [gpuUtil], ...raw}, {replicas: 2, load: {gpuUtil: 80}, ...runtime})
+}
+
+const find = (plan: Plan, id: string): Change | undefined => plan.changes.find((c) => c.id === id)
+const codes = (change: Change | undefined) => change?.reasons.map((r) => r.code) ?? []
+
+describe('planCluster: the three layers together', () => {
+  test.each([
+    {
+      name: 'free GPUs host the new replicas: no node change (no scale-up when capacity is free)',
+      build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 4})),
+      expect: (plan: Plan) => {
+        expect(find(plan, 'pod:llm/chat')?.to).toBe(4)
+        expect(codes(find(plan, 'pod:llm/chat'))).toContain('ReplicasPlaced')
+        expect(plan.changes.filter((c) => c.layer === 'node' && c.action === 'scale-node-group')).toEqual([])
+      },
+    },
+    {
+      name: 'no free GPU: the group scales up and the replicas depend on it (nodes before the replicas that need them)',
+      build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6, coldStart: {provisioning: '120s', driverInit: '60s'}}, {nodes: 2})),
+      expect: (plan: Plan) => {
+        const node = find(plan, 'node:a100')
+        expect(node?.to).toBe(4)
+        const pod = find(plan, 'pod:llm/chat')
+        expect(pod?.dependsOn).toContain('node:a100')
+        // ETA counts the node cold start (180 s) plus the 16 GiB weight load at 1 GiB/s.
+        expect(pod?.eta?.seconds).toBe(180 + 16)
+        expect(plan.changes.indexOf(node as Change)).toBeLessThan(plan.changes.indexOf(pod as Change))
+      },
+    },
+    {
+      name: 'the only group is at max: a blocked change says so instead of pods pending forever',
+      build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 2}, {nodes: 2})),
+      expect: (plan: Plan) => {
+        expect(find(plan, 'pod:llm/chat')).toBeUndefined()
+        const blocked = find(plan, 'pod:llm/chat#blocked')
+        expect(blocked?.status).toBe('blocked')
+        expect(blocked?.reasons[0]?.code).toBe('NoCapacityForReplicas')
+        expect(blocked?.reasons[0]?.message).toMatch(/max 2/)
+      },
+    },
+    {
+      name: 'a taint the model does not tolerate: blocked, naming the taint',
+      build: () => busyModel(scenario()
+        .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 2}, {nodes: 2})
+        .nodeGroup('tainted', {gpu: {model: 'A100-80GB', count: 1}, max: 6, taints: taint}, {nodes: 0})),
+      expect: (plan: Plan) => {
+        expect(find(plan, 'pod:llm/chat#blocked')?.reasons[0]?.message).toMatch(/taint nvidia.com\/gpu=present:NoSchedule/)
+        expect(plan.changes.some((c) => c.action === 'scale-node-group')).toBe(false)
+      },
+    },
+    {
+      name: 'a node still initializing its GPU drivers is capacity arriving: no duplicate scale-up',
+      build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 2, initializingNodes: 2})),
+      expect: (plan: Plan) => {
+        expect(plan.changes.some((c) => c.action === 'scale-node-group')).toBe(false)
+        expect(find(plan, 'pod:llm/chat')?.reasons.find((r) => r.code === 'ReplicasPlaced')?.evidence.onArrivingCapacity).toBe(2)
+      },
+    },
+    {
+      name: 'a MIG model with no free instance: an idle MIG-capable node is repartitioned before any node is added',
+      build: () => scenario()
+        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 1}, max: 4, migConfigs: ['all-1g.10gb', 'all-3g.40gb']}, {nodes: 1})
+        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 0, max: 2}, signals: [{...gpuUtil, metric: 'DCGM_FI_DEV_GPU_UTIL'}]}, {replicas: 0, pending: 0, load: {gatewayQueue: 5}}),
+      expect: (plan: Plan) => {
+        const gpu = plan.changes.find((c) => c.layer === 'gpu')
+        if (gpu) {
+          expect(gpu.to).toBe('all-3g.40gb')
+          expect(gpu.steps?.map((s) => s.action)).toEqual(['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon'])
+        }
+        // With min 0 and no activation signal the model may stay at zero; then nothing at all changes.
+        expect(plan.changes.filter((c) => c.action === 'scale-node-group')).toEqual([])
+      },
+    },
+    {
+      name: 'a workload owned by another autoscaler is left alone with the reason',
+      build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 4}), {}, {managedBy: 'keda-hpa-chat'}),
+      expect: (plan: Plan) => {
+        expect(plan.changes.filter((c) => c.layer === 'pod')).toEqual([])
+        expect(plan.skipped.find((s) => s.target.name === 'chat')?.reasons[0]?.code).toBe('ManagedByOtherAutoscaler')
+      },
+    },
+    {
+      name: 'the GPU budget caps the scale-up: the rest is blocked with BudgetExceeded',
+      build: () => busyModel(scenario().settings({budget: {maxGpus: 3}}).nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 2})),
+      expect: (plan: Plan) => {
+        expect(find(plan, 'node:a100')?.to).toBe(3)
+        expect(find(plan, 'pod:llm/chat#blocked')?.reasons[0]?.message).toMatch(/GPU budget \(3 GPUs/)
+      },
+    },
+  ])('$name', ({build, expect: check}) => {
+    check(planCluster(build().build()))
+  })
+
+  test('an idle node is removed, but never below the group min', () => {
+    const plan = (min: number) => planCluster(scenario()
+      .nodeGroup('l4', {gpu: {model: 'L4', count: 1}, max: 4, min, taints: taint}, {nodes: 3})
+      .model('asr', {gpu: {count: 1}, replicas: {min: 2, max: 4}, tolerations: toleration, signals: [gpuUtil]}, {replicas: 2, load: {gpuUtil: 40}})
+      .build())
+    expect(codes(find(plan(0), 'node:l4-03'))).toEqual(['NodeUnneeded'])
+    expect(find(plan(3), 'node:l4-03')).toBeUndefined()
+    expect(plan(3).skipped.find((s) => s.target.name === 'l4-03')?.reasons[0]?.code).toBe('GroupAtMin')
+  })
+
+  test('the same inputs give byte-identical plans', () => {
+    const build = () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 2})).build()
+    expect(JSON.stringify(planCluster(build()))).toBe(JSON.stringify(planCluster(build())))
+  })
+})
