@@ -48,3 +48,15 @@ export {
 } from './packing.js'
 export {createPrng, type Prng} from './prng.js'
 export {generatePackingCase, type CaseOptions, type PackingCase} from './generate.js'
+export {chooseGpuShare, type GpuShare, type ModelNeed, type ShareOptions} from './share.js'
+export {
+  evaluateMigConfigWait,
+  findMigConfigName,
+  planRepartitionChange,
+  renderMigConfigEntry,
+  type MigConfigWait,
+  type RepartitionGpu,
+  type RepartitionInput,
+  type RepartitionPlan,
+  type RepartitionPod,
+} from './repartition.js'
