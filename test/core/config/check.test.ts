@@ -27,7 +27,7 @@ describe('semantic errors', () => {
     {reason: 'two signals with one name', change: (raw) => (model(raw).signals = [{name: 's', metric: 'a', target: 1}, {name: 's', metric: 'b', target: 2}]), expected: ['DuplicateName@models[0].signals[1].name']},
     {reason: 'no signals on a model that scales', change: (raw) => (model(raw).signals = []), expected: ['MissingSignals@models[0].signals']},
     {reason: 'no signals on a fixed-size model is fine', change: (raw) => Object.assign(model(raw), {signals: [], replicas: {min: 2, max: 2}}), expected: []},
-    {reason: 'MIG config on a GPU without MIG', change: (raw) => (group(raw).gpu = {model: 'L4'}) && (group(raw).migConfigs = ['all-balanced']), expected: ['MigNotSupported@nodeGroups[0].migConfigs[0]']},
+    {reason: 'MIG config on a GPU without MIG', change: (raw) => Object.assign(group(raw), {gpu: {model: 'L4'}, migConfigs: ['all-balanced']}), expected: ['MigNotSupported@nodeGroups[0].migConfigs[0]']},
     {reason: 'a profile the GPU does not have', change: (raw) => (group(raw).migConfigs = ['all-disabled', 'all-3g.20gb']), expected: ['UnknownMigConfig@nodeGroups[0].migConfigs[1]']},
     {reason: 'MIG needs with migStrategy none', change: (raw) => {raw.settings.migStrategy = 'none'; model(raw).gpu = {migProfile: '3g.40gb'}; group(raw).migConfigs = ['all-3g.40gb']}, expected: ['MigStrategyNone@models[0].gpu.migProfile']},
   ])('$reason', ({change, expected}) => {
