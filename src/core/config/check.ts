@@ -43,6 +43,9 @@ function checkBounds(config: PolicyConfig, report: Report): void {
   config.models.forEach((model, i) => {
     const {min, max} = model.replicas
     if (min > max) report('error', 'MinAboveMax', `replicas.min ${min} is greater than replicas.max ${max}; expected min <= max`, ['models', i, 'replicas', 'min'])
+    if (model.legacyHpaBehavior && model.algorithm !== 'hpa') {
+      report('warning', 'LegacyHpaBehaviorIgnored', `legacyHpaBehavior only applies with algorithm hpa; model ${model.name} uses ${model.algorithm}, so it is ignored; set algorithm: hpa or remove it`, ['models', i, 'legacyHpaBehavior'])
+    }
     if (model.scaleToZero && min > 0) {
       report('warning', 'ScaleToZeroUnreachable', `scaleToZero is set but replicas.min is ${min}, so the model never goes to zero; set replicas.min to 0 or remove scaleToZero`, ['models', i, 'scaleToZero'])
     }

@@ -80,6 +80,7 @@ interface RawModel {
   tolerations?: Array<Partial<Toleration> & {tolerationSeconds?: number}>
   nodeSelector?: Record<string, string>
   algorithm?: ModelConfig['algorithm']
+  legacyHpaBehavior?: boolean
   signals?: Array<Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}>
   behavior?: {scaleUp?: RawRules; scaleDown?: RawRules}
   healthCheckGrace?: Duration
@@ -244,6 +245,7 @@ function normalizeModel(raw: RawModel): ModelConfig {
       scaleDown: normalizeRules(raw.behavior?.scaleDown, DEFAULT_BEHAVIOR.scaleDown),
     },
     algorithm: raw.algorithm ?? 'gpu-scale',
+    legacyHpaBehavior: raw.legacyHpaBehavior ?? false,
     healthCheckGraceSeconds: seconds(raw.healthCheckGrace, 180),
     terminationGraceSeconds: seconds(raw.terminationGrace, 30),
     critical: raw.critical ?? false,

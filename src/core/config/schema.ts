@@ -165,6 +165,11 @@ const model: Schema = object(
     tolerations: {type: 'array', default: [], description: "Tolerations of the workload's pods.", items: toleration},
     nodeSelector: stringMap("The workload's nodeSelector."),
     algorithm: {type: 'string', enum: ['gpu-scale', 'hpa'], default: 'gpu-scale', description: 'hpa reproduces autoscaling/v2 exactly; gpu-scale adds smoothing, signal reliability and cross-layer checks.'},
+    legacyHpaBehavior: {
+      type: 'boolean',
+      default: false,
+      description: 'With algorithm hpa: reproduce an HPA without spec.behavior (legacy max-of-window scale-down stabilization and the max(2×current, 4) scale-up cap).',
+    },
     signals: {type: 'array', default: [], description: 'Scaling signals; the one asking for the most replicas wins (as in HPA). Required unless replicas.min == replicas.max.', items: signal},
     behavior: object('Scaling behavior per direction (HPA defaults when absent).', {scaleUp: scalingRules('up'), scaleDown: scalingRules('down')}),
     healthCheckGrace: duration('How long a new replica may take to become healthy; must cover weight loading.', '180s'),

@@ -85,6 +85,8 @@ describe('semantic warnings: configs that work, badly', () => {
     {reason: 'scale-down disabled never oscillates', change: (raw) => (model(raw).behavior = {scaleDown: {stabilizationWindow: '0s', selectPolicy: 'Disabled'}}), expected: []},
     {reason: 'budget below the sum of model minimums', change: (raw) => {raw.settings.budget = {maxGpus: 1}; secondModel(raw)}, expected: ['BudgetBelowMinimums@settings.budget.maxGpus']},
     {reason: 'budget equal to the sum of model minimums', change: (raw) => {raw.settings.budget = {maxGpus: 2}; secondModel(raw)}, expected: []},
+    {reason: 'legacyHpaBehavior without algorithm hpa is ignored', change: (raw) => (model(raw).legacyHpaBehavior = true), expected: ['LegacyHpaBehaviorIgnored@models[0].legacyHpaBehavior']},
+    {reason: 'legacyHpaBehavior with algorithm hpa', change: (raw) => Object.assign(model(raw), {legacyHpaBehavior: true, algorithm: 'hpa'}), expected: []},
     {reason: 'scaleToZero with replicas.min above zero', change: (raw) => (model(raw).scaleToZero = {idleTime: '15m'}), expected: ['ScaleToZeroUnreachable@models[0].scaleToZero']},
   ])('$reason', ({change, expected}) => {
     const result = parseChanged(change)

@@ -109,6 +109,7 @@ describe('normalization', () => {
           signals: [],
           behavior: DEFAULT_BEHAVIOR,
           algorithm: 'gpu-scale',
+          legacyHpaBehavior: false,
           healthCheckGraceSeconds: 180,
           terminationGraceSeconds: 30,
           critical: false,
