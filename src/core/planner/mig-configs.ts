@@ -5,7 +5,7 @@
  */
 import type {NodeGroupConfig} from '../model/config.js'
 import {findGpuModel} from '../mig/catalog.js'
-import {findStart, findMigProfile, migProfilesFor} from '../mig/index.js'
+import {checkInstances, findStart, findMigProfile, migProfilesFor} from '../mig/index.js'
 import type {BootLayout} from './capacity.js'
 
 /** The instances `configName` creates on one GPU of `gpuModel`; undefined for names gpu-scale cannot resolve. */
@@ -14,26 +14,31 @@ export function layoutOfMigConfig(gpuModel: string, configName: string): BootLay
   const info = findGpuModel(gpuModel)
   if (!info?.migCapable) return undefined
   if (configName === 'all-enabled') return {kind: 'mig', instances: []}
-  const wanted = configName === 'all-balanced' ? balancedProfiles(gpuModel) : [configName.replace(/^all-/, '').replace(/\.me$/, '+me')]
-  const instances: Array<{profile: string; start: number; size: number}> = []
-  const fillAll = configName !== 'all-balanced'
-  for (const name of wanted) {
-    const profile = findMigProfile(gpuModel, name)
-    if (!profile) return undefined
-    do {
-      const start = findStart(gpuModel, instances, profile.name)
-      if (start === undefined) break
-      instances.push({profile: profile.name, start, size: profile.memorySlices})
-    } while (fillAll && !profile.mediaExtensions)
+  if (configName === 'all-balanced') {
+    // A set of mixed profiles needs the exact placement search: greedy first-fit puts the 3g at slot 0 and then
+    // only one 1g fits, while NVIDIA's balanced layout (2g@0, 1g@2, 1g@3, 3g@4) holds all four.
+    const result = checkInstances(gpuModel, balancedProfiles(gpuModel).map((profile) => ({profile})))
+    if (!result.valid) return undefined
+    return {kind: 'mig', instances: result.placements.map((p) => ({profile: p.profile, start: p.start, size: p.size})).sort((a, b) => a.start - b.start)}
   }
+  const profile = findMigProfile(gpuModel, configName.replace(/^all-/, '').replace(/\.me$/, '+me'))
+  if (!profile) return undefined
+  const instances: Array<{profile: string; start: number; size: number}> = []
+  // `all-<profile>`: as many as fit; a +me profile exists once per GPU (one set of media engines).
+  do {
+    const start = findStart(gpuModel, instances, profile.name)
+    if (start === undefined) break
+    instances.push({profile: profile.name, start, size: profile.memorySlices})
+  } while (!profile.mediaExtensions)
   return {kind: 'mig', instances}
 }
 
 function balancedProfiles(gpuModel: string): string[] {
   const profiles = migProfilesFor(gpuModel).filter((p) => !p.mediaExtensions)
-  const byCompute = (slices: number) => profiles.find((p) => p.computeSlices === slices && p.memorySlices === slices + (slices === 3 ? 1 : 0))
+  // mig-parted's balanced builder (pkg/mig/builder/balanced.go): {1g: 2, 2g: 1, 3g: 1} on 7-slot GPUs,
+  // {1g: 2, 2g: 1} on 4-slot GPUs (A30, which has no 3g).
   const one = profiles.find((p) => p.computeSlices === 1 && p.memorySlices === 1)
-  const two = byCompute(2)
+  const two = profiles.find((p) => p.computeSlices === 2 && p.memorySlices === 2)
   const three = profiles.find((p) => p.computeSlices === 3)
   return [three?.name, two?.name, one?.name, one?.name].filter((p): p is string => p !== undefined)
 }
