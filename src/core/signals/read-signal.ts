@@ -22,6 +22,13 @@ export interface ReadContext {
   podNames: readonly string[]
   now: number
   staleAfterSeconds: number
+  /**
+   * Replicas serving at time t (from the scale-event history). When given, amount signals (queue depth, running
+   * requests) are read as the workload's load over the window: the per-pod mean at each timestamp × the replicas
+   * then, aggregated over the window. Summing each pod's own window average instead over-counts pods that just
+   * arrived during a burst and under-counts load carried by pods since removed, which makes a periodic batch flap.
+   */
+  replicasAt?: (t: number) => number
 }
 
 export type ReadingStatus = 'ok' | 'missing' | 'stale'
@@ -111,6 +118,9 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
     if (histogram) {
       value = readHistogram(allBuckets, signal, ctx).value
       total = value
+    } else if (ctx.replicasAt && !isLevelMetric(signal.metric)) {
+      total = readWorkloadLoad(signal, ctx, podsWithData, ctx.replicasAt)
+      value = total === null ? null : total / podsWithData.length
     } else {
       total = podsWithData.reduce((a, p) => a + (perPod[p] as number), 0)
       value = total / podsWithData.length
@@ -183,4 +193,25 @@ function lastFiniteAt(samples: readonly Sample[]): number | null {
     if (Number.isFinite(s[1])) return s[0]
   }
   return null
+}
+
+/** The workload's load over the window: per timestamp, the mean over reporting pods × replicas serving then. */
+function readWorkloadLoad(signal: SignalConfig, ctx: ReadContext, pods: readonly string[], replicasAt: (t: number) => number): number | null {
+  const byTime = new Map<number, {sum: number; n: number}>()
+  for (const pod of pods) {
+    const perPodAt = new Map<number, number>()
+    for (const s of seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)) {
+      for (const [t, v] of selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now)) perPodAt.set(t, (perPodAt.get(t) ?? 0) + v)
+    }
+    for (const [t, v] of perPodAt) {
+      const cell = byTime.get(t) ?? {sum: 0, n: 0}
+      cell.sum += v
+      cell.n += 1
+      byTime.set(t, cell)
+    }
+  }
+  // Scaled so that at `now` the load is the sum over reporting pods (a serving pod without samples counts zero).
+  const nowReplicas = Math.max(replicasAt(ctx.now), 1)
+  const samples: Sample[] = [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([t, c]) => [t, (c.sum / c.n) * (Math.max(replicasAt(t), 1) / nowReplicas) * pods.length])
+  return aggregateSamples(samples, signal.aggregation, signal.windowSeconds)
 }

@@ -50,6 +50,8 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
     podNames: roles.serving.map((p) => p.name),
     now,
     staleAfterSeconds: settings.staleAfterSeconds,
+    // Serving pods then: today's serving count, shifted by the scale events since t.
+    replicasAt: (t: number) => roles.serving.length + replicasServingAt(t, current, workload.scaleEvents) - current,
   }
   for (const pod of roles.unhealthy) {
     diagnostics.push({severity: 'warning', code: 'UnhealthyPod', message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`, target, evidence: {pod: pod.name}})
@@ -281,4 +283,14 @@ export function workloadNames(model: ModelConfig): string[] {
 
 function round(n: number | null): number | null {
   return n === null ? null : Math.round(n * 1000) / 1000
+}
+
+/** spec.replicas at time t, rebuilt from the current count by undoing the scale events after t. */
+export function replicasServingAt(t: number, current: number, events: readonly {at: number; from: number; to: number}[]): number {
+  let replicas = current
+  for (const e of [...events].sort((a, b) => b.at - a.at)) {
+    if (e.at <= t) break
+    replicas = e.from
+  }
+  return replicas
 }
