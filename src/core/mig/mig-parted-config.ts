@@ -255,9 +255,17 @@ export function checkMigPartedConfig(text: string, file: string, options: {gpu?:
         const requests = names.flatMap((name) => Array.from({length: entry.migDevices[name] ?? 0}, () => ({profile: name})))
         const unknown = names.find((name) => !findMigProfile(model, name))
         if (unknown) {
-          const check: EntryCheck = {gpu: model, valid: false, placements: [], reason: `${model} has no MIG profile "${unknown}"`}
-          entryReport.checks.push(check)
-          problems.push({severity: 'error', code: 'UnknownProfile', message: `config "${set.name}" entry ${entry.index} on ${model}: ${check.reason}`, location: {...entry.location, path: `${entry.location.path}.mig-devices.${unknown}`}})
+          const reason = `${model} has no MIG profile "${unknown}"`
+          const location = {...entry.location, path: `${entry.location.path}.mig-devices.${unknown}`}
+          if (!entry.deviceFilter && options.gpu) {
+            // A config file is a menu: an unfiltered config written for other GPUs is only wrong if this node
+            // is labelled with it (MIG Manager would then report failed).
+            entryReport.note = `not for ${model}: ${reason}`
+            problems.push({severity: 'warning', code: 'NotForThisGpu', message: `config "${set.name}" entry ${entry.index}: ${reason}; labelling a ${model} node with it would fail`, location})
+            continue
+          }
+          entryReport.checks.push({gpu: model, valid: false, placements: [], reason})
+          problems.push({severity: 'error', code: 'UnknownProfile', message: `config "${set.name}" entry ${entry.index} on ${model}: ${reason}`, location})
           continue
         }
         const outcome = checkInstances(model, requests)
