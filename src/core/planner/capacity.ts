@@ -40,6 +40,8 @@ export interface NodeCapacity {
   virtual: boolean
   /** Added by this plan's scale-up (as opposed to already requested from the provider). */
   planned?: boolean
+  /** Critical models never land on spot capacity, whether the node is registered or still arriving. */
+  capacityType?: 'on-demand' | 'spot'
 }
 
 export interface Placement {
@@ -136,7 +138,7 @@ export class CapacityModel {
 }
 
 function schedulingKey(model: ModelConfig): string {
-  return JSON.stringify([model.tolerations, model.nodeSelector])
+  return JSON.stringify([model.tolerations, model.nodeSelector, model.critical])
 }
 
 function hasFreeCapacity(node: NodeCapacity): boolean {
@@ -145,6 +147,7 @@ function hasFreeCapacity(node: NodeCapacity): boolean {
 }
 
 function fitsScheduling(model: ModelConfig, node: NodeCapacity): boolean {
+  if (model.critical && node.capacityType === 'spot') return false
   return untoleratedTaints(node.taints, model.tolerations).length === 0 && unmatchedSelector(model.nodeSelector, node.labels).length === 0
 }
 
@@ -235,6 +238,7 @@ function toNodeCapacity(node: NodeState, group: NodeGroupConfig | undefined, now
     readyInSeconds: readyIn,
     gpus: node.gpus.map((gpu) => toSlot(node.name, gpu, !node.gpusAllocatable)),
     virtual: false,
+    capacityType: node.capacityType,
   }
 }
 
@@ -271,7 +275,7 @@ export function templateNode(group: NodeGroupConfig, name: string, readyInSecond
       idle: true,
     })
   }
-  return {name, group: group.name, labels: group.labels, taints: group.taints, condition: 'arriving', readyInSeconds, gpus, virtual: true}
+  return {name, group: group.name, labels: group.labels, taints: group.taints, condition: 'arriving', readyInSeconds, gpus, virtual: true, capacityType: group.capacityType}
 }
 
 export type BootLayout = {kind: 'whole'} | {kind: 'mig'; instances: Array<{profile: string; start: number; size: number}>}

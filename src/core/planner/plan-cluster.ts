@@ -125,9 +125,9 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
     const placedNew = Math.max(0, outcome.placements.length - existing)
     const unplacedPending = Math.max(0, existing - outcome.placements.length)
     for (const repartition of outcome.repartitions) changes.push(repartition.change)
-    if (outcome.scaleUp) {
-      scaledUpGroups.add(outcome.scaleUp.group)
-      mergeNodeChange(nodeChanges, outcome.scaleUp, scaleUpReason(model, outcome.scaleUp, {pending, displaced, added}), now)
+    for (const scaleUp of outcome.scaleUps) {
+      scaledUpGroups.add(scaleUp.group)
+      mergeNodeChange(nodeChanges, scaleUp, scaleUpReason(model, scaleUp, {pending, displaced, added}), now)
     }
     const dependsOn = dependencies(outcome.placements.slice(existing), outcome)
     if (unplacedPending > 0) {
@@ -181,7 +181,8 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
 interface PlacementOutcome {
   placements: Placement[]
   repartitions: MigRepartition[]
-  scaleUp?: ScaleUpDecision
+  /** One per group asked: when the best group is capped (max, budget), the next group takes the rest. */
+  scaleUps: ScaleUpDecision[]
   verdicts: GroupVerdict[]
 }
 
@@ -203,17 +204,20 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
     if (repartitions.length > 0) capacity.invalidate()
     fill()
   }
-  let scaleUp: PlacementOutcome['scaleUp']
+  const scaleUps: ScaleUpDecision[] = []
   let verdicts: GroupVerdict[] = []
-  if (placements.length < count) {
+  // CA asks one group per loop and the next loop asks another for what is still pending; doing those loops here
+  // means the plan asks for all of it at once instead of surfacing a "duplicate" scale-up on the next run.
+  for (let round = 0; placements.length < count && round < config.nodeGroups.length; round++) {
     const result = planScaleUp(model, count - placements.length, config, capacity, sizes, budget, {health})
     verdicts = result.verdicts
-    if (result.decision) {
-      scaleUp = result.decision
-      fill()
-    }
+    if (!result.decision) break
+    scaleUps.push(result.decision)
+    const before = placements.length
+    fill()
+    if (placements.length === before) break
   }
-  return {placements, repartitions, scaleUp, verdicts}
+  return {placements, repartitions, scaleUps, verdicts}
 }
 
 function dependencies(placements: Placement[], outcome: PlacementOutcome): string[] {
