@@ -62,7 +62,10 @@ export function describeChange(change: Change): string {
       return `nodes ${change.from} → ${change.to}`
     case 'remove-node':
       return `remove (group ${change.from} → ${change.to})`
-    case 'repartition-gpu':
-      return `MIG ${change.from} → ${change.to}`
+    case 'repartition-gpu': {
+      // The layouts are in the reasons; the column shows the mig-parted config the node is set to.
+      const config = change.details?.migConfig
+      return `MIG → ${typeof config === 'string' ? config : change.to}`
+    }
   }
 }

@@ -60,3 +60,4 @@ export {
   type RepartitionPlan,
   type RepartitionPod,
 } from './repartition.js'
+export {DEFAULT_MIG_PARTED_CONFIG_TEXT, defaultMigPartedConfig} from './default-mig-parted-config.js'

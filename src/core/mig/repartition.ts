@@ -8,6 +8,7 @@
  */
 import type {Change, ChangeStep, Diagnostic, Reason, Target} from '../model/plan.js'
 import type {PodDisruptionBudget} from '../model/snapshot.js'
+import {formatTimestamp} from '../model/duration.js'
 import {findGpuModel} from './catalog.js'
 import {formatLayout} from './geometry.js'
 import {profilesOfConfigForGpu, type MigPartedConfig} from './mig-parted-config.js'
@@ -205,7 +206,7 @@ export function planRepartitionChange(input: RepartitionInput): RepartitionPlan 
     from: describeLayouts((g) => g.from),
     to: describeLayouts((g) => g.to),
     status: blocked ? 'blocked' : 'planned',
-    eta: blocked ? null : {seconds: disruptionSeconds, at: new Date((input.now + disruptionSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')},
+    eta: blocked ? null : {seconds: disruptionSeconds, at: formatTimestamp(input.now + disruptionSeconds)},
     dependsOn: [],
     reasons,
     steps,

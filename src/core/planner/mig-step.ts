@@ -1,15 +1,22 @@
 /**
- * The GPU layer's step in the planner: when replicas need a MIG profile that no free instance offers, turn idle
- * MIG-capable nodes into that profile before asking for new nodes (a repartition takes a minute; a node, several).
+ * The GPU layer's step in the planner: when replicas need a MIG profile that no free instance offers, repartition
+ * idle GPUs of existing nodes into it before asking for new nodes (a repartition takes minutes; a node, more, and
+ * costs money).
  *
- * Only nodes whose GPUs are all idle are repartitioned: the MIG manager applies `nvidia.com/mig.config` to the
- * whole node and requires every GPU workload on it to be stopped (GPU Operator MIG docs), so a node with running
- * GPU pods would need a drain, which this step never plans.
+ * The menu is the node group's allowed mig-parted config names (`migConfigs`), resolved in NVIDIA's default
+ * config: MIG Manager applies a named config to the whole node (`nvidia.com/mig.config`), so a target layout is
+ * only reachable when a name produces it. A config is usable on a node when it leaves every busy GPU's layout as
+ * it is (MIG Manager needs the GPUs it reconfigures idle, and gpu-scale never evicts serving replicas to make
+ * room for another model) and gains instances of the profile on idle GPUs. Options are taken most instances per
+ * GPU touched first, so the fewest GPUs change.
  */
-import type {ModelConfig, PolicyConfig} from '../model/config.js'
-import type {Change} from '../model/plan.js'
-import {checkGroupFit} from './eligibility.js'
+import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
+import type {Change, Diagnostic} from '../model/plan.js'
+import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
+import {defaultMigPartedConfig, formatLayout, measureFragmentation, type MigGpu, planRepartitionChange} from '../mig/index.js'
+import {findGpuModel} from '../mig/catalog.js'
 import type {CapacityModel, NodeCapacity} from './capacity.js'
+import {checkGroupFit} from './eligibility.js'
 import {layoutOfMigConfig, profilesOfGroup} from './mig-configs.js'
 
 export interface MigRepartition {
@@ -18,77 +25,124 @@ export interface MigRepartition {
   change: Change
 }
 
-/** Seconds the MIG manager needs to apply a config (pause operands, reconfigure, restart device plugin). */
-export const MIG_RECONFIGURE_SECONDS = 90
+interface Option {
+  node: NodeCapacity
+  state: NodeState
+  group: NodeGroupConfig
+  config: string
+  layout: Array<{profile: string; start: number; size: number}>
+  /** GPU indexes whose layout changes (all idle). */
+  changing: number[]
+  gained: number
+}
 
-export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: CapacityModel): MigRepartition[] {
-  if (model.gpu.kind !== 'mig') return []
+export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
+  if (model.gpu.kind !== 'mig' || replicas <= 0) return {repartitions: [], diagnostics: []}
   const profile = model.gpu.profile
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
-  const result: MigRepartition[] = []
-  let remaining = replicas
-  const nodes = capacity.nodes.filter((n) => n.condition === 'ready' && !n.virtual).sort((a, b) => a.name.localeCompare(b.name))
-  for (const node of nodes) {
-    if (remaining <= 0) break
+  const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
+  const options: Option[] = []
+  for (const node of capacity.nodes) {
     const group = groups.get(node.group)
-    if (!group || node.gpus.length === 0 || !node.gpus.every((g) => g.idle)) continue
+    const state = states.get(node.name)
+    if (node.condition !== 'ready' || node.virtual || !group || !state || !findGpuModel(group.gpu.model)?.migCapable) continue
     if (!checkGroupFit(model, group, profilesOfGroup(group)).eligible) continue
-    const configName = chooseConfig(group.migConfigs, group.gpu.model, profile)
-    if (!configName) continue
-    const layout = layoutOfMigConfig(group.gpu.model, configName)
-    if (layout?.kind !== 'mig') continue
-    const perGpu = layout.instances.filter((i) => i.profile === profile).length
-    const from = describeLayout(node)
-    for (const gpu of node.gpus) {
+    for (const name of group.migConfigs) {
+      const option = evaluate(node, state, group, name, profile)
+      if (option) options.push(option)
+    }
+  }
+  options.sort((a, b) => b.gained / b.changing.length - a.gained / a.changing.length || b.gained - a.gained || a.node.name.localeCompare(b.node.name) || a.config.localeCompare(b.config))
+
+  const repartitions: MigRepartition[] = []
+  const diagnostics: Diagnostic[] = []
+  const used = new Set<string>()
+  let remaining = replicas
+  for (const option of options) {
+    if (remaining <= 0) break
+    if (used.has(option.node.name)) continue
+    used.add(option.node.name)
+    const allowed = defaultMigPartedConfig().configs.filter((c) => c.name === option.config)
+    const plan = planRepartitionChange({
+      node: option.node.name,
+      gpus: option.state.gpus.map((gpu) => ({
+        index: gpu.index,
+        model: gpu.model,
+        from: gpu.mig.enabled ? gpu.mig.instances : [],
+        to: option.changing.includes(gpu.index) ? option.layout : gpu.mig.instances,
+      })),
+      pods: [],
+      pdbs: snapshot.pdbs,
+      migConfig: {version: 'v1', configs: allowed},
+      ...(option.state.migConfigState ? {migConfigState: option.state.migConfigState} : {}),
+      now: snapshot.capturedAt,
+    })
+    diagnostics.push(...plan.diagnostics)
+    plan.change.reasons.unshift({
+      code: 'MigProfileNeeded',
+      message: `${model.name} needs ${remaining} more ${profile} instance(s) and no free one exists; ${option.changing.length} idle GPU(s) of ${option.node.name} become ${option.config} (+${option.gained} × ${profile}) instead of a new node`,
+      evidence: {model: model.name, profile, node: option.node.name, config: option.config, instancesGained: option.gained, gpusTouched: option.changing.length},
+    })
+    if (plan.change.status !== 'planned') {
+      repartitions.push({node: option.node.name, config: option.config, change: plan.change})
+      continue
+    }
+    for (const gpu of option.node.gpus) {
+      if (!option.changing.includes(gpu.index)) continue
       gpu.migEnabled = true
       gpu.wholeFree = false
-      gpu.freeInstances = layout.instances.map((i) => ({...i}))
+      gpu.freeInstances = option.layout.map((i) => ({...i}))
     }
-    node.readyInSeconds = MIG_RECONFIGURE_SECONDS
-    remaining -= perGpu * node.gpus.length
-    result.push({
-      node: node.name,
-      config: configName,
-      change: {
-        id: `gpu:${node.name}`,
-        layer: 'gpu',
-        action: 'repartition-gpu',
-        target: {kind: 'Node', name: node.name},
-        from,
-        to: configName,
-        status: 'planned',
-        eta: null,
-        dependsOn: [],
-        reasons: [{
-          code: 'MigProfileNeeded',
-          message: `${model.name} needs ${profile} instances and no free one exists; ${node.name} is idle, so set it to ${configName} (${perGpu} × ${profile} per GPU) instead of adding a node`,
-          evidence: {model: model.name, profile, node: node.name, config: configName, instancesPerGpu: perGpu, gpus: node.gpus.length},
-        }],
-        steps: [
-          {action: 'cordon', description: `cordon ${node.name} so nothing lands on it while its GPUs change`},
-          {action: 'drain', description: `drain GPU pods from ${node.name} (none running: all GPUs idle)`},
-          {action: 'set-mig-config', description: `label ${node.name} nvidia.com/mig.config=${configName}`},
-          {action: 'wait-mig-config', description: 'wait for nvidia.com/mig.config.state=success', timeoutSeconds: 600},
-          {action: 'uncordon', description: `uncordon ${node.name}`},
-        ],
-      },
-    })
+    option.node.readyInSeconds = Math.max(option.node.readyInSeconds, plan.change.eta?.seconds ?? 0)
+    remaining -= option.gained
+    repartitions.push({node: option.node.name, config: option.config, change: plan.change})
   }
-  return result
+  return {repartitions, diagnostics}
 }
 
-function chooseConfig(configs: readonly string[], gpuModel: string, profile: string): string | undefined {
-  // Prefer the homogeneous config for the profile: it yields the most instances of it.
-  const exact = configs.find((c) => c === `all-${profile}`)
-  if (exact) return exact
-  return configs.find((c) => {
-    const layout = layoutOfMigConfig(gpuModel, c)
-    return layout?.kind === 'mig' && layout.instances.some((i) => i.profile === profile)
-  })
+function evaluate(node: NodeCapacity, state: NodeState, group: NodeGroupConfig, config: string, profile: string): Option | undefined {
+  const boot = layoutOfMigConfig(group.gpu.model, config)
+  if (boot?.kind !== 'mig') return undefined
+  const perGpu = boot.instances.filter((i) => i.profile === profile).length
+  if (perGpu === 0) return undefined
+  const target = formatLayout(boot.instances)
+  const changing: number[] = []
+  for (const slot of node.gpus) {
+    const gpu = state.gpus.find((g) => g.index === slot.index)
+    const current = gpu?.mig.enabled ? formatLayout(gpu.mig.instances) : 'disabled'
+    if (current === target) continue
+    // A busy GPU keeps its layout: the named config must already give it exactly that.
+    if (!slot.idle) return undefined
+    changing.push(slot.index)
+  }
+  if (changing.length === 0) return undefined
+  return {node, state, group, config, layout: boot.instances, changing, gained: perGpu * changing.length}
 }
 
-function describeLayout(node: NodeCapacity): string {
-  const gpu = node.gpus[0]
-  if (!gpu || !gpu.migEnabled) return 'mig-disabled'
-  return gpu.freeInstances.map((i) => `${i.profile}@${i.start}`).join(',') || 'mig-enabled'
+/**
+ * Free MIG memory that cannot host the profile (MIG placements are fixed, so free slices can be unusable): a
+ * diagnostic when replicas of the profile wait while such stranded slices exist.
+ */
+export function diagnoseFragmentation(model: ModelConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): Diagnostic | undefined {
+  if (model.gpu.kind !== 'mig') return undefined
+  const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
+  const gpus: MigGpu[] = []
+  for (const node of capacity.nodes) {
+    const state = states.get(node.name)
+    if (!state || node.condition !== 'ready') continue
+    for (const gpu of state.gpus) {
+      if (!gpu.mig.enabled || !findGpuModel(gpu.model)?.migCapable) continue
+      gpus.push({id: `${node.name}/${gpu.index}`, node: node.name, index: gpu.index, model: gpu.model, instances: gpu.mig.instances, reconfigurable: false})
+    }
+  }
+  if (gpus.length === 0) return undefined
+  const report = measureFragmentation(gpus, model.gpu.profile)
+  if (report.cluster.strandedMemorySlices === 0) return undefined
+  return {
+    severity: 'warning',
+    code: 'MigFragmentation',
+    message: `${report.cluster.strandedMemorySlices} free MIG memory slice(s) cannot host ${model.gpu.profile} (fixed placements) while ${model.name} needs it`,
+    target: {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace},
+    evidence: {profile: model.gpu.profile, freeMemorySlices: report.cluster.freeMemorySlices, strandedMemorySlices: report.cluster.strandedMemorySlices, strandedFraction: report.cluster.strandedFraction},
+  }
 }

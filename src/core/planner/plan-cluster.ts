@@ -33,7 +33,7 @@ import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
-import {planMigForDemand, type MigRepartition} from './mig-step.js'
+import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
 export interface PlanInput {
   config: PolicyConfig
@@ -121,10 +121,11 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
     // Pending and displaced pods were asked for already: place them before new replicas, so the new ones are not
     // promised capacity the pending ones will take.
     const existing = pending + displaced
-    const outcome = placeReplicas(model, existing + added, config, capacity, sizes, budget, health)
+    const outcome = placeReplicas(model, existing + added, config, snapshot, capacity, sizes, budget, health)
     const placedNew = Math.max(0, outcome.placements.length - existing)
     const unplacedPending = Math.max(0, existing - outcome.placements.length)
     for (const repartition of outcome.repartitions) changes.push(repartition.change)
+    diagnostics.push(...outcome.diagnostics)
     for (const scaleUp of outcome.scaleUps) {
       scaledUpGroups.add(scaleUp.group)
       mergeNodeChange(nodeChanges, scaleUp, scaleUpReason(model, scaleUp, {pending, displaced, added}), now)
@@ -181,13 +182,14 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
 interface PlacementOutcome {
   placements: Placement[]
   repartitions: MigRepartition[]
+  diagnostics: Diagnostic[]
   /** One per group asked: when the best group is capped (max, budget), the next group takes the rest. */
   scaleUps: ScaleUpDecision[]
   verdicts: GroupVerdict[]
 }
 
 /** Existing and arriving capacity first, then a MIG repartition, then new nodes. */
-function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>, health: ReadonlyMap<string, GroupHealth>): PlacementOutcome {
+function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, snapshot: ClusterSnapshot, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>, health: ReadonlyMap<string, GroupHealth>): PlacementOutcome {
   const placements: Placement[] = []
   const fill = () => {
     while (placements.length < count) {
@@ -198,8 +200,13 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
   }
   fill()
   const repartitions: MigRepartition[] = []
+  const diagnostics: Diagnostic[] = []
   if (placements.length < count && model.gpu.kind === 'mig') {
-    repartitions.push(...planMigForDemand(model, count - placements.length, config, capacity))
+    const fragmentation = diagnoseFragmentation(model, capacity, snapshot)
+    if (fragmentation) diagnostics.push(fragmentation)
+    const step = planMigForDemand(model, count - placements.length, config, capacity, snapshot)
+    repartitions.push(...step.repartitions)
+    diagnostics.push(...step.diagnostics)
     // The MIG step rewrites nodes in place (layouts, readiness): the placement index must be rebuilt.
     if (repartitions.length > 0) capacity.invalidate()
     fill()
@@ -217,14 +224,14 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
     fill()
     if (placements.length === before) break
   }
-  return {placements, repartitions, scaleUps, verdicts}
+  return {placements, repartitions, scaleUps, verdicts, diagnostics}
 }
 
 function dependencies(placements: Placement[], outcome: PlacementOutcome): string[] {
   const ids = new Set<string>()
   // Any node this plan adds, whichever model's scale-up (or warming) asked for it.
   for (const p of placements) if (p.planned) ids.add(`node:${p.group}`)
-  for (const r of outcome.repartitions) ids.add(r.change.id)
+  for (const r of outcome.repartitions) if (r.change.status === 'planned') ids.add(r.change.id)
   return [...ids].sort()
 }
 
@@ -329,18 +336,78 @@ function assemblePlan(config: PolicyConfig, snapshot: ClusterSnapshot, changes: 
 /** sha256 of the canonical (key-sorted) JSON of both inputs: equal inputs, equal fingerprint. */
 export function fingerprint(config: PolicyConfig, snapshot: ClusterSnapshot): string {
   const hash = createHash('sha256')
-  hash.update(canonicalJson(config))
-  hash.update('\n')
-  hash.update(canonicalJson(snapshot))
+  const sink = new CanonicalSink(hash)
+  sink.write(config)
+  sink.raw('\n')
+  sink.write(snapshot)
+  sink.flush()
   return `sha256:${hash.digest('hex')}`
 }
 
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+const PLAIN_KEY = /^[A-Za-z0-9_.:/-]*$/
+
+/**
+ * Key-sorted JSON (what `JSON.stringify` gives with sorted keys, undefined members dropped) streamed into the
+ * hash in 1 MB chunks. A sorting replacer rebuilt every object and the whole text before hashing, which
+ * dominated planning time on large snapshots (hundreds of thousands of telemetry samples).
+ */
+class CanonicalSink {
+  private buffer = ''
+
+  constructor(private readonly hash: ReturnType<typeof createHash>) {}
+
+  raw(text: string): void {
+    this.buffer += text
+    if (this.buffer.length > 1 << 20) this.flush()
+  }
+
+  flush(): void {
+    if (this.buffer.length > 0) this.hash.update(this.buffer)
+    this.buffer = ''
+  }
+
+  write(value: unknown): void {
+    if (value === null || typeof value !== 'object') {
+      this.raw(JSON.stringify(value) ?? 'null')
+      return
     }
-    return v
-  })
+    if (Array.isArray(value)) {
+      // Telemetry samples (arrays of [time, value] number pairs) are most of a snapshot and have no keys to sort.
+      if (isFlat(value)) {
+        this.raw(JSON.stringify(value))
+        return
+      }
+      this.raw('[')
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.raw(',')
+        const item: unknown = value[i]
+        if (item === undefined || typeof item === 'function') this.raw('null')
+        else this.write(item)
+      }
+      this.raw(']')
+      return
+    }
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record).sort()
+    let first = true
+    this.raw('{')
+    for (const key of keys) {
+      const member = record[key]
+      if (member === undefined || typeof member === 'function') continue
+      this.raw(`${first ? '' : ','}${PLAIN_KEY.test(key) ? `"${key}"` : JSON.stringify(key)}:`)
+      first = false
+      this.write(member)
+    }
+    this.raw('}')
+  }
+}
+
+function isFlat(items: readonly unknown[]): boolean {
+  for (const item of items) {
+    if (item === null || typeof item !== 'object') continue
+    if (!Array.isArray(item)) return false
+    for (const inner of item) if (inner !== null && typeof inner === 'object') return false
+  }
+  return true
 }
 

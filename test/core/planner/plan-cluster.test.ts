@@ -72,16 +72,29 @@ describe('planCluster: the three layers together', () => {
     {
       name: 'a MIG model with no free instance: an idle MIG-capable node is repartitioned before any node is added',
       build: () => scenario()
-        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 1}, max: 4, migConfigs: ['all-1g.10gb', 'all-3g.40gb']}, {nodes: 1})
-        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 0, max: 2}, signals: [{...gpuUtil, metric: 'DCGM_FI_DEV_GPU_UTIL'}]}, {replicas: 0, pending: 0, load: {gatewayQueue: 5}}),
+        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 4, migConfigs: ['all-1g.10gb', 'all-3g.40gb']}, {nodes: 1})
+        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 2, max: 4}, signals: [gpuUtil]}, {replicas: 2, pending: 2}),
       expect: (plan: Plan) => {
-        const gpu = plan.changes.find((c) => c.layer === 'gpu')
-        if (gpu) {
-          expect(gpu.to).toBe('all-3g.40gb')
-          expect(gpu.steps?.map((s) => s.action)).toEqual(['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon'])
-        }
-        // With min 0 and no activation signal the model may stay at zero; then nothing at all changes.
+        const gpu = find(plan, 'gpu:mig-01')
+        expect(gpu?.status).toBe('planned')
+        expect(gpu?.details?.migConfig).toBe('all-3g.40gb')
+        expect(gpu?.steps?.map((s) => s.action)).toEqual(['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon'])
+        expect(codes(gpu)).toContain('MigProfileNeeded')
         expect(plan.changes.filter((c) => c.action === 'scale-node-group')).toEqual([])
+      },
+    },
+    {
+      name: 'a busy GPU keeps its layout: no repartition, new nodes boot without 3g, so the pending pods are flagged',
+      build: () => scenario()
+        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 4, migConfigs: ['all-1g.10gb', 'all-3g.40gb']}, {nodes: 1})
+        .model('tiny', {gpu: {migProfile: '1g.10gb'}, replicas: {min: 1, max: 1}, signals: [gpuUtil]}, {replicas: 1})
+        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 2, max: 4}, signals: [gpuUtil]}, {replicas: 2, pending: 2}),
+      expect: (plan: Plan) => {
+        // GPU 0 serves `tiny` on a 1g slice; all-3g.40gb would rewrite it, so the node cannot be repartitioned.
+        expect(plan.changes.filter((c) => c.layer === 'gpu')).toEqual([])
+        expect(plan.changes.filter((c) => c.action === 'scale-node-group')).toEqual([])
+        expect(plan.diagnostics.find((d) => d.code === 'PodsPendingForever')?.evidence?.unplaced).toBe(2)
+        expect(plan.diagnostics.find((d) => d.code === 'MigFragmentation')?.evidence?.profile).toBe('3g.40gb')
       },
     },
     {
