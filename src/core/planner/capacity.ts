@@ -69,20 +69,38 @@ type Journal = Array<() => void>
 export class CapacityModel {
   readonly nodes: NodeCapacity[]
   private readonly candidates = new Map<string, NodeCapacity[]>()
+  /** A model per cached signature, to test whether an added node belongs in that signature's list. */
+  private readonly keyModels = new Map<string, ModelConfig>()
   private indexedLength = -1
 
   constructor(nodes: NodeCapacity[]) {
     this.nodes = nodes
   }
 
+  /** Adds a node and slots it into every cached candidate list it fits (no rebuild: scale-ups add hundreds). */
   addNode(node: NodeCapacity): void {
+    const indexed = this.nodes.length === this.indexedLength
     this.nodes.push(node)
-    this.invalidate()
+    if (!indexed) return
+    this.indexedLength = this.nodes.length
+    for (const [key, list] of this.candidates) {
+      const model = this.keyModels.get(key)
+      if (!model || node.condition === 'unavailable' || !fitsScheduling(model, node)) continue
+      let lo = 0
+      let hi = list.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (compareReadiness(list[mid] as NodeCapacity, node) <= 0) lo = mid + 1
+        else hi = mid
+      }
+      list.splice(lo, 0, node)
+    }
   }
 
   /** Call after mutating nodes in place (readiness, GPU layouts). */
   invalidate(): void {
     this.candidates.clear()
+    this.keyModels.clear()
     this.indexedLength = this.nodes.length
   }
 
@@ -113,10 +131,9 @@ export class CapacityModel {
     if (!candidates) {
       // Ready nodes first, then arriving ones by how soon they are ready: a replica should never wait for a node
       // when a ready GPU is free.
-      candidates = this.nodes
-        .filter((n) => n.condition !== 'unavailable' && fitsScheduling(model, n))
-        .sort((a, b) => a.readyInSeconds - b.readyInSeconds || a.name.localeCompare(b.name))
+      candidates = this.nodes.filter((n) => n.condition !== 'unavailable' && fitsScheduling(model, n)).sort(compareReadiness)
       this.candidates.set(key, candidates)
+      this.keyModels.set(key, model)
     }
     const memoryGiB = replicaMemoryGiB(model)
     let exhausted = 0
@@ -135,6 +152,10 @@ export class CapacityModel {
     if (!journal && exhausted > 16) this.candidates.set(key, candidates.filter(hasFreeCapacity))
     return found
   }
+}
+
+function compareReadiness(a: NodeCapacity, b: NodeCapacity): number {
+  return a.readyInSeconds - b.readyInSeconds || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 }
 
 function schedulingKey(model: ModelConfig): string {
