@@ -6,6 +6,7 @@
  * Targets: planning < 2 × parse time and < 1 s; peak RSS < 512 MB.
  * Run: npm run build && node dist/bench/node-planning.js
  */
+import {fingerprintTexts} from '../src/core/planner/fingerprint.js'
 import {planCluster} from '../src/core/planner/plan-cluster.js'
 import {scenario} from '../src/core/sim/scenario.js'
 import {encodeSnapshot} from '../src/core/snapshot/codec.js'
@@ -68,24 +69,31 @@ const text = JSON.stringify(encodeSnapshot(built.snapshot))
 sampleRss()
 const gpus = built.snapshot.nodes.reduce((n, node) => n + node.gpus.length, 0)
 
-const parseStart = performance.now()
-const snapshot = parseSnapshot(text, 'bench-fleet.json')
-const parseMs = performance.now() - parseStart
-sampleRss()
-
-// One warm-up plan (JIT), then the measured one: a CLI run plans once, but the figure should not be dominated by
-// compiling the planner.
-planCluster({config: built.config, snapshot})
-sampleRss()
-const planStart = performance.now()
-const plan = planCluster({config: built.config, snapshot})
-const planMs = performance.now() - planStart
-sampleRss()
-
-const ok = planMs < 2 * parseMs && planMs < 1000 && peakRss < 512 * 1024 * 1024
+// Each phase twice: the first run includes JIT compilation (what one CLI invocation pays), the second is the
+// steady state (a watch loop). Both are printed; the targets are checked on both.
+const configText = JSON.stringify(built.config)
+const runs: Array<{parseMs: number; planMs: number}> = []
+const results: Array<{snapshot: ReturnType<typeof parseSnapshot>; plan: ReturnType<typeof planCluster>}> = []
+for (let run = 0; run < 2; run++) {
+  const parseStart = performance.now()
+  const snapshot = parseSnapshot(text, 'bench-fleet.json')
+  const parseMs = performance.now() - parseStart
+  sampleRss()
+  // What `gpu-scale plan --snapshot` does after loading: fingerprint the input bytes, then plan.
+  const planStart = performance.now()
+  const plan = planCluster({config: built.config, snapshot, inputFingerprint: fingerprintTexts(configText, text)})
+  const planMs = performance.now() - planStart
+  sampleRss()
+  runs.push({parseMs, planMs})
+  results.push({snapshot, plan})
+}
+const {snapshot, plan} = results[1] as (typeof results)[number]
 console.log(`snapshot: ${snapshot.nodes.length} nodes, ${gpus} GPUs, ${snapshot.pods.length} pods, ${built.config.models.length} models, ${built.config.nodeGroups.length} groups, ${(text.length / 1e6).toFixed(1)} MB JSON`)
-console.log(`parse + validate (parseSnapshot): ${parseMs.toFixed(0)} ms`)
-console.log(`plan (planCluster):               ${planMs.toFixed(0)} ms  (${(planMs / parseMs).toFixed(2)} × parse; targets < 2 × parse and < 1000 ms)`)
+let ok = peakRss < 512 * 1024 * 1024
+for (const [i, {parseMs, planMs}] of runs.entries()) {
+  ok &&= planMs < 2 * parseMs && planMs < 1000
+  console.log(`${i === 0 ? 'first run ' : 'second run'}: parse + validate ${parseMs.toFixed(0)} ms, plan ${planMs.toFixed(0)} ms (${(planMs / parseMs).toFixed(2)} × parse; targets < 2 × parse and < 1000 ms)`)
+}
 console.log(`plan: ${plan.summary.changes} changes (${plan.summary.byLayer.node} node, ${plan.summary.byLayer.pod} pod, ${plan.summary.byLayer.gpu} gpu), ${plan.summary.blocked} blocked`)
 console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB (target < 512 MB)`)
 console.log(ok ? 'OK' : 'FAILED targets')

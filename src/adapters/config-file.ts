@@ -14,6 +14,8 @@ export interface ConfigFileCheck {
   /** Present when there are no errors. */
   config?: PolicyConfig
   problems: Problem[]
+  /** The file's text as read (the plan's input fingerprint hashes it). */
+  text: string
 }
 
 /** Reads and checks a config file without throwing on validation problems (what `validate` reports). */
@@ -26,20 +28,20 @@ export async function checkConfigFile(path: string): Promise<ConfigFileCheck> {
     const what = code === 'ENOENT' ? 'config file not found' : code === 'EISDIR' ? 'config path is a directory' : `cannot read config file (${code ?? String(error)})`
     throw new UserError(what, {hint: 'pass -c FILE, or start from examples/seed-production.yaml', location: {file: path}, cause: error})
   }
-  return {file: path, ...parseConfig(text, path)}
+  return {file: path, text, ...parseConfig(text, path)}
 }
 
 /**
  * Loads a config for commands that act on it. Throws ValidationError with every problem when there is an error;
  * warnings come back for the caller to show.
  */
-export async function loadConfigFile(path: string): Promise<{config: PolicyConfig; warnings: Problem[]}> {
-  const {config, problems} = await checkConfigFile(path)
+export async function loadConfigFile(path: string): Promise<{config: PolicyConfig; warnings: Problem[]; text: string}> {
+  const {config, problems, text} = await checkConfigFile(path)
   const errors = problems.filter((p) => p.severity === 'error')
   if (!config || errors.length > 0) {
     throw new ValidationError(`${path} is not a valid gpu-scale config (${countText(errors.length, 'error')}); fix the fields above, then run \`gpu-scale validate -c ${path}\``, problems)
   }
-  return {config, warnings: problems}
+  return {config, warnings: problems, text}
 }
 
 function countText(n: number, noun: string): string {

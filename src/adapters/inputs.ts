@@ -9,6 +9,7 @@ import {UserError} from '../core/errors.js'
 import type {Problem} from '../core/errors.js'
 import type {PolicyConfig} from '../core/model/config.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
+import {fingerprintTexts} from '../core/planner/fingerprint.js'
 import {defaultScenario} from '../core/sim/default-scenario.js'
 import {loadConfigFile} from './config-file.js'
 import {loadSnapshotFile} from './snapshot-file.js'
@@ -25,6 +26,8 @@ export interface Inputs {
   warnings: Problem[]
   /** Human description of where the inputs came from, for stderr. */
   source: string
+  /** sha256 of the input files' bytes when both came from files (see src/core/planner/fingerprint.ts). */
+  fingerprint?: string
 }
 
 export const DEFAULT_CONFIG_PATH = 'gpu-scale.yaml'
@@ -44,6 +47,12 @@ export async function resolveInputs(flags: InputFlags): Promise<Inputs> {
   if (!flags.config && !existsSync(configPath)) {
     throw new UserError(`no config: ${configPath} not found in the current directory`, {hint: 'pass -c FILE (start from examples/seed-production.yaml)'})
   }
-  const [{config, warnings}, snapshot] = await Promise.all([loadConfigFile(configPath), loadSnapshotFile(flags.snapshot)])
-  return {config, snapshot, warnings, source: `${flags.snapshot} (policy: ${configPath})`}
+  const [policy, cluster] = await Promise.all([loadConfigFile(configPath), loadSnapshotFile(flags.snapshot)])
+  return {
+    config: policy.config,
+    snapshot: cluster.snapshot,
+    warnings: policy.warnings,
+    source: `${flags.snapshot} (policy: ${configPath})`,
+    fingerprint: fingerprintTexts(policy.text, cluster.text),
+  }
 }

@@ -20,9 +20,9 @@ export async function readTextFile(path: string, what: string, hint: string): Pr
   }
 }
 
-export async function loadSnapshotFile(path: string): Promise<ClusterSnapshot> {
-  const text = await readTextFile(path, 'snapshot file', 'capture one with `gpu-scale snapshot -o FILE`, or use --sim')
-  return parseSnapshot(text, path === '-' ? '<stdin>' : path)
+export async function loadSnapshotFile(path: string): Promise<{snapshot: ClusterSnapshot; text: string}> {
+  const text = await readTextFile(path, 'snapshot file', 'pass a ClusterSnapshot file (schemas/cluster-snapshot.schema.json), or use --sim')
+  return {snapshot: parseSnapshot(text, path === '-' ? '<stdin>' : path), text}
 }
 
 export async function writeSnapshotFile(path: string, snapshot: ClusterSnapshot): Promise<void> {

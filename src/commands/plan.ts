@@ -38,7 +38,7 @@ deterministic: the same config and snapshot give byte-identical JSON.`)
   async run(): Promise<Plan> {
     const inputs = await resolveInputs(this.flags)
     for (const w of inputs.warnings) this.info(`warning: ${w.location.file}${w.location.line ? `:${w.location.line}` : ''} ${w.location.path ?? ''}: ${w.message}`)
-    const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot})
+    const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
     if (this.flags.out) {
       try {
         await writeFile(this.flags.out, renderJson(plan))

@@ -12,7 +12,7 @@ import {assignPodRoles} from '../policy/replicas/pod-roles.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 import {workloadNames} from '../policy/replicas/gpu-scale-algorithm.js'
 import {type BottleneckKind, classifyBottleneck, collectEvidence, toEvidence} from '../signals/bottleneck.js'
-import {indexTelemetry, type TelemetryIndex} from '../signals/telemetry-index.js'
+import {indexTelemetry, seriesOfPod, type TelemetryIndex} from '../signals/telemetry-index.js'
 
 export const ANALYSIS_KIND = 'Analysis'
 
@@ -112,8 +112,7 @@ function adviseSignal(model: ModelConfig, recommended: {metric: string; why: str
  * single slow slice shows up even when the model's average looks fine.
  */
 function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameters<typeof collectEvidence>[0], slo: PolicyConfig['settings']['slo']): GpuAnalysis[] {
-  const podSeries: Series[] = []
-  for (const [key, list] of telemetry.byPod) if (key.endsWith(`|${pod.namespace}/${pod.name}`)) podSeries.push(...list)
+  const podSeries = seriesOfPod(telemetry, pod.namespace, pod.name)
   const byGpu = new Map<string, Series[]>()
   for (const s of podSeries) {
     if (!s.metric.startsWith(DCGM_PREFIX)) continue

@@ -9,7 +9,7 @@ import type {ClusterSnapshot, GpuDevice, NodeState} from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
 import {estimateNodeColdStartSeconds} from '../policy/nodes/cold-start.js'
 import {bootLayoutOf} from './mig-configs.js'
-import {replicaMemoryGiB, unmatchedSelector, untoleratedTaints} from './eligibility.js'
+import {matchesSelector, replicaMemoryGiB, toleratesAll} from './eligibility.js'
 
 export interface GpuSlot {
   node: string
@@ -169,7 +169,7 @@ function hasFreeCapacity(node: NodeCapacity): boolean {
 
 function fitsScheduling(model: ModelConfig, node: NodeCapacity): boolean {
   if (model.critical && node.capacityType === 'spot') return false
-  return untoleratedTaints(node.taints, model.tolerations).length === 0 && unmatchedSelector(model.nodeSelector, node.labels).length === 0
+  return toleratesAll(node.taints, model.tolerations) && matchesSelector(model.nodeSelector, node.labels)
 }
 
 function takeOnNode(model: ModelConfig, node: NodeCapacity, memoryGiB: number, journal?: Journal): Placement | undefined {

@@ -21,6 +21,28 @@ export function untoleratedTaints(taints: readonly Taint[], tolerations: readonl
   return taints.filter((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)))
 }
 
+/** True when no NoSchedule/NoExecute taint is left untolerated: the allocation-free check placement runs per node. */
+export function toleratesAll(taints: readonly Taint[], tolerations: readonly Toleration[]): boolean {
+  for (const taint of taints) {
+    if (taint.effect === 'PreferNoSchedule') continue
+    let covered = false
+    for (const toleration of tolerations) {
+      if (tolerates(toleration, taint)) {
+        covered = true
+        break
+      }
+    }
+    if (!covered) return false
+  }
+  return true
+}
+
+/** True when every nodeSelector entry matches the labels (the allocation-free form of unmatchedSelector). */
+export function matchesSelector(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const key in selector) if (labels[key] !== selector[key]) return false
+  return true
+}
+
 export function unmatchedSelector(selector: Record<string, string>, labels: Record<string, string>): string[] {
   return Object.keys(selector).sort().filter((key) => labels[key] !== selector[key])
 }

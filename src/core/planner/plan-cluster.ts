@@ -7,8 +7,6 @@
  * layer (scale up a group, chosen by the expander chain). Replicas nothing can host become a blocked change with
  * the reasons: gpu-scale never plans pods that would stay pending forever. Finally idle nodes are removed.
  */
-import {createHash} from 'node:crypto'
-
 import type {ModelConfig, PolicyConfig} from '../model/config.js'
 import {formatTimestamp} from '../model/duration.js'
 import {
@@ -33,11 +31,17 @@ import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
+import {fingerprintValues} from './fingerprint.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
 export interface PlanInput {
   config: PolicyConfig
   snapshot: ClusterSnapshot
+  /**
+   * Identity of the inputs as read: `fingerprintTexts` of the config and snapshot files when they came from files
+   * (cheap, and what `sha256sum` would confirm); computed from the canonical values when absent.
+   */
+  inputFingerprint?: string
 }
 
 /**
@@ -54,7 +58,7 @@ const PHASE: Record<Change['action'] | 'scale-replicas-down', number> = {
   'remove-node': 4,
 }
 
-export function planCluster({config, snapshot}: PlanInput): Plan {
+export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Plan {
   const now = snapshot.capturedAt
   const telemetry = indexTelemetry(snapshot.telemetry)
   const capacity = buildCapacity(config, snapshot)
@@ -176,7 +180,7 @@ export function planCluster({config, snapshot}: PlanInput): Plan {
   }
   for (const node of kept) skipped.push({layer: 'node', target: {kind: 'Node', name: node.node}, reasons: node.reasons})
 
-  return assemblePlan(config, snapshot, changes, skipped, diagnostics)
+  return assemblePlan(snapshot, inputFingerprint ?? fingerprintValues(config, snapshot), changes, skipped, diagnostics)
 }
 
 interface PlacementOutcome {
@@ -315,7 +319,7 @@ function groupPods(pods: readonly PodState[]): Map<string, PodState[]> {
   return map
 }
 
-function assemblePlan(config: PolicyConfig, snapshot: ClusterSnapshot, changes: Change[], skipped: Skipped[], diagnostics: Diagnostic[]): Plan {
+function assemblePlan(snapshot: ClusterSnapshot, inputFingerprint: string, changes: Change[], skipped: Skipped[], diagnostics: Diagnostic[]): Plan {
   const phase = (c: Change) => (c.action === 'scale-replicas' && Number(c.to) < Number(c.from) ? PHASE['scale-replicas-down'] : PHASE[c.action])
   changes.sort((a, b) => phase(a) - phase(b) || a.id.localeCompare(b.id))
   const byLayer: Record<Layer, number> = {pod: 0, node: 0, gpu: 0}
@@ -325,7 +329,7 @@ function assemblePlan(config: PolicyConfig, snapshot: ClusterSnapshot, changes: 
     kind: PLAN_KIND,
     formatVersion: PLAN_FORMAT_VERSION,
     plannedAt: formatTimestamp(snapshot.capturedAt),
-    inputFingerprint: fingerprint(config, snapshot),
+    inputFingerprint,
     summary: {changes: changes.filter((c) => c.status === 'planned').length, blocked: changes.filter((c) => c.status === 'blocked').length, byLayer},
     changes,
     skipped,
@@ -333,81 +337,4 @@ function assemblePlan(config: PolicyConfig, snapshot: ClusterSnapshot, changes: 
   }
 }
 
-/** sha256 of the canonical (key-sorted) JSON of both inputs: equal inputs, equal fingerprint. */
-export function fingerprint(config: PolicyConfig, snapshot: ClusterSnapshot): string {
-  const hash = createHash('sha256')
-  const sink = new CanonicalSink(hash)
-  sink.write(config)
-  sink.raw('\n')
-  sink.write(snapshot)
-  sink.flush()
-  return `sha256:${hash.digest('hex')}`
-}
-
-const PLAIN_KEY = /^[A-Za-z0-9_.:/-]*$/
-
-/**
- * Key-sorted JSON (what `JSON.stringify` gives with sorted keys, undefined members dropped) streamed into the
- * hash in 1 MB chunks. A sorting replacer rebuilt every object and the whole text before hashing, which
- * dominated planning time on large snapshots (hundreds of thousands of telemetry samples).
- */
-class CanonicalSink {
-  private buffer = ''
-
-  constructor(private readonly hash: ReturnType<typeof createHash>) {}
-
-  raw(text: string): void {
-    this.buffer += text
-    if (this.buffer.length > 1 << 20) this.flush()
-  }
-
-  flush(): void {
-    if (this.buffer.length > 0) this.hash.update(this.buffer)
-    this.buffer = ''
-  }
-
-  write(value: unknown): void {
-    if (value === null || typeof value !== 'object') {
-      this.raw(JSON.stringify(value) ?? 'null')
-      return
-    }
-    if (Array.isArray(value)) {
-      // Telemetry samples (arrays of [time, value] number pairs) are most of a snapshot and have no keys to sort.
-      if (isFlat(value)) {
-        this.raw(JSON.stringify(value))
-        return
-      }
-      this.raw('[')
-      for (let i = 0; i < value.length; i++) {
-        if (i > 0) this.raw(',')
-        const item: unknown = value[i]
-        if (item === undefined || typeof item === 'function') this.raw('null')
-        else this.write(item)
-      }
-      this.raw(']')
-      return
-    }
-    const record = value as Record<string, unknown>
-    const keys = Object.keys(record).sort()
-    let first = true
-    this.raw('{')
-    for (const key of keys) {
-      const member = record[key]
-      if (member === undefined || typeof member === 'function') continue
-      this.raw(`${first ? '' : ','}${PLAIN_KEY.test(key) ? `"${key}"` : JSON.stringify(key)}:`)
-      first = false
-      this.write(member)
-    }
-    this.raw('}')
-  }
-}
-
-function isFlat(items: readonly unknown[]): boolean {
-  for (const item of items) {
-    if (item === null || typeof item !== 'object') continue
-    if (!Array.isArray(item)) return false
-    for (const inner of item) if (inner !== null && typeof inner === 'object') return false
-  }
-  return true
-}
 

@@ -11,8 +11,8 @@ import type {Series} from '../model/snapshot.js'
 
 export interface TelemetryIndex {
   byMetric: Map<string, Series[]>
-  /** key: `${metric}|${namespace}/${pod}` */
-  byPod: Map<string, Series[]>
+  /** namespace → pod → metric → series. Nested maps, so the per-pod lookups of a plan build no key strings. */
+  byPod: Map<string, Map<string, Map<string, Series[]>>>
   /** key: `${metric}|${namespace}/${workload-or-model}`; only series without a `pod` label. */
   byWorkload: Map<string, Series[]>
 }
@@ -22,13 +22,18 @@ export const WORKLOAD_LABELS = ['workload', 'model', 'model_name'] as const
 
 export function indexTelemetry(series: readonly Series[]): TelemetryIndex {
   const byMetric = new Map<string, Series[]>()
-  const byPod = new Map<string, Series[]>()
+  const byPod: TelemetryIndex['byPod'] = new Map()
   const byWorkload = new Map<string, Series[]>()
   for (const s of series) {
     push(byMetric, s.metric, s)
     const pod = s.labels.pod
     if (pod) {
-      push(byPod, `${s.metric}|${s.labels.namespace ?? ''}/${pod}`, s)
+      const namespace = s.labels.namespace ?? ''
+      let pods = byPod.get(namespace)
+      if (!pods) byPod.set(namespace, (pods = new Map()))
+      let metrics = pods.get(pod)
+      if (!metrics) pods.set(pod, (metrics = new Map()))
+      push(metrics, s.metric, s)
       continue
     }
     const seen = new Set<string>()
@@ -44,7 +49,13 @@ export function indexTelemetry(series: readonly Series[]): TelemetryIndex {
 }
 
 export function seriesForPod(index: TelemetryIndex, metric: string, namespace: string, pod: string): Series[] {
-  return index.byPod.get(`${metric}|${namespace}/${pod}`) ?? []
+  return index.byPod.get(namespace)?.get(pod)?.get(metric) ?? []
+}
+
+/** Every series of one pod, all metrics. */
+export function seriesOfPod(index: TelemetryIndex, namespace: string, pod: string): Series[] {
+  const metrics = index.byPod.get(namespace)?.get(pod)
+  return metrics ? [...metrics.values()].flat() : []
 }
 
 /**

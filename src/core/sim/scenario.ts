@@ -27,7 +27,7 @@ import {
 } from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
 import {ValidationError} from '../errors.js'
-import {gpuResourceOf, unmatchedSelector, untoleratedTaints} from '../planner/eligibility.js'
+import {gpuResourceOf, matchesSelector, toleratesAll} from '../planner/eligibility.js'
 import {layoutOfMigConfig} from '../planner/mig-configs.js'
 
 /** Values of a signal over the history: a constant, or a function of minutes before capture (0 = now). */
@@ -281,7 +281,7 @@ function bindPod(pod: PodState, model: PolicyConfig['models'][number], nodes: No
   const key = `${pod.namespace}/${pod.name}`
   for (const node of nodes) {
     if (!node.gpusAllocatable || node.interruptionNoticeAt !== undefined) continue
-    if (untoleratedTaints(node.taints, model.tolerations).length > 0 || unmatchedSelector(model.nodeSelector, node.labels).length > 0) continue
+    if (!toleratesAll(node.taints, model.tolerations) || !matchesSelector(model.nodeSelector, node.labels)) continue
     if (model.critical && node.capacityType === 'spot') continue
     if (model.gpu.kind === 'mig') {
       const profile = model.gpu.profile
