@@ -1,5 +1,5 @@
 import {Ajv} from 'ajv'
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 
 import {planCluster} from '../src/core/planner/plan-cluster.js'
@@ -24,6 +24,23 @@ describe('published JSON Schemas', () => {
     const documented = new Set<string>(PLAN_SCHEMA.$defs.reasonCodes.enum)
     const used = [...plan.changes, ...plan.skipped].flatMap((c) => c.reasons.map((r) => r.code))
     expect(used.filter((code) => !documented.has(code))).toEqual([])
+  })
+
+  test('every reason code the plan-producing layers can emit is documented in the plan schema', () => {
+    // Scans the source rather than one plan, so a code that only rare situations produce is covered too.
+    const documented = new Set<string>(PLAN_SCHEMA.$defs.reasonCodes.enum)
+    const missing = new Set<string>()
+    for (const dir of ['planner', 'policy/nodes', 'policy/replicas', 'mig', 'signals']) {
+      for (const file of readdirSync(`${repoRoot}/src/core/${dir}`, {recursive: true}) as string[]) {
+        if (!file.endsWith('.ts') || file.endsWith('reason-codes.ts')) continue
+        const text = readFileSync(`${repoRoot}/src/core/${dir}/${file}`, 'utf8')
+        for (const match of text.matchAll(/\bcode: '([A-Z][A-Za-z0-9]+)'|\bkeep\('([A-Z][A-Za-z0-9]+)'|reason\('([A-Z][A-Za-z0-9]+)'/g)) {
+          const code = (match[1] ?? match[2] ?? match[3]) as string
+          if (!documented.has(code)) missing.add(`${code} (src/core/${dir}/${file})`)
+        }
+      }
+    }
+    expect([...missing]).toEqual([])
   })
 
   test('a plan without reasons is rejected by the schema', () => {

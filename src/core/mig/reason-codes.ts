@@ -1,0 +1,36 @@
+/**
+ * Reason and diagnostic codes of the GPU allocation layer (MIG). Stable and PascalCase; the plan schema documents
+ * them with the other layers' codes.
+ */
+export const MIG_REASON_CODES = {
+  MigLayoutChange: 'a GPU\'s MIG layout changes from one set of instances to another',
+  MigConfigMatched: 'a named mig-parted config gives every GPU of the node its target layout',
+  MigConfigEntryMissing: 'no named mig-parted config gives the target layouts: the entry to add is in the change details',
+  MigManagerBusy: 'the node\'s nvidia.com/mig.config.state is pending or rebooting: a reconfiguration is in progress',
+  MigManagerFailed: 'the node\'s nvidia.com/mig.config.state is failed',
+  MigConfigFailed: 'MIG Manager reported failed: the node stays cordoned',
+  MigConfigTimedOut: 'MIG Manager stayed pending past the timeout (a known wedge): the node stays cordoned',
+  MigFragmentation: 'free MIG memory slices cannot host the profile in demand because placements are fixed',
+  PdbBlocksDrain: 'a PodDisruptionBudget allows no disruption of a pod that must be drained',
+  PdbLimitsDrain: 'a PodDisruptionBudget makes the drain go in waves',
+  BarePodEvicted: 'a pod without an owner would be deleted by the drain and not recreated',
+  FreeMigInstancesUsed: 'replicas go to existing free MIG instances first',
+  MigRepartitionNeeded: 'the current layouts cannot host the demand: GPUs get new layouts',
+  MigDemandUnplaced: 'MIG demand that no GPU can host even after repartitioning',
+  PackingLowerBound: 'the packing compared with the lower bound of GPUs it must touch',
+  MigSliceChosen: 'the smallest MIG profile that serves the model\'s memory and bandwidth need',
+  SliceTooSmall: 'a MIG profile has less memory than the model needs',
+  SliceBandwidthTooSmall: 'a MIG slice\'s share of memory bandwidth is too small for a memory-bound model',
+  NoSliceServes: 'no MIG profile serves the model: whole GPUs',
+  SpansGpus: 'the model needs more memory than one GPU has: several whole GPUs',
+  ExceedsOneGpu: 'the need exceeds one GPU',
+  SharedGpuNotIsolated: 'time-sliced or MPS GPUs are shared, never isolated memory',
+  MigNotAllowed: 'the caller does not allow MIG for this model',
+  MigStrategyNone: 'the device plugin exposes no MIG resources (MIG_STRATEGY=none)',
+  MigStrategySingle: 'MIG strategy single: slices are advertised as nvidia.com/gpu',
+  UnknownProfile: 'a MIG profile the GPU model does not have',
+  UnknownProfiles: 'MIG profiles the GPU model does not have',
+  InvalidProfileName: 'text that is not a MIG profile name',
+  NotForThisGpu: 'a mig-parted entry that does not apply to this GPU model',
+  Fits: 'the MIG instances fit together on one GPU',
+} as const
