@@ -12,7 +12,7 @@ import {findMigProfile} from '../mig/profiles.js'
 import {checkGroupFit} from '../planner/eligibility.js'
 import type {FieldPath, Locate} from './locate.js'
 import {countProfilePerGpu, describeMigConfig, listGroupProfiles} from './mig-offer.js'
-import {loadSecondsOf} from './normalize.js'
+import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
 
 type Report = (severity: Problem['severity'], code: string, message: string, path: FieldPath) => void
 
@@ -138,7 +138,7 @@ function checkCapacity(model: ModelConfig, index: number, groups: NodeGroupConfi
 }
 
 function checkLoadTime(model: ModelConfig, index: number, report: Report): void {
-  const load = loadSecondsOf(model)
+  const load = estimateWeightLoadSeconds(model)
   if (model.healthCheckGraceSeconds < load) {
     const how = model.weights.loadSeconds !== undefined ? `weights.loadTime ${formatDuration(load)}` : `${model.weights.sizeGiB} GiB at ${model.weights.loadGiBps ?? 1} GiB/s = ${formatDuration(load)}`
     report(

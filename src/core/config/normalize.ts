@@ -253,9 +253,3 @@ function normalizeModel(raw: RawModel): ModelConfig {
   if (raw.scaleToZero) model.scaleToZero = {idleSeconds: seconds(raw.scaleToZero.idleTime, 900), keepWarmFactor: raw.scaleToZero.keepWarmFactor ?? 2}
   return model
 }
-
-/** Seconds a replica needs to load its weights: the measured loadTime, else size ÷ speed. */
-export function loadSecondsOf(model: ModelConfig): number {
-  if (model.weights.loadSeconds !== undefined) return model.weights.loadSeconds
-  return model.weights.sizeGiB / (model.weights.loadGiBps ?? 1)
-}

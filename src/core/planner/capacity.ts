@@ -208,11 +208,6 @@ function takeOnNode(model: ModelConfig, node: NodeCapacity, memoryGiB: number, j
   return {...base, gpus: taken.map((g) => g.index)}
 }
 
-/** Seconds from registration until a group's node has allocatable GPUs. */
-export function nodeColdStartSeconds(group: NodeGroupConfig): number {
-  return estimateNodeColdStartSeconds(group)
-}
-
 /** Builds the working capacity from the snapshot, adding virtual nodes for a group's target above its nodes. */
 export function buildCapacity(config: PolicyConfig, snapshot: ClusterSnapshot): CapacityModel {
   const now = snapshot.capturedAt
@@ -229,7 +224,7 @@ export function buildCapacity(config: PolicyConfig, snapshot: ClusterSnapshot): 
     if (!group) continue
     const missing = state.targetSize - (registered.get(state.name) ?? 0)
     const since = state.lastScaleUpAt ?? now
-    const readyIn = Math.max(0, since + nodeColdStartSeconds(group) - now)
+    const readyIn = Math.max(0, since + estimateNodeColdStartSeconds(group) - now)
     for (let i = 0; i < missing; i++) nodes.push(templateNode(group, `${group.name}-requested-${i + 1}`, readyIn, bootLayoutOf(group)))
   }
   return new CapacityModel(nodes)
@@ -243,7 +238,7 @@ function toNodeCapacity(node: NodeState, group: NodeGroupConfig | undefined, now
     // A node that is up but whose GPUs are not allocatable yet (drivers, device plugin) is capacity arriving,
     // not missing capacity: counting it as missing is how duplicate scale-ups happen (NVIDIA/gpu-operator#708).
     const limit = group?.maxNodeProvisionSeconds ?? 900
-    const expected = group ? nodeColdStartSeconds(group) : 0
+    const expected = group ? estimateNodeColdStartSeconds(group) : 0
     if (now - node.createdAt > limit) condition = 'unavailable'
     else {
       condition = 'arriving'

@@ -23,7 +23,7 @@ import {
 } from '../model/plan.js'
 import type {ClusterSnapshot, PodState} from '../model/snapshot.js'
 import {assessFleetHealth, type GroupHealth} from '../policy/nodes/backoff.js'
-import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
+import {estimateColdStart, estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
 import {planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
 import {currentBudget, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
@@ -31,7 +31,9 @@ import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
+import {checkGroupFit} from './eligibility.js'
 import {fingerprintValues} from './fingerprint.js'
+import {profilesOfGroup} from './mig-configs.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
 export interface PlanInput {
@@ -66,6 +68,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
   const budget = currentBudget(config, sizes)
   const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
   const podsByWorkload = groupPods(snapshot.pods)
+  const groupProfiles = new Map(config.nodeGroups.map((g) => [g.name, profilesOfGroup(g)]))
   /**
    * Predictive warming runs per model right after its reactive placement, so it sees the capacity reactive
    * scale-ups of this and earlier models already asked for (never warming the same GPUs twice).
@@ -101,7 +104,10 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
       continue
     }
     const pods = podsByWorkload.get(`${workload.namespace}/${workload.kind}/${workload.name}`) ?? []
-    const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now})
+    // Keep-warm decisions (scale to zero) must count the whole way back: a model at zero usually lets its nodes go
+    // too, so the first request waits for a node and the weights, not the weights alone (kserve#1247).
+    const coldStartSeconds = model.replicas.min === 0 ? coldStartFromZero(model, config, groupProfiles) : undefined
+    const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now, ...(coldStartSeconds !== undefined ? {coldStartSeconds} : {})})
     diagnostics.push(...decision.diagnostics)
     const details = {proposals: decision.proposals, decidedBy: decision.decidedBy}
 
@@ -143,7 +149,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
       })
     }
     if (placedNew > 0) {
-      const loadSeconds = modelLoadSeconds(model)
+      const loadSeconds = estimateWeightLoadSeconds(model)
       const ready = Math.max(...outcome.placements.slice(existing).map((p) => p.readyInSeconds))
       changes.push({
         id: `pod:${target.namespace}/${target.name}`, layer: 'pod', action: 'scale-replicas', target,
@@ -297,14 +303,19 @@ function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerd
   }
 }
 
-/** Seconds to load the model's weights onto its GPU: measured `loadSeconds`, else size ÷ throughput. */
-export function modelLoadSeconds(model: ModelConfig): number {
-  return estimateWeightLoadSeconds(model)
-}
-
 function eta(now: number, seconds: number): {seconds: number; at: string} {
   const rounded = Math.round(seconds)
   return {seconds: rounded, at: formatTimestamp(now + rounded)}
+}
+
+/** Seconds until a replica of the model serves again from zero: the fastest eligible group's node plus the weights. */
+function coldStartFromZero(model: ModelConfig, config: PolicyConfig, groupProfiles: ReadonlyMap<string, string[]>): number {
+  let best = Infinity
+  for (const group of config.nodeGroups) {
+    if (!checkGroupFit(model, group, groupProfiles.get(group.name) ?? []).eligible) continue
+    best = Math.min(best, estimateColdStart(group, model).totalSeconds)
+  }
+  return Number.isFinite(best) ? best : estimateWeightLoadSeconds(model)
 }
 
 function groupPods(pods: readonly PodState[]): Map<string, PodState[]> {

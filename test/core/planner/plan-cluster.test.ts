@@ -132,3 +132,24 @@ describe('planCluster: the three layers together', () => {
     expect(JSON.stringify(planCluster(build()))).toBe(JSON.stringify(planCluster(build())))
   })
 })
+
+describe('planCluster: scale to zero counts the whole way back', () => {
+  // Gateway traffic in bursts: 1 minute busy every 6 minutes, idle for the last 3 minutes. Completed idle gaps
+  // are ~5 minutes. Weights load in 30 s; a node takes 4 minutes. Keep-warm factor 2.
+  const gateway = (m: number) => (m < 3 ? 0 : Math.floor(m) % 6 === 0 ? 5 : 0)
+  const build = (groupMin: number) => scenario()
+    .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 4, min: groupMin, coldStart: {provisioning: '150s', driverInit: '60s', imagePull: '30s'}}, {nodes: 2})
+    .model('rare', {
+      gpu: {count: 1}, replicas: {min: 0, max: 2}, weights: {sizeGiB: 30, loadGiBps: 1}, scaleToZero: {idleTime: '2m', keepWarmFactor: 2},
+      signals: [{name: 'gateway', metric: 'gateway_queue_depth', source: 'workload', target: 5, activationThreshold: 0, window: '1m'}],
+    }, {replicas: 1, load: {gatewayQueue: gateway}})
+    .build()
+
+  test('next request (~5 min) sooner than node + weights (270 s) × 2: keep one replica warm, with the reason', () => {
+    const plan = planCluster(build(0))
+    expect(find(plan, 'pod:llm/rare')).toBeUndefined()
+    const kept = plan.skipped.find((s) => s.target.name === 'rare')
+    const reason = kept?.reasons.find((r) => r.code === 'KeepWarm')
+    expect(reason?.evidence.coldStartSeconds).toBe(270)
+  })
+})

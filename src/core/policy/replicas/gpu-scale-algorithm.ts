@@ -32,7 +32,8 @@ import {UTILIZATION_METRICS} from '../../signals/metric-names.js'
 import {readSignal, type SignalReading} from '../../signals/read-signal.js'
 import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
 import {assignPodRoles} from './pod-roles.js'
-import {decideZero, estimateColdStart, listActivationSignals, readActivation} from './scale-to-zero.js'
+import {estimateWeightLoadSeconds} from '../nodes/cold-start.js'
+import {decideZero, listActivationSignals, readActivation} from './scale-to-zero.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
 
 export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
@@ -178,7 +179,7 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
 
   // 8. The zero boundary.
   const activations = listActivationSignals(model).map((s) => readActivation(s, {telemetry: input.telemetry, namespace: model.workload.namespace, names, now, staleAfterSeconds: settings.staleAfterSeconds}))
-  const zero = decideZero({model, current, activations, coldStartSeconds: input.coldStartSeconds ?? estimateColdStart(model), othersWant: raw})
+  const zero = decideZero({model, current, activations, coldStartSeconds: input.coldStartSeconds ?? estimateWeightLoadSeconds(model), othersWant: raw})
   if (zero.action === 'wake') {
     desired = Math.min(Math.max(1, model.replicas.min, raw), model.replicas.max)
     reasons.push(zero.reason)

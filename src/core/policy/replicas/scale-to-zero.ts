@@ -73,13 +73,6 @@ export function computeExpectedGap(samples: readonly Sample[], threshold: number
   return gaps.length === 0 ? null : gaps.reduce((a, b) => a + b, 0) / gaps.length
 }
 
-/** Seconds for one replica to serve from zero when the planner gave nothing better: the model's weight load. */
-export function estimateColdStart(model: ModelConfig): number {
-  if (model.weights.loadSeconds !== undefined) return model.weights.loadSeconds
-  if (model.weights.loadGiBps && model.weights.loadGiBps > 0) return model.weights.sizeGiB / model.weights.loadGiBps
-  return 0
-}
-
 export type ZeroVerdict =
   | {action: 'wake'; reason: Reason}
   | {action: 'stay-zero'; reason: Reason}
