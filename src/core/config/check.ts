@@ -11,7 +11,8 @@ import {formatDuration} from '../model/duration.js'
 import {findMigProfile} from '../mig/profiles.js'
 import {checkGroupFit} from '../planner/eligibility.js'
 import type {FieldPath, Locate} from './locate.js'
-import {countProfilePerGpu, describeMigConfig, listGroupProfiles} from './mig-offer.js'
+import {profilesOfGroup} from '../planner/mig-configs.js'
+import {countProfilePerGpu, describeMigConfig} from './mig-offer.js'
 import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
 
 type Report = (severity: Problem['severity'], code: string, message: string, path: FieldPath) => void
@@ -99,7 +100,7 @@ function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number,
     report('error', 'MigStrategyNone', `model ${model.name} asks for MIG profile ${model.gpu.profile} but settings.migStrategy is none, so no MIG instance is ever advertised; set migStrategy to mixed or ask for whole GPUs`, ['models', index, 'gpu', 'migProfile'])
     return []
   }
-  const fits = config.nodeGroups.map((group) => ({group, fit: checkGroupFit(model, group, listGroupProfiles(group.gpu.model, group.migConfigs))}))
+  const fits = config.nodeGroups.map((group) => ({group, fit: checkGroupFit(model, group, profilesOfGroup(group))}))
   const eligible = fits.filter((f) => f.fit.eligible).map((f) => f.group)
   if (eligible.length === 0) {
     const reasons = fits.map(({group, fit}) => `${group.name}: ${fit.reasons.map((r) => r.message).join('; ')}`).join(' | ')

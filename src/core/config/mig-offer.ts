@@ -28,16 +28,6 @@ export function describeMigConfig(gpuModel: string, configName: string): MigOffe
   return {kind: 'custom'}
 }
 
-/** Profiles the group's allowed configs can expose, sorted (what checkGroupFit takes). */
-export function listGroupProfiles(gpuModel: string, migConfigs: readonly string[]): string[] {
-  const profiles = new Set<string>()
-  for (const name of migConfigs) {
-    const offer = describeMigConfig(gpuModel, name)
-    if (offer.kind === 'mig') for (const profile of offer.instances.keys()) profiles.add(profile)
-  }
-  return [...profiles].sort()
-}
-
 /** Most instances of `profile` one GPU of the group can hold under any of its allowed configs. */
 export function countProfilePerGpu(gpuModel: string, migConfigs: readonly string[], profile: string): number {
   let most = 0
