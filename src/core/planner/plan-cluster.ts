@@ -212,14 +212,15 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
   const repartitions: MigRepartition[] = []
   const diagnostics: Diagnostic[] = []
   if (placements.length < count && model.gpu.kind === 'mig') {
-    const fragmentation = diagnoseFragmentation(model, capacity, snapshot)
-    if (fragmentation) diagnostics.push(fragmentation)
     const step = planMigForDemand(model, count - placements.length, config, capacity, snapshot)
     repartitions.push(...step.repartitions)
     diagnostics.push(...step.diagnostics)
     // The MIG step rewrites nodes in place (layouts, readiness): the placement index must be rebuilt.
     if (repartitions.length > 0) capacity.invalidate()
     fill()
+    // Still short after repartitioning: say when free MIG memory exists that fixed placements make unusable.
+    const fragmentation = placements.length < count ? diagnoseFragmentation(model, capacity, snapshot) : undefined
+    if (fragmentation) diagnostics.push(fragmentation)
   }
   const scaleUps: ScaleUpDecision[] = []
   let verdicts: GroupVerdict[] = []
@@ -294,7 +295,12 @@ function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerd
   const rejected = verdicts.filter((v) => !v.chosen)
   // The chosen group's own limit counts too: it may have hosted only part of the demand (max, budget).
   const limits = verdicts.flatMap((v) => v.reasons.filter((r) => LIMIT_CODES.has(r.code)).map((r) => r.message))
-  const never = rejected.filter((v) => !v.reasons.some((r) => LIMIT_CODES.has(r.code))).flatMap((v) => v.reasons.map((r) => r.message))
+  const ineligible = rejected.filter((v) => !v.reasons.some((r) => LIMIT_CODES.has(r.code)))
+  // With a limit to point at, groups that can never host the model are named with their reason codes only (the
+  // full reasons stay in the change's details.groups); without one, their reasons are the whole story.
+  const never = limits.length > 0
+    ? (ineligible.length > 0 ? [`not eligible: ${ineligible.map((v) => `${v.group} (${[...new Set(v.reasons.map((r) => r.code))].join(', ')})`).join(', ')}`] : [])
+    : ineligible.flatMap((v) => v.reasons.map((r) => r.message))
   const why = [...limits, ...never]
   return {
     code: 'NoCapacityForReplicas',

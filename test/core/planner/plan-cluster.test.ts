@@ -57,7 +57,9 @@ describe('planCluster: the three layers together', () => {
         .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 2}, {nodes: 2})
         .nodeGroup('tainted', {gpu: {model: 'A100-80GB', count: 1}, max: 6, taints: taint}, {nodes: 0})),
       expect: (plan: Plan) => {
-        expect(find(plan, 'pod:llm/chat#blocked')?.reasons[0]?.message).toMatch(/taint nvidia.com\/gpu=present:NoSchedule/)
+        expect(find(plan, 'pod:llm/chat#blocked')?.reasons[0]?.message).toMatch(/max 2 nodes; not eligible: tainted \(TaintNotTolerated\)/)
+        const tainted = (find(plan, 'pod:llm/chat#blocked')?.details?.groups as Array<{group: string; reasons: Array<{message: string}>}>).find((g) => g.group === 'tainted')
+        expect(tainted?.reasons[0]?.message).toMatch(/taint nvidia.com\/gpu=present:NoSchedule/)
         expect(plan.changes.some((c) => c.action === 'scale-node-group')).toBe(false)
       },
     },
