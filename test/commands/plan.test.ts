@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -65,12 +66,13 @@ describe('gpu-scale plan', () => {
     expect(a.stdout).toBe(b.stdout)
   })
 
-  test('a snapshot file reproduces the --sim plan offline (same config, same fingerprint)', async () => {
+  test('a snapshot file reproduces the --sim plan offline; its fingerprint is the sha256 of the input bytes', async () => {
     writeFileSync(simConfig, stringify(defaultScenarioBuilder().rawConfig()))
     const fromFile = JSON.parse((await cli(['plan', '-c', simConfig, '--snapshot', simSnapshot, '-o', 'json'])).stdout)
     const fromSim = JSON.parse((await cli(['plan', '--sim', '-c', simConfig, '-o', 'json'])).stdout)
     expect(fromFile.changes).toEqual(fromSim.changes)
-    expect(fromFile.inputFingerprint).toBe(fromSim.inputFingerprint)
+    const bytes = createHash('sha256').update(readFileSync(simConfig, 'utf8')).update('\n').update(readFileSync(simSnapshot, 'utf8')).digest('hex')
+    expect(fromFile.inputFingerprint).toBe(`sha256:${bytes}`)
   })
 
   test.each([
