@@ -84,6 +84,13 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   let metricRead = signal.metric
   const allBuckets: Series[] = []
 
+  // A metric (and its fallback) absent from the whole snapshot is missing for every pod: say so without a
+  // per-pod lookup, which on a large fleet is most of the cost of reading evidence nobody exports.
+  const fallbackMetric = METRIC_FALLBACKS[signal.metric]?.metric
+  if (!ctx.telemetry.byMetric.has(signal.metric) && !(fallbackMetric && ctx.telemetry.byMetric.has(fallbackMetric))) {
+    return {status: 'missing', value: null, total: null, perPod, podsWithData, podsMissing: [...ctx.podNames], podsStale, lastSampleAt: null, metricRead, notes}
+  }
+
   for (const pod of ctx.podNames) {
     let series = seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)
     let scale = 1
