@@ -51,13 +51,16 @@ function normalizeName(name: string): string {
   return name.trim().toUpperCase().replace(/[\s_]+/g, '-')
 }
 
+/** Lookups by the name as written: a fleet repeats a handful of product labels on thousands of GPUs. */
+const BY_RAW_NAME = new Map<string, GpuModelInfo | undefined>()
+
 /** Finds a GPU model by canonical name, alias or GFD product label; undefined when unknown. */
 export function findGpuModel(name: string): GpuModelInfo | undefined {
-  const exact = BY_NAME.get(normalizeName(name))
-  if (exact) return exact
+  if (BY_RAW_NAME.has(name)) return BY_RAW_NAME.get(name)
   // GFD in MIG `single` strategy appends the profile: NVIDIA-A100-SXM4-40GB-MIG-1g.5gb.
-  const base = normalizeName(name).replace(/-MIG-.*$/, '')
-  return BY_NAME.get(base)
+  const found = BY_NAME.get(normalizeName(name)) ?? BY_NAME.get(normalizeName(name).replace(/-MIG-.*$/, ''))
+  if (BY_RAW_NAME.size < 1024) BY_RAW_NAME.set(name, found)
+  return found
 }
 
 /** Finds a GPU model by the PCI device ID mig-parted's `device-filter` uses (`0x20B210DE`, any case). */
