@@ -1,8 +1,10 @@
 /** `gpu-scale analyze` as a shell sees it: the typed result on stdout with -o json, a table by default. */
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 
 import type {AnalysisResult} from '../../src/core/analyze/analyze-cluster.js'
-import {cli} from '../helpers/cli.js'
+import {cli, repoRoot} from '../helpers/cli.js'
 
 describe('gpu-scale analyze', () => {
   test('--sim -o json classifies every model and flags the memory-bandwidth-bound one', async () => {
@@ -17,11 +19,13 @@ describe('gpu-scale analyze', () => {
     expect(embed?.evidence.dramActive).toBeGreaterThan(0.6)
   })
 
-  test('prints a table by default', async () => {
+  test('prints the table the golden file holds by default', async () => {
     const {stdout, exitCode} = await cli(['analyze', '--sim'])
     expect(exitCode).toBe(0)
     expect(stdout).toContain('memory-bandwidth-bound')
-    expect(stdout).toContain('embed-bge')
+    const golden = join(repoRoot, 'test/golden/analyze-sim.txt')
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, stdout)
+    expect(stdout).toBe(readFileSync(golden, 'utf8'))
   })
 
   test('without --snapshot or --sim it fails with a hint', async () => {

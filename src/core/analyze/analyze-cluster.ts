@@ -123,7 +123,8 @@ function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameter
   }
   const serverSeries = podSeries.filter((s) => !s.metric.startsWith(DCGM_PREFIX))
   const out: GpuAnalysis[] = []
-  for (const [, gpuSeries] of [...byGpu.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+  // In the order a person reads a node: by GPU index, then MIG instance (not by UUID, which is random).
+  for (const gpuSeries of [...byGpu.values()].sort((a, b) => compareGpuLabels((a[0] as Series).labels, (b[0] as Series).labels))) {
     const labels = (gpuSeries[0] as Series).labels
     const evidence = collectEvidence({...ctx, telemetry: indexTelemetry([...gpuSeries, ...serverSeries])})
     const c = classifyBottleneck(evidence, slo)
@@ -139,6 +140,11 @@ function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameter
     })
   }
   return out
+}
+
+function compareGpuLabels(a: Record<string, string>, b: Record<string, string>): number {
+  const node = (l: Record<string, string>) => l.Hostname ?? l.hostname ?? ''
+  return node(a).localeCompare(node(b)) || Number(a.gpu ?? 0) - Number(b.gpu ?? 0) || Number(a.GPU_I_ID ?? 0) - Number(b.GPU_I_ID ?? 0)
 }
 
 function gpuKey(s: Series): string {
