@@ -12,9 +12,13 @@ import {type OutputFormat, renderJson, renderYaml, useColor} from '../views/outp
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
-/** A command description followed by the exit-code map, so every --help lists the same codes. */
+/**
+ * A command description followed by the exit-code map, so every --help lists the same codes. Single line breaks
+ * inside a paragraph are joined (oclif wraps to the terminal itself); blank lines separate paragraphs.
+ */
 export function describe(text: string): string {
-  return `${text}\n\n${EXIT_CODE_HELP}`
+  const paragraphs = text.trim().split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' '))
+  return `${paragraphs.join('\n\n')}\n\n${EXIT_CODE_HELP}`
 }
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {

@@ -3,4 +3,4 @@ import {Flags} from '@oclif/core'
 
 export const configFlag = Flags.string({char: 'c', summary: 'Policy config file (default ./gpu-scale.yaml; with --sim, the built-in policy).', env: 'GPU_SCALE_CONFIG'})
 export const snapshotFlag = Flags.string({summary: 'Plan from a captured cluster snapshot (JSON or YAML; - for stdin).', env: 'GPU_SCALE_SNAPSHOT', exclusive: ['sim']})
-export const simFlag = Flags.boolean({summary: 'Use the built-in simulated cluster instead of a live one.', env: 'GPU_SCALE_SIM'})
+export const simFlag = Flags.boolean({summary: 'Use the built-in simulated cluster (a small inference fleet where every layer has work).', env: 'GPU_SCALE_SIM'})

@@ -14,10 +14,13 @@ import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   static override summary = 'Show the replica, node and MIG changes gpu-scale would make, and why (a dry run).'
 
-  static override description = describe(`Computes one coordinated plan for the three layers from a cluster snapshot (or the built-in simulated
-cluster with --sim): replicas per model from their signals, MIG repartitions of idle GPUs, GPU node-group
-scale-up and scale-down. Every change and every target left alone carries its reasons. The plan is
-deterministic: the same config and snapshot give byte-identical JSON.`)
+  static override description = describe(
+    'Computes one coordinated plan for the three layers from a cluster snapshot (or the built-in simulated cluster ' +
+      'with --sim): replicas per model from their signals, MIG repartitions of idle GPUs, GPU node-group scale-up ' +
+      '(reactive and predictive) and scale-down. Every change and every target left alone carries its reasons; ' +
+      'replicas no capacity can host are shown as blocked changes. The plan is deterministic: the same config and ' +
+      'snapshot give byte-identical JSON.',
+  )
 
   static override examples = [
     '<%= config.bin %> plan --sim',
