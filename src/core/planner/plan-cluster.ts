@@ -69,6 +69,16 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
   const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
   const podsByWorkload = groupPods(snapshot.pods)
   const groupProfiles = new Map(config.nodeGroups.map((g) => [g.name, profilesOfGroup(g)]))
+  const changes: Change[] = []
+  const skipped: Skipped[] = []
+  const diagnostics: Diagnostic[] = []
+  const nodeChanges = new Map<string, Change>()
+  const scaledUpGroups = new Set<string>()
+  const health = assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now)
+  for (const h of health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
+  // Pods on a node with a spot interruption notice lose their home within 2 minutes: plan their new one now.
+  const interrupted = new Set(snapshot.nodes.filter((n) => n.interruptionNoticeAt !== undefined).map((n) => n.name))
+
   /**
    * Predictive warming runs per model right after its reactive placement, so it sees the capacity reactive
    * scale-ups of this and earlier models already asked for (never warming the same GPUs twice).
@@ -80,16 +90,6 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
     scaledUpGroups.add(warm.scaleUp.group)
     mergeNodeChange(nodeChanges, {...warm.scaleUp, verdicts: warm.scaleUp.verdicts}, warm.reason, now, warm.details)
   }
-
-  const changes: Change[] = []
-  const skipped: Skipped[] = []
-  const diagnostics: Diagnostic[] = []
-  const nodeChanges = new Map<string, Change>()
-  const scaledUpGroups = new Set<string>()
-  const health = assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now)
-  for (const h of health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
-  // Pods on a node with a spot interruption notice lose their home within 2 minutes: plan their new one now.
-  const interrupted = new Set(snapshot.nodes.filter((n) => n.interruptionNoticeAt !== undefined).map((n) => n.name))
 
   for (const model of [...config.models].sort((a, b) => a.name.localeCompare(b.name))) {
     const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
@@ -114,23 +114,25 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
     const pending = pods.filter((p) => p.phase === 'Pending' && !p.node && !p.deleting).length
     const displaced = pods.filter((p) => p.node !== undefined && interrupted.has(p.node) && !p.deleting && p.phase !== 'Succeeded' && p.phase !== 'Failed').length
     const added = Math.max(0, decision.desired - decision.current)
-    if (decision.desired < decision.current) {
+    // Pending and displaced pods were asked for already and need a home. A scale-down deletes unscheduled pods first
+    // (the ReplicaSet controller's deletion order) and then any running ones, so every displaced pod may survive
+    // it: plan for the worst case.
+    const removed = Math.max(0, decision.current - decision.desired)
+    const existing = Math.max(0, pending - removed) + Math.min(displaced, decision.desired)
+    if (removed > 0) {
       changes.push({
         id: `pod:${target.namespace}/${target.name}`, layer: 'pod', action: 'scale-replicas', target,
         from: decision.current, to: decision.desired, status: 'planned',
         eta: eta(now, model.terminationGraceSeconds), dependsOn: [], reasons: decision.reasons, details,
       })
-      continue
-    }
-    if (added === 0 && pending === 0 && displaced === 0) {
+      if (existing === 0) continue
+    } else if (added === 0 && existing === 0) {
       skipped.push({layer: 'pod', target, reasons: decision.reasons})
       planWarmCapacity(model, pods, decision.current)
       continue
     }
 
-    // Pending and displaced pods were asked for already: place them before new replicas, so the new ones are not
-    // promised capacity the pending ones will take.
-    const existing = pending + displaced
+    // Place pending and displaced pods before new replicas, so the new ones are not promised their capacity.
     const outcome = placeReplicas(model, existing + added, config, snapshot, capacity, sizes, budget, health)
     const placedNew = Math.max(0, outcome.placements.length - existing)
     const unplacedPending = Math.max(0, existing - outcome.placements.length)
@@ -158,7 +160,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
         reasons: [...decision.reasons, placementReason(outcome.placements.slice(existing), loadSeconds)],
         details,
       })
-    } else if (added === 0) {
+    } else if (added === 0 && removed === 0) {
       skipped.push({layer: 'pod', target, reasons: decision.reasons})
     }
     if (placedNew < added) {
@@ -170,7 +172,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
         details: {...details, groups: outcome.verdicts},
       })
     }
-    planWarmCapacity(model, pods, decision.current + placedNew)
+    planWarmCapacity(model, pods, Math.min(decision.current, decision.desired) + placedNew)
   }
 
   changes.push(...nodeChanges.values())

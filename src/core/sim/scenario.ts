@@ -280,7 +280,8 @@ function buildNode(name: string, group: PolicyConfig['nodeGroups'][number], migC
 function bindPod(pod: PodState, model: PolicyConfig['models'][number], nodes: NodeState[]): boolean {
   const key = `${pod.namespace}/${pod.name}`
   for (const node of nodes) {
-    if (!node.gpusAllocatable || node.interruptionNoticeAt !== undefined) continue
+    // A node with an interruption notice still runs its pods: the notice came after they were scheduled.
+    if (!node.gpusAllocatable) continue
     if (!toleratesAll(node.taints, model.tolerations) || !matchesSelector(model.nodeSelector, node.labels)) continue
     if (model.critical && node.capacityType === 'spot') continue
     if (model.gpu.kind === 'mig') {

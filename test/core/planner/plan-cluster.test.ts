@@ -155,3 +155,19 @@ describe('planCluster: scale to zero counts the whole way back', () => {
     expect(reason?.evidence.coldStartSeconds).toBe(270)
   })
 })
+
+describe('planCluster: spot interruption', () => {
+  // Two spot nodes, both serving; spot-01 has the 2-minute interruption notice. Nothing else is free.
+  test.each([
+    {name: 'load steady: the interrupted node\'s pod gets a replacement node now', load: 40, pod: undefined},
+    {name: 'scaling down to 1 at the same time: the survivor may be the displaced pod, so its node is still planned', load: 5, pod: 1},
+  ])('$name', ({load, pod}) => {
+    const plan = planCluster(scenario()
+      .nodeGroup('spot', {gpu: {model: 'A100-80GB', count: 1}, max: 6, capacityType: 'spot'}, {nodes: 2, interrupted: 1})
+      .model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [gpuUtil]}, {replicas: 2, load: {gpuUtil: load}})
+      .build())
+    expect(find(plan, 'pod:llm/chat')?.to).toBe(pod)
+    expect(find(plan, 'node:spot')?.to).toBe(3)
+    expect(codes(find(plan, 'node:spot'))).toContain('SpotInterruption')
+  })
+})
