@@ -76,6 +76,12 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
   const scaledUpGroups = new Set<string>()
   const health = assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now)
   for (const h of health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
+  // Nodes of groups the policy does not name still host replicas, but gpu-scale neither adds nor removes them.
+  const configured = new Set(config.nodeGroups.map((g) => g.name))
+  for (const group of [...new Set(snapshot.nodes.map((n) => n.group))].filter((g) => !configured.has(g)).sort()) {
+    const count = snapshot.nodes.filter((n) => n.group === group).length
+    diagnostics.push({severity: 'info', code: 'UnmanagedNodeGroup', message: `${count} node(s) of group ${group} are not in the policy: replicas may use them, but gpu-scale never scales that group`, target: {kind: 'NodeGroup', name: group}, evidence: {nodes: count}})
+  }
   // Pods on a node with a spot interruption notice lose their home within 2 minutes: plan their new one now.
   const interrupted = new Set(snapshot.nodes.filter((n) => n.interruptionNoticeAt !== undefined).map((n) => n.name))
 

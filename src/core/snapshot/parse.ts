@@ -10,6 +10,7 @@ import {describeSchemaErrors, describeYamlError, sortProblems} from '../config/l
 import {createLocator} from '../config/locate.js'
 import {type Problem, ValidationError} from '../errors.js'
 import type {ClusterSnapshot} from '../model/snapshot.js'
+import {checkSnapshot} from './check.js'
 import {decodeSnapshot} from './codec.js'
 import {SNAPSHOT_SCHEMA} from './schema.js'
 
@@ -33,8 +34,8 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
     data = located.data
   }
   const snapshot = decodeSnapshot(data as Record<string, unknown>)
-  const order = checkSampleOrder(snapshot, file)
-  if (order.length > 0) throw new ValidationError(`${file} is not a valid cluster snapshot`, order)
+  const problems = [...checkSnapshot(snapshot, file), ...checkSampleOrder(snapshot, file)]
+  if (problems.length > 0) throw new ValidationError(`${file} is not a valid cluster snapshot (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems)
   return snapshot
 }
 

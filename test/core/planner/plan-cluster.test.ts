@@ -171,3 +171,13 @@ describe('planCluster: spot interruption', () => {
     expect(codes(find(plan, 'node:spot'))).toContain('SpotInterruption')
   })
 })
+
+test('nodes of a group the policy does not name are used but never scaled, and the plan says so', () => {
+  const {config, snapshot} = busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 2})).build()
+  const extra = {...(snapshot.nodes[0] as (typeof snapshot.nodes)[number]), name: 'legacy-01', group: 'legacy', gpus: snapshot.nodes[0]?.gpus.map((g) => ({...g, pods: []})) ?? []}
+  const plan = planCluster({config, snapshot: {...snapshot, nodes: [...snapshot.nodes, extra]}})
+  expect(plan.diagnostics.find((d) => d.code === 'UnmanagedNodeGroup')?.target?.name).toBe('legacy')
+  // The free legacy GPU hosts one of the two new replicas; only one new a100 node is needed.
+  expect(find(plan, 'node:a100')?.to).toBe(3)
+  expect(plan.changes.some((c) => c.target.name === 'legacy-01')).toBe(false)
+})

@@ -73,3 +73,23 @@ describe('parseSnapshot', () => {
     expect(decodeSnapshot(encodeSnapshot(snapshot))).toEqual(snapshot)
   })
 })
+
+describe('parseSnapshot: references and MIG layouts must be real', () => {
+  const withGpu = (gpu: string, pods = 'pods: []') => minimal().replace('      - {index: 0, model: NVIDIA-A100-SXM4-80GB}', `      - ${gpu}`).replace('pods: []', pods)
+  test.each([
+    {name: 'a pod on a node that is not listed', text: minimal().replace('pods: []', 'pods: [{name: p, namespace: llm, phase: Running, node: ghost}]'), code: 'UnknownNode', path: 'pods[0].node'},
+    {name: 'a GPU naming a pod that is not listed', text: withGpu('{index: 0, model: A100-80GB, pods: [llm/ghost]}'), code: 'UnknownPod', path: 'nodes[0].gpus[0].pods[0]'},
+    {name: 'overlapping MIG instances (3g@0 and 2g@2 share slices 2-3)', text: withGpu('{index: 0, model: A100-80GB, mig: {enabled: true, instances: [{profile: 3g.40gb, start: 0}, {profile: 2g.20gb, start: 2}]}}'), code: 'ImpossibleMigLayout', path: 'nodes[0].gpus[0].mig.instances'},
+    {name: 'a start NVIDIA does not allow (3g starts at 0 or 4)', text: withGpu('{index: 0, model: A100-80GB, mig: {enabled: true, instances: [{profile: 3g.40gb, start: 2}]}}'), code: 'ImpossibleMigLayout', path: 'nodes[0].gpus[0].mig.instances'},
+    {name: 'a profile the GPU does not have', text: withGpu('{index: 0, model: A100-80GB, mig: {enabled: true, instances: [{profile: 3g.20gb, start: 0}]}}'), code: 'UnknownMigProfile', path: 'nodes[0].gpus[0].mig.instances'},
+    {name: 'MIG instances on a GPU with MIG disabled', text: withGpu('{index: 0, model: A100-80GB, mig: {enabled: false, instances: [{profile: 3g.40gb, start: 0}]}}'), code: 'MigInstancesWithoutMig', path: 'nodes[0].gpus[0].mig'},
+  ])('rejects $name', ({text, code, path}) => {
+    const problems = problemsOf(text)
+    expect(problems.map((p) => `${p.code} ${p.location.path}`)).toContain(`${code} ${path}`)
+  })
+
+  test('a valid MIG layout with its pods passes', () => {
+    const text = withGpu('{index: 0, model: A100-80GB, mig: {enabled: true, instances: [{profile: 3g.40gb, start: 4, pod: llm/p}, {profile: 2g.20gb, start: 0}]}}', 'pods: [{name: p, namespace: llm, phase: Running, node: n1}]')
+    expect(problemsOf(text)).toEqual([])
+  })
+})
