@@ -102,11 +102,27 @@ function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number,
   }
   const fits = config.nodeGroups.map((group) => ({group, fit: checkGroupFit(model, group, profilesOfGroup(group))}))
   const eligible = fits.filter((f) => f.fit.eligible).map((f) => f.group)
+  if (config.settings.migStrategy === 'single') checkSingleStrategy(model, index, config.nodeGroups, report)
   if (eligible.length === 0) {
     const reasons = fits.map(({group, fit}) => `${group.name}: ${fit.reasons.map((r) => r.message).join('; ')}`).join(' | ')
     report('error', 'Unschedulable', `no node group can run a replica of model ${model.name} (${reasons}); every replica would stay pending forever`, ['models', index, 'gpu'])
   }
   return eligible
+}
+
+/**
+ * MIG strategy `single` advertises every MIG instance as `nvidia.com/gpu` (k8s-device-plugin): a pod cannot ask
+ * for a profile, and a request for a whole GPU is satisfied by whatever slice the node has.
+ */
+function checkSingleStrategy(model: ModelConfig, index: number, groups: readonly NodeGroupConfig[], report: Report): void {
+  if (model.gpu.kind === 'mig') {
+    report('warning', 'MigProfileUnderSingleStrategy', `with migStrategy single a pod cannot request ${model.gpu.profile}: it gets any slice of the node it lands on; pin model ${model.name} to nodes of that layout with a nodeSelector on nvidia.com/gpu.product, or use migStrategy mixed`, ['models', index, 'gpu', 'migProfile'])
+    return
+  }
+  const sliced = groups.filter((g) => g.migConfigs.some((name) => describeMigConfig(g.gpu.model, name).kind === 'mig') && checkGroupFit(model, g, []).eligible)
+  if (sliced.length > 0) {
+    report('warning', 'WholeGpuMayGetSlice', `with migStrategy single, nvidia.com/gpu requests of model ${model.name} can land on MIG slices of ${sliced.map((g) => g.name).join(', ')} (less memory than a whole GPU); keep it off those groups with a nodeSelector or taint`, ['models', index, 'gpu'])
+  }
 }
 
 /** How many replicas of the model one node of the group can hold. */

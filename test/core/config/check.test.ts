@@ -34,6 +34,15 @@ describe('semantic errors', () => {
     expect(listProblems(parseChanged(change))).toEqual(expected)
   })
 
+  test.each<Row>([
+    {reason: 'single strategy: a MIG profile cannot be requested, the pod gets any slice', change: (raw) => {raw.settings.migStrategy = 'single'; model(raw).gpu = {migProfile: '3g.40gb'}; group(raw).migConfigs = ['all-3g.40gb']}, expected: ['MigProfileUnderSingleStrategy@models[0].gpu.migProfile']},
+    {reason: 'single strategy: a whole-GPU model eligible for a MIG-enabled group may get a slice', change: (raw) => {raw.settings.migStrategy = 'single'; group(raw).migConfigs = ['all-disabled', 'all-3g.40gb']}, expected: ['WholeGpuMayGetSlice@models[0].gpu']},
+    {reason: 'single strategy with MIG disabled everywhere is fine', change: (raw) => (raw.settings.migStrategy = 'single'), expected: []},
+    {reason: 'mixed strategy: whole GPUs and slices are different resources', change: (raw) => {raw.settings.migStrategy = 'mixed'; group(raw).migConfigs = ['all-disabled', 'all-3g.40gb']}, expected: []},
+  ])('warning: $reason', ({change, expected}) => {
+    expect(listProblems(parseChanged(change), 'warning')).toEqual(expected)
+  })
+
   test('a custom mig-parted config is a warning: gpu-scale cannot see its profiles', () => {
     expect(listProblems(parseChanged((raw) => (group(raw).migConfigs = ['all-disabled', 'my-layout'])), 'warning')).toEqual(['UnresolvedMigConfig@nodeGroups[0].migConfigs[1]'])
   })
