@@ -19,7 +19,7 @@ export default class MigCheck extends BaseCommand<typeof MigCheck> {
   static override strict = false
   static override args = {instances: Args.string({description: 'PROFILE[@START] ... (e.g. 3g.40gb@4 1g.10gb)', required: false})}
   static override flags = {
-  gpu: Flags.string({char: 'g', summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).', helpValue: 'MODEL'}),
+    gpu: Flags.string({char: 'g', summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).', helpValue: 'MODEL'}),
     config: Flags.file({char: 'f', summary: 'A mig-parted config file (version: v1, mig-configs:) to validate.', helpValue: 'FILE'}),
   }
 

@@ -23,17 +23,15 @@ import {
 } from '../model/plan.js'
 import type {ClusterSnapshot, PodState} from '../model/snapshot.js'
 import {assessFleetHealth, type GroupHealth} from '../policy/nodes/backoff.js'
-import {estimateColdStart, estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
-import {planPredictiveScaleUp} from '../policy/nodes/predictive.js'
+import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
+import {computeLeadSeconds, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
-import {currentBudget, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
+import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
-import {checkGroupFit} from './eligibility.js'
 import {fingerprintValues} from './fingerprint.js'
-import {profilesOfGroup} from './mig-configs.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
 export interface PlanInput {
@@ -68,7 +66,6 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
   const budget = currentBudget(config, sizes)
   const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
   const podsByWorkload = groupPods(snapshot.pods)
-  const groupProfiles = new Map(config.nodeGroups.map((g) => [g.name, profilesOfGroup(g)]))
   const changes: Change[] = []
   const skipped: Skipped[] = []
   const diagnostics: Diagnostic[] = []
@@ -112,7 +109,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
     const pods = podsByWorkload.get(`${workload.namespace}/${workload.kind}/${workload.name}`) ?? []
     // Keep-warm decisions (scale to zero) must count the whole way back: a model at zero usually lets its nodes go
     // too, so the first request waits for a node and the weights, not the weights alone (kserve#1247).
-    const coldStartSeconds = model.replicas.min === 0 ? coldStartFromZero(model, config, groupProfiles) : undefined
+    const coldStartSeconds = model.replicas.min === 0 ? (computeLeadSeconds(model, config, health) ?? estimateWeightLoadSeconds(model)) : undefined
     const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now, ...(coldStartSeconds !== undefined ? {coldStartSeconds} : {})})
     diagnostics.push(...decision.diagnostics)
     const details = {proposals: decision.proposals, decidedBy: decision.decidedBy}
@@ -295,15 +292,14 @@ function placementReason(placements: Placement[], loadSeconds: number): Reason {
 }
 
 /** Codes that mean "this group could host the model, but not now": the ones a reader needs first. */
-const LIMIT_CODES = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
 
 function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerdict[]): Reason {
   // Lead with the limits of groups that fit the model (at max, budget, backoff): those are what a user can change
   // today; the groups that can never host it follow.
   const rejected = verdicts.filter((v) => !v.chosen)
   // The chosen group's own limit counts too: it may have hosted only part of the demand (max, budget).
-  const limits = verdicts.flatMap((v) => v.reasons.filter((r) => LIMIT_CODES.has(r.code)).map((r) => r.message))
-  const ineligible = rejected.filter((v) => !v.reasons.some((r) => LIMIT_CODES.has(r.code)))
+  const limits = verdicts.flatMap((v) => v.reasons.filter((r) => GROUP_LIMIT_CODES.has(r.code)).map((r) => r.message))
+  const ineligible = rejected.filter((v) => !v.reasons.some((r) => GROUP_LIMIT_CODES.has(r.code)))
   // With a limit to point at, groups that can never host the model are named with their reason codes only (the
   // full reasons stay in the change's details.groups); without one, their reasons are the whole story.
   const never = limits.length > 0
@@ -322,15 +318,6 @@ function eta(now: number, seconds: number): {seconds: number; at: string} {
   return {seconds: rounded, at: formatTimestamp(now + rounded)}
 }
 
-/** Seconds until a replica of the model serves again from zero: the fastest eligible group's node plus the weights. */
-function coldStartFromZero(model: ModelConfig, config: PolicyConfig, groupProfiles: ReadonlyMap<string, string[]>): number {
-  let best = Infinity
-  for (const group of config.nodeGroups) {
-    if (!checkGroupFit(model, group, groupProfiles.get(group.name) ?? []).eligible) continue
-    best = Math.min(best, estimateColdStart(group, model).totalSeconds)
-  }
-  return Number.isFinite(best) ? best : estimateWeightLoadSeconds(model)
-}
 
 function groupPods(pods: readonly PodState[]): Map<string, PodState[]> {
   const map = new Map<string, PodState[]>()

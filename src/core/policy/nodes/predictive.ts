@@ -18,7 +18,7 @@ import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import {estimateColdStart} from './cold-start.js'
 import {type DemandForecast, forecastDemand} from './forecast.js'
-import {gpusPerReplica, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
+import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
 
 export interface PredictiveInput {
   model: ModelConfig
@@ -80,7 +80,7 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
   }
   const details = {forecast: {[model.name]: forecast}}
   if (!result.decision) {
-    const limits = result.verdicts.flatMap((v) => v.reasons.filter((r) => ['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'].includes(r.code)).map((r) => r.message))
+    const limits = result.verdicts.flatMap((v) => v.reasons.filter((r) => GROUP_LIMIT_CODES.has(r.code)).map((r) => r.message))
     const why = limits.length > 0 ? limits.join('; ') : 'no eligible node group'
     return {
       forecast, reason: none,

@@ -15,6 +15,9 @@ import type {BootLayout} from '../../planner/capacity.js'
 import type {GroupHealth} from './backoff.js'
 import {type ColdStart, estimateColdStart} from './cold-start.js'
 
+/** Reasons that cap a group which could host the model (as opposed to groups that never can). */
+export const GROUP_LIMIT_CODES: ReadonlySet<string> = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
+
 export interface GroupVerdict {
   group: string
   chosen: boolean
