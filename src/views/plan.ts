@@ -35,6 +35,7 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
     out.push('\n' + heading(paint('Blocked (would stay pending: not planned)', 'red', color), color))
     out.push(renderTable(['Target', 'Wanted', 'Why not'], blocked.map((c) => [describeTarget(c.target), describeChange(c), c.reasons.map((r) => r.message).join('\n')]), {color, colWidths: [24, 22, 93]}))
   }
+  if (options.detailed) out.push(renderProposals(plan, color))
   if (options.detailed && plan.skipped.length > 0) {
     out.push('\n' + heading('Left alone', color))
     out.push(renderTable(['Layer', 'Target', 'Why'], plan.skipped.map((s) => [s.layer, describeTarget(s.target), s.reasons.map((r) => r.message).join('\n')]), {color, colWidths: [7, 32, 100]}))
@@ -46,6 +47,39 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
     for (const d of plan.diagnostics) out.push(`  ${paint(d.severity.padEnd(7), d.severity === 'error' ? 'red' : d.severity === 'warning' ? 'yellow' : 'dim', color)} ${d.code}: ${d.message}\n`)
   }
   return out.join('')
+}
+
+interface ProposalView {
+  signal: string
+  metric: string
+  value: number | null
+  target: number
+  windowSeconds: number
+  aggregation: string
+  replicas: number | null
+  status: string
+  note?: string
+}
+
+/** Every signal's proposal for each model the plan changes, and which one decided (the pod layer's evidence). */
+function renderProposals(plan: Plan, color: boolean): string {
+  const rows: string[][] = []
+  for (const change of plan.changes) {
+    if (change.layer !== 'pod' || change.id.endsWith('#blocked')) continue
+    const proposals = (change.details?.proposals ?? []) as ProposalView[]
+    const decidedBy = change.details?.decidedBy
+    for (const p of proposals) {
+      rows.push([
+        describeTarget(change.target), p.signal, p.metric,
+        p.value === null ? '-' : String(Math.round(p.value * 1000) / 1000),
+        String(p.target), `${p.aggregation} ${formatDuration(p.windowSeconds)}`,
+        p.replicas === null ? '-' : String(p.replicas),
+        p.status + (p.signal === decidedBy ? ' (decided)' : '') + (p.note ? `\n${p.note}` : ''),
+      ])
+    }
+  }
+  if (rows.length === 0) return ''
+  return '\n' + heading('Signal proposals (pod layer)', color) + renderTable(['Model', 'Signal', 'Metric', 'Value', 'Target', 'Window', 'Proposes', 'Status'], rows, {color, colWidths: [19, 14, 30, 8, 8, 9, 10, 40]})
 }
 
 export function describeTarget(target: Target): string {

@@ -113,6 +113,13 @@ describe('gpu-scale plan', () => {
     expect(result.stderr).toMatch(new RegExp(`${bad}:3:13 capturedAt: error: .*RFC|${bad}:3:13 capturedAt`))
   })
 
+  test('--detailed shows every signal\'s proposal and which one decided', async () => {
+    const {stdout} = await cli(['plan', '--sim', '--detailed'])
+    const section = stdout.slice(stdout.indexOf('Signal proposals'))
+    expect(section).toMatch(/llm\/embed-bge\s+│ gpu-util\s+│ DCGM_FI_DEV_GPU_UTIL\s+│ 20\.\d+\s+│ 40\s+│ avg 3m\s+│ 2\s+│ unreliable/)
+    expect(section).toMatch(/llm\/embed-bge\s+│ queue\s+│ vllm:num_requests_waiting\s+│ [\d.]+\s+│ 4\s+│ avg 3m\s+│ 6\s+│ ok \(decided\)/)
+  })
+
   test('--help lists the exit codes', () => {
     const {stdout} = cliProcess(['plan', '--help'])
     expect(stdout).toContain('EXIT CODES')
