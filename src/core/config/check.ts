@@ -103,6 +103,12 @@ function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number,
   const fits = config.nodeGroups.map((group) => ({group, fit: checkGroupFit(model, group, profilesOfGroup(group))}))
   const eligible = fits.filter((f) => f.fit.eligible).map((f) => f.group)
   if (config.settings.migStrategy === 'single') checkSingleStrategy(model, index, config.nodeGroups, report)
+  // The scheduler sees taints, labels and GPU counts, never GPU memory: a group it would happily use but whose GPUs
+  // are too small for the weights runs the replica out of memory instead of leaving it pending.
+  const tooSmall = fits.filter(({fit}) => fit.reasons.length > 0 && fit.reasons.every((r) => r.code === 'GpuMemoryTooSmall'))
+  if (tooSmall.length > 0 && eligible.length > 0) {
+    report('warning', 'SchedulableOnTooSmallGpu', `Kubernetes may schedule replicas of model ${model.name} onto ${tooSmall.map(({group}) => group.name).join(', ')} (taints and labels allow it) whose GPUs are too small (${tooSmall.map(({fit}) => fit.reasons[0]?.message).join('; ')}); add a nodeSelector or a taint so they never land there`, ['models', index, 'nodeSelector'])
+  }
   if (eligible.length === 0) {
     const reasons = fits.map(({group, fit}) => `${group.name}: ${fit.reasons.map((r) => r.message).join('; ')}`).join(' | ')
     report('error', 'Unschedulable', `no node group can run a replica of model ${model.name} (${reasons}); every replica would stay pending forever`, ['models', index, 'gpu'])

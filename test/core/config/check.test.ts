@@ -38,6 +38,8 @@ describe('semantic errors', () => {
     {reason: 'single strategy: a MIG profile cannot be requested, the pod gets any slice', change: (raw) => {raw.settings.migStrategy = 'single'; model(raw).gpu = {migProfile: '3g.40gb'}; group(raw).migConfigs = ['all-3g.40gb']}, expected: ['MigProfileUnderSingleStrategy@models[0].gpu.migProfile']},
     {reason: 'single strategy: a whole-GPU model eligible for a MIG-enabled group may get a slice', change: (raw) => {raw.settings.migStrategy = 'single'; group(raw).migConfigs = ['all-disabled', 'all-3g.40gb']}, expected: ['WholeGpuMayGetSlice@models[0].gpu']},
     {reason: 'single strategy with MIG disabled everywhere is fine', change: (raw) => (raw.settings.migStrategy = 'single'), expected: []},
+    {reason: 'a group the scheduler may use whose GPUs are too small for the weights', change: (raw) => {model(raw).kvCacheGiB = 20; raw.nodeGroups.push({...structuredClone(group(raw)), name: 'small', gpu: {model: 'L4', count: 1}, labels: {}})}, expected: ['SchedulableOnTooSmallGpu@models[0].nodeSelector']},
+    {reason: 'a too-small group the nodeSelector keeps the model off is fine', change: (raw) => {model(raw).kvCacheGiB = 20; model(raw).nodeSelector = {pool: 'a100'}; group(raw).labels = {pool: 'a100'}; raw.nodeGroups.push({...structuredClone(group(raw)), name: 'small', gpu: {model: 'L4', count: 1}, labels: {}})}, expected: []},
     {reason: 'mixed strategy: whole GPUs and slices are different resources', change: (raw) => {raw.settings.migStrategy = 'mixed'; group(raw).migConfigs = ['all-disabled', 'all-3g.40gb']}, expected: []},
   ])('warning: $reason', ({change, expected}) => {
     expect(listProblems(parseChanged(change), 'warning')).toEqual(expected)
