@@ -8,6 +8,7 @@ export const PLANNER_REASON_CODES = {
   PodsPendingForever: 'pending pods fit no free, arriving or addable capacity',
   MigProfileNeeded: 'an idle MIG-capable node is repartitioned to the profile replicas need',
   WorkloadNotFound: 'the model\'s workload is not in the cluster',
+  GpuShareRecommendation: 'for a model sized by memory: the smallest MIG profile (or whole GPUs) that serves it, per GPU model',
   UnmanagedNodeGroup: 'nodes of a group the policy does not name: used for placement, never scaled',
   ManagedByOtherAutoscaler: 'another autoscaler owns the workload\'s replica count',
   TaintNotTolerated: 'the group has a taint the model does not tolerate',

@@ -29,8 +29,10 @@ import {planScaleDown} from '../policy/nodes/scale-down.js'
 import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 
+import {chooseGpuShare} from '../mig/index.js'
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
+import {checkGroupFit} from './eligibility.js'
 import {fingerprintValues} from './fingerprint.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
@@ -112,6 +114,7 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
     const coldStartSeconds = model.replicas.min === 0 ? (computeLeadSeconds(model, config, health) ?? estimateWeightLoadSeconds(model)) : undefined
     const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now, ...(coldStartSeconds !== undefined ? {coldStartSeconds} : {})})
     diagnostics.push(...decision.diagnostics)
+    diagnostics.push(...recommendGpuShares(model, config, decision.bottleneck?.kind === 'memory-bandwidth-bound'))
     const details = {proposals: decision.proposals, decidedBy: decision.decidedBy}
 
     const pending = pods.filter((p) => p.phase === 'Pending' && !p.node && !p.deleting).length
@@ -311,6 +314,30 @@ function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerd
     message: `${replicas} replica(s) of ${model.name} would stay pending: ${why.length > 0 ? why.join('; ') : verdicts.length === 0 ? 'no node group is configured' : 'the eligible groups cannot add more nodes'}`,
     evidence: {replicas, groupsConsidered: verdicts.length, groupsEligible: verdicts.filter((v) => v.chosen || v.nodesNeeded !== undefined).length},
   }
+}
+
+/**
+ * A model sized by memory (`gpu.memoryGiB`) asks gpu-scale which share serves it: the smallest MIG profile with
+ * enough memory (and, for a memory-bandwidth-bound model, enough bandwidth: a slice gets its share of it), or
+ * whole GPUs, per GPU model it can run on. Replicas are still placed on whole GPUs until the workload requests
+ * the recommended resource: one Deployment has one resource request for all its pods.
+ */
+function recommendGpuShares(model: ModelConfig, config: PolicyConfig, bandwidthBound: boolean): Diagnostic[] {
+  if (model.gpu.kind !== 'memory') return []
+  const memoryGiB = model.gpu.memoryGiB
+  const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
+  const gpuModels = [...new Set(config.nodeGroups.filter((g) => checkGroupFit(model, g).eligible).map((g) => g.gpu.model))].sort()
+  return gpuModels.map((gpu) => {
+    const share = chooseGpuShare(gpu, {memoryGiB, bandwidthBound}, true, {strategy: config.settings.migStrategy})
+    const what = share.kind === 'mig' ? `${share.profile} (${share.resource})` : `${share.count} whole GPU(s) (${share.resource})`
+    return {
+      severity: 'info' as const,
+      code: 'GpuShareRecommendation',
+      message: `${model.name} needs ${memoryGiB} GiB${bandwidthBound ? ' and is memory-bandwidth bound' : ''}: on ${gpu} request ${what}; ${share.reasons.map((r) => r.message).join('; ')}`,
+      target,
+      evidence: {gpu, share: share.kind === 'mig' ? share.profile : 'whole', resource: share.resource, memoryGiB, bandwidthBound},
+    }
+  })
 }
 
 function eta(now: number, seconds: number): {seconds: number; at: string} {

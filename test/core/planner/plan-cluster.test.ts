@@ -181,3 +181,20 @@ test('nodes of a group the policy does not name are used but never scaled, and t
   expect(find(plan, 'node:a100')?.to).toBe(3)
   expect(plan.changes.some((c) => c.target.name === 'legacy-01')).toBe(false)
 })
+
+describe('planCluster: whole GPU or slice for a model sized by memory', () => {
+  test.each([
+    {name: 'a 16 GiB model that is not bandwidth bound takes the smallest slice with the memory: 1g.20gb (2 memory slices)', memoryGiB: 16, dram: 0.3, util: 90, share: '1g.20gb'},
+    {name: 'a memory-bandwidth-bound model needs half the memory slices, so at least a 3g', memoryGiB: 16, dram: 0.9, util: 20, share: '3g.40gb'},
+    {name: '70 GiB needs the whole GPU', memoryGiB: 70, dram: 0.3, util: 90, share: 'whole'},
+  ])('$name', ({memoryGiB, dram, util, share}) => {
+    const plan = planCluster(scenario()
+      .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 4}, {nodes: 2})
+      .model('svc', {gpu: {memoryGiB}, replicas: {min: 1, max: 2}, signals: [gpuUtil, {name: 'queue', metric: 'vllm:num_requests_waiting', target: 4}]},
+        {replicas: 1, load: {gpuUtil: util, dramActive: dram, smActive: util / 100, queue: 6, running: 8}})
+      .build())
+    const recommendation = plan.diagnostics.find((d) => d.code === 'GpuShareRecommendation')
+    expect(recommendation?.evidence?.share).toBe(share)
+    expect(recommendation?.evidence?.gpu).toBe('A100-80GB')
+  })
+})
