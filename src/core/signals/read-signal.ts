@@ -29,6 +29,17 @@ export interface ReadContext {
    * arrived during a burst and under-counts load carried by pods since removed, which makes a periodic batch flap.
    */
   replicasAt?: (t: number) => number
+  /**
+   * Readings already made for this model: the recommender and the bottleneck evidence read the same metrics over
+   * the same window. Used only while `telemetry` and `podNames` are the very objects it was made for.
+   */
+  memo?: ReadingMemo
+}
+
+export interface ReadingMemo {
+  telemetry: TelemetryIndex
+  podNames: readonly string[]
+  readings: Map<string, SignalReading>
 }
 
 export type ReadingStatus = 'ok' | 'missing' | 'stale'
@@ -57,9 +68,14 @@ interface SeriesRead {
 
 /** Reads `signal` for the pods and workload in `ctx`. */
 export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
+  const memo = ctx.memo && ctx.memo.telemetry === ctx.telemetry && ctx.memo.podNames === ctx.podNames ? ctx.memo : undefined
+  const key = memo ? [signal.metric, signal.source, signal.windowSeconds, signal.aggregation, signal.quantile ?? '', signal.targetType, ctx.replicasAt ? 'load' : 'mean'].join('|') : ''
+  const cached = memo?.readings.get(key)
+  if (cached) return cached
   const resolved = resolveHistogram(signal, ctx.telemetry)
-  if (resolved.source === 'workload') return readWorkloadSignal(resolved, ctx)
-  return readPodSignal(resolved, ctx)
+  const reading = resolved.source === 'workload' ? readWorkloadSignal(resolved, ctx) : readPodSignal(resolved, ctx)
+  memo?.readings.set(key, reading)
+  return reading
 }
 
 /**

@@ -44,11 +44,13 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
   const diagnostics: Diagnostic[] = []
   const roles = assignPodRoles(input.pods, now, model.healthCheckGraceSeconds)
   const names = workloadNames(model)
+  const podNames = roles.serving.map((p) => p.name)
   const ctx = {
     telemetry: input.telemetry,
     namespace: model.workload.namespace,
     workloadNames: names,
-    podNames: roles.serving.map((p) => p.name),
+    podNames,
+    memo: {telemetry: input.telemetry, podNames, readings: new Map<string, SignalReading>()},
     now,
     staleAfterSeconds: settings.staleAfterSeconds,
     // Serving pods then: today's serving count, shifted by the scale events since t.
