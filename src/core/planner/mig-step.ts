@@ -5,10 +5,11 @@
  *
  * The menu is the node group's allowed mig-parted config names (`migConfigs`), resolved in NVIDIA's default
  * config: MIG Manager applies a named config to the whole node (`nvidia.com/mig.config`), so a target layout is
- * only reachable when a name produces it. A config is usable on a node when it leaves every busy GPU's layout as
- * it is (MIG Manager needs the GPUs it reconfigures idle, and gpu-scale never evicts serving replicas to make
- * room for another model) and gains instances of the profile on idle GPUs. Options are taken most instances per
- * GPU touched first, so the fewest GPUs change.
+ * only reachable when a name produces it. MIG Manager needs the GPUs it reconfigures idle, so a busy GPU whose
+ * layout would change is drained first: allowed only when every pod on it is a MIG replica that finds an
+ * instance of its own profile in the new layout of the same node (it comes back after the reconfiguration; the
+ * plan lists the move and the disruption time), and PodDisruptionBudgets permit the drain. Options disrupting
+ * the fewest pods come first, then the most instances gained per GPU touched, so the fewest GPUs change.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
 import type {Change, Diagnostic} from '../model/plan.js'
@@ -31,9 +32,11 @@ interface Option {
   group: NodeGroupConfig
   config: string
   layout: Array<{profile: string; start: number; size: number}>
-  /** GPU indexes whose layout changes (all idle). */
+  /** GPU indexes whose layout changes. */
   changing: number[]
   gained: number
+  /** Pods on changing GPUs, each with the instance of its profile it returns to after the reconfiguration. */
+  displaced: Array<{pod: string; profile: string; gpu: number; start: number}>
 }
 
 export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
@@ -41,6 +44,8 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
   const profile = model.gpu.profile
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
+  const pods = new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
+  const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.kind}/${m.workload.name}`, m]))
   const options: Option[] = []
   for (const node of capacity.nodes) {
     const group = groups.get(node.group)
@@ -52,7 +57,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       if (option) options.push(option)
     }
   }
-  options.sort((a, b) => b.gained / b.changing.length - a.gained / a.changing.length || b.gained - a.gained || a.node.name.localeCompare(b.node.name) || a.config.localeCompare(b.config))
+  options.sort((a, b) => a.displaced.length - b.displaced.length || b.gained / b.changing.length - a.gained / a.changing.length || b.gained - a.gained || a.node.name.localeCompare(b.node.name) || a.config.localeCompare(b.config))
 
   const repartitions: MigRepartition[] = []
   const diagnostics: Diagnostic[] = []
@@ -71,7 +76,16 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
         from: gpu.mig.enabled ? gpu.mig.instances : [],
         to: option.changing.includes(gpu.index) ? option.layout : gpu.mig.instances,
       })),
-      pods: [],
+      pods: option.displaced.map((d) => {
+        const pod = pods.get(d.pod)
+        const owner = pod?.workload ? models.get(`${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`) : undefined
+        return {
+          name: d.pod,
+          ...(pod?.workload ? {workload: `${pod.workload.kind}/${pod.workload.name}`} : {}),
+          ...(owner ? {terminationGracePeriodSeconds: owner.terminationGraceSeconds} : {}),
+          destination: {node: option.node.name, gpu: d.gpu, profile: d.profile, start: d.start},
+        }
+      }),
       pdbs: snapshot.pdbs,
       migConfig: {version: 'v1', configs: allowed},
       ...(option.state.migConfigState ? {migConfigState: option.state.migConfigState} : {}),
@@ -80,8 +94,9 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
     diagnostics.push(...plan.diagnostics)
     plan.change.reasons.unshift({
       code: 'MigProfileNeeded',
-      message: `${model.name} needs ${remaining} more ${profile} instance(s) and no free one exists; ${option.changing.length} idle GPU(s) of ${option.node.name} become ${option.config} (+${option.gained} × ${profile}) instead of a new node`,
-      evidence: {model: model.name, profile, node: option.node.name, config: option.config, instancesGained: option.gained, gpusTouched: option.changing.length},
+      message: `${model.name} needs ${remaining} more ${profile} instance(s) and no free one exists; ${option.changing.length} GPU(s) of ${option.node.name} become ${option.config} (+${option.gained} × ${profile}) instead of a new node` +
+        (option.displaced.length > 0 ? `; ${option.displaced.length} replica(s) on them stop for the reconfiguration and come back on the same node (${option.displaced.map((d) => `${d.pod} → gpu ${d.gpu} ${d.profile}@${d.start}`).join(', ')})` : ''),
+      evidence: {model: model.name, profile, node: option.node.name, config: option.config, instancesGained: option.gained, gpusTouched: option.changing.length, podsDisrupted: option.displaced.length},
     })
     if (plan.change.status !== 'planned') {
       repartitions.push({node: option.node.name, config: option.config, change: plan.change})
@@ -89,9 +104,11 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
     }
     for (const gpu of option.node.gpus) {
       if (!option.changing.includes(gpu.index)) continue
+      const returning = option.displaced.filter((d) => d.gpu === gpu.index)
       gpu.migEnabled = true
       gpu.wholeFree = false
-      gpu.freeInstances = option.layout.map((i) => ({...i}))
+      gpu.freeInstances = option.layout.filter((i) => !returning.some((d) => d.start === i.start)).map((i) => ({...i}))
+      gpu.idle = returning.length === 0
     }
     option.node.readyInSeconds = Math.max(option.node.readyInSeconds, plan.change.eta?.seconds ?? 0)
     remaining -= option.gained
@@ -107,16 +124,31 @@ function evaluate(node: NodeCapacity, state: NodeState, group: NodeGroupConfig, 
   if (perGpu === 0) return undefined
   const target = formatLayout(boot.instances)
   const changing: number[] = []
+  const displaced: Option['displaced'] = []
   for (const slot of node.gpus) {
     const gpu = state.gpus.find((g) => g.index === slot.index)
     const current = gpu?.mig.enabled ? formatLayout(gpu.mig.instances) : 'disabled'
     if (current === target) continue
-    // A busy GPU keeps its layout: the named config must already give it exactly that.
-    if (!slot.idle) return undefined
     changing.push(slot.index)
+    if (slot.idle) continue
+    // A busy GPU changes only if every pod on it is a MIG replica with a place of its own profile to come back to.
+    if (!gpu || gpu.pods.length > 0) return undefined
+    for (const instance of gpu.mig.instances) if (instance.pod) displaced.push({pod: instance.pod, profile: instance.profile, gpu: slot.index, start: -1})
   }
   if (changing.length === 0) return undefined
-  return {node, state, group, config, layout: boot.instances, changing, gained: perGpu * changing.length}
+  // Returning pods take instances of their profile in the new layouts first; what is left of the needed profile
+  // is gained. A pod with no instance of its profile to return to rules the option out.
+  const free = changing.flatMap((gpu) => boot.instances.map((i) => ({gpu, profile: i.profile, start: i.start})))
+  for (const d of displaced) {
+    const at = free.findIndex((f) => f.profile === d.profile)
+    if (at < 0) return undefined
+    const [slot] = free.splice(at, 1)
+    d.gpu = slot?.gpu ?? d.gpu
+    d.start = slot?.start ?? d.start
+  }
+  const gained = free.filter((f) => f.profile === profile).length
+  if (gained === 0) return undefined
+  return {node, state, group, config, layout: boot.instances, changing, gained, displaced}
 }
 
 /**

@@ -100,6 +100,25 @@ describe('planCluster: the three layers together', () => {
       },
     },
     {
+      name: 'a busy GPU is drained when its replicas have a place of their profile in the new layout: the plan lists the move',
+      build: () => scenario()
+        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 1, migConfigs: ['all-1g.10gb', 'all-balanced']}, {nodes: 1})
+        .model('tiny', {gpu: {migProfile: '1g.10gb'}, replicas: {min: 1, max: 1}, signals: [gpuUtil], terminationGrace: '45s'}, {replicas: 1})
+        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 2, max: 4}, signals: [gpuUtil]}, {replicas: 2, pending: 2}),
+      expect: (plan: Plan) => {
+        const gpu = find(plan, 'gpu:mig-01')
+        expect(gpu?.status).toBe('planned')
+        expect(gpu?.details?.migConfig).toBe('all-balanced')
+        const moves = gpu?.details?.moves as Array<{pod: string; to: {node: string; profile: string}}>
+        expect(moves).toHaveLength(1)
+        expect(moves[0]?.to).toMatchObject({node: 'mig-01', profile: '1g.10gb'})
+        expect(gpu?.reasons[0]?.evidence.podsDisrupted).toBe(1)
+        // Drain waits out tiny's 45 s termination grace before MIG Manager's reconfiguration.
+        expect(gpu?.details?.drainSeconds).toBe(45)
+        expect(plan.diagnostics.find((d) => d.code === 'PodsPendingForever')).toBeUndefined()
+      },
+    },
+    {
       name: 'a workload owned by another autoscaler is left alone with the reason',
       build: () => busyModel(scenario().nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes: 4}), {}, {managedBy: 'keda-hpa-chat'}),
       expect: (plan: Plan) => {
@@ -197,4 +216,18 @@ describe('planCluster: whole GPU or slice for a model sized by memory', () => {
     expect(recommendation?.evidence?.share).toBe(share)
     expect(recommendation?.evidence?.gpu).toBe('A100-80GB')
   })
+})
+
+test('a PodDisruptionBudget that forbids the drain blocks the repartition, and the plan says why', () => {
+  const built = scenario()
+    .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 1, migConfigs: ['all-1g.10gb', 'all-balanced']}, {nodes: 1})
+    .model('tiny', {gpu: {migProfile: '1g.10gb'}, replicas: {min: 1, max: 1}, signals: [gpuUtil]}, {replicas: 1})
+    .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 2, max: 4}, signals: [gpuUtil]}, {replicas: 2, pending: 2})
+    .build()
+  const pdbs = [{namespace: 'llm', name: 'tiny', workload: 'Deployment/tiny', maxUnavailable: 0}]
+  const plan = planCluster({config: built.config, snapshot: {...built.snapshot, pdbs}})
+  const gpu = find(plan, 'gpu:mig-01')
+  expect(gpu?.status).toBe('blocked')
+  expect(codes(gpu)).toContain('PdbBlocksDrain')
+  expect(plan.diagnostics.find((d) => d.code === 'PodsPendingForever')?.evidence?.unplaced).toBe(2)
 })
