@@ -9,17 +9,6 @@ export interface Clock {
   now(): number
 }
 
-/** A fixed or manually advanced clock, for the twin and tests. */
-export class ManualClock implements Clock {
-  constructor(private current: number) {}
-  now(): number {
-    return this.current
-  }
-  advance(seconds: number): void {
-    this.current += seconds
-  }
-}
-
 export interface ClusterReader {
   /** Captures nodes, pods, workloads and telemetry as one snapshot. */
   snapshot(): Promise<ClusterSnapshot>

@@ -60,12 +60,6 @@ export function gpuResourceOf(need: GpuNeed): {resource: string; count: number} 
   return {resource: 'nvidia.com/gpu', count: 1}
 }
 
-/** MIG profile memory in GiB from its name (`3g.40gb` → 40); the geometry module holds the exact MiB. */
-export function profileMemoryGiB(profile: string): number | undefined {
-  const match = /^\d+g\.(\d+)gb/.exec(profile)
-  return match ? Number(match[1]) : undefined
-}
-
 export interface GroupFit {
   group: string
   eligible: boolean
