@@ -2,10 +2,12 @@
  * The three-layer planner: one pure function from (config, snapshot) to an explained Plan.
  *
  * Per model (in name order, for determinism): the pod layer recommends replicas; every replica that must start
- * (new ones and pending ones) is placed on free whole GPUs or MIG instances of ready nodes, then on capacity
- * already arriving; what is left goes to the GPU layer (repartition an idle MIG-capable GPU) and then the node
- * layer (scale up a group, chosen by the expander chain). Replicas nothing can host become a blocked change with
- * the reasons: gpu-scale never plans pods that would stay pending forever. Finally idle nodes are removed.
+ * (new ones, pending ones, ones displaced by a spot interruption) is placed on free whole GPUs or MIG instances of
+ * ready nodes, then on capacity already arriving; what is left goes to the GPU layer (repartition MIG GPUs of an
+ * existing node through an allowed config name) and then the node layer (scale up a group, chosen by the
+ * expander chain). Replicas nothing can host become a blocked change with the reasons: gpu-scale never plans pods
+ * that would stay pending forever. Predictive warming then adds nodes the forecast needs before a node asked for
+ * later could serve. Finally nodes that have been unneeded long enough are removed.
  */
 import type {ModelConfig, PolicyConfig} from '../model/config.js'
 import {formatTimestamp} from '../model/duration.js'
