@@ -57,18 +57,35 @@ export function computePercentile(values: readonly number[], q: number): number 
 }
 
 /** Least-squares slope in units per second; null with fewer than two distinct timestamps. */
-export function computeSlope(samples: readonly Sample[]): number | null {
-  if (samples.length < 2) return null
+/**
+ * Least-squares line through the samples: its value at `at` and its slope per second. Undefined with fewer than
+ * two samples or all at one instant (no line to fit). Used for queue growth and for the node layer's forecast.
+ */
+export function fitTrend(samples: ReadonlyArray<readonly [number, number]>, at: number): {value: number; slope: number} | undefined {
   const n = samples.length
-  const mt = samples.reduce((a, [t]) => a + t, 0) / n
-  const mv = samples.reduce((a, [, v]) => a + v, 0) / n
-  let num = 0
-  let den = 0
+  if (n < 2) return undefined
+  let sx = 0
+  let sy = 0
   for (const [t, v] of samples) {
-    num += (t - mt) * (v - mv)
-    den += (t - mt) ** 2
+    sx += t
+    sy += v
   }
-  return den === 0 ? null : num / den
+  const mx = sx / n
+  const my = sy / n
+  let sxx = 0
+  let sxy = 0
+  for (const [t, v] of samples) {
+    sxx += (t - mx) * (t - mx)
+    sxy += (t - mx) * (v - my)
+  }
+  if (sxx === 0) return undefined
+  const slope = sxy / sxx
+  return {value: my + slope * (at - mx), slope}
+}
+
+/** Least-squares slope per second; null when no line can be fitted. */
+export function computeSlope(samples: readonly Sample[]): number | null {
+  return fitTrend(samples, 0)?.slope ?? null
 }
 
 /**

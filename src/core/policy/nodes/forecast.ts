@@ -14,6 +14,7 @@
 import type {ModelConfig, SignalConfig} from '../../model/config.js'
 import type {PodState, Series} from '../../model/snapshot.js'
 import {seriesForPod, type TelemetryIndex} from '../../signals/telemetry-index.js'
+import {fitTrend} from '../../signals/window.js'
 
 export const TREND_WINDOW_SECONDS = 30 * 60
 export const SEASON_SECONDS = 24 * 3600
@@ -41,28 +42,6 @@ export interface DemandForecast {
   replicas: number | null
   decidedBy: string | null
   signals: SignalForecast[]
-}
-
-/** Least-squares line through the samples: value at `at`, and slope per second. Undefined with < 2 samples. */
-export function fitTrend(samples: ReadonlyArray<readonly [number, number]>, at: number): {value: number; slope: number} | undefined {
-  const n = samples.length
-  if (n < 2) return undefined
-  let sx = 0
-  let sy = 0
-  for (const [t, v] of samples) {
-    sx += t
-    sy += v
-  }
-  const mx = sx / n
-  const my = sy / n
-  let sxx = 0
-  let sxy = 0
-  for (const [t, v] of samples) {
-    sxx += (t - mx) * (t - mx)
-    sxy += (t - mx) * (v - my)
-  }
-  const slope = sxx === 0 ? 0 : sxy / sxx
-  return {value: my + slope * (at - mx), slope}
 }
 
 /** Value of the sample nearest to `t` within half a step-ish tolerance (5 min), else undefined. */
