@@ -4,6 +4,7 @@
  */
 import {formatDuration} from '../core/model/duration.js'
 import type {Change, Layer, Plan, Target} from '../core/model/plan.js'
+import type {SignalProposal} from '../core/policy/replicas/types.js'
 import {heading, paint, renderTable} from './output.js'
 
 const LAYER_TITLES: Record<Layer, string> = {node: 'Node layer (GPU node groups)', gpu: 'GPU allocation layer (MIG)', pod: 'Pod layer (replicas)'}
@@ -49,24 +50,12 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
   return out.join('')
 }
 
-interface ProposalView {
-  signal: string
-  metric: string
-  value: number | null
-  target: number
-  windowSeconds: number
-  aggregation: string
-  replicas: number | null
-  status: string
-  note?: string
-}
-
 /** Every signal's proposal for each model the plan changes, and which one decided (the pod layer's evidence). */
 function renderProposals(plan: Plan, color: boolean): string {
   const rows: string[][] = []
   for (const change of plan.changes) {
     if (change.layer !== 'pod' || change.id.endsWith('#blocked')) continue
-    const proposals = (change.details?.proposals ?? []) as ProposalView[]
+    const proposals = (change.details?.proposals ?? []) as SignalProposal[]
     const decidedBy = change.details?.decidedBy
     for (const p of proposals) {
       rows.push([
