@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {detectTraceFormat, parseTimestampSeconds, splitCsvLine} from '../../../src/core/traces/index.js'
+import {detectTraceFormat, parseTimestampSeconds, splitCsvLine, TimestampColumn} from '../../../src/core/traces/index.js'
 
 describe('layout detection from the first line', () => {
   test.each([
@@ -43,10 +43,18 @@ describe('timestamps', () => {
     {text: 'yesterday', seconds: undefined, reason: 'neither a number nor ISO'},
     {text: '2023-13-01T00:00:00Z', seconds: undefined, reason: 'month 13 does not exist'},
     {text: 'NaN', seconds: undefined, reason: 'not finite'},
+    {text: '2023-11-16 18:17:03', seconds: 1700158623, reason: 'no fraction'},
+    {text: '2023-11-16 24:00:00', seconds: undefined, reason: 'hour 24 does not exist'},
+    {text: '2023-11-16 18:17:03.', seconds: undefined, reason: 'a dot needs digits after it'},
+    {text: '2023-11-16 18:1x:03', seconds: undefined, reason: 'not digits'},
   ])('"$text" → $seconds ($reason)', ({text, seconds}) => {
-    const parsed = parseTimestampSeconds(text)
-    if (seconds === undefined) expect(parsed).toBeUndefined()
-    else expect(parsed).toBeCloseTo(seconds, 6)
+    // The column parser (a one-day cache, digit by digit) must agree with the general one, warm or cold.
+    const column = new TimestampColumn()
+    column.parse('2023-11-16 00:00:00')
+    for (const parsed of [parseTimestampSeconds(text), new TimestampColumn().parse(text), column.parse(text)]) {
+      if (seconds === undefined) expect(parsed).toBeUndefined()
+      else expect(parsed).toBeCloseTo(seconds, 6)
+    }
   })
 })
 
