@@ -84,7 +84,7 @@ export async function loadTraceFile(source: TraceFileSource): Promise<LoadedTrac
     }
   }
   const stats = file.stats!
-  const format = stats.format ?? source.format!
+  const format = stats.format ?? source.traceFormat!
   series ??= seriesBuilder(source, format)
   return {file: source.file ?? source.path, format, kind: stats.kind ?? 'requests', table: stats.kind === 'rates' ? undefined : (table ?? new TraceTableBuilder()).build(), series: series.build(), rateScale: file.rateScale!, stats}
 }

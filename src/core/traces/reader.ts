@@ -3,7 +3,7 @@
  * requests or rate samples out. Nothing is kept but the reorder buffer, so a trace of any size streams through.
  *
  * Per line, in this order:
- * 1. detect the layout from the first non-empty line (or use `format`), and read the header;
+ * 1. detect the layout from the first non-empty line (or use `traceFormat`), and read the header;
  * 2. parse the row; a malformed row throws TraceRowError with file, line and field, or is skipped and counted
  *    with `skipBadRows`;
  * 3. order: rows must not go back in time by more than `reorderWindowSeconds` (default 0: a row earlier than a
@@ -29,7 +29,7 @@ export interface TraceReadOptions {
   /** Name used in errors (the path as the user gave it). */
   file?: string
   /** Skip detection and read this layout. */
-  format?: TraceFormat
+  traceFormat?: TraceFormat
   /** Assign every row to this model. */
   model?: string
   /** Rename the trace's own model keys (model column, Alibaba request_type) to config model names. */
@@ -141,7 +141,7 @@ export class TraceLineReader {
     if (this.ended) return
     this.ended = true
     if (!this.parser) {
-      if (this.options.format) return
+      if (this.options.traceFormat) return
       throw new UserError(`${this.file}: the trace is empty`, {location: {file: this.file}})
     }
     while (this.heap.length > 0) this.release(popMin(this.heap))
@@ -159,7 +159,7 @@ export class TraceLineReader {
   }
 
   private openParser(line: string, lineNo: number): RowParser {
-    let format = this.options.format
+    let format = this.options.traceFormat
     if (!format) {
       const detection = detectTraceFormat(line)
       if (!detection.format) throw new UserError(`${this.file}:${lineNo}: cannot tell the trace layout: ${detection.reason}`, {location: {file: this.file, line: lineNo}, hint: 'set the layout with traceFormat (--trace-format)'})

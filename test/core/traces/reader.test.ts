@@ -92,7 +92,7 @@ describe('malformed rows fail with file, line and field', () => {
   ])('$name → line $line, field $field', ({text, line, field, format}) => {
     let error: unknown
     try {
-      readTraceText(text, {file: 'trace.csv', format})
+      readTraceText(text, {file: 'trace.csv', traceFormat: format})
     } catch (e) {
       error = e
     }
