@@ -2,7 +2,7 @@
  * Trace input: the shapes every trace layout is read into. A trace is either per-request (one row per request:
  * when it arrived and how many tokens it read and wrote) or a rate series (requests per second over time, with
  * token lengths drawn from a distribution). The twin consumes requests `{t, model, inputTokens, outputTokens}`
- * and per-model rate series; see src/core/traces/README section "Traces" in the project README.
+ * and per-model rate series; the Traces section of README.md lists the layouts and options.
  */
 
 /**
