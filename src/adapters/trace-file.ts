@@ -12,7 +12,7 @@ import {createGunzip} from 'node:zlib'
 
 import {UserError} from '../core/errors.js'
 import {
-  defaultMaxStepSeconds, type DemandUnit, type LoadedTrace, mergeRateSeries, mergeTraceTables, peakDemand, type RateSample, RateSeriesBuilder,
+  defaultMaxStepSeconds, type DemandUnit, expandRateSeries, type LoadedTrace, mergeRateSeries, mergeTraceTables, peakDemand, type RateSample, RateSeriesBuilder,
   rateScaleForPeak, type TokenDistributions, type TraceFormat, TraceLineReader, type TraceReadOptions, type TraceReadStats, type TraceRequest, TraceTableBuilder,
 } from '../core/traces/index.js'
 
@@ -98,6 +98,34 @@ export async function loadTraceFiles(sources: TraceFileSource[]): Promise<{trace
   for (const source of sources) traces.push(await loadTraceFile(source))
   const tables = traces.flatMap((t) => (t.table ? [t.table] : []))
   return {traces, series: mergeRateSeries(traces.map((t) => t.series)), table: tables.length > 0 ? mergeTraceTables(tables) : undefined}
+}
+
+/**
+ * The requests of a trace file in time order, in batches, whatever its layout: per-request layouts stream as
+ * read; rate layouts are read into their rate series first (a few numbers per model and minute) and expanded
+ * lazily into a seeded Poisson process. What the twin replays.
+ */
+export async function* streamTraceRequests(source: TraceFileSource, options: {seed: number; batchSize?: number}): AsyncGenerator<TraceRequest[]> {
+  const file = readTraceFile(source)
+  const builder: {series?: RateSeriesBuilder} = {}
+  for await (const batch of file) {
+    if (batch.kind === 'requests') yield batch.requests
+    else {
+      builder.series ??= seriesBuilder(source, file.stats!.format!)
+      for (const s of batch.samples) builder.series.addRate(s)
+    }
+  }
+  if (!builder.series) return
+  const size = options.batchSize ?? 8192
+  let out: TraceRequest[] = []
+  for (const r of expandRateSeries(builder.series.build(), {seed: options.seed, tokens: source.tokens})) {
+    out.push(r)
+    if (out.length === size) {
+      yield out
+      out = []
+    }
+  }
+  if (out.length > 0) yield out
 }
 
 async function resolveRateScale(source: TraceFileSource): Promise<number> {

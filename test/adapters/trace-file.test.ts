@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {loadTraceFile, loadTraceFiles, readTraceFile, type TraceFileSource} from '../../src/adapters/trace-file.js'
+import {loadTraceFile, loadTraceFiles, readTraceFile, streamTraceRequests, type TraceFileSource} from '../../src/adapters/trace-file.js'
 import {UserError} from '../../src/core/errors.js'
 import {formatTraceLines, generateSyntheticRequests, peakDemand, type TraceFormat, TraceRowError} from '../../src/core/traces/index.js'
 
@@ -98,6 +98,21 @@ describe('files in every layout', () => {
     expect(loaded.table?.length).toBe(kind === 'requests' ? requests.length : undefined)
     const total = Array.from(loaded.series.rps[0]!).reduce((s, v) => s + v * loaded.series.bucketSeconds, 0)
     expect(total).toBeCloseTo(requests.length, 3)
+  })
+
+  test.each<{format: TraceFormat; name: string; reason: string}>([
+    {format: 'mooncake-jsonl', name: 's.jsonl', reason: 'requests as recorded'},
+    {format: 'rate-csv', name: 's-rate.csv', reason: 'requests drawn from the rates, seeded'},
+  ])('streamTraceRequests gives $format as requests in time order ($reason)', async ({format, name}) => {
+    const p = write(name, formatTraceLines(format, requests))
+    const out: Array<{t: number; model: string}> = []
+    for await (const batch of streamTraceRequests({path: p, model: 'llama'}, {seed: 1, batchSize: 100})) {
+      expect(batch.length).toBeLessThanOrEqual(format === 'rate-csv' ? 100 : Infinity)
+      out.push(...batch)
+    }
+    expect(out.every((r, i) => r.model === 'llama' && (i === 0 || r.t >= out[i - 1]!.t))).toBe(true)
+    // Poisson draws from the per-minute rates: within 4σ of the recorded count.
+    expect(Math.abs(out.length - requests.length)).toBeLessThanOrEqual(format === 'rate-csv' ? 4 * Math.sqrt(requests.length) : 0)
   })
 
   test('a gzipped file reads as the plain one, CRLF line ends and no final line break included', async () => {
