@@ -145,7 +145,9 @@ async function resolveRateScale(source: TraceFileSource): Promise<number> {
 }
 
 function seriesBuilder(source: TraceFileSource, format: TraceFormat): RateSeriesBuilder {
-  return new RateSeriesBuilder({bucketSeconds: source.bucketSeconds, tokens: source.tokens, maxStepSeconds: source.maxStepSeconds ?? defaultMaxStepSeconds(format)})
+  // On the file's own clock (Unix seconds), bucket 0 is the first row's bucket rather than 1970's.
+  const startSeconds = source.timeOrigin === 'source' ? 'first-bucket' : 0
+  return new RateSeriesBuilder({bucketSeconds: source.bucketSeconds, startSeconds, tokens: source.tokens, maxStepSeconds: source.maxStepSeconds ?? defaultMaxStepSeconds(format)})
 }
 
 function* take(reader: TraceLineReader): Generator<TraceBatch> {

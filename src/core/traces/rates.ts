@@ -23,7 +23,12 @@ export interface RateSeries {
 export interface RateSeriesOptions {
   /** Bucket width in seconds (default 60: the resolution of the reference's oracle sketch, §3). */
   bucketSeconds?: number
-  startSeconds?: number
+  /**
+   * Time of bucket 0 (default 0, where the reader puts a trace's first row). `first-bucket`: the bucket holding the
+   * first item, for traces kept on their own clock (`timeOrigin: 'source'`, Unix seconds), whose buckets would
+   * otherwise start in 1970.
+   */
+  startSeconds?: number | 'first-bucket'
   /** Token lengths assumed for rate samples, which carry none (default DEFAULT_TOKEN_DISTRIBUTIONS). */
   tokens?: TokenDistributions
   /**
@@ -37,7 +42,8 @@ export interface RateSeriesOptions {
 /** Sums the series into buckets; requests and rate samples must come in time order (the reader's output is). */
 export class RateSeriesBuilder {
   readonly bucketSeconds: number
-  readonly startSeconds: number
+  private startSeconds: number
+  private startPending: boolean
   private readonly models: string[] = []
   private readonly index = new Map<string, number>()
   private counts: Float64Array[] = []
@@ -57,7 +63,8 @@ export class RateSeriesBuilder {
   constructor(options: RateSeriesOptions = {}) {
     this.bucketSeconds = options.bucketSeconds ?? 60
     if (!(this.bucketSeconds > 0)) throw new RangeError(`bucketSeconds must be positive, got ${this.bucketSeconds}`)
-    this.startSeconds = options.startSeconds ?? 0
+    this.startPending = options.startSeconds === 'first-bucket'
+    this.startSeconds = typeof options.startSeconds === 'number' ? options.startSeconds : 0
     const tokens = options.tokens ?? DEFAULT_TOKEN_DISTRIBUTIONS
     this.meanInput = meanLength(tokens.input)
     this.meanOutput = meanLength(tokens.output)
@@ -65,6 +72,7 @@ export class RateSeriesBuilder {
   }
 
   addRequest(r: TraceRequest): void {
+    this.anchor(r.t)
     const b = Math.floor((r.t - this.startSeconds) / this.bucketSeconds)
     if (b < 0) {
       this.beforeStart++
@@ -78,6 +86,7 @@ export class RateSeriesBuilder {
   }
 
   addRate(s: RateSample): void {
+    this.anchor(s.t)
     if (this.stepTime !== undefined && s.t > this.stepTime) {
       this.lastStepLength = s.t - this.stepTime
       this.closeStep(this.stepTime, s.t)
@@ -103,6 +112,12 @@ export class RateSeriesBuilder {
       return out
     })
     return {bucketSeconds: this.bucketSeconds, startSeconds: this.startSeconds, buckets, models: [...this.models], rps: per(this.counts), inputTokensPerSecond: per(this.input), outputTokensPerSecond: per(this.output)}
+  }
+
+  private anchor(t: number): void {
+    if (!this.startPending) return
+    this.startPending = false
+    this.startSeconds = Math.floor(t / this.bucketSeconds) * this.bucketSeconds
   }
 
   private closeStep(from: number, next: number): void {
@@ -148,6 +163,8 @@ export class RateSeriesBuilder {
   }
 
   private ensure(bucket: number): void {
+    // Ten million buckets is 19 years of minutes: a larger index means a clock the series was not anchored to.
+    if (bucket >= 1e7) throw new RangeError(`bucket ${bucket} of ${this.bucketSeconds} s is beyond ten million; times on their own clock need startSeconds: 'first-bucket'`)
     if (bucket > this.lastBucket) this.lastBucket = bucket
     if (bucket < this.capacity) return
     let capacity = this.capacity

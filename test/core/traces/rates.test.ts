@@ -16,6 +16,15 @@ describe('rate series from requests', () => {
     expect(round(demandOf(series, 'm', {kind: 'tokens', inputWeight: 0.5, outputWeight: 1}))).toEqual(round([(150 + 30) / 60, (100 + 20) / 60, 0]))
   })
 
+  test.each([
+    {name: "'first-bucket' anchors bucket 0 at the first request's bucket", start: 'first-bucket' as const, startSeconds: 1_700_000_040, buckets: 2},
+    {name: 'a fixed start of 0 refuses Unix-clock times instead of allocating 28 million buckets', start: 0, error: /beyond ten million/},
+  ])('$name', ({start, startSeconds, buckets, error}) => {
+    const build = () => bucketRequests([req(1_700_000_050), req(1_700_000_110)], {bucketSeconds: 60, startSeconds: start})
+    if (error) expect(build).toThrow(error)
+    else expect([build().startSeconds, build().buckets]).toEqual([startSeconds, buckets])
+  })
+
   test('grows past its first allocation (a long trace of one request per bucket)', () => {
     const series = bucketRequests(Array.from({length: 5000}, (_, i) => req(i * 60 + 1)), {bucketSeconds: 60})
     expect(series.buckets).toBe(5000)
