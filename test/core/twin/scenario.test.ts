@@ -91,3 +91,16 @@ describe('scenario problems point at file:line:col', () => {
     expect(problems[0]?.location.column).toBeGreaterThan(0)
   })
 })
+
+describe('planning a moment of the twin', () => {
+  test('snapshotScenarioAt gives the fleet at 35 minutes with the telemetry history behind it', async () => {
+    const {snapshotScenarioAt} = await import('../../../src/core/twin/index.js')
+    const scenario = load('llm-fleet-mixed.yaml')
+    const snapshot = snapshotScenarioAt(scenario, 35 * 60, 1800)
+    expect(snapshot.capturedAt).toBe(scenario.options.start + 2100)
+    expect(snapshot.workloads.map((w) => [w.name, w.readyReplicas])).toEqual([['chat-8b', 2], ['code-8b', 1], ['chat-70b', 1], ['embed-3b', 2], ['rerank-1b', 2], ['guard-1b', 2]])
+    const util = snapshot.telemetry.filter((s) => s.metric === 'DCGM_FI_DEV_GPU_UTIL')
+    expect(util.length).toBeGreaterThan(0)
+    expect(Math.min(...util.map((s) => s.samples[0]?.[0] as number))).toBe(scenario.options.start + 300)
+  })
+})
