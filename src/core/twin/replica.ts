@@ -105,9 +105,12 @@ export class Replica {
     return this.waitingCount + this.runningCount
   }
 
-  /** KV-cache usage as vLLM reports it: tokens held ÷ capacity (0–1). */
-  get kvUsage(): number {
-    return Math.min(1, this.kvTokens() / this.profile.kvCapacityTokens)
+  /** KV-cache usage as vLLM reports it at `now`: tokens held ÷ capacity (0–1), counting decode steps done so far. */
+  kvUsageAt(now: number): number {
+    let tokens = this.kvTokens()
+    const run = this.run
+    if (run?.kind === 'decode') tokens += run.batch * stepsWithin(run.p, run.q, now - run.t0)
+    return Math.min(1, tokens / this.profile.kvCapacityTokens)
   }
 
   enqueue(req: TwinRequest, now: number): void {

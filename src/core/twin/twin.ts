@@ -564,7 +564,9 @@ export class Twin {
   private finishRequest(replica: Replica, req: TwinRequest, ok: boolean): void {
     const model = this.models[req.model] as ModelRuntime
     this.requests.add(this.clock, req.model, req.arrival, req.firstTokenAt, req.input, req.output, ok)
-    if (req.client >= 0) this.queue.push(this.clock, {k: 'arrival', model, client: req.client})
+    // A closed-loop client sends its next request when this one ends; after a failure it backs off a second, so a
+    // request the engine can never take (longer than its KV cache) cannot spin the clock in place.
+    if (req.client >= 0) this.queue.push(this.clock + (ok ? 0 : 1), {k: 'arrival', model, client: req.client})
     const pod = replica.owner as TwinPod
     if (pod.phase === 'terminating' && replica.outstanding === 0) {
       // The last in-flight request of a draining replica: the server exits and the pod goes.
@@ -1044,7 +1046,7 @@ export class Twin {
     const key = labels.vllmKey
     record(`w|${key}`, 'vllm:num_requests_waiting', v, replica.waitingCount)
     record(`r|${key}`, 'vllm:num_requests_running', v, replica.runningCount)
-    record(`kv|${key}`, 'vllm:kv_cache_usage_perc', v, round(replica.kvUsage, 4))
+    record(`kv|${key}`, 'vllm:kv_cache_usage_perc', v, round(replica.kvUsageAt(t), 4))
     record(`pt|${key}`, 'vllm:prompt_tokens_total', v, replica.promptTokens)
     record(`gt|${key}`, 'vllm:generation_tokens_total', v, replica.generationTokens)
     record(`ok|${key}`, 'vllm:request_success_total', v, replica.succeeded)

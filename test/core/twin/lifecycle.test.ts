@@ -134,3 +134,14 @@ describe('spot interruption: the notice, then the pods are replaced and go Pendi
     expect(twin.podPhases('llama')).toEqual([expect.objectContaining({phase: 'ready', node: 'pool-002'})])
   })
 })
+
+describe('requests the engine can never take', () => {
+  test('a closed-loop client whose requests exceed the KV cache is rejected and backs off, instead of spinning in place', () => {
+    const twin = singleModelTwin({gpu: 'A100-80GB', model: {gpu: {migProfile: '1g.10gb'}}, group: {migConfigs: ['all-1g.10gb']}, twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: {weightsGiB: 2}, load: {arrivals: {kind: 'closed', concurrency: 1}, input: {mean: 100_000}, output: {mean: 10}}}})
+    twin.runUntil(START + 600)
+    // One rejection per second once the replica is up (about 60 s of pull and load), none served.
+    expect(twin.requests.ok.some(Boolean)).toBe(false)
+    expect(twin.requests.length).toBeGreaterThan(400)
+    expect(twin.requests.length).toBeLessThan(600)
+  })
+})
