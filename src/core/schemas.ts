@@ -2,11 +2,13 @@
 import {CONFIG_SCHEMA} from './config/schema.js'
 import {PLAN_SCHEMA} from './plan/schema.js'
 import {SNAPSHOT_SCHEMA} from './snapshot/schema.js'
+import {SCENARIO_SCHEMA} from './twin/schema.js'
 
 export const SCHEMAS: Record<string, object> = {
   'gpu-scale-config.schema.json': CONFIG_SCHEMA,
   'cluster-snapshot.schema.json': SNAPSHOT_SCHEMA,
   'plan.schema.json': PLAN_SCHEMA,
+  'scenario.schema.json': SCENARIO_SCHEMA,
 }
 
 export function renderSchema(schema: object): string {

@@ -1,0 +1,130 @@
+/**
+ * Where requests come from: open-loop arrival processes (Poisson, bursty, diurnal, step), a closed loop of N
+ * clients (how NIM's and vLLM's benchmarks measure latency against concurrency), or an in-memory trace. Each
+ * model draws from its own seeded stream, so adding a model to a scenario never changes another model's requests.
+ * Time is absolute (epoch seconds); rates are requests per second.
+ */
+import type {Prng} from '../mig/prng.js'
+
+/** A request size distribution in tokens. `lognormal` with cv 1 is a fair stand-in for chat traces' long tails. */
+export interface TokenDistribution {
+  mean: number
+  distribution?: 'fixed' | 'exponential' | 'lognormal'
+  /** Coefficient of variation (lognormal only). */
+  cv?: number
+  min?: number
+  max?: number
+}
+
+export interface TraceRequest {
+  /** Seconds from the start of the run. */
+  t: number
+  model: string
+  inputTokens: number
+  outputTokens: number
+}
+
+export type ArrivalSpec =
+  | {kind: 'poisson'; rate: number}
+  /** `rate` outside bursts, `burstRate` for `burstSeconds` every `everySeconds` (first burst at `firstAtSeconds`). */
+  | {kind: 'bursty'; rate: number; burstRate: number; everySeconds: number; burstSeconds: number; firstAtSeconds?: number}
+  /** Mean rate × (1 + amplitude·cos(2π(hourOfDay − peakHour)/24)), hour of day in UTC. */
+  | {kind: 'diurnal'; meanRate: number; amplitude: number; peakHour: number}
+  /** Piecewise constant: each step's rate holds from `atSeconds` (from the start) until the next step. */
+  | {kind: 'step'; steps: Array<{atSeconds: number; rate: number}>}
+  | {kind: 'closed'; concurrency: number}
+  | {kind: 'none'}
+
+export interface ModelLoad {
+  arrivals: ArrivalSpec
+  input: TokenDistribution
+  output: TokenDistribution
+}
+
+/** Azure LLM inference 2023 conversation trace means (1,155 in / 211 out), as the reference quotes them. */
+export const AZURE_CONV_TOKENS = {input: {mean: 1155, distribution: 'lognormal', cv: 1} as TokenDistribution, output: {mean: 211, distribution: 'lognormal', cv: 1} as TokenDistribution}
+
+export function sampleTokens(dist: TokenDistribution, prng: Prng): number {
+  let value: number
+  switch (dist.distribution ?? 'fixed') {
+    case 'fixed':
+      value = dist.mean
+      break
+    case 'exponential':
+      value = -Math.log(1 - prng.next()) * dist.mean
+      break
+    case 'lognormal': {
+      const cv = dist.cv ?? 1
+      const sigma2 = Math.log(1 + cv * cv)
+      const mu = Math.log(dist.mean) - sigma2 / 2
+      value = Math.exp(mu + Math.sqrt(sigma2) * standardNormal(prng))
+      break
+    }
+  }
+  value = Math.max(dist.min ?? 1, Math.min(dist.max ?? Infinity, Math.round(value)))
+  return value
+}
+
+export function standardNormal(prng: Prng): number {
+  // Box–Muller; 1 − u keeps the logarithm finite.
+  const u = 1 - prng.next()
+  const v = prng.next()
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
+}
+
+/** The arrival rate at absolute time t (requests/s), for open-loop processes. */
+export function rateAt(spec: ArrivalSpec, t: number, start: number): number {
+  switch (spec.kind) {
+    case 'poisson':
+      return spec.rate
+    case 'bursty': {
+      const since = t - start - (spec.firstAtSeconds ?? 0)
+      if (since < 0) return spec.rate
+      return since % spec.everySeconds < spec.burstSeconds ? spec.burstRate : spec.rate
+    }
+    case 'diurnal': {
+      const hour = (((t / 3600) % 24) + 24) % 24
+      return Math.max(0, spec.meanRate * (1 + spec.amplitude * Math.cos((2 * Math.PI * (hour - spec.peakHour)) / 24)))
+    }
+    case 'step': {
+      let rate = 0
+      for (const step of spec.steps) if (t - start >= step.atSeconds) rate = step.rate
+      return rate
+    }
+    case 'closed':
+    case 'none':
+      return 0
+  }
+}
+
+function maxRate(spec: ArrivalSpec): number {
+  switch (spec.kind) {
+    case 'poisson':
+      return spec.rate
+    case 'bursty':
+      return Math.max(spec.rate, spec.burstRate)
+    case 'diurnal':
+      return spec.meanRate * (1 + Math.abs(spec.amplitude))
+    case 'step':
+      return Math.max(0, ...spec.steps.map((s) => s.rate))
+    case 'closed':
+    case 'none':
+      return 0
+  }
+}
+
+/**
+ * The next open-loop arrival after `t`, or Infinity: exponential gaps at the process's peak rate, each kept with
+ * probability rate(t)/peak (Lewis–Shedler thinning: exact for any bounded rate function).
+ */
+export function nextArrival(spec: ArrivalSpec, t: number, start: number, end: number, prng: Prng): number {
+  const peak = maxRate(spec)
+  if (!(peak > 0)) return Infinity
+  let time = t
+  for (;;) {
+    time += -Math.log(1 - prng.next()) / peak
+    if (time >= end) return Infinity
+    const rate = rateAt(spec, time, start)
+    if (rate >= peak || prng.next() * peak < rate) return time
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The run summary, computed from the event log alone (./events.ts), so a summary can be recomputed from the
+ * `--events` file by anyone:
+ * - SLO attainment: the share of requests that were served with TTFT and end-to-end latency within their
+ *   targets (an aborted request misses);
+ * - p50/p95/p99 of end-to-end latency and TTFT over served requests (nearest rank);
+ * - GPU-hours and cost: every node from launch to deletion (or the end of the window), clipped to the window —
+ *   clouds bill an instance from launch, cold start included; a launch that failed for capacity costs nothing;
+ * - pending-pod minutes: from creation until scheduled (or deleted unscheduled);
+ * - cold starts: nodes that became allocatable after launch, pods that became ready;
+ * - scaling actions and flaps: a flap is a change of direction on the same target (workload or node group)
+ *   within 10 minutes of its previous change (kubeai#67's 0→1→0 is two flaps).
+ */
+import type {LogEntry} from './events.js'
+
+export interface SloTargets {
+  ttftSeconds?: number
+  e2eSeconds?: number
+}
+
+export interface Percentiles {
+  p50: number
+  p95: number
+  p99: number
+}
+
+export interface RequestStats {
+  total: number
+  served: number
+  aborted: number
+  withinSlo: number
+  sloAttainment: number
+  ttft: Percentiles
+  latency: Percentiles
+}
+
+export interface TwinSummary {
+  start: number
+  end: number
+  requests: RequestStats
+  perModel: Record<string, RequestStats>
+  gpuHours: number
+  cost: number
+  pendingPodMinutes: number
+  coldStarts: {nodes: number; pods: number}
+  scalingActions: {workloads: number; nodeGroups: number; nodeRemovals: number; migChanges: number; total: number}
+  flaps: number
+  spotInterruptions: number
+  capacityErrors: number
+  migFailures: number
+}
+
+export const FLAP_WINDOW_SECONDS = 600
+
+export function summarizeLog(entries: Iterable<LogEntry>, options: {start: number; end: number; slo?: SloTargets; sloByModel?: Record<string, SloTargets>}): TwinSummary {
+  const {start, end} = options
+  const all = new Collector()
+  const perModel = new Map<string, Collector>()
+  const nodes = new Map<string, {launched: number; gpus: number; hourlyCost: number; ended?: number}>()
+  const podCreated = new Map<string, number>()
+  let pendingSeconds = 0
+  const coldStarts = {nodes: 0, pods: 0}
+  const actions = {workloads: 0, nodeGroups: 0, nodeRemovals: 0, migChanges: 0, total: 0}
+  const lastChange = new Map<string, {t: number; dir: number}>()
+  let flaps = 0
+  let spotInterruptions = 0
+  let capacityErrors = 0
+  let migFailures = 0
+  const change = (target: string, t: number, dir: number) => {
+    if (dir === 0) return
+    const last = lastChange.get(target)
+    if (last && last.dir !== dir && t - last.t <= FLAP_WINDOW_SECONDS) flaps++
+    lastChange.set(target, {t, dir})
+  }
+
+  for (const e of entries) {
+    switch (e.type) {
+      case 'request': {
+        if (e.t < start || e.t > end) break
+        const slo = {...options.slo, ...options.sloByModel?.[e.model]}
+        const within = e.ok && (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) && (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
+        all.add(e.ok, within, e.ttft, e.e2e)
+        let c = perModel.get(e.model)
+        if (!c) perModel.set(e.model, (c = new Collector()))
+        c.add(e.ok, within, e.ttft, e.e2e)
+        break
+      }
+      case 'node.launched':
+        nodes.set(e.node, {launched: e.t, gpus: e.gpus, hourlyCost: e.hourlyCost})
+        break
+      case 'node.capacity-error': {
+        nodes.delete(e.node)
+        capacityErrors++
+        break
+      }
+      case 'node.deleted': {
+        const n = nodes.get(e.node)
+        if (n) n.ended = e.t
+        break
+      }
+      case 'node.gpus-allocatable': {
+        const n = nodes.get(e.node)
+        if (n && e.t > n.launched && e.t >= start && e.t <= end) coldStarts.nodes++
+        break
+      }
+      case 'node.interruption-notice':
+        if (e.t >= start && e.t <= end) spotInterruptions++
+        break
+      case 'node.remove-requested':
+        if (e.t >= start && e.t <= end) {
+          actions.nodeRemovals++
+          change(`group/${e.group}`, e.t, -1)
+        }
+        break
+      case 'group.scaled':
+        if (e.t >= start && e.t <= end) {
+          actions.nodeGroups++
+          change(`group/${e.group}`, e.t, Math.sign(e.to - e.from))
+        }
+        break
+      case 'workload.scaled':
+        if (e.t >= start && e.t <= end) {
+          actions.workloads++
+          change(`workload/${e.model}`, e.t, Math.sign(e.to - e.from))
+        }
+        break
+      case 'mig.config-set':
+        if (e.t >= start && e.t <= end) actions.migChanges++
+        break
+      case 'mig.state':
+        if (e.state === 'failed' && e.t >= start && e.t <= end) migFailures++
+        break
+      case 'pod.created':
+        podCreated.set(e.pod, e.t)
+        break
+      case 'pod.scheduled':
+      case 'pod.deleted': {
+        const created = podCreated.get(e.pod)
+        if (created !== undefined) {
+          pendingSeconds += overlap(created, e.t, start, end)
+          podCreated.delete(e.pod)
+        }
+        break
+      }
+      case 'pod.ready':
+        if (e.t >= start && e.t <= end) coldStarts.pods++
+        break
+      default:
+        break
+    }
+  }
+  for (const created of podCreated.values()) pendingSeconds += overlap(created, end, start, end)
+  let gpuSeconds = 0
+  let cost = 0
+  for (const n of nodes.values()) {
+    const seconds = overlap(n.launched, n.ended ?? end, start, end)
+    gpuSeconds += seconds * n.gpus
+    cost += (seconds / 3600) * n.hourlyCost
+  }
+  actions.total = actions.workloads + actions.nodeGroups + actions.nodeRemovals + actions.migChanges
+  return {
+    start,
+    end,
+    requests: all.stats(),
+    perModel: Object.fromEntries([...perModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([m, c]) => [m, c.stats()])),
+    gpuHours: gpuSeconds / 3600,
+    cost,
+    pendingPodMinutes: pendingSeconds / 60,
+    coldStarts,
+    scalingActions: actions,
+    flaps,
+    spotInterruptions,
+    capacityErrors,
+    migFailures,
+  }
+}
+
+function overlap(from: number, to: number, start: number, end: number): number {
+  return Math.max(0, Math.min(to, end) - Math.max(from, start))
+}
+
+class Collector {
+  private ttft: number[] = []
+  private e2e: number[] = []
+  total = 0
+  served = 0
+  within = 0
+
+  add(ok: boolean, within: boolean, ttft: number | null, e2e: number): void {
+    this.total++
+    if (within) this.within++
+    if (!ok) return
+    this.served++
+    if (ttft !== null) this.ttft.push(ttft)
+    this.e2e.push(e2e)
+  }
+
+  stats(): RequestStats {
+    return {
+      total: this.total,
+      served: this.served,
+      aborted: this.total - this.served,
+      withinSlo: this.within,
+      sloAttainment: this.total === 0 ? 1 : this.within / this.total,
+      ttft: percentiles(this.ttft),
+      latency: percentiles(this.e2e),
+    }
+  }
+}
+
+export function percentiles(values: number[]): Percentiles {
+  if (values.length === 0) return {p50: NaN, p95: NaN, p99: NaN}
+  const sorted = Float64Array.from(values).sort()
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number
+  return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
+}
