@@ -371,7 +371,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
       if (method === 'POST') {
         let fault: Fault
         try {
-          fault = parseFault(await readBody(req))
+          fault = parseFault(await readBody(req, {anyType: true}))
         } catch (error) {
           return sendJson(res, 400, {error: (error as Error).message})
         }
@@ -473,8 +473,11 @@ function sendFault(res: ServerResponse, code: number, retryAfterSeconds: number 
   return sendStatus(res, new StatusError(500, 'InternalError', 'Internal error occurred: injected fault', {...retry}))
 }
 
-/** Reads a JSON (or, for server-side apply, YAML) body; `ignore` drains it (protobuf DeleteOptions). */
-async function readBody(req: IncomingMessage, options: {ignore?: boolean} = {}): Promise<unknown> {
+/**
+ * Reads a JSON (or, for server-side apply, YAML) body; `ignore` drains it (protobuf DeleteOptions); `anyType`
+ * takes JSON whatever the Content-Type says (the control endpoint, for a plain `curl -d`).
+ */
+async function readBody(req: IncomingMessage, options: {ignore?: boolean; anyType?: boolean} = {}): Promise<unknown> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -484,7 +487,7 @@ async function readBody(req: IncomingMessage, options: {ignore?: boolean} = {}):
   }
   if (options.ignore) return undefined
   const text = Buffer.concat(chunks).toString('utf8')
-  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase()
+  const type = options.anyType ? 'application/json' : (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase()
   if (!JSON_TYPES.test(type)) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`)
   if (text.trim() === '') throw new StatusError(400, 'BadRequest', 'the request body is empty')
   try {

@@ -4,6 +4,8 @@
  * requests these commands make are listed in ../shared/reference/kubernetes-api-facts.md §1.
  */
 import {spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, test} from 'vitest'
 
 import {resourceByKind} from '../../../src/core/kube-store/index.js'
@@ -88,6 +90,15 @@ describe('kubectl get', () => {
     expect(result.stdout).toContain('apiserver_storage_objects{resource="nodes"} 12')
   })
 
+  test('an injected 429 with Retry-After is waited out and retried by kubectl (client-go checkWait)', async () => {
+    const injected = await fetch(`${twin.server.url}/_twin/faults`, {method: 'POST', body: JSON.stringify({type: 'status', code: 429, retryAfterSeconds: 1, count: 2, match: {method: 'GET', path: '/api/v1/nodes'}})})
+    expect(injected.status).toBe(201)
+    const result = await twin.kubectl('get', 'nodes', '-o', 'name')
+    expect(result.code).toBe(0)
+    expect(names(result.stdout)).toHaveLength(12)
+    expect(twin.server.requests.filter((r) => r.path === '/api/v1/nodes').map((r) => r.code)).toEqual([429, 429, 200])
+  })
+
   test('/openapi is 404, as kubectl apply then reports (and get never asks)', async () => {
     const result = await twin.kubectl('get', '--raw', '/openapi/v2')
     expect(result.code).toBe(1)
@@ -140,6 +151,22 @@ describe('kubectl writes', () => {
     expect((await twin.kubectl('cordon', 'large-02')).stdout).toContain('already cordoned')
     expect((await twin.kubectl('uncordon', 'large-02')).stdout).toContain('node/large-02 uncordoned')
     expect(twin.object('Node', undefined, 'large-02')?.spec.unschedulable).toBeFalsy()
+  })
+
+  test('autoscaler objects are stored as given: an HPA and a KEDA ScaledObject created with kubectl', async () => {
+    const manifest = join(dirname(twin.kubeconfig), 'autoscalers.json')
+    writeFileSync(manifest, JSON.stringify({apiVersion: 'v1', kind: 'List', items: [
+      {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: {name: 'whisper-small', namespace: 'llm'}, spec: {scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'}, minReplicas: 1, maxReplicas: 4, metrics: [{type: 'Resource', resource: {name: 'cpu', target: {type: 'Utilization', averageUtilization: 60}}}]}},
+      {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: {name: 'llama-8b', namespace: 'llm'}, spec: {scaleTargetRef: {name: 'llama-8b'}, minReplicaCount: 1, maxReplicaCount: 6, triggers: [{type: 'prometheus', metadata: {query: 'sum(vllm:num_requests_waiting)', threshold: '4'}}]}},
+    ]}))
+    // kubectl validates against /openapi unless told not to; the twin serves none (facts §1).
+    const created = await twin.kubectl('create', '--validate=false', '-f', manifest)
+    expect(created.stdout).toContain('horizontalpodautoscaler.autoscaling/whisper-small created')
+    expect(created.stdout).toContain('scaledobject.keda.sh/llama-8b created')
+    expect(twin.object('HorizontalPodAutoscaler', 'llm', 'whisper-small')?.spec.scaleTargetRef).toEqual({apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'})
+    expect(twin.object('ScaledObject', 'llm', 'llama-8b')?.spec.triggers[0].type).toBe('prometheus')
+    const again = await twin.kubectl('create', '--validate=false', '-f', manifest)
+    expect(again.stderr).toContain('AlreadyExists')
   })
 
   test('drain evicts through the eviction subresource, waits on a PodDisruptionBudget, then finishes', async () => {
