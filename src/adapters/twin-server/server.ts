@@ -60,6 +60,8 @@ export interface TwinServerOptions {
   bookmarkIntervalMs?: number
   /** Wall clock for ages in Tables, epoch ms. */
   now?: () => number
+  /** Requests kept in the log (oldest dropped first), so a long-running `sim serve` does not grow without bound. */
+  requestLogLimit?: number
 }
 
 /** One served request, as an RBAC rule would name it (verb, group, resource, subresource). */
@@ -83,7 +85,7 @@ export interface TwinServer {
   url: string
   port: number
   faults: FaultQueue
-  /** Every API request served, in order (for tests, and for deriving least-privilege RBAC). */
+  /** API requests served, in order, the latest `requestLogLimit` (for tests, and for deriving least-privilege RBAC). */
   requests: RequestRecord[]
   /** Watches open now whose request path contains `path` (all when absent). */
   openWatches(path?: string): number
@@ -112,6 +114,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
   const now = options.now ?? (() => Date.now())
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000
+  const requestLogLimit = options.requestLogLimit ?? 10_000
   const faults = new FaultQueue()
   const requests: RequestRecord[] = []
   const watches = new Set<OpenWatch>()
@@ -134,6 +137,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
       record.code = res.statusCode
       if (record.verb !== 'control') {
         requests.push(record)
+        if (requests.length > requestLogLimit) requests.splice(0, requests.length - requestLogLimit)
         const key = `${record.verb}|${record.resource ?? ''}|${res.statusCode}`
         counters.set(key, (counters.get(key) ?? 0) + 1)
       }

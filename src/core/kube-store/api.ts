@@ -115,13 +115,31 @@ export class KubeApi implements TwinWriter {
     return this.replace(resource, namespace, name, patched, part)
   }
 
+  /**
+   * DELETE. A pod goes through the twin (it may terminate gracefully); anything else is removed now, and what it
+   * owns through a controller ownerReference follows, as the garbage collector's background propagation does
+   * (a Deployment takes its ReplicaSet, which takes its pods).
+   */
   delete(resource: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const current = this.store.require(resource, namespace, name)
     if (resource.kind === 'Pod') {
       this.seam.onEvict(current.metadata.namespace ?? '', name, current, 'delete')
       return current
     }
-    return this.store.remove(resource, namespace, name)
+    const removed = this.store.remove(resource, namespace, name)
+    this.afterWrite(resource, removed)
+    this.collectDependents(removed)
+    return removed
+  }
+
+  private collectDependents(owner: KubeObject): void {
+    for (const kind of ['ReplicaSet', 'Pod']) {
+      for (const dependent of this.listObjects(kind, owner.metadata.namespace)) {
+        if (!dependent.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid)) continue
+        if (kind === 'Pod') this.seam.onEvict(dependent.metadata.namespace ?? '', dependent.metadata.name, dependent, 'delete')
+        else this.delete(resourceByKind(kind), dependent.metadata.namespace, dependent.metadata.name)
+      }
+    }
   }
 
   // --- scale subresource --------------------------------------------------------------------------------------

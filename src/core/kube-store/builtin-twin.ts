@@ -46,6 +46,7 @@ export class BuiltinTwin implements TwinSeam {
 
   onEvict(namespace: string, name: string, pod: KubeObject): void {
     this.api.removeObject('Pod', namespace, name)
+    // The owner may be gone already (a cascading delete): then nothing replaces the pod.
     const owner = pod.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'ReplicaSet')
     if (owner) this.reconcileReplicaSet(namespace, owner.name)
     this.schedulePending()

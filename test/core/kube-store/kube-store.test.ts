@@ -221,6 +221,16 @@ describe('PodDisruptionBudgets (disruption controller, eviction.go)', () => {
   })
 })
 
+describe('garbage collection (background propagation)', () => {
+  test('deleting a Deployment removes its ReplicaSet and pods, and nothing recreates them', () => {
+    const {api, store} = fleet()
+    api.delete(DEPLOYMENTS, 'llm', 'llama-70b')
+    expect(store.list(resourceByKind('ReplicaSet'), {namespace: 'llm'}).items.map((r) => r.metadata.name).filter((n) => n.startsWith('llama-70b'))).toEqual([])
+    expect(store.list(PODS, {namespace: 'llm', labelSelector: parseLabelSelector('app=llama-70b')}).items).toEqual([])
+    expect(store.list(PODS, {namespace: 'llm'}).items).toHaveLength(7)
+  })
+})
+
 describe('the seeded fleet', () => {
   test('nodes advertise GPUs per the MIG strategy and carry GFD labels', () => {
     const {store} = fleet()
