@@ -172,7 +172,7 @@ export class KubeApi implements TwinWriter {
     }
     const next = {...current, spec: {...current.spec, replicas}}
     const updated = this.store.update(resource, next, 'main')
-    this.afterClientWrite(resource, updated, current)
+    this.afterClientWrite(resource, updated, current, true)
     return this.scaleOf(resource, updated)
   }
 
@@ -302,13 +302,17 @@ export class KubeApi implements TwinWriter {
     }
   }
 
-  /** After a client's write: keep derived state current, then tell the twin what the client asked for. */
-  private afterClientWrite(resource: ResourceType, written: KubeObject, previous: KubeObject | undefined): void {
+  /**
+   * After a client's write: keep derived state current, then tell the twin what the client asked for. A replica
+   * count is reported when it changed, or when it came through the scale subresource (an explicit request, even
+   * of the same value).
+   */
+  private afterClientWrite(resource: ResourceType, written: KubeObject, previous: KubeObject | undefined, scaleRequest = false): void {
     this.afterWrite(resource, written)
     const kind = resource.kind
     if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'MachineDeployment') {
       const replicas = written.spec?.replicas
-      if (typeof replicas === 'number' && (previous === undefined || previous.spec?.replicas !== replicas || previous.metadata.resourceVersion !== written.metadata.resourceVersion)) {
+      if (typeof replicas === 'number' && (scaleRequest || previous?.spec?.replicas !== replicas)) {
         this.seam.onScale(kind as ScalableKind, written.metadata.namespace ?? '', written.metadata.name, replicas)
       }
     }

@@ -14,7 +14,10 @@ import type {KubeObject} from './types.js'
 export type ScalableKind = 'Deployment' | 'ReplicaSet' | 'MachineDeployment'
 
 export interface TwinSeam {
-  /** A client set a replica count (the value may equal the old one: kubectl scale always writes). */
+  /**
+   * A client changed a replica count, or asked for one through the scale subresource (then the value may equal
+   * the old one: kubectl scale always writes).
+   */
   onScale(kind: ScalableKind, namespace: string, name: string, replicas: number): void
   /** A client changed a node: labels (e.g. `nvidia.com/mig.config`), taints or `spec.unschedulable`. */
   onNodePatch(name: string, node: KubeObject, previous: KubeObject): void

@@ -221,6 +221,49 @@ describe('PodDisruptionBudgets (disruption controller, eviction.go)', () => {
   })
 })
 
+describe('the twin seam: what a bound twin is told, and how it answers', () => {
+  /** A twin that records calls and terminates pods gracefully: marked first, removed when it decides. */
+  function recordingTwin() {
+    const cluster = fleet()
+    const calls: string[] = []
+    cluster.api.bind({
+      onScale: (kind, namespace, name, replicas) => calls.push(`scale ${kind} ${namespace}/${name} ${replicas}`),
+      onNodePatch: (name, node, previous) => calls.push(`node ${name} unschedulable ${Boolean(previous.spec.unschedulable)}→${Boolean(node.spec.unschedulable)}`),
+      onEvict: (namespace, name, pod, cause) => {
+        calls.push(`evict ${namespace}/${name} (${cause})`)
+        cluster.api.upsertObject({...pod, metadata: {...pod.metadata, deletionTimestamp: '2026-11-29T12:00:00Z'}})
+      },
+    })
+    return {...cluster, calls}
+  }
+
+  test.each([
+    {name: 'a Scale merge-patch', act: (api: KubeApi) => api.updateScale(DEPLOYMENTS, 'llm', 'llama-8b', {spec: {replicas: 5}}, {patchType: 'application/merge-patch+json'}), want: ['scale Deployment llm/llama-8b 5']},
+    {name: 'a MachineDeployment spec.replicas patch', act: (api: KubeApi) => api.patch(MDS, 'default', 'large', 'application/merge-patch+json', {spec: {replicas: 1}}), want: ['scale MachineDeployment default/large 1']},
+    {name: 'a cordon', act: (api: KubeApi) => api.patch(NODES, undefined, 'large-01', 'application/strategic-merge-patch+json', {spec: {unschedulable: true}}), want: ['node large-01 unschedulable false→true']},
+    {name: 'an eviction the budget allows', act: (api: KubeApi) => api.evict('llm', 'llama-70b-i596l'), want: ['evict llm/llama-70b-i596l (eviction)']},
+    {name: 'a DELETE of a pod', act: (api: KubeApi) => api.delete(PODS, 'llm', 'whisper-small-1tplv'), want: ['evict llm/whisper-small-1tplv (delete)']},
+    {name: 'a label change on a Deployment (no replica count written)', act: (api: KubeApi) => api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {metadata: {labels: {a: 'b'}}}), want: []},
+  ])('$name', ({act, want}) => {
+    const {api, calls} = recordingTwin()
+    act(api)
+    expect(calls).toEqual(want)
+  })
+
+  test('a pod the twin terminates gracefully stays visible, unready and out of the budget, until the twin removes it', () => {
+    const {api, store, calls} = recordingTwin()
+    api.evict('llm', 'llama-70b-i596l')
+    const terminating = store.get(PODS, 'llm', 'llama-70b-i596l')
+    expect(terminating?.metadata.deletionTimestamp).toBe('2026-11-29T12:00:00Z')
+    expect(store.get(PDBS, 'llm', 'llama-70b-pdb')?.status).toMatchObject({currentHealthy: 2, disruptionsAllowed: 0})
+    // A second eviction of another replica is refused while the first terminates.
+    expect(statusOf(() => api.evict('llm', 'llama-70b-1q8qa'))).toMatchObject({code: 429})
+    api.removeObject('Pod', 'llm', 'llama-70b-i596l')
+    expect(store.get(PODS, 'llm', 'llama-70b-i596l')).toBeUndefined()
+    expect(calls).toEqual(['evict llm/llama-70b-i596l (eviction)'])
+  })
+})
+
 describe('garbage collection (background propagation)', () => {
   test('deleting a Deployment removes its ReplicaSet and pods, and nothing recreates them', () => {
     const {api, store} = fleet()
