@@ -23,8 +23,9 @@ export interface TwinSeam {
   onNodePatch(name: string, node: KubeObject, previous: KubeObject): void
   /**
    * A pod must go: an eviction that its PodDisruptionBudget allowed, or a DELETE. The twin removes it now or
-   * after its termination grace period (`TwinWriter.removeObject`); until then the pod stays visible, as a
-   * terminating pod does.
+   * after its termination grace period (`TwinWriter.removeObject`); until then it marks the pod terminating by
+   * upserting it with `metadata.deletionTimestamp`, which keeps it visible but unready and outside its budget,
+   * as a terminating pod is (kubectl drain then polls until the pod is gone).
    */
   onEvict(namespace: string, name: string, pod: KubeObject, cause: 'eviction' | 'delete'): void
 }
