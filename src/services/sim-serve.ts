@@ -43,7 +43,8 @@ export interface SimServeHandle {
 export async function startSimServe(options: SimServeOptions): Promise<SimServeHandle> {
   const clock = options.clock ?? (() => Date.now())
   const {config, snapshot} = defaultScenario()
-  const cluster = createTwinCluster({config, snapshot, clock})
+  // Watch history expires as etcd compacts it by default (5 min), so clients meet 410 Expired as on a real cluster.
+  const cluster = createTwinCluster({config, snapshot, clock, historyWindowMs: 5 * 60_000})
   let server: TwinServer
   try {
     server = await startTwinServer({api: cluster.api, port: options.port})

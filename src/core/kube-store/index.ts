@@ -31,8 +31,8 @@ export interface TwinCluster {
  * A store seeded with a snapshot's fleet and the built-in twin bound. `clock` is epoch milliseconds (the server
  * passes the wall clock; tests pass a fixed one).
  */
-export function createTwinCluster(input: {config: PolicyConfig; snapshot: ClusterSnapshot; clock: () => number; historyLimit?: number}): TwinCluster {
-  const store = new KubeStore({clock: input.clock, historyLimit: input.historyLimit})
+export function createTwinCluster(input: {config: PolicyConfig; snapshot: ClusterSnapshot; clock: () => number; historyLimit?: number; historyWindowMs?: number}): TwinCluster {
+  const store = new KubeStore({clock: input.clock, historyLimit: input.historyLimit, historyWindowMs: input.historyWindowMs})
   const api = new KubeApi(store)
   const twin = new BuiltinTwin(api)
   seedCluster(api, {config: input.config, snapshot: input.snapshot, now: input.clock()})

@@ -21,6 +21,11 @@ export interface StoreOptions {
   clock: () => number
   /** Events kept for watches; older resourceVersions are expired. */
   historyLimit?: number
+  /**
+   * How long events are kept, in ms (none by default). etcd compacts every 5 minutes by default
+   * (kube-apiserver `--etcd-compaction-interval=5m`): a watch from an RV older than that is 410 Expired.
+   */
+  historyWindowMs?: number
 }
 
 export interface ListFilter {
@@ -54,6 +59,9 @@ export function matchesFilter(object: KubeObject, filter: ListFilter): boolean {
 export class KubeStore {
   readonly clock: () => number
   private readonly historyLimit: number
+  private readonly historyWindowMs: number | undefined
+  /** When each retained event was written (epoch ms), parallel to `history`. */
+  private historyTimes: number[] = []
   private readonly objects = new Map<string, Map<string, KubeObject>>()
   private history: StoreEvent[] = []
   private revision = 1
@@ -65,6 +73,7 @@ export class KubeStore {
   constructor(options: StoreOptions) {
     this.clock = options.clock
     this.historyLimit = options.historyLimit ?? 10_000
+    this.historyWindowMs = options.historyWindowMs
   }
 
   /** The current resourceVersion, as a list's `metadata.resourceVersion`. */
@@ -174,6 +183,7 @@ export class KubeStore {
    * longer reaches back to `fromRevision`.
    */
   watch(resource: ResourceType, fromRevision: number, listener: StoreListener): () => void {
+    this.expireHistory()
     if (fromRevision < this.compactedRevision) throw expired(fromRevision, this.compactedRevision + 1)
     const key = resourceKeyOf(resource)
     for (const event of this.history) {
@@ -190,6 +200,7 @@ export class KubeStore {
   compactHistory(): void {
     this.compactedRevision = this.revision
     this.history = []
+    this.historyTimes = []
   }
 
   private commit(resource: ResourceType, type: StoreEvent['type'], key: string, object: KubeObject, previous?: KubeObject): KubeObject {
@@ -200,12 +211,23 @@ export class KubeStore {
     else bucket.set(key, object)
     const event: StoreEvent = {type, resourceKey: resourceKeyOf(resource), resourceVersion: this.revision, object, ...(previous ? {previous} : {})}
     this.history.push(event)
-    if (this.history.length > this.historyLimit) {
-      const dropped = this.history.splice(0, this.history.length - this.historyLimit)
-      this.compactedRevision = dropped[dropped.length - 1]!.resourceVersion
-    }
+    this.historyTimes.push(this.clock())
+    this.expireHistory()
     for (const listener of [...this.listeners]) listener(event)
     return structuredClone(object)
+  }
+
+  /** Drops events beyond the count limit or older than the time window; watching from before them is 410. */
+  private expireHistory(): void {
+    let drop = Math.max(0, this.history.length - this.historyLimit)
+    if (this.historyWindowMs !== undefined) {
+      const oldest = this.clock() - this.historyWindowMs
+      while (drop < this.historyTimes.length && this.historyTimes[drop]! < oldest) drop++
+    }
+    if (drop === 0) return
+    this.compactedRevision = this.history[drop - 1]!.resourceVersion
+    this.history.splice(0, drop)
+    this.historyTimes.splice(0, drop)
   }
 
   private bucket(resource: ResourceType): Map<string, KubeObject> {

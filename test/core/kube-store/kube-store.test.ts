@@ -162,6 +162,21 @@ describe('store semantics', () => {
   })
 })
 
+describe('watch history window', () => {
+  test.each([
+    {name: 'within the window', elapsedMs: 4 * 60_000, code: 200},
+    {name: 'past the window (etcd compacted)', elapsedMs: 6 * 60_000, code: 410},
+  ])('a watch from an RV with no write since, $elapsedMs ms later: $name → $code', ({elapsedMs, code}) => {
+    let now = NOW
+    const store = new KubeStore({clock: () => now, historyWindowMs: 5 * 60_000})
+    const api = new KubeApi(store)
+    const from = Number(store.resourceVersion)
+    api.upsertObject({apiVersion: 'v1', kind: 'Node', metadata: {name: 'n'}})
+    now += elapsedMs
+    expect(statusOf(() => store.watch(NODES, from, () => {})).code).toBe(code)
+  })
+})
+
 describe('validation and errors', () => {
   test.each([
     {name: 'negative replicas', run: (api: KubeApi) => api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {spec: {replicas: -1}}), code: 422, message: 'Deployment.apps "llama-8b" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'},
