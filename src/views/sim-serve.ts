@@ -1,0 +1,16 @@
+/** What `sim serve` prints once the API is ready: where to point kubectl. */
+import type {SimServeInfo} from '../services/sim-serve.js'
+
+export function renderSimServe(info: SimServeInfo): string {
+  return [
+    `Kubernetes API  ${info.api}`,
+    `kubeconfig      ${info.kubeconfig}`,
+    `metrics         ${info.metrics}`,
+    `faults          POST ${info.faults}`,
+    `scenario        ${info.scenario}`,
+    '',
+    `Try: KUBECONFIG=${info.kubeconfig} kubectl get nodes -L nvidia.com/gpu.product`,
+    'Ctrl-C stops the server.',
+    '',
+  ].join('\n')
+}
