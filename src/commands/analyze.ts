@@ -3,14 +3,20 @@ import {analyzeCluster, type AnalysisResult} from '../core/analyze/analyze-clust
 import {renderAnalysis} from '../views/analyze.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
+import {exitCodes} from '../core/exit-codes.js'
+
+const EXIT_CODES = exitCodes()
 
 export default class AnalyzeCommand extends BaseCommand<typeof AnalyzeCommand> {
   static override summary = 'Explain what limits each model and GPU (compute, memory bandwidth, PCIe, CPU, KV cache) and which signal to scale on.'
 
+  static override exitCodes = EXIT_CODES
   static override description = describe(`Reads GPU (DCGM) and model-server (vLLM, Triton, TGI) telemetry from a cluster snapshot (or the built-in
 simulated cluster with --sim) and classifies every model and GPU: compute bound, memory-bandwidth bound,
 PCIe/transfer bound, CPU/preprocessing bound, KV-cache (memory-capacity) bound, underutilized or healthy,
-with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`)
+with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`,
+    EXIT_CODES,
+  )
 
   static override examples = [
     '<%= config.bin %> analyze --sim',

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {writeFile} from 'node:fs/promises'
 
 import {resolveInputs} from '../adapters/inputs.js'
-import {EXIT} from '../core/exit-codes.js'
+import {EXIT, exitCodes} from '../core/exit-codes.js'
 import {UserError} from '../core/errors.js'
 import type {Plan} from '../core/model/plan.js'
 import {planCluster} from '../core/planner/plan-cluster.js'
@@ -11,15 +11,19 @@ import {renderPlan} from '../views/plan.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 
+const EXIT_CODES = exitCodes([EXIT.ok, 'success; with --detailed-exitcode: the plan has no changes'], EXIT.changes)
+
 export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   static override summary = 'Show the replica, node and MIG changes gpu-scale would make, and why (a dry run).'
 
+  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Computes one coordinated plan for the three layers from a cluster snapshot (or the built-in simulated cluster ' +
       'with --sim): replicas per model from their signals, MIG repartitions of idle GPUs, GPU node-group scale-up ' +
       '(reactive and predictive) and scale-down. Every change and every target left alone carries its reasons; ' +
       'replicas no capacity can host are shown as blocked changes. The plan is deterministic: the same config and ' +
       'snapshot give byte-identical JSON.',
+    EXIT_CODES,
   )
 
   static override examples = [
@@ -33,7 +37,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     config: configFlag,
     snapshot: snapshotFlag,
     sim: simFlag,
-    out: Flags.string({summary: 'Also save the plan as JSON to this file (for `apply --plan`).', env: 'GPU_SCALE_PLAN_OUT'}),
+    out: Flags.string({summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).', env: 'GPU_SCALE_PLAN_OUT'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when the plan has no changes, 2 when it has changes, 1 on error.'}),
     detailed: Flags.boolean({summary: 'Also list every target left alone, with why.'}),
   }

@@ -3,13 +3,17 @@ import {Args, Flags} from '@oclif/core'
 import {describe, BaseCommand} from '../../cli/base-command.js'
 import {readMigPartedFile} from '../../adapters/mig-parted-file.js'
 import {UserError, ValidationError} from '../../core/errors.js'
-import {EXIT} from '../../core/exit-codes.js'
+import {EXIT, exitCodes} from '../../core/exit-codes.js'
 import {checkInstances, checkMigPartedConfig, parseInstanceRequest, UnknownProfileError, type CheckResult, type MigPartedCheckResult, requireMigModel} from '../../core/mig/index.js'
 import {renderMigCheck, renderMigPartedCheck} from '../../views/mig.js'
 
+const EXIT_CODES = exitCodes([EXIT.ok, 'every layout is valid'], [EXIT.gateFailed, 'a layout or config entry is invalid'])
+
 export default class MigCheck extends BaseCommand<typeof MigCheck> {
+  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Check MIG layouts. With PROFILE[@START] arguments: can these instances coexist on one GPU? Prints a concrete placement when they can and the precise reason when not (exit 3). With --config: validate every entry of a mig-parted config file against the GPU models it applies to.',
+    EXIT_CODES,
   )
   static override examples = [
     '<%= config.bin %> mig check --gpu A100-80GB 3g.40gb 2g.20gb 2g.20gb',
