@@ -1,7 +1,7 @@
 /**
  * The base of every command: shared flags, output formats, and the one place where errors become messages and
- * exit codes. Commands parse flags, call a service in src/core or src/adapters, and hand the result to
- * `this.output()`; they hold no policy logic.
+ * exit codes. Commands parse flags, call a use case in src/services, and hand the result to `this.output()` with
+ * a view; they hold no policy logic and touch no files.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 

@@ -1,6 +1,7 @@
-import {resolveInputs} from '../adapters/inputs.js'
-import {analyzeCluster, type AnalysisResult} from '../core/analyze/analyze-cluster.js'
+import type {AnalysisResult} from '../core/analyze/analyze-cluster.js'
+import {analyzeInputs} from '../services/analyze.js'
 import {renderAnalysis} from '../views/analyze.js'
+import {describeWarning} from '../views/output.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 import {exitCodes} from '../core/exit-codes.js'
@@ -30,9 +31,8 @@ with the evidence values. "Why is this model slow although its GPUs look idle?" 
   }
 
   async run(): Promise<AnalysisResult> {
-    const inputs = await resolveInputs(this.flags)
-    for (const w of inputs.warnings) this.info(`warning: ${w.location.file}${w.location.line ? `:${w.location.line}` : ''} ${w.location.path ?? ''}: ${w.message}`)
-    const result = analyzeCluster(inputs.config, inputs.snapshot)
+    const {result, warnings} = await analyzeInputs(this.flags)
+    for (const w of warnings) this.info(describeWarning(w))
     this.output(result, (r, color) => renderAnalysis(r, {color}))
     return result
   }

@@ -1,12 +1,9 @@
 import {Flags} from '@oclif/core'
-import {writeFile} from 'node:fs/promises'
 
-import {resolveInputs} from '../adapters/inputs.js'
 import {EXIT, exitCodes} from '../core/exit-codes.js'
-import {UserError} from '../core/errors.js'
 import type {Plan} from '../core/model/plan.js'
-import {planCluster} from '../core/planner/plan-cluster.js'
-import {renderJson} from '../views/output.js'
+import {createPlan, hasChanges} from '../services/plan.js'
+import {describeWarning} from '../views/output.js'
 import {renderPlan} from '../views/plan.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
@@ -43,19 +40,11 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   }
 
   async run(): Promise<Plan> {
-    const inputs = await resolveInputs(this.flags)
-    for (const w of inputs.warnings) this.info(`warning: ${w.location.file}${w.location.line ? `:${w.location.line}` : ''} ${w.location.path ?? ''}: ${w.message}`)
-    const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
-    if (this.flags.out) {
-      try {
-        await writeFile(this.flags.out, renderJson(plan))
-      } catch (error) {
-        throw new UserError(`cannot write the plan to ${this.flags.out}: ${(error as Error).message}`, {hint: 'check the directory exists and is writable'})
-      }
-      this.info(`plan saved to ${this.flags.out}`)
-    }
-    this.output(plan, (p, color) => renderPlan(p, {color, source: inputs.source, detailed: this.flags.detailed}))
-    if (this.flags['detailed-exitcode']) this.exitWith(plan.summary.changes > 0 ? EXIT.changes : EXIT.ok)
+    const {plan, source, warnings, savedTo} = await createPlan(this.flags)
+    for (const w of warnings) this.info(describeWarning(w))
+    if (savedTo) this.info(`plan saved to ${savedTo}`)
+    this.output(plan, (p, color) => renderPlan(p, {color, source, detailed: this.flags.detailed}))
+    if (this.flags['detailed-exitcode']) this.exitWith(hasChanges(plan) ? EXIT.changes : EXIT.ok)
     return plan
   }
 }

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {checkConfigFile} from '../adapters/config-file.js'
-import {summarizeProblems, type ValidationReport} from '../core/config/report.js'
+import type {ValidationReport} from '../core/config/report.js'
 import {EXIT, exitCodes} from '../core/exit-codes.js'
+import {validateConfigFile} from '../services/validate.js'
 import {renderValidation, summarizeValidation} from '../views/validate.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 
@@ -25,8 +25,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
   }
 
   async run(): Promise<ValidationReport> {
-    const {file, problems} = await checkConfigFile(this.flags.config)
-    const report = summarizeProblems(file, problems)
+    const report = await validateConfigFile(this.flags.config)
     this.output(report, renderValidation)
     this.info(summarizeValidation(report, this.flags.strict))
     if (!report.valid) this.exitWith(EXIT.error)

@@ -3,17 +3,19 @@
  * typed result and nothing else on stdout. Colors only on a TTY and never with NO_COLOR.
  */
 import Table from 'cli-table3'
-import {stringify} from 'yaml'
+
+import {formatLocation, type Problem} from '../core/errors.js'
+import {toJsonText, toYamlText} from '../core/serialize.js'
 
 export type OutputFormat = 'table' | 'json' | 'yaml'
 
-/** JSON exactly as `-o json` prints it: two-space indent, trailing newline, key order as built (deterministic). */
-export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n'
-}
+/** JSON exactly as `-o json` prints it (and `--out` saves it): see src/core/serialize.ts. */
+export const renderJson = toJsonText
+export const renderYaml = toYamlText
 
-export function renderYaml(value: unknown): string {
-  return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+/** A warning about an input, one line for stderr: `warning: file:line:col path: message`. */
+export function describeWarning(problem: Problem): string {
+  return `warning: ${formatLocation(problem.location)}: ${problem.message}`
 }
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
