@@ -29,10 +29,14 @@ function writeSteadyCluster(): {config: string; snapshot: string} {
 describe('gpu-scale plan', () => {
   let steady: {config: string; snapshot: string}
   const simConfig = join(dir, 'sim.yaml')
+  // YAML for the test that reads a file:line:col back; JSON elsewhere, because it parses several times faster.
   const simSnapshot = join(dir, 'sim-snapshot.yaml')
+  const simSnapshotJson = join(dir, 'sim-snapshot.json')
   beforeAll(() => {
     steady = writeSteadyCluster()
+    writeFileSync(simConfig, stringify(defaultScenarioBuilder().rawConfig()))
     writeFileSync(simSnapshot, stringify(encodeSnapshot(defaultScenario().snapshot)))
+    writeFileSync(simSnapshotJson, JSON.stringify(encodeSnapshot(defaultScenario().snapshot)))
   })
 
   test('--sim prints the per-layer tables that the golden file holds', async () => {
@@ -59,29 +63,39 @@ describe('gpu-scale plan', () => {
     expect(yaml).toEqual(json)
   })
 
-  test('the plan is deterministic: two runs give byte-identical JSON', () => {
-    const a = cliProcess(['plan', '--sim', '-o', 'json'])
-    const b = cliProcess(['plan', '--sim', '-o', 'json'])
+  test('the plan is deterministic: two runs give byte-identical JSON', async () => {
+    const a = await cli(['plan', '--sim', '-o', 'json'])
+    const b = await cli(['plan', '--sim', '-o', 'json'])
     expect(a.exitCode).toBe(0)
     expect(a.stdout).toBe(b.stdout)
   })
 
   test('a snapshot file reproduces the --sim plan offline; its fingerprint is the sha256 of the input bytes', async () => {
-    writeFileSync(simConfig, stringify(defaultScenarioBuilder().rawConfig()))
-    const fromFile = JSON.parse((await cli(['plan', '-c', simConfig, '--snapshot', simSnapshot, '-o', 'json'])).stdout)
+    const fromFile = JSON.parse((await cli(['plan', '-c', simConfig, '--snapshot', simSnapshotJson, '-o', 'json'])).stdout)
     const fromSim = JSON.parse((await cli(['plan', '--sim', '-c', simConfig, '-o', 'json'])).stdout)
     expect(fromFile.changes).toEqual(fromSim.changes)
-    const bytes = createHash('sha256').update(readFileSync(simConfig, 'utf8')).update('\n').update(readFileSync(simSnapshot, 'utf8')).digest('hex')
+    const bytes = createHash('sha256').update(readFileSync(simConfig, 'utf8')).update('\n').update(readFileSync(simSnapshotJson, 'utf8')).digest('hex')
     expect(fromFile.inputFingerprint).toBe(`sha256:${bytes}`)
   })
 
   test.each([
-    {name: 'changes → 2', args: () => ['plan', '--sim', '--detailed-exitcode'], code: 2},
     {name: 'no changes → 0', args: () => ['plan', '-c', steady.config, '--snapshot', steady.snapshot, '--detailed-exitcode'], code: 0},
     {name: 'without the flag, changes still exit 0', args: () => ['plan', '--sim'], code: 0},
-  ])('--detailed-exitcode: $name', ({args, code}) => {
-    const result = cliProcess(args())
+  ])('--detailed-exitcode: $name', async ({args, code}) => {
+    const result = await cli(args())
     expect(result.exitCode, result.stderr).toBe(code)
+  })
+
+  test('--detailed-exitcode: changes → 2, as a shell sees it (real process), with the table still on stdout', () => {
+    const result = cliProcess(['plan', '--sim', '--detailed-exitcode'])
+    expect(result.exitCode, result.stderr).toBe(2)
+    expect(result.stdout).toContain('Pod layer (replicas)')
+  })
+
+  test('--snapshot - reads the snapshot from stdin (real process)', () => {
+    const result = cliProcess(['plan', '-c', simConfig, '--snapshot', '-', '-o', 'json'], {input: readFileSync(simSnapshotJson, 'utf8')})
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).kind).toBe('Plan')
   })
 
   test('--out saves the same JSON that -o json prints', async () => {
@@ -96,8 +110,8 @@ describe('gpu-scale plan', () => {
     {name: 'a bad -o value', args: ['plan', '--sim', '-o', 'xml'], message: /Expected --output=xml to be one of|xml/},
     {name: 'an unknown flag', args: ['plan', '--sim', '--frobnicate'], message: /Nonexistent flag: --frobnicate/},
     {name: 'no cluster source', args: ['plan', '-c', 'examples/seed-production.yaml'], message: /pass --snapshot FILE .* or --sim/},
-  ])('exits 1 with one clear error line and no stack trace for $name', ({args, message}) => {
-    const result = cliProcess(args)
+  ])('exits 1 with one clear error line and no stack trace for $name', async ({args, message}) => {
+    const result = await cli(args)
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(/^error: /)
     expect(result.stderr).toMatch(message)
@@ -105,10 +119,17 @@ describe('gpu-scale plan', () => {
     expect(result.stdout).toBe('')
   })
 
-  test('an invalid snapshot names file:line:col and field', () => {
+  test('an error reaches a shell as exit 1, stderr only, nothing on stdout (real process)', () => {
+    const result = cliProcess(['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json', '-o', 'json'])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toMatch(/^error: nope\.json: snapshot file not found: nope\.json\nhint: /)
+    expect(result.stdout).toBe('')
+  })
+
+  test('an invalid snapshot names file:line:col and field', async () => {
     const bad = join(dir, 'bad.yaml')
     writeFileSync(bad, readFileSync(simSnapshot, 'utf8').replace('capturedAt: 2026-11-28T12:00:00Z', 'capturedAt: noon'))
-    const result = cliProcess(['plan', '-c', simConfig, '--snapshot', bad])
+    const result = await cli(['plan', '-c', simConfig, '--snapshot', bad])
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(new RegExp(`${bad}:3:13 capturedAt: error: .*RFC|${bad}:3:13 capturedAt`))
   })
@@ -120,8 +141,8 @@ describe('gpu-scale plan', () => {
     expect(section).toMatch(/llm\/embed-bge\s+│ queue\s+│ vllm:num_requests_waiting\s+│ [\d.]+\s+│ 4\s+│ avg 3m\s+│ 6\s+│ ok \(decided\)/)
   })
 
-  test('--help lists the exit codes', () => {
-    const {stdout} = cliProcess(['plan', '--help'])
+  test('--help lists the exit codes', async () => {
+    const {stdout} = await cli(['plan', '--help'])
     expect(stdout).toContain('EXIT CODES')
     expect(stdout).toMatch(/2\s+--detailed-exitcode: the plan has changes/)
   })
