@@ -137,8 +137,26 @@ describe('gpu-scale plan', () => {
   test('--detailed shows every signal\'s proposal and which one decided', async () => {
     const {stdout} = await cli(['plan', '--sim', '--detailed'])
     const section = stdout.slice(stdout.indexOf('Signal proposals'))
-    expect(section).toMatch(/llm\/embed-bge\s+│ gpu-util\s+│ DCGM_FI_DEV_GPU_UTIL\s+│ 20\.\d+\s+│ 40\s+│ avg 3m\s+│ 2\s+│ unreliable/)
-    expect(section).toMatch(/llm\/embed-bge\s+│ queue\s+│ vllm:num_requests_waiting\s+│ [\d.]+\s+│ 4\s+│ avg 3m\s+│ 6\s+│ ok \(decided\)/)
+    expect(section).toMatch(/llm\/embed-bge\s+│ gpu-util\s+│ 20\.\d+ \/ 40\s+│ avg 3m\s+│ 2\s+│\n│\s+│ DCGM_FI_DEV_GPU_UTIL\s+│[^\n]*\n[^\n]*\n│ Status: unreliable/)
+    expect(section).toMatch(/llm\/embed-bge\s+│ queue\s+│ [\d.]+ \/ 4\s+│ avg 3m\s+│ 6\s+│[\s\S]*?│ Status: ok \(decided\)/)
+  })
+
+  test.each([
+    {args: ['plan', '--sim'], why: 'the default tables'},
+    {args: ['plan', '--sim', '--detailed'], why: 'with every proposal and target left alone'},
+    {args: ['analyze', '--sim'], why: 'the analysis tables'},
+    {args: ['mig', 'gpus'], why: 'the widest MIG table'},
+  ])('piped output is fitted to 80 columns, no line wider: $why', async ({args}) => {
+    const {stdout} = await cli(args)
+    const widest = Math.max(...stdout.split('\n').map((line) => line.length))
+    expect(widest).toBeLessThanOrEqual(80)
+  })
+
+  test('diagnostics in table mode say which model, node or group they are about', async () => {
+    const {stdout} = await cli(['plan', '--sim'])
+    const section = stdout.slice(stdout.indexOf('Diagnostics'))
+    expect(section).toMatch(/│ info\s+│ llm\/embed-bge\s+│ MetricFallback:/)
+    expect(section).toMatch(/│ info\s+│ model llama-70b\s+│ PredictiveScaleUpBlocked:/)
   })
 
   test('--help lists the exit codes', async () => {
