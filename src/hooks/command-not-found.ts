@@ -7,15 +7,13 @@
  * oclif users expect; only its exit code is changed. Off a terminal (CI, scripts) it would print no suggestion at
  * all, so the suggestion is computed here and printed with the error.
  */
-import {Errors, type Hook, toConfiguredId} from '@oclif/core'
+import {Errors, type Hook} from '@oclif/core'
 import askDidYouMean from '@oclif/plugin-not-found'
 
-import {closestCommand} from '../cli/suggest.js'
+import {unknownCommandMessage} from '../cli/unknown-command.js'
 import {EXIT} from '../core/exit-codes.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
-  const {config, id} = options
-  const typed = toConfiguredId(id, config)
   if (process.stdin.isTTY && process.stderr.isTTY) {
     try {
       return await askDidYouMean.call(this, options)
@@ -24,10 +22,7 @@ const hook: Hook.CommandNotFound = async function (options) {
       throw error
     }
   }
-  const visible = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases])
-  const suggestion = closestCommand(id, visible)
-  const didYouMean = suggestion === undefined ? '' : `; did you mean \`${config.bin} ${toConfiguredId(suggestion, config)}\`?`
-  process.stderr.write(`error: \`${typed}\` is not a ${config.bin} command${didYouMean}\nhint: see \`${config.bin} help\` for the list of commands\n`)
+  process.stderr.write(unknownCommandMessage(options.config, options.id))
   throw new Errors.ExitError(EXIT.error)
 }
 

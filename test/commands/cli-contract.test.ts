@@ -12,6 +12,9 @@ describe('unknown commands', () => {
     {why: 'a swapped pair of letters in a command', args: ['plna'], suggests: 'gpu-scale plan'},
     {why: 'a missing letter in a topic command', args: ['mig', 'chek'], suggests: 'gpu-scale mig check'},
     {why: 'a doubled letter', args: ['anallyze', '--sim'], suggests: 'gpu-scale analyze'},
+    {why: 'help about a mistyped command', args: ['help', 'plna'], suggests: 'gpu-scale plan'},
+    {why: '--help of a mistyped command', args: ['plna', '--help'], suggests: 'gpu-scale plan'},
+    {why: 'help about a mistyped topic command', args: ['help', 'mig', 'chek'], suggests: 'gpu-scale mig check'},
   ])('$why: suggests the command and exits 1', async ({args, suggests}) => {
     const {stderr, stdout, exitCode} = await cli(args)
     expect(exitCode).toBe(1)
