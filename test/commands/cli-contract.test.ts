@@ -7,6 +7,9 @@ import {describe, expect, test} from 'vitest'
 
 import {cli, cliProcess} from '../helpers/cli.js'
 
+// Started at load so the child runs beside the in-process tests (see cliProcess).
+const typoInShell = cliProcess(['plna', '--sim', '--detailed-exitcode'])
+
 describe('unknown commands', () => {
   test.each([
     {why: 'a swapped pair of letters in a command', args: ['plna'], suggests: 'gpu-scale plan'},
@@ -27,13 +30,6 @@ describe('unknown commands', () => {
     expect(exitCode).toBe(1)
     expect(stderr).not.toContain('did you mean')
     expect(stderr).toContain('gpu-scale help')
-  })
-
-  test('a typo reaches a shell as exit 1, with the suggestion on stderr (real process, not a TTY)', () => {
-    const result = cliProcess(['plna', '--sim', '--detailed-exitcode'])
-    expect(result.exitCode).toBe(1)
-    expect(result.stderr).toBe('error: `plna` is not a gpu-scale command; did you mean `gpu-scale plan`?\nhint: see `gpu-scale help` for the list of commands\n')
-    expect(result.stdout).toBe('')
   })
 })
 
@@ -76,5 +72,15 @@ describe('each command --help lists only the exit codes it returns', () => {
   ])('$command.0 $command.1 --help mentions no command that does not exist yet', async ({command}) => {
     const {stdout} = await cli([...command, '--help'])
     expect(stdout).not.toMatch(/\b(simulate|apply|snapshot --out|gpu-scale snapshot|import hpa)\b/)
+  })
+})
+
+// Last, so the child started at load ran beside every test above.
+describe('the typo as a shell sees it', () => {
+  test('a typo reaches a shell as exit 1, with the suggestion on stderr (real process, not a TTY)', async () => {
+    const result = await typoInShell
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toBe('error: `plna` is not a gpu-scale command; did you mean `gpu-scale plan`?\nhint: see `gpu-scale help` for the list of commands\n')
+    expect(result.stdout).toBe('')
   })
 })

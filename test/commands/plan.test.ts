@@ -44,10 +44,15 @@ describe('gpu-scale plan', () => {
   const simConfig = join(dir, 'sim.yaml')
   // JSON: it parses several times faster than YAML (the file:line:col test uses the small steady cluster's YAML).
   const simSnapshotJson = join(dir, 'sim-snapshot.json')
+  // The real-process runs start as soon as their inputs exist and run beside the in-process tests.
+  const spawned: Record<'changes' | 'stdin' | 'error', Promise<CliResult>> = {} as never
   beforeAll(() => {
     steady = writeSteadyCluster()
     writeFileSync(simConfig, stringify(defaultScenarioBuilder().rawConfig()))
     writeFileSync(simSnapshotJson, JSON.stringify(encodeSnapshot(defaultScenario().snapshot)))
+    spawned.changes = cliProcess(['plan', '--sim', '--detailed-exitcode'])
+    spawned.stdin = cliProcess(['plan', '-c', simConfig, '--snapshot', '-', '-o', 'json'], {input: readFileSync(simSnapshotJson, 'utf8')})
+    spawned.error = cliProcess(['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json', '-o', 'json'])
   })
 
   test('--sim prints the per-layer tables that the golden file holds', async () => {
@@ -97,14 +102,14 @@ describe('gpu-scale plan', () => {
     expect(result.exitCode, result.stderr).toBe(code)
   })
 
-  test('--detailed-exitcode: changes → 2, as a shell sees it (real process), with the table still on stdout', () => {
-    const result = cliProcess(['plan', '--sim', '--detailed-exitcode'])
+  test('--detailed-exitcode: changes → 2, as a shell sees it (real process), with the table still on stdout', async () => {
+    const result = await spawned.changes
     expect(result.exitCode, result.stderr).toBe(2)
     expect(result.stdout).toContain('Pod layer (replicas)')
   })
 
-  test('--snapshot - reads the snapshot from stdin (real process)', () => {
-    const result = cliProcess(['plan', '-c', simConfig, '--snapshot', '-', '-o', 'json'], {input: readFileSync(simSnapshotJson, 'utf8')})
+  test('--snapshot - reads the snapshot from stdin (real process)', async () => {
+    const result = await spawned.stdin
     expect(result.exitCode, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).kind).toBe('Plan')
   })
@@ -130,8 +135,8 @@ describe('gpu-scale plan', () => {
     expect(result.stdout).toBe('')
   })
 
-  test('an error reaches a shell as exit 1, stderr only, nothing on stdout (real process)', () => {
-    const result = cliProcess(['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json', '-o', 'json'])
+  test('an error reaches a shell as exit 1, stderr only, nothing on stdout (real process)', async () => {
+    const result = await spawned.error
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(/^error: nope\.json: snapshot file not found: nope\.json\nhint: /)
     expect(result.stdout).toBe('')

@@ -8,7 +8,7 @@
  *   these 2-core machines, so keep them few.
  */
 import {Config, Errors, run} from '@oclif/core'
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -68,15 +68,25 @@ export async function cli(args: string[], options: {env?: Record<string, string>
   return {stdout: out.join(''), stderr: err.join(''), exitCode}
 }
 
-/** Runs the real binary in a child process: for exit codes, pipes, stdin and environment as a shell sees them. */
-export function cliProcess(args: string[], options: {cwd?: string; env?: Record<string, string>; input?: string} = {}): CliResult {
-  const result = spawnSync(process.execPath, [`${root}/bin/run.js`, ...args], {
-    cwd: options.cwd ?? root,
-    env: {...process.env, NO_COLOR: '1', ...options.env},
-    input: options.input,
-    encoding: 'utf8',
+/**
+ * Runs the real binary in a child process: for exit codes, pipes, stdin and environment as a shell sees them.
+ * Asynchronous on purpose: a test file starts its spawns first (in beforeAll) and awaits them in its tests, so the
+ * child runs on the core the single test worker leaves free while the in-process tests go on.
+ */
+export function cliProcess(args: string[], options: {cwd?: string; env?: Record<string, string>; input?: string} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${root}/bin/run.js`, ...args], {
+      cwd: options.cwd ?? root,
+      env: {...process.env, NO_COLOR: '1', ...options.env},
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 1}))
+    child.stdin.end(options.input ?? '')
   })
-  return {stdout: result.stdout, stderr: result.stderr, exitCode: result.status ?? 1}
 }
 
 export const repoRoot = root
