@@ -32,6 +32,40 @@ export default tseslint.config(
       ],
     },
   },
+  // Layer arrows outside src/core (the CLI side). Kept in its own block so the core-internal arrows merge apart.
+  // Commands parse flags, call a service and choose a view: never the planner or policies, never an adapter or
+  // the file system. Adapters turn the world into text and errors: never a view, command, service or the CLI.
+  // Services compose adapters and core and return data: never a view or command (the command chooses the view).
+  {
+    files: ['src/commands/**/*.ts', 'src/cli/**/*.ts', 'src/hooks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({name, message: 'Commands do no file I/O: call a service (src/services), which calls an adapter.'})),
+        patterns: [
+          {group: ['**/core/planner/**', '**/core/policy/**', '**/core/scheduling/**'], message: 'Commands call a service (src/services), not the planner or policies.'},
+          {group: ['**/adapters/**'], message: 'Commands call a service (src/services), which composes the adapters.'},
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {patterns: [{group: ['**/views/**', '**/commands/**', '**/services/**', '**/cli/**', '@oclif/core'], message: 'Adapters only do I/O: no views, commands, services or CLI (encode with src/core/serialize.ts).'}]}],
+    },
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {patterns: [{group: ['**/views/**', '**/commands/**', '**/cli/**', '@oclif/core'], message: 'Services return data; the command chooses the view.'}]}],
+    },
+  },
+  {
+    files: ['src/views/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {patterns: [{group: ['**/adapters/**', '**/services/**', '**/commands/**', '**/cli/**'], message: 'Views turn results into text: no I/O, no use cases.'}]}],
+    },
+  },
   {
     files: ['bin/**/*.js', 'bench/**/*.js', 'scripts/**/*.js', '.ci/**/*.js'],
     languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}},

@@ -7,6 +7,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['test/global-setup.ts'],
+    // One worker process runs every file instead of a fresh process per file: the per-file start-up (Node, the
+    // vitest runtime, re-evaluating src/core, loading the oclif config) was most of the suite's time on these
+    // 2-core machines. Safe because no test mocks modules or leaves globals changed (test/helpers/cli.ts restores
+    // stdout, stderr and the environment it touches).
+    isolate: false,
     // @oclif/test captures process.stdout; let console output reach it.
     disableConsoleIntercept: true,
   },

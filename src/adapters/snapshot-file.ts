@@ -8,7 +8,7 @@ import {UserError} from '../core/errors.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import {encodeSnapshot} from '../core/snapshot/codec.js'
 import {parseSnapshot} from '../core/snapshot/parse.js'
-import {renderJson, renderYaml} from '../views/output.js'
+import {toJsonText, toYamlText} from '../core/serialize.js'
 
 export async function readTextFile(path: string, what: string, hint: string): Promise<string> {
   try {
@@ -27,7 +27,7 @@ export async function loadSnapshotFile(path: string): Promise<{snapshot: Cluster
 
 export async function writeSnapshotFile(path: string, snapshot: ClusterSnapshot): Promise<void> {
   const doc = encodeSnapshot(snapshot)
-  await writeFile(path, /\.ya?ml$/i.test(path) ? renderYaml(doc) : renderJson(doc))
+  await writeFile(path, /\.ya?ml$/i.test(path) ? toYamlText(doc) : toJsonText(doc))
 }
 
 async function readStdin(): Promise<string> {

@@ -1,24 +1,25 @@
 /**
  * The base of every command: shared flags, output formats, and the one place where errors become messages and
- * exit codes. Commands parse flags, call a service in src/core or src/adapters, and hand the result to
- * `this.output()`; they hold no policy logic.
+ * exit codes. Commands parse flags, call a use case in src/services, and hand the result to `this.output()` with
+ * a view; they hold no policy logic and touch no files.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {formatLocation, UserError, ValidationError} from '../core/errors.js'
-import {EXIT, EXIT_CODE_HELP} from '../core/exit-codes.js'
+import {EXIT, type ExitCode, type ExitCodeMap, exitCodes, renderExitCodeHelp} from '../core/exit-codes.js'
 import {type OutputFormat, renderJson, renderYaml, useColor} from '../views/output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
- * A command description followed by the exit-code map, so every --help lists the same codes. Single line breaks
+ * A command description followed by the exit codes that command returns (declared with `exitCodes()` from the one
+ * map in src/core/exit-codes.ts), so --help never lists a code the command cannot produce. Single line breaks
  * inside a paragraph are joined (oclif wraps to the terminal itself); blank lines separate paragraphs.
  */
-export function describe(text: string): string {
+export function describe(text: string, codes: ExitCodeMap): string {
   const paragraphs = text.trim().split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' '))
-  return `${paragraphs.join('\n\n')}\n\n${EXIT_CODE_HELP}`
+  return `${paragraphs.join('\n\n')}\n\n${renderExitCodeHelp(codes)}`
 }
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
@@ -36,6 +37,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   static override enableJsonFlag = false
+
+  /** The exit codes this command returns; its --help lists the same (see `describe`). */
+  static exitCodes: ExitCodeMap = exitCodes()
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
@@ -71,8 +75,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(message + '\n')
   }
 
-  /** Ends the command with an exit code after output was printed (e.g. --detailed-exitcode 2). */
-  protected exitWith(code: number): never {
+  /**
+   * Ends the command with an exit code after output was printed (e.g. --detailed-exitcode 2). A code the command
+   * did not declare is a bug: its --help would not tell scripts about it.
+   */
+  protected exitWith(code: ExitCode): never {
+    if (!(this.ctor as typeof BaseCommand).exitCodes.some(([declared]) => declared === code)) {
+      throw new Error(`${this.id ?? 'command'} exits ${code} but does not declare it in exitCodes`)
+    }
     throw new Errors.ExitError(code)
   }
 

@@ -1,16 +1,23 @@
-import {resolveInputs} from '../adapters/inputs.js'
-import {analyzeCluster, type AnalysisResult} from '../core/analyze/analyze-cluster.js'
+import type {AnalysisResult} from '../core/analyze/analyze-cluster.js'
+import {analyzeInputs} from '../services/analyze.js'
 import {renderAnalysis} from '../views/analyze.js'
+import {describeWarning} from '../views/output.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
+import {exitCodes} from '../core/exit-codes.js'
+
+const EXIT_CODES = exitCodes()
 
 export default class AnalyzeCommand extends BaseCommand<typeof AnalyzeCommand> {
   static override summary = 'Explain what limits each model and GPU (compute, memory bandwidth, PCIe, CPU, KV cache) and which signal to scale on.'
 
+  static override exitCodes = EXIT_CODES
   static override description = describe(`Reads GPU (DCGM) and model-server (vLLM, Triton, TGI) telemetry from a cluster snapshot (or the built-in
 simulated cluster with --sim) and classifies every model and GPU: compute bound, memory-bandwidth bound,
 PCIe/transfer bound, CPU/preprocessing bound, KV-cache (memory-capacity) bound, underutilized or healthy,
-with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`)
+with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`,
+    EXIT_CODES,
+  )
 
   static override examples = [
     '<%= config.bin %> analyze --sim',
@@ -24,9 +31,8 @@ with the evidence values. "Why is this model slow although its GPUs look idle?" 
   }
 
   async run(): Promise<AnalysisResult> {
-    const inputs = await resolveInputs(this.flags)
-    for (const w of inputs.warnings) this.info(`warning: ${w.location.file}${w.location.line ? `:${w.location.line}` : ''} ${w.location.path ?? ''}: ${w.message}`)
-    const result = analyzeCluster(inputs.config, inputs.snapshot)
+    const {result, warnings} = await analyzeInputs(this.flags)
+    for (const w of warnings) this.info(describeWarning(w))
     this.output(result, (r, color) => renderAnalysis(r, {color}))
     return result
   }

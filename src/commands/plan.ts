@@ -1,25 +1,26 @@
 import {Flags} from '@oclif/core'
-import {writeFile} from 'node:fs/promises'
 
-import {resolveInputs} from '../adapters/inputs.js'
-import {EXIT} from '../core/exit-codes.js'
-import {UserError} from '../core/errors.js'
+import {EXIT, exitCodes} from '../core/exit-codes.js'
 import type {Plan} from '../core/model/plan.js'
-import {planCluster} from '../core/planner/plan-cluster.js'
-import {renderJson} from '../views/output.js'
+import {createPlan, hasChanges} from '../services/plan.js'
+import {describeWarning} from '../views/output.js'
 import {renderPlan} from '../views/plan.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 
+const EXIT_CODES = exitCodes([EXIT.ok, 'success; with --detailed-exitcode: the plan has no changes'], EXIT.changes)
+
 export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   static override summary = 'Show the replica, node and MIG changes gpu-scale would make, and why (a dry run).'
 
+  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Computes one coordinated plan for the three layers from a cluster snapshot (or the built-in simulated cluster ' +
       'with --sim): replicas per model from their signals, MIG repartitions of idle GPUs, GPU node-group scale-up ' +
       '(reactive and predictive) and scale-down. Every change and every target left alone carries its reasons; ' +
       'replicas no capacity can host are shown as blocked changes. The plan is deterministic: the same config and ' +
       'snapshot give byte-identical JSON.',
+    EXIT_CODES,
   )
 
   static override examples = [
@@ -33,25 +34,17 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     config: configFlag,
     snapshot: snapshotFlag,
     sim: simFlag,
-    out: Flags.string({summary: 'Also save the plan as JSON to this file (for `apply --plan`).', env: 'GPU_SCALE_PLAN_OUT'}),
+    out: Flags.string({summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).', env: 'GPU_SCALE_PLAN_OUT'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when the plan has no changes, 2 when it has changes, 1 on error.'}),
     detailed: Flags.boolean({summary: 'Also list every target left alone, with why.'}),
   }
 
   async run(): Promise<Plan> {
-    const inputs = await resolveInputs(this.flags)
-    for (const w of inputs.warnings) this.info(`warning: ${w.location.file}${w.location.line ? `:${w.location.line}` : ''} ${w.location.path ?? ''}: ${w.message}`)
-    const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
-    if (this.flags.out) {
-      try {
-        await writeFile(this.flags.out, renderJson(plan))
-      } catch (error) {
-        throw new UserError(`cannot write the plan to ${this.flags.out}: ${(error as Error).message}`, {hint: 'check the directory exists and is writable'})
-      }
-      this.info(`plan saved to ${this.flags.out}`)
-    }
-    this.output(plan, (p, color) => renderPlan(p, {color, source: inputs.source, detailed: this.flags.detailed}))
-    if (this.flags['detailed-exitcode']) this.exitWith(plan.summary.changes > 0 ? EXIT.changes : EXIT.ok)
+    const {plan, source, warnings, savedTo} = await createPlan(this.flags)
+    for (const w of warnings) this.info(describeWarning(w))
+    if (savedTo) this.info(`plan saved to ${savedTo}`)
+    this.output(plan, (p, color) => renderPlan(p, {color, source, detailed: this.flags.detailed}))
+    if (this.flags['detailed-exitcode']) this.exitWith(hasChanges(plan) ? EXIT.changes : EXIT.ok)
     return plan
   }
 }

@@ -1,14 +1,18 @@
 import {Flags} from '@oclif/core'
 
-import {checkConfigFile} from '../adapters/config-file.js'
-import {summarizeProblems, type ValidationReport} from '../core/config/report.js'
-import {EXIT} from '../core/exit-codes.js'
+import type {ValidationReport} from '../core/config/report.js'
+import {EXIT, exitCodes} from '../core/exit-codes.js'
+import {validateConfigFile} from '../services/validate.js'
 import {renderValidation, summarizeValidation} from '../views/validate.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 
+const EXIT_CODES = exitCodes([EXIT.ok, 'the config is valid'], [EXIT.error, 'the config has errors, or cannot be read'], [EXIT.gateFailed, '--strict: the config has warnings'])
+
 export default class Validate extends BaseCommand<typeof Validate> {
+  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Check a gpu-scale.yaml policy config: YAML syntax, the schema (unknown fields, types, durations), and whether it can work: a model no node group can run, max replicas beyond node-group capacity, a health-check grace shorter than the weight load, a scale-down stabilization shorter than node cold start. Prints every problem as file:line:col field: severity: message [Code]; exit 1 on errors, 3 with --strict on warnings.',
+    EXIT_CODES,
   )
   static override examples = [
     '<%= config.bin %> validate',
@@ -21,8 +25,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
   }
 
   async run(): Promise<ValidationReport> {
-    const {file, problems} = await checkConfigFile(this.flags.config)
-    const report = summarizeProblems(file, problems)
+    const report = await validateConfigFile(this.flags.config)
     this.output(report, renderValidation)
     this.info(summarizeValidation(report, this.flags.strict))
     if (!report.valid) this.exitWith(EXIT.error)

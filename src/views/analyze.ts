@@ -1,7 +1,8 @@
 /** `gpu-scale analyze` as a human table: one row per model, then one per GPU, with evidence and advice. */
 import type {AnalysisResult} from '../core/analyze/analyze-cluster.js'
 import type {Evidence} from '../core/model/plan.js'
-import {heading, paint, renderTable} from './output.js'
+import {heading, paint, renderTable, terminalWidth, wrapParagraph} from './output.js'
+import {describeSubject} from './plan.js'
 
 const SHOWN: Array<[string, string, (v: number) => string]> = [
   ['gpuUtilPercent', 'util', (v) => `${Math.round(v)}%`],
@@ -24,12 +25,12 @@ export function renderAnalysis(result: AnalysisResult, options: {color?: boolean
       `${m.replicas.current}→${m.replicas.desired}${m.replicas.decidedBy ? ` (${m.replicas.decidedBy})` : ''}`,
       m.recommendation.message,
     ]),
-    {color, colWidths: [22, 24, 34, 16, 46]},
+    {color, wrap: [0, 1, 2, 3, 4], detail: 4},
   )
   const gpuRows = result.models.flatMap((m) => m.gpus.map((g) => [m.model, `${g.node}/${g.gpu}${g.migProfile ? ` ${g.migProfile}` : ''}`, g.pod, g.classification, formatEvidence(g.evidence)]))
-  const gpus = gpuRows.length > 0 ? heading('\nGPUs', color) + renderTable(['MODEL', 'GPU', 'POD', 'CLASS', 'EVIDENCE'], gpuRows, {color}) : ''
-  const why = result.models.map((m) => `  ${m.model}: ${m.message}`).join('\n')
-  const diags = result.diagnostics.map((d) => `  ${d.severity}: ${d.message} [${d.code}]`).join('\n')
+  const gpus = gpuRows.length > 0 ? heading('\nGPUs', color) + renderTable(['MODEL', 'GPU', 'POD', 'CLASS', 'EVIDENCE'], gpuRows, {color, wrap: [0, 1, 2, 3, 4], detail: 4}) : ''
+  const why = result.models.map((m) => wrapParagraph(`  ${m.model}: ${m.message}`, terminalWidth(), '    ')).join('\n')
+  const diags = result.diagnostics.map((d) => wrapParagraph(`  ${d.severity}: ${describeSubject(d)}: ${d.message} [${d.code}]`, terminalWidth(), '    ')).join('\n')
   return heading(`Analysis at ${result.analyzedAt}`, color) + models + gpus + heading('\nWhy', color) + why + '\n' + (diags ? heading('\nDiagnostics', color) + diags + '\n' : '')
 }
 

@@ -5,7 +5,7 @@
 import {formatLocation} from '../core/errors.js'
 import type {CheckResult, Layout, MigPartedCheckResult, MigProfile} from '../core/mig/index.js'
 import {formatLayout} from '../core/mig/index.js'
-import {heading, paint, renderTable} from './output.js'
+import {heading, paint, renderTable, terminalWidth, wrapParagraph} from './output.js'
 
 export interface MigGpuRow {
   name: string
@@ -18,10 +18,11 @@ export interface MigGpuRow {
 }
 
 export function renderMigGpus(rows: MigGpuRow[], color: boolean): string {
+  // The aliases are the longest cell; on a narrow terminal they go under each row (see renderTable's detail).
   return renderTable(
-    ['GPU', 'Memory MiB', 'Memory slices', 'Compute slices', 'Max instances', 'Aliases (GFD gpu.product, short)', 'PCI device IDs'],
-    rows.map((r) => [r.name, r.memoryMiB, r.memorySlices, r.computeSlices, r.maxInstances, r.aliases.join('\n'), r.pciDeviceIds.join('\n')]),
-    {color},
+    ['GPU', 'Memory MiB', 'Memory slices', 'Compute slices', 'Max instances', 'PCI device IDs', 'Aliases (GFD gpu.product, short)'],
+    rows.map((r) => [r.name, r.memoryMiB, r.memorySlices, r.computeSlices, r.maxInstances, r.pciDeviceIds.join('\n'), r.aliases.join(', ')]),
+    {color, wrap: [1, 2, 3, 4, 5, 6], detail: 6},
   )
 }
 
@@ -31,7 +32,7 @@ export function renderMigProfiles(result: {gpu: string; profiles: MigProfile[]},
     renderTable(
       ['Profile', 'Memory slices', 'Compute slices', 'Memory MiB', 'Placements', 'Max', 'Media ext.'],
       result.profiles.map((p) => [p.name, p.memorySlices, p.computeSlices, p.memoryMiB + (p.memorySource === 'estimated' ? ' (est.)' : ''), `{${p.starts.join(',')}}:${p.memorySlices}`, p.maxInstances, p.mediaExtensions ? 'yes' : '']),
-      {color},
+      {color, wrap: [1, 2, 3, 4, 6]},
     )
   )
 }
@@ -42,14 +43,14 @@ export function renderMigLayouts(result: {gpu: string; layouts: Layout[]}, color
     renderTable(
       ['#', 'Layout (profile@start)', 'Instances', 'Memory slices used', 'Compute slices used'],
       result.layouts.map((l, i) => [i + 1, formatLayout(l.placements), l.placements.length, l.memorySlicesUsed, l.computeSlicesUsed]),
-      {color},
+      {color, wrap: [1, 2, 3, 4]},
     )
   )
 }
 
 export function renderMigCheck(result: CheckResult, color: boolean): string {
   const verdict = result.valid ? paint('valid', 'green', color) : paint('invalid', 'red', color)
-  let text = `${verdict} on ${result.gpu}: ${result.reason}\n`
+  let text = wrapParagraph(`${verdict} on ${result.gpu}: ${result.reason}`, terminalWidth(), '  ') + '\n'
   if (result.valid) text += renderTable(['Profile', 'Start', 'Memory slices'], result.placements.map((p) => [p.profile, p.start, p.size === 1 ? `${p.start}` : `${p.start}-${p.start + p.size - 1}`]), {color})
   return text
 }
@@ -70,7 +71,7 @@ export function renderMigPartedCheck(result: MigPartedCheckResult, color: boolea
     }
   }
   let text = heading(`mig-parted config ${result.file}${result.gpu ? ` on ${result.gpu}` : ''}`, color)
-  text += renderTable(['Config', 'Entry', 'Devices / filter', 'GPU', 'Layout or reason', 'Result'], rows, {color})
+  text += renderTable(['Config', 'Entry', 'Devices / filter', 'GPU', 'Layout or reason', 'Result'], rows, {color, wrap: [0, 2, 4]})
   for (const problem of result.problems) {
     text += `${formatLocation(problem.location)}: ${problem.severity === 'error' ? paint('error', 'red', color) : paint('warning', 'yellow', color)}: ${problem.message} [${problem.code}]\n`
   }

@@ -2,18 +2,18 @@
  * Output conventions shared by every command: a human table by default, `-o json|yaml` (and `--json`) print the
  * typed result and nothing else on stdout. Colors only on a TTY and never with NO_COLOR.
  */
-import Table from 'cli-table3'
-import {stringify} from 'yaml'
+import {formatLocation, type Problem} from '../core/errors.js'
+import {toJsonText, toYamlText} from '../core/serialize.js'
 
 export type OutputFormat = 'table' | 'json' | 'yaml'
 
-/** JSON exactly as `-o json` prints it: two-space indent, trailing newline, key order as built (deterministic). */
-export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n'
-}
+/** JSON exactly as `-o json` prints it (and `--out` saves it): see src/core/serialize.ts. */
+export const renderJson = toJsonText
+export const renderYaml = toYamlText
 
-export function renderYaml(value: unknown): string {
-  return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+/** A warning about an input, one line for stderr: `warning: file:line:col path: message`. */
+export function describeWarning(problem: Problem): string {
+  return `warning: ${formatLocation(problem.location)}: ${problem.message}`
 }
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -28,17 +28,8 @@ export function paint(text: string, style: Style, color: boolean): string {
   return color ? `${ANSI[style]}${text}${ANSI.reset}` : text
 }
 
-/** A cli-table3 table without color codes unless asked: golden files compare plain text. */
-export function renderTable(head: string[], rows: Array<Array<string | number>>, options: {color?: boolean; colWidths?: number[]; wordWrap?: boolean} = {}): string {
-  const table = new Table({
-    head,
-    style: {head: options.color ? ['cyan'] : [], border: options.color ? ['grey'] : [], compact: false},
-    wordWrap: options.wordWrap ?? true,
-    ...(options.colWidths ? {colWidths: options.colWidths} : {}),
-  })
-  for (const row of rows) table.push(row.map(String))
-  return table.toString() + '\n'
-}
+/** Every table goes through src/views/table.ts, which fits it to the terminal width. */
+export {renderTable, terminalWidth, wrapParagraph} from './table.js'
 
 export function heading(text: string, color = false): string {
   return paint(text, 'bold', color) + '\n'

@@ -3,9 +3,9 @@
  * changes, targets left alone, and diagnostics. Plain text without color is what the golden files compare.
  */
 import {formatDuration} from '../core/model/duration.js'
-import type {Change, Layer, Plan, Target} from '../core/model/plan.js'
+import type {Change, Diagnostic, Layer, Plan, Target} from '../core/model/plan.js'
 import type {SignalProposal} from '../core/policy/replicas/types.js'
-import {heading, paint, renderTable} from './output.js'
+import {heading, paint, renderTable, wrapParagraph} from './output.js'
 
 const LAYER_TITLES: Record<Layer, string> = {node: 'Node layer (GPU node groups)', gpu: 'GPU allocation layer (MIG)', pod: 'Pod layer (replicas)'}
 const LAYER_ORDER: Layer[] = ['node', 'gpu', 'pod']
@@ -15,7 +15,7 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
   const out: string[] = []
   const {summary} = plan
   out.push(heading(`Plan at ${plan.plannedAt}${options.source ? ` for ${options.source}` : ''}`, color))
-  out.push(`${summary.changes} change(s): ${summary.byLayer.node} node, ${summary.byLayer.gpu} GPU, ${summary.byLayer.pod} pod; ${summary.blocked} blocked. Input ${plan.inputFingerprint.slice(0, 19)}\n`)
+  out.push(wrapParagraph(`${summary.changes} change(s): ${summary.byLayer.node} node, ${summary.byLayer.gpu} GPU, ${summary.byLayer.pod} pod; ${summary.blocked} blocked. Input ${plan.inputFingerprint.slice(0, 19)}`) + '\n')
   const planned = plan.changes.filter((c) => c.status === 'planned')
   if (planned.length === 0) out.push('\nNo changes: the cluster matches the policy.\n')
   for (const layer of LAYER_ORDER) {
@@ -29,23 +29,27 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
       c.eta ? formatDuration(c.eta.seconds) : '-',
       c.dependsOn.map((id) => String(plan.changes.findIndex((x) => x.id === id) + 1)).join(', ') || '-',
       c.reasons.map((r) => r.message).join('\n'),
-    ]), {color, colWidths: [4, 24, 22, 10, 7, 72]}))
+    ]), {color, wrap: [1, 2, 5], detail: 5}))
   }
   const blocked = plan.changes.filter((c) => c.status === 'blocked')
   if (blocked.length > 0) {
     out.push('\n' + heading(paint('Blocked (would stay pending: not planned)', 'red', color), color))
-    out.push(renderTable(['Target', 'Wanted', 'Why not'], blocked.map((c) => [describeTarget(c.target), describeChange(c), c.reasons.map((r) => r.message).join('\n')]), {color, colWidths: [24, 22, 93]}))
+    out.push(renderTable(['Target', 'Wanted', 'Why not'], blocked.map((c) => [describeTarget(c.target), describeChange(c), c.reasons.map((r) => r.message).join('\n')]), {color, wrap: [0, 1, 2], detail: 2}))
   }
   if (options.detailed) out.push(renderProposals(plan, color))
   if (options.detailed && plan.skipped.length > 0) {
     out.push('\n' + heading('Left alone', color))
-    out.push(renderTable(['Layer', 'Target', 'Why'], plan.skipped.map((s) => [s.layer, describeTarget(s.target), s.reasons.map((r) => r.message).join('\n')]), {color, colWidths: [7, 32, 100]}))
+    out.push(renderTable(['Layer', 'Target', 'Why'], plan.skipped.map((s) => [s.layer, describeTarget(s.target), s.reasons.map((r) => r.message).join('\n')]), {color, wrap: [1, 2], detail: 2}))
   } else if (plan.skipped.length > 0) {
     out.push(`\n${plan.skipped.length} target(s) left alone (see --detailed or -o json for why).\n`)
   }
   if (plan.diagnostics.length > 0) {
     out.push('\n' + heading('Diagnostics', color))
-    for (const d of plan.diagnostics) out.push(`  ${paint(d.severity.padEnd(7), d.severity === 'error' ? 'red' : d.severity === 'warning' ? 'yellow' : 'dim', color)} ${d.code}: ${d.message}\n`)
+    out.push(renderTable(['Severity', 'About', 'Diagnostic'], plan.diagnostics.map((d) => [
+      paint(d.severity, d.severity === 'error' ? 'red' : d.severity === 'warning' ? 'yellow' : 'dim', color),
+      describeSubject(d),
+      `${d.code}: ${d.message}`,
+    ]), {color, wrap: [1, 2]}))
   }
   return out.join('')
 }
@@ -59,16 +63,30 @@ function renderProposals(plan: Plan, color: boolean): string {
     const decidedBy = change.details?.decidedBy
     for (const p of proposals) {
       rows.push([
-        describeTarget(change.target), p.signal, p.metric,
-        p.value === null ? '-' : String(Math.round(p.value * 1000) / 1000),
-        String(p.target), `${p.aggregation} ${formatDuration(p.windowSeconds)}`,
+        describeTarget(change.target), `${p.signal}\n${p.metric}`,
+        `${p.value === null ? '-' : String(Math.round(p.value * 1000) / 1000)} / ${p.target}`,
+        `${p.aggregation} ${formatDuration(p.windowSeconds)}`,
         p.replicas === null ? '-' : String(p.replicas),
         p.status + (p.signal === decidedBy ? ' (decided)' : '') + (p.note ? `\n${p.note}` : ''),
       ])
     }
   }
   if (rows.length === 0) return ''
-  return '\n' + heading('Signal proposals (pod layer)', color) + renderTable(['Model', 'Signal', 'Metric', 'Value', 'Target', 'Window', 'Proposes', 'Status'], rows, {color, colWidths: [19, 14, 30, 8, 8, 9, 10, 40]})
+  return '\n' + heading('Signal proposals (pod layer)', color) + renderTable(['Model', 'Signal and metric', 'Value / target', 'Window', 'Proposes', 'Status'], rows, {color, wrap: [0, 1, 2, 5], detail: 5})
+}
+
+/**
+ * What a diagnostic is about, for people: its target when the core set one; otherwise the model, node or group its
+ * evidence names; `cluster` when it is about no one thing.
+ */
+export function describeSubject(diagnostic: Diagnostic): string {
+  if (diagnostic.target) return describeTarget(diagnostic.target)
+  const evidence = diagnostic.evidence ?? {}
+  for (const [key, label] of [['model', 'model'], ['node', 'node'], ['group', 'group'], ['nodeGroup', 'group']] as const) {
+    const value = evidence[key]
+    if (typeof value === 'string') return `${label} ${value}`
+  }
+  return 'cluster'
 }
 
 export function describeTarget(target: Target): string {

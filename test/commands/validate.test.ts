@@ -1,12 +1,18 @@
-import {describe, expect, test} from 'vitest'
+import {beforeAll, describe, expect, test} from 'vitest'
 
-import {cli, cliProcess} from '../helpers/cli.js'
+import {cli, type CliResult, cliProcess} from '../helpers/cli.js'
 
 const SEED = 'examples/seed-production.yaml'
 const BROKEN = 'test/fixtures/config/broken-field.yaml'
 const WARNING = 'test/fixtures/config/slow-load-warning.yaml'
 
 describe('gpu-scale validate', () => {
+  // Started first so the child runs beside the in-process tests (see cliProcess).
+  let fromEnvironment: Promise<CliResult>
+  beforeAll(() => {
+    fromEnvironment = cliProcess(['validate'], {env: {GPU_SCALE_CONFIG: WARNING}})
+  })
+
   test.each([
     {reason: 'the seed example is valid with no warnings', args: ['-c', SEED], exitCode: 0},
     {reason: 'the seed example also passes --strict', args: ['-c', SEED, '--strict'], exitCode: 0},
@@ -54,8 +60,8 @@ describe('gpu-scale validate', () => {
     expect(stderr).toContain('hint: pass -c FILE, or start from examples/seed-production.yaml')
   })
 
-  test('the config path comes from GPU_SCALE_CONFIG when -c is absent (real process)', () => {
-    const result = cliProcess(['validate'], {env: {GPU_SCALE_CONFIG: WARNING}})
+  test('the config path comes from GPU_SCALE_CONFIG when -c is absent (real process)', async () => {
+    const result = await fromEnvironment
     expect(result.exitCode).toBe(0)
     expect(result.stdout).toContain('[GraceShorterThanLoad]')
   })

@@ -1,7 +1,8 @@
 /**
- * Where a command's config and cluster state come from: `--snapshot FILE` (offline, reproducible), `--sim` (the
- * built-in simulated fleet), with `-c FILE` overriding the policy. Shared by plan and analyze so both read
- * inputs the same way.
+ * Where a use case's config and cluster state come from: `--snapshot FILE` (offline, reproducible), `--sim` (the
+ * built-in simulated fleet), with `-c FILE` overriding the policy. Shared by the plan and analyze services so both
+ * read inputs the same way. It composes the file adapters with the core's simulator, so it lives with the
+ * services: adapters only turn paths into text and errors.
  */
 import {existsSync} from 'node:fs'
 
@@ -11,8 +12,8 @@ import type {PolicyConfig} from '../core/model/config.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import {fingerprintTexts} from '../core/planner/fingerprint.js'
 import {defaultScenario} from '../core/sim/default-scenario.js'
-import {loadConfigFile} from './config-file.js'
-import {loadSnapshotFile} from './snapshot-file.js'
+import {loadConfigFile} from '../adapters/config-file.js'
+import {loadSnapshotFile} from '../adapters/snapshot-file.js'
 
 export interface InputFlags {
   config?: string
