@@ -1,5 +1,13 @@
 /** What `sim serve` prints once the API is ready: where to point kubectl. */
-import type {SimServeInfo} from '../services/sim-serve.js'
+
+/** The addresses `sim serve` reports (the service's SimServeInfo fits it; views do not import services). */
+export interface SimServeInfo {
+  scenario: string
+  api: string
+  kubeconfig: string
+  metrics: string
+  faults: string
+}
 
 export function renderSimServe(info: SimServeInfo): string {
   return [
