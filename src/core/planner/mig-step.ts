@@ -16,9 +16,9 @@ import type {Change, Diagnostic} from '../model/plan.js'
 import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
 import {defaultMigPartedConfig, formatLayout, measureFragmentation, type MigGpu, planRepartitionChange} from '../mig/index.js'
 import {findGpuModel} from '../mig/catalog.js'
-import type {CapacityModel, NodeCapacity} from './capacity.js'
-import {checkGroupFit} from './eligibility.js'
-import {layoutOfMigConfig, profilesOfGroup} from './mig-configs.js'
+import type {SimulatedCluster, NodeCapacity} from '../scheduling/cluster.js'
+import {checkGroupFit} from '../scheduling/eligibility.js'
+import {layoutOfMigConfig, profilesOfGroup} from '../scheduling/mig-configs.js'
 
 export interface MigRepartition {
   node: string
@@ -39,7 +39,7 @@ interface Option {
   displaced: Array<{pod: string; profile: string; gpu: number; start: number}>
 }
 
-export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
+export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
   if (model.gpu.kind !== 'mig' || replicas <= 0) return {repartitions: [], diagnostics: []}
   const profile = model.gpu.profile
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
@@ -102,15 +102,11 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       repartitions.push({node: option.node.name, config: option.config, change: plan.change})
       continue
     }
-    for (const gpu of option.node.gpus) {
-      if (!option.changing.includes(gpu.index)) continue
-      const returning = option.displaced.filter((d) => d.gpu === gpu.index)
-      gpu.migEnabled = true
-      gpu.wholeFree = false
-      gpu.freeInstances = option.layout.filter((i) => !returning.some((d) => d.start === i.start)).map((i) => ({...i}))
-      gpu.idle = returning.length === 0
-    }
-    option.node.readyInSeconds = Math.max(option.node.readyInSeconds, plan.change.eta?.seconds ?? 0)
+    // Returning pods take back the instances they were given; the rest of the new layout is free.
+    capacity.reconfigureGpus(option.node, option.changing.map((index) => {
+      const returning = option.displaced.filter((d) => d.gpu === index)
+      return {index, freeInstances: option.layout.filter((i) => !returning.some((d) => d.start === i.start)), idle: returning.length === 0}
+    }), plan.change.eta?.seconds ?? 0)
     remaining -= option.gained
     repartitions.push({node: option.node.name, config: option.config, change: plan.change})
   }
@@ -155,7 +151,7 @@ function evaluate(node: NodeCapacity, state: NodeState, group: NodeGroupConfig, 
  * Free MIG memory that cannot host the profile (MIG placements are fixed, so free slices can be unusable): a
  * diagnostic when replicas of the profile wait while such stranded slices exist.
  */
-export function diagnoseFragmentation(model: ModelConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): Diagnostic | undefined {
+export function diagnoseFragmentation(model: ModelConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot): Diagnostic | undefined {
   if (model.gpu.kind !== 'mig') return undefined
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
   const gpus: MigGpu[] = []

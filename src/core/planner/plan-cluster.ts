@@ -25,7 +25,7 @@ import {
 } from '../model/plan.js'
 import type {ClusterSnapshot, PodState} from '../model/snapshot.js'
 import {assessFleetHealth, type GroupHealth} from '../policy/nodes/backoff.js'
-import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
+import {estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 import {computeLeadSeconds, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
 import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
@@ -33,8 +33,8 @@ import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {chooseGpuShare} from '../mig/index.js'
 import {indexTelemetry} from '../signals/telemetry-index.js'
-import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
-import {checkGroupFit} from './eligibility.js'
+import {buildCluster, type SimulatedCluster, type Placement} from '../scheduling/cluster.js'
+import {checkGroupFit} from '../scheduling/eligibility.js'
 import {fingerprintValues} from './fingerprint.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
@@ -65,7 +65,7 @@ const PHASE: Record<Change['action'] | 'scale-replicas-down', number> = {
 export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Plan {
   const now = snapshot.capturedAt
   const telemetry = indexTelemetry(snapshot.telemetry)
-  const capacity = buildCapacity(config, snapshot)
+  const capacity = buildCluster(config, snapshot)
   const sizes = groupSizes(config, snapshot)
   const budget = currentBudget(config, sizes)
   const workloads = new Map(snapshot.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]))
@@ -209,7 +209,7 @@ interface PlacementOutcome {
 }
 
 /** Existing and arriving capacity first, then a MIG repartition, then new nodes. */
-function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, snapshot: ClusterSnapshot, capacity: CapacityModel, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>, health: ReadonlyMap<string, GroupHealth>): PlacementOutcome {
+function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, snapshot: ClusterSnapshot, capacity: SimulatedCluster, sizes: Map<string, number>, budget: ReturnType<typeof currentBudget>, health: ReadonlyMap<string, GroupHealth>): PlacementOutcome {
   const placements: Placement[] = []
   const fill = () => {
     while (placements.length < count) {
@@ -225,8 +225,6 @@ function placeReplicas(model: ModelConfig, count: number, config: PolicyConfig, 
     const step = planMigForDemand(model, count - placements.length, config, capacity, snapshot)
     repartitions.push(...step.repartitions)
     diagnostics.push(...step.diagnostics)
-    // The MIG step rewrites nodes in place (layouts, readiness): the placement index must be rebuilt.
-    if (repartitions.length > 0) capacity.invalidate()
     fill()
     // Still short after repartitioning: say when free MIG memory exists that fixed placements make unusable.
     const fragmentation = placements.length < count ? diagnoseFragmentation(model, capacity, snapshot) : undefined

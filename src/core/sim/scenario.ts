@@ -27,8 +27,8 @@ import {
 } from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
 import {ValidationError} from '../errors.js'
-import {gpuResourceOf, matchesSelector, toleratesAll} from '../planner/eligibility.js'
-import {layoutOfMigConfig} from '../planner/mig-configs.js'
+import {admitsNode, gpuResourceOf} from '../scheduling/eligibility.js'
+import {layoutOfMigConfig} from '../scheduling/mig-configs.js'
 
 /** Values of a signal over the history: a constant, or a function of minutes before capture (0 = now). */
 export type Profile = number | ((minutesAgo: number) => number)
@@ -282,8 +282,7 @@ function bindPod(pod: PodState, model: PolicyConfig['models'][number], nodes: No
   for (const node of nodes) {
     // A node with an interruption notice still runs its pods: the notice came after they were scheduled.
     if (!node.gpusAllocatable) continue
-    if (!toleratesAll(node.taints, model.tolerations) || !matchesSelector(model.nodeSelector, node.labels)) continue
-    if (model.critical && node.capacityType === 'spot') continue
+    if (!admitsNode(model, node)) continue
     if (model.gpu.kind === 'mig') {
       const profile = model.gpu.profile
       for (const gpu of node.gpus) {

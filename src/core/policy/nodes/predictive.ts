@@ -11,12 +11,12 @@
 import type {ModelConfig, PolicyConfig} from '../../model/config.js'
 import type {Diagnostic, Reason} from '../../model/plan.js'
 import type {PodState} from '../../model/snapshot.js'
-import type {CapacityModel} from '../../planner/capacity.js'
-import {checkGroupFit} from '../../planner/eligibility.js'
-import {profilesOfGroup} from '../../planner/mig-configs.js'
+import type {SimulatedCluster} from '../../scheduling/cluster.js'
+import {checkGroupFit} from '../../scheduling/eligibility.js'
+import {profilesOfGroup} from '../../scheduling/mig-configs.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
-import {estimateColdStart} from './cold-start.js'
+import {estimateColdStart} from '../../scheduling/cold-start.js'
 import {type DemandForecast, forecastDemand} from './forecast.js'
 import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
 
@@ -27,7 +27,7 @@ export interface PredictiveInput {
   replicas: number
   telemetry: TelemetryIndex
   config: PolicyConfig
-  capacity: CapacityModel
+  capacity: SimulatedCluster
   sizes: Map<string, number>
   budget: NodeBudget
   health: ReadonlyMap<string, GroupHealth>

@@ -21,7 +21,7 @@
 import type {ModelConfig, PolicyConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
 import type {ClusterSnapshot, NodeState, PodState} from '../../model/snapshot.js'
-import type {CapacityModel, NodeCapacity} from '../../planner/capacity.js'
+import type {SimulatedCluster, NodeCapacity} from '../../scheduling/cluster.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 
 export interface NodeRemoval {
@@ -49,7 +49,7 @@ const DEFAULT_TERMINATION_GRACE_SECONDS = 30
 export function planScaleDown(
   config: PolicyConfig,
   snapshot: ClusterSnapshot,
-  capacity: CapacityModel,
+  capacity: SimulatedCluster,
   sizes: Map<string, number>,
   telemetry: TelemetryIndex,
   scaledUpGroups: ReadonlySet<string>,
@@ -195,7 +195,7 @@ function hasCpuHome(node: NodeState, nodes: readonly NodeState[], removed: Reado
 }
 
 /** Places each GPU pod of the node on other nodes that stay (consuming the capacity), or says which does not fit. */
-function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: CapacityModel, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
+function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: SimulatedCluster, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
   const accept = (n: NodeCapacity) => n.name !== nodeName && !removed.has(n.name) && n.condition === 'ready'
   for (const pod of pods) {
     const model = models.get(workloadKey(pod))

@@ -8,12 +8,12 @@
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
 import type {ClusterSnapshot} from '../../model/snapshot.js'
-import {type CapacityModel, type NodeCapacity, templateNode} from '../../planner/capacity.js'
-import {checkGroupFit} from '../../planner/eligibility.js'
-import {bootLayoutOf, profilesOfGroup} from '../../planner/mig-configs.js'
-import type {BootLayout} from '../../planner/capacity.js'
+import {type SimulatedCluster, type NodeCapacity, templateNode} from '../../scheduling/cluster.js'
+import {checkGroupFit} from '../../scheduling/eligibility.js'
+import {bootLayoutOf, profilesOfGroup} from '../../scheduling/mig-configs.js'
+import type {BootLayout} from '../../scheduling/boot-layout.js'
 import type {GroupHealth} from './backoff.js'
-import {type ColdStart, estimateColdStart} from './cold-start.js'
+import {type ColdStart, estimateColdStart} from '../../scheduling/cold-start.js'
 
 /** Reasons that cap a group which could host the model (as opposed to groups that never can). */
 export const GROUP_LIMIT_CODES: ReadonlySet<string> = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
@@ -99,7 +99,7 @@ export function planScaleUp(
   model: ModelConfig,
   replicas: number,
   config: PolicyConfig,
-  capacity: CapacityModel,
+  capacity: SimulatedCluster,
   sizes: Map<string, number>,
   budget: NodeBudget,
   options: ScaleUpOptions = {},

@@ -32,7 +32,7 @@ import {UTILIZATION_METRICS} from '../../signals/metric-names.js'
 import {readSignal, type SignalReading} from '../../signals/read-signal.js'
 import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
 import {assignPodRoles} from './pod-roles.js'
-import {estimateWeightLoadSeconds} from '../nodes/cold-start.js'
+import {estimateWeightLoadSeconds} from '../../scheduling/cold-start.js'
 import {decideZero, listActivationSignals, readActivation} from './scale-to-zero.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
 
