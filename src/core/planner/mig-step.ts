@@ -12,7 +12,7 @@
  * the fewest pods come first, then the most instances gained per GPU touched, so the fewest GPUs change.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
-import type {Change, Diagnostic} from '../model/plan.js'
+import type {Diagnostic, MigChange} from '../model/plan.js'
 import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
 import {defaultMigPartedConfig, formatLayout, measureFragmentation, type MigGpu, planRepartitionChange} from '../mig/index.js'
 import {findGpuModel} from '../mig/catalog.js'
@@ -23,7 +23,7 @@ import {layoutOfMigConfig, profilesOfGroup} from '../scheduling/mig-configs.js'
 export interface MigRepartition {
   node: string
   config: string
-  change: Change
+  change: MigChange
 }
 
 interface Option {
@@ -88,6 +88,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       }),
       pdbs: snapshot.pdbs,
       migConfig: {version: 'v1', configs: allowed},
+      ...(option.state.migConfig !== undefined ? {currentMigConfig: option.state.migConfig} : {}),
       ...(option.state.migConfigState ? {migConfigState: option.state.migConfigState} : {}),
       now: snapshot.capturedAt,
     })

@@ -13,7 +13,7 @@
  *   6. underutilized: GPU idle and nothing waits.
  *   7. healthy: none of the above.
  */
-import type {Evidence, Reason} from '../model/plan.js'
+import type {Evidence, Reason, ReasonCode} from '../model/plan.js'
 import {DCGM, QUEUE_METRICS, VLLM} from './metric-names.js'
 import {readSignal, type ReadContext} from './read-signal.js'
 import type {TelemetryIndex} from './telemetry-index.js'
@@ -166,7 +166,7 @@ export function classifyBottleneck(e: BottleneckEvidence, slo: SloTargets = {}):
   const pressureText = pressure.map((p) => p.text).join(', ')
   const computeLevel = Math.max(e.smActive ?? 0, util !== undefined ? util / 100 : 0)
   const idle = util !== undefined && util < t.gpuUtilLowPercent && (e.smActive === undefined || e.smActive < t.smActive)
-  const make = (kind: BottleneckKind, code: string, message: string, recommendedSignal: Classification['recommendedSignal']): Classification => ({
+  const make = (kind: BottleneckKind, code: ReasonCode, message: string, recommendedSignal: Classification['recommendedSignal']): Classification => ({
     kind, reasons: [{code, message, evidence}], recommendedSignal,
   })
   const latencySignal = e.p95LatencySeconds !== undefined ? VLLM.e2eLatencyBucket : e.queueMetric ?? VLLM.waiting

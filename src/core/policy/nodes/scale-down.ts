@@ -19,7 +19,7 @@
  * least. Drain honours each pod's termination grace: the removal's ETA is the longest grace on the node.
  */
 import type {ModelConfig, PolicyConfig} from '../../model/config.js'
-import type {Reason} from '../../model/plan.js'
+import type {Reason, ReasonCode} from '../../model/plan.js'
 import type {ClusterSnapshot, NodeState, PodState} from '../../model/snapshot.js'
 import type {SimulatedCluster, NodeCapacity} from '../../scheduling/cluster.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
@@ -75,7 +75,7 @@ export function planScaleDown(
     const group = groups.get(node.group)
     const slot = working.get(node.name)
     if (!group || !slot || slot.condition !== 'ready') continue
-    const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
     const used = slot.gpus.filter((g) => !g.idle).length
     const utilization = slot.gpus.length === 0 ? 0 : used / slot.gpus.length
     // Busy nodes are the normal case: not recorded, or a 2,000-node plan would list every one of them.
@@ -106,7 +106,7 @@ export function planScaleDown(
   for (const {node, slot, pods} of candidates) {
     const group = groups.get(node.group)
     if (!group) continue
-    const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
     const size = sizes.get(node.group) ?? 0
     if (size - 1 < group.min) {
       keep('GroupAtMin', `${node.group} is at its min size ${group.min}`, {size, min: group.min})

@@ -1,0 +1,60 @@
+/**
+ * Plans are finite by construction: no NaN, no Infinity, no negative count, size or ETA. An actuator that reads
+ * `to: NaN` or `to: -1` has no safe interpretation, so the builder refuses such a change before the plan exists:
+ * the change is dropped, nothing is planned for its target, and a bug diagnostic (`PlanInvariantViolated`) names
+ * the field. Evidence must be finite too (it may be negative: a falling trend's slope is); non-finite evidence in
+ * reasons of targets left alone becomes null with the same diagnostic.
+ */
+import type {Change, Diagnostic, Evidence, Skipped} from '../model/plan.js'
+
+/** The first field of the change that breaks the invariant, or undefined when the change is sound. */
+export function findNonFiniteField(change: Change): string | undefined {
+  const counts: Array<[string, unknown]> = change.action === 'repartition-gpu'
+    ? [['payload.gpus', change.payload.gpus.every((g) => isCount(g)) ? 0 : NaN]]
+    : [['from', change.from], ['to', change.to], ...Object.entries(change.payload).filter(([, v]) => typeof v === 'number').map(([k, v]) => [`payload.${k}`, k === 'delta' ? Math.abs(v as number) : v] as [string, unknown])]
+  for (const [field, value] of counts) if (!isCount(value)) return field
+  if (change.eta && !isCount(change.eta.seconds)) return 'eta.seconds'
+  for (const precondition of change.preconditions) if (typeof precondition.equals === 'number' && !isCount(precondition.equals)) return `preconditions.${precondition.path}`
+  for (const reason of change.reasons) {
+    const bad = findNonFiniteEvidence(reason.evidence)
+    if (bad) return `reasons.${reason.code}.evidence.${bad}`
+  }
+  return undefined
+}
+
+/** Splits changes into sound ones and bug diagnostics for the rest. */
+export function guardChanges(changes: readonly Change[]): {changes: Change[]; diagnostics: Diagnostic[]} {
+  const sound: Change[] = []
+  const diagnostics: Diagnostic[] = []
+  for (const change of changes) {
+    const field = findNonFiniteField(change)
+    if (field === undefined) sound.push(change)
+    else diagnostics.push(bug(`change ${change.id} had a non-finite or negative ${field}: nothing is planned for ${change.target.name} (a gpu-scale bug; please report it with the snapshot)`, change.target, field))
+  }
+  return {changes: sound, diagnostics}
+}
+
+/** Replaces non-finite evidence of targets left alone with null, reporting each as a bug. */
+export function guardSkipped(skipped: readonly Skipped[]): {skipped: Skipped[]; diagnostics: Diagnostic[]} {
+  const diagnostics: Diagnostic[] = []
+  const cleaned = skipped.map((s) => ({...s, reasons: s.reasons.map((r) => {
+    const bad = findNonFiniteEvidence(r.evidence)
+    if (!bad) return r
+    diagnostics.push(bug(`reason ${r.code} for ${s.target.name} had non-finite evidence ${bad}: shown as null (a gpu-scale bug)`, s.target, bad))
+    return {...r, evidence: Object.fromEntries(Object.entries(r.evidence).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]))}
+  })}))
+  return {skipped: cleaned, diagnostics}
+}
+
+function findNonFiniteEvidence(evidence: Evidence): string | undefined {
+  for (const [key, value] of Object.entries(evidence)) if (typeof value === 'number' && !Number.isFinite(value)) return key
+  return undefined
+}
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+}
+
+function bug(message: string, target: Change['target'], field: string): Diagnostic {
+  return {severity: 'error', code: 'PlanInvariantViolated', message, target, evidence: {field}}
+}
