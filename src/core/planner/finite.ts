@@ -6,6 +6,7 @@
  * reasons of targets left alone becomes null with the same diagnostic.
  */
 import type {Change, Diagnostic, Evidence, Skipped} from '../model/plan.js'
+import type {ControllerState} from '../model/state.js'
 
 /** The first field of the change that breaks the invariant, or undefined when the change is sound. */
 export function findNonFiniteField(change: Change): string | undefined {
@@ -44,6 +45,24 @@ export function guardSkipped(skipped: readonly Skipped[]): {skipped: Skipped[]; 
     return {...r, evidence: Object.fromEntries(Object.entries(r.evidence).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]))}
   })}))
   return {skipped: cleaned, diagnostics}
+}
+
+/**
+ * The next state holds counts and times only: a recommendation or scale event with a non-finite or negative
+ * number (a signal read as Infinity proposes Infinity replicas) is dropped, reported as a bug, so the next tick
+ * never stabilizes against it.
+ */
+export function guardState(state: ControllerState): {state: ControllerState; diagnostics: Diagnostic[]} {
+  const diagnostics: Diagnostic[] = []
+  const models: ControllerState['models'] = {}
+  for (const [key, entry] of Object.entries(state.models)) {
+    const recommendations = entry.recommendations.filter((r) => isCount(r.replicas) && isCount(r.at))
+    const scaleEvents = entry.scaleEvents.filter((e) => isCount(e.from) && isCount(e.to) && isCount(e.at))
+    const dropped = entry.recommendations.length - recommendations.length + entry.scaleEvents.length - scaleEvents.length
+    if (dropped > 0) diagnostics.push({severity: 'error', code: 'PlanInvariantViolated', message: `${dropped} non-finite or negative record(s) of ${key} left out of the next state (a gpu-scale bug; a signal read as non-finite)`, evidence: {field: `state.models.${key}`}})
+    models[key] = {recommendations, scaleEvents}
+  }
+  return {state: {...state, models}, diagnostics}
 }
 
 function findNonFiniteEvidence(evidence: Evidence): string | undefined {

@@ -52,7 +52,7 @@ import {checkGroupFit} from '../scheduling/eligibility.js'
 import {indexTelemetry, type TelemetryIndex} from '../signals/telemetry-index.js'
 import {nextControllerState, withControllerState} from './controller-state.js'
 import {compareDemand, compareModels, type Demand} from './demand.js'
-import {guardChanges, guardSkipped} from './finite.js'
+import {guardChanges, guardSkipped, guardState} from './finite.js'
 import {diagnoseFragmentation, planMigForDemand, type MigRepartition} from './mig-step.js'
 
 export interface PlanInput {
@@ -179,8 +179,8 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   const changes: Change[] = [...pods.changes, ...pods.migChanges, ...nodeGroupChanges, ...removals]
   const guarded = guardChanges(changes)
   const guardedSkipped = guardSkipped(skipped)
-  const state = nextControllerState(config, snapshot, {decisions: replicas.intents.map((i) => ({model: i.model, workload: i.workload, ...(i.decision.recommendation ? {recommendation: i.decision.recommendation} : {})})), changes: guarded.changes, health: tick.health})
-  return assemblePlan(snapshot, inputFingerprint, guarded.changes, guardedSkipped.skipped, [...diagnostics, ...guarded.diagnostics, ...guardedSkipped.diagnostics], state)
+  const state = guardState(nextControllerState(config, snapshot, {decisions: replicas.intents.map((i) => ({model: i.model, workload: i.workload, ...(i.decision.recommendation ? {recommendation: i.decision.recommendation} : {})})), changes: guarded.changes, health: tick.health}))
+  return assemblePlan(snapshot, inputFingerprint, guarded.changes, guardedSkipped.skipped, [...diagnostics, ...guarded.diagnostics, ...guardedSkipped.diagnostics, ...state.diagnostics], state.state)
 }
 
 function startTick(config: PolicyConfig, snapshot: ClusterSnapshot): Tick {
@@ -204,7 +204,11 @@ function describeUnmanagedGroups(config: PolicyConfig, snapshot: ClusterSnapshot
   })
 }
 
-/** Pass 1: every model's replica recommendation. Models are independent here, so their order does not matter. */
+/**
+ * Pass 1: every model's replica recommendation. Models are independent here, so their order decides nothing; they
+ * are listed by workload key so that skipped targets, diagnostics and state read the same whatever the config's
+ * model order.
+ */
 function planReplicas(tick: Tick): {intents: ReplicaIntent[]; skipped: Skipped[]; diagnostics: Diagnostic[]} {
   const {config, snapshot, now} = tick
   const workloads = new Map(snapshot.workloads.map((w) => [workloadKey(w), w]))
@@ -214,7 +218,7 @@ function planReplicas(tick: Tick): {intents: ReplicaIntent[]; skipped: Skipped[]
   const intents: ReplicaIntent[] = []
   const skipped: Skipped[] = []
   const diagnostics: Diagnostic[] = []
-  for (const model of config.models) {
+  for (const model of [...config.models].sort((a, b) => compareKeys(workloadKey(a.workload), workloadKey(b.workload)) || compareKeys(a.name, b.name))) {
     const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
     const workload = workloads.get(workloadKey(model.workload))
     if (!workload) {
@@ -548,6 +552,10 @@ function recommendGpuShares(model: ModelConfig, config: PolicyConfig, bandwidthB
       evidence: {gpu, share: share.kind === 'mig' ? share.profile : 'whole', resource: share.resource, memoryGiB, bandwidthBound},
     }
   })
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function eta(now: number, seconds: number): {seconds: number; at: string} {

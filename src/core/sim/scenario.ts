@@ -26,6 +26,7 @@ import {
   type WorkloadState,
 } from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
+import {createPrng} from '../mig/prng.js'
 import {ValidationError} from '../errors.js'
 import {admitsNode, gpuResourceOf} from '../scheduling/eligibility.js'
 import {layoutOfMigConfig} from '../scheduling/mig-configs.js'
@@ -166,7 +167,8 @@ export class ScenarioBuilder {
 
   build(): {config: PolicyConfig; snapshot: ClusterSnapshot} {
     const config = normalizeRaw(this.rawConfig(), this.name)
-    const rng = seededRandom(this.seed)
+    // The one seeded PRNG of src/core (mulberry32): scenarios are reproducible byte for byte.
+    const rng = createPrng(this.seed).next
     const now = this.time
     const nodes: NodeState[] = []
     const nodeGroups: NodeGroupState[] = []
@@ -385,18 +387,6 @@ function latencyHistogram(labels: Record<string, string>, p95: Profile, rate: Pr
     series.forEach((s, b) => s.samples.push([t, counts[b] as number]))
   }
   return series
-}
-
-/** mulberry32: a small seeded PRNG so scenarios are reproducible byte for byte. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function hashSuffix(text: string, index: number): string {
