@@ -101,6 +101,8 @@ export interface SignalProposal {
   replicas: number | null
   status: 'ok' | 'missing' | 'stale' | 'unreliable'
   note?: string
+  /** Some serving pods reported no fresh samples: this proposal may scale up, never down. */
+  partial?: boolean
   /** value / target as the algorithm compared it with the tolerance band (per replica for AverageValue). */
   ratio?: number | null
 }

@@ -31,7 +31,7 @@ const proposal = {
   type: 'object', additionalProperties: false, required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
   properties: {
     signal: {type: 'string'}, metric: {type: 'string'}, value: {type: ['number', 'null']}, target: {type: 'number'}, windowSeconds: {type: 'number'},
-    aggregation: {type: 'string'}, replicas: {type: ['integer', 'null']}, status: {enum: ['ok', 'missing', 'stale', 'unreliable']}, note: {type: 'string'}, ratio: {type: ['number', 'null']},
+    aggregation: {type: 'string'}, replicas: {type: ['integer', 'null']}, status: {enum: ['ok', 'missing', 'stale', 'unreliable']}, note: {type: 'string'}, partial: {type: 'boolean'}, ratio: {type: ['number', 'null']},
   },
 }
 

@@ -12,6 +12,7 @@
  * the fewest pods come first, then the most instances gained per GPU touched, so the fewest GPUs change.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
+import {podWorkloadKey, workloadKey} from '../model/keys.js'
 import type {Diagnostic, MigChange} from '../model/plan.js'
 import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
 import {defaultMigPartedConfig, formatLayout, measureFragmentation, type MigGpu, planRepartitionChange} from '../mig/index.js'
@@ -45,7 +46,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
   const pods = new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
-  const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.kind}/${m.workload.name}`, m]))
+  const models = new Map(config.models.map((m) => [workloadKey(m.workload), m]))
   const options: Option[] = []
   for (const node of capacity.nodes) {
     const group = groups.get(node.group)
@@ -78,7 +79,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       })),
       pods: option.displaced.map((d) => {
         const pod = pods.get(d.pod)
-        const owner = pod?.workload ? models.get(`${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`) : undefined
+        const owner = pod?.workload ? models.get(podWorkloadKey(pod)) : undefined
         return {
           name: d.pod,
           ...(pod?.workload ? {workload: `${pod.workload.kind}/${pod.workload.name}`} : {}),
