@@ -12,29 +12,13 @@ import type {Change, Plan} from '../../../src/core/model/plan.js'
 import type {ClusterSnapshot} from '../../../src/core/model/snapshot.js'
 import {compareDemand, type Demand} from '../../../src/core/planner/demand.js'
 import {planCluster} from '../../../src/core/planner/plan-cluster.js'
+import {criticalVersusBatch, pendingVersusNew} from '../../../src/core/sim/example-scenarios.js'
 import {scenario} from '../../../src/core/sim/scenario.js'
 
 const gpuUtil = {name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 40, window: '3m'}
-const queue = {name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'}
 
-/** Case 1: three 1-GPU nodes, one free GPU; a critical and a batch model each want one more replica. */
-function oneFreeGpu(critical: string, batch: string): {config: PolicyConfig; snapshot: ClusterSnapshot} {
-  return scenario()
-    .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 3}, {nodes: 3})
-    .model(critical, {gpu: {count: 1}, critical: true, replicas: {min: 1, max: 2}, signals: [gpuUtil]}, {replicas: 1, load: {gpuUtil: 80}})
-    .model(batch, {gpu: {count: 1}, replicas: {min: 1, max: 2}, signals: [gpuUtil]}, {replicas: 1, load: {gpuUtil: 80}})
-    .build()
-}
-
-/** Case 2: the GPU budget allows one more node; one model has a Pending pod, the other's queue asks for a replica. */
-function oneMoreNode(withPending: string, withQueue: string): {config: PolicyConfig; snapshot: ClusterSnapshot} {
-  return scenario()
-    .settings({budget: {maxGpus: 3}})
-    .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 4}, {nodes: 2})
-    .model(withPending, {gpu: {count: 1}, replicas: {min: 2, max: 2}, signals: [queue]}, {replicas: 2, pending: 1, load: {queue: 4}})
-    .model(withQueue, {gpu: {count: 1}, replicas: {min: 1, max: 2}, signals: [queue]}, {replicas: 1, load: {queue: 8}})
-    .build()
-}
+const oneFreeGpu = (critical: string, batch: string) => criticalVersusBatch(critical, batch).build()
+const oneMoreNode = (withPending: string, withQueue: string) => pendingVersusNew(withPending, withQueue).build()
 
 const change = (plan: Plan, id: string): Change | undefined => plan.changes.find((c) => c.id === id)
 const codes = (c: Change | undefined) => c?.reasons.map((r) => r.code) ?? []
