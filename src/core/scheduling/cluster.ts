@@ -213,8 +213,16 @@ export class SimulatedCluster {
       found = takeOnNode(model, node, memoryGiB, journal)
       if (found) break
     }
-    // Drop full nodes only outside forks: a revert may free them again.
-    if (!journal && exhausted > 16) this.candidates.set(key, candidates.filter(hasFreeCapacity))
+    // Drop full nodes from the list (or every replica rescans them); inside a fork the undo puts the full list
+    // back, since a revert may free them again.
+    if (exhausted > 16) {
+      const before = candidates
+      const kept = candidates.filter(hasFreeCapacity)
+      this.candidates.set(key, kept)
+      this.record(() => {
+        if (this.candidates.get(key) === kept) this.candidates.set(key, before)
+      })
+    }
     return found
   }
 

@@ -10,6 +10,7 @@
 import type {CapacityType, GpuNeed, ModelConfig, NodeGroupConfig, Taint, Toleration} from '../model/config.js'
 import type {Reason} from '../model/plan.js'
 import {findGpuModel} from '../mig/catalog.js'
+import {roundForMessage} from '../model/round.js'
 
 /** Kubernetes toleration semantics (k8s.io/api core/v1 Toleration.ToleratesTaint). */
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
@@ -140,8 +141,8 @@ export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migPro
     if (availableGiB !== undefined && memoryGiB > availableGiB) {
       reasons.push({
         code: 'GpuMemoryTooSmall',
-        message: `${target} needs ${round(memoryGiB)} GiB of GPU memory; ${perReplicaGpus} × ${group.gpu.model} has ${round(availableGiB)} GiB`,
-        evidence: {group: group.name, neededGiB: round(memoryGiB), availableGiB: round(availableGiB)},
+        message: `${target} needs ${roundForMessage(memoryGiB)} GiB of GPU memory; ${perReplicaGpus} × ${group.gpu.model} has ${roundForMessage(availableGiB)} GiB`,
+        evidence: {group: group.name, neededGiB: memoryGiB, availableGiB},
       })
     }
   }
@@ -157,8 +158,4 @@ export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migPro
 
 export function formatTaint(taint: Taint): string {
   return `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10
 }

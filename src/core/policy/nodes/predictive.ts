@@ -19,6 +19,7 @@ import type {GroupHealth} from './backoff.js'
 import {estimateColdStart} from '../../scheduling/cold-start.js'
 import {type DemandForecast, forecastDemand} from './forecast.js'
 import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
+import {roundForMessage} from '../../model/round.js'
 
 export interface PredictiveInput {
   model: ModelConfig
@@ -94,7 +95,7 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
     details,
     reason: {
       code: 'PredictiveScaleUp',
-      message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}${top ? ` (${top.signal} ${top.now} → ${top.projected}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
+      message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}${top ? ` (${top.signal} ${roundForMessage(top.now)} → ${roundForMessage(top.projected)}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
       evidence: {...evidence, group: d.group, nodes: d.nodesAdded},
     },
   }

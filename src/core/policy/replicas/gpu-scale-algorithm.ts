@@ -35,6 +35,7 @@ import {assignPodRoles, type PodRoles} from './pod-roles.js'
 import {estimateWeightLoadSeconds} from '../../scheduling/cold-start.js'
 import {decideZero, listActivationSignals, readActivation} from './scale-to-zero.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
+import {formatPercent, formatPercentValue, roundForMessage} from '../../model/round.js'
 
 /** What every step reads: the input, the pods by role and the signal-reading context. */
 interface Step {
@@ -331,15 +332,15 @@ function describeProposalOutcome(best: SignalProposal | null, raw: number, curre
   if (!best || raw === current) {
     return {code: 'WithinTolerance', message: best ? `highest proposal ${best.replicas} (${best.signal}); signals within tolerance or held: no change from ${current}` : `no change from ${current}`, evidence: {current, ...(best ? {signal: best.signal, value: best.value, target: best.target} : {})}}
   }
-  const what = `${best.signal} ${best.value} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
+  const what = `${best.signal} ${best.value === null ? 'n/a' : roundForMessage(best.value)} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
   if (raw > current) return {code: 'ScaleUpSignal', message: `${what} proposes ${raw} replicas (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
   return {code: 'ScaleDownSignal', message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
 }
 
 function describeUtil(p: SignalProposal): string {
   const v = p.value ?? 0
-  if (p.metric === 'DCGM_FI_DEV_GPU_UTIL') return `GPU util ${Math.round(v)}%`
-  return `${p.signal} ${v <= 1 ? `${Math.round(v * 100)}%` : round(v)}`
+  if (p.metric === 'DCGM_FI_DEV_GPU_UTIL') return `GPU util ${formatPercentValue(v)}`
+  return `${p.signal} ${v <= 1 ? formatPercent(v) : roundForMessage(v)}`
 }
 
 export function workloadNames(model: ModelConfig): string[] {
