@@ -39,17 +39,17 @@ import {
   type WorkloadRef,
 } from '../model/plan.js'
 import type {ClusterSnapshot, PodState, WorkloadState} from '../model/snapshot.js'
-import {assessFleetHealth, type GroupHealth} from '../policy/nodes/backoff.js'
-import {computeLeadSeconds, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
+import {assessFleetHealth} from '../policy/nodes/backoff.js'
+import {computeLeadSeconds, type NodeLayerContext, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
-import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, type NodeBudget, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
+import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
 import type {ReplicaDecision} from '../policy/replicas/types.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 import {chooseGpuShare} from '../mig/index.js'
 import {buildCluster, type Placement, type SimulatedCluster} from '../scheduling/cluster.js'
 import {estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 import {checkGroupFit} from '../scheduling/eligibility.js'
-import {indexTelemetry, type TelemetryIndex} from '../signals/telemetry-index.js'
+import {indexTelemetry} from '../signals/telemetry-index.js'
 import {nextControllerState, withControllerState} from './controller-state.js'
 import {compareDemand, compareModels, type Demand} from './demand.js'
 import {guardChanges, guardSkipped, guardState} from './finite.js'
@@ -81,15 +81,8 @@ const PHASE: Record<Change['action'] | 'scale-replicas-down', number> = {
 }
 
 /** What every pass reads: built once per tick from the inputs. */
-interface Tick {
-  config: PolicyConfig
+interface Tick extends NodeLayerContext {
   snapshot: ClusterSnapshot
-  now: number
-  telemetry: TelemetryIndex
-  cluster: SimulatedCluster
-  sizes: Map<string, number>
-  budget: NodeBudget
-  health: ReadonlyMap<string, GroupHealth>
 }
 
 /** Pass 1's answer for one model that has a workload gpu-scale may scale. */
@@ -440,7 +433,7 @@ function planWarmingPass(tick: Tick, intents: readonly ReplicaIntent[], replicas
     const replicas = replicasAfter.get(intent.model)
     if (replicas === undefined) continue
     tick.cluster.fork()
-    const warm = planPredictiveScaleUp({model: intent.model, pods: intent.pods, replicas, telemetry: tick.telemetry, config: tick.config, capacity: tick.cluster, sizes: tick.sizes, budget: tick.budget, health: tick.health, now: tick.now})
+    const warm = planPredictiveScaleUp({...tick, model: intent.model, pods: intent.pods, replicas})
     tick.cluster.commit()
     if (warm.diagnostic) diagnostics.push(warm.diagnostic)
     if (warm.scaleUp) groupRequests.push({scaleUp: warm.scaleUp, reason: warm.reason, ...(warm.details ? {details: warm.details} : {})})

@@ -21,18 +21,23 @@ import {type DemandForecast, forecastDemand} from './forecast.js'
 import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
 import {roundForMessage} from '../../model/round.js'
 
-export interface PredictiveInput {
-  model: ModelConfig
-  pods: readonly PodState[]
-  /** Replicas the model has after this plan's pod-layer change. */
-  replicas: number
-  telemetry: TelemetryIndex
+/** What the node layer reads in a planning tick: shared by the planner's passes and predictive warming. */
+export interface NodeLayerContext {
   config: PolicyConfig
-  capacity: SimulatedCluster
+  telemetry: TelemetryIndex
+  /** The simulated cluster; warming adds its nodes here (the caller forks and commits). */
+  cluster: SimulatedCluster
   sizes: Map<string, number>
   budget: NodeBudget
   health: ReadonlyMap<string, GroupHealth>
   now: number
+}
+
+export interface PredictiveInput extends NodeLayerContext {
+  model: ModelConfig
+  pods: readonly PodState[]
+  /** Replicas the model has after this plan's pod-layer change. */
+  replicas: number
 }
 
 export interface PredictiveOutcome {
@@ -57,7 +62,7 @@ export function computeLeadSeconds(model: ModelConfig, config: PolicyConfig, hea
 }
 
 export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome {
-  const {model, replicas, config, capacity, now} = input
+  const {model, replicas, config, cluster: capacity, now} = input
   const none: Reason = {code: 'NoForecastGrowth', message: `${model.name}: no growth forecast beyond current capacity`, evidence: {model: model.name}}
   const lead = computeLeadSeconds(model, config, input.health)
   if (lead === undefined) return {reason: none}
