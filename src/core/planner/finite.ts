@@ -23,16 +23,33 @@ export function findNonFiniteField(change: Change): string | undefined {
   return undefined
 }
 
-/** Splits changes into sound ones and bug diagnostics for the rest. */
+/**
+ * Splits changes into sound ones and bug diagnostics for the rest. Nothing is planned for a target with a broken
+ * change (its other changes go too), nor for changes that depend on a dropped one (replicas waiting for a node
+ * that will not be asked for would stay pending).
+ */
 export function guardChanges(changes: readonly Change[]): {changes: Change[]; diagnostics: Diagnostic[]} {
-  const sound: Change[] = []
   const diagnostics: Diagnostic[] = []
+  const targetKey = (c: Change) => `${c.target.kind}/${c.target.namespace ?? ''}/${c.target.name}`
+  const badTargets = new Set<string>()
   for (const change of changes) {
     const field = findNonFiniteField(change)
-    if (field === undefined) sound.push(change)
-    else diagnostics.push(bug(`change ${change.id} had a non-finite or negative ${field}: nothing is planned for ${change.target.name} (a gpu-scale bug; please report it with the snapshot)`, change.target, field))
+    if (field === undefined) continue
+    badTargets.add(targetKey(change))
+    diagnostics.push(bug(`change ${change.id} had a non-finite or negative ${field}: nothing is planned for ${change.target.name} (a gpu-scale bug; please report it with the snapshot)`, change.target, field))
   }
-  return {changes: sound, diagnostics}
+  if (badTargets.size === 0) return {changes: [...changes], diagnostics}
+  const dropped = new Set(changes.filter((c) => badTargets.has(targetKey(c))).map((c) => c.id))
+  for (let grew = true; grew;) {
+    grew = false
+    for (const change of changes) {
+      if (dropped.has(change.id) || !change.dependsOn.some((id) => dropped.has(id))) continue
+      dropped.add(change.id)
+      grew = true
+      diagnostics.push(bug(`change ${change.id} depends on a change dropped as broken: not planned`, change.target, 'dependsOn'))
+    }
+  }
+  return {changes: changes.filter((c) => !dropped.has(c.id)), diagnostics}
 }
 
 /** Replaces non-finite evidence of targets left alone with null, reporting each as a bug. */

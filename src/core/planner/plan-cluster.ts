@@ -7,8 +7,9 @@
  *   2. placement    every replica that must start, in the documented priority order (demand.ts: critical first,
  *                   existing demand before new replicas, larger GPU requests first, name last), on free GPUs and
  *                   MIG instances of ready nodes, then on capacity already arriving;
- *   3. MIG          what is still short of a MIG profile: repartition idle GPUs of existing nodes (mig-step.ts,
- *                   the one allocator the plan uses), in the same order;
+ *   3. MIG          what is still short of a MIG profile: repartition idle GPUs of existing nodes through an
+ *                   allowed mig-parted config name (mig-step.ts, per node: MIG Manager applies one config per
+ *                   node), in the same order;
  *   4. scale-up     what is still short: node groups by the expander chain, in the same order; replicas nothing
  *                   can host become blocked changes (gpu-scale never plans pods that stay pending forever);
  *   5. warming      predictive scale-up with what is left after all reactive demand, critical models first;

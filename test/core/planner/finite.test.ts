@@ -54,6 +54,28 @@ describe('no plan holds NaN, Infinity or a negative count (generated telemetry)'
 
 const snapshot0 = Date.parse('2026-11-28T12:00:00Z') / 1000
 
+describe('guardChanges: nothing is planned for a target with a broken change, nor for what depends on it', () => {
+  const node: Change = {
+    id: 'node:a100', layer: 'node', action: 'scale-node-group', target: {kind: 'NodeGroup', name: 'a100'},
+    from: 2, to: Number.NaN, status: 'planned', eta: {seconds: 180, at: '2026-11-28T12:03:00Z'}, dependsOn: [],
+    reasons: [{code: 'UnschedulableReplicas', message: 'replicas fit no free GPU', evidence: {}}],
+    preconditions: [{resource: {kind: 'NodeGroup', name: 'a100'}, path: 'status.targetSize', equals: 2}],
+    payload: {group: 'a100', from: 2, to: Number.NaN, delta: Number.NaN},
+  }
+  const replicas: Change = {
+    id: 'pod:llm/chat', layer: 'pod', action: 'scale-replicas', target: {kind: 'Deployment', namespace: 'llm', name: 'chat'},
+    from: 2, to: 4, status: 'planned', eta: {seconds: 200, at: '2026-11-28T12:03:20Z'}, dependsOn: ['node:a100'],
+    reasons: [{code: 'ReplicasPlaced', message: '2 new replicas', evidence: {}}],
+    preconditions: [{resource: {kind: 'Deployment', namespace: 'llm', name: 'chat'}, path: 'spec.replicas', equals: 2}],
+    payload: {workload: {kind: 'Deployment', namespace: 'llm', name: 'chat'}, from: 2, to: 4},
+  }
+  test('a NaN node-group size drops the node change and the replicas waiting for it (PlanInvariantViolated, dependsOn)', () => {
+    const result = guardChanges([node, replicas])
+    expect(result.changes).toEqual([])
+    expect(result.diagnostics.map((d) => [d.code, d.evidence?.field])).toEqual([['PlanInvariantViolated', 'to'], ['PlanInvariantViolated', 'dependsOn']])
+  })
+})
+
 describe('guardChanges: a change with a non-finite or negative number is not planned', () => {
   const base: Change = {
     id: 'pod:llm/chat', layer: 'pod', action: 'scale-replicas', target: {kind: 'Deployment', namespace: 'llm', name: 'chat'},
