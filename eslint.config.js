@@ -8,6 +8,35 @@ const ioModules = [
   'node:https', 'net', 'node:net', 'child_process', 'node:child_process', 'ora', 'cli-table3', '@oclif/core',
 ]
 
+// Which folders each core folder must never import. Order, top to bottom: planner → policy → scheduling → mig →
+// signals → model. The planner coordinates the layers; a policy that imported it would close a cycle.
+const FOLDER_ARROWS = [
+  {folder: 'policy', forbidden: ['planner', 'sim', 'config']},
+  {folder: 'scheduling', forbidden: ['planner', 'policy', 'sim', 'config']},
+  {folder: 'mig', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config']},
+  {folder: 'signals', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config']},
+  {folder: 'model', forbidden: ['planner', 'policy', 'scheduling', 'mig', 'signals', 'sim', 'config', 'twin', 'kube-store', 'traces', 'oracle']},
+  // The twin is the world the planner acts on, not a part of it: it never imports the planner or the policies
+  // (the closed loop that calls both lives above them). The Kubernetes object store and trace reading sit below.
+  {folder: 'twin', forbidden: ['planner', 'policy', 'sim', 'kube-store']},
+  {folder: 'kube-store', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'traces', 'oracle']},
+  {folder: 'traces', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store', 'oracle']},
+  {folder: 'oracle', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store']},
+]
+
+/** src/core never imports the outer rings (I/O, UI, oclif), nor any module that does I/O. */
+const OUTER_RINGS = ['adapters', 'commands', 'views', 'services', 'cli']
+
+function restrictImports(patterns) {
+  return {
+    paths: ioModules.map((name) => ({name, message: 'src/core is pure: do I/O in src/adapters, UI in src/views.'})),
+    patterns: [
+      ...OUTER_RINGS.map((ring) => ({regex: `^(\\.\\./)+${ring}/`, message: `src/core never imports src/${ring}: the core is pure and knows nothing of its callers.`})),
+      ...patterns,
+    ],
+  }
+}
+
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'coverage/']},
   js.configs.recommended,
@@ -22,7 +51,7 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {paths: ioModules.map((name) => ({name, message: 'src/core is pure: do I/O in src/adapters, UI in src/views.'}))}],
+      'no-restricted-imports': ['error', restrictImports([])],
       'no-restricted-syntax': ['error',
         {selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the injected Clock.'},
         {selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock.'},
@@ -66,6 +95,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {patterns: [{group: ['**/adapters/**', '**/services/**', '**/commands/**', '**/cli/**'], message: 'Views turn results into text: no I/O, no use cases.'}]}],
     },
   },
+  // Folder arrows point down (STYLE.md): a later block replaces the rule's options for its files, so each one
+  // repeats the core-wide restrictions through restrictImports.
+  ...FOLDER_ARROWS.map(({folder, forbidden}) => ({
+    files: [`src/core/${folder}/**/*.ts`],
+    rules: {'no-restricted-imports': ['error', restrictImports(forbidden.map((target) => ({
+      regex: `^(\\.\\./)+${target}/`,
+      message: `src/core/${folder} never imports src/core/${target}: arrows point down (STYLE.md).`,
+    })))]},
+  })),
   {
     files: ['bin/**/*.js', 'bench/**/*.js', 'scripts/**/*.js', '.ci/**/*.js'],
     languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}},

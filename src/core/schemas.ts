@@ -1,6 +1,7 @@
 /** Every published JSON Schema, by its file name under schemas/ (written by scripts/write-schemas.ts). */
 import {CONFIG_SCHEMA} from './config/schema.js'
 import {PLAN_SCHEMA} from './plan/schema.js'
+import {CONTROLLER_STATE_SCHEMA} from './plan/state-schema.js'
 import {SNAPSHOT_SCHEMA} from './snapshot/schema.js'
 import {SCENARIO_SCHEMA} from './twin/schema.js'
 
@@ -9,6 +10,7 @@ export const SCHEMAS: Record<string, object> = {
   'cluster-snapshot.schema.json': SNAPSHOT_SCHEMA,
   'plan.schema.json': PLAN_SCHEMA,
   'scenario.schema.json': SCENARIO_SCHEMA,
+  'controller-state.schema.json': CONTROLLER_STATE_SCHEMA,
 }
 
 export function renderSchema(schema: object): string {

@@ -4,7 +4,6 @@
  */
 import {formatDuration} from '../core/model/duration.js'
 import type {Change, Diagnostic, Layer, Plan, Target} from '../core/model/plan.js'
-import type {SignalProposal} from '../core/policy/replicas/types.js'
 import {heading, paint, renderTable, wrapParagraph} from './output.js'
 
 const LAYER_TITLES: Record<Layer, string> = {node: 'Node layer (GPU node groups)', gpu: 'GPU allocation layer (MIG)', pod: 'Pod layer (replicas)'}
@@ -15,7 +14,7 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
   const out: string[] = []
   const {summary} = plan
   out.push(heading(`Plan at ${plan.plannedAt}${options.source ? ` for ${options.source}` : ''}`, color))
-  out.push(wrapParagraph(`${summary.changes} change(s): ${summary.byLayer.node} node, ${summary.byLayer.gpu} GPU, ${summary.byLayer.pod} pod; ${summary.blocked} blocked. Input ${plan.inputFingerprint.slice(0, 19)}`) + '\n')
+  out.push(wrapParagraph(`${summary.changes} change(s): ${summary.byLayer.node} node, ${summary.byLayer.gpu} GPU, ${summary.byLayer.pod} pod; ${summary.blocked} blocked.${plan.inputFingerprint ? ` Input ${plan.inputFingerprint.slice(0, 19)}` : ''}`) + '\n')
   const planned = plan.changes.filter((c) => c.status === 'planned')
   if (planned.length === 0) out.push('\nNo changes: the cluster matches the policy.\n')
   for (const layer of LAYER_ORDER) {
@@ -58,9 +57,8 @@ export function renderPlan(plan: Plan, options: {color?: boolean; source?: strin
 function renderProposals(plan: Plan, color: boolean): string {
   const rows: string[][] = []
   for (const change of plan.changes) {
-    if (change.layer !== 'pod' || change.id.endsWith('#blocked')) continue
-    const proposals = (change.details?.proposals ?? []) as SignalProposal[]
-    const decidedBy = change.details?.decidedBy
+    if (change.action !== 'scale-replicas' || change.status === 'blocked' || !change.signals) continue
+    const {proposals, decidedBy} = change.signals
     for (const p of proposals) {
       rows.push([
         describeTarget(change.target), `${p.signal}\n${p.metric}`,
@@ -103,10 +101,8 @@ export function describeChange(change: Change): string {
       return `nodes ${change.from} → ${change.to}`
     case 'remove-node':
       return `remove (group ${change.from} → ${change.to})`
-    case 'repartition-gpu': {
+    case 'repartition-gpu':
       // The layouts are in the reasons; the column shows the mig-parted config the node is set to.
-      const config = change.details?.migConfig
-      return `MIG → ${typeof config === 'string' ? config : change.to}`
-    }
+      return `MIG → ${change.payload.migConfig}`
   }
 }

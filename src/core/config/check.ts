@@ -9,11 +9,11 @@ import type {Problem} from '../errors.js'
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
 import {formatDuration} from '../model/duration.js'
 import {findMigProfile} from '../mig/profiles.js'
-import {checkGroupFit} from '../planner/eligibility.js'
+import {checkGroupFit} from '../scheduling/eligibility.js'
 import type {FieldPath, Locate} from './locate.js'
-import {profilesOfGroup} from '../planner/mig-configs.js'
+import {profilesOfGroup} from '../scheduling/mig-configs.js'
 import {countProfilePerGpu, describeMigConfig} from './mig-offer.js'
-import {estimateWeightLoadSeconds} from '../policy/nodes/cold-start.js'
+import {estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 
 type Report = (severity: Problem['severity'], code: string, message: string, path: FieldPath) => void
 

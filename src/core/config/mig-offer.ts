@@ -4,7 +4,7 @@
  * the same way; this module adds why a name gives nothing, for the error message.
  */
 import {findGpuModel} from '../mig/catalog.js'
-import {layoutOfMigConfig} from '../planner/mig-configs.js'
+import {layoutOfMigConfig} from '../scheduling/mig-configs.js'
 
 export type MigOffer =
   | {kind: 'disabled'}

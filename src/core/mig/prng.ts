@@ -1,6 +1,6 @@
 /**
- * A small seeded PRNG (mulberry32) for generated test cases and benchmarks: src/core may not call
- * Math.random, and generated cases must be reproducible from their seed.
+ * The one seeded PRNG of src/core (mulberry32), for generated test cases, benchmarks and the scenario builder's
+ * telemetry noise: src/core may not call Math.random, and generated cases must be reproducible from their seed.
  */
 export interface Prng {
   /** Uniform in [0, 1). */

@@ -6,7 +6,7 @@
  * uncordon. `failed`, or `pending` past the timeout (MIG Manager can wedge with operands paused,
  * NVIDIA/mig-parted#485), leaves the node cordoned with a diagnostic (evaluateMigConfigWait).
  */
-import type {Change, ChangeStep, Diagnostic, Reason, Target} from '../model/plan.js'
+import type {ChangeStep, Diagnostic, MigChange, Reason, Target} from '../model/plan.js'
 import type {PodDisruptionBudget} from '../model/snapshot.js'
 import {formatTimestamp} from '../model/duration.js'
 import {findGpuModel} from './catalog.js'
@@ -42,6 +42,8 @@ export interface RepartitionInput {
   pdbs: PodDisruptionBudget[]
   /** The cluster's mig-parted config (parsed), or null when unknown. */
   migConfig: MigPartedConfig | null
+  /** The node's current `nvidia.com/mig.config` label, if any: the change's precondition. */
+  currentMigConfig?: string
   /** The node's current `nvidia.com/mig.config.state`, if any. */
   migConfigState?: 'pending' | 'rebooting' | 'success' | 'failed'
   /** Epoch seconds the plan is computed for (snapshot time): `eta.at` is counted from it. */
@@ -57,7 +59,7 @@ export interface RepartitionInput {
 }
 
 export interface RepartitionPlan {
-  change: Change
+  change: MigChange
   diagnostics: Diagnostic[]
 }
 
@@ -113,15 +115,15 @@ function configNameFor(node: string, gpus: RepartitionGpu[]): string {
   return `gpu-scale-${node}`
 }
 
-/** Builds the repartition change for one node (or one GPU of it), with steps, reasons and eta. */
+/**
+ * Builds the repartition change for one node (or one GPU of it), with steps, reasons and eta, in four steps:
+ * the layout changes, the drain (PodDisruptionBudget waves), the config name MIG Manager is given, and MIG
+ * Manager's own state. Any step may block the change; each says why.
+ */
 export function planRepartitionChange(input: RepartitionInput): RepartitionPlan {
   const changing = input.gpus.filter((g) => formatLayout(g.from) !== formatLayout(g.to))
-  const grace = input.timing?.defaultGraceSeconds ?? 30
   const reconfigureSeconds = input.timing?.reconfigureSeconds ?? 180
   const timeoutSeconds = input.timing?.migConfigTimeoutSeconds ?? 600
-  const reasons: Reason[] = []
-  const diagnostics: Diagnostic[] = []
-  let blocked = false
   const single = changing.length === 1 ? changing[0] : undefined
   const target: Target = single
     ? {kind: 'GPU', name: `${input.node}/${single.index}`, node: input.node, gpu: single.index}
@@ -129,18 +131,57 @@ export function planRepartitionChange(input: RepartitionInput): RepartitionPlan 
   const describeLayouts = (pick: (g: RepartitionGpu) => Array<{profile: string; start: number}>): string =>
     single ? formatLayout(pick(single)) : changing.map((g) => `${g.index}:${formatLayout(pick(g))}`).join(';')
 
-  for (const gpu of changing) {
-    reasons.push({
-      code: 'MigLayoutChange',
-      message: `GPU ${gpu.index} (${findGpuModel(gpu.model)?.name ?? gpu.model}): ${formatLayout(gpu.from)} → ${formatLayout(gpu.to)}`,
-      evidence: {gpu: gpu.index, from: formatLayout(gpu.from), to: formatLayout(gpu.to)},
-    })
+  const drain = planDrain(input, target)
+  const config = resolveConfigName(input)
+  const manager = checkMigManager(input, target)
+  const reasons = [...describeLayoutChanges(changing), ...drain.reasons, config.reason, ...(manager ? [manager.reason] : [])]
+  const blocked = drain.blocked || config.entry !== undefined || manager !== undefined
+  const disruptionSeconds = drain.seconds + reconfigureSeconds
+  const moves = input.pods.map((p) => ({pod: p.name, ...(p.workload ? {workload: p.workload} : {}), to: p.destination ?? null}))
+  const change: MigChange = {
+    id: single ? `gpu:${input.node}/${single.index}` : `gpu:${input.node}`,
+    layer: 'gpu',
+    action: 'repartition-gpu',
+    target,
+    from: describeLayouts((g) => g.from),
+    to: describeLayouts((g) => g.to),
+    status: blocked ? 'blocked' : 'planned',
+    eta: blocked ? null : {seconds: disruptionSeconds, at: formatTimestamp(input.now + disruptionSeconds)},
+    dependsOn: [],
+    reasons,
+    // MIG Manager acts on the label: if someone else changed it since the plan, the plan's layouts are stale.
+    preconditions: [{resource: {kind: 'Node', name: input.node}, path: 'metadata.labels["nvidia.com/mig.config"]', equals: input.currentMigConfig ?? null}],
+    payload: {
+      node: input.node,
+      migConfig: config.name,
+      previousMigConfig: input.currentMigConfig ?? null,
+      gpus: changing.map((g) => g.index),
+      drain: input.pods.map((p) => p.name),
+      ...(config.entry ? {migConfigEntry: config.entry} : {}),
+    },
+    steps: buildSteps(input.node, input.pods.length, config.name, drain.seconds + 60, timeoutSeconds),
+    details: {moves, expectedDisruptionSeconds: disruptionSeconds, drainSeconds: drain.seconds, reconfigureSeconds},
   }
+  return {change, diagnostics: [...drain.diagnostics, ...(manager ? [manager.diagnostic] : [])]}
+}
 
-  // Drain: PDBs bound how many pods of a workload go at once; each wave waits out the longest grace period.
+function describeLayoutChanges(changing: readonly RepartitionGpu[]): Reason[] {
+  return changing.map((gpu) => ({
+    code: 'MigLayoutChange',
+    message: `GPU ${gpu.index} (${findGpuModel(gpu.model)?.name ?? gpu.model}): ${formatLayout(gpu.from)} → ${formatLayout(gpu.to)}`,
+    evidence: {gpu: gpu.index, from: formatLayout(gpu.from), to: formatLayout(gpu.to)},
+  }))
+}
+
+/** Drain: PDBs bound how many pods of a workload go at once; each wave waits out the longest grace period. */
+function planDrain(input: RepartitionInput, target: Target): {seconds: number; blocked: boolean; reasons: Reason[]; diagnostics: Diagnostic[]} {
+  const grace = input.timing?.defaultGraceSeconds ?? 30
+  const reasons: Reason[] = []
+  const diagnostics: Diagnostic[] = []
+  let blocked = false
   const byWorkload = new Map<string, RepartitionPod[]>()
   for (const pod of input.pods) byWorkload.set(pod.workload ?? `pod/${pod.name}`, [...(byWorkload.get(pod.workload ?? `pod/${pod.name}`) ?? []), pod])
-  let drainSeconds = 0
+  let seconds = 0
   for (const [workload, pods] of byWorkload) {
     const namespace = pods[0]?.name.split('/')[0]
     const pdb = input.pdbs.find((p) => p.workload === workload && p.namespace === namespace)
@@ -153,73 +194,52 @@ export function planRepartitionChange(input: RepartitionInput): RepartitionPlan 
     const waves = pdb ? Math.ceil(pods.length / pdb.maxUnavailable) : 1
     if (pdb && waves > 1) reasons.push({code: 'PdbLimitsDrain', message: `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows ${pdb.maxUnavailable} at a time: ${pods.length} pod(s) of ${workload} drain in ${waves} waves`, evidence: {pdb: `${pdb.namespace}/${pdb.name}`, workload, waves, graceSeconds: longest}})
     if (!pods[0]?.workload) diagnostics.push({severity: 'warning', code: 'BarePodEvicted', message: `${pods[0]?.name} has no owner: draining deletes it and nothing recreates it`, target, evidence: {pod: pods[0]?.name ?? ''}})
-    drainSeconds = Math.max(drainSeconds, waves * longest)
+    seconds = Math.max(seconds, waves * longest)
   }
+  return {seconds, blocked, reasons, diagnostics}
+}
 
-  let configName: string | undefined
-  let configEntry: string | undefined
-  if (input.migConfig) configName = findMigConfigName(input.migConfig, input.gpus)
-  if (configName) {
-    reasons.push({code: 'MigConfigMatched', message: `mig-parted config "${configName}" gives every GPU of ${input.node} its target layout`, evidence: {config: configName}})
-  } else {
-    blocked = true
-    configName = configNameFor(input.node, input.gpus)
-    configEntry = renderMigConfigEntry(configName, input.gpus)
-    reasons.push({
+/** The config name the label is set to: a named config of the cluster's mig-parted config, or the entry to add. */
+function resolveConfigName(input: RepartitionInput): {name: string; entry?: string; reason: Reason} {
+  const matched = input.migConfig ? findMigConfigName(input.migConfig, input.gpus) : undefined
+  if (matched) return {name: matched, reason: {code: 'MigConfigMatched', message: `mig-parted config "${matched}" gives every GPU of ${input.node} its target layout`, evidence: {config: matched}}}
+  const name = configNameFor(input.node, input.gpus)
+  return {
+    name,
+    entry: renderMigConfigEntry(name, input.gpus),
+    reason: {
       code: 'MigConfigEntryMissing',
       message: input.migConfig
-        ? `no config in the cluster's mig-parted config gives ${input.node} these layouts; add entry "${configName}" to the MIG Manager ConfigMap first`
-        : `the cluster's mig-parted config is unknown; add entry "${configName}" to the MIG Manager ConfigMap (or pass the config) first`,
-      evidence: {config: configName},
-    })
+        ? `no config in the cluster's mig-parted config gives ${input.node} these layouts; add entry "${name}" to the MIG Manager ConfigMap first`
+        : `the cluster's mig-parted config is unknown; add entry "${name}" to the MIG Manager ConfigMap (or pass the config) first`,
+      evidence: {config: name},
+    },
   }
+}
 
-  if (input.migConfigState === 'failed' || input.migConfigState === 'pending' || input.migConfigState === 'rebooting') {
-    blocked = true
-    const code = input.migConfigState === 'failed' ? 'MigManagerFailed' : 'MigManagerBusy'
-    const message = input.migConfigState === 'failed'
-      ? `${input.node} reports nvidia.com/mig.config.state=failed: fix the MIG Manager before repartitioning again`
-      : `${input.node} reports nvidia.com/mig.config.state=${input.migConfigState}: a reconfiguration is still in progress`
-    reasons.push({code, message, evidence: {node: input.node, state: input.migConfigState}})
-    diagnostics.push({severity: input.migConfigState === 'failed' ? 'error' : 'warning', code, message, target, evidence: {state: input.migConfigState}})
-  }
+/** A node whose MIG Manager failed or is still reconfiguring cannot take another config now. */
+function checkMigManager(input: RepartitionInput, target: Target): {reason: Reason; diagnostic: Diagnostic} | undefined {
+  const state = input.migConfigState
+  if (state !== 'failed' && state !== 'pending' && state !== 'rebooting') return undefined
+  const code = state === 'failed' ? 'MigManagerFailed' : 'MigManagerBusy'
+  const message = state === 'failed'
+    ? `${input.node} reports nvidia.com/mig.config.state=failed: fix the MIG Manager before repartitioning again`
+    : `${input.node} reports nvidia.com/mig.config.state=${state}: a reconfiguration is still in progress`
+  return {reason: {code, message, evidence: {node: input.node, state}}, diagnostic: {severity: state === 'failed' ? 'error' : 'warning', code, message, target, evidence: {state}}}
+}
 
-  const drainTimeout = drainSeconds + 60
-  const steps: ChangeStep[] = [
-    {action: 'cordon', description: `cordon ${input.node} so no new pods land while its GPUs are repartitioned`},
-    {action: 'drain', description: `evict ${input.pods.length} GPU pod(s) from ${input.node}, honoring grace periods and PodDisruptionBudgets`, timeoutSeconds: drainTimeout},
-    {action: 'set-mig-config', description: `kubectl label node ${input.node} nvidia.com/mig.config=${configName} --overwrite`},
+function buildSteps(node: string, pods: number, configName: string, drainTimeout: number, timeoutSeconds: number): ChangeStep[] {
+  return [
+    {action: 'cordon', description: `cordon ${node} so no new pods land while its GPUs are repartitioned`},
+    {action: 'drain', description: `evict ${pods} GPU pod(s) from ${node}, honoring grace periods and PodDisruptionBudgets`, timeoutSeconds: drainTimeout},
+    {action: 'set-mig-config', description: `kubectl label node ${node} nvidia.com/mig.config=${configName} --overwrite`},
     {
       action: 'wait-mig-config',
-      description: `wait for nvidia.com/mig.config.state=success; failed, or pending after ${timeoutSeconds}s (MIG Manager wedge), leaves ${input.node} cordoned with a diagnostic`,
+      description: `wait for nvidia.com/mig.config.state=success; failed, or pending after ${timeoutSeconds}s (MIG Manager wedge), leaves ${node} cordoned with a diagnostic`,
       timeoutSeconds,
     },
-    {action: 'uncordon', description: `uncordon ${input.node}`},
+    {action: 'uncordon', description: `uncordon ${node}`},
   ]
-  const disruptionSeconds = drainSeconds + reconfigureSeconds
-  const moves = input.pods.map((p) => ({pod: p.name, ...(p.workload ? {workload: p.workload} : {}), to: p.destination ?? null}))
-  const change: Change = {
-    id: single ? `gpu:${input.node}/${single.index}` : `gpu:${input.node}`,
-    layer: 'gpu',
-    action: 'repartition-gpu',
-    target,
-    from: describeLayouts((g) => g.from),
-    to: describeLayouts((g) => g.to),
-    status: blocked ? 'blocked' : 'planned',
-    eta: blocked ? null : {seconds: disruptionSeconds, at: formatTimestamp(input.now + disruptionSeconds)},
-    dependsOn: [],
-    reasons,
-    steps,
-    details: {
-      migConfig: configName,
-      ...(configEntry ? {migConfigEntry: configEntry} : {}),
-      moves,
-      expectedDisruptionSeconds: disruptionSeconds,
-      drainSeconds,
-      reconfigureSeconds,
-    },
-  }
-  return {change, diagnostics}
 }
 
 export interface MigConfigWait {

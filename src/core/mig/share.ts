@@ -8,6 +8,7 @@ import {UserError} from '../errors.js'
 import type {Reason} from '../model/plan.js'
 import {findGpuModel} from './catalog.js'
 import {migProfilesFor, resourceNameFor, type MigProfile} from './profiles.js'
+import {formatPercent, roundForMessage} from '../model/round.js'
 
 export interface ModelNeed {
   /** Weights plus KV-cache headroom, GiB. */
@@ -43,13 +44,13 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
   const count = Math.max(1, Math.ceil(need.memoryGiB / gpuGiB))
   const whole = (reason: Reason): GpuShare => {
     const reasons = [reason]
-    if (count > 1) reasons.push({code: 'SpansGpus', message: `${need.memoryGiB} GiB exceeds one ${info.name} (${gpuGiB.toFixed(1)} GiB): ${count} GPUs`, evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB), gpus: count}})
+    if (count > 1) reasons.push({code: 'SpansGpus', message: `${need.memoryGiB} GiB exceeds one ${info.name} (${roundForMessage(gpuGiB)} GiB): ${count} GPUs`, evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB), gpus: count}})
     return {kind: 'whole', count, resource: 'nvidia.com/gpu', reasons}
   }
   if (options.sharing) {
     return whole({
       code: 'SharedGpuNotIsolated',
-      message: `${info.name} GPUs are shared by ${options.sharing.strategy} (${options.sharing.replicas} replicas): co-tenants share its ${gpuGiB.toFixed(1)} GiB with no memory isolation, so the replica is sized against the whole GPU`,
+      message: `${info.name} GPUs are shared by ${options.sharing.strategy} (${options.sharing.replicas} replicas): co-tenants share its ${roundForMessage(gpuGiB)} GiB with no memory isolation, so the replica is sized against the whole GPU`,
       evidence: {sharing: options.sharing.strategy, replicas: options.sharing.replicas, gpuGiB: round(gpuGiB)},
     })
   }
@@ -67,14 +68,14 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
     const profileGiB = profile.memoryMiB / GIB
     const share = profile.memorySlices / info.memorySlices
     if (profileGiB < need.memoryGiB) {
-      if (!rejected.some((r) => r.code === 'SliceTooSmall')) rejected.push({code: 'SliceTooSmall', message: `${profile.name} has ${profileGiB.toFixed(1)} GiB < ${need.memoryGiB} GiB needed`, evidence: {profile: profile.name, profileGiB: round(profileGiB), needGiB: need.memoryGiB}})
+      if (!rejected.some((r) => r.code === 'SliceTooSmall')) rejected.push({code: 'SliceTooSmall', message: `${profile.name} has ${roundForMessage(profileGiB)} GiB < ${need.memoryGiB} GiB needed`, evidence: {profile: profile.name, profileGiB: round(profileGiB), needGiB: need.memoryGiB}})
       continue
     }
     if (share < minShare) {
       if (!rejected.some((r) => r.code === 'SliceBandwidthTooSmall')) {
         rejected.push({
           code: 'SliceBandwidthTooSmall',
-          message: `${profile.name} fits in memory but gets ${(share * 100).toFixed(1)}% of the memory bandwidth; a bandwidth-bound model there runs ${(1 / share).toFixed(1)}× slower than on the whole GPU (limit ${(1 / minShare).toFixed(1)}×)`,
+          message: `${profile.name} fits in memory but gets ${formatPercent(share)} of the memory bandwidth; a bandwidth-bound model there runs ${roundForMessage(1 / share)}× slower than on the whole GPU (limit ${roundForMessage(1 / minShare)}×)`,
           evidence: {profile: profile.name, bandwidthShare: round(share), slowdown: round(1 / share), maxSlowdown: round(1 / minShare)},
         })
       }
@@ -94,7 +95,7 @@ function chosen(gpu: string, profile: MigProfile, need: ModelNeed, share: number
     ...rejected,
     {
       code: 'MigSliceChosen',
-      message: `${profile.name} is the smallest ${gpu} slice with ${(profile.memoryMiB / GIB).toFixed(1)} GiB ≥ ${need.memoryGiB} GiB${need.bandwidthBound ? ` and ${(share * 100).toFixed(1)}% of the bandwidth` : ''}`,
+      message: `${profile.name} is the smallest ${gpu} slice with ${roundForMessage(profile.memoryMiB / GIB)} GiB ≥ ${need.memoryGiB} GiB${need.bandwidthBound ? ` and ${formatPercent(share)} of the bandwidth` : ''}`,
       evidence: {profile: profile.name, profileGiB: round(profile.memoryMiB / GIB), needGiB: need.memoryGiB, bandwidthShare: round(share), computeSlices: profile.computeSlices},
     },
   ]

@@ -6,6 +6,7 @@
  * strings in UTC and telemetry samples are `[unixSeconds, value]` pairs, as Prometheus' range API returns them.
  */
 import type {Taint} from './config.js'
+import type {ControllerState} from './state.js'
 
 export const SNAPSHOT_API_VERSION = 'gpu-scale.dev/v1alpha1'
 export const SNAPSHOT_KIND = 'ClusterSnapshot'
@@ -131,4 +132,6 @@ export interface ClusterSnapshot {
   workloads: WorkloadState[]
   pdbs: PodDisruptionBudget[]
   telemetry: Series[]
+  /** The controller state the previous tick persisted (`Plan.state`); absent on a first run. */
+  state?: ControllerState
 }

@@ -2,12 +2,10 @@
  * JSON Schema of the plan (schemas/plan.schema.json is generated from this). The reason codes every layer emits
  * are listed in the schema's `$defs.reasonCodes` with their meaning, so users can rely on them.
  */
-import {MIG_REASON_CODES} from '../mig/reason-codes.js'
-import {NODE_REASON_CODES} from '../policy/nodes/reason-codes.js'
-import {REPLICA_REASON_CODES} from '../policy/replicas/reason-codes.js'
-import {PLANNER_REASON_CODES} from './reason-codes.js'
+import {REASON_CODES} from '../model/reason-codes.js'
+import {CONTROLLER_STATE_BODY} from './state-schema.js'
 
-export const REASON_CODES: Record<string, string> = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES}
+export {REASON_CODES}
 
 const evidence = {type: 'object', additionalProperties: {type: ['string', 'number', 'boolean', 'null']}}
 const reason = {
@@ -19,19 +17,59 @@ const target = {
   properties: {kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']}, name: {type: 'string'}, namespace: {type: 'string'}, node: {type: 'string'}, gpu: {type: 'integer'}},
 }
 const layer = {enum: ['pod', 'node', 'gpu']}
+const count = {type: 'integer', minimum: 0}
+const precondition = {
+  type: 'object', additionalProperties: false, required: ['resource', 'path', 'equals'],
+  description: 'What must still hold in the cluster for the change to be safe: `apply` checks it per change.',
+  properties: {
+    resource: {type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: {kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']}, name: {type: 'string'}, namespace: {type: 'string'}}},
+    path: {type: 'string'},
+    equals: {type: ['string', 'number', 'boolean', 'null']},
+  },
+}
+const proposal = {
+  type: 'object', additionalProperties: false, required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
+  properties: {
+    signal: {type: 'string'}, metric: {type: 'string'}, value: {type: ['number', 'null']}, target: {type: 'number'}, windowSeconds: {type: 'number'},
+    aggregation: {type: 'string'}, replicas: {type: ['integer', 'null']}, status: {enum: ['ok', 'missing', 'stale', 'unreliable']}, note: {type: 'string'}, partial: {type: 'boolean'}, ratio: {type: ['number', 'null']},
+  },
+}
+
+/** One branch per action: its layer, its from/to types and its typed payload. */
+function changeOf(action: string, layerName: string, fromTo: object, payload: object, extra: Record<string, object> = {}) {
+  return {
+    type: 'object', additionalProperties: false,
+    required: ['id', 'layer', 'action', 'target', 'from', 'to', 'status', 'eta', 'dependsOn', 'reasons', 'preconditions', 'payload'],
+    properties: {
+      id: {type: 'string'}, layer: {const: layerName}, action: {const: action},
+      target, from: fromTo, to: fromTo,
+      status: {enum: ['planned', 'blocked']},
+      eta: {oneOf: [{type: 'null'}, {type: 'object', additionalProperties: false, required: ['seconds', 'at'], properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}}}]},
+      dependsOn: {type: 'array', items: {type: 'string'}},
+      reasons: {type: 'array', minItems: 1, items: reason, description: 'A change with no reason does not exist.'},
+      preconditions: {type: 'array', items: precondition},
+      payload,
+      steps: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['action', 'description'], properties: {action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']}, description: {type: 'string'}, timeoutSeconds: {type: 'number'}}}},
+      details: {type: 'object', description: 'For people only; never read by the applier.'},
+      ...extra,
+    },
+  }
+}
+const workloadRef = {type: 'object', additionalProperties: false, required: ['kind', 'namespace', 'name'], properties: {kind: {enum: ['Deployment', 'StatefulSet']}, namespace: {type: 'string'}, name: {type: 'string'}}}
+const strings = {type: 'array', items: {type: 'string'}}
 
 export const PLAN_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://gpu-scale.dev/schemas/plan.schema.json',
   title: 'gpu-scale Plan',
-  description: 'A dry run of replica, node and MIG changes with their reasons. Reasons explain; the applier acts on action/target/from/to only.',
+  description: 'A dry run of replica, node and MIG changes with their reasons. Reasons explain; the applier acts on each change\'s action and typed payload, after checking its preconditions.',
   type: 'object',
   additionalProperties: false,
-  required: ['apiVersion', 'kind', 'formatVersion', 'plannedAt', 'inputFingerprint', 'summary', 'changes', 'skipped', 'diagnostics'],
+  required: ['apiVersion', 'kind', 'formatVersion', 'plannedAt', 'summary', 'changes', 'skipped', 'diagnostics', 'state'],
   properties: {
     apiVersion: {const: 'gpu-scale.dev/v1alpha1'},
     kind: {const: 'Plan'},
-    formatVersion: {const: 1},
+    formatVersion: {const: 2},
     plannedAt: {type: 'string', format: 'date-time'},
     inputFingerprint: {type: 'string', pattern: '^sha256:[0-9a-f]{64}$'},
     summary: {
@@ -44,19 +82,16 @@ export const PLAN_SCHEMA = {
     changes: {
       type: 'array',
       items: {
-        type: 'object', additionalProperties: false,
-        required: ['id', 'layer', 'action', 'target', 'from', 'to', 'status', 'eta', 'dependsOn', 'reasons'],
-        properties: {
-          id: {type: 'string'}, layer,
-          action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
-          target, from: {type: ['integer', 'string']}, to: {type: ['integer', 'string']},
-          status: {enum: ['planned', 'blocked']},
-          eta: {oneOf: [{type: 'null'}, {type: 'object', additionalProperties: false, required: ['seconds', 'at'], properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}}}]},
-          dependsOn: {type: 'array', items: {type: 'string'}},
-          reasons: {type: 'array', minItems: 1, items: reason, description: 'A change with no reason does not exist.'},
-          steps: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['action', 'description'], properties: {action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']}, description: {type: 'string'}, timeoutSeconds: {type: 'number'}}}},
-          details: {type: 'object'},
-        },
+        oneOf: [
+          changeOf('scale-replicas', 'pod', count, {type: 'object', additionalProperties: false, required: ['workload', 'from', 'to'], properties: {workload: workloadRef, from: count, to: count}},
+            {signals: {type: 'object', additionalProperties: false, required: ['proposals', 'decidedBy'], properties: {proposals: {type: 'array', items: proposal}, decidedBy: {type: ['string', 'null']}}}}),
+          changeOf('scale-node-group', 'node', count, {type: 'object', additionalProperties: false, required: ['group', 'from', 'to', 'delta'], properties: {group: {type: 'string'}, from: count, to: count, delta: {type: 'integer', minimum: 1}}}),
+          changeOf('remove-node', 'node', count, {type: 'object', additionalProperties: false, required: ['group', 'node', 'groupFrom', 'groupTo', 'drain'], properties: {group: {type: 'string'}, node: {type: 'string'}, groupFrom: count, groupTo: count, drain: strings}}),
+          changeOf('repartition-gpu', 'gpu', {type: 'string'}, {
+            type: 'object', additionalProperties: false, required: ['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'],
+            properties: {node: {type: 'string'}, migConfig: {type: 'string'}, previousMigConfig: {type: ['string', 'null']}, gpus: {type: 'array', items: count}, drain: strings, migConfigEntry: {type: 'string'}},
+          }),
+        ],
       },
     },
     skipped: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['layer', 'target', 'reasons'], properties: {layer, target, reasons: {type: 'array', minItems: 1, items: reason}}}},
@@ -64,6 +99,7 @@ export const PLAN_SCHEMA = {
       type: 'array',
       items: {type: 'object', additionalProperties: false, required: ['severity', 'code', 'message'], properties: {severity: {enum: ['info', 'warning', 'error']}, code: {type: 'string'}, message: {type: 'string'}, target, evidence}},
     },
+    state: {...CONTROLLER_STATE_BODY, description: 'The controller state to persist and pass with the next snapshot.'},
   },
   $defs: {
     reasonCodes: {

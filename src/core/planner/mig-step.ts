@@ -12,18 +12,19 @@
  * the fewest pods come first, then the most instances gained per GPU touched, so the fewest GPUs change.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
-import type {Change, Diagnostic} from '../model/plan.js'
+import {podWorkloadKey, workloadKey} from '../model/keys.js'
+import type {Diagnostic, MigChange} from '../model/plan.js'
 import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
 import {defaultMigPartedConfig, formatLayout, measureFragmentation, type MigGpu, planRepartitionChange} from '../mig/index.js'
 import {findGpuModel} from '../mig/catalog.js'
-import type {CapacityModel, NodeCapacity} from './capacity.js'
-import {checkGroupFit} from './eligibility.js'
-import {layoutOfMigConfig, profilesOfGroup} from './mig-configs.js'
+import type {SimulatedCluster, NodeCapacity} from '../scheduling/cluster.js'
+import {checkGroupFit} from '../scheduling/eligibility.js'
+import {layoutOfMigConfig, profilesOfGroup} from '../scheduling/mig-configs.js'
 
 export interface MigRepartition {
   node: string
   config: string
-  change: Change
+  change: MigChange
 }
 
 interface Option {
@@ -39,13 +40,13 @@ interface Option {
   displaced: Array<{pod: string; profile: string; gpu: number; start: number}>
 }
 
-export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
+export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
   if (model.gpu.kind !== 'mig' || replicas <= 0) return {repartitions: [], diagnostics: []}
   const profile = model.gpu.profile
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
   const pods = new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
-  const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.kind}/${m.workload.name}`, m]))
+  const models = new Map(config.models.map((m) => [workloadKey(m.workload), m]))
   const options: Option[] = []
   for (const node of capacity.nodes) {
     const group = groups.get(node.group)
@@ -78,7 +79,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       })),
       pods: option.displaced.map((d) => {
         const pod = pods.get(d.pod)
-        const owner = pod?.workload ? models.get(`${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`) : undefined
+        const owner = pod?.workload ? models.get(podWorkloadKey(pod)) : undefined
         return {
           name: d.pod,
           ...(pod?.workload ? {workload: `${pod.workload.kind}/${pod.workload.name}`} : {}),
@@ -88,6 +89,7 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       }),
       pdbs: snapshot.pdbs,
       migConfig: {version: 'v1', configs: allowed},
+      ...(option.state.migConfig !== undefined ? {currentMigConfig: option.state.migConfig} : {}),
       ...(option.state.migConfigState ? {migConfigState: option.state.migConfigState} : {}),
       now: snapshot.capturedAt,
     })
@@ -102,15 +104,11 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       repartitions.push({node: option.node.name, config: option.config, change: plan.change})
       continue
     }
-    for (const gpu of option.node.gpus) {
-      if (!option.changing.includes(gpu.index)) continue
-      const returning = option.displaced.filter((d) => d.gpu === gpu.index)
-      gpu.migEnabled = true
-      gpu.wholeFree = false
-      gpu.freeInstances = option.layout.filter((i) => !returning.some((d) => d.start === i.start)).map((i) => ({...i}))
-      gpu.idle = returning.length === 0
-    }
-    option.node.readyInSeconds = Math.max(option.node.readyInSeconds, plan.change.eta?.seconds ?? 0)
+    // Returning pods take back the instances they were given; the rest of the new layout is free.
+    capacity.reconfigureGpus(option.node, option.changing.map((index) => {
+      const returning = option.displaced.filter((d) => d.gpu === index)
+      return {index, freeInstances: option.layout.filter((i) => !returning.some((d) => d.start === i.start)), idle: returning.length === 0}
+    }), plan.change.eta?.seconds ?? 0)
     remaining -= option.gained
     repartitions.push({node: option.node.name, config: option.config, change: plan.change})
   }
@@ -155,7 +153,7 @@ function evaluate(node: NodeCapacity, state: NodeState, group: NodeGroupConfig, 
  * Free MIG memory that cannot host the profile (MIG placements are fixed, so free slices can be unusable): a
  * diagnostic when replicas of the profile wait while such stranded slices exist.
  */
-export function diagnoseFragmentation(model: ModelConfig, capacity: CapacityModel, snapshot: ClusterSnapshot): Diagnostic | undefined {
+export function diagnoseFragmentation(model: ModelConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot): Diagnostic | undefined {
   if (model.gpu.kind !== 'mig') return undefined
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
   const gpus: MigGpu[] = []

@@ -13,12 +13,13 @@
  *   6. underutilized: GPU idle and nothing waits.
  *   7. healthy: none of the above.
  */
-import type {Evidence, Reason} from '../model/plan.js'
+import type {Evidence, Reason, ReasonCode} from '../model/plan.js'
 import {DCGM, QUEUE_METRICS, VLLM} from './metric-names.js'
 import {readSignal, type ReadContext} from './read-signal.js'
 import type {TelemetryIndex} from './telemetry-index.js'
 import {computeSlope, type Sample, selectWindow} from './window.js'
 import {seriesForPod} from './telemetry-index.js'
+import {formatPercent, roundForMessage} from '../model/round.js'
 
 export type BottleneckKind =
   | 'compute-bound'
@@ -138,13 +139,13 @@ export function findSaturation(e: BottleneckEvidence, slo: SloTargets): Array<{c
   if (e.dramActive !== undefined && e.dramActive >= t.dramActive) found.push({code: 'dram', text: `DRAM active ${pct(e.dramActive)}`})
   if (e.pcieBytesPerSecond !== undefined && e.pcieBytesPerSecond >= t.pcieBytesPerSecond) found.push({code: 'pcie', text: `PCIe ${gbps(e.pcieBytesPerSecond)}`})
   if (e.queuePerPod !== undefined && (e.queuePerPod >= t.queuePerPod || (e.queueGrowthPerMinute ?? 0) > 0 && e.queuePerPod > 0)) {
-    found.push({code: 'queue', text: `queue ${round(e.queuePerPod)}/replica${(e.queueGrowthPerMinute ?? 0) > 0 ? ' and growing' : ''}`})
+    found.push({code: 'queue', text: `queue ${roundForMessage(e.queuePerPod)}/replica${(e.queueGrowthPerMinute ?? 0) > 0 ? ' and growing' : ''}`})
   }
   if (slo.p95LatencySeconds !== undefined && e.p95LatencySeconds !== undefined && e.p95LatencySeconds > slo.p95LatencySeconds) {
-    found.push({code: 'latency', text: `p95 latency ${round(e.p95LatencySeconds)}s over the ${slo.p95LatencySeconds}s SLO`})
+    found.push({code: 'latency', text: `p95 latency ${roundForMessage(e.p95LatencySeconds)}s over the ${slo.p95LatencySeconds}s SLO`})
   }
   if (slo.ttftSeconds !== undefined && e.ttftP95Seconds !== undefined && e.ttftP95Seconds > slo.ttftSeconds) {
-    found.push({code: 'ttft', text: `p95 TTFT ${round(e.ttftP95Seconds)}s over the ${slo.ttftSeconds}s SLO`})
+    found.push({code: 'ttft', text: `p95 TTFT ${roundForMessage(e.ttftP95Seconds)}s over the ${slo.ttftSeconds}s SLO`})
   }
   return found
 }
@@ -166,7 +167,7 @@ export function classifyBottleneck(e: BottleneckEvidence, slo: SloTargets = {}):
   const pressureText = pressure.map((p) => p.text).join(', ')
   const computeLevel = Math.max(e.smActive ?? 0, util !== undefined ? util / 100 : 0)
   const idle = util !== undefined && util < t.gpuUtilLowPercent && (e.smActive === undefined || e.smActive < t.smActive)
-  const make = (kind: BottleneckKind, code: string, message: string, recommendedSignal: Classification['recommendedSignal']): Classification => ({
+  const make = (kind: BottleneckKind, code: ReasonCode, message: string, recommendedSignal: Classification['recommendedSignal']): Classification => ({
     kind, reasons: [{code, message, evidence}], recommendedSignal,
   })
   const latencySignal = e.p95LatencySeconds !== undefined ? VLLM.e2eLatencyBucket : e.queueMetric ?? VLLM.waiting
@@ -207,11 +208,11 @@ export function toEvidence(e: BottleneckEvidence): Evidence {
 }
 
 function pct(ratio: number): string {
-  return `${Math.round(ratio * 100)}%`
+  return formatPercent(ratio)
 }
 
 function gbps(bytes: number): string {
-  return `${round(bytes / 1e9)} GB/s`
+  return `${roundForMessage(bytes / 1e9)} GB/s`
 }
 
 function round(n: number): number {

@@ -26,9 +26,10 @@ import {
   type WorkloadState,
 } from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
+import {createPrng} from '../mig/prng.js'
 import {ValidationError} from '../errors.js'
-import {gpuResourceOf, matchesSelector, toleratesAll} from '../planner/eligibility.js'
-import {layoutOfMigConfig} from '../planner/mig-configs.js'
+import {admitsNode, gpuResourceOf} from '../scheduling/eligibility.js'
+import {layoutOfMigConfig} from '../scheduling/mig-configs.js'
 
 /** Values of a signal over the history: a constant, or a function of minutes before capture (0 = now). */
 export type Profile = number | ((minutesAgo: number) => number)
@@ -166,7 +167,8 @@ export class ScenarioBuilder {
 
   build(): {config: PolicyConfig; snapshot: ClusterSnapshot} {
     const config = normalizeRaw(this.rawConfig(), this.name)
-    const rng = seededRandom(this.seed)
+    // The one seeded PRNG of src/core (mulberry32): scenarios are reproducible byte for byte.
+    const rng = createPrng(this.seed).next
     const now = this.time
     const nodes: NodeState[] = []
     const nodeGroups: NodeGroupState[] = []
@@ -282,8 +284,7 @@ function bindPod(pod: PodState, model: PolicyConfig['models'][number], nodes: No
   for (const node of nodes) {
     // A node with an interruption notice still runs its pods: the notice came after they were scheduled.
     if (!node.gpusAllocatable) continue
-    if (!toleratesAll(node.taints, model.tolerations) || !matchesSelector(model.nodeSelector, node.labels)) continue
-    if (model.critical && node.capacityType === 'spot') continue
+    if (!admitsNode(model, node)) continue
     if (model.gpu.kind === 'mig') {
       const profile = model.gpu.profile
       for (const gpu of node.gpus) {
@@ -386,18 +387,6 @@ function latencyHistogram(labels: Record<string, string>, p95: Profile, rate: Pr
     series.forEach((s, b) => s.samples.push([t, counts[b] as number]))
   }
   return series
-}
-
-/** mulberry32: a small seeded PRNG so scenarios are reproducible byte for byte. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function hashSuffix(text: string, index: number): string {

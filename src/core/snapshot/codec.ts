@@ -2,6 +2,7 @@
  * Snapshot file ⇄ in-memory snapshot. The file carries RFC 3339 times and may omit defaults; in memory every
  * time is epoch seconds and every field is present, so the planner never re-parses or guesses.
  */
+import type {ControllerState} from '../model/state.js'
 import {formatTimestamp, parseTimestamp} from '../model/duration.js'
 import {
   type ClusterSnapshot,
@@ -54,6 +55,7 @@ export function decodeSnapshot(doc: Doc): ClusterSnapshot {
       labels: (s.labels as Record<string, string>) ?? {},
       samples: s.samples as Array<[number, number]>,
     })),
+    ...(doc.state ? {state: doc.state as ControllerState} : {}),
   }
 }
 
@@ -149,5 +151,7 @@ export function encodeSnapshot(snapshot: ClusterSnapshot): SnapshotDocument {
     })),
     pdbs: snapshot.pdbs,
     telemetry: snapshot.telemetry,
+    // Controller state is machine-written with epoch seconds (schemas/controller-state.schema.json): as is.
+    ...(snapshot.state ? {state: snapshot.state} : {}),
   }
 }

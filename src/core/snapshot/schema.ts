@@ -2,6 +2,8 @@
  * JSON Schema of the cluster snapshot file (schemas/cluster-snapshot.schema.json is generated from this).
  * Times are RFC 3339 strings in UTC; telemetry samples are `[unixSeconds, value]` like Prometheus' range API.
  */
+import {CONTROLLER_STATE_BODY} from '../plan/state-schema.js'
+
 const str = {type: 'string'}
 const nonNegInt = {type: 'integer', minimum: 0}
 const timestamp = {type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$', description: 'RFC 3339 timestamp, e.g. 2026-11-28T12:00:00Z'}
@@ -111,5 +113,6 @@ export const SNAPSHOT_SCHEMA = {
         },
       },
     },
+    state: {...CONTROLLER_STATE_BODY, description: 'The controller state the previous tick persisted (a plan\'s `state`).'},
   },
 } as const

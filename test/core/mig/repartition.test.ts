@@ -77,7 +77,7 @@ describe('planRepartitionChange', () => {
 
   test('the emitted entry is a valid mig-parted config entry for the node', () => {
     const {change} = planRepartitionChange(base({gpus: [{index: 0, model: 'A100-80GB', from: [], to: [{profile: '4g.40gb', start: 0}, {profile: '3g.40gb', start: 4}]}], pods: []}))
-    const entry = String(change.details?.migConfigEntry)
+    const entry = String(change.payload.migConfigEntry)
     expect(entry).toBe('gpu-scale-1x3g.40gb-1x4g.40gb:\n  - devices: all\n    mig-enabled: true\n    mig-devices: {"3g.40gb": 1, "4g.40gb": 1}\n')
     const reparsed = parseMigPartedConfig(`version: v1\nmig-configs:\n${entry.replace(/^/gm, '  ')}`, 'x.yaml')
     expect(reparsed.problems).toEqual([])

@@ -16,7 +16,8 @@ import type {PolicyConfig} from '../../../src/core/model/config.js'
 import type {Change, Plan} from '../../../src/core/model/plan.js'
 import type {ClusterSnapshot} from '../../../src/core/model/snapshot.js'
 import {planCluster} from '../../../src/core/planner/plan-cluster.js'
-import {scenario, seededRandom} from '../../../src/core/sim/scenario.js'
+import {createPrng} from '../../../src/core/mig/prng.js'
+import {scenario} from '../../../src/core/sim/scenario.js'
 
 const RUNS = 1000
 const BASE_SEED = Number(process.env.INVARIANT_SEED ?? 20261128)
@@ -24,7 +25,7 @@ const BASE_SEED = Number(process.env.INVARIANT_SEED ?? 20261128)
 const GPU_MODELS = [{model: 'A100-80GB', migConfigs: ['all-disabled', 'all-3g.40gb']}, {model: 'L4', migConfigs: []}, {model: 'H100-80GB', migConfigs: []}]
 
 function generate(seed: number): {config: PolicyConfig; snapshot: ClusterSnapshot} {
-  const rng = seededRandom(seed)
+  const rng = createPrng(seed).next
   const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1))
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T
   const b = scenario().seeded(seed).history(10, 120)

@@ -79,7 +79,7 @@ describe('planCluster: the three layers together', () => {
       expect: (plan: Plan) => {
         const gpu = find(plan, 'gpu:mig-01')
         expect(gpu?.status).toBe('planned')
-        expect(gpu?.details?.migConfig).toBe('all-3g.40gb')
+        expect(gpu?.action === 'repartition-gpu' ? gpu.payload.migConfig : undefined).toBe('all-3g.40gb')
         expect(gpu?.steps?.map((s) => s.action)).toEqual(['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon'])
         expect(codes(gpu)).toContain('MigProfileNeeded')
         expect(plan.changes.filter((c) => c.action === 'scale-node-group')).toEqual([])
@@ -108,7 +108,7 @@ describe('planCluster: the three layers together', () => {
       expect: (plan: Plan) => {
         const gpu = find(plan, 'gpu:mig-01')
         expect(gpu?.status).toBe('planned')
-        expect(gpu?.details?.migConfig).toBe('all-balanced')
+        expect(gpu?.action === 'repartition-gpu' ? gpu.payload.migConfig : undefined).toBe('all-balanced')
         const moves = gpu?.details?.moves as Array<{pod: string; to: {node: string; profile: string}}>
         expect(moves).toHaveLength(1)
         expect(moves[0]?.to).toMatchObject({node: 'mig-01', profile: '1g.10gb'})

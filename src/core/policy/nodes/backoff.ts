@@ -34,6 +34,8 @@ export interface GroupHealth {
   until?: number
   /** Registered nodes that missed `maxNodeProvisionSeconds`. */
   timedOutNodes: string[]
+  /** Failures in the current run (what the backoff doubles on); 0 when none count. */
+  consecutiveFailures: number
 }
 
 /** Backoff after `consecutive` failures: 5 min, 10, 20, then 30 min cap. */
@@ -69,7 +71,7 @@ export function assessGroupHealth(group: NodeGroupConfig, state: NodeGroupState 
       message: `${group.name} reported insufficient spot capacity ${now - lastCapacity.at}s ago; not asked again for ${until - now}s (3 min capacity cache), other groups are tried instead`,
       evidence: {group: group.name, failedAt: lastCapacity.at, retryInSeconds: until - now, cooldownSeconds: SPOT_CAPACITY_COOLDOWN_SECONDS},
     })
-    return {group: group.name, available: false, reasons, until, timedOutNodes}
+    return {group: group.name, available: false, reasons, until, timedOutNodes, consecutiveFailures: 0}
   }
   const escalating = failures.filter((f) => !(group.capacityType === 'spot' && f.reason === 'capacity'))
   // Consecutive failures: the run since the last quiet gap of 3 h (CA resets the backoff after that).
@@ -79,17 +81,17 @@ export function assessGroupHealth(group: NodeGroupConfig, state: NodeGroupState 
     consecutive = previous !== undefined && failure.at - previous > BACKOFF_RESET_SECONDS ? 1 : consecutive + 1
     previous = failure.at
   }
-  if (previous === undefined || now - previous > BACKOFF_RESET_SECONDS) return {group: group.name, available: true, reasons, timedOutNodes}
+  if (previous === undefined || now - previous > BACKOFF_RESET_SECONDS) return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: 0}
   const backoff = computeBackoffSeconds(consecutive)
   const until = previous + backoff
-  if (now >= until) return {group: group.name, available: true, reasons, timedOutNodes}
+  if (now >= until) return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: consecutive}
   const last = escalating[escalating.length - 1]
   reasons.push({
     code: 'GroupBackedOff',
     message: `${group.name} is backed off for ${until - now}s more after ${consecutive} consecutive failure(s) (last: ${last?.reason ?? 'timeout'}); backoff ${backoff}s (5 min doubling to 30 min)`,
     evidence: {group: group.name, consecutiveFailures: consecutive, backoffSeconds: backoff, retryInSeconds: until - now, lastFailure: last?.reason ?? null},
   })
-  return {group: group.name, available: false, reasons, until, timedOutNodes}
+  return {group: group.name, available: false, reasons, until, timedOutNodes, consecutiveFailures: consecutive}
 }
 
 /** Health of every configured group, by name. */

@@ -11,27 +11,33 @@
 import type {ModelConfig, PolicyConfig} from '../../model/config.js'
 import type {Diagnostic, Reason} from '../../model/plan.js'
 import type {PodState} from '../../model/snapshot.js'
-import type {CapacityModel} from '../../planner/capacity.js'
-import {checkGroupFit} from '../../planner/eligibility.js'
-import {profilesOfGroup} from '../../planner/mig-configs.js'
+import type {SimulatedCluster} from '../../scheduling/cluster.js'
+import {checkGroupFit} from '../../scheduling/eligibility.js'
+import {profilesOfGroup} from '../../scheduling/mig-configs.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
-import {estimateColdStart} from './cold-start.js'
+import {estimateColdStart} from '../../scheduling/cold-start.js'
 import {type DemandForecast, forecastDemand} from './forecast.js'
 import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
+import {roundForMessage} from '../../model/round.js'
 
-export interface PredictiveInput {
-  model: ModelConfig
-  pods: readonly PodState[]
-  /** Replicas the model has after this plan's pod-layer change. */
-  replicas: number
-  telemetry: TelemetryIndex
+/** What the node layer reads in a planning tick: shared by the planner's passes and predictive warming. */
+export interface NodeLayerContext {
   config: PolicyConfig
-  capacity: CapacityModel
+  telemetry: TelemetryIndex
+  /** The simulated cluster; warming adds its nodes here (the caller forks and commits). */
+  cluster: SimulatedCluster
   sizes: Map<string, number>
   budget: NodeBudget
   health: ReadonlyMap<string, GroupHealth>
   now: number
+}
+
+export interface PredictiveInput extends NodeLayerContext {
+  model: ModelConfig
+  pods: readonly PodState[]
+  /** Replicas the model has after this plan's pod-layer change. */
+  replicas: number
 }
 
 export interface PredictiveOutcome {
@@ -56,7 +62,7 @@ export function computeLeadSeconds(model: ModelConfig, config: PolicyConfig, hea
 }
 
 export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome {
-  const {model, replicas, config, capacity, now} = input
+  const {model, replicas, config, cluster: capacity, now} = input
   const none: Reason = {code: 'NoForecastGrowth', message: `${model.name}: no growth forecast beyond current capacity`, evidence: {model: model.name}}
   const lead = computeLeadSeconds(model, config, input.health)
   if (lead === undefined) return {reason: none}
@@ -94,7 +100,7 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
     details,
     reason: {
       code: 'PredictiveScaleUp',
-      message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}${top ? ` (${top.signal} ${top.now} → ${top.projected}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
+      message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}${top ? ` (${top.signal} ${roundForMessage(top.now)} → ${roundForMessage(top.projected)}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
       evidence: {...evidence, group: d.group, nodes: d.nodesAdded},
     },
   }

@@ -19,9 +19,11 @@
  * least. Drain honours each pod's termination grace: the removal's ETA is the longest grace on the node.
  */
 import type {ModelConfig, PolicyConfig} from '../../model/config.js'
-import type {Reason} from '../../model/plan.js'
+import {podWorkloadKey, workloadKey} from '../../model/keys.js'
+import type {Reason, ReasonCode} from '../../model/plan.js'
+import {formatPercent} from '../../model/round.js'
 import type {ClusterSnapshot, NodeState, PodState} from '../../model/snapshot.js'
-import type {CapacityModel, NodeCapacity} from '../../planner/capacity.js'
+import type {SimulatedCluster, NodeCapacity} from '../../scheduling/cluster.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 
 export interface NodeRemoval {
@@ -46,20 +48,50 @@ const GPU_UTIL_METRIC = 'DCGM_FI_DEV_GPU_UTIL'
 /** Kubernetes' default terminationGracePeriodSeconds, for pods gpu-scale has no model config for. */
 const DEFAULT_TERMINATION_GRACE_SECONDS = 30
 
+/** A node that passed the cheap checks (1–4): its removal is simulated next. */
+export interface ScaleDownCandidate {
+  node: NodeState
+  slot: NodeCapacity
+  pods: PodState[]
+}
+
+/** Everything the two steps read, indexed once per plan. */
+interface ScaleDownInputs {
+  config: PolicyConfig
+  snapshot: ClusterSnapshot
+  groups: Map<string, PolicyConfig['nodeGroups'][number]>
+  models: Map<string, ModelConfig>
+  working: Map<string, NodeCapacity>
+}
+
 export function planScaleDown(
   config: PolicyConfig,
   snapshot: ClusterSnapshot,
-  capacity: CapacityModel,
+  capacity: SimulatedCluster,
   sizes: Map<string, number>,
   telemetry: TelemetryIndex,
   scaledUpGroups: ReadonlySet<string>,
 ): {removals: NodeRemoval[]; kept: NodeKept[]} {
+  const inputs: ScaleDownInputs = {
+    config, snapshot,
+    groups: new Map(config.nodeGroups.map((g) => [g.name, g])),
+    models: new Map(config.models.map((m) => [workloadKey(m.workload), m])),
+    working: new Map(capacity.nodes.map((n) => [n.name, n])),
+  }
+  const found = findScaleDownCandidates(inputs, telemetry, scaledUpGroups)
+  const simulated = simulateRemovals(inputs, found.candidates, capacity, sizes)
+  return {removals: simulated.removals, kept: [...found.kept, ...simulated.kept]}
+}
+
+/**
+ * Conditions 1–4 (per node, no simulation), then the order removals are tried in: empty nodes first (nothing to
+ * move), spot before on-demand (it may go anyway), the most expensive first, name last.
+ */
+export function findScaleDownCandidates(inputs: ScaleDownInputs, telemetry: TelemetryIndex, scaledUpGroups: ReadonlySet<string>): {candidates: ScaleDownCandidate[]; kept: NodeKept[]} {
+  const {config, snapshot, groups, models, working} = inputs
   const now = snapshot.capturedAt
   const {unneededSeconds, gpuUtilizationThreshold, delayAfterAddSeconds} = config.settings.scaleDown
-  const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const groupStates = new Map(snapshot.nodeGroups.map((g) => [g.name, g]))
-  const working = new Map(capacity.nodes.map((n) => [n.name, n]))
-  const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.kind}/${m.workload.name}`, m]))
   const podsByNode = new Map<string, PodState[]>()
   for (const pod of snapshot.pods) {
     if (!pod.node || pod.daemon || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue
@@ -68,14 +100,13 @@ export function planScaleDown(
     else podsByNode.set(pod.node, [pod])
   }
   const utilByNode = indexUtilization(telemetry)
-  const removals: NodeRemoval[] = []
   const kept: NodeKept[] = []
-  const candidates: Array<{node: NodeState; slot: NodeCapacity; pods: PodState[]; cost: number; spot: boolean}> = []
+  const candidates: Array<ScaleDownCandidate & {cost: number; spot: boolean}> = []
   for (const node of snapshot.nodes) {
     const group = groups.get(node.group)
     const slot = working.get(node.name)
     if (!group || !slot || slot.condition !== 'ready') continue
-    const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
     const used = slot.gpus.filter((g) => !g.idle).length
     const utilization = slot.gpus.length === 0 ? 0 : used / slot.gpus.length
     // Busy nodes are the normal case: not recorded, or a 2,000-node plan would list every one of them.
@@ -91,22 +122,35 @@ export function planScaleDown(
       continue
     }
     const pods = podsByNode.get(node.name) ?? []
-    const warming = pods.find((p) => isWarming(p, models.get(workloadKey(p)), now))
+    const warming = pods.find((p) => isWarming(p, models.get(podWorkloadKey(p)), now))
     if (warming) {
-      const model = models.get(workloadKey(warming))
+      const model = models.get(podWorkloadKey(warming))
       keep('ReplicaWarmingUp', `${warming.namespace}/${warming.name} on ${node.name} is ${warming.ready ? `inside its ${model?.healthCheckGraceSeconds ?? 0}s health-check grace` : 'still loading'}; the node is kept`, {pod: `${warming.namespace}/${warming.name}`, ready: warming.ready})
       continue
     }
     candidates.push({node, slot, pods, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
   }
-  candidates.sort((a, b) => Number(a.pods.length > 0) - Number(b.pods.length > 0) || Number(b.spot) - Number(a.spot) || b.cost - a.cost || a.node.name.localeCompare(b.node.name))
+  candidates.sort((a, b) => Number(a.pods.length > 0) - Number(b.pods.length > 0) || Number(b.spot) - Number(a.spot) || b.cost - a.cost || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0))
+  return {candidates: candidates.map(({node, slot, pods}) => ({node, slot, pods})), kept}
+}
+
+/**
+ * Conditions 5–7, by simulated removal: each candidate's removal runs on a fork of the cluster (its pods placed on
+ * nodes that stay, its GPUs taken out) and is committed only when everything fits, so two removals never count the
+ * same free GPU and a rejected removal leaves no trace.
+ */
+export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly ScaleDownCandidate[], capacity: SimulatedCluster, sizes: Map<string, number>): {removals: NodeRemoval[]; kept: NodeKept[]} {
+  const {config, snapshot, groups, models, working} = inputs
+  const {unneededSeconds, gpuUtilizationThreshold} = config.settings.scaleDown
+  const removals: NodeRemoval[] = []
+  const kept: NodeKept[] = []
   const removed = new Set<string>()
   const evictedByWorkload = new Map<string, number>()
   const unavailableByWorkload = countUnavailable(snapshot.pods)
   for (const {node, slot, pods} of candidates) {
     const group = groups.get(node.group)
     if (!group) continue
-    const keep = (code: string, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
     const size = sizes.get(node.group) ?? 0
     if (size - 1 < group.min) {
       keep('GroupAtMin', `${node.group} is at its min size ${group.min}`, {size, min: group.min})
@@ -123,34 +167,31 @@ export function planScaleDown(
       continue
     }
     const gpuPods = pods.filter((p) => p.gpuRequest)
+    capacity.fork()
     const homes = relocateGpuPods(gpuPods, models, capacity, node.name, removed)
     if (!homes.ok) {
+      capacity.revert()
       keep('PodsWouldNotFit', `${homes.pod} on ${node.name} fits no free GPU on a node that stays`, {pod: homes.pod ?? ''})
       continue
     }
-    removed.add(node.name)
-    for (const pod of pods) if (pod.workload) bump(evictedByWorkload, workloadKey(pod))
     // The node's own GPUs are gone: nothing may be placed on them later.
-    for (const gpu of slot.gpus) {
-      gpu.wholeFree = false
-      gpu.freeInstances = []
-    }
+    capacity.removeNodeCapacity(slot)
+    capacity.commit()
+    removed.add(node.name)
+    for (const pod of pods) if (pod.workload) bump(evictedByWorkload, podWorkloadKey(pod))
     sizes.set(node.group, size - 1)
-    const drainSeconds = Math.max(0, ...pods.map((p) => models.get(workloadKey(p))?.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS))
+    const drainSeconds = Math.max(0, ...pods.map((p) => models.get(podWorkloadKey(p))?.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS))
+    const threshold = formatPercent(gpuUtilizationThreshold)
     const reasons: Reason[] = [pods.length === 0
-      ? {code: 'NodeUnneeded', message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${gpuUtilizationThreshold * 100}%)`, evidence: {node: node.name, unneededSeconds, threshold: gpuUtilizationThreshold, hourlyCost: group.hourlyCost}}
+      ? {code: 'NodeUnneeded', message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${threshold})`, evidence: {node: node.name, unneededSeconds, threshold: gpuUtilizationThreshold, hourlyCost: group.hourlyCost}}
       : {code: gpuPods.length === 0 ? 'CpuPodsOnGpuNode' : 'NodeUnderutilized', message: gpuPods.length === 0
         ? `${node.name} is kept alive only by ${cpuPods.length} CPU pod(s) that fit elsewhere: drain it and release its ${slot.gpus.length} GPU(s)`
-        : `${node.name} is under ${gpuUtilizationThreshold * 100}% GPU-allocated; its ${gpuPods.length} GPU pod(s) and ${cpuPods.length} CPU pod(s) fit on nodes that stay`,
+        : `${node.name} is under ${threshold} GPU-allocated; its ${gpuPods.length} GPU pod(s) and ${cpuPods.length} CPU pod(s) fit on nodes that stay`,
       evidence: {node: node.name, gpuPods: gpuPods.length, cpuPods: cpuPods.length, drainSeconds, hourlyCost: group.hourlyCost}}]
     if (size - 1 === 0) reasons.push({code: 'ScaleToZero', message: `${node.group} is idle: scaled to zero (min ${group.min})`, evidence: {group: node.group, min: group.min}})
     removals.push({node: node.name, group: node.group, groupFrom: size, groupTo: size - 1, drainSeconds, evicts: pods.map((p) => `${p.namespace}/${p.name}`), reasons})
   }
   return {removals, kept}
-}
-
-function workloadKey(pod: PodState): string {
-  return pod.workload ? `${pod.namespace}/${pod.workload.kind}/${pod.workload.name}` : `${pod.namespace}/Pod/${pod.name}`
 }
 
 function bump(map: Map<string, number>, key: string): void {
@@ -166,7 +207,7 @@ function isWarming(pod: PodState, model: ModelConfig | undefined, now: number): 
 
 function countUnavailable(pods: readonly PodState[]): Map<string, number> {
   const map = new Map<string, number>()
-  for (const pod of pods) if (pod.workload && (!pod.ready || pod.deleting) && pod.phase !== 'Succeeded') bump(map, workloadKey(pod))
+  for (const pod of pods) if (pod.workload && (!pod.ready || pod.deleting) && pod.phase !== 'Succeeded') bump(map, podWorkloadKey(pod))
   return map
 }
 
@@ -174,7 +215,7 @@ function checkPdbs(pods: readonly PodState[], snapshot: ClusterSnapshot, evicted
   const extra = new Map<string, number>()
   for (const pod of pods) {
     if (!pod.workload) continue
-    const key = workloadKey(pod)
+    const key = podWorkloadKey(pod)
     const pdb = snapshot.pdbs.find((b) => b.namespace === pod.namespace && b.workload === `${pod.workload?.kind}/${pod.workload?.name}`)
     if (!pdb) continue
     // An unready pod does not count twice: it is already in the unavailable count.
@@ -195,15 +236,15 @@ function hasCpuHome(node: NodeState, nodes: readonly NodeState[], removed: Reado
 }
 
 /** Places each GPU pod of the node on other nodes that stay (consuming the capacity), or says which does not fit. */
-function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: CapacityModel, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
+function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: SimulatedCluster, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
   const accept = (n: NodeCapacity) => n.name !== nodeName && !removed.has(n.name) && n.condition === 'ready'
   for (const pod of pods) {
-    const model = models.get(workloadKey(pod))
+    const model = models.get(podWorkloadKey(pod))
     // A GPU pod gpu-scale knows nothing about cannot be simulated: never guess that it fits.
     if (!model || capacity.countPlaceable(model, 1, accept) === 0) return {ok: false, pod: `${pod.namespace}/${pod.name}`}
   }
   for (const pod of pods) {
-    const model = models.get(workloadKey(pod))
+    const model = models.get(podWorkloadKey(pod))
     if (model) capacity.place(model, accept)
   }
   return {ok: true}

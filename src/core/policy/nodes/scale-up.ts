@@ -8,12 +8,13 @@
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
 import type {ClusterSnapshot} from '../../model/snapshot.js'
-import {type CapacityModel, type NodeCapacity, templateNode} from '../../planner/capacity.js'
-import {checkGroupFit} from '../../planner/eligibility.js'
-import {bootLayoutOf, profilesOfGroup} from '../../planner/mig-configs.js'
-import type {BootLayout} from '../../planner/capacity.js'
+import {type SimulatedCluster, type NodeCapacity, templateNode} from '../../scheduling/cluster.js'
+import {checkGroupFit} from '../../scheduling/eligibility.js'
+import {bootLayoutOf, profilesOfGroup} from '../../scheduling/mig-configs.js'
+import type {BootLayout} from '../../scheduling/boot-layout.js'
 import type {GroupHealth} from './backoff.js'
-import {type ColdStart, estimateColdStart} from './cold-start.js'
+import {type ColdStart, estimateColdStart} from '../../scheduling/cold-start.js'
+import {roundForMessage} from '../../model/round.js'
 
 /** Reasons that cap a group which could host the model (as opposed to groups that never can). */
 export const GROUP_LIMIT_CODES: ReadonlySet<string> = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
@@ -99,7 +100,7 @@ export function planScaleUp(
   model: ModelConfig,
   replicas: number,
   config: PolicyConfig,
-  capacity: CapacityModel,
+  capacity: SimulatedCluster,
   sizes: Map<string, number>,
   budget: NodeBudget,
   options: ScaleUpOptions = {},
@@ -154,10 +155,10 @@ export function planScaleUp(
   const chain = config.settings.expanders.join(' > ')
   for (const option of eligible) {
     const chosen = option === best
-    const evidence = {group: option.group.name, nodes: option.nodes, replicas: option.placeable, wastedGpus: option.wastedGpus, hourlyCost: round(option.cost), capacityType: option.group.capacityType, priority: option.group.priority, coldStartSeconds: Math.round(option.coldStart.totalSeconds)}
+    const evidence = {group: option.group.name, nodes: option.nodes, replicas: option.placeable, wastedGpus: option.wastedGpus, hourlyCost: option.cost, capacityType: option.group.capacityType, priority: option.group.priority, coldStartSeconds: Math.round(option.coldStart.totalSeconds)}
     const reasons: Reason[] = [chosen
-      ? {code: 'ExpanderChose', message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.wastedGpus} idle GPU(s) at ${round(option.cost)}/h, ready in ~${Math.round(option.coldStart.totalSeconds)}s (${chain})`, evidence}
-      : {code: 'ExpanderRejected', message: `${option.group.name} ranked below ${best.group.name} by ${decidingExpander(best, option, config)} (${option.placeable} replica(s), ${option.wastedGpus} idle GPU(s), ${round(option.cost)}/h, ${option.group.capacityType})`, evidence}]
+      ? {code: 'ExpanderChose', message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.wastedGpus} idle GPU(s) at ${roundForMessage(option.cost)}/h, ready in ~${Math.round(option.coldStart.totalSeconds)}s (${chain})`, evidence}
+      : {code: 'ExpanderRejected', message: `${option.group.name} ranked below ${best.group.name} by ${decidingExpander(best, option, config)} (${option.placeable} replica(s), ${option.wastedGpus} idle GPU(s), ${roundForMessage(option.cost)}/h, ${option.group.capacityType})`, evidence}]
     if (option.limitedBy) reasons.push(option.limitedBy)
     verdicts.push({group: option.group.name, chosen, nodesNeeded: option.nodes, coldStart: option.coldStart, reasons})
   }
@@ -194,7 +195,7 @@ function describeLimit(group: NodeGroupConfig, _model: ModelConfig, n: {wanted: 
   if (n.byGpuBudget === smallest) {
     return {code: 'BudgetExceeded', message: `the GPU budget (${maxGpus} GPUs, ${budget.gpus} in use or requested) allows ${Math.max(0, n.byGpuBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'gpus', gpus: budget.gpus, maxGpus: maxGpus ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byGpuBudget)}}
   }
-  return {code: 'BudgetExceeded', message: `the cost budget (${maxHourlyCost}/h, ${round(budget.hourlyCost)}/h in use or requested) allows ${Math.max(0, n.byCostBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'hourlyCost', hourlyCost: round(budget.hourlyCost), maxHourlyCost: maxHourlyCost ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byCostBudget)}}
+  return {code: 'BudgetExceeded', message: `the cost budget (${maxHourlyCost}/h, ${roundForMessage(budget.hourlyCost)}/h in use or requested) allows ${Math.max(0, n.byCostBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'hourlyCost', hourlyCost: budget.hourlyCost, maxHourlyCost: maxHourlyCost ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byCostBudget)}}
 }
 
 /** One expander's comparison: negative when `a` is preferred. */
@@ -259,8 +260,4 @@ export function replicasPerNode(model: ModelConfig, group: NodeGroupConfig): num
 /** GPUs one replica takes (a MIG slice counts as a fraction of its GPU's instances). */
 export function gpusPerReplica(model: ModelConfig): number {
   return model.gpu.kind === 'whole' ? model.gpu.count : 1
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100
 }

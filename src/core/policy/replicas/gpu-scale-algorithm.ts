@@ -28,48 +28,101 @@
 import type {ModelConfig, SignalConfig} from '../../model/config.js'
 import type {Diagnostic, Reason, Target} from '../../model/plan.js'
 import {classifyBottleneck, collectEvidence, findSaturation, toEvidence} from '../../signals/bottleneck.js'
-import {UTILIZATION_METRICS} from '../../signals/metric-names.js'
+import {isHistogramMetric, UTILIZATION_METRICS} from '../../signals/metric-names.js'
 import {readSignal, type SignalReading} from '../../signals/read-signal.js'
 import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
-import {assignPodRoles} from './pod-roles.js'
-import {estimateWeightLoadSeconds} from '../nodes/cold-start.js'
+import {assignPodRoles, type PodRoles} from './pod-roles.js'
+import {estimateWeightLoadSeconds} from '../../scheduling/cold-start.js'
 import {decideZero, listActivationSignals, readActivation} from './scale-to-zero.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
+import {formatPercent, formatPercentValue, roundForMessage} from '../../model/round.js'
+
+/** What every step reads: the input, the pods by role and the signal-reading context. */
+interface Step {
+  input: ReplicaInput
+  current: number
+  target: Target
+  roles: PodRoles
+  names: string[]
+  read: Parameters<typeof readSignal>[1]
+}
 
 export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
+  const step = prepare(input)
+  const {current} = step
+  const reasons: Reason[] = []
+  const diagnostics: Diagnostic[] = [...describeUnhealthyPods(step)]
+  // 1. One proposal per signal.
+  const proposals = readProposals(step, diagnostics)
+  // 2. Utilization proposals that would hold or lower the count while other evidence shows saturation.
+  const evidence = markUnreliableUtilization(step, proposals, reasons)
+  // 3–4a. The highest valid proposal wins; never scale down on missing, stale or partial data.
+  const combined = combineProposals(step, proposals, reasons)
+  let decidedBy = combined.decidedBy
+  // 4b. Arriving capacity is neither idle nor counted twice.
+  const raw = holdForArrivingCapacity(step, combined.raw, reasons)
+  if (raw !== combined.raw) decidedBy = null
+  // 5. Stabilization over the recorded raw recommendations.
+  const recommendation = {at: input.now, replicas: raw}
+  let desired = stabilize(step, raw, reasons)
+  // 6. Cooldown after the last scale event, per direction.
+  desired = applyCooldown(step, desired, reasons)
+  // 7. Rate policies and bounds.
+  desired = applyRateAndBounds(step, desired, reasons)
+  // 8. The zero boundary.
+  const zero = applyZeroBoundary(step, desired, raw, reasons)
+  desired = zero.desired
+  if (zero.clearsDecider || desired === current) decidedBy = null
+
+  return {
+    current,
+    desired,
+    proposals,
+    decidedBy,
+    reasons,
+    diagnostics,
+    algorithm: 'gpu-scale',
+    recommendation,
+    pods: {serving: step.roles.serving.length, arriving: step.roles.arriving.length, unhealthy: step.roles.unhealthy.length},
+    bottleneck: {kind: evidence.classification.kind, evidence: toEvidence(evidence.evidence)},
+  }
+}
+
+function prepare(input: ReplicaInput): Step {
   const {model, workload, settings, now} = input
   const current = workload.specReplicas
-  const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
-  const reasons: Reason[] = []
-  const diagnostics: Diagnostic[] = []
   const roles = assignPodRoles(input.pods, now, model.healthCheckGraceSeconds)
   const names = workloadNames(model)
   const podNames = roles.serving.map((p) => p.name)
-  const ctx = {
-    telemetry: input.telemetry,
-    namespace: model.workload.namespace,
-    workloadNames: names,
-    podNames,
-    memo: {telemetry: input.telemetry, podNames, readings: new Map<string, SignalReading>()},
-    now,
-    staleAfterSeconds: settings.staleAfterSeconds,
-    // Serving pods then: today's serving count, shifted by the scale events since t.
-    replicasAt: (t: number) => roles.serving.length + replicasServingAt(t, current, workload.scaleEvents) - current,
+  return {
+    input, current, roles, names,
+    target: {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace},
+    read: {
+      telemetry: input.telemetry,
+      namespace: model.workload.namespace,
+      workloadNames: names,
+      podNames,
+      memo: {telemetry: input.telemetry, podNames, readings: new Map<string, SignalReading>()},
+      now,
+      staleAfterSeconds: settings.staleAfterSeconds,
+      // Serving pods then: today's serving count, shifted by the scale events since t.
+      replicasAt: (t: number) => roles.serving.length + replicasServingAt(t, current, workload.scaleEvents) - current,
+    },
   }
-  for (const pod of roles.unhealthy) {
-    diagnostics.push({severity: 'warning', code: 'UnhealthyPod', message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`, target, evidence: {pod: pod.name}})
-  }
+}
 
-  // 1. One proposal per signal.
-  const readings = new Map<string, SignalReading>()
-  const proposals: SignalProposal[] = model.signals.map((signal) => {
-    const reading = readSignal(signal, ctx)
-    readings.set(signal.name, reading)
-    return proposeFromReading(signal, reading, model, current, roles.serving.length)
-  })
-  for (const [i, signal] of model.signals.entries()) {
-    const reading = readings.get(signal.name) as SignalReading
-    const proposal = proposals[i] as SignalProposal
+function describeUnhealthyPods({input, roles, target}: Step): Diagnostic[] {
+  const {model, now} = input
+  return roles.unhealthy.map((pod) => ({severity: 'warning', code: 'UnhealthyPod', message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`, target, evidence: {pod: pod.name}}))
+}
+
+/** Step 1: one proposal per signal, and a diagnostic per telemetry gap. */
+function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] {
+  const {input, current, roles, target} = step
+  const {model, settings, now} = input
+  return model.signals.map((signal) => {
+    const reading = readSignal(signal, step.read)
+    const proposal = proposeFromReading(signal, reading, model, current, roles.serving.length)
     for (const note of reading.notes) diagnostics.push({severity: 'info', code: 'MetricFallback', message: `${signal.name}: ${note}`, target, evidence: {signal: signal.name, metric: reading.metricRead}})
     if (proposal.status === 'missing' || proposal.status === 'stale') {
       const code = proposal.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry'
@@ -78,14 +131,19 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
       if (!(current === 0 && signal.source !== 'workload')) {
         diagnostics.push({severity: 'warning', code, message: `${signal.name} (${signal.metric}): ${detail}; it cannot scale down`, target, evidence: {signal: signal.name, metric: signal.metric}})
       }
-    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !reading.metricRead.endsWith('_bucket')) {
+    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !isHistogramMetric(reading.metricRead)) {
       diagnostics.push({severity: 'warning', code: 'PartialTelemetry', message: `${signal.name}: no fresh samples from ${[...reading.podsMissing, ...reading.podsStale].join(', ')}; counted as zero load, and no scale-down on this signal`, target, evidence: {signal: signal.name, missingPods: [...reading.podsMissing, ...reading.podsStale].join(',')}})
     }
-  }
+    return proposal
+  })
+}
 
-  // 2. Utilization proposals that would hold or lower the count while other evidence shows saturation.
+/** Step 2: a utilization proposal that holds or lowers the count while saturation shows elsewhere is unreliable. */
+function markUnreliableUtilization(step: Step, proposals: SignalProposal[], reasons: Reason[]): {evidence: ReturnType<typeof collectEvidence>; classification: ReturnType<typeof classifyBottleneck>} {
+  const {input, current, roles} = step
+  const {model, settings} = input
   const windowSeconds = Math.max(...model.signals.map((s) => s.windowSeconds), 180)
-  const evidence = roles.serving.length > 0 ? collectEvidence({...ctx, windowSeconds}) : {}
+  const evidence = roles.serving.length > 0 ? collectEvidence({...step.read, windowSeconds}) : {}
   const classification = classifyBottleneck(evidence, settings.slo)
   const saturation = findSaturation(evidence, settings.slo)
   const othersUp = proposals.filter((p) => !UTILIZATION_METRICS.has(p.metric) && p.status === 'ok' && (p.replicas ?? 0) > current)
@@ -101,124 +159,128 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
     p.note = message
     reasons.push({code: 'UnreliableSignal', message, evidence: {signal: p.signal, value: round(p.value), ...toEvidence(evidence)}})
   }
+  return {evidence, classification}
+}
 
-  // 3. The highest valid proposal wins; an unreliable utilization proposal can only hold the count.
+/** Steps 3–4a: the highest valid proposal; a decrease is held when any signal is missing, stale or partial. */
+function combineProposals(step: Step, proposals: readonly SignalProposal[], reasons: Reason[]): {raw: number; decidedBy: string | null} {
+  const {input, current} = step
+  const {model} = input
   const valid = proposals.filter((p) => p.status === 'ok' && p.replicas !== null)
   const unreliable = proposals.filter((p) => p.status === 'unreliable')
   const invalid = proposals.filter((p) => p.status === 'missing' || p.status === 'stale')
-  let raw = current
-  let decidedBy: string | null = null
   if (model.signals.length === 0) {
     reasons.push({code: 'NoSignals', message: 'no signals configured: replicas stay as they are', evidence: {current}})
-  } else if (valid.length === 0 && unreliable.length === 0) {
+    return {raw: current, decidedBy: null}
+  }
+  if (valid.length === 0 && unreliable.length === 0) {
     const code = invalid.some((p) => p.status === 'missing') ? 'MissingTelemetry' : 'StaleTelemetry'
     if (current > 0 || listActivationSignals(model).length === 0) reasons.push({code, message: `no valid signal (${invalid.map((p) => `${p.signal}: ${p.status}`).join(', ')}): holding ${current} replicas`, evidence: {current}})
-  } else {
-    const best = pickHighest(valid)
-    raw = Math.max(best?.replicas ?? 0, unreliable.length > 0 ? current : 0)
-    if (best && best.replicas === raw) decidedBy = best.signal
-    reasons.push(describeProposalOutcome(best, raw, current))
-    // 4a. Never scale down on missing or stale data.
-    if (raw < current && invalid.length > 0) {
-      const p = invalid[0] as SignalProposal
-      reasons.push({code: p.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry', message: `${invalid.map((q) => `${q.signal} is ${q.status}`).join(', ')}: not scaling down on missing or stale data (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
-      raw = current
-      decidedBy = null
-    }
-    const partial = valid.filter((p) => p.note?.startsWith('partial'))
-    if (raw < current && partial.length > 0) {
-      reasons.push({code: 'PartialTelemetry', message: `${partial.map((p) => p.signal).join(', ')} lack samples from some serving pods: not scaling down (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
-      raw = current
-      decidedBy = null
-    }
+    return {raw: current, decidedBy: null}
   }
-  // 4b. Arriving capacity is neither idle nor counted twice.
-  if (roles.arriving.length > 0 && current > 0) {
-    const evidenceArriving = {serving: roles.serving.length, arriving: roles.arriving.length, current, wanted: raw}
-    if (raw < current) {
-      reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) still pending or loading are capacity arriving, not idle: holding ${current}, not ${raw}`, evidence: evidenceArriving})
-      raw = current
-      decidedBy = null
-    } else if (raw === current || raw > roles.serving.length) {
-      reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) pending or loading are already part of the ${current} replicas${raw > current ? `; adding ${raw - current} more` : ''}`, evidence: evidenceArriving})
-    }
+  const best = pickHighest(valid)
+  let raw = Math.max(best?.replicas ?? 0, unreliable.length > 0 ? current : 0)
+  let decidedBy = best && best.replicas === raw ? best.signal : null
+  reasons.push(describeProposalOutcome(best, raw, current))
+  if (raw < current && invalid.length > 0) {
+    const p = invalid[0] as SignalProposal
+    reasons.push({code: p.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry', message: `${invalid.map((q) => `${q.signal} is ${q.status}`).join(', ')}: not scaling down on missing or stale data (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+    raw = current
+    decidedBy = null
   }
+  const partial = valid.filter((p) => p.partial === true)
+  if (raw < current && partial.length > 0) {
+    reasons.push({code: 'PartialTelemetry', message: `${partial.map((p) => p.signal).join(', ')} lack samples from some serving pods: not scaling down (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+    raw = current
+    decidedBy = null
+  }
+  return {raw, decidedBy}
+}
 
-  // 5. Stabilization over the recorded raw recommendations.
-  const recommendation = {at: now, replicas: raw}
-  let desired = raw
+/** Step 4b: pods still pending or loading are capacity arriving: never idle, never counted twice. */
+function holdForArrivingCapacity({roles, current}: Step, raw: number, reasons: Reason[]): number {
+  if (roles.arriving.length === 0 || current === 0) return raw
+  const evidence = {serving: roles.serving.length, arriving: roles.arriving.length, current, wanted: raw}
+  if (raw < current) {
+    reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) still pending or loading are capacity arriving, not idle: holding ${current}, not ${raw}`, evidence})
+    return current
+  }
+  if (raw === current || raw > roles.serving.length) {
+    reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) pending or loading are already part of the ${current} replicas${raw > current ? `; adding ${raw - current} more` : ''}`, evidence})
+  }
+  return raw
+}
+
+/** Step 5: HPA's stabilization windows over the recorded raw recommendations. */
+function stabilize({input, current}: Step, raw: number, reasons: Reason[]): number {
+  const {model, workload, now} = input
   const stabilized = stabilizeRecommendation({
-    current, desired, now, history: workload.recommendations,
+    current, desired: raw, now, history: workload.recommendations,
     upWindowSeconds: model.behavior.scaleUp.stabilizationWindowSeconds,
     downWindowSeconds: model.behavior.scaleDown.stabilizationWindowSeconds,
   })
   if (stabilized.reason) reasons.push(stabilized.reason)
-  desired = stabilized.value
+  return stabilized.value
+}
 
-  // 6. Cooldown after the last scale event, per direction.
+/** Step 6: no move in a direction within its cooldown after the last scale event. */
+function applyCooldown({input, current}: Step, desired: number, reasons: Reason[]): number {
+  const {model, workload, now} = input
   const lastEvent = workload.scaleEvents.reduce<number | null>((a, e) => (a === null || e.at > a ? e.at : a), null)
-  if (lastEvent !== null && desired !== current) {
-    const rules = desired > current ? model.behavior.scaleUp : model.behavior.scaleDown
-    const since = now - lastEvent
-    if (since < rules.cooldownSeconds) {
-      reasons.push({code: 'Cooldown', message: `last scale event ${Math.round(since)}s ago, inside the ${rules.cooldownSeconds}s scale-${desired > current ? 'up' : 'down'} cooldown: holding ${current}, not ${desired}`, evidence: {sinceSeconds: Math.round(since), cooldownSeconds: rules.cooldownSeconds, wanted: desired}})
-      desired = current
-    }
-  }
+  if (lastEvent === null || desired === current) return desired
+  const rules = desired > current ? model.behavior.scaleUp : model.behavior.scaleDown
+  const since = now - lastEvent
+  if (since >= rules.cooldownSeconds) return desired
+  reasons.push({code: 'Cooldown', message: `last scale event ${Math.round(since)}s ago, inside the ${rules.cooldownSeconds}s scale-${desired > current ? 'up' : 'down'} cooldown: holding ${current}, not ${desired}`, evidence: {sinceSeconds: Math.round(since), cooldownSeconds: rules.cooldownSeconds, wanted: desired}})
+  return current
+}
 
-  // 7. Rate policies and bounds. Zero is reached only through step 8, so the floor here is at least 1.
+/** Step 7: rate policies and bounds. Zero is reached only through step 8, so the floor here is at least 1. */
+function applyRateAndBounds({input, current}: Step, desired: number, reasons: Reason[]): number {
+  const {model, workload, now} = input
   const floor = Math.max(model.replicas.min, 1)
   const limited = limitScaleRate({current, desired, min: floor, max: model.replicas.max, events: workload.scaleEvents, now, scaleUp: model.behavior.scaleUp, scaleDown: model.behavior.scaleDown})
   if (limited.reason) reasons.push(limited.reason)
-  desired = limited.value
-  if (current > model.replicas.max && desired > model.replicas.max) {
+  if (current > model.replicas.max && limited.value > model.replicas.max) {
     reasons.push({code: 'TooManyReplicas', message: `current ${current} is above replicas.max ${model.replicas.max}`, evidence: {current, max: model.replicas.max}})
-    desired = model.replicas.max
-  } else if (current < floor && desired < floor && current > 0) {
-    reasons.push({code: 'TooFewReplicas', message: `current ${current} is below replicas.min ${floor}`, evidence: {current, min: floor}})
-    desired = floor
+    return model.replicas.max
   }
+  if (current < floor && limited.value < floor && current > 0) {
+    reasons.push({code: 'TooFewReplicas', message: `current ${current} is below replicas.min ${floor}`, evidence: {current, min: floor}})
+    return floor
+  }
+  return limited.value
+}
 
-  // 8. The zero boundary.
+/** Step 8: activation from zero, the idle period before zero, keep-warm. */
+function applyZeroBoundary({input, current, names}: Step, desired: number, raw: number, reasons: Reason[]): {desired: number; clearsDecider: boolean} {
+  const {model, settings, now} = input
   const activations = listActivationSignals(model).map((s) => readActivation(s, {telemetry: input.telemetry, namespace: model.workload.namespace, names, now, staleAfterSeconds: settings.staleAfterSeconds}))
   const zero = decideZero({model, current, activations, coldStartSeconds: input.coldStartSeconds ?? estimateWeightLoadSeconds(model), othersWant: raw})
   if (zero.action === 'wake') {
-    desired = Math.min(Math.max(1, model.replicas.min, raw), model.replicas.max)
     reasons.push(zero.reason)
-  } else if (zero.action === 'stay-zero') {
-    desired = 0
-    decidedBy = null
-    reasons.push(zero.reason)
-  } else if (zero.action === 'zero') {
-    desired = 0
-    decidedBy = null
-    reasons.push(zero.reason)
-  } else if (zero.action === 'keep-warm') {
-    desired = Math.max(desired, 1)
-    reasons.push(zero.reason)
-  } else if (zero.reason) {
-    reasons.push(zero.reason)
-  } else if (current === 0 && model.replicas.min > 0) {
-    desired = Math.min(model.replicas.min, model.replicas.max)
-    reasons.push({code: 'TooFewReplicas', message: `raised from 0 to replicas.min ${desired}`, evidence: {min: model.replicas.min}})
-  } else if (current === 0 && desired > 0 && listActivationSignals(model).length === 0) {
-    // min 0 with no workload-level signal: nothing can tell us to wake, and nothing told us to; stay put.
-    desired = 0
+    return {desired: Math.min(Math.max(1, model.replicas.min, raw), model.replicas.max), clearsDecider: false}
   }
-  if (desired === current) decidedBy = null
-
-  return {
-    current,
-    desired,
-    proposals,
-    decidedBy,
-    reasons,
-    diagnostics,
-    algorithm: 'gpu-scale',
-    recommendation,
-    pods: {serving: roles.serving.length, arriving: roles.arriving.length, unhealthy: roles.unhealthy.length},
-    bottleneck: {kind: classification.kind, evidence: toEvidence(evidence)},
+  if (zero.action === 'stay-zero' || zero.action === 'zero') {
+    reasons.push(zero.reason)
+    return {desired: 0, clearsDecider: true}
   }
+  if (zero.action === 'keep-warm') {
+    reasons.push(zero.reason)
+    return {desired: Math.max(desired, 1), clearsDecider: false}
+  }
+  if (zero.reason) {
+    reasons.push(zero.reason)
+    return {desired, clearsDecider: false}
+  }
+  if (current === 0 && model.replicas.min > 0) {
+    const raised = Math.min(model.replicas.min, model.replicas.max)
+    reasons.push({code: 'TooFewReplicas', message: `raised from 0 to replicas.min ${raised}`, evidence: {min: model.replicas.min}})
+    return {desired: raised, clearsDecider: false}
+  }
+  // min 0 with no workload-level signal: nothing can tell us to wake, and nothing told us to; stay put.
+  if (current === 0 && desired > 0 && listActivationSignals(model).length === 0) return {desired: 0, clearsDecider: false}
+  return {desired, clearsDecider: false}
 }
 
 /**
@@ -255,6 +317,7 @@ export function proposeFromReading(signal: SignalConfig, reading: SignalReading,
   if (within(ratio) && current > 0) base.note = `within tolerance [${round(1 - tolDown)}, ${round(1 + tolUp)}]`
   if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && replicas < current) {
     base.note = `partial: ${reading.podsWithData.length} of ${reading.podsWithData.length + reading.podsMissing.length + reading.podsStale.length} serving pods reported`
+    base.partial = true
   }
   return base
 }
@@ -269,15 +332,15 @@ function describeProposalOutcome(best: SignalProposal | null, raw: number, curre
   if (!best || raw === current) {
     return {code: 'WithinTolerance', message: best ? `highest proposal ${best.replicas} (${best.signal}); signals within tolerance or held: no change from ${current}` : `no change from ${current}`, evidence: {current, ...(best ? {signal: best.signal, value: best.value, target: best.target} : {})}}
   }
-  const what = `${best.signal} ${best.value} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
+  const what = `${best.signal} ${best.value === null ? 'n/a' : roundForMessage(best.value)} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
   if (raw > current) return {code: 'ScaleUpSignal', message: `${what} proposes ${raw} replicas (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
   return {code: 'ScaleDownSignal', message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
 }
 
 function describeUtil(p: SignalProposal): string {
   const v = p.value ?? 0
-  if (p.metric === 'DCGM_FI_DEV_GPU_UTIL') return `GPU util ${Math.round(v)}%`
-  return `${p.signal} ${v <= 1 ? `${Math.round(v * 100)}%` : round(v)}`
+  if (p.metric === 'DCGM_FI_DEV_GPU_UTIL') return `GPU util ${formatPercentValue(v)}`
+  return `${p.signal} ${v <= 1 ? formatPercent(v) : roundForMessage(v)}`
 }
 
 export function workloadNames(model: ModelConfig): string[] {

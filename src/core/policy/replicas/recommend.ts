@@ -7,7 +7,7 @@ import {recommendGpuScale} from './gpu-scale-algorithm.js'
 import {recommendHpa} from './hpa-algorithm.js'
 import type {ReplicaDecision, ReplicaInput} from './types.js'
 
-export {REPLICA_REASON_CODES} from './reason-codes.js'
+export {REPLICA_REASON_CODES} from '../../model/reason-codes.js'
 export type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
 
 export function recommendReplicas(input: ReplicaInput): ReplicaDecision {

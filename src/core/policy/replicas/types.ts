@@ -3,7 +3,7 @@
  * replica count, with every signal's proposal and the reasons for the decision.
  */
 import type {ModelConfig, Settings} from '../../model/config.js'
-import type {Diagnostic, Evidence, Reason} from '../../model/plan.js'
+import type {Diagnostic, Evidence, Reason, SignalProposal} from '../../model/plan.js'
 import type {PodState, WorkloadState} from '../../model/snapshot.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 
@@ -23,20 +23,7 @@ export interface ReplicaInput {
   coldStartSeconds?: number
 }
 
-/** What one signal says. `replicas` is null when the signal has no valid value. */
-export interface SignalProposal {
-  signal: string
-  metric: string
-  value: number | null
-  target: number
-  windowSeconds: number
-  aggregation: string
-  replicas: number | null
-  status: 'ok' | 'missing' | 'stale' | 'unreliable'
-  note?: string
-  /** value / target as the algorithm compared it with the tolerance band (per replica for AverageValue). */
-  ratio?: number | null
-}
+export type {SignalProposal} from '../../model/plan.js'
 
 export interface ReplicaDecision {
   current: number

@@ -7,7 +7,7 @@ import {describe, expect, test} from 'vitest'
 import type {ModelConfig, ScaleToZeroConfig, SignalConfig} from '../../../../src/core/model/config.js'
 import type {PodState, ScaleEvent, Series} from '../../../../src/core/model/snapshot.js'
 import {recommendReplicas} from '../../../../src/core/policy/replicas/recommend.js'
-import {REPLICA_REASON_CODES} from '../../../../src/core/policy/replicas/reason-codes.js'
+import {REPLICA_REASON_CODES} from '../../../../src/core/model/reason-codes.js'
 import {gauge, latencyHistogram, makeInput, makeModel, NOW, perPod, pod, pods, scaleDownRules, scaleUpRules, signal, workloadGauge} from './scenario.js'
 
 const WAITING = 'vllm:num_requests_waiting'

@@ -2,14 +2,16 @@
  * The cluster's GPU capacity as the planner simulates it: which whole GPUs and MIG instances are free on which
  * nodes, which capacity is still arriving (nodes booting, drivers initializing, group target above the nodes
  * registered), and a first-fit placement that consumes it. Built once per plan from the snapshot; placement
- * mutates this working copy only, never the snapshot.
+ * mutates this working copy only, never the snapshot. Whether a pod may land on a node at all (taints, selector,
+ * critical off spot) is `admitsNode` in eligibility.ts, the one predicate set.
  */
 import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.js'
 import type {ClusterSnapshot, GpuDevice, NodeState} from '../model/snapshot.js'
 import {findGpuModel} from '../mig/catalog.js'
-import {estimateNodeColdStartSeconds} from '../policy/nodes/cold-start.js'
+import {estimateNodeColdStartSeconds} from './cold-start.js'
+import type {BootLayout} from './boot-layout.js'
 import {bootLayoutOf} from './mig-configs.js'
-import {matchesSelector, replicaMemoryGiB, toleratesAll} from './eligibility.js'
+import {admitsNode, replicaMemoryGiB} from './eligibility.js'
 
 export interface GpuSlot {
   node: string
@@ -57,35 +59,82 @@ export interface Placement {
   readyInSeconds: number
 }
 
-/** Undo log of slot mutations, so `countPlaceable` can try placements without consuming capacity. */
+/** Undo entries of one fork level, newest last. */
 type Journal = Array<() => void>
 
 /**
- * Placement index: candidate nodes per scheduling signature (tolerations + node selector), sorted once, and
- * exhausted nodes dropped as they fill. Without it every replica filtered and sorted every node, which is
- * O(replicas × nodes log nodes) on a 2,000-node fleet. The cache is rebuilt whenever nodes are added (length
- * check) or a caller mutates nodes in place and calls `invalidate()` (a MIG repartition changes readiness).
+ * The one simulated cluster the planner, the node policies, `validate` and the scenario builder share: free whole
+ * GPUs and MIG instances per node, capacity arriving, and a first-fit placement that consumes it.
+ *
+ * Probes run on a fork, as Cluster Autoscaler's ClusterSnapshot does (`Fork()`, `Revert()`, `Commit()`): `fork()`
+ * opens a level that records an undo entry for every mutation, `revert()` undoes that level, `commit()` folds it
+ * into the level below (or makes it permanent at the bottom). Forks nest. A pass of the planner forks, tries, and
+ * commits what it keeps, so nothing it tried and dropped leaks into the next pass.
+ *
+ * Placement index: candidate nodes per scheduling signature (tolerations + node selector + critical), sorted once,
+ * and exhausted nodes dropped as they fill. Without it every replica filtered and sorted every node, which is
+ * O(replicas × nodes log nodes) on a 2,000-node fleet. The index is rebuilt whenever nodes are added outside the
+ * incremental path or a node is rewritten (a MIG repartition changes readiness and layouts).
  */
-export class CapacityModel {
+export class SimulatedCluster {
   readonly nodes: NodeCapacity[]
   private readonly candidates = new Map<string, NodeCapacity[]>()
   /** A model per cached signature, to test whether an added node belongs in that signature's list. */
   private readonly keyModels = new Map<string, ModelConfig>()
   private indexedLength = -1
+  private readonly journals: Journal[] = []
 
   constructor(nodes: NodeCapacity[]) {
     this.nodes = nodes
   }
 
+  /** Opens a fork: every mutation from here on can be undone by `revert()` or kept by `commit()`. */
+  fork(): void {
+    this.journals.push([])
+  }
+
+  /** Keeps the mutations of the innermost fork (they join the enclosing fork, if any). */
+  commit(): void {
+    const top = this.journals.pop()
+    if (!top) throw new Error('commit() without fork()')
+    this.journals[this.journals.length - 1]?.push(...top)
+  }
+
+  /** Undoes every mutation of the innermost fork. */
+  revert(): void {
+    const top = this.journals.pop()
+    if (!top) throw new Error('revert() without fork()')
+    for (let i = top.length - 1; i >= 0; i--) (top[i] as () => void)()
+  }
+
+  /** Runs `probe` on a fork and reverts it: the answer, never the mutations. */
+  probe<T>(probe: () => T): T {
+    this.fork()
+    try {
+      return probe()
+    } finally {
+      this.revert()
+    }
+  }
+
+  private record(undo: () => void): void {
+    this.journals[this.journals.length - 1]?.push(undo)
+  }
+
   /** Adds a node and slots it into every cached candidate list it fits (no rebuild: scale-ups add hundreds). */
   addNode(node: NodeCapacity): void {
+    this.record(() => {
+      const at = this.nodes.lastIndexOf(node)
+      if (at >= 0) this.nodes.splice(at, 1)
+      this.invalidate()
+    })
     const indexed = this.nodes.length === this.indexedLength
     this.nodes.push(node)
     if (!indexed) return
     this.indexedLength = this.nodes.length
     for (const [key, list] of this.candidates) {
       const model = this.keyModels.get(key)
-      if (!model || node.condition === 'unavailable' || !fitsScheduling(model, node)) continue
+      if (!model || node.condition === 'unavailable' || !admitsNode(model, node)) continue
       let lo = 0
       let hi = list.length
       while (lo < hi) {
@@ -97,7 +146,41 @@ export class CapacityModel {
     }
   }
 
-  /** Call after mutating nodes in place (readiness, GPU layouts). */
+  /**
+   * Rewrites GPUs of a node in place (a MIG repartition: new free instances, busy or idle) and delays the node's
+   * readiness to when the reconfiguration ends.
+   */
+  reconfigureGpus(node: NodeCapacity, gpus: ReadonlyArray<{index: number; freeInstances: GpuSlot['freeInstances']; idle: boolean}>, readyInSeconds: number): void {
+    const before = node.gpus.map((g) => ({...g, freeInstances: g.freeInstances.slice()}))
+    const readyBefore = node.readyInSeconds
+    this.record(() => {
+      node.gpus.forEach((g, i) => Object.assign(g, before[i]))
+      node.readyInSeconds = readyBefore
+      this.invalidate()
+    })
+    for (const change of gpus) {
+      const gpu = node.gpus.find((g) => g.index === change.index)
+      if (!gpu) continue
+      gpu.migEnabled = true
+      gpu.wholeFree = false
+      gpu.freeInstances = change.freeInstances.map((i) => ({...i}))
+      gpu.idle = change.idle
+    }
+    node.readyInSeconds = Math.max(node.readyInSeconds, readyInSeconds)
+    this.invalidate()
+  }
+
+  /** Takes a node out of the capacity: nothing may be placed on its GPUs any more (a planned removal). */
+  removeNodeCapacity(node: NodeCapacity): void {
+    const before = node.gpus.map((g) => ({wholeFree: g.wholeFree, freeInstances: g.freeInstances}))
+    this.record(() => node.gpus.forEach((g, i) => Object.assign(g, before[i])))
+    for (const gpu of node.gpus) {
+      gpu.wholeFree = false
+      gpu.freeInstances = []
+    }
+  }
+
+  /** Call after mutating nodes in place outside this class. */
   invalidate(): void {
     this.candidates.clear()
     this.keyModels.clear()
@@ -106,36 +189,18 @@ export class CapacityModel {
 
   /** Places one replica first-fit on the earliest-available node that fits; undefined when nothing fits. */
   place(model: ModelConfig, accept: (node: NodeCapacity) => boolean = () => true): Placement | undefined {
-    return this.placeWith(model, accept)
-  }
-
-  /** How many replicas of the model fit on free and arriving capacity (up to `limit`), consuming nothing. */
-  countPlaceable(model: ModelConfig, limit: number, accept: (node: NodeCapacity) => boolean = () => true): number {
-    const journal: Journal = []
-    let count = 0
-    while (count < limit && this.placeWith(model, accept, journal)) count++
-    for (let i = journal.length - 1; i >= 0; i--) (journal[i] as () => void)()
-    return count
-  }
-
-  freeGpuCount(): number {
-    let free = 0
-    for (const node of this.nodes) for (const gpu of node.gpus) if (gpu.wholeFree) free++
-    return free
-  }
-
-  private placeWith(model: ModelConfig, accept: (node: NodeCapacity) => boolean, journal?: Journal): Placement | undefined {
     if (this.nodes.length !== this.indexedLength) this.invalidate()
     const key = schedulingKey(model)
     let candidates = this.candidates.get(key)
     if (!candidates) {
       // Ready nodes first, then arriving ones by how soon they are ready: a replica should never wait for a node
       // when a ready GPU is free.
-      candidates = this.nodes.filter((n) => n.condition !== 'unavailable' && fitsScheduling(model, n)).sort(compareReadiness)
+      candidates = this.nodes.filter((n) => n.condition !== 'unavailable' && admitsNode(model, n)).sort(compareReadiness)
       this.candidates.set(key, candidates)
       this.keyModels.set(key, model)
     }
     const memoryGiB = replicaMemoryGiB(model)
+    const journal = this.journals[this.journals.length - 1]
     let exhausted = 0
     let found: Placement | undefined
     for (let i = 0; i < candidates.length; i++) {
@@ -148,9 +213,32 @@ export class CapacityModel {
       found = takeOnNode(model, node, memoryGiB, journal)
       if (found) break
     }
-    // Drop full nodes only on real placements: a probe's journal may free them again.
-    if (!journal && exhausted > 16) this.candidates.set(key, candidates.filter(hasFreeCapacity))
+    // Drop full nodes from the list (or every replica rescans them); inside a fork the undo puts the full list
+    // back, since a revert may free them again.
+    if (exhausted > 16) {
+      const before = candidates
+      const kept = candidates.filter(hasFreeCapacity)
+      this.candidates.set(key, kept)
+      this.record(() => {
+        if (this.candidates.get(key) === kept) this.candidates.set(key, before)
+      })
+    }
     return found
+  }
+
+  /** How many replicas of the model fit on free and arriving capacity (up to `limit`), consuming nothing. */
+  countPlaceable(model: ModelConfig, limit: number, accept: (node: NodeCapacity) => boolean = () => true): number {
+    return this.probe(() => {
+      let count = 0
+      while (count < limit && this.place(model, accept)) count++
+      return count
+    })
+  }
+
+  freeGpuCount(): number {
+    let free = 0
+    for (const node of this.nodes) for (const gpu of node.gpus) if (gpu.wholeFree) free++
+    return free
   }
 }
 
@@ -165,11 +253,6 @@ function schedulingKey(model: ModelConfig): string {
 function hasFreeCapacity(node: NodeCapacity): boolean {
   for (const gpu of node.gpus) if (gpu.wholeFree || gpu.freeInstances.length > 0) return true
   return false
-}
-
-function fitsScheduling(model: ModelConfig, node: NodeCapacity): boolean {
-  if (model.critical && node.capacityType === 'spot') return false
-  return toleratesAll(node.taints, model.tolerations) && matchesSelector(model.nodeSelector, node.labels)
 }
 
 function takeOnNode(model: ModelConfig, node: NodeCapacity, memoryGiB: number, journal?: Journal): Placement | undefined {
@@ -209,7 +292,7 @@ function takeOnNode(model: ModelConfig, node: NodeCapacity, memoryGiB: number, j
 }
 
 /** Builds the working capacity from the snapshot, adding virtual nodes for a group's target above its nodes. */
-export function buildCapacity(config: PolicyConfig, snapshot: ClusterSnapshot): CapacityModel {
+export function buildCluster(config: PolicyConfig, snapshot: ClusterSnapshot): SimulatedCluster {
   const now = snapshot.capturedAt
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const nodes: NodeCapacity[] = []
@@ -227,7 +310,7 @@ export function buildCapacity(config: PolicyConfig, snapshot: ClusterSnapshot): 
     const readyIn = Math.max(0, since + estimateNodeColdStartSeconds(group) - now)
     for (let i = 0; i < missing; i++) nodes.push(templateNode(group, `${group.name}-requested-${i + 1}`, readyIn, bootLayoutOf(group)))
   }
-  return new CapacityModel(nodes)
+  return new SimulatedCluster(nodes)
 }
 
 function toNodeCapacity(node: NodeState, group: NodeGroupConfig | undefined, now: number): NodeCapacity {
@@ -294,4 +377,3 @@ export function templateNode(group: NodeGroupConfig, name: string, readyInSecond
   return {name, group: group.name, labels: group.labels, taints: group.taints, condition: 'arriving', readyInSeconds, gpus, virtual: true, capacityType: group.capacityType}
 }
 
-export type BootLayout = {kind: 'whole'} | {kind: 'mig'; instances: Array<{profile: string; start: number; size: number}>}

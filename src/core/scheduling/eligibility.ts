@@ -1,11 +1,16 @@
 /**
+ * The one pod-fits-node predicate set of the simulated cluster. `admitsNode` (taints, node selector, critical off
+ * spot) decides whether a pod may land on a node at all; the cluster's placement then checks GPUs and MIG
+ * instances. `checkGroupFit` explains the same rules per group as reasons for `validate` and the node layer.
+ *
  * Can a replica of this model ever run on a node of this group? The scheduler's view (taints vs tolerations,
  * node selector) plus the GPU view (model, memory, MIG profile). Shared by `validate` ("would stay pending
  * forever"), the planner's placement and the node layer's scale-up simulation, so all three agree.
  */
-import type {GpuNeed, ModelConfig, NodeGroupConfig, Taint, Toleration} from '../model/config.js'
+import type {CapacityType, GpuNeed, ModelConfig, NodeGroupConfig, Taint, Toleration} from '../model/config.js'
 import type {Reason} from '../model/plan.js'
 import {findGpuModel} from '../mig/catalog.js'
+import {roundForMessage} from '../model/round.js'
 
 /** Kubernetes toleration semantics (k8s.io/api core/v1 Toleration.ToleratesTaint). */
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
@@ -45,6 +50,22 @@ export function matchesSelector(selector: Record<string, string>, labels: Record
 
 export function unmatchedSelector(selector: Record<string, string>, labels: Record<string, string>): string[] {
   return Object.keys(selector).sort().filter((key) => labels[key] !== selector[key])
+}
+
+/**
+ * Critical models never land on spot capacity (registered, arriving or templated): an interruption would take
+ * the replicas the fleet cannot lose. The rule is written here once; every placement path calls it.
+ */
+export function allowsCapacityType(model: Pick<ModelConfig, 'critical'>, capacityType: CapacityType | undefined): boolean {
+  return !(model.critical && capacityType === 'spot')
+}
+
+/**
+ * May a pod of this model be scheduled on this node at all, GPUs aside? Taints vs tolerations, the node selector,
+ * and critical off spot: what the scheduler and the capacity type decide before any GPU is counted.
+ */
+export function admitsNode(model: Pick<ModelConfig, 'critical' | 'tolerations' | 'nodeSelector'>, node: {taints: readonly Taint[]; labels: Record<string, string>; capacityType?: CapacityType}): boolean {
+  return allowsCapacityType(model, node.capacityType) && toleratesAll(node.taints, model.tolerations) && matchesSelector(model.nodeSelector, node.labels)
 }
 
 /** Memory one replica needs on its GPU(s), in GiB: weights plus KV-cache headroom, or the configured amount. */
@@ -120,12 +141,12 @@ export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migPro
     if (availableGiB !== undefined && memoryGiB > availableGiB) {
       reasons.push({
         code: 'GpuMemoryTooSmall',
-        message: `${target} needs ${round(memoryGiB)} GiB of GPU memory; ${perReplicaGpus} × ${group.gpu.model} has ${round(availableGiB)} GiB`,
-        evidence: {group: group.name, neededGiB: round(memoryGiB), availableGiB: round(availableGiB)},
+        message: `${target} needs ${roundForMessage(memoryGiB)} GiB of GPU memory; ${perReplicaGpus} × ${group.gpu.model} has ${roundForMessage(availableGiB)} GiB`,
+        evidence: {group: group.name, neededGiB: memoryGiB, availableGiB},
       })
     }
   }
-  if (group.capacityType === 'spot' && model.critical) {
+  if (!allowsCapacityType(model, group.capacityType)) {
     reasons.push({
       code: 'CriticalOffSpot',
       message: `${target} is critical and ${group.name} is spot capacity`,
@@ -137,8 +158,4 @@ export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migPro
 
 export function formatTaint(taint: Taint): string {
   return `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10
 }

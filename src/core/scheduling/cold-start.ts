@@ -4,7 +4,7 @@
  * load throughput). The parts are kept apart so the plan can show where the time goes (CA's FAQ: a node takes
  * "usually 3 to 4 minutes"; users report another 2–3 minutes of app start, kubernetes/autoscaler#4038).
  */
-import type {ModelConfig, NodeGroupConfig} from '../../model/config.js'
+import type {ModelConfig, NodeGroupConfig} from '../model/config.js'
 
 export interface ColdStart {
   provisioningSeconds: number

@@ -6,7 +6,7 @@
 import type {NodeGroupConfig} from '../model/config.js'
 import {findGpuModel} from '../mig/catalog.js'
 import {checkInstances, findStart, findMigProfile, migProfilesFor} from '../mig/index.js'
-import type {BootLayout} from './capacity.js'
+import type {BootLayout} from './boot-layout.js'
 
 /** The instances `configName` creates on one GPU of `gpuModel`; undefined for names gpu-scale cannot resolve. */
 export function layoutOfMigConfig(gpuModel: string, configName: string): BootLayout | undefined {

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {layoutOfMigConfig} from '../../../src/core/planner/mig-configs.js'
+import {layoutOfMigConfig} from '../../../src/core/scheduling/mig-configs.js'
 
 const layout = (gpu: string, name: string) => {
   const result = layoutOfMigConfig(gpu, name)

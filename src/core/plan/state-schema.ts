@@ -1,0 +1,61 @@
+/**
+ * JSON Schema of the controller state (schemas/controller-state.schema.json is generated from this): what one
+ * tick persists for the next (`Plan.state`, `ClusterSnapshot.state`). Times are epoch seconds.
+ */
+const epochSeconds = {type: 'number', minimum: 0, description: 'Epoch seconds.'}
+const count = {type: 'integer', minimum: 0}
+
+/** The state's shape without `$schema`/`$id`, for embedding in the plan and snapshot schemas. */
+export const CONTROLLER_STATE_BODY = {
+  description: 'What one planning tick hands to the next: stabilization history and scale events per model, last scale-up and backoff per node group, changes in flight.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'formatVersion', 'updatedAt', 'models', 'nodeGroups', 'changes'],
+  properties: {
+    apiVersion: {const: 'gpu-scale.dev/v1alpha1'},
+    kind: {const: 'ControllerState'},
+    formatVersion: {const: 1},
+    updatedAt: epochSeconds,
+    models: {
+      type: 'object',
+      description: 'Keyed by workload, `namespace/Kind/name`.',
+      additionalProperties: {
+        type: 'object', additionalProperties: false, required: ['recommendations', 'scaleEvents'],
+        properties: {
+          recommendations: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'replicas'], properties: {at: epochSeconds, replicas: count}}},
+          scaleEvents: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'from', 'to'], properties: {at: epochSeconds, from: count, to: count}}},
+        },
+      },
+    },
+    nodeGroups: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          lastScaleUpAt: epochSeconds,
+          lastScaleDownAt: epochSeconds,
+          backoff: {type: 'object', additionalProperties: false, required: ['until', 'consecutiveFailures'], properties: {until: epochSeconds, consecutiveFailures: count}},
+        },
+      },
+    },
+    changes: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false, required: ['id', 'action', 'since', 'status'],
+        properties: {
+          id: {type: 'string'},
+          action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
+          since: epochSeconds,
+          status: {enum: ['pending', 'in-progress', 'succeeded', 'failed']},
+        },
+      },
+    },
+  },
+} as const
+
+export const CONTROLLER_STATE_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://gpu-scale.dev/schemas/controller-state.schema.json',
+  title: 'gpu-scale ControllerState',
+  ...CONTROLLER_STATE_BODY,
+} as const
