@@ -5,7 +5,7 @@
  * builds it with measureRun / oracleResult / buildSimulationReport.
  */
 export {evaluateFailIf, parseFailIf, parseFailIfAll, type Comparison, type FailIfEvaluation, type FailIfExpression, type FailIfParse, type FailIfResult, type FailIfSyntaxError, type FailIfValue, type PolicyRef} from './fail-if.js'
-export {fleetShapeOf, replayLog, STRANDED_AFTER_SECONDS, type FleetShape, type LogReplay, type RunSeries, type SimulationSlo} from './log-replay.js'
+export {fleetShapeOf, replayLog, stepSecondsFor, STRANDED_AFTER_SECONDS, type FleetShape, type LogReplay, type RunSeries, type SimulationSlo} from './log-replay.js'
 export {displayValue, formatMetric, isMetricName, METRIC_NAMES, METRICS, type Dimension, type MetricDef, type MetricName} from './metrics.js'
 export {BASELINE_SECONDS, BURST_FACTOR, detectBursts, RECOVERY_OBJECTIVE, type BurstRecovery} from './recovery.js'
 export {

@@ -61,6 +61,15 @@ export interface LogReplay {
   strandedPods: number
 }
 
+/**
+ * A sampling step for a run of this length: the shortest of minute, 5 min, 15 min, hour, … that keeps at most
+ * `maxPoints` steps, so a 1-hour replay charts per minute and a 14-day one per 30 minutes and the HTML stays small.
+ */
+export function stepSecondsFor(durationSeconds: number, maxPoints = 720): number {
+  for (const step of [60, 300, 900, 1800, 3600, 10800, 21600, 86400]) if (durationSeconds / step <= maxPoints) return step
+  return Math.ceil(durationSeconds / maxPoints / 86400) * 86400
+}
+
 /** The fleet shape of a policy config: groups' GPUs and price class, and each model's GPU share per replica. */
 export function fleetShapeOf(config: PolicyConfig): FleetShape {
   const groups: FleetShape['groups'] = {}
@@ -123,7 +132,10 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
   let clock = start
   const acc = {serving: 0, idleWarm: 0, coldStart: 0}
   const cost = {onDemand: 0, spot: 0}
+  // Hourly price of the billed nodes, per capacity type: changed at launch and deletion, not summed per event.
+  const rate = {onDemand: 0, spot: 0}
   const hourly = new Map<string, number>()
+  const priceClass = (group: string): 'onDemand' | 'spot' => (shape.groups[group]?.capacityType === 'spot' ? 'spot' : 'onDemand')
   const advance = (t: number) => {
     const to = Math.min(Math.max(t, start), end)
     if (to <= clock) return
@@ -131,7 +143,8 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
     acc.coldStart += (nodeColdGpus + podColdGpus) * dt
     acc.serving += servingGpus * dt
     acc.idleWarm += Math.max(0, allocGpus - podColdGpus - servingGpus) * dt
-    for (const [node, info] of nodeInfo) if (liveNodes.has(node)) cost[shape.groups[info.group]?.capacityType === 'spot' ? 'spot' : 'onDemand'] += ((hourly.get(node) ?? 0) * dt) / 3600
+    cost.onDemand += (rate.onDemand * dt) / 3600
+    cost.spot += (rate.spot * dt) / 3600
     clock = to
   }
   let sampled = 0
@@ -194,6 +207,7 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
         nodeInfo.set(e.node, {group: e.group, launched: e.t, gpus: e.gpus, gpuModel: g?.gpuModel ?? '', allocatable: false, profiles: null})
         liveNodes.set(e.node, e.t)
         hourly.set(e.node, e.hourlyCost)
+        rate[priceClass(e.group)] += e.hourlyCost
         nodeColdGpus += e.gpus
         break
       }
@@ -203,7 +217,8 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
         // A launch that failed for capacity is never billed (as the twin summary): take back its cold start and cost.
         const billed = Math.max(0, Math.min(e.t, end) - Math.max(info.launched, start))
         acc.coldStart -= billed * info.gpus
-        cost[shape.groups[info.group]?.capacityType === 'spot' ? 'spot' : 'onDemand'] -= ((hourly.get(e.node) ?? 0) * billed) / 3600
+        cost[priceClass(info.group)] -= ((hourly.get(e.node) ?? 0) * billed) / 3600
+        rate[priceClass(info.group)] -= hourly.get(e.node) ?? 0
         nodeColdGpus -= info.gpus
         liveNodes.delete(e.node)
         break
@@ -226,6 +241,7 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
         const info = nodeInfo.get(e.node)
         if (!info || !liveNodes.has(e.node)) break
         liveNodes.delete(e.node)
+        rate[priceClass(info.group)] -= hourly.get(e.node) ?? 0
         if (info.allocatable) allocGpus -= info.gpus
         else nodeColdGpus -= info.gpus
         break

@@ -1,10 +1,11 @@
 import {readFileSync} from 'node:fs'
 import {beforeAll, describe, expect, test} from 'vitest'
 
-import {aggregateSeeds, fleetShapeOf, measureRun, METRIC_NAMES, METRICS, replayLog, type SimulationReport} from '../../../src/core/simulate/index.js'
+import {aggregateSeeds, fleetShapeOf, measureRun, METRIC_NAMES, METRICS, replayLog, stepSecondsFor, type SimulationReport} from '../../../src/core/simulate/index.js'
 import {findGpuModel} from '../../../src/core/mig/catalog.js'
 import {summarizeLog} from '../../../src/core/twin/summary.js'
 import {parseScenario} from '../../../src/core/twin/scenario.js'
+import {policy} from '../twin/helpers.js'
 import {Twin} from '../../../src/core/twin/twin.js'
 import {burstComparison, type Comparison, SLO, STEP} from './runs.js'
 
@@ -177,5 +178,28 @@ describe('--seeds: spread over seeds', () => {
     {why: 'no report at all', mutate: null, error: /at least one/},
   ])('refuses $why', ({mutate, error}) => {
     expect(() => aggregateSeeds(mutate ? [burst.report, mutate(burst.report)] : [])).toThrow(error)
+  })
+})
+
+describe('fleet shape and sampling step', () => {
+  const config = policy(
+    [{name: 'a100', gpu: {model: 'A100-80GB', count: 2}, max: 8, migConfigs: ['all-disabled', 'all-3g.40gb']}],
+    [{name: 'whole', gpu: {count: 2}, replicas: {min: 1, max: 2}}, {name: 'sliced', gpu: {migProfile: '3g.40gb'}, replicas: {min: 1, max: 2}}, {name: 'small', gpu: {memoryGiB: 20}, replicas: {min: 1, max: 2}}],
+  )
+  test.each([
+    {model: 'whole', share: 2, why: 'whole GPUs count whole'},
+    {model: 'sliced', share: 3 / 7, why: 'a 3g slice holds 3 of the A100\'s 7 compute slices'},
+    {model: 'small', share: 0.25, why: 'a memory request holds its share of the 80 GiB'},
+  ])('$model holds $share GPU per replica ($why)', ({model, share}) => {
+    expect(fleetShapeOf(config).gpusPerReplica(model, 'A100-80GB')).toBeCloseTo(share, 9)
+  })
+
+  test.each([
+    {seconds: 3600, step: 60, why: 'an hour per minute'},
+    {seconds: 12 * 3600, step: 60, why: '720 minutes is the limit'},
+    {seconds: 24 * 3600, step: 300, why: 'a day per 5 minutes'},
+    {seconds: 14 * 86400, step: 1800, why: 'two weeks per half hour'},
+  ])('$seconds s → $step s steps ($why)', ({seconds, step}) => {
+    expect(stepSecondsFor(seconds)).toBe(step)
   })
 })
