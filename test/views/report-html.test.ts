@@ -1,3 +1,4 @@
+import {readFileSync, writeFileSync} from 'node:fs'
 import {beforeAll, describe, expect, test} from 'vitest'
 
 import {evaluateFailIf, parseFailIfAll, type SimulationReport} from '../../src/core/simulate/index.js'
@@ -72,5 +73,14 @@ describe('the terminal table', () => {
     for (const label of ['mine (yours)', 'baseline:reactive', 'oracle', 'Regret against the oracle', 'Gates (--fail-if)', 'FAILED slo']) expect(text).toContain(label)
     expect(text).toMatch(/fail-if: 1 of 1 gate\(s\) failed: slo [\d.]+% < 99.5%\n$/)
     expect(text).not.toContain('\u001B[')
+  })
+
+  test('the burst comparison prints the table the golden file holds (seed 3 is deterministic)', () => {
+    const golden = new URL('../golden/simulate-burst.txt', import.meta.url)
+    const {expressions} = parseFailIfAll(['slo < 99.5', 'gpu_hours > 1.10 * against', 'flaps > 0'])
+    const base = burstComparison(3).report
+    const text = renderSimulation(base, {failIf: evaluateFailIf(expressions, base)})
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text)
+    expect(text).toBe(readFileSync(golden, 'utf8'))
   })
 })
