@@ -5,9 +5,10 @@
 import {MIG_REASON_CODES} from '../mig/reason-codes.js'
 import {NODE_REASON_CODES} from '../policy/nodes/reason-codes.js'
 import {REPLICA_REASON_CODES} from '../policy/replicas/reason-codes.js'
+import {SIGNAL_REASON_CODES} from '../signals/reason-codes.js'
 import {PLANNER_REASON_CODES} from './reason-codes.js'
 
-export const REASON_CODES: Record<string, string> = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES}
+export const REASON_CODES: Record<string, string> = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES, ...SIGNAL_REASON_CODES}
 
 const evidence = {type: 'object', additionalProperties: {type: ['string', 'number', 'boolean', 'null']}}
 const reason = {

@@ -32,6 +32,7 @@ import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planSca
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 
 import {chooseGpuShare} from '../mig/index.js'
+import {describeDroppedSamples} from '../signals/sanitize.js'
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {buildCapacity, type CapacityModel, type Placement} from './capacity.js'
 import {checkGroupFit} from './eligibility.js'
@@ -72,7 +73,8 @@ export function planCluster({config, snapshot, inputFingerprint}: PlanInput): Pl
   const podsByWorkload = groupPods(snapshot.pods)
   const changes: Change[] = []
   const skipped: Skipped[] = []
-  const diagnostics: Diagnostic[] = []
+  // Samples the input boundary dropped as impossible: said once per series, before anything decides on the rest.
+  const diagnostics: Diagnostic[] = describeDroppedSamples(snapshot.telemetry)
   const nodeChanges = new Map<string, Change>()
   const scaledUpGroups = new Set<string>()
   const health = assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now)
