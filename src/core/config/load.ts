@@ -155,7 +155,8 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
-  if (typeof value === 'string') return JSON.stringify(value)
+  // A hostile value (400 digits, 10,000 characters) is shown by its ends, so the message stays one readable line.
+  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 24)).slice(0, -1)}…${JSON.stringify(value.slice(-8)).slice(1)} (${value.length} characters)` : JSON.stringify(value)
   return `${typeof value} ${String(value)}`
 }
 

@@ -8,7 +8,7 @@
  * Nesting is measured on yaml's CST, which its Parser builds with an explicit stack (no recursion), so measuring
  * is safe at any depth; only inputs within MAX_NESTING_DEPTH reach the recursive composer.
  */
-import {type CST, type Document, LineCounter, Parser, parseDocument, visit} from 'yaml'
+import {Composer, type CST, type Document, LineCounter, Parser, visit, YAMLParseError} from 'yaml'
 
 import type {Problem} from '../errors.js'
 import {MAX_ALIAS_COUNT, MAX_NESTING_DEPTH} from './limits.js'
@@ -28,17 +28,31 @@ export interface SafeYaml {
   problems: Problem[]
 }
 
-/** Parses YAML text into a Document, refusing nesting deeper than MAX_NESTING_DEPTH before composing it. */
+/**
+ * Parses YAML text into a Document, refusing nesting deeper than MAX_NESTING_DEPTH before composing it. The text is
+ * tokenized once (yaml's Parser) and the same tokens are measured and then composed: what parseDocument does, with
+ * the depth check in between.
+ */
 export function parseYamlSafely(text: string, file: string): SafeYaml {
   const lineCounter = new LineCounter()
-  const deep = findDeepNesting(text)
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text))
+  const deep = findDeepNesting(tokens)
   if (deep !== undefined) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineCounter.addNewLine(i + 1)
     const {line, col} = lineCounter.linePos(deep)
     return {lineCounter, problems: [nestingProblem(file, line, col)]}
   }
-  const document = parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
-  return {document, lineCounter, problems: document.errors.map((error) => describeYamlError(error, text, file))}
+  let document: Document | undefined
+  for (const composed of new Composer({uniqueKeys: true}).compose(tokens, true, text.length)) {
+    if (document === undefined) {
+      document = composed
+    } else {
+      document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'the file holds several YAML documents (---); expected one'))
+      break
+    }
+  }
+  const doc = document as Document
+  for (const error of doc.errors) error.linePos ??= [lineCounter.linePos(error.pos[0])]
+  return {document: doc, lineCounter, problems: doc.errors.map((error) => describeYamlError(error, text, file))}
 }
 
 export function nestingProblem(file: string, line?: number, column?: number): Problem {
@@ -85,7 +99,9 @@ export function describeYamlError(error: YamlErrorLike, text: string, file: stri
   const pos = error.linePos?.[0]
   const location = {file, ...(pos ? {line: pos.line, column: pos.col} : {})}
   if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]).trim()
+    // The error's range may cover only the opening quote of a JSON-style key: read the whole key from there.
+    const written = /^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n]*)/.exec(text.slice(error.pos[0]))?.[1]?.trim() ?? ''
+    const key = /^["']/.test(written) ? written.slice(1, -1) : written
     return {severity: 'error', code: 'DuplicateKey', message: `duplicate key "${key}" in the same mapping; remove or merge one of them (YAML would silently keep the last)`, location}
   }
   if (error.code === 'RESOURCE_EXHAUSTION') return nestingProblem(file, pos?.line, pos?.col)
@@ -93,9 +109,8 @@ export function describeYamlError(error: YamlErrorLike, text: string, file: stri
 }
 
 /** The offset of the first collection nested deeper than MAX_NESTING_DEPTH, or undefined. Iterative: any depth. */
-export function findDeepNesting(text: string): number | undefined {
-  const stack: Array<{token: CST.Token | undefined; depth: number}> = []
-  for (const token of new Parser().parse(text)) stack.push({token, depth: 0})
+export function findDeepNesting(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<{token: CST.Token | undefined; depth: number}> = tokens.map((token) => ({token, depth: 0}))
   while (stack.length > 0) {
     const {token, depth} = stack.pop() as {token: CST.Token | undefined; depth: number}
     if (!token) continue
