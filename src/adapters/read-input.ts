@@ -37,10 +37,11 @@ export async function readInputFile(path: string, description: InputFileDescript
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? String(error)})`
-    throw new UserError(`${description.what} ${why}: ${path}`, {hint: description.hint, location: {file}, cause: error})
+    // The location (printed first) names the file; the message says what is wrong with it.
+    throw new UserError(`${description.what} ${why}`, {hint: description.hint, location: {file}, cause: error})
   }
   if (bytes.length > maxBytes) {
-    throw new UserError(`${description.what} ${file} is larger than the ${formatBytes(maxBytes)} input limit`, {
+    throw new UserError(`${description.what} is larger than the ${formatBytes(maxBytes)} input limit`, {
       hint: `check it is the right file; for a larger fleet raise the limit, e.g. ${MAX_INPUT_BYTES_ENV}=${2 * maxBytes}`,
       location: {file},
     })

@@ -72,17 +72,20 @@ export function sanitizeSeries(series: Series, capturedAt: number, scrapeInterva
   const latest = capturedAt + (scrapeIntervalSeconds ?? estimateScrapeInterval(series.samples))
   const dropped: DroppedSamples = {nonFinite: 0, negative: 0, outOfRange: 0, future: 0, newestAt: -Infinity}
   let kept: Array<[number, number]> | undefined
-  series.samples.forEach((sample, i) => {
-    const [t, v] = sample
+  // A plain loop: this runs over every sample of a fleet (a million in the 2,000-node benchmark).
+  for (let i = 0; i < series.samples.length; i++) {
+    const sample = series.samples[i] as [number, number]
+    const t = sample[0]
+    const v = sample[1]
     const why = !Number.isFinite(t) || !Number.isFinite(v) ? 'nonFinite' : t > latest ? 'future' : v < bounds.min ? (bounds.min === 0 ? 'negative' : 'outOfRange') : v > bounds.max ? 'outOfRange' : undefined
     if (why === undefined) {
       kept?.push(sample)
-      return
+      continue
     }
     kept ??= series.samples.slice(0, i)
     dropped[why] += 1
     dropped.newestAt = Math.max(dropped.newestAt, Number.isFinite(t) ? t : capturedAt)
-  })
+  }
   return kept === undefined ? series : {...series, samples: kept, dropped}
 }
 

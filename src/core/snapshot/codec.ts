@@ -63,7 +63,9 @@ export function decodeSnapshot(doc: Doc): ClusterSnapshot {
  * returned as they are.
  */
 function decodeSamples(samples: Array<[number, number | string | null]>): Array<[number, number]> {
-  if (samples.every((sample) => typeof sample[1] === 'number')) return samples as Array<[number, number]>
+  let numeric = true
+  for (let i = 0; i < samples.length && numeric; i++) numeric = typeof (samples[i] as [number, unknown])[1] === 'number'
+  if (numeric) return samples as Array<[number, number]>
   return samples.map(([t, v]) => [t, typeof v === 'number' ? v : v === '+Inf' || v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : NaN])
 }
 
