@@ -94,7 +94,7 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
       const known = Object.keys(parentSchema.properties ?? {})
       const suggestion = suggestName(field, known)
       const expected = suggestion ? `did you mean "${suggestion}"?` : `expected one of ${known.join(', ')}`
-      return problem('UnknownField', `unknown field "${field}"; ${expected}`, [...path, field], true)
+      return problem('UnknownField', `unknown field ${describeValue(field)}; ${expected}`, [...path, field], true)
     }
     case 'required': {
       const field = String(params.missingProperty)
