@@ -14,10 +14,10 @@ import {Ajv} from 'ajv'
 import type {Document, LineCounter} from 'yaml'
 
 import {describeSchemaErrors, sortProblems} from '../config/load.js'
-import {createLocator, type FieldPath} from '../config/locate.js'
+import {createLocator, type FieldPath, formatFieldPath, type Locate} from '../config/locate.js'
 import {type Problem, ValidationError} from '../errors.js'
 import {addInputFormats} from '../input/formats.js'
-import {hasDuplicateKeyOrDeepNesting} from '../input/json.js'
+import {describeJsonPosition, findJsonOffset, hasDuplicateKeyOrDeepNesting} from '../input/json.js'
 import {convertYaml, parseYamlSafely} from '../input/yaml.js'
 import type {PolicyConfig} from '../model/config.js'
 import type {ClusterSnapshot} from '../model/snapshot.js'
@@ -31,6 +31,7 @@ const validate = ajv.compile(SNAPSHOT_SCHEMA)
 
 export function parseSnapshot(text: string, file: string): ClusterSnapshot {
   let data: unknown
+  let json = false
   if (text.trimStart().startsWith('{')) {
     try {
       data = JSON.parse(text)
@@ -39,6 +40,10 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
     }
     // JSON.parse keeps the last of two equal keys silently; the YAML parser below names both at line:col.
     if (data !== undefined && hasDuplicateKeyOrDeepNesting(text)) data = undefined
+    json = data !== undefined
+    // Well-formed JSON that breaks the schema is located by a scan of the JSON itself: a YAML parse of a large
+    // snapshot to place one error would take minutes.
+    if (data !== undefined && !validate(data)) throw invalid(file, sortProblems(describeSchemaErrors(validate.errors ?? [], createJsonLocator(file, text))))
   }
   if (data === undefined || !validate(data)) {
     const located = parseLocated(text, file)
@@ -48,7 +53,7 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
   const decoded = decodeSnapshot(data as Record<string, unknown>)
   const snapshot: ClusterSnapshot = {...decoded, telemetry: sanitizeTelemetry(decoded.telemetry, decoded.capturedAt).series}
   const problems = [...checkSnapshot(snapshot, file), ...checkSampleOrder(snapshot, file)]
-  if (problems.some((p) => p.severity === 'error')) throw invalid(file, locateProblems(text, file, problems))
+  if (problems.some((p) => p.severity === 'error')) throw invalid(file, locateProblems(text, file, problems, json))
   return snapshot
 }
 
@@ -58,7 +63,7 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
  */
 export function assertSnapshotFitsConfig(snapshot: ClusterSnapshot, config: PolicyConfig, text: string, file: string): void {
   const problems = checkSnapshotAgainstConfig(snapshot, config, file)
-  if (problems.length > 0) throw invalid(file, locateProblems(text, file, problems))
+  if (problems.length > 0) throw invalid(file, locateProblems(text, file, problems, looksLikeJson(text)))
 }
 
 function invalid(file: string, problems: Problem[]): ValidationError {
@@ -114,14 +119,38 @@ function checkSampleOrder(snapshot: ClusterSnapshot, file: string): Problem[] {
  * Consistency problems carry a field path only (the fast JSON path has no positions); when there are any, the text
  * is parsed once more with positions so each gets its file:line:col.
  */
-function locateProblems(text: string, file: string, problems: Problem[]): Problem[] {
-  const {document, lineCounter} = parseYamlSafely(text, file)
-  if (!document) return problems
-  const locate = createLocator(file, document as Document, lineCounter as LineCounter)
+function locateProblems(text: string, file: string, problems: Problem[], json: boolean): Problem[] {
+  let locate: Locate
+  if (json) {
+    locate = createJsonLocator(file, text)
+  } else {
+    const {document, lineCounter} = parseYamlSafely(text, file)
+    if (!document) return problems
+    locate = createLocator(file, document as Document, lineCounter as LineCounter)
+  }
   return sortProblems(problems.map((p) => (p.location.path === undefined ? p : {...p, location: {...locate(parseFieldPath(p.location.path)), path: p.location.path}})))
 }
 
 /** `nodes[0].gpus[1].mig` → ['nodes', 0, 'gpus', 1, 'mig']. */
 function parseFieldPath(path: string): FieldPath {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] as string)))
+}
+
+/** Whether the JSON locator may read this text: only text JSON.parse accepts. */
+function looksLikeJson(text: string): boolean {
+  if (!text.trimStart().startsWith('{')) return false
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A Locate over JSON text (see findJsonOffset), for text JSON.parse accepted. */
+function createJsonLocator(file: string, text: string): Locate {
+  return (path, options = {}) => {
+    const {line, col} = describeJsonPosition(text, findJsonOffset(text, path, options.key ?? false))
+    return {file, line, column: col, ...(path.length > 0 ? {path: formatFieldPath(path)} : {})}
+  }
 }
