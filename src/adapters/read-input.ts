@@ -56,9 +56,16 @@ async function readFileUpTo(path: string, limit: number): Promise<Buffer> {
     const {size} = await handle.stat()
     // Regular files report their size; pipes and devices report 0 and are read up to the limit.
     if (size > 0 && size < limit) return await readFile(handle)
-    const buffer = Buffer.alloc(Math.min(limit, size > 0 ? size : limit))
-    const {bytesRead} = await handle.read(buffer, 0, buffer.length, 0)
-    return buffer.subarray(0, bytesRead)
+    // A pipe (`--snapshot <(kubectl ...)`) hands out its bytes in chunks: read until it ends or the limit is passed.
+    const chunks: Buffer[] = []
+    let total = 0
+    while (total < limit) {
+      const {bytesRead, buffer} = await handle.read(Buffer.alloc(Math.min(limit - total, 1 << 20)), 0, Math.min(limit - total, 1 << 20), null)
+      if (bytesRead === 0) break
+      chunks.push(buffer.subarray(0, bytesRead))
+      total += bytesRead
+    }
+    return Buffer.concat(chunks)
   } finally {
     await handle.close()
   }

@@ -116,8 +116,8 @@ function checkSampleOrder(snapshot: ClusterSnapshot, file: string): Problem[] {
 }
 
 /**
- * Consistency problems carry a field path only (the fast JSON path has no positions); when there are any, the text
- * is parsed once more with positions so each gets its file:line:col.
+ * Consistency problems carry a field path only (the fast JSON path has no positions); when there are any, each is
+ * placed at its file:line:col by a scan of the JSON, or by parsing the YAML once more with positions.
  */
 function locateProblems(text: string, file: string, problems: Problem[], json: boolean): Problem[] {
   let locate: Locate
