@@ -2,6 +2,7 @@ import {Ajv} from 'ajv'
 import {readdirSync, readFileSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 
+import {addInputFormats} from '../src/core/input/formats.js'
 import {planCluster} from '../src/core/planner/plan-cluster.js'
 import {PLAN_SCHEMA} from '../src/core/plan/schema.js'
 import {renderSchema, SCHEMAS} from '../src/core/schemas.js'
@@ -51,7 +52,7 @@ describe('published JSON Schemas', () => {
   })
 
   test('the simulated snapshot, encoded as a file, validates against the snapshot schema', () => {
-    const validate = new Ajv({strict: false, allErrors: true}).compile(SNAPSHOT_SCHEMA)
+    const validate = addInputFormats(new Ajv({strict: false, allErrors: true})).compile(SNAPSHOT_SCHEMA)
     const doc = encodeSnapshot(defaultScenario().snapshot)
     expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true)
   })

@@ -2,11 +2,10 @@
  * Reads a policy config file and hands its text to the pure loader (src/core/config/load.ts). The only place the
  * config touches the file system.
  */
-import {readFile} from 'node:fs/promises'
-
 import {parseConfig} from '../core/config/load.js'
-import {type Problem, UserError, ValidationError} from '../core/errors.js'
+import {type Problem, ValidationError} from '../core/errors.js'
 import type {PolicyConfig} from '../core/model/config.js'
+import {readInputFile} from './read-input.js'
 
 export interface ConfigFileCheck {
   /** The path as given (so problems read the way the user typed it). */
@@ -20,14 +19,7 @@ export interface ConfigFileCheck {
 
 /** Reads and checks a config file without throwing on validation problems (what `validate` reports). */
 export async function checkConfigFile(path: string): Promise<ConfigFileCheck> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const what = code === 'ENOENT' ? 'config file not found' : code === 'EISDIR' ? 'config path is a directory' : `cannot read config file (${code ?? String(error)})`
-    throw new UserError(what, {hint: 'pass -c FILE, or start from examples/seed-production.yaml', location: {file: path}, cause: error})
-  }
+  const text = await readInputFile(path, {what: 'config file', hint: 'pass -c FILE, or start from examples/seed-production.yaml'})
   return {file: path, text, ...parseConfig(text, path)}
 }
 

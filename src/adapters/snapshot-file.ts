@@ -2,36 +2,20 @@
  * Reads and writes cluster snapshot files (JSON or YAML by content; `-` is standard input). The only place
  * snapshots touch the file system.
  */
-import {readFile, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 
-import {UserError} from '../core/errors.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import {encodeSnapshot} from '../core/snapshot/codec.js'
 import {parseSnapshot} from '../core/snapshot/parse.js'
 import {toJsonText, toYamlText} from '../core/serialize.js'
-
-export async function readTextFile(path: string, what: string, hint: string): Promise<string> {
-  try {
-    return path === '-' ? await readStdin() : await readFile(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`
-    throw new UserError(`${what} ${why}: ${path}`, {hint, location: {file: path}, cause: error})
-  }
-}
+import {readInputFile} from './read-input.js'
 
 export async function loadSnapshotFile(path: string): Promise<{snapshot: ClusterSnapshot; text: string}> {
-  const text = await readTextFile(path, 'snapshot file', 'pass a ClusterSnapshot file (schemas/cluster-snapshot.schema.json), or use --sim')
+  const text = await readInputFile(path, {what: 'snapshot file', hint: 'pass a ClusterSnapshot file (schemas/cluster-snapshot.schema.json), or use --sim'})
   return {snapshot: parseSnapshot(text, path === '-' ? '<stdin>' : path), text}
 }
 
 export async function writeSnapshotFile(path: string, snapshot: ClusterSnapshot): Promise<void> {
   const doc = encodeSnapshot(snapshot)
   await writeFile(path, /\.ya?ml$/i.test(path) ? toYamlText(doc) : toJsonText(doc))
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
 }

@@ -12,6 +12,7 @@ import type {PolicyConfig} from '../core/model/config.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import {fingerprintTexts} from '../core/planner/fingerprint.js'
 import {defaultScenario} from '../core/sim/default-scenario.js'
+import {assertSnapshotFitsConfig} from '../core/snapshot/parse.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {loadSnapshotFile} from '../adapters/snapshot-file.js'
 
@@ -49,6 +50,7 @@ export async function resolveInputs(flags: InputFlags): Promise<Inputs> {
     throw new UserError(`no config: ${configPath} not found in the current directory`, {hint: 'pass -c FILE (start from examples/seed-production.yaml)'})
   }
   const [policy, cluster] = await Promise.all([loadConfigFile(configPath), loadSnapshotFile(flags.snapshot)])
+  assertSnapshotFitsConfig(cluster.snapshot, policy.config, cluster.text, flags.snapshot === '-' ? '<stdin>' : flags.snapshot)
   return {
     config: policy.config,
     snapshot: cluster.snapshot,

@@ -84,7 +84,7 @@ describe('gpu-scale mig check --config FILE', () => {
   test('a missing file is bad input (exit 1)', async () => {
     const {stderr, exitCode} = await cli(['mig', 'check', '--config', '/nonexistent/config.yaml'])
     expect(exitCode).toBe(1)
-    expect(stderr).toMatch(/cannot read mig-parted config/)
+    expect(stderr).toMatch(/\/nonexistent\/config.yaml: mig-parted config not found/)
   })
 
   test('not YAML at all is bad input (exit 1) located at line:col', async () => {

@@ -121,7 +121,7 @@ describe('gpu-scale plan', () => {
   })
 
   test.each([
-    {name: 'a missing snapshot file', args: ['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json'], message: /snapshot file not found: nope\.json/},
+    {name: 'a missing snapshot file', args: ['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json'], message: /nope\.json: snapshot file not found/},
     {name: '--sim with --snapshot', args: ['plan', '--sim', '--snapshot', 'x.json'], message: /--sim|cannot also be provided/},
     {name: 'a bad -o value', args: ['plan', '--sim', '-o', 'xml'], message: /Expected --output=xml to be one of|xml/},
     {name: 'an unknown flag', args: ['plan', '--sim', '--frobnicate'], message: /Nonexistent flag: --frobnicate/},

@@ -3,16 +3,20 @@
  * what was expected. Pure: the caller reads the file (src/adapters/config-file.ts).
  *
  * Phases, each only on what the previous one accepted, because later phases assume earlier guarantees:
- *   1. YAML syntax (duplicate keys included: YAML allows the last to win silently, which hides mistakes);
+ *   1. YAML syntax (duplicate keys included: YAML allows the last to win silently, which hides mistakes), with
+ *      nesting depth and alias expansion bounded (src/core/input/yaml.ts);
  *   2. the JSON Schema (shapes, enums, unknown fields) — all its errors at once;
  *   3. normalization (defaults, durations, GPU model names);
  *   4. semantic checks across fields (./check.ts).
  */
 import {Ajv, type ErrorObject} from 'ajv'
-import {LineCounter, parseDocument} from 'yaml'
 
 import type {Problem} from '../errors.js'
+import {addInputFormats, DURATION_FORMAT, TIMESTAMP_FORMAT} from '../input/formats.js'
+import {MAX_EPOCH_SECONDS} from '../input/limits.js'
+import {convertYaml, parseYamlSafely} from '../input/yaml.js'
 import type {PolicyConfig} from '../model/config.js'
+import {describeTimestampProblem, formatDuration, MAX_DURATION_SECONDS, parseDuration} from '../model/duration.js'
 import {checkConfig} from './check.js'
 import {createLocator, type FieldPath, type Locate} from './locate.js'
 import {normalizeConfig, type RawConfig} from './normalize.js'
@@ -27,18 +31,16 @@ export interface ParseResult {
 }
 
 // One compiled validator per process: compiling the schema costs more than validating a file.
-const ajv = new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true})
+const ajv = addInputFormats(new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true}))
 const validate = ajv.compile(CONFIG_SCHEMA)
 
 export function parseConfig(text: string, file: string): ParseResult {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
+  const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
+  if (!document || syntax.length > 0) return {problems: syntax}
   const locate = createLocator(file, document, lineCounter)
-
-  if (document.errors.length > 0) {
-    return {problems: document.errors.map((error) => describeYamlError(error, text, file))}
-  }
-  const data: unknown = document.toJS({maxAliasCount: 100})
+  const converted = convertYaml(document, lineCounter, file)
+  if (converted.problems.length > 0) return {problems: converted.problems}
+  const data = converted.data
   if (data === null || data === undefined) {
     return {problems: [{severity: 'error', code: 'EmptyConfig', message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)', location: locate([])}]}
   }
@@ -51,33 +53,8 @@ export function parseConfig(text: string, file: string): ParseResult {
   return sorted.some((p) => p.severity === 'error') ? {problems: sorted} : {config: normalized.config, problems: sorted}
 }
 
-interface YamlErrorLike {
-  code: string
-  message: string
-  pos: [number, number]
-  linePos?: [{line: number; col: number}] | [{line: number; col: number}, {line: number; col: number}]
-}
-
-export function describeYamlError(error: YamlErrorLike, text: string, file: string): Problem {
-  // yaml's pretty message is "<what> at line L, column C:\n<code frame>"; the location goes in the Problem instead.
-  const what = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '')
-  const pos = error.linePos?.[0]
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]).trim()
-    return {
-      severity: 'error',
-      code: 'DuplicateKey',
-      message: `duplicate key "${key}" in the same mapping; remove or merge one of them (YAML would silently keep the last)`,
-      location: {file, ...(pos ? {line: pos.line, column: pos.col} : {})},
-    }
-  }
-  return {
-    severity: 'error',
-    code: 'YamlSyntax',
-    message: `${lowerFirst(what)}; fix the YAML syntax`,
-    location: {file, ...(pos ? {line: pos.line, column: pos.col} : {})},
-  }
-}
+// Shared with the snapshot loader, which imports these from here.
+export {describeYamlError} from '../input/yaml.js'
 
 /** ajv's `/models/0/replicas/max` → `['models', 0, 'replicas', 'max']`. */
 function parsePointer(pointer: string): FieldPath {
@@ -117,7 +94,7 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
       const known = Object.keys(parentSchema.properties ?? {})
       const suggestion = suggestName(field, known)
       const expected = suggestion ? `did you mean "${suggestion}"?` : `expected one of ${known.join(', ')}`
-      return problem('UnknownField', `unknown field "${field}"; ${expected}`, [...path, field], true)
+      return problem('UnknownField', `unknown field ${describeValue(field)}; ${expected}`, [...path, field], true)
     }
     case 'required': {
       const field = String(params.missingProperty)
@@ -137,8 +114,19 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return problem('OutOfRange', `got ${describeValue(error.data)}; expected a number ${String(params.comparison)} ${String(params.limit)}`)
+    case 'exclusiveMaximum': {
+      // An epoch in milliseconds is the one out-of-range number with an obvious fix.
+      const hint = params.limit === MAX_EPOCH_SECONDS ? ' (this looks like milliseconds; samples are [unixSeconds, value]: divide by 1000)' : ''
+      return problem('OutOfRange', `got ${describeValue(error.data)}; expected a number ${String(params.comparison)} ${String(params.limit)}${hint}`)
+    }
+    case 'format':
+      if (params.format === TIMESTAMP_FORMAT) return problem('InvalidValue', `got ${describeValue(error.data)}; ${describeTimestampProblem(String(error.data)) ?? 'expected an RFC 3339 time'}`)
+      if (params.format === DURATION_FORMAT) {
+        const seconds = parseDuration(String(error.data))
+        const what = seconds === undefined ? 'too large to be a number' : `${formatDuration(seconds)}`
+        return problem('OutOfRange', `got ${describeValue(error.data)} (${what}); expected a duration of at most ${formatDuration(MAX_DURATION_SECONDS)} (30 days)`)
+      }
+      return problem('InvalidValue', error.message ?? 'invalid value')
     case 'minItems':
       return problem('TooFewItems', `expected at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`)
     case 'uniqueItems':
@@ -167,7 +155,8 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
-  if (typeof value === 'string') return JSON.stringify(value)
+  // A hostile value (400 digits, 10,000 characters) is shown by its ends, so the message stays one readable line.
+  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 24)).slice(0, -1)}…${JSON.stringify(value.slice(-8)).slice(1)} (${value.length} characters)` : JSON.stringify(value)
   return `${typeof value} ${String(value)}`
 }
 
@@ -184,10 +173,6 @@ function article(type: string): string {
 /** YAML reads `true`, `1` or `on` as non-strings; a label or taint value must be quoted to stay text. */
 function quoteHint(expected: string, data: unknown): string {
   return expected === 'string' && (typeof data === 'boolean' || typeof data === 'number') ? ` (quote it: "${String(data)}")` : ''
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1)
 }
 
 /** ajv can report the same field twice (type and pattern of a union); keep the first message per field and code. */

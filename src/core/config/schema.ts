@@ -4,12 +4,23 @@
  * from it so editors (yaml-language-server) show the same help and errors as `gpu-scale validate`.
  *
  * Every object sets `additionalProperties: false` so a misspelled field is an error instead of a silently ignored
- * setting. Defaults are documented here (`default`) and filled in by ./normalize.ts, which is what the planner reads.
+ * setting. Every number has both bounds (src/core/input/limits.ts says why each is where it is): counts are
+ * integers, durations are at most 30 days, so nothing the planner computes from a valid config overflows. Defaults are documented here (`default`) and filled in by ./normalize.ts, which is what the planner reads.
  */
+import {DURATION_FORMAT, DURATION_PATTERN} from '../input/formats.js'
+import {
+  MAX_FLEET_GPUS,
+  MAX_GPUS_PER_NODE,
+  MAX_GROUP_SIZE,
+  MAX_HOURLY_COST,
+  MAX_MEMORY_GIB,
+  MAX_SIGNAL_VALUE,
+  MIN_LOAD_GIBPS,
+} from '../input/limits.js'
 import {CONFIG_API_VERSION, CONFIG_KIND} from '../model/config.js'
+import {MAX_DURATION_SECONDS} from '../model/duration.js'
 
-/** `30s`, `3m`, `1h30m`, `500ms`, or a bare number of seconds: the forms parseDuration accepts. */
-export const DURATION_PATTERN = '^\\s*(?:\\d+(?:\\.\\d+)?|(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+)\\s*$'
+export {DURATION_PATTERN} from '../input/formats.js'
 export const MIG_PROFILE_PATTERN = '^\\d+g\\.\\d+gb(?:\\+me)?$'
 /** Kubernetes object names (RFC 1123 DNS subdomain, lower case). */
 export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
@@ -20,8 +31,10 @@ function duration(description: string, defaultValue?: string): Schema {
   return {
     type: ['string', 'number'],
     pattern: DURATION_PATTERN,
+    format: DURATION_FORMAT,
     minimum: 0,
-    description: `${description} A duration: 30s, 3m, 1h, 500ms, or a number of seconds.`,
+    maximum: MAX_DURATION_SECONDS,
+    description: `${description} A duration: 30s, 3m, 1h, 500ms, or a number of seconds; at most 30 days.`,
     ...(defaultValue === undefined ? {} : {default: defaultValue}),
   }
 }
@@ -32,7 +45,8 @@ function object(description: string, properties: Record<string, Schema>, require
 
 const stringMap = (description: string): Schema => ({type: 'object', description, additionalProperties: {type: 'string'}, default: {}})
 const name = (description: string): Schema => ({type: 'string', pattern: NAME_PATTERN, maxLength: 253, description})
-const count = (description: string, minimum = 0): Schema => ({type: 'integer', minimum, description})
+const count = (description: string, minimum: number, maximum: number): Schema => ({type: 'integer', minimum, maximum, description: `${description} ${minimum}–${maximum}.`})
+const amount = (description: string, maximum: number, minimum = 0): Schema => ({type: 'number', minimum, maximum, description: `${description} ${minimum}–${maximum}.`})
 
 const taintEffect: Schema = {type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], description: 'Kubernetes taint effect.'}
 
@@ -58,7 +72,7 @@ const scalingRules = (direction: 'up' | 'down'): Schema =>
           'One rate limit: at most `value` pods (or percent of current replicas) per `period`.',
           {
             type: {type: 'string', enum: ['Pods', 'Percent'], description: 'Pods: an absolute number; Percent: of the current replicas.'},
-            value: count('How many pods, or what percent, per period.', 1),
+            value: count('How many pods, or what percent, per period.', 1, MAX_GROUP_SIZE),
             period: duration('The window the limit applies to (HPA allows up to 30m).'),
           },
           ['type', 'value', 'period'],
@@ -75,13 +89,14 @@ const signal: Schema = object(
     name: name('Unique within the model; shown in plans as the signal that decided.'),
     metric: {type: 'string', minLength: 1, description: 'The exported metric name: DCGM_FI_DEV_GPU_UTIL, vllm:num_requests_waiting, ...'},
     source: {type: 'string', enum: ['pod', 'gpu', 'workload'], default: 'pod', description: 'What one series describes: a pod, a GPU (DCGM), or the whole workload.'},
-    target: {type: 'number', exclusiveMinimum: 0, description: 'The value to hold the metric at (per replica for AverageValue).'},
+    // Not just > 0: a target of 1e-300 turns any load into Infinity replicas.
+    target: {type: 'number', minimum: 1e-6, maximum: MAX_SIGNAL_VALUE, description: `The value to hold the metric at (per replica for AverageValue). 1e-6–${MAX_SIGNAL_VALUE}.`},
     targetType: {type: 'string', enum: ['AverageValue', 'Value'], default: 'AverageValue', description: 'AverageValue: target per replica; Value: target for the whole workload.'},
     window: duration('Smoothing window: the seed uses 3 minutes so a batch spike does not cause a scale-up and -down.', '3m'),
     aggregation: {type: 'string', enum: ['avg', 'ewma', 'max', 'p50', 'p90', 'p95', 'p99', 'last'], default: 'avg', description: 'How samples in the window become one value.'},
     quantile: {type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'For histogram latency metrics: the quantile to read (0.95 for p95).'},
     query: {type: 'string', minLength: 1, description: 'PromQL that overrides the query gpu-scale builds from `metric`.'},
-    activationThreshold: {type: 'number', minimum: 0, description: 'Below this workload total a model at 0 replicas stays at 0 (KEDA activation threshold).'},
+    activationThreshold: amount('Below this workload total a model at 0 replicas stays at 0 (KEDA activation threshold).', MAX_SIGNAL_VALUE),
   },
   ['name', 'metric', 'target'],
 )
@@ -93,7 +108,7 @@ const toleration: Schema = object(
     operator: {type: 'string', enum: ['Equal', 'Exists'], default: 'Equal', description: 'Equal matches key and value; Exists matches the key only.'},
     value: {type: 'string', description: 'Taint value (operator Equal).'},
     effect: {...taintEffect, description: 'Only tolerate taints with this effect; empty tolerates every effect.'},
-    tolerationSeconds: {type: 'integer', description: 'Accepted for copy-paste from PodSpecs; gpu-scale does not use it.'},
+    tolerationSeconds: {type: 'integer', minimum: -2147483648, maximum: 2147483647, description: 'Accepted for copy-paste from PodSpecs; gpu-scale does not use it. A 32-bit integer.'},
   },
 )
 
@@ -105,16 +120,16 @@ const nodeGroup: Schema = object(
       'The GPUs on each node.',
       {
         model: {type: 'string', minLength: 1, description: 'GPU model: a short name (A100-80GB, H100-80GB, L4) or a GPU Feature Discovery product label (NVIDIA-A100-SXM4-80GB).'},
-        count: {...count('GPUs per node.', 1), default: 1},
+        count: {...count('GPUs per node.', 1, MAX_GPUS_PER_NODE), default: 1},
       },
       ['model'],
     ),
     capacityType: {type: 'string', enum: ['on-demand', 'spot'], default: 'on-demand', description: 'Spot is cheaper but can be reclaimed; critical models never run on it.'},
-    min: {...count('Fewest nodes; 0 lets the group scale to zero when idle.'), default: 0},
-    max: count('Most nodes.'),
+    min: {...count('Fewest nodes; 0 lets the group scale to zero when idle.', 0, MAX_GROUP_SIZE), default: 0},
+    max: count('Most nodes.', 0, MAX_GROUP_SIZE),
     labels: stringMap('Labels every node of the group carries (matched against model nodeSelectors).'),
     taints: {type: 'array', default: [], description: 'Taints every node of the group carries.', items: object('A Kubernetes node taint.', {key: {type: 'string', minLength: 1, description: 'Taint key.'}, value: {type: 'string', description: 'Taint value.'}, effect: taintEffect}, ['key', 'effect'])},
-    hourlyCost: {type: 'number', minimum: 0, default: 0, description: 'Price of one node for one hour, in your currency (price expander, budget).'},
+    hourlyCost: {...amount('Price of one node for one hour, in your currency (price expander, budget).', MAX_HOURLY_COST), default: 0},
     coldStart: object('How long a new node takes before a pod can use its GPUs (model weight load is per model).', {
       provisioning: duration('Cloud instance start until the node registers.', '120s'),
       driverInit: duration('NVIDIA driver, device plugin and GPU Feature Discovery becoming ready.', '60s'),
@@ -127,7 +142,7 @@ const nodeGroup: Schema = object(
       description: 'mig-parted config names the nodes may be set to (all-disabled, all-balanced, all-<profile>); the first is what a new node boots with.',
       items: {type: 'string', minLength: 1},
     },
-    priority: {type: 'integer', default: 0, description: 'Higher wins with the priority expander.'},
+    priority: {type: 'integer', minimum: -1_000_000, maximum: 1_000_000, default: 0, description: 'Higher wins with the priority expander. -1000000–1000000.'},
     maxNodeProvisionTime: duration('A node not ready after this long counts as failed and backs the group off.', '15m'),
   },
   ['name', 'gpu', 'max'],
@@ -142,12 +157,12 @@ const model: Schema = object(
       namespace: {...name('Namespace.'), default: 'default'},
       name: name('Workload name; defaults to the model name.'),
     }),
-    replicas: object('Replica bounds.', {min: count('Fewest replicas (0 with scaleToZero).'), max: count('Most replicas.', 1)}, ['min', 'max']),
+    replicas: object('Replica bounds.', {min: count('Fewest replicas (0 with scaleToZero).', 0, MAX_GROUP_SIZE), max: count('Most replicas.', 1, MAX_GROUP_SIZE)}, ['min', 'max']),
     gpu: {
       ...object('What one replica needs: exactly one of count, migProfile or memoryGiB.', {
-        count: count('Whole GPUs per replica (nvidia.com/gpu).', 1),
+        count: count('Whole GPUs per replica (nvidia.com/gpu).', 1, MAX_GPUS_PER_NODE),
         migProfile: {type: 'string', pattern: MIG_PROFILE_PATTERN, description: 'One MIG instance of this profile per replica (nvidia.com/mig-3g.40gb).'},
-        memoryGiB: {type: 'number', exclusiveMinimum: 0, description: 'GPU memory per replica, in GiB.'},
+        memoryGiB: amount('GPU memory per replica, in GiB.', MAX_MEMORY_GIB, 0.01),
       }),
       minProperties: 1,
       maxProperties: 1,
@@ -155,13 +170,14 @@ const model: Schema = object(
     weights: object(
       'Model weights: their size bounds memory and their load time bounds how fast a new replica serves.',
       {
-        sizeGiB: {type: 'number', minimum: 0, description: 'Weights size in GiB.'},
-        loadGiBps: {type: 'number', exclusiveMinimum: 0, default: 1, description: 'Load speed in GiB/s (storage to GPU).'},
+        sizeGiB: amount('Weights size in GiB.', MAX_MEMORY_GIB),
+        // Not just > 0: size / 1e-320 GiB/s is Infinity seconds, which no ETA can hold.
+        loadGiBps: {...amount('Load speed in GiB/s (storage to GPU).', 10_000, MIN_LOAD_GIBPS), default: 1},
         loadTime: duration('Measured load time; wins over sizeGiB / loadGiBps.'),
       },
       ['sizeGiB'],
     ),
-    kvCacheGiB: {type: 'number', minimum: 0, default: 0, description: 'KV-cache and activation headroom on top of the weights, in GiB.'},
+    kvCacheGiB: {...amount('KV-cache and activation headroom on top of the weights, in GiB.', MAX_MEMORY_GIB), default: 0},
     tolerations: {type: 'array', default: [], description: "Tolerations of the workload's pods.", items: toleration},
     nodeSelector: stringMap("The workload's nodeSelector."),
     algorithm: {type: 'string', enum: ['gpu-scale', 'hpa'], default: 'gpu-scale', description: 'hpa reproduces autoscaling/v2 exactly; gpu-scale adds smoothing, signal reliability and cross-layer checks.'},
@@ -177,7 +193,7 @@ const model: Schema = object(
     critical: {type: 'boolean', default: false, description: 'Critical models are never placed on spot capacity.'},
     scaleToZero: object('Let the model go to 0 replicas when idle (needs replicas.min 0).', {
       idleTime: duration('Idle this long before going to zero.', '15m'),
-      keepWarmFactor: {type: 'number', minimum: 0, default: 2, description: 'Stay warm when the expected gap to the next request is shorter than cold start × this factor.'},
+      keepWarmFactor: {...amount('Stay warm when the expected gap to the next request is shorter than cold start × this factor.', 100), default: 2},
     }),
   },
   ['name', 'replicas', 'gpu'],
@@ -190,8 +206,8 @@ const settings: Schema = object('Settings for the whole control loop; all option
     ttft: duration('Time to first token.'),
   }),
   budget: object('Hard limits the planner never exceeds.', {
-    maxGpus: count('Most GPUs across all node groups.'),
-    maxHourlyCost: {type: 'number', minimum: 0, description: 'Most spend per hour across all node groups.'},
+    maxGpus: count('Most GPUs across all node groups.', 0, MAX_FLEET_GPUS),
+    maxHourlyCost: amount('Most spend per hour across all node groups.', MAX_HOURLY_COST * MAX_GROUP_SIZE),
   }),
   migStrategy: {type: 'string', enum: ['none', 'single', 'mixed'], default: 'mixed', description: 'How the NVIDIA device plugin advertises MIG instances (MIG_STRATEGY).'},
   expanders: {
@@ -208,7 +224,7 @@ const settings: Schema = object('Settings for the whole control loop; all option
     delayAfterAdd: duration('No scale-down this long after a scale-up.', '10m'),
   }),
   staleAfter: duration('Telemetry older than this is stale and never used to scale down.', '2m'),
-  warmHeadroomGpus: {type: 'number', minimum: 0, default: 0, description: 'Extra GPUs kept warm ahead of forecast demand.'},
+  warmHeadroomGpus: {...amount('Extra GPUs kept warm ahead of forecast demand.', MAX_FLEET_GPUS), default: 0},
 })
 
 export const CONFIG_SCHEMA = {

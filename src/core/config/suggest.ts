@@ -2,11 +2,15 @@
 
 /** The closest candidate within a small edit distance (case-insensitive), or undefined when none is close. */
 export function suggestName(input: string, candidates: readonly string[]): string | undefined {
+  // No name gpu-scale knows is this long; a hostile 10,000-character key would cost seconds of edit distances.
+  if (input.length > 256) return undefined
   const needle = input.toLowerCase()
   // About one typo per four characters, at least one: close enough to be a slip, far enough to avoid nonsense.
   const limit = Math.max(1, Math.floor(needle.length / 4))
   let best: {name: string; distance: number} | undefined
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip candidates that cannot be close enough.
+    if (Math.abs(candidate.length - needle.length) > limit) continue
     const distance = measureEditDistance(needle, candidate.toLowerCase())
     if (distance <= limit && (!best || distance < best.distance)) best = {name: candidate, distance}
   }

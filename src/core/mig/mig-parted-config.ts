@@ -11,9 +11,11 @@
  *   uses (mig-parted applies the same devices to each selected GPU and tries every creation order, so a
  *   layout is valid iff some placement exists).
  */
-import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap} from 'yaml'
+import {isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap} from 'yaml'
 
 import type {Problem, SourceLocation} from '../errors.js'
+import {MAX_GPUS_PER_NODE} from '../input/limits.js'
+import {parseYamlSafely} from '../input/yaml.js'
 import {findGpuModel, findGpuModelByPciId, listMigGpuModels} from './catalog.js'
 import {checkInstances, type Placement} from './geometry.js'
 import {findMigProfile, isProfileNameShape} from './profiles.js'
@@ -68,14 +70,18 @@ export interface MigPartedCheckResult {
 }
 
 const ENTRY_KEYS = new Set(['devices', 'device-filter', 'mig-enabled', 'mig-devices'])
+/**
+ * No GPU holds more than 7 MIG instances (NVIDIA's MIG user guide); a count above it is an error before anything
+ * builds a list of that many instances (a count of 1e9 would exhaust memory).
+ */
+const MAX_INSTANCES_PER_GPU = 7
 
 /**
  * Parses mig-parted YAML. Problems carry file:line:col. `fatal` is true when the text is not a v1 mig-parted
  * config at all (YAML syntax errors, no `mig-configs` map), so callers can tell bad input from bad layouts.
  */
 export function parseMigPartedConfig(text: string, file: string): {config: MigPartedConfig; problems: Problem[]; fatal: boolean} {
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, uniqueKeys: true})
+  const {document: doc, lineCounter, problems: syntax} = parseYamlSafely(text, file)
   const problems: Problem[] = []
   const locate = (node: Node | null | undefined, path: string): SourceLocation => {
     const offset = node?.range?.[0]
@@ -88,11 +94,8 @@ export function parseMigPartedConfig(text: string, file: string): {config: MigPa
   }
   const config: MigPartedConfig = {version: '', configs: []}
 
-  for (const error of doc.errors) {
-    const pos = error.linePos?.[0]
-    report('YamlSyntax', error.message.split('\n')[0] ?? error.message, {file, ...(pos ? {line: pos.line, column: pos.col} : {})})
-  }
-  if (doc.errors.length > 0) return {config, problems, fatal: true}
+  problems.push(...syntax)
+  if (!doc || syntax.length > 0) return {config, problems, fatal: true}
   const root = doc.contents
   if (!isMap(root)) {
     report('NotMigPartedConfig', 'expected a map with `version: v1` and `mig-configs:`', locate(root as Node | null, ''))
@@ -142,10 +145,10 @@ export function parseMigPartedConfig(text: string, file: string): {config: MigPa
         report('MissingDevices', '`devices` is required: `all` or a list of GPU indices', locate(item, `${entryPath}.devices`))
       } else if (isScalar(devices) && devices.value === 'all') {
         entry.devices = 'all'
-      } else if (isSeq(devices) && devices.items.every((d) => isScalar(d) && Number.isInteger(d.value) && (d.value as number) >= 0)) {
+      } else if (isSeq(devices) && devices.items.every((d) => isScalar(d) && Number.isInteger(d.value) && (d.value as number) >= 0 && (d.value as number) < MAX_GPUS_PER_NODE)) {
         entry.devices = devices.items.map((d) => (d as {value: number}).value)
       } else {
-        report('InvalidDevices', '`devices` must be `all` or a list of GPU indices (0, 1, ...)', locate(devices, `${entryPath}.devices`))
+        report('InvalidDevices', `\`devices\` must be \`all\` or a list of GPU indices 0–${MAX_GPUS_PER_NODE - 1}`, locate(devices, `${entryPath}.devices`))
       }
       const filter = item.get('device-filter', true) as Node | undefined
       if (filter !== undefined) {
@@ -176,8 +179,8 @@ export function parseMigPartedConfig(text: string, file: string): {config: MigPa
             const profile = keyOf(device)
             const count = device.value as Node | null
             const countValue = isScalar(count) ? count.value : undefined
-            if (typeof countValue !== 'number' || !Number.isInteger(countValue) || countValue < 0) {
-              report('InvalidCount', `count of "${profile}" must be a whole number ≥ 0`, locate(count ?? (device.key as Node), `${entryPath}.mig-devices.${profile}`))
+            if (typeof countValue !== 'number' || !Number.isInteger(countValue) || countValue < 0 || countValue > MAX_INSTANCES_PER_GPU) {
+              report('InvalidCount', `count of "${profile}" must be a whole number 0–${MAX_INSTANCES_PER_GPU} (a GPU holds at most ${MAX_INSTANCES_PER_GPU} MIG instances); got ${String(countValue)}`, locate(count ?? (device.key as Node), `${entryPath}.mig-devices.${profile}`))
               continue
             }
             entry.migDevices[profile] = countValue

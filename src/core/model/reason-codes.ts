@@ -130,7 +130,12 @@ export const BOTTLENECK_REASON_CODES = {
   Healthy: 'no bottleneck',
 } as const
 
-export const REASON_CODES = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES, ...BOTTLENECK_REASON_CODES} as const
+// The telemetry input boundary (signals/sanitize.ts): samples dropped before any signal reads them
+export const SIGNAL_REASON_CODES = {
+  ImpossibleSamplesDropped: 'samples that cannot be measurements (NaN, ±Inf, negative counts, utilization outside its range, stamped after the capture) were dropped; signals read from the series never scale down while one is in their window',
+} as const
+
+export const REASON_CODES = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES, ...BOTTLENECK_REASON_CODES, ...SIGNAL_REASON_CODES} as const
 
 /** Every code a Reason or Diagnostic may carry. */
 export type ReasonCode = keyof typeof REASON_CODES

@@ -118,6 +118,20 @@ export interface Series {
   labels: Record<string, string>
   /** `[epochSeconds, value]`, ascending in time. */
   samples: Array<[number, number]>
+  /**
+   * Samples the input boundary dropped as impossible (src/core/signals/sanitize.ts); absent when none were. A
+   * signal read from this series never scales down while a dropped sample is within its window.
+   */
+  dropped?: DroppedSamples
+}
+
+/** What was dropped from one series, by why, and the newest dropped sample's time (capturedAt for a NaN time). */
+export interface DroppedSamples {
+  nonFinite: number
+  negative: number
+  outOfRange: number
+  future: number
+  newestAt: number
 }
 
 /** Histogram-derived latency quantiles are carried as their own series (`metric` + label `quantile`). */

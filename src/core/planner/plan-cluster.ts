@@ -50,6 +50,7 @@ import {chooseGpuShare} from '../mig/index.js'
 import {buildCluster, type Placement, type SimulatedCluster} from '../scheduling/cluster.js'
 import {estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 import {checkGroupFit} from '../scheduling/eligibility.js'
+import {describeDroppedSamples} from '../signals/sanitize.js'
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {nextControllerState, withControllerState} from './controller-state.js'
 import {compareDemand, compareModels, type Demand} from './demand.js'
@@ -123,7 +124,8 @@ interface GroupRequest {
 export function planCluster({config, snapshot: observed, inputFingerprint}: PlanInput): Plan {
   const snapshot = withControllerState(observed)
   const tick = startTick(config, snapshot)
-  const diagnostics: Diagnostic[] = [...describeUnmanagedGroups(config, snapshot)]
+  // Samples the input boundary dropped as impossible: said once per series, before anything decides on the rest.
+  const diagnostics: Diagnostic[] = [...describeDroppedSamples(snapshot.telemetry), ...describeUnmanagedGroups(config, snapshot)]
   const skipped: Skipped[] = []
   for (const h of tick.health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
 

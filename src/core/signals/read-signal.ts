@@ -4,7 +4,9 @@
  * guessed. Histogram signals (`*_bucket`) become a quantile of the bucket rates over the window, summed by `le`
  * across pods, exactly as `histogram_quantile(q, sum by (le) (rate(m_bucket[w])))` would.
  *
- * Validation follows KEDA's Prometheus scaler: NaN and infinite samples are dropped, never read as zero.
+ * Validation follows KEDA's Prometheus scaler: NaN and infinite samples are dropped, never read as zero. Samples
+ * the input boundary dropped as impossible (./sanitize.ts) make their series read as stale while they are within
+ * the window: the pod then counts as zero load on the way up and blocks the way down, as missing data does.
  */
 import type {SignalConfig} from '../model/config.js'
 import type {Series} from '../model/snapshot.js'
@@ -176,6 +178,7 @@ function readLevelOrAmount(series: readonly Series[], signal: SignalConfig, ctx:
     if (s.labels.quantile !== undefined && wanted !== undefined && s.labels.quantile !== wanted) continue
     const last = lastFiniteAt(s.samples)
     if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
+    if (hasDroppedInWindow(s, signal, ctx)) return {value: null, status: 'stale', lastAt}
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
     anyFresh = true
     const v = aggregateSamples(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now), signal.aggregation, signal.windowSeconds)
@@ -197,6 +200,7 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
     if (le === undefined) continue
     const last = lastFiniteAt(s.samples)
     if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
+    if (hasDroppedInWindow(s, signal, ctx)) return {value: null, status: 'stale', lastAt}
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
     anyFresh = true
     const rate = computeCounterRate(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now))
@@ -208,6 +212,11 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
   const q = computeHistogramQuantile(signal.quantile ?? 0.95, buckets)
   // No requests finished in the window: no latency to speak of (missing, not zero).
   return Number.isFinite(q) ? {value: q, status: 'ok', lastAt} : {value: null, status: 'missing', lastAt}
+}
+
+/** A sample dropped as impossible (./sanitize.ts) within the window: what is left of the window is not trusted. */
+function hasDroppedInWindow(series: Series, signal: SignalConfig, ctx: ReadContext): boolean {
+  return series.dropped !== undefined && series.dropped.newestAt > ctx.now - signal.windowSeconds
 }
 
 function lastFiniteAt(samples: readonly Sample[]): number | null {

@@ -53,10 +53,22 @@ export function decodeSnapshot(doc: Doc): ClusterSnapshot {
     telemetry: ((doc.telemetry as Doc[]) ?? []).map((s) => ({
       metric: String(s.metric),
       labels: (s.labels as Record<string, string>) ?? {},
-      samples: s.samples as Array<[number, number]>,
+      samples: decodeSamples(s.samples as Array<[number, number | string | null]>),
     })),
     ...(doc.state ? {state: doc.state as ControllerState} : {}),
   }
+}
+
+/**
+ * Sample values as Prometheus writes them ("NaN", "+Inf", "-Inf") or null become numbers (NaN for null); the
+ * sanitizer (src/core/signals/sanitize.ts) then drops them. Numeric-only series, all of them in practice, are
+ * returned as they are.
+ */
+function decodeSamples(samples: Array<[number, number | string | null]>): Array<[number, number]> {
+  let numeric = true
+  for (let i = 0; i < samples.length && numeric; i++) numeric = typeof (samples[i] as [number, unknown])[1] === 'number'
+  if (numeric) return samples as Array<[number, number]>
+  return samples.map(([t, v]) => [t, typeof v === 'number' ? v : v === '+Inf' || v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : NaN])
 }
 
 function decodeNode(n: Doc): NodeState {
@@ -150,7 +162,8 @@ export function encodeSnapshot(snapshot: ClusterSnapshot): SnapshotDocument {
       recommendations: w.recommendations.map((r) => ({...r, at: ts(r.at)})),
     })),
     pdbs: snapshot.pdbs,
-    telemetry: snapshot.telemetry,
+    // What the loader dropped is gone from the samples; the count is the plan's diagnostic, not part of the file.
+    telemetry: snapshot.telemetry.map(({dropped: _dropped, ...series}) => series),
     // Controller state is machine-written with epoch seconds (schemas/controller-state.schema.json): as is.
     ...(snapshot.state ? {state: snapshot.state} : {}),
   }

@@ -1,12 +1,21 @@
 /**
  * JSON Schema of the cluster snapshot file (schemas/cluster-snapshot.schema.json is generated from this).
- * Times are RFC 3339 strings in UTC; telemetry samples are `[unixSeconds, value]` like Prometheus' range API.
+ * Times are RFC 3339 strings (any offset, read as UTC); telemetry samples are `[unixSeconds, value]` like
+ * Prometheus' range API. Every number has both bounds (src/core/input/limits.ts): a snapshot is what a cluster can
+ * physically be. Sample values are the exception: an exporter really sends NaN, ±Inf and nonsense, so the loader
+ * drops those with a diagnostic (src/core/signals/sanitize.ts) instead of rejecting the file.
  */
 import {CONTROLLER_STATE_BODY} from '../plan/state-schema.js'
+import {TIMESTAMP_FORMAT} from '../input/formats.js'
+import {MAX_EPOCH_SECONDS, MAX_GPU_MEMORY_MIB, MAX_GPUS_PER_NODE, MAX_GROUP_SIZE, MAX_SHARING_REPLICAS} from '../input/limits.js'
+
+/** MIG puts at most 7 instances on a GPU, in 8 memory slices. */
+const MIG_SLICES = 8
+const MAX_MIG_INSTANCES = 7
 
 const str = {type: 'string'}
-const nonNegInt = {type: 'integer', minimum: 0}
-const timestamp = {type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$', description: 'RFC 3339 timestamp, e.g. 2026-11-28T12:00:00Z'}
+const groupCount = {type: 'integer', minimum: 0, maximum: MAX_GROUP_SIZE, description: `0–${MAX_GROUP_SIZE}.`}
+const timestamp = {type: 'string', format: TIMESTAMP_FORMAT, description: 'RFC 3339 timestamp, e.g. 2026-11-28T12:00:00Z; an offset is converted to UTC.'}
 const labels = {type: 'object', additionalProperties: {type: 'string'}}
 const taint = {
   type: 'object', additionalProperties: false, required: ['key', 'effect'],
@@ -32,7 +41,7 @@ export const SNAPSHOT_SCHEMA = {
       items: {
         type: 'object', additionalProperties: false, required: ['name', 'targetSize'],
         properties: {
-          name: str, targetSize: nonNegInt, lastScaleUpAt: timestamp, lastScaleDownAt: timestamp,
+          name: str, targetSize: groupCount, lastScaleUpAt: timestamp, lastScaleDownAt: timestamp,
           failures: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'reason'], properties: {at: timestamp, reason: {enum: ['capacity', 'timeout', 'quota']}}}},
         },
       },
@@ -51,19 +60,23 @@ export const SNAPSHOT_SCHEMA = {
           interruptionNoticeAt: timestamp,
           gpus: {
             type: 'array',
+            maxItems: MAX_GPUS_PER_NODE,
+            description: `The node's GPUs: at most ${MAX_GPUS_PER_NODE}.`,
             items: {
               type: 'object', additionalProperties: false, required: ['index', 'model'],
               properties: {
-                index: nonNegInt, uuid: str, model: {type: 'string', description: 'GPU model: alias or nvidia.com/gpu.product value.'},
-                memoryMiB: {type: 'number', minimum: 0},
+                index: {type: 'integer', minimum: 0, maximum: MAX_GPUS_PER_NODE - 1, description: `0–${MAX_GPUS_PER_NODE - 1}.`},
+                uuid: str,
+                model: {type: 'string', description: 'GPU model: alias or nvidia.com/gpu.product value (one gpu-scale knows: see `gpu-scale mig gpus`).'},
+                memoryMiB: {type: 'number', minimum: 0, maximum: MAX_GPU_MEMORY_MIB, description: `0–${MAX_GPU_MEMORY_MIB}.`},
                 mig: {
                   type: 'object', additionalProperties: false, required: ['enabled'],
                   properties: {
                     enabled: {type: 'boolean'},
-                    instances: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['profile', 'start'], properties: {profile: str, start: nonNegInt, size: {type: 'integer', minimum: 1}, pod: str}}},
+                    instances: {type: 'array', maxItems: MAX_MIG_INSTANCES, items: {type: 'object', additionalProperties: false, required: ['profile', 'start'], properties: {profile: str, start: {type: 'integer', minimum: 0, maximum: MIG_SLICES - 1}, size: {type: 'integer', minimum: 1, maximum: MIG_SLICES}, pod: str}}},
                   },
                 },
-                sharing: {type: 'object', additionalProperties: false, required: ['strategy', 'replicas'], properties: {strategy: {enum: ['time-slicing', 'mps']}, replicas: {type: 'integer', minimum: 1}}},
+                sharing: {type: 'object', additionalProperties: false, required: ['strategy', 'replicas'], properties: {strategy: {enum: ['time-slicing', 'mps']}, replicas: {type: 'integer', minimum: 1, maximum: MAX_SHARING_REPLICAS}}},
                 pods: {type: 'array', items: str},
               },
             },
@@ -81,7 +94,7 @@ export const SNAPSHOT_SCHEMA = {
           phase: {enum: ['Pending', 'Running', 'Succeeded', 'Failed']},
           node: str, ready: {type: 'boolean'}, deleting: {type: 'boolean'},
           createdAt: timestamp, startedAt: timestamp, readyAt: timestamp,
-          gpuRequest: {type: 'object', additionalProperties: false, required: ['resource', 'count'], properties: {resource: {type: 'string', pattern: '^nvidia\\.com/(gpu|mig-.+)$'}, count: {type: 'integer', minimum: 1}}},
+          gpuRequest: {type: 'object', additionalProperties: false, required: ['resource', 'count'], properties: {resource: {type: 'string', pattern: '^nvidia\\.com/(gpu|mig-.+)$'}, count: {type: 'integer', minimum: 1, maximum: MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES, description: `1–${MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES}: no node has more GPUs (or MIG instances).`}}},
           daemon: {type: 'boolean'},
         },
       },
@@ -92,15 +105,15 @@ export const SNAPSHOT_SCHEMA = {
         type: 'object', additionalProperties: false, required: ['kind', 'namespace', 'name', 'specReplicas'],
         properties: {
           kind: {enum: ['Deployment', 'StatefulSet']}, namespace: str, name: str,
-          specReplicas: nonNegInt, readyReplicas: nonNegInt, managedBy: str,
-          scaleEvents: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'from', 'to'], properties: {at: timestamp, from: nonNegInt, to: nonNegInt}}},
-          recommendations: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'replicas'], properties: {at: timestamp, replicas: nonNegInt}}},
+          specReplicas: groupCount, readyReplicas: groupCount, managedBy: str,
+          scaleEvents: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'from', 'to'], properties: {at: timestamp, from: groupCount, to: groupCount}}},
+          recommendations: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'replicas'], properties: {at: timestamp, replicas: groupCount}}},
         },
       },
     },
     pdbs: {
       type: 'array',
-      items: {type: 'object', additionalProperties: false, required: ['namespace', 'name', 'workload', 'maxUnavailable'], properties: {namespace: str, name: str, workload: str, maxUnavailable: nonNegInt}},
+      items: {type: 'object', additionalProperties: false, required: ['namespace', 'name', 'workload', 'maxUnavailable'], properties: {namespace: str, name: str, workload: str, maxUnavailable: groupCount}},
     },
     telemetry: {
       type: 'array',
@@ -109,7 +122,19 @@ export const SNAPSHOT_SCHEMA = {
         properties: {
           metric: {type: 'string', minLength: 1, description: 'The real exported metric name, e.g. DCGM_FI_DEV_GPU_UTIL.'},
           labels,
-          samples: {type: 'array', items: {type: 'array', minItems: 2, maxItems: 2, items: {type: 'number'}}, description: '[unixSeconds, value] pairs, ascending.'},
+          samples: {
+            type: 'array',
+            description: '[unixSeconds, value] pairs, ascending. Values may be NaN or ±Inf (YAML .nan/.inf, or "NaN", "+Inf", "-Inf" as Prometheus writes them): such samples are dropped with a diagnostic.',
+            items: {
+              type: 'array',
+              minItems: 2,
+              maxItems: 2,
+              items: [
+                {type: 'number', minimum: 0, maximum: MAX_EPOCH_SECONDS, description: `Unix time in seconds: 0–${MAX_EPOCH_SECONDS} (a larger number is milliseconds).`},
+                {type: ['number', 'string', 'null'], pattern: '^(NaN|[+-]?Inf)$', description: 'The value; null, "NaN" and "±Inf" are read as no value.'},
+              ],
+            },
+          },
         },
       },
     },

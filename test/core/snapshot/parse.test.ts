@@ -50,6 +50,7 @@ describe('parseSnapshot', () => {
     {name: 'a timestamp that is not RFC 3339', text: minimal().replace('2026-11-28T10:00:00Z', 'yesterday'), code: 'InvalidValue', line: 8, path: 'nodes[0].createdAt'},
     {name: 'a YAML syntax error names line and column', text: minimal().replace('ready: true', 'ready: [true'), code: 'YamlSyntax', line: undefined, path: undefined},
     {name: 'a missing required field', text: minimal().replace('    group: standard\n', ''), code: 'MissingField', line: 5, path: 'nodes[0].group'},
+    {name: 'a schema error in JSON, located by scanning the JSON (no YAML parse of a large file)', text: JSON.stringify({apiVersion: 'gpu-scale.dev/v1alpha1', kind: 'ClusterSnapshot', capturedAt: '2026-11-28T12:00:00Z', nodes: [], pods: [], workloads: [{kind: 'Deployment', namespace: 'a', name: 'b', specReplicas: 1e6}]}, null, 2), code: 'OutOfRange', line: 12, path: 'workloads[0].specReplicas'},
     {name: 'a negative replica count', text: minimal('').replace('workloads: []', 'workloads: [{kind: Deployment, namespace: a, name: b, specReplicas: -1}]'), code: 'OutOfRange', line: 12, path: 'workloads[0].specReplicas'},
   ])('rejects $name', ({text, code, line, path}) => {
     const problems = problemsOf(text)
