@@ -138,7 +138,7 @@ describe('gpu-scale plan', () => {
   test('an error reaches a shell as exit 1, stderr only, nothing on stdout (real process)', async () => {
     const result = await spawned.error
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toMatch(/^error: nope\.json: snapshot file not found: nope\.json\nhint: /)
+    expect(result.stderr).toMatch(/^error: nope\.json: snapshot file not found\nhint: /)
     expect(result.stdout).toBe('')
   })
 

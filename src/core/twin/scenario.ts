@@ -9,13 +9,14 @@
  * Pure: the caller reads the file.
  */
 import {Ajv} from 'ajv'
-import {LineCounter, parseDocument} from 'yaml'
 
 import {checkConfig} from '../config/check.js'
-import {describeSchemaErrors, describeYamlError, dedupe, sortProblems} from '../config/load.js'
+import {describeSchemaErrors, dedupe, sortProblems} from '../config/load.js'
 import {createLocator, type FieldPath, type Locate} from '../config/locate.js'
 import {normalizeConfig, type RawConfig} from '../config/normalize.js'
 import type {Problem} from '../errors.js'
+import {addInputFormats} from '../input/formats.js'
+import {convertYaml, parseYamlSafely} from '../input/yaml.js'
 import type {PolicyConfig} from '../model/config.js'
 import {parseDuration, parseTimestamp} from '../model/duration.js'
 import {resolveServingProfile, type ServingSpec} from './latency-model.js'
@@ -40,7 +41,8 @@ export interface ScenarioParseResult {
   problems: Problem[]
 }
 
-const ajv = new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, discriminator: true})
+// The same formats (durations, timestamps) as the config loader, since the scenario embeds the policy schema.
+const ajv = addInputFormats(new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, discriminator: true}))
 const validate = ajv.compile(SCENARIO_SCHEMA)
 
 type Dur = string | number
@@ -80,11 +82,13 @@ interface RawScenario {
 const seconds = (value: Dur | undefined, fallback: number): number => (value === undefined ? fallback : (parseDuration(value) ?? fallback))
 
 export function parseScenario(text: string, file: string): ScenarioParseResult {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
+  // The config loader's hardened YAML: bounded nesting and alias expansion, duplicate keys refused.
+  const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
+  if (!document || syntax.length > 0) return {problems: syntax}
   const locate = createLocator(file, document, lineCounter)
-  if (document.errors.length > 0) return {problems: document.errors.map((error) => describeYamlError(error, text, file))}
-  const data: unknown = document.toJS({maxAliasCount: 100})
+  const converted = convertYaml(document, lineCounter, file)
+  if (converted.problems.length > 0) return {problems: converted.problems}
+  const data = converted.data
   if (data === null || data === undefined) {
     return {problems: [{severity: 'error', code: 'EmptyScenario', message: 'the file is empty; expected a Scenario (see examples/scenarios/)', location: locate([])}]}
   }
