@@ -5,9 +5,10 @@ export function renderSimServe(info: SimServeInfo): string {
   return [
     `Kubernetes API  ${info.api}`,
     `kubeconfig      ${info.kubeconfig}`,
-    `metrics         ${info.metrics}`,
+    `metrics targets ${info.metricsTargets}`,
+    `exporters       ${info.metrics}node/<name>, ${info.metrics}pod/<namespace>/<name>`,
     `faults          POST ${info.faults}`,
-    `scenario        ${info.scenario}`,
+    `scenario        ${info.scenario} at ${info.speed}× real time`,
     '',
     `Try: KUBECONFIG=${info.kubeconfig} kubectl get nodes -L nvidia.com/gpu.product`,
     'Ctrl-C stops the server.',
