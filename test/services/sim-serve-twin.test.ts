@@ -157,7 +157,10 @@ describe('metrics endpoints', () => {
   })
 
   test.each([
-    {mode: 'vanish', check: (before: string, after: string) => expect(after).not.toContain('vllm:num_requests_waiting{') && expect(before).toContain('vllm:num_requests_waiting{'), why: 'the series leaves the exposition: Prometheus marks it stale'},
+    {mode: 'vanish', check: (before: string, after: string) => {
+      expect(before).toContain('vllm:num_requests_waiting{')
+      expect(after).not.toContain('vllm:num_requests_waiting{')
+    }, why: 'the series leaves the exposition: Prometheus marks it stale'},
     {mode: 'nan', check: (_b: string, after: string) => expect(after).toMatch(/^vllm:num_requests_waiting\{engine="0",model_name="llama-8b"\} NaN$/m), why: 'the exporter reports NaN'},
     {mode: 'duplicate', check: (_b: string, after: string) => expect(after.match(/^vllm:num_requests_waiting\{/gm)).toHaveLength(2), why: 'a second series with the same metric: queries without aggregation get two'},
   ])('metric fault $mode: $why', async ({mode, check}) => {

@@ -4,13 +4,14 @@
  * when the caller runs `advance(t)` (`sim serve` drives it from the wall clock, tests step it).
  *
  * The store's clock is the twin's virtual clock, so timestamps (creation, deletion, conditions) read in
- * simulated time, and watch history expires after `historyWindowSeconds` of simulated time.
+ * simulated time, and watch history expires after `historyWindowSeconds` of simulated time. A scenario's
+ * `faults` are injected at their instants as `advance` passes them.
  */
 import {KubeApi} from '../kube-store/api.js'
 import {seedCluster} from '../kube-store/seed.js'
 import {KubeStore} from '../kube-store/store.js'
 import type {ClusterSnapshot} from '../model/snapshot.js'
-import {Twin, type TwinScenario} from '../twin/index.js'
+import {Twin, type ScenarioFault, type TwinScenario} from '../twin/index.js'
 import {TwinBinding} from './binding.js'
 import {MetricFaults, metricsTargets, renderTarget, type MetricFault, type MetricsTarget} from './exposition.js'
 
@@ -56,9 +57,17 @@ export function createBoundTwin(scenario: TwinScenario, options: {historyWindowS
   api.bind(binding)
   binding.sync()
   const metricFaults = new MetricFaults()
-  return {
+  // The scenario's faults, in time order: each is injected at its exact virtual instant.
+  const scripted = [...(scenario.faults ?? [])]
+  const bound: BoundTwin = {
     scenario, twin, store, api, binding, metricFaults,
     advance(t) {
+      while (scripted.length > 0 && scenario.options.start + (scripted[0] as ScenarioFault).atSeconds <= t) {
+        const {atSeconds, type, ...rest} = scripted.shift() as ScenarioFault
+        twin.runUntil(Math.max(twin.now, scenario.options.start + atSeconds))
+        if (type === 'metrics') bound.fault({type, mode: rest.mode ?? 'vanish', ...(rest.target ? {target: rest.target} : {}), ...(rest.metric ? {metric: rest.metric} : {})})
+        else bound.fault({type, node: rest.node ?? '', ...(rest.release ? {release: true} : {})} as BoundTwinFault)
+      }
       twin.runUntil(t)
       binding.sync()
     },
@@ -75,4 +84,5 @@ export function createBoundTwin(scenario: TwinScenario, options: {historyWindowS
       return {ok: result.ok, message: result.message}
     },
   }
+  return bound
 }
