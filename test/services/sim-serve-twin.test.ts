@@ -57,6 +57,15 @@ describe('writes through the API reach the twin', () => {
     expect(md()?.status).toMatchObject({replicas: 4, readyReplicas: 4})
   })
 
+  test('a MachineDeployment scale-down removes the newest registered node (Cluster API deletes Machines newest first)', async () => {
+    step(600)
+    expect((await run('scale', 'machinedeployment/l4-pool', '--replicas=3')).code).toBe(0)
+    // l4-pool-004 is idle: it goes at once; the three serving whisper-small stay.
+    expect(node('l4-pool-004')).toBeUndefined()
+    expect(serve.bound.store.get(resourceByKind('MachineDeployment'), 'default', 'l4-pool')?.status).toMatchObject({replicas: 3, readyReplicas: 3})
+    expect(serve.bound.binding.actions.at(-1)).toMatchObject({verb: 'removeNode', target: 'l4-pool-004', result: {ok: true}})
+  })
+
   test('a MIG label change on an idle node goes pending, then success after the reconfiguration (60 s), with the new slices allocatable', async () => {
     const before = node('mig-pool-002')
     expect(before?.metadata.labels?.['nvidia.com/mig.config.state']).toBe('success')
