@@ -1,21 +1,14 @@
 /** What `sim serve` prints once the API is ready: where to point kubectl. */
-
-/** The addresses `sim serve` reports (the service's SimServeInfo fits it; views do not import services). */
-export interface SimServeInfo {
-  scenario: string
-  api: string
-  kubeconfig: string
-  metrics: string
-  faults: string
-}
+import type {SimServeInfo} from '../core/model/sim-serve.js'
 
 export function renderSimServe(info: SimServeInfo): string {
   return [
     `Kubernetes API  ${info.api}`,
     `kubeconfig      ${info.kubeconfig}`,
-    `metrics         ${info.metrics}`,
+    `metrics targets ${info.metricsTargets}`,
+    `exporters       ${info.metrics}node/<name>, ${info.metrics}pod/<namespace>/<name>`,
     `faults          POST ${info.faults}`,
-    `scenario        ${info.scenario}`,
+    `scenario        ${info.scenario} at ${info.speed}× real time`,
     '',
     `Try: KUBECONFIG=${info.kubeconfig} kubectl get nodes -L nvidia.com/gpu.product`,
     'Ctrl-C stops the server.',

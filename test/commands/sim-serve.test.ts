@@ -57,6 +57,34 @@ describe('gpu-scale sim serve', () => {
     expect(run.err()).toContain(`${signal}: stopping the twin API server`)
   })
 
+  test('--scenario by name and --speed: the twin of examples/scenarios/burst.yaml, with its exporters in the targets file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-serve-'))
+    dirs.push(dir)
+    const run = serve(['--scenario', 'burst', '--speed', '60', '--kubeconfig-out', join(dir, 'twin.kubeconfig'), '-o', 'json'])
+    try {
+      const info = await waitFor('the ready line', () => {
+        try {
+          return JSON.parse(run.out()) as {scenario: string; speed: number; metricsTargets: string}
+        } catch {
+          return undefined
+        }
+      }, 30_000)
+      expect(info).toMatchObject({scenario: 'burst', speed: 60, metricsTargets: join(dir, 'twin.targets.json')})
+      const targets = JSON.parse(readFileSync(info.metricsTargets, 'utf8')) as Array<{labels: Record<string, string>}>
+      expect(targets.some((t) => t.labels.job === 'dcgm-exporter' && t.labels.__metrics_path__?.startsWith('/_twin/metrics/node/'))).toBe(true)
+    } finally {
+      run.child.kill('SIGTERM')
+    }
+    expect(await run.exit).toBe(0)
+  })
+
+  test('an unknown scenario name is a user error listing the shipped ones', async () => {
+    const run = serve(['--scenario', 'no-such-scenario'])
+    expect(await run.exit).toBe(1)
+    expect(run.err()).toContain('no built-in scenario "no-such-scenario"')
+    expect(run.err()).toContain('spot-storm')
+  })
+
   test('a port already in use is a user error with a hint, exit 1', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))

@@ -30,18 +30,23 @@ async function freePort(): Promise<number> {
 
 export interface RunningPrometheus {
   url: string
-  /** An instant query's vector, values as Prometheus returns them (strings). */
-  query(promql: string): Promise<Array<{metric: Record<string, string>; value: [number, string]}>>
+  /** An instant query's vector (at `time`, epoch seconds, when given), values as Prometheus returns them (strings). */
+  query(promql: string, time?: number): Promise<Array<{metric: Record<string, string>; value: [number, string]}>>
   stop(): Promise<void>
 }
 
-export async function startPrometheus(targets: string[]): Promise<RunningPrometheus> {
+/**
+ * `targets` are host:port pairs scraped at /metrics, or `{fileSd}`: a file_sd targets file (re-read every second,
+ * facts §8), as `sim serve` writes one for its exporters.
+ */
+export async function startPrometheus(targets: string[] | {fileSd: string}): Promise<RunningPrometheus> {
   const binary = ensurePrometheus()
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-prometheus-'))
   const config = join(dir, 'prometheus.yml')
+  const discovery = Array.isArray(targets) ? {static_configs: [{targets}]} : {file_sd_configs: [{files: [targets.fileSd], refresh_interval: '1s'}]}
   writeFileSync(config, JSON.stringify({
     global: {scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s'},
-    scrape_configs: [{job_name: 'twin', static_configs: [{targets}]}],
+    scrape_configs: [{job_name: 'twin', ...discovery}],
   }))
   const port = await freePort()
   const child = spawn(binary, [
@@ -68,8 +73,8 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
   }
   return {
     url,
-    query: async (promql) => {
-      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`)
+    query: async (promql, time) => {
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? '' : `&time=${time}`}`)
       const body = (await response.json()) as {status: string; data: {result: Array<{metric: Record<string, string>; value: [number, string]}>}; error?: string}
       if (body.status !== 'success') throw new Error(`query ${promql}: ${body.error}`)
       return body.data.result

@@ -9,7 +9,9 @@
  * - `delay`: serve, but only after `ms`;
  * - `watch-drop` acts at once on the watches open now: `close` ends the stream cleanly (clients re-watch from
  *   their last resourceVersion), `reset` destroys the connection mid-stream, `expire` sends the 410 Expired
- *   ERROR event first (clients relist).
+ *   ERROR event first (clients relist);
+ * - `metrics`, `mig-stuck` and `spot-interruption` act on the twin bound behind the server (sim serve), which
+ *   answers them; a server without one answers 501.
  */
 
 export interface FaultMatch {
@@ -24,7 +26,15 @@ export type Fault =
   | {type: 'delay'; ms: number; count?: number; match?: FaultMatch}
   | {type: 'watch-drop'; mode?: 'close' | 'reset' | 'expire'; match?: FaultMatch}
 
+  /** Metrics faults, handed to the bound twin (src/core/twin-serve/exposition.ts): `clear` removes them all. */
+  | {type: 'metrics'; mode: 'vanish' | 'freeze' | 'nan' | 'duplicate' | 'clear'; target?: string; metric?: string}
+  /** The MIG manager on `node` stays in `pending` until released (`release: true`). */
+  | {type: 'mig-stuck'; node: string; release?: boolean}
+  /** A spot interruption notice for `node` now. */
+  | {type: 'spot-interruption'; node: string}
+
 export type RequestFault = Extract<Fault, {type: 'status' | 'delay'}>
+export type TwinFault = Extract<Fault, {type: 'metrics' | 'mig-stuck' | 'spot-interruption'}>
 
 export function parseFault(body: unknown): Fault {
   if (typeof body !== 'object' || body === null) throw new Error('a fault is a JSON object with a "type"')
@@ -49,8 +59,18 @@ export function parseFault(body: unknown): Fault {
       if (!['close', 'reset', 'expire'].includes(String(mode))) throw new Error('"mode" must be close, reset or expire')
       return {type: 'watch-drop', mode: mode as 'close', ...(match ? {match} : {})}
     }
+    case 'metrics': {
+      if (!['vanish', 'freeze', 'nan', 'duplicate', 'clear'].includes(String(f.mode))) throw new Error('"mode" must be vanish, freeze, nan, duplicate or clear')
+      if (f.target !== undefined && !/^(node\/[^/]+|pod\/[^/]+\/[^/]+)$/.test(String(f.target))) throw new Error('"target" is node/<name> or pod/<namespace>/<name>')
+      return {type: 'metrics', mode: f.mode as 'vanish', ...(f.target !== undefined ? {target: String(f.target)} : {}), ...(f.metric !== undefined ? {metric: String(f.metric)} : {})}
+    }
+    case 'mig-stuck':
+    case 'spot-interruption': {
+      if (typeof f.node !== 'string' || f.node === '') throw new Error('"node" names a node')
+      return f.type === 'mig-stuck' ? {type: 'mig-stuck', node: f.node, ...(f.release === true ? {release: true} : {})} : {type: 'spot-interruption', node: f.node}
+    }
     default:
-      throw new Error('"type" must be status, delay or watch-drop')
+      throw new Error('"type" must be status, delay, watch-drop, metrics, mig-stuck or spot-interruption')
   }
 }
 

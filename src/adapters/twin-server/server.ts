@@ -45,7 +45,7 @@ import {
   VERSION_INFO,
   wantsAggregatedDiscovery,
 } from './discovery.js'
-import {FaultQueue, matches, parseFault, type Fault} from './faults.js'
+import {FaultQueue, matches, parseFault, type Fault, type TwinFault} from './faults.js'
 import {toTable, wantsTable} from './table.js'
 
 export const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io'
@@ -62,6 +62,25 @@ export interface TwinServerOptions {
   now?: () => number
   /** Requests kept in the log (oldest dropped first), so a long-running `sim serve` does not grow without bound. */
   requestLogLimit?: number
+  /** The twin bound behind the API (sim serve): its exporters' metrics and its faults. */
+  twin?: TwinHooks
+}
+
+/** What the discrete-event twin adds to the server: exporter endpoints and twin faults. */
+export interface TwinHooks {
+  /** The exposition at `/_twin/metrics/<node/NAME | pod/NS/NAME>`, undefined for a target that does not exist. */
+  metrics(target: string): string | undefined
+  /** A twin fault; `ok: false` is a 404/409-style refusal with its message. */
+  fault(fault: TwinFault): {ok: boolean; message: string}
+  /** Optional extra state for `GET /_twin/state`. */
+  state?(): unknown
+}
+
+/** One scrape of an exporter endpoint, kept so tests can compare what Prometheus stored with what was served. */
+export interface ScrapeRecord {
+  at: number
+  target: string
+  body: string
 }
 
 /** One served request, as an RBAC rule would name it (verb, group, resource, subresource). */
@@ -87,6 +106,8 @@ export interface TwinServer {
   faults: FaultQueue
   /** API requests served, in order, the latest `requestLogLimit` (for tests, and for deriving least-privilege RBAC). */
   requests: RequestRecord[]
+  /** Exporter scrapes served, the latest `requestLogLimit`. */
+  scrapes: ScrapeRecord[]
   /** Watches open now whose request path contains `path` (all when absent). */
   openWatches(path?: string): number
   /** Drops every open watch now (see ./faults.ts); returns how many were open. */
@@ -117,6 +138,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
   const requestLogLimit = options.requestLogLimit ?? 10_000
   const faults = new FaultQueue()
   const requests: RequestRecord[] = []
+  const scrapes: ScrapeRecord[] = []
   const watches = new Set<OpenWatch>()
   const counters = new Map<string, number>()
 
@@ -143,6 +165,15 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
       }
     })
 
+    if (path.startsWith('/_twin/metrics/') && method === 'GET') {
+      record.verb = 'control'
+      const target = path.slice('/_twin/metrics/'.length).split('/').map(decodeURIComponent).join('/')
+      const body = options.twin?.metrics(target)
+      if (body === undefined) return sendText(res, 404, `no metrics target ${target}\n`)
+      scrapes.push({at: Date.now(), target, body})
+      if (scrapes.length > requestLogLimit) scrapes.splice(0, scrapes.length - requestLogLimit)
+      return sendText(res, 200, body, 'text/plain; version=0.0.4; charset=utf-8')
+    }
     if (path.startsWith('/_twin')) {
       record.verb = 'control'
       return handleControl(req, res, method, path)
@@ -380,6 +411,11 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
           return sendJson(res, 400, {error: (error as Error).message})
         }
         if (fault.type === 'watch-drop') return sendJson(res, 200, {fault, dropped: dropWatches(fault.mode ?? 'close', fault.match)})
+        if (fault.type === 'metrics' || fault.type === 'mig-stuck' || fault.type === 'spot-interruption') {
+          if (!options.twin) return sendJson(res, 501, {error: 'no discrete-event twin is bound to this server'})
+          const result = options.twin.fault(fault)
+          return sendJson(res, result.ok ? 201 : 409, {fault, ...result})
+        }
         faults.add(fault)
         return sendJson(res, 201, {fault})
       }
@@ -391,6 +427,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         return sendJson(res, 200, {requests: []})
       }
     }
+    if (path === '/_twin/state' && method === 'GET' && options.twin?.state) return sendJson(res, 200, options.twin.state())
     if (path === '/_twin/compact' && method === 'POST') {
       store.compactHistory()
       return sendJson(res, 200, {compactedAt: store.resourceVersion})
@@ -434,6 +471,7 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     port,
     faults,
     requests,
+    scrapes,
     dropWatches,
     openWatches: (path) => [...watches].filter((w) => matches(path === undefined ? undefined : {path}, 'GET', w.path)).length,
     close: () =>

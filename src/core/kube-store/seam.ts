@@ -4,9 +4,9 @@
  * The API layer (./api.ts) is the apiserver: storage, validation, optimistic concurrency, PodDisruptionBudget
  * checks on eviction. What a kubelet, the controllers, Cluster API, the MIG manager or a cloud provider would do
  * in reaction is the twin's: the API layer tells it through `TwinSeam`, and the twin writes what happens next
- * back through `TwinWriter` (now or later, in simulated time). Until the discrete-event twin (src/core/twin,
- * issue 9) is bound, `BuiltinTwin` (./builtin-twin.ts) reacts at once so the server behaves like a settled
- * cluster.
+ * back through `TwinWriter` (now or later, in simulated time). `sim serve` binds the discrete-event twin
+ * (src/core/twin-serve/binding.ts); `BuiltinTwin` (./builtin-twin.ts), which reacts at once like a settled
+ * cluster, remains for the API server's own tests.
  */
 import type {KubeObject} from './types.js'
 

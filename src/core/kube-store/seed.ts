@@ -28,8 +28,8 @@ import type {KubeObject} from './types.js'
 
 export const TWIN_CLUSTER_NAME = 'gpu-twin'
 export const MACHINE_NAMESPACE = 'default'
-const DEVICE_PLUGIN_NAMESPACE = 'gpu-operator'
-const DEVICE_PLUGIN = 'nvidia-device-plugin-daemonset'
+export const DEVICE_PLUGIN_NAMESPACE = 'gpu-operator'
+export const DEVICE_PLUGIN = 'nvidia-device-plugin-daemonset'
 
 export const CAPI_ANNOTATIONS = {
   minSize: 'cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size',
@@ -57,7 +57,8 @@ export function gpuResourcesOf(node: NodeState, strategy: ClusterSnapshot['migSt
   return out
 }
 
-function nodeObject(node: NodeState, index: number, snapshot: ClusterSnapshot, shift: (t: number) => string): KubeObject {
+/** A node as GFD, the device plugin and the kubelet publish it (exported for the twin binding, which re-renders it). */
+export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnapshot, shift: (t: number) => string): KubeObject {
   const first = node.gpus[0]
   const info = first ? findGpuModel(first.model) : undefined
   const arch = architectureOf(first?.model ?? '')
@@ -257,7 +258,7 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
   }
 }
 
-function runningPod(p: {name: string; namespace: string; labels: Record<string, string>; owner: {apiVersion: string; kind: string; name: string; uid: string}; spec: KubeObject['spec']; created: string; ip: string}): KubeObject {
+export function runningPod(p: {name: string; namespace: string; labels: Record<string, string>; owner: {apiVersion: string; kind: string; name: string; uid: string}; spec: KubeObject['spec']; created: string; ip: string}): KubeObject {
   const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({type, status: 'True', lastTransitionTime: p.created}))
   return {
     apiVersion: 'v1', kind: 'Pod',

@@ -22,7 +22,7 @@ export {knownServingBases, resolveServingProfile, stepActivity, stepSeconds, typ
 export {AZURE_CONV_TOKENS, nextArrival, rateAt, sampleTokens, type ArrivalSpec, type ModelLoad, type TokenDistribution, type TraceRequest} from './load.js'
 export {layoutForMigConfig, type GpuLayout} from './mig-manager.js'
 export {elapsed, Replica, stepsWithin, type TwinRequest} from './replica.js'
-export {parseScenario, type ScenarioParseResult, type TwinScenario} from './scenario.js'
+export {parseScenario, type ScenarioFault, type ScenarioParseResult, type TwinScenario} from './scenario.js'
 export {SCENARIO_API_VERSION, SCENARIO_KIND, SCENARIO_SCHEMA} from './schema.js'
 export {deviceNeedOf, findFreeDevices, nodeFits, scheduleMostAllocated, type DeviceNeed, type ScheduleContext, type SchedulePod} from './scheduling.js'
 export {FLAP_WINDOW_SECONDS, percentiles, summarizeLog, type Percentiles, type RequestStats, type SloTargets, type TwinSummary} from './summary.js'

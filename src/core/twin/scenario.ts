@@ -31,9 +31,21 @@ export interface TwinScenario {
   durationSeconds: number
   /** Everything the Twin constructor needs (the scheduling seam is the caller's choice). */
   options: TwinOptions
+  /** Faults `sim serve` injects at `atSeconds` from the start (src/core/twin-serve). */
+  faults?: ScenarioFault[]
   /** Default SLO (the policy's settings.slo) and per-model overrides, for the summary. */
   slo: SloTargets
   sloByModel: Record<string, SloTargets>
+}
+
+export interface ScenarioFault {
+  atSeconds: number
+  type: 'metrics' | 'mig-stuck' | 'spot-interruption'
+  mode?: 'vanish' | 'freeze' | 'nan' | 'duplicate' | 'clear'
+  target?: string
+  metric?: string
+  node?: string
+  release?: boolean
 }
 
 export interface ScenarioParseResult {
@@ -77,6 +89,7 @@ interface RawScenario {
   load?: Array<{model: string; arrivals: RawArrivals; input?: TokenDistribution; output?: TokenDistribution}>
   trace?: TraceRequest[]
   telemetry?: {scrapeInterval?: Dur; retention?: Dur}
+  faults?: Array<Omit<ScenarioFault, 'atSeconds'> & {at: Dur}>
 }
 
 const seconds = (value: Dur | undefined, fallback: number): number => (value === undefined ? fallback : (parseDuration(value) ?? fallback))
@@ -229,6 +242,7 @@ function buildScenario(raw: RawScenario, config: PolicyConfig): TwinScenario {
     ...(raw.metadata.description ? {description: raw.metadata.description} : {}),
     durationSeconds: seconds(raw.duration, 3600),
     options,
+    ...(raw.faults && raw.faults.length > 0 ? {faults: raw.faults.map(({at, ...f}) => ({atSeconds: seconds(at, 0), ...f})).sort((a, b) => a.atSeconds - b.atSeconds)} : {}),
     slo: {
       ...(config.settings.slo.ttftSeconds !== undefined ? {ttftSeconds: config.settings.slo.ttftSeconds} : {}),
       ...(config.settings.slo.p95LatencySeconds !== undefined ? {e2eSeconds: config.settings.slo.p95LatencySeconds} : {}),

@@ -119,5 +119,17 @@ export const SCENARIO_SCHEMA = {
       items: object('One request.', {t: {type: 'number', minimum: 0}, model: name('Model.'), inputTokens: {type: 'integer', minimum: 1}, outputTokens: {type: 'integer', minimum: 1}}, ['t', 'model', 'inputTokens', 'outputTokens']),
     },
     telemetry: object('Telemetry sampling.', {scrapeInterval: duration('How often DCGM and vLLM series are sampled (dcgm-exporter default 30 s).', '30s'), retention: duration('How much history snapshots can carry.', '3h')}),
+    faults: {
+      type: 'array', default: [], description: 'Faults injected at a moment of the run when it is served (`sim serve`), as the control endpoint /_twin/faults takes them.',
+      items: object('One fault.', {
+        at: duration('From the start of the run.'),
+        type: {type: 'string', enum: ['metrics', 'mig-stuck', 'spot-interruption'], description: 'metrics: series vanish, freeze, read NaN or are duplicated; mig-stuck: the MIG manager on `node` stays pending; spot-interruption: a notice to `node` now.'},
+        mode: {type: 'string', enum: ['vanish', 'freeze', 'nan', 'duplicate', 'clear'], description: 'For metrics faults.'},
+        target: {type: 'string', description: 'For metrics faults: node/<name> or pod/<namespace>/<name> (all targets when absent).'},
+        metric: {type: 'string', description: 'For metrics faults: one metric (histograms by family name); all when absent.'},
+        node: {type: 'string', description: 'For mig-stuck and spot-interruption: the node, as the twin names it (<group>-001, ...).'},
+        release: {type: 'boolean', description: 'For mig-stuck: release a held MIG manager.'},
+      }, ['at', 'type']),
+    },
   },
 } as const

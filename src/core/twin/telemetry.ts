@@ -127,6 +127,16 @@ export class TelemetryStore {
     return out
   }
 
+  /** Each series' latest sample (series with none left are skipped). */
+  latest(): Array<{metric: string; labels: Record<string, string>; t: number; value: number}> {
+    const out: Array<{metric: string; labels: Record<string, string>; t: number; value: number}> = []
+    for (const s of this.series.values()) {
+      const i = s.times.length - 1
+      if (i >= s.head) out.push({metric: s.metric, labels: s.labels, t: s.times[i] as number, value: s.values[i] as number})
+    }
+    return out
+  }
+
   get seriesCount(): number {
     return this.series.size
   }

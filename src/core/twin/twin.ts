@@ -365,15 +365,72 @@ export class Twin {
     return {ok: true, message: `${podKey} evicted`}
   }
 
+  // ---- verbs for the API binding (sim serve) ----------------------------------------------------------------
+
+  /** `spec.unschedulable` written through the API (kubectl cordon/uncordon): the scheduler skips cordoned nodes. */
+  setCordoned(nodeName: string, cordoned: boolean): ActionResult {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    if (!node?.state) return {ok: false, reason: 'UnknownNode', message: `no registered node "${nodeName}"`}
+    // A node with an interruption notice or being removed stays cordoned: its termination handler cordoned it.
+    node.state.cordoned = cordoned || node.removing || node.state.interruptionNoticeAt !== undefined
+    if (!node.state.cordoned) this.queueSchedulePass()
+    return {ok: true, message: `${nodeName} ${node.state.cordoned ? 'cordoned' : 'uncordoned'}`}
+  }
+
+  /** A pod DELETE (or an eviction the apiserver already allowed): terminates with its grace period, no PDB check. */
+  deletePodGracefully(podKey: string): ActionResult {
+    const pod = this.models.flatMap((m) => m.pods).find((p) => p.key === podKey)
+    if (!pod || pod.phase === 'gone') return {ok: false, reason: 'UnknownPod', message: `no pod "${podKey}"`}
+    this.terminatePod(pod, 'deleted', pod.model.config.terminationGraceSeconds)
+    this.reconcile(pod.model)
+    return {ok: true, message: `${podKey} terminating`}
+  }
+
+  /** A spot interruption notice for this node now (fault injection), as a storm would send it. */
+  interruptNode(nodeName: string): ActionResult {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    if (!node?.state) return {ok: false, reason: 'UnknownNode', message: `no registered node "${nodeName}"`}
+    if (node.state.interruptionNoticeAt !== undefined) return {ok: true, message: `${nodeName} already has a notice`}
+    this.onNotice(node)
+    return {ok: true, message: `${nodeName} interrupted`}
+  }
+
+  /**
+   * Holds (or releases) the MIG manager on a node: a held reconfiguration stays `pending` (fault injection of a
+   * manager stuck waiting for operand pods). Releasing applies the held change now.
+   */
+  holdMig(nodeName: string, held: boolean): ActionResult {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    if (!node?.state) return {ok: false, reason: 'UnknownNode', message: `no registered node "${nodeName}"`}
+    if (held) this.migHeld.add(node)
+    else if (this.migHeld.delete(node) && node.state.migConfigState === 'pending') this.queue.push(this.clock, {k: 'migApply', node, version: node.migVersion})
+    return {ok: true, message: `${nodeName} MIG manager ${held ? 'held' : 'released'}`}
+  }
+
+  private readonly migHeld = new Set<TwinNode>()
+
+  /** The time of the last telemetry scrape (series not sampled then belong to pods or GPUs that are gone). */
+  get lastScrapeAt(): number {
+    return this.lastScrape
+  }
+
+  private lastScrape = Number.NaN
+
+  /** Every telemetry series with its latest sample, what an exporter serves at this moment. */
+  latestTelemetry(): Array<{metric: string; labels: Record<string, string>; t: number; value: number}> {
+    return this.telemetry.latest()
+  }
+
   // ---- reading the twin ------------------------------------------------------------------------------------
 
   /** The cluster as a ClusterSnapshot at the current time, telemetry from the last `historySeconds`. */
-  snapshot(options: {historySeconds?: number} = {}): ClusterSnapshot {
+  snapshot(options: {historySeconds?: number; telemetry?: boolean} = {}): ClusterSnapshot {
     const now = this.clock
     const history = options.historySeconds ?? 3600
     const nodes = this.liveNodes.filter((n) => n.state).map((n) => structuredClone(n.state as NodeState))
     const pods = this.models.flatMap((m) => m.pods.map((p) => structuredClone(p.state)))
-    const telemetry: Series[] = this.telemetry.window(now - history, now)
+    // `telemetry: false` skips the series (the API binding reads the cluster many times a second).
+    const telemetry: Series[] = options.telemetry === false ? [] : this.telemetry.window(now - history, now)
     return {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
@@ -490,7 +547,7 @@ export class Twin {
         this.onStorm(e.group, e.count)
         break
       case 'migApply':
-        if (e.node.migVersion === e.version && e.node.phase === 'ready') this.applyMig(e.node)
+        if (e.node.migVersion === e.version && e.node.phase === 'ready' && !this.migHeld.has(e.node)) this.applyMig(e.node)
         break
       case 'schedule':
         this.schedulePassQueued = false
@@ -963,6 +1020,7 @@ export class Twin {
     const t = this.clock
     const first = this.scrapes === 0
     this.scrapes++
+    this.lastScrape = t
     for (const model of this.models) {
       const {namespace, name} = model.config.workload
       this.telemetry.record(`gw|${namespace}|${name}`, 'gateway_queue_depth', {namespace, workload: name}, t, model.queue.length - model.queueHead)
