@@ -19,6 +19,8 @@ const FOLDER_ARROWS = [
   // The twin is the world the planner acts on, not a part of it: it never imports the planner or the policies
   // (the closed loop that calls both lives above them). The Kubernetes object store and trace reading sit below.
   {folder: 'twin', forbidden: ['planner', 'policy', 'sim', 'kube-store']},
+  // The twin bound to the Kubernetes object store (what `sim serve` runs): the world side, like the twin.
+  {folder: 'twin-serve', forbidden: ['planner', 'policy']},
   {folder: 'kube-store', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'traces', 'oracle']},
   {folder: 'traces', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store', 'oracle']},
   {folder: 'oracle', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store']},
