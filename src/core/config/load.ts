@@ -34,16 +34,25 @@ export interface ParseResult {
 const ajv = addInputFormats(new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true}))
 const validate = ajv.compile(CONFIG_SCHEMA)
 
-export function parseConfig(text: string, file: string): ParseResult {
+/**
+ * YAML text → its data and a locator of fields in it, through the hardened parser (bounded nesting and alias
+ * expansion, duplicate keys refused); an empty file is the problem `empty`. Shared by every YAML input (configs,
+ * scenarios) so each refuses the same hostile text the same way.
+ */
+export function readYamlData(text: string, file: string, empty: {code: string; message: string}): {data: unknown; locate: Locate} | {problems: Problem[]} {
   const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
   if (!document || syntax.length > 0) return {problems: syntax}
   const locate = createLocator(file, document, lineCounter)
   const converted = convertYaml(document, lineCounter, file)
   if (converted.problems.length > 0) return {problems: converted.problems}
-  const data = converted.data
-  if (data === null || data === undefined) {
-    return {problems: [{severity: 'error', code: 'EmptyConfig', message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)', location: locate([])}]}
-  }
+  if (converted.data === null || converted.data === undefined) return {problems: [{severity: 'error', ...empty, location: locate([])}]}
+  return {data: converted.data, locate}
+}
+
+export function parseConfig(text: string, file: string): ParseResult {
+  const read = readYamlData(text, file, {code: 'EmptyConfig', message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)'})
+  if ('problems' in read) return read
+  const {data, locate} = read
   if (!validate(data)) {
     return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
   }

@@ -108,26 +108,8 @@ export class BuiltinTwin implements TwinSeam {
     const rs = this.api.getObject('ReplicaSet', namespace, rsName)
     if (!rs) return
     const pods = this.ownedPods(rs)
-    const ready = pods.filter(isPodReady).length
-    this.api.setStatus('ReplicaSet', namespace, rsName, {replicas: pods.length, readyReplicas: ready, availableReplicas: ready, fullyLabeledReplicas: pods.length, observedGeneration: rs.metadata.generation ?? 1})
     const owner = rs.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')
-    const deployment = owner && this.api.getObject('Deployment', namespace, owner.name)
-    if (!deployment) return
-    const desired = deployment.spec?.replicas ?? 1
-    this.api.setStatus('Deployment', namespace, deployment.metadata.name, {
-      observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: pods.length,
-      updatedReplicas: pods.length,
-      readyReplicas: ready,
-      availableReplicas: ready,
-      ...(pods.length - ready > 0 ? {unavailableReplicas: pods.length - ready} : {}),
-      conditions: [{
-        type: 'Available',
-        status: ready >= desired ? 'True' : 'False',
-        reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: ready >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-      }],
-    })
+    rollUpWorkloadStatus(this.api, namespace, rs, owner?.name, pods.length, pods.filter(isPodReady).length)
   }
 
   private ownedPods(rs: KubeObject): KubeObject[] {
@@ -258,3 +240,30 @@ function fits(pod: KubeObject, node: KubeObject, pods: KubeObject[]): boolean {
   return true
 }
 
+
+/**
+ * The status a ReplicaSet and its Deployment report for `pods` pods of which `ready` are ready, as their upstream
+ * controllers write it (the Available condition with its reasons and messages). One rollup for the built-in
+ * behaviour and the bound twin.
+ */
+export function rollUpWorkloadStatus(api: KubeApi, namespace: string, rs: KubeObject | undefined, deploymentName: string | undefined, pods: number, ready: number): void {
+  if (rs) api.setStatus('ReplicaSet', namespace, rs.metadata.name, {replicas: pods, readyReplicas: ready, availableReplicas: ready, fullyLabeledReplicas: pods, observedGeneration: rs.metadata.generation ?? 1})
+  const deployment = deploymentName === undefined ? undefined : api.getObject('Deployment', namespace, deploymentName)
+  if (!deployment) return
+  const desired = deployment.spec?.replicas ?? 1
+  const available = ready >= desired
+  api.setStatus('Deployment', namespace, deployment.metadata.name, {
+    observedGeneration: deployment.metadata.generation ?? 1,
+    replicas: pods,
+    updatedReplicas: pods,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    ...(pods - ready > 0 ? {unavailableReplicas: pods - ready} : {}),
+    conditions: [{
+      type: 'Available',
+      status: available ? 'True' : 'False',
+      reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+      message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+    }],
+  })
+}

@@ -20,7 +20,7 @@
  * when the twin's state of them changed, so watches see real changes only.
  */
 import type {KubeApi} from '../kube-store/api.js'
-import {podIp, templateHash} from '../kube-store/builtin-twin.js'
+import {podIp, rollUpWorkloadStatus, templateHash} from '../kube-store/builtin-twin.js'
 import type {ScalableKind, TwinSeam} from '../kube-store/seam.js'
 import {DEVICE_PLUGIN, DEVICE_PLUGIN_NAMESPACE, MACHINE_NAMESPACE, nodeObject, runningPod} from '../kube-store/seed.js'
 import {formatTime} from '../kube-store/store.js'
@@ -265,25 +265,7 @@ export class TwinBinding implements TwinSeam {
       if (rs && rs.spec?.replicas !== w.specReplicas) {
         this.api.upsertObject({...rs, metadata: {...rs.metadata, annotations: {...rs.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(w.specReplicas)}}, spec: {...rs.spec, replicas: w.specReplicas}})
       }
-      if (rs) this.api.setStatus('ReplicaSet', w.namespace, rsName, {replicas: pods.length, readyReplicas: ready, availableReplicas: ready, fullyLabeledReplicas: pods.length, observedGeneration: rs.metadata.generation ?? 1})
-      const deployment = this.api.getObject('Deployment', w.namespace, w.name)
-      if (deployment) {
-        const desired = deployment.spec?.replicas ?? 1
-        this.api.setStatus('Deployment', w.namespace, w.name, {
-          observedGeneration: deployment.metadata.generation ?? 1,
-          replicas: pods.length,
-          updatedReplicas: pods.length,
-          readyReplicas: ready,
-          availableReplicas: ready,
-          ...(pods.length - ready > 0 ? {unavailableReplicas: pods.length - ready} : {}),
-          conditions: [{
-            type: 'Available',
-            status: ready >= desired ? 'True' : 'False',
-            reason: ready >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-            message: ready >= desired ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-          }],
-        })
-      }
+      rollUpWorkloadStatus(this.api, w.namespace, rs, w.name, pods.length, ready)
       this.rendered.set(`Workload/${w.namespace}/${w.name}`, fingerprint)
     }
   }

@@ -11,12 +11,11 @@
 import {Ajv} from 'ajv'
 
 import {checkConfig} from '../config/check.js'
-import {describeSchemaErrors, dedupe, sortProblems} from '../config/load.js'
-import {createLocator, type FieldPath, type Locate} from '../config/locate.js'
+import {describeSchemaErrors, dedupe, readYamlData, sortProblems} from '../config/load.js'
+import {type FieldPath, type Locate} from '../config/locate.js'
 import {normalizeConfig, type RawConfig} from '../config/normalize.js'
 import type {Problem} from '../errors.js'
 import {addInputFormats} from '../input/formats.js'
-import {convertYaml, parseYamlSafely} from '../input/yaml.js'
 import type {PolicyConfig} from '../model/config.js'
 import {parseDuration, parseTimestamp} from '../model/duration.js'
 import {resolveServingProfile, type ServingSpec} from './latency-model.js'
@@ -96,15 +95,9 @@ const seconds = (value: Dur | undefined, fallback: number): number => (value ===
 
 export function parseScenario(text: string, file: string): ScenarioParseResult {
   // The config loader's hardened YAML: bounded nesting and alias expansion, duplicate keys refused.
-  const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
-  if (!document || syntax.length > 0) return {problems: syntax}
-  const locate = createLocator(file, document, lineCounter)
-  const converted = convertYaml(document, lineCounter, file)
-  if (converted.problems.length > 0) return {problems: converted.problems}
-  const data = converted.data
-  if (data === null || data === undefined) {
-    return {problems: [{severity: 'error', code: 'EmptyScenario', message: 'the file is empty; expected a Scenario (see examples/scenarios/)', location: locate([])}]}
-  }
+  const read = readYamlData(text, file, {code: 'EmptyScenario', message: 'the file is empty; expected a Scenario (see examples/scenarios/)'})
+  if ('problems' in read) return read
+  const {data, locate} = read
   if (!validate(data)) return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
   const raw = data as unknown as RawScenario
 
