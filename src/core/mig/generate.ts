@@ -6,6 +6,7 @@ import {createPrng, type Prng} from './prng.js'
 import {enumerateMaximalLayouts} from './geometry.js'
 import {migProfilesFor} from './profiles.js'
 import type {MigGpu, ProfileDemand} from './packing.js'
+import type {MigNode} from './node-packing.js'
 
 export interface PackingCase {
   seed: number
@@ -48,4 +49,35 @@ export function generatePackingCase(seed: number, options: CaseOptions): Packing
     demand.push({key: `ns/model-${k}`, profile, count: 1 + prng.int(options.maxCountPerProfile ?? 4)})
   }
   return {seed, gpus, demand}
+}
+
+export interface NodeCaseOptions {
+  nodes: number
+  gpusPerNode: number
+  models: string[]
+  /** The config names a node of the model may take, each with the layout it gives one GPU (the caller resolves them). */
+  configsFor: (model: string) => MigNode['configs']
+  /** Share of nodes whose GPUs are all idle. */
+  emptyShare?: number
+}
+
+/**
+ * Nodes as MIG Manager leaves them: one GPU model and one applied config per node, every GPU in its layout, with
+ * some instances used by pods (as in a fleet that has been serving for a while). Same seed, same nodes.
+ */
+export function generateNodePackingCase(seed: number, options: NodeCaseOptions): MigNode[] {
+  const prng = createPrng(seed)
+  return Array.from({length: options.nodes}, (_, n) => {
+    const model = prng.pick(options.models)
+    const configs = options.configsFor(model)
+    const applied = configs.length > 0 ? prng.pick([...configs]) : undefined
+    const empty = prng.next() < (options.emptyShare ?? 0.3)
+    const drainable = prng.next() < 0.6
+    const gpus = Array.from({length: options.gpusPerNode}, (_, index) => {
+      const instances = (applied?.layout ?? []).map((i, k) => (!empty && prng.next() < 0.5 ? {profile: i.profile, start: i.start, pod: `ns/pod-${n}-${index}-${k}`} : {profile: i.profile, start: i.start}))
+      const busy = instances.some((i) => i.pod !== undefined)
+      return {index, model, migEnabled: applied !== undefined, instances, free: instances.filter((i) => i.pod === undefined).map((i) => i.profile), busy, drainable: !busy || drainable}
+    })
+    return {name: `node-${String(n).padStart(4, '0')}`, gpus, configs}
+  })
 }

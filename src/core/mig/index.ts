@@ -46,8 +46,9 @@ export {
   type PackingResult,
   type ProfileDemand,
 } from './packing.js'
+export {packNodeMigConfigs, packNodeMigConfigsExhaustive, type MigNode, type MigNodeGpu, type NodePackingResult, type NodeRepartition} from './node-packing.js'
 export {createPrng, type Prng} from './prng.js'
-export {generatePackingCase, type CaseOptions, type PackingCase} from './generate.js'
+export {generateNodePackingCase, generatePackingCase, type CaseOptions, type NodeCaseOptions, type PackingCase} from './generate.js'
 export {chooseGpuShare, type GpuShare, type ModelNeed, type ShareOptions} from './share.js'
 export {
   evaluateMigConfigWait,

@@ -7,11 +7,18 @@
  * repartition disrupts every pod on that GPU, and is only allowed on GPUs that are idle or drainable
  * (`reconfigurable`). The new layout keeps an instance of the same profile for each disrupted pod.
  *
- * Objective, lexicographic: place the most demand, then touch the fewest GPUs, then disrupt the fewest pods.
+ * Objective, lexicographic: place the most demand, then disrupt the fewest pods, then touch the fewest GPUs.
+ * Disruption before GPUs touched: repartitioning an idle GPU costs nobody anything, while a drain stops serving
+ * replicas (the planner's rule, README "GPU allocation layer": idle GPUs first, busy ones only when needed).
  * When the search space is small (demand states × options) the result is the exact optimum (dynamic
- * programming over GPUs with the remaining demand as state); otherwise a greedy pass fills free instances
- * first, then repartitions idle GPUs before drained ones, each to the layout covering the most remaining demand.
- * Every result carries a lower bound on GPUs touched so its quality is visible.
+ * programming over units with the remaining demand as state); otherwise a greedy pass fills free instances
+ * first, then repartitions idle units before drained ones, each with the option covering the most remaining
+ * demand. Every result carries a lower bound on GPUs touched so its quality is visible.
+ *
+ * The solver works on units with options (solveUnits below): here a unit is one GPU whose options are the
+ * valid layouts of its model; in node-packing.ts, what the planner calls, a unit is one node whose options are
+ * the mig-parted config names its group allows (MIG Manager applies one config per node). One search, one lower
+ * bound argument, two ways to describe what may change.
  */
 import type {Reason} from '../model/plan.js'
 import type {GpuModelInfo} from './catalog.js'
@@ -160,14 +167,27 @@ function validMultisets(model: string): Int8Array[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Per-GPU options: what each choice covers of the demand, and what it costs.
 
-interface GpuOptions {
+/** One choice for a unit: the demand it covers and what it costs (GPUs whose layout changes, pods stopped). */
+export interface UnitOption {
+  cover: number[]
+  gpus: number
+  pods: number
+}
+
+/** What the solver sees of a GPU or a node: what it covers as it is, and the repartitions it may take. */
+export interface PackingUnit {
+  /** Demand covered by free instances as they are. */
+  untouched: number[]
+  /** Repartitions (capped at total demand, none dominated by `untouched`); empty when it may not be touched. */
+  touched: UnitOption[]
+  /** Greedy tie-break among units of equal disruption: lower first (emptier GPUs). */
+  rank: number
+}
+
+interface GpuOptions extends PackingUnit {
   gpu: MigGpu
   model: string | undefined
   pods: number
-  /** Demand covered by free instances as they are. */
-  untouched: number[]
-  /** Covers of repartitions (Pareto-maximal, capped at total demand); empty when the GPU may not be touched. */
-  touched: number[][]
 }
 
 function buildOptions(gpus: MigGpu[], names: string[], totals: number[]): GpuOptions[] {
@@ -177,14 +197,14 @@ function buildOptions(gpus: MigGpu[], names: string[], totals: number[]): GpuOpt
     const model = info?.name
     const pods = gpu.instances.filter((i) => i.pod !== undefined).length
     const untouched = names.map(() => 0)
-    if (!model) return {gpu, model, pods, untouched, touched: []}
+    if (!model) return {gpu, model, pods, untouched, touched: [], rank: gpu.instances.length}
     for (const instance of gpu.instances) {
       if (instance.pod !== undefined) continue
       const j = names.indexOf(normalizeProfileName(instance.profile))
       if (j >= 0) untouched[j] = (untouched[j] as number) + 1
     }
     capInPlace(untouched, totals)
-    if (!gpu.reconfigurable) return {gpu, model, pods, untouched, touched: []}
+    if (!gpu.reconfigurable) return {gpu, model, pods, untouched, touched: [], rank: gpu.instances.length}
     const profiles = migProfilesFor(model)
     const used = new Int8Array(profiles.length)
     for (const instance of gpu.instances) {
@@ -207,20 +227,20 @@ function buildOptions(gpus: MigGpu[], names: string[], totals: number[]): GpuOpt
       cache.set(signature, touched)
     }
     // A repartition that covers no more than the free instances already do is never worth its cost.
-    const useful = touched.filter((cover) => !dominates(untouched, cover))
-    return {gpu, model, pods, untouched, touched: useful}
+    const useful = touched.filter((cover) => !dominates(untouched, cover)).map((cover) => ({cover, gpus: 1, pods}))
+    return {gpu, model, pods, untouched, touched: useful, rank: gpu.instances.length}
   })
 }
 
-function capInPlace(vector: number[], caps: number[]): void {
+export function capInPlace(vector: number[], caps: number[]): void {
   for (let j = 0; j < vector.length; j++) vector[j] = Math.min(vector[j] as number, caps[j] as number)
 }
 
-function dominates(a: number[], b: number[]): boolean {
+export function dominates(a: number[], b: number[]): boolean {
   return a.every((x, j) => x >= (b[j] as number))
 }
 
-function paretoMaximal(covers: number[][]): number[][] {
+export function paretoMaximal(covers: number[][]): number[][] {
   const unique = new Map(covers.map((c) => [c.join(','), c]))
   const list = [...unique.values()]
   return list.filter((c, i) => !list.some((d, k) => k !== i && dominates(d, c) && d.some((x, j) => x > (c[j] as number))))
@@ -229,36 +249,62 @@ function paretoMaximal(covers: number[][]): number[][] {
 // ---------------------------------------------------------------------------------------------------------------
 // Choices → result.
 
-/** Per GPU: -1 untouched, else the index of the chosen repartition cover. */
-type Choice = number[]
+/** Per unit: -1 untouched, else the index of the chosen option. */
+export type Choice = number[]
 
 interface Score {
   unplaced: number
-  touched: number
   disrupted: number
+  touched: number
+}
+
+interface Cost {
+  disrupted: number
+  touched: number
+}
+
+function compareCost(a: Cost, b: Cost): number {
+  return a.disrupted - b.disrupted || a.touched - b.touched
 }
 
 function compareScore(a: Score, b: Score): number {
-  return a.unplaced - b.unplaced || a.touched - b.touched || a.disrupted - b.disrupted
+  return a.unplaced - b.unplaced || compareCost(a, b)
 }
 
-function scoreOf(options: GpuOptions[], choice: Choice, totals: number[]): Score {
+function scoreOf(units: readonly PackingUnit[], choice: Choice, totals: number[]): Score {
   const remaining = totals.slice()
   let touched = 0
   let disrupted = 0
-  options.forEach((o, i) => {
+  units.forEach((o, i) => {
     const c = choice[i] as number
-    const cover = c < 0 ? o.untouched : (o.touched[c] as number[])
-    if (c >= 0) {
-      touched++
-      disrupted += o.pods
+    const option = c < 0 ? undefined : o.touched[c]
+    const cover = option ? option.cover : o.untouched
+    if (option) {
+      touched += option.gpus
+      disrupted += option.pods
     }
     for (let j = 0; j < remaining.length; j++) remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
   })
   return {unplaced: remaining.reduce((s, x) => s + x, 0), touched, disrupted}
 }
 
-function solveExact(options: GpuOptions[], totals: number[]): Choice {
+/** Demand states × options: the exact search's work, compared with `exactBudget`. */
+export function measureExactWork(units: readonly PackingUnit[], totals: readonly number[]): number {
+  const states = totals.reduce((s, t) => s * (t + 1), 1)
+  return states * units.reduce((s, o) => s + 1 + o.touched.length, 0)
+}
+
+/**
+ * The one search behind every MIG packing: exact (dynamic programming over units, remaining demand as state)
+ * when the work fits the budget, greedy otherwise. Ties go to the earlier unit, so callers order units by name.
+ */
+export function solveUnits(units: readonly PackingUnit[], totals: number[], weight: readonly number[], options: PackingOptions = {}): {method: 'exact' | 'greedy'; choice: Choice} {
+  const work = measureExactWork(units, totals)
+  const method = options.method === 'exact' || (options.method !== 'greedy' && work <= (options.exactBudget ?? 2_000_000)) ? 'exact' : 'greedy'
+  return {method, choice: method === 'exact' ? solveExact(units, totals) : solveGreedy(units, weight, totals)}
+}
+
+function solveExact(units: readonly PackingUnit[], totals: number[]): Choice {
   const strides: number[] = []
   let size = 1
   for (const t of totals) {
@@ -275,21 +321,23 @@ function solveExact(options: GpuOptions[], totals: number[]): Choice {
     }
     return next
   }
-  let layer = new Map<number, {touched: number; disrupted: number}>([[start, {touched: 0, disrupted: 0}]])
+  let layer = new Map<number, Cost>([[start, {touched: 0, disrupted: 0}]])
   const back: Array<Map<number, {prev: number; option: number}>> = []
-  for (const o of options) {
-    const next = new Map<number, {touched: number; disrupted: number}>()
+  for (const o of units) {
+    const next = new Map<number, Cost>()
     const pointers = new Map<number, {prev: number; option: number}>()
-    const offer = (state: number, cost: {touched: number; disrupted: number}, prev: number, option: number): void => {
+    const offer = (state: number, cost: Cost, prev: number, option: number): void => {
       const best = next.get(state)
-      if (!best || cost.touched < best.touched || (cost.touched === best.touched && cost.disrupted < best.disrupted)) {
+      if (!best || compareCost(cost, best) < 0) {
         next.set(state, cost)
         pointers.set(state, {prev, option})
       }
     }
+    // Leaving the unit alone is offered for every state before any repartition, so on a tie the unit stays
+    // untouched and the earlier unit keeps the work: ties go to unit order (callers sort by name).
+    for (const [state, cost] of layer) offer(apply(state, o.untouched), cost, state, -1)
     for (const [state, cost] of layer) {
-      offer(apply(state, o.untouched), cost, state, -1)
-      o.touched.forEach((cover, k) => offer(apply(state, cover), {touched: cost.touched + 1, disrupted: cost.disrupted + o.pods}, state, k))
+      o.touched.forEach((option, k) => offer(apply(state, option.cover), {touched: cost.touched + option.gpus, disrupted: cost.disrupted + option.pods}, state, k))
     }
     back.push(pointers)
     layer = next
@@ -305,9 +353,9 @@ function solveExact(options: GpuOptions[], totals: number[]): Choice {
       bestState = state
     }
   }
-  const choice: Choice = options.map(() => -1)
+  const choice: Choice = units.map(() => -1)
   let state = bestState
-  for (let i = options.length - 1; i >= 0; i--) {
+  for (let i = units.length - 1; i >= 0; i--) {
     const pointer = (back[i] as Map<number, {prev: number; option: number}>).get(state) as {prev: number; option: number}
     choice[i] = pointer.option
     state = pointer.prev
@@ -315,15 +363,15 @@ function solveExact(options: GpuOptions[], totals: number[]): Choice {
   return choice
 }
 
-function solveGreedy(options: GpuOptions[], names: string[], totals: number[]): Choice {
+function solveGreedy(units: readonly PackingUnit[], weight: readonly number[], totals: number[]): Choice {
   const remaining = totals.slice()
-  const choice: Choice = options.map(() => -1)
-  // 1. Free instances as they are: no GPU touched, nobody disrupted. GPUs that cannot be repartitioned first,
-  //    so flexible GPUs stay free for repartitioning.
-  const order = options.map((_, i) => i).sort((a, b) => Number((options[a] as GpuOptions).gpu.reconfigurable) - Number((options[b] as GpuOptions).gpu.reconfigurable))
+  const choice: Choice = units.map(() => -1)
+  // 1. Free instances as they are: nothing touched, nobody disrupted. Units that cannot be repartitioned first,
+  //    so flexible ones stay free for repartitioning.
+  const order = units.map((_, i) => i).sort((a, b) => Number((units[a] as PackingUnit).touched.length > 0) - Number((units[b] as PackingUnit).touched.length > 0))
   const usedFree = new Set<number>()
   for (const i of order) {
-    const o = options[i] as GpuOptions
+    const o = units[i] as PackingUnit
     let used = false
     for (let j = 0; j < remaining.length; j++) {
       const take = Math.min(remaining[j] as number, o.untouched[j] as number)
@@ -332,35 +380,219 @@ function solveGreedy(options: GpuOptions[], names: string[], totals: number[]): 
     }
     if (used) usedFree.add(i)
   }
-  // 2. Repartitions: idle GPUs before ones with pods to drain, emptier GPUs first; each takes the layout that
-  //    covers the most remaining demand weighted by size (memory and compute share), so big profiles go first.
-  const weight = names.map((name) => {
-    const profile = options.map((o) => (o.model ? findMigProfile(o.model, name) : undefined)).find((p) => p !== undefined)
-    const info = profile ? findMigModel(profile.gpuModel) : undefined
-    return profile && info ? profile.memorySlices / info.memorySlices + profile.computeSlices / info.computeSlices : 1
-  })
-  const candidates = options
-    .map((o, i) => ({o, i}))
+  // 2. Repartitions: idle units before ones with pods to drain, emptier first; each takes the option that stops
+  //    the fewest pods and covers the most remaining demand per GPU touched, weighted by size (memory and compute
+  //    share), so big profiles go first.
+  const minPods = (o: PackingUnit): number => Math.min(...o.touched.map((t) => t.pods))
+  const candidates = units
+    .map((o, i) => ({o, i, pods: o.touched.length > 0 ? minPods(o) : 0}))
     .filter(({o, i}) => o.touched.length > 0 && !usedFree.has(i))
-    .sort((a, b) => a.o.pods - b.o.pods || a.o.gpu.instances.length - b.o.gpu.instances.length || a.i - b.i)
+    .sort((a, b) => a.pods - b.pods || a.o.rank - b.o.rank || a.i - b.i)
   for (const {o, i} of candidates) {
     if (remaining.every((r) => r === 0)) break
     let best = -1
+    let bestPods = 0
     let bestValue = 0
-    o.touched.forEach((cover, k) => {
+    o.touched.forEach((option, k) => {
       let value = 0
-      for (let j = 0; j < remaining.length; j++) value += Math.min(remaining[j] as number, cover[j] as number) * (weight[j] as number)
-      if (value > bestValue + 1e-9) {
-        bestValue = value
+      for (let j = 0; j < remaining.length; j++) value += Math.min(remaining[j] as number, option.cover[j] as number) * (weight[j] as number)
+      value /= option.gpus
+      if (value <= 1e-9) return
+      if (best < 0 || option.pods < bestPods || (option.pods === bestPods && value > bestValue + 1e-9)) {
         best = k
+        bestPods = option.pods
+        bestValue = value
       }
     })
     if (best < 0) continue
     choice[i] = best
-    const cover = o.touched[best] as number[]
+    const cover = (o.touched[best] as UnitOption).cover
     for (let j = 0; j < remaining.length; j++) remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
   }
+  dropRedundant(units, choice, totals)
   return choice
+}
+
+/**
+ * 3. Greedy picks early units before it knows what later ones cover, so some repartitions end up covering only
+ *    demand others cover too. Drop those, the most disruptive and largest first: placed demand stays the same and
+ *    fewer pods and GPUs are touched.
+ */
+function dropRedundant(units: readonly PackingUnit[], choice: Choice, totals: readonly number[]): void {
+  const surplus = totals.map((t) => -t)
+  units.forEach((o, i) => {
+    const c = choice[i] as number
+    const cover = c < 0 ? o.untouched : (o.touched[c] as UnitOption).cover
+    for (let j = 0; j < surplus.length; j++) surplus[j] = (surplus[j] as number) + (cover[j] as number)
+  })
+  const chosen = units.map((o, i) => ({i, option: (choice[i] as number) < 0 ? undefined : o.touched[choice[i] as number]}))
+    .filter((c): c is {i: number; option: UnitOption} => c.option !== undefined)
+    .sort((a, b) => b.option.pods - a.option.pods || b.option.gpus - a.option.gpus || b.i - a.i)
+  for (const {i, option} of chosen) {
+    // Covers are capped at total demand, so a surplus of at least the cover means nothing is lost without it.
+    if (!option.cover.every((x, j) => x <= (surplus[j] as number) || (surplus[j] as number) < 0 && x === 0)) continue
+    const untouched = (units[i] as PackingUnit).untouched
+    for (let j = 0; j < surplus.length; j++) surplus[j] = (surplus[j] as number) - (option.cover[j] as number) + (untouched[j] as number)
+    choice[i] = -1
+  }
+}
+
+/**
+ * The optimum by plain enumeration of every per-unit choice (with branch-and-bound on the objective).
+ * Exponential: for tests and small cases only; solveUnits must match it.
+ */
+export function solveUnitsExhaustive(units: readonly PackingUnit[], totals: number[]): Choice {
+  const choice: Choice = units.map(() => -1)
+  let best: {score: Score; choice: Choice} = {score: scoreOf(units, choice, totals), choice: choice.slice()}
+  const visit = (i: number, remaining: number[], cost: Cost): void => {
+    const unplaced = remaining.reduce((s, x) => s + x, 0)
+    if (best.score.unplaced === 0 && compareCost(cost, best.score) >= 0) return
+    if (i === units.length || unplaced === 0) {
+      const score = {unplaced, ...cost}
+      if (compareScore(score, best.score) < 0) best = {score, choice: choice.slice()}
+      return
+    }
+    const o = units[i] as PackingUnit
+    const next = (cover: number[]): number[] => remaining.map((r, j) => Math.max(0, r - (cover[j] as number)))
+    choice[i] = -1
+    visit(i + 1, next(o.untouched), cost)
+    o.touched.forEach((option, k) => {
+      choice[i] = k
+      visit(i + 1, next(option.cover), {touched: cost.touched + option.gpus, disrupted: cost.disrupted + option.pods})
+    })
+    choice[i] = -1
+  }
+  visit(0, totals.slice(), {touched: 0, disrupted: 0})
+  return best.choice
+}
+
+/**
+ * Size of one instance of each demanded profile, as a share of its GPU (memory plus compute): the greedy's
+ * weight, so big profiles are placed first.
+ */
+export function weighDemand(models: readonly string[], names: readonly string[]): number[] {
+  return names.map((name) => {
+    const profile = models.map((m) => findMigProfile(m, name)).find((p) => p !== undefined)
+    const info = profile ? findMigModel(profile.gpuModel) : undefined
+    return profile && info ? profile.memorySlices / info.memorySlices + profile.computeSlices / info.computeSlices : 1
+  })
+}
+
+/**
+ * Lower bound on GPUs touched from the units' options themselves: for a weight per profile (compute share,
+ * memory share, one profile alone), a unit yields at most its best option's weighted cover, at a cost of at
+ * least that value over its best value-per-GPU ratio. A fractional knapsack over units, best ratio first, can
+ * only undercut any real choice of one option per unit, so its cost, rounded up, is a bound.
+ */
+export function boundUnits(units: readonly PackingUnit[], totals: readonly number[], models: readonly string[], names: readonly string[]): PackingLowerBound {
+  const residual = totals.map((t, j) => Math.max(0, t - units.reduce((s, o) => s + (o.untouched[j] as number), 0)))
+  if (residual.every((r) => r === 0)) return {gpusTouched: 0, binding: 'free instances cover the demand'}
+  const profiles = names.map((name) => models.map((m) => findMigProfile(m, name)).filter((p): p is MigProfile => p !== undefined))
+  const share = (pick: (p: MigProfile, info: GpuModelInfo) => number) => profiles.map((list) => Math.min(1, ...list.map((p) => pick(p, findMigModel(p.gpuModel) as GpuModelInfo))))
+  const families: Array<{name: string; weight: number[]}> = [
+    {name: 'compute slices', weight: share((p, info) => p.computeSlices / info.computeSlices)},
+    {name: 'memory slices', weight: share((p, info) => p.memorySlices / info.memorySlices)},
+    ...names.map((name, j) => ({name: `${name} instances`, weight: names.map((_, k) => (k === j ? 1 : 0))})),
+  ]
+  const shapes = groupUnits(units)
+  let best: PackingLowerBound = {gpusTouched: 0, binding: 'none'}
+  for (const family of families) {
+    const w = family.weight
+    let need = 0
+    for (let j = 0; j < names.length; j++) need += (residual[j] as number) * (w[j] as number)
+    if (need <= 1e-9) continue
+    const yields: Array<{value: number; ratio: number; count: number}> = []
+    for (const {options, count} of shapes) {
+      let value = 0
+      let ratio = 0
+      for (const option of options) {
+        let v = 0
+        for (let j = 0; j < names.length; j++) v += Math.min(residual[j] as number, option.cover[j] as number) * (w[j] as number)
+        value = Math.max(value, v)
+        ratio = Math.max(ratio, v / option.gpus)
+      }
+      if (value > 1e-9) yields.push({value, ratio, count})
+    }
+    yields.sort((a, b) => b.ratio - a.ratio)
+    let cost = 0
+    for (const y of yields) {
+      if (need <= 1e-9) break
+      const take = Math.min(need, y.value * y.count)
+      cost += take / y.ratio
+      need -= take
+    }
+    const gpus = Math.ceil(cost - 1e-9)
+    if (gpus > best.gpusTouched) best = {gpusTouched: gpus, binding: family.name}
+  }
+  const dual = boundByPrices(shapes, residual)
+  if (dual > best.gpusTouched) best = {gpusTouched: dual, binding: 'prices per instance (LP dual)'}
+  return best
+}
+
+/**
+ * The LP relaxation's bound through its Lagrangian dual: give each instance of profile j a price λ_j ≥ 0 in GPUs.
+ * Any choice that covers the residual demand then touches at least Σ λ_j r_j − Σ_units max(0, best option's
+ * priced cover − its GPUs): a unit can only beat the prices by that much. Valid for every λ ≥ 0; a short
+ * subgradient ascent from "a GPU's worth per instance of its densest option" tightens it. This is what sees that
+ * uniform layouts (`all-4g.40gb` wastes 3 of 7 compute slices) need separate GPUs per profile, which a single
+ * capacity argument cannot.
+ */
+/** Units with the same options, once with their count: fleets repeat a few shapes many times. */
+function groupUnits(units: readonly PackingUnit[]): Array<{options: UnitOption[]; count: number}> {
+  const groups = new Map<string, {options: UnitOption[]; count: number}>()
+  for (const o of units) {
+    if (o.touched.length === 0) continue
+    const key = o.touched.map((t) => `${t.gpus}:${t.cover.join(',')}`).join('|')
+    const group = groups.get(key)
+    if (group) group.count++
+    else groups.set(key, {options: o.touched, count: 1})
+  }
+  return [...groups.values()]
+}
+
+function boundByPrices(shapes: ReadonlyArray<{options: UnitOption[]; count: number}>, residual: readonly number[]): number {
+  const n = residual.length
+  const prices = residual.map((_, j) => {
+    let best = 0
+    for (const g of shapes) for (const option of g.options) if ((option.cover[j] as number) > 0) best = Math.max(best, (option.cover[j] as number) / option.gpus)
+    return best > 0 ? 1 / best : 0
+  })
+  const gradient = new Array<number>(n).fill(0)
+  const evaluate = (lambda: readonly number[]): number => {
+    let value = 0
+    for (let j = 0; j < n; j++) {
+      value += (lambda[j] as number) * (residual[j] as number)
+      gradient[j] = residual[j] as number
+    }
+    for (const g of shapes) {
+      let gain = 0
+      let chosen: UnitOption | undefined
+      for (const option of g.options) {
+        let priced = -option.gpus
+        for (let j = 0; j < n; j++) priced += (lambda[j] as number) * (option.cover[j] as number)
+        if (priced > gain) {
+          gain = priced
+          chosen = option
+        }
+      }
+      value -= gain * g.count
+      if (chosen) for (let j = 0; j < n; j++) gradient[j] = (gradient[j] as number) - (chosen.cover[j] as number) * g.count
+    }
+    return value
+  }
+  let lambda = prices
+  let best = evaluate(lambda)
+  const scale = Math.max(...prices)
+  // Diminishing steps along the normalized subgradient (Held–Karp style), keeping the best value seen.
+  let step = 0.5
+  for (let k = 0; k < 300; k++) {
+    const norm = Math.sqrt(gradient.reduce((s, g) => s + g * g, 0))
+    if (norm === 0) break
+    lambda = lambda.map((l, j) => Math.max(0, l + (step * scale * (gradient[j] as number)) / norm))
+    best = Math.max(best, evaluate(lambda))
+    step *= 0.97
+  }
+  return Math.ceil(best - 1e-6)
 }
 
 /**
@@ -413,7 +645,7 @@ export function computeLowerBound(gpus: MigGpu[], demand: ProfileDemand[]): Pack
   return best
 }
 
-function aggregateDemand(demand: ProfileDemand[]): {names: string[]; totals: number[]} {
+export function aggregateDemand(demand: readonly ProfileDemand[]): {names: string[]; totals: number[]} {
   const names: string[] = []
   const totals: number[] = []
   for (const d of demand) {
@@ -437,10 +669,8 @@ function aggregateDemand(demand: ProfileDemand[]): {names: string[]; totals: num
 export function packMigDemand(gpus: MigGpu[], demand: ProfileDemand[], options: PackingOptions = {}): PackingResult {
   const {names, totals} = aggregateDemand(demand)
   const gpuOptions = buildOptions(gpus, names, totals)
-  const states = totals.reduce((s, t) => s * (t + 1), 1)
-  const work = states * gpuOptions.reduce((s, o) => s + 1 + o.touched.length, 0)
-  const method = options.method === 'exact' || (options.method !== 'greedy' && work <= (options.exactBudget ?? 2_000_000)) ? 'exact' : 'greedy'
-  const choice = method === 'exact' ? solveExact(gpuOptions, totals) : solveGreedy(gpuOptions, names, totals)
+  const models = [...new Set(gpuOptions.flatMap((o) => (o.model ? [o.model] : [])))]
+  const {method, choice} = solveUnits(gpuOptions, totals, weighDemand(models, names), options)
   const smallest = smallestDemandProfile(gpus, names)
   return buildResult(method, gpuOptions, choice, demand, names, totals, computeLowerBound(gpus, demand), smallest ? measureFragmentation(gpus, smallest) : null)
 }
@@ -452,28 +682,9 @@ export function packMigDemand(gpus: MigGpu[], demand: ProfileDemand[], options: 
 export function packMigDemandExhaustive(gpus: MigGpu[], demand: ProfileDemand[]): PackingResult {
   const {names, totals} = aggregateDemand(demand)
   const gpuOptions = buildOptions(gpus, names, totals)
-  const choice: Choice = gpuOptions.map(() => -1)
-  let best: {score: Score; choice: Choice} = {score: scoreOf(gpuOptions, choice, totals), choice: choice.slice()}
-  const visit = (i: number, remaining: number[], touched: number, disrupted: number): void => {
-    const unplaced = remaining.reduce((s, x) => s + x, 0)
-    if (best.score.unplaced === 0 && (touched > best.score.touched || (touched === best.score.touched && disrupted >= best.score.disrupted))) return
-    if (i === gpuOptions.length || unplaced === 0) {
-      const score = {unplaced, touched, disrupted}
-      if (compareScore(score, best.score) < 0) best = {score, choice: choice.slice()}
-      return
-    }
-    const o = gpuOptions[i] as GpuOptions
-    const covers = [o.untouched, ...o.touched]
-    covers.forEach((cover, k) => {
-      choice[i] = k - 1
-      const next = remaining.map((r, j) => Math.max(0, r - (cover[j] as number)))
-      visit(i + 1, next, touched + (k > 0 ? 1 : 0), disrupted + (k > 0 ? o.pods : 0))
-    })
-    choice[i] = -1
-  }
-  visit(0, totals.slice(), 0, 0)
+  const choice = solveUnitsExhaustive(gpuOptions, totals)
   const smallest = smallestDemandProfile(gpus, names)
-  return buildResult('exact', gpuOptions, best.choice, demand, names, totals, computeLowerBound(gpus, demand), smallest ? measureFragmentation(gpus, smallest) : null)
+  return buildResult('exact', gpuOptions, choice, demand, names, totals, computeLowerBound(gpus, demand), smallest ? measureFragmentation(gpus, smallest) : null)
 }
 
 function smallestDemandProfile(gpus: MigGpu[], names: string[]): string | undefined {
@@ -507,7 +718,7 @@ function buildResult(method: 'exact' | 'greedy', options: GpuOptions[], choice: 
       }
       continue
     }
-    const cover = o.touched[c] as number[]
+    const cover = (o.touched[c] as UnitOption).cover
     const model = o.model as string
     const kept = gpu.instances.filter((i) => i.pod !== undefined)
     const added: Array<{key: string; profile: string}> = []

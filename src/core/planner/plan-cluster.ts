@@ -7,9 +7,9 @@
  *   2. placement    every replica that must start, in the documented priority order (demand.ts: critical first,
  *                   existing demand before new replicas, larger GPU requests first, name last), on free GPUs and
  *                   MIG instances of ready nodes, then on capacity already arriving;
- *   3. MIG          what is still short of a MIG profile: repartition idle GPUs of existing nodes through an
- *                   allowed mig-parted config name (mig-step.ts, per node: MIG Manager applies one config per
- *                   node), in the same order;
+ *   3. MIG          what is still short of a MIG profile: repartition GPUs of existing nodes through an
+ *                   allowed mig-parted config name, in the same order; the fleet packer (mig/node-packing.ts)
+ *                   chooses the nodes and names (MIG Manager applies one config per node), idle GPUs first;
  *   4. scale-up     what is still short: node groups by the expander chain, in the same order; replicas nothing
  *                   can host become blocked changes (gpu-scale never plans pods that stay pending forever);
  *   5. warming      predictive scale-up with what is left after all reactive demand, critical models first;
@@ -286,6 +286,8 @@ function planMigPass(tick: Tick, demands: readonly Demand[], placed: readonly Pl
   const placements: Placement[][] = []
   const diagnostics: Diagnostic[][] = []
   const fragmented = new Set<string>()
+  // A node carries one nvidia.com/mig.config label: once a demand repartitions it, later demands look elsewhere.
+  const taken = new Set<string>()
   for (const [i, demand] of demands.entries()) {
     const short = demand.count - (placed[i]?.length ?? 0)
     if (short <= 0 || demand.model.gpu.kind !== 'mig') {
@@ -295,7 +297,8 @@ function planMigPass(tick: Tick, demands: readonly Demand[], placed: readonly Pl
       continue
     }
     tick.cluster.fork()
-    const step = planMigForDemand(demand.model, short, tick.config, tick.cluster, tick.snapshot)
+    const step = planMigForDemand(demand.model, short, tick.config, tick.cluster, tick.snapshot, taken)
+    for (const r of step.repartitions) taken.add(r.node)
     const got = fill(tick.cluster, demand.model, short)
     tick.cluster.commit()
     const notes = [...step.diagnostics]

@@ -34,16 +34,25 @@ export function selectWindow(samples: readonly Sample[], from: number, to: numbe
  */
 export function aggregateSamples(samples: readonly Sample[], aggregation: Aggregation, windowSeconds: number): number | null {
   if (samples.length === 0) return null
-  const values = samples.map(([, v]) => v)
+  // The common reductions read the samples in place: this runs for every pod and signal of every plan.
   switch (aggregation) {
-    case 'avg':
-      return values.reduce((a, b) => a + b, 0) / values.length
-    case 'max':
-      return Math.max(...values)
+    case 'avg': {
+      let sum = 0
+      for (const sample of samples) sum += sample[1]
+      return sum / samples.length
+    }
+    case 'max': {
+      let max = -Infinity
+      for (const sample of samples) max = Math.max(max, sample[1])
+      return max
+    }
     case 'last':
-      return values[values.length - 1] as number
+      return (samples[samples.length - 1] as Sample)[1]
     case 'ewma':
       return computeEwma(samples, Math.max(windowSeconds / 3, 1))
+  }
+  const values = samples.map(([, v]) => v)
+  switch (aggregation) {
     case 'p50':
       return computePercentile(values, 0.5)
     case 'p90':

@@ -86,6 +86,19 @@ describe('planCluster: the three layers together', () => {
       },
     },
     {
+      name: 'a node takes one mig.config per plan: the 3g demand (larger, placed first) gets the idle node, the 1g demand does not rewrite it',
+      build: () => scenario()
+        .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 1, migConfigs: ['all-disabled', 'all-3g.40gb', 'all-1g.10gb']}, {nodes: 1})
+        .model('embed', {gpu: {migProfile: '3g.40gb'}, replicas: {min: 2, max: 4}, signals: [gpuUtil]}, {replicas: 2, pending: 2})
+        .model('tiny', {gpu: {migProfile: '1g.10gb'}, replicas: {min: 2, max: 2}, signals: [gpuUtil]}, {replicas: 2, pending: 2}),
+      expect: (plan: Plan) => {
+        const gpu = plan.changes.filter((c) => c.action === 'repartition-gpu')
+        expect(gpu.map((c) => c.id)).toEqual(['gpu:mig-01'])
+        expect(gpu[0]?.action === 'repartition-gpu' ? gpu[0].payload.migConfig : undefined).toBe('all-3g.40gb')
+        expect(plan.diagnostics.find((d) => d.code === 'PodsPendingForever')?.target?.name).toBe('tiny')
+      },
+    },
+    {
       name: 'a busy GPU keeps its layout: no repartition, new nodes boot without 3g, so the pending pods are flagged',
       build: () => scenario()
         .nodeGroup('mig', {gpu: {model: 'A100-80GB', count: 2}, max: 4, migConfigs: ['all-1g.10gb', 'all-3g.40gb']}, {nodes: 1})

@@ -63,9 +63,12 @@ function sampleNear(samples: ReadonlyArray<readonly [number, number]>, t: number
 
 function forecastSeries(series: Series, now: number, lead: number): {now: number; projected: number; slope: number; seasonal: boolean} | undefined {
   const samples = series.samples
-  let start = samples.length
+  // Samples ascend in time (the loader checks): the window [now - 30 min, now] is one contiguous run.
+  let end = samples.length
+  while (end > 0 && (samples[end - 1] as [number, number])[0] > now) end--
+  let start = end
   while (start > 0 && (samples[start - 1] as [number, number])[0] > now - TREND_WINDOW_SECONDS) start--
-  const recent = samples.slice(start).filter(([t]) => t <= now)
+  const recent = samples.slice(start, end)
   const trend = fitTrend(recent, now)
   if (!trend) return undefined
   let projected = trend.value + trend.slope * lead
