@@ -365,6 +365,20 @@ export class Twin {
     return {ok: true, message: `${podKey} evicted`}
   }
 
+  /**
+   * Cordons or uncordons a registered node (kubectl cordon): nothing new is scheduled on a cordoned node, running
+   * pods stay. The actuator's first step before draining a node for a MIG reconfiguration.
+   */
+  cordonNode(nodeName: string, cordoned: boolean): ActionResult {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    if (!node?.state) return {ok: false, reason: 'UnknownNode', message: `no registered node "${nodeName}"`}
+    // A node being removed or interrupted stays cordoned whatever the caller asks: it is leaving.
+    if (!cordoned && (node.removing || node.state.interruptionNoticeAt !== undefined)) return {ok: true, message: `${nodeName} is leaving and stays cordoned`}
+    node.state.cordoned = cordoned
+    if (!cordoned) this.queueSchedulePass()
+    return {ok: true, message: `${nodeName} ${cordoned ? 'cordoned' : 'uncordoned'}`}
+  }
+
   // ---- reading the twin ------------------------------------------------------------------------------------
 
   /** The cluster as a ClusterSnapshot at the current time, telemetry from the last `historySeconds`. */
@@ -429,6 +443,22 @@ export class Twin {
       }
     }
     return {gpuSeconds, cost}
+  }
+
+  /** A registered node's state as a snapshot would show it (a copy), or undefined. Cheaper than a snapshot. */
+  nodeState(nodeName: string): NodeState | undefined {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    return node?.state ? structuredClone(node.state) : undefined
+  }
+
+  /** A node group's target size now (what a provider's DescribeAutoScalingGroups returns), or undefined. */
+  groupTargetSize(groupName: string): number | undefined {
+    return this.groups.get(groupName)?.targetSize
+  }
+
+  /** A model's workload `spec.replicas` now, or undefined for an unknown model. */
+  workloadReplicas(modelName: string): number | undefined {
+    return this.modelByName.get(modelName)?.specReplicas
   }
 
   /** Pods of a model with their phase, for tests and views. */
