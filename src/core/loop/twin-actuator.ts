@@ -36,7 +36,7 @@ export interface MigOperation {
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 900
 
 /** The label path MIG preconditions use (`kubectl get node -o json`'s metadata.labels key). */
-const MIG_LABEL_PATH = 'metadata.labels.nvidia.com/mig.config'
+const MIG_LABEL_PATH = 'metadata.labels["nvidia.com/mig.config"]'
 
 export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
   private readonly migOps: MigOperation[] = []
