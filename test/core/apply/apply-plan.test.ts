@@ -38,7 +38,7 @@ function removal(group: string, node: string, from: number): NodeRemovalChange {
 function mig(node: string, previous: string | null, extra: Partial<MigChange> = {}): MigChange {
   return {
     id: `gpu:${node}`, layer: 'gpu', action: 'repartition-gpu', target: {kind: 'GPU', name: node, node}, status: 'planned', eta: null, dependsOn: [], reasons: why,
-    preconditions: [{resource: {kind: 'Node', name: node}, path: 'metadata.labels.nvidia.com/mig.config', equals: previous}], from: 'all-disabled', to: 'all-3g.40gb',
+    preconditions: [{resource: {kind: 'Node', name: node}, path: 'metadata.labels["nvidia.com/mig.config"]', equals: previous}], from: 'all-disabled', to: 'all-3g.40gb',
     payload: {node, migConfig: 'all-3g.40gb', previousMigConfig: previous, gpus: [0], drain: []}, ...extra,
   }
 }
@@ -46,7 +46,7 @@ function mig(node: string, previous: string | null, extra: Partial<MigChange> = 
 /** The fakes of a cluster with `chat` at `chatReplicas`, group `a100` of `nodes` nodes, and node-0 labelled `label`. */
 function fakes(options: {chatReplicas?: number; nodes?: string[]; label?: string | null} = {}) {
   const cluster = new RecordingClusterWriter<Change>({
-    fields: {[fieldKey(chat, 'spec.replicas')]: options.chatReplicas ?? 2, [fieldKey({kind: 'Node', name: 'node-0'}, 'metadata.labels.nvidia.com/mig.config')]: options.label ?? null},
+    fields: {[fieldKey(chat, 'spec.replicas')]: options.chatReplicas ?? 2, [fieldKey({kind: 'Node', name: 'node-0'}, 'metadata.labels["nvidia.com/mig.config"]')]: options.label ?? null},
     effect: (change) => (change.action === 'scale-replicas' ? [{resource: chat, path: 'spec.replicas', value: change.to}] : []),
   })
   const groups = new RecordingNodeGroupWriter({a100: {nodes: options.nodes ?? ['node-0']}})
