@@ -20,6 +20,7 @@ import type {PolicyConfig} from '../model/config.js'
 import type {Change, Plan} from '../model/plan.js'
 import type {ControllerState, InFlightChange} from '../model/state.js'
 import {planCluster} from '../planner/plan-cluster.js'
+import {TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {requiredTelemetry} from '../planner/required-telemetry.js'
 import {Twin, type TwinOptions} from '../twin/index.js'
 import {scheduleWithKernel} from './kernel-scheduler.js'
@@ -78,10 +79,11 @@ export class ClosedLoop {
     this.actuator = new TwinActuator(this.twin, options.twin.config)
     this.interval = options.config.settings.loopIntervalSeconds
     this.nextTickAt = this.twin.now
-    // Enough telemetry for every signal window, the scale-down's unneeded time, and the forecast's trend: the
-    // planner reads nothing older, and a longer window only costs copying.
+    // Enough telemetry for every signal window, the scale-down's unneeded time, and the forecast's trend window
+    // (30 min): the planner reads nothing older, and copying a longer window is most of a tick's non-planner time.
+    // (The forecast's day-ago seasonal term is left out: carrying 24 h per tick would cost more than the planner.)
     const {scaleDown} = options.config.settings
-    this.historySeconds = Math.max(requiredTelemetry(options.config).lookbackSeconds, scaleDown.unneededSeconds, scaleDown.delayAfterAddSeconds, 1800) + 2 * this.interval
+    this.historySeconds = Math.max(requiredTelemetry(options.config).lookbackSeconds, scaleDown.unneededSeconds, scaleDown.delayAfterAddSeconds, TREND_WINDOW_SECONDS) + 2 * this.interval
   }
 
   /** The controller state the next tick will plan with. */
