@@ -18,9 +18,13 @@ const FOLDER_ARROWS = [
   {folder: 'model', forbidden: ['planner', 'policy', 'scheduling', 'mig', 'signals', 'sim', 'config', 'twin', 'kube-store', 'traces', 'oracle']},
   // The twin is the world the planner acts on, not a part of it: it never imports the planner or the policies
   // (the closed loop that calls both lives above them). The Kubernetes object store and trace reading sit below.
-  {folder: 'twin', forbidden: ['planner', 'policy', 'sim', 'kube-store']},
+  {folder: 'twin', forbidden: ['planner', 'policy', 'sim', 'kube-store', 'apply', 'loop']},
   // The twin bound to the Kubernetes object store (what `sim serve` runs): the world side, like the twin.
-  {folder: 'twin-serve', forbidden: ['planner', 'policy']},
+  {folder: 'twin-serve', forbidden: ['planner', 'policy', 'apply', 'loop']},
+  // The executor acts on typed changes through the ports: it never plans, and it knows no particular world.
+  {folder: 'apply', forbidden: ['planner', 'policy', 'scheduling', 'mig', 'signals', 'sim', 'config', 'twin', 'twin-serve', 'kube-store', 'traces', 'oracle', 'loop']},
+  // The closed loop sits above the planner, the executor and the twin and wires them; nothing below imports it.
+  {folder: 'loop', forbidden: ['sim', 'kube-store']},
   {folder: 'kube-store', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'traces', 'oracle']},
   {folder: 'traces', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store', 'oracle']},
   {folder: 'oracle', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store']},

@@ -3,7 +3,7 @@ import {analyzeInputs} from '../services/analyze.js'
 import {renderAnalysis} from '../views/analyze.js'
 import {describeWarning} from '../views/output.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
-import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
+import {atFlag, configFlag, scenarioFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 import {exitCodes} from '../core/exit-codes.js'
 
 const EXIT_CODES = exitCodes()
@@ -21,6 +21,7 @@ with the evidence values. "Why is this model slow although its GPUs look idle?" 
 
   static override examples = [
     '<%= config.bin %> analyze --sim',
+    '<%= config.bin %> analyze --sim --scenario memory-bound --at 30m',
     '<%= config.bin %> analyze -c gpu-scale.yaml --snapshot snapshot.json -o json',
   ]
 
@@ -28,6 +29,8 @@ with the evidence values. "Why is this model slow although its GPUs look idle?" 
     config: configFlag,
     snapshot: snapshotFlag,
     sim: simFlag,
+    scenario: scenarioFlag,
+    at: atFlag,
   }
 
   async run(): Promise<AnalysisResult> {

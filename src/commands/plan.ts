@@ -6,7 +6,7 @@ import {createPlan, hasChanges} from '../services/plan.js'
 import {describeWarning} from '../views/output.js'
 import {renderPlan} from '../views/plan.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
-import {configFlag, simFlag, snapshotFlag} from '../cli/flags.js'
+import {atFlag, configFlag, scenarioFlag, simFlag, snapshotFlag} from '../cli/flags.js'
 
 const EXIT_CODES = exitCodes([EXIT.ok, 'success; with --detailed-exitcode: the plan has no changes'], EXIT.changes)
 
@@ -28,12 +28,15 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     '<%= config.bin %> plan -c gpu-scale.yaml --snapshot snapshot.json -o json',
     '<%= config.bin %> plan -c gpu-scale.yaml --snapshot snapshot.json --detailed-exitcode   # CI gate: 2 when changes',
     '<%= config.bin %> plan --sim --out plan.json',
+    '<%= config.bin %> plan --sim --scenario seed-production --at 35m   # the twin 35 min into the scenario, with its history',
   ]
 
   static override flags = {
     config: configFlag,
     snapshot: snapshotFlag,
     sim: simFlag,
+    scenario: scenarioFlag,
+    at: atFlag,
     out: Flags.string({summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).', env: 'GPU_SCALE_PLAN_OUT'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when the plan has no changes, 2 when it has changes, 1 on error.'}),
     detailed: Flags.boolean({summary: 'Also list every target left alone, with why.'}),

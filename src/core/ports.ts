@@ -7,6 +7,7 @@
  * time, re-validating each against the live cluster right before acting (Karpenter's "validate before acting"),
  * and records a result per change so a rerun finishes what was left.
  */
+import type {Precondition} from './model/plan.js'
 import type {ClusterSnapshot, Series} from './model/snapshot.js'
 
 /** Time, injected so plans are reproducible and tests exact. Epoch seconds. */
@@ -25,19 +26,11 @@ export interface ClusterReader {
 }
 
 /**
- * What must still hold in the cluster for a change to be safe, e.g. `{resource: {kind: 'Deployment', namespace:
- * 'llm', name: 'chat'}, path: 'spec.replicas', equals: 2}`, a node's `nvidia.com/mig.config` label, or a node
- * group's target size. Staleness is per change: a change whose preconditions no longer hold is refused or
- * replanned alone, and the rest of the plan goes on.
- *
- * Defined here for the ports; the plan's typed Change union (src/core/model/plan.ts) carries a list of these.
+ * What must still hold in the cluster for a change to be safe: one definition, the plan's (src/core/model/plan.ts),
+ * so what the planner writes and what a writer checks can never drift apart. Staleness is per change: a change
+ * whose preconditions no longer hold is refused or replanned alone, and the rest of the plan goes on.
  */
-export interface Precondition {
-  resource: {kind: string; namespace?: string; name: string}
-  /** Dotted field path in the resource (`spec.replicas`, `metadata.labels.nvidia\.com/mig\.config`). */
-  path: string
-  equals: unknown
-}
+export type {Precondition}
 
 /**
  * The least a writer needs from a change: an id for its result and what must hold before acting. The plan's typed

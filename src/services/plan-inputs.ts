@@ -15,11 +15,16 @@ import {defaultScenario} from '../core/sim/default-scenario.js'
 import {assertSnapshotFitsConfig} from '../core/snapshot/parse.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {loadSnapshotFile} from '../adapters/snapshot-file.js'
+import {snapshotScenarioMoment} from './simulate.js'
 
 export interface InputFlags {
   config?: string
   snapshot?: string
   sim?: boolean
+  /** With --sim: plan this scenario's twin (run with gpu-scale in the loop) instead of the built-in fleet. */
+  scenario?: string
+  /** With --scenario: the moment after the scenario's start (`35m`); its start by default. */
+  at?: string
 }
 
 export interface Inputs {
@@ -36,6 +41,9 @@ export const DEFAULT_CONFIG_PATH = 'gpu-scale.yaml'
 
 export async function resolveInputs(flags: InputFlags): Promise<Inputs> {
   if (flags.sim && flags.snapshot) throw new UserError('--sim and --snapshot are alternatives; pass one', {hint: '--sim plans the built-in simulated cluster, --snapshot FILE a captured one'})
+  if ((flags.scenario !== undefined || flags.at !== undefined) && !flags.sim) throw new UserError('--scenario and --at plan a moment of the twin; add --sim', {hint: 'e.g. --sim --scenario seed-production --at 35m'})
+  if (flags.at !== undefined && flags.scenario === undefined) throw new UserError('--at needs --scenario: the built-in --sim fleet is one fixed moment', {hint: 'e.g. --sim --scenario seed-production --at 35m'})
+  if (flags.sim && flags.scenario !== undefined) return snapshotScenarioMoment(flags.scenario, flags.at, flags.config)
   if (flags.sim) {
     const scenario = defaultScenario()
     if (!flags.config) return {config: scenario.config, snapshot: scenario.snapshot, warnings: [], source: 'built-in simulated cluster (policy: built-in)'}

@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
-import {loadScenario} from '../adapters/scenario-file.js'
+import {loadScenarioFile} from '../adapters/scenario-file.js'
 import {writeKubeconfig} from '../adapters/twin-server/kubeconfig.js'
 import {startTwinServer, type TwinServer} from '../adapters/twin-server/server.js'
 import {TargetsFile} from '../adapters/twin-server/targets-file.js'
@@ -59,7 +59,7 @@ export interface SimServeHandle {
 }
 
 export async function startSimServe(options: SimServeOptions): Promise<SimServeHandle> {
-  const scenario = options.scenario ? await loadScenario(options.scenario) : builtinTwinScenario()
+  const scenario = options.scenario ? (await loadScenarioFile(options.scenario)).scenario : builtinTwinScenario()
   const speed = options.speed ?? 1
   if (!Number.isFinite(speed) || speed < 0) throw new UserError(`--speed must be ≥ 0, got ${speed}`)
   // Watch history expires as etcd compacts it by default (5 wall minutes), in the store's virtual time.

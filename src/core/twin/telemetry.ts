@@ -118,9 +118,19 @@ export class TelemetryStore {
     const out: Series[] = []
     for (const s of this.series.values()) {
       const samples: Array<[number, number]> = []
-      for (let i = s.head; i < s.times.length; i++) {
+      // Samples are appended in time order: start at the first one ≥ from (binary search), stop past `to`. The
+      // closed loop asks for a window every tick, so scanning the whole retention each time dominated its cost.
+      let lo = s.head
+      let hi = s.times.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if ((s.times[mid] as number) < from) lo = mid + 1
+        else hi = mid
+      }
+      for (let i = lo; i < s.times.length; i++) {
         const t = s.times[i] as number
-        if (t >= from && t <= to) samples.push([t, s.values[i] as number])
+        if (t > to) break
+        samples.push([t, s.values[i] as number])
       }
       if (samples.length > 0) out.push({metric: s.metric, labels: {...s.labels}, samples})
     }

@@ -488,6 +488,22 @@ export class Twin {
     return {gpuSeconds, cost}
   }
 
+  /** A registered node's state as a snapshot would show it (a copy), or undefined. Cheaper than a snapshot. */
+  nodeState(nodeName: string): NodeState | undefined {
+    const node = this.liveNodes.find((n) => n.name === nodeName)
+    return node?.state ? structuredClone(node.state) : undefined
+  }
+
+  /** A node group's target size now (what a provider's DescribeAutoScalingGroups returns), or undefined. */
+  groupTargetSize(groupName: string): number | undefined {
+    return this.groups.get(groupName)?.targetSize
+  }
+
+  /** A model's workload `spec.replicas` now, or undefined for an unknown model. */
+  workloadReplicas(modelName: string): number | undefined {
+    return this.modelByName.get(modelName)?.specReplicas
+  }
+
   /** Pods of a model with their phase, for tests and views. */
   podPhases(modelName: string): Array<{name: string; phase: PodPhase; node?: string}> {
     const model = this.modelByName.get(modelName)

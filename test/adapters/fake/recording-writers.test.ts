@@ -8,7 +8,7 @@ import {describe, expect, test} from 'vitest'
 import {FakeClock, fieldKey, InMemoryLease, InMemoryStateStore, RecordingClusterWriter, RecordingNodeGroupWriter} from '../../../src/adapters/fake/recording-writers.js'
 import type {ExecutableChange, Precondition} from '../../../src/core/ports.js'
 
-const chat = {kind: 'Deployment', namespace: 'llm', name: 'chat'}
+const chat = {kind: 'Deployment', namespace: 'llm', name: 'chat'} as const
 const replicasAre = (n: number): Precondition => ({resource: chat, path: 'spec.replicas', equals: n})
 
 /** A replica change as the planner's typed union will carry it: an id, preconditions, and its own payload. */
