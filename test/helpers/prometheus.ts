@@ -35,13 +35,17 @@ export interface RunningPrometheus {
   stop(): Promise<void>
 }
 
-export async function startPrometheus(targets: string[]): Promise<RunningPrometheus> {
+/**
+ * `honorLabels`: keep the exporter's own `pod`/`namespace` labels instead of renaming them `exported_*` when they
+ * clash with target labels (facts §8), as a dcgm-exporter scrape config does.
+ */
+export async function startPrometheus(targets: string[], options: {honorLabels?: boolean} = {}): Promise<RunningPrometheus> {
   const binary = ensurePrometheus()
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-prometheus-'))
   const config = join(dir, 'prometheus.yml')
   writeFileSync(config, JSON.stringify({
     global: {scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s'},
-    scrape_configs: [{job_name: 'twin', static_configs: [{targets}]}],
+    scrape_configs: [{job_name: 'twin', ...(options.honorLabels ? {honor_labels: true} : {}), static_configs: [{targets}]}],
   }))
   const port = await freePort()
   const child = spawn(binary, [
