@@ -34,6 +34,12 @@ export function planTelemetryQueries(config: PolicyConfig): {queries: TelemetryQ
 
 /** At most this many queries in flight: enough to be quick, few enough not to load a shared Prometheus. */
 const CONCURRENCY = 4
+/**
+ * Points per series at most: Prometheus refuses a range of more than 11,000 points per series (facts §8), so a
+ * window that long for the loop's step (a day at a 5 s loop) is read on a coarser step. At the default 30 s loop
+ * every window up to 80 h keeps the loop's step.
+ */
+const MAX_POINTS_PER_SERIES = 10_000
 
 export async function readTelemetry(client: PrometheusClient, config: PolicyConfig, at: number): Promise<{series: Series[]; diagnostics: LiveDiagnostic[]}> {
   const probe = await client.instant('vector(1)', at)
@@ -47,9 +53,10 @@ export async function readTelemetry(client: PrometheusClient, config: PolicyConf
     while (next < queries.length) {
       const i = next++
       const q = queries[i] as TelemetryQueryPlan
+      const step = Math.max(stepSeconds, Math.ceil(q.windowSeconds / MAX_POINTS_PER_SERIES))
       // Align to the step grid so the same instant always reads the same samples.
-      const end = Math.floor(at / stepSeconds) * stepSeconds
-      const outcome = await client.range(q.query, end - q.windowSeconds, end, stepSeconds)
+      const end = Math.floor(at / step) * step
+      const outcome = await client.range(q.query, end - q.windowSeconds, end, step)
       if (!outcome.ok) {
         results[i] = {series: [], diagnostics: [{severity: 'warning', code: outcome.failure === 'rejected' ? 'TelemetryQueryRejected' : 'TelemetryUnavailable', message: `${q.metric}: \`${q.query}\` failed (${outcome.message}): read as missing, so nothing scales down on it`}]}
         continue

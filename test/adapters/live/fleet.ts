@@ -2,7 +2,7 @@
  * The live fleet the end-to-end tests read: the twin's API server (the built-in scenario as Kubernetes objects),
  * an exposition server exporting the scenario's series at their last values (as DCGM and vLLM exporters would),
  * a real Prometheus scraping it with honor_labels, and the scenario's policy as a config file with a 1 s loop
- * and a 3 s staleness limit, so a few seconds of scraping are a whole window and staleness shows within a test.
+ * and a 1 s staleness limit (a live series' newest point is the range's end, so only a dead or NaN one goes stale), so a few seconds of scraping are a whole window and staleness shows within a test.
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -33,7 +33,7 @@ export function exposedSeries(series: readonly Series[] = defaultScenario().snap
 export async function startLiveFleet(): Promise<LiveFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-live-'))
   const raw = defaultScenarioBuilder().rawConfig() as {settings: Record<string, unknown>}
-  raw.settings = {...raw.settings, loopInterval: '1s', staleAfter: '3s'}
+  raw.settings = {...raw.settings, loopInterval: '1s', staleAfter: '1s'}
   const config = join(dir, 'gpu-scale.yaml')
   writeFileSync(config, stringify(raw))
   const [twin, exposition] = await Promise.all([startTestTwin(), startExposition(exposedSeries())])
