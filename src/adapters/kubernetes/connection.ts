@@ -39,7 +39,7 @@ export async function connectCluster(flags: ClusterConnectionFlags): Promise<Clu
       source = `kubeconfig ${flags.kubeconfig}`
     } else {
       if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !process.env.KUBERNETES_SERVICE_HOST) {
-        throw new UserError('no cluster to plan: no kubeconfig (KUBECONFIG is unset, ~/.kube/config does not exist) and not running in a pod', {
+        throw new UserError('no cluster: no kubeconfig (KUBECONFIG is unset, ~/.kube/config does not exist) and not running in a pod', {
           hint: 'pass --snapshot FILE (a captured ClusterSnapshot) or --sim (the built-in simulated cluster), or --kubeconfig FILE for a live cluster',
         })
       }

@@ -7,7 +7,7 @@ import {defaultScenario} from '../../../src/core/sim/default-scenario.js'
 const {config} = defaultScenario()
 
 describe('groupOfNode', () => {
-  test.each([
+  test.each<{why: string; labels: Record<string, string>; group: string}>([
     {why: 'the twin\'s own label wins', labels: {'gpu-scale.dev/node-group': 'standard', 'karpenter.sh/nodepool': 'x'}, group: 'standard'},
     {why: 'a Cluster API MachineDeployment\'s nodes', labels: {'cluster.x-k8s.io/deployment-name': 'large'}, group: 'large'},
     {why: 'a Karpenter NodePool\'s nodes', labels: {'karpenter.sh/nodepool': 'gpu'}, group: 'gpu'},
@@ -20,11 +20,11 @@ describe('groupOfNode', () => {
 
 describe('gpusOfNode', () => {
   const summary = (gpus: ReturnType<typeof gpusOfNode>) => gpus.map((g) => `${g.model}:${g.mig.enabled ? g.mig.instances.map((i) => `${i.profile}@${i.start}`).join('+') : 'whole'}`)
-  test.each([
-    {why: 'whole GPUs from nvidia.com/gpu and the GFD product label', labels: {'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gpu.count': '4'}, capacity: {'nvidia.com/gpu': '4'}, strategy: 'mixed' as const, gpus: ['H100-80GB:whole', 'H100-80GB:whole', 'H100-80GB:whole', 'H100-80GB:whole']},
-    {why: 'mixed MIG with a known config: exact starts from mig-parted\'s layout', labels: {'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.count': '1', 'nvidia.com/mig.config': 'all-3g.40gb'}, capacity: {'nvidia.com/mig-3g.40gb': '2'}, strategy: 'mixed' as const, gpus: ['A100-80GB:3g.40gb@0+3g.40gb@4']},
-    {why: 'mixed MIG with a custom config: the advertised instances packed first-fit', labels: {'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.count': '1', 'nvidia.com/mig.config': 'custom'}, capacity: {'nvidia.com/mig-1g.10gb': '1', 'nvidia.com/mig-3g.40gb': '1'}, strategy: 'mixed' as const, gpus: ['A100-80GB:3g.40gb@0+1g.10gb@4']},
-    {why: 'no GPU resources and no GFD labels: a CPU node', labels: {}, capacity: {cpu: '16'}, strategy: 'mixed' as const, gpus: []},
+  test.each<{why: string; labels: Record<string, string>; capacity: Record<string, string>; strategy: 'mixed'; gpus: string[]}>([
+    {why: 'whole GPUs from nvidia.com/gpu and the GFD product label', labels: {'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gpu.count': '4'}, capacity: {'nvidia.com/gpu': '4'}, strategy: 'mixed', gpus: ['H100-80GB:whole', 'H100-80GB:whole', 'H100-80GB:whole', 'H100-80GB:whole']},
+    {why: 'mixed MIG with a known config: exact starts from mig-parted\'s layout', labels: {'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.count': '1', 'nvidia.com/mig.config': 'all-3g.40gb'}, capacity: {'nvidia.com/mig-3g.40gb': '2'}, strategy: 'mixed', gpus: ['A100-80GB:3g.40gb@0+3g.40gb@4']},
+    {why: 'mixed MIG with a custom config: the advertised instances packed first-fit', labels: {'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.count': '1', 'nvidia.com/mig.config': 'custom'}, capacity: {'nvidia.com/mig-1g.10gb': '1', 'nvidia.com/mig-3g.40gb': '1'}, strategy: 'mixed', gpus: ['A100-80GB:3g.40gb@0+1g.10gb@4']},
+    {why: 'no GPU resources and no GFD labels: a CPU node', labels: {}, capacity: {cpu: '16'}, strategy: 'mixed', gpus: []},
   ])('$why', ({labels, capacity, strategy, gpus}) => {
     expect(summary(gpusOfNode(labels, capacity, strategy))).toEqual(gpus)
   })
