@@ -2,7 +2,9 @@
  * PrometheusClient against a scripted HTTP server: what is retried (transport errors, timeouts, 429, 5xx) and what
  * is not (400/422: the query is wrong), auth headers, and the answer shapes it accepts.
  */
+import {readFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
 import {afterEach, describe, expect, test} from 'vitest'
 
 import {PrometheusClient} from '../../../src/adapters/prometheus/client.js'
@@ -78,5 +80,33 @@ describe('requests', () => {
   test('an answer of the wrong shape is rejected, not guessed', async () => {
     const url = await serve([{status: 200, body: JSON.stringify({status: 'success', data: {resultType: 'scalar', result: [1, '1']}})}])
     expect(await new PrometheusClient({url}).range('1', 0, 1, 1)).toMatchObject({ok: false, failure: 'rejected', message: expect.stringContaining('expected a matrix, got scalar')})
+  })
+})
+
+describe('TLS: verified unless told otherwise', () => {
+  // A self-signed certificate for 127.0.0.1 (test/fixtures/tls, generated with openssl req -x509, valid 100 years).
+  const fixtures = new URL('../../fixtures/tls/', import.meta.url)
+  const cert = readFileSync(new URL('prometheus.crt', fixtures), 'utf8')
+  const key = readFileSync(new URL('prometheus.key', fixtures), 'utf8')
+
+  test.each([
+    {why: 'an unknown CA is refused by default', options: {}, ok: false},
+    {why: 'the CA given is trusted', options: {ca: cert}, ok: true},
+    {why: 'verification off only when asked', options: {insecureSkipTlsVerify: true}, ok: true},
+  ])('$why', async ({options, ok: succeeded}) => {
+    const tls = createHttpsServer({cert, key}, (_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.end(ok.body)
+    })
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `https://127.0.0.1:${(tls.address() as {port: number}).port}`
+      const outcome = await new PrometheusClient({url, attempts: 1, ...options}).range('up', 0, 1, 1)
+      expect(outcome.ok, JSON.stringify(outcome)).toBe(succeeded)
+      if (!outcome.ok) expect(outcome.message).toMatch(/SELF_SIGNED|self-signed|unable to verify/i)
+    } finally {
+      tls.closeAllConnections()
+      await new Promise<void>((resolve) => tls.close(() => resolve()))
+    }
   })
 })
