@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {parseSnapshot} from '../../../src/core/snapshot/parse.js'
+import {analyzeInputs} from '../../../src/services/analyze.js'
 import {createPlan} from '../../../src/services/plan.js'
 import {captureSnapshot} from '../../../src/services/snapshot.js'
 import {cli} from '../../helpers/cli.js'
@@ -39,6 +40,16 @@ describe('snapshot then plan --snapshot equals a live plan', () => {
     expect(offline).toEqual(fromLive.plan)
     // The plan has work in every layer, so equality is not two empty plans agreeing.
     expect(new Set(fromLive.plan.changes.map((c) => c.layer))).toEqual(new Set(['pod', 'node', 'gpu']))
+  })
+
+  test('analyze reads the live cluster the same way', async () => {
+    const at = settledInstant()
+    const out = join(fleet.dir, 'analyze.json')
+    await captureSnapshot({...live(), out, clock: () => at})
+    const fromLive = await analyzeInputs({...live(), clock: () => at})
+    const fromFile = await analyzeInputs({config: fleet.config, snapshot: out})
+    expect(fromFile.result).toEqual(fromLive.result)
+    expect(fromLive.diagnostics.map((d) => d.code)).toContain('NoControllerState')
   })
 
   test('the snapshot file holds no Secret, environment value or token', async () => {
