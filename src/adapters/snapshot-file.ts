@@ -4,6 +4,7 @@
  */
 import {writeFile} from 'node:fs/promises'
 
+import {UserError} from '../core/errors.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import {encodeSnapshot} from '../core/snapshot/codec.js'
 import {parseSnapshot} from '../core/snapshot/parse.js'
@@ -17,5 +18,11 @@ export async function loadSnapshotFile(path: string): Promise<{snapshot: Cluster
 
 export async function writeSnapshotFile(path: string, snapshot: ClusterSnapshot): Promise<void> {
   const doc = encodeSnapshot(snapshot)
-  await writeFile(path, /\.ya?ml$/i.test(path) ? toYamlText(doc) : toJsonText(doc))
+  try {
+    await writeFile(path, /\.ya?ml$/i.test(path) ? toYamlText(doc) : toJsonText(doc))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+    throw new UserError(`cannot write the snapshot to ${path}: ${why}`, {hint: 'check the directory exists and is writable', location: {file: path}, cause: error})
+  }
 }

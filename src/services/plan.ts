@@ -5,6 +5,7 @@
 import type {Problem} from '../core/errors.js'
 import type {Plan} from '../core/model/plan.js'
 import {planCluster} from '../core/planner/plan-cluster.js'
+import type {LiveDiagnostic} from '../adapters/live-diagnostic.js'
 import {writePlanFile} from '../adapters/plan-file.js'
 import {type InputFlags, resolveInputs} from './plan-inputs.js'
 
@@ -21,13 +22,15 @@ export interface PlanOutcome {
   warnings: Problem[]
   /** The path the plan was saved to, when it was. */
   savedTo?: string
+  /** What the live readers noticed (empty for --snapshot and --sim), for stderr. */
+  diagnostics: LiveDiagnostic[]
 }
 
 export async function createPlan(request: PlanRequest): Promise<PlanOutcome> {
   const inputs = await resolveInputs(request)
   const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
   if (request.out) await writePlanFile(request.out, plan)
-  return {plan, source: inputs.source, warnings: inputs.warnings, ...(request.out ? {savedTo: request.out} : {})}
+  return {plan, source: inputs.source, warnings: inputs.warnings, diagnostics: inputs.diagnostics, ...(request.out ? {savedTo: request.out} : {})}
 }
 
 /** Whether the plan would change the cluster (what `--detailed-exitcode` reports). */

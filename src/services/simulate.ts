@@ -89,7 +89,7 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
  * --scenario NAME --at 35m` plans. The snapshot carries the loop's controller state, so the plan continues the
  * controller's history (stabilization, cooldowns) instead of starting fresh.
  */
-export async function snapshotScenarioMoment(name: string, at: string | undefined, configPath: string | undefined): Promise<{config: PolicyConfig; snapshot: ClusterSnapshot; warnings: Problem[]; source: string}> {
+export async function snapshotScenarioMoment(name: string, at: string | undefined, configPath: string | undefined): Promise<{config: PolicyConfig; snapshot: ClusterSnapshot; warnings: Problem[]; source: string; diagnostics: []}> {
   const {scenario} = await loadScenarioFile(name)
   const {config, policy, warnings} = await choosePolicy(scenario, configPath)
   const seconds = at === undefined ? 0 : parseRunDuration(at, '--at')
@@ -101,7 +101,7 @@ export async function snapshotScenarioMoment(name: string, at: string | undefine
   const snapshot = loop.twin.snapshot({historySeconds: 3600})
   const state = loop.controllerState
   if (state) snapshot.state = state
-  return {config, snapshot, warnings, source: `scenario ${scenario.name} at ${formatTimestamp(moment)} (+${at ?? '0s'}; policy: ${policy})`}
+  return {config, snapshot, warnings, source: `scenario ${scenario.name} at ${formatTimestamp(moment)} (+${at ?? '0s'}; policy: ${policy})`, diagnostics: []}
 }
 
 async function choosePolicy(scenario: TwinScenario, path: string | undefined): Promise<{config: PolicyConfig; policy: string; warnings: Problem[]}> {

@@ -16,6 +16,11 @@ export function describeWarning(problem: Problem): string {
   return `warning: ${formatLocation(problem.location)}: ${problem.message}`
 }
 
+/** A live reader's diagnostic on stderr: `warning: message [Code]`. */
+export function describeDiagnostic(diagnostic: {severity: string; code: string; message: string}): string {
+  return `${diagnostic.severity}: ${diagnostic.message} [${diagnostic.code}]`
+}
+
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb'
 }

@@ -36,17 +36,20 @@ export interface RunningPrometheus {
 }
 
 /**
+/**
  * `targets` are host:port pairs scraped at /metrics, or `{fileSd}`: a file_sd targets file (re-read every second,
- * facts §8), as `sim serve` writes one for its exporters.
+ * facts §8), as `sim serve` writes one for its exporters. `honorLabels`: keep the exporter's own `pod`/`namespace`
+ * labels instead of renaming them `exported_*` when they clash with target labels (facts §8), as a dcgm-exporter
+ * scrape config does.
  */
-export async function startPrometheus(targets: string[] | {fileSd: string}): Promise<RunningPrometheus> {
+export async function startPrometheus(targets: string[] | {fileSd: string}, options: {honorLabels?: boolean} = {}): Promise<RunningPrometheus> {
   const binary = ensurePrometheus()
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-prometheus-'))
   const config = join(dir, 'prometheus.yml')
   const discovery = Array.isArray(targets) ? {static_configs: [{targets}]} : {file_sd_configs: [{files: [targets.fileSd], refresh_interval: '1s'}]}
   writeFileSync(config, JSON.stringify({
     global: {scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s'},
-    scrape_configs: [{job_name: 'twin', ...discovery}],
+    scrape_configs: [{job_name: 'twin', ...(options.honorLabels ? {honor_labels: true} : {}), ...discovery}],
   }))
   const port = await freePort()
   const child = spawn(binary, [
