@@ -81,7 +81,7 @@ describe('gpu-scale sim serve', () => {
   test('an unknown scenario name is a user error listing the shipped ones', async () => {
     const run = serve(['--scenario', 'no-such-scenario'])
     expect(await run.exit).toBe(1)
-    expect(run.err()).toContain('no built-in scenario "no-such-scenario"')
+    expect(run.err()).toContain('no scenario named "no-such-scenario"')
     expect(run.err()).toContain('spot-storm')
   })
 

@@ -12,30 +12,15 @@
  * 4. NaN and ±Inf values (Prometheus sends them as strings, facts §8) → dropped, `NonFiniteSamples`: a gap, never
  *    a zero.
  * 5. Impossible values: negative, outside the metric's physical range (utilization > 100 %, a ratio > 1), or
- *    stamped after the query's instant → dropped, `ImpossibleSamples`. The same bounds as the sanitizer in
- *    src/core/signals/sanitize.ts on the `hostile` branch, applied here through `boundsOfMetric` until the two are
- *    unified.
+ *    stamped after the query's instant → dropped, `ImpossibleSamples`. The bounds are the core sanitizer's
+ *    (src/core/signals/sanitize.ts `boundsOfMetric`), so a live answer and a snapshot file drop the same samples.
  * 6. Stale: the newest sample left is older than `settings.staleAfter` → kept (the planner's staleness rule
  *    refuses to scale down on it, per direction) and named, `StaleTelemetry`.
  */
 import type {Series} from '../../core/model/snapshot.js'
-import {DCGM} from '../../core/signals/metric-names.js'
+import {boundsOfMetric} from '../../core/signals/sanitize.js'
 import type {LiveDiagnostic} from '../live-diagnostic.js'
 import type {RawMatrix} from './client.js'
-
-export interface SampleBounds {
-  min: number
-  max: number
-}
-
-/** The range a metric's values can physically take (the sanitizer's table: DCGM util %, ratios, counts ≥ 0). */
-export function boundsOfMetric(metric: string): SampleBounds {
-  if (metric === DCGM.gpuUtil || /^DCGM_FI_DEV_\w*_UTIL$/.test(metric)) return {min: 0, max: 100}
-  if (/^DCGM_FI_PROF_\w*(ACTIVE|OCCUPANCY)$/.test(metric) || /_perc$|_ratio$/.test(metric)) return {min: 0, max: 1}
-  if (/^DCGM_FI_/.test(metric)) return {min: 0, max: Infinity}
-  if (/_(bucket|count|sum|total|bytes|seconds|size)$|num_requests|pending_request|queue|_waiting$|_running$/.test(metric)) return {min: 0, max: Infinity}
-  return {min: -Infinity, max: Infinity}
-}
 
 /** Labels the scrape adds; two series that differ only in these are the same series scraped twice. */
 const SCRAPE_LABELS = new Set(['job', 'instance'])
@@ -77,7 +62,7 @@ export function seriesFromMatrix(metric: string, query: string, matrix: RawMatri
     series.push({metric, labels: only.labels, samples})
   }
   if (nonFinite > 0) diagnostics.push({severity: 'warning', code: 'NonFiniteSamples', message: `${metric}: ${nonFinite} NaN or infinite sample${nonFinite === 1 ? '' : 's'} dropped (a gap, not a zero)`})
-  if (impossible > 0) diagnostics.push({severity: 'warning', code: 'ImpossibleSamples', message: `${metric}: ${impossible} sample${impossible === 1 ? '' : 's'} outside [${bounds.min}, ${bounds.max}] or after the capture instant dropped`})
+  if (impossible > 0) diagnostics.push({severity: 'warning', code: 'ImpossibleSamples', message: `${metric}: ${impossible} sample${impossible === 1 ? '' : 's'} outside ${bounds.describe} or after the capture instant dropped`})
   series.sort((a, b) => compare(identityOf(a.labels), identityOf(b.labels)))
   return {series, diagnostics}
 }

@@ -2,7 +2,7 @@
 import {describe, expect, test} from 'vitest'
 
 import type {RawMatrix} from '../../../src/adapters/prometheus/client.js'
-import {boundsOfMetric, seriesFromMatrix} from '../../../src/adapters/prometheus/results.js'
+import {seriesFromMatrix} from '../../../src/adapters/prometheus/results.js'
 
 const at = 1_000
 const ctx = {at, staleAfterSeconds: 120}
@@ -58,15 +58,3 @@ describe('seriesFromMatrix', () => {
   })
 })
 
-describe('boundsOfMetric (the sanitizer\'s table, until the two are unified)', () => {
-  test.each([
-    {metric: 'DCGM_FI_DEV_GPU_UTIL', bounds: {min: 0, max: 100}, why: 'DCGM utilization is a percent'},
-    {metric: 'DCGM_FI_PROF_DRAM_ACTIVE', bounds: {min: 0, max: 1}, why: 'DCGM profiling fields are ratios'},
-    {metric: 'vllm:kv_cache_usage_perc', bounds: {min: 0, max: 1}, why: 'vLLM _perc is a fraction despite its name'},
-    {metric: 'DCGM_FI_DEV_FB_USED', bounds: {min: 0, max: Infinity}, why: 'memory cannot be negative'},
-    {metric: 'vllm:e2e_request_latency_seconds_bucket', bounds: {min: 0, max: Infinity}, why: 'histogram counters cannot be negative'},
-    {metric: 'my_signed_custom_metric', bounds: {min: -Infinity, max: Infinity}, why: 'an unknown metric may be signed'},
-  ])('$metric: $why', ({metric, bounds}) => {
-    expect(boundsOfMetric(metric)).toEqual(bounds)
-  })
-})
