@@ -18,7 +18,14 @@ const RUN = HOURS * 3600
 const toleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
 const taints = [{key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule'}]
 
-const models: Array<{name: string; pool: string; gpu: Record<string, unknown>; replicas: number; rate: number; paramsB: number}> = [
+const models: Array<{
+  name: string
+  pool: string
+  gpu: Record<string, unknown>
+  replicas: number
+  rate: number
+  paramsB: number
+}> = [
   {name: 'chat-8b-a', pool: 'h100', gpu: {count: 1}, replicas: 3, rate: 12, paramsB: 8},
   {name: 'chat-8b-b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 8, paramsB: 8},
   {name: 'code-8b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 6, paramsB: 8},
@@ -32,17 +39,32 @@ const models: Array<{name: string; pool: string; gpu: Record<string, unknown>; r
 ]
 
 const raw = {
-  apiVersion: 'gpu-scale.dev/v1alpha1', kind: 'ScalingPolicy', metadata: {name: 'loop-fleet-day'},
+  apiVersion: 'gpu-scale.dev/v1alpha1',
+  kind: 'ScalingPolicy',
+  metadata: {name: 'loop-fleet-day'},
   settings: {loopInterval: '30s'},
   nodeGroups: [
     {name: 'h100', gpu: {model: 'H100-80GB', count: 1}, max: 10, taints, labels: {pool: 'h100'}, hourlyCost: 4.02},
     {name: 'h100x4', gpu: {model: 'H100-80GB', count: 4}, max: 4, taints, labels: {pool: 'h100x4'}, hourlyCost: 16.08},
     {name: 'a100', gpu: {model: 'A100-80GB', count: 1}, max: 8, taints, labels: {pool: 'a100'}, hourlyCost: 2.21},
-    {name: 'mig', gpu: {model: 'A100-80GB', count: 2}, max: 4, taints, labels: {pool: 'mig'}, hourlyCost: 4.42, migConfigs: ['all-balanced', 'all-3g.40gb']},
+    {
+      name: 'mig',
+      gpu: {model: 'A100-80GB', count: 2},
+      max: 4,
+      taints,
+      labels: {pool: 'mig'},
+      hourlyCost: 4.42,
+      migConfigs: ['all-balanced', 'all-3g.40gb'],
+    },
   ],
   models: models.map((m) => ({
-    name: m.name, workload: {kind: 'Deployment', namespace: 'llm', name: m.name}, replicas: {min: 1, max: 8}, gpu: m.gpu,
-    weights: {sizeGiB: m.paramsB * 1.87, loadGiBps: 2}, tolerations: toleration, nodeSelector: {pool: m.pool},
+    name: m.name,
+    workload: {kind: 'Deployment', namespace: 'llm', name: m.name},
+    replicas: {min: 1, max: 8},
+    gpu: m.gpu,
+    weights: {sizeGiB: m.paramsB * 1.87, loadGiBps: 2},
+    tolerations: toleration,
+    nodeSelector: {pool: m.pool},
     signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', target: 4}],
   })),
 }
@@ -50,7 +72,9 @@ const {config, problems} = parseConfig(JSON.stringify(raw), '<bench>')
 if (!config) throw new Error(problems.map((p) => p.message).join('; '))
 
 const specs: TwinModelSpec[] = models.map((m) => ({
-  name: m.name, replicas: m.replicas, serving: {paramsB: m.paramsB},
+  name: m.name,
+  replicas: m.replicas,
+  serving: {paramsB: m.paramsB},
   load: {arrivals: {kind: 'diurnal', meanRate: m.rate / 4, amplitude: 0.6, peakHour: 15}, ...AZURE_CONV_TOKENS},
 }))
 const loop = new ClosedLoop({
@@ -65,12 +89,24 @@ const wallSeconds = (performance.now() - started) / 1000
 const cpu = process.cpuUsage(cpuStarted)
 const cpuSeconds = (cpu.user + cpu.system) / 1e6
 const totals = loop.totalsSoFar()
-const summary = summarizeLog(loop.twin.logEntries(), {start: START, end: START + RUN, slo: {ttftSeconds: 2, e2eSeconds: 30}})
+const summary = summarizeLog(loop.twin.logEntries(), {
+  start: START,
+  end: START + RUN,
+  slo: {ttftSeconds: 2, e2eSeconds: 30},
+})
 const timing = totals.timing as NonNullable<typeof totals.timing>
 // CPU time, as twin-fleet-day: the 2-core machines are shared, so wall time mostly measures the neighbours.
 console.log(`closed-loop-fleet-day: 10 models, ${HOURS} h, gpu-scale planning every 30 s in the loop`)
-console.log(`  loop ticks        ${totals.ticks}; applied ${JSON.stringify(totals.applied)}; blocked changes ${totals.blockedChanges.length}`)
-console.log(`  requests          ${summary.requests.total}, SLO attainment ${(summary.requests.sloAttainment * 100).toFixed(1)}%, GPU-hours ${summary.gpuHours.toFixed(1)}, cost ${summary.cost.toFixed(2)}`)
+console.log(
+  `  loop ticks        ${totals.ticks}; applied ${JSON.stringify(totals.applied)}; blocked changes ${totals.blockedChanges.length}`,
+)
+console.log(
+  `  requests          ${summary.requests.total}, SLO attainment ${(summary.requests.sloAttainment * 100).toFixed(1)}%, GPU-hours ${summary.gpuHours.toFixed(1)}, cost ${summary.cost.toFixed(2)}`,
+)
 console.log(`  wall time         ${wallSeconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s: the machine is shared)`)
-console.log(`  speed             ${Math.round(RUN / cpuSeconds).toLocaleString('en-US')}× real time on CPU time, ${Math.round(RUN / wallSeconds).toLocaleString('en-US')}× on wall time`)
-console.log(`  planner share     ${(timing.plannerShare * 100).toFixed(1)}% of the loop's ticks (${(timing.plannerMs / totals.ticks).toFixed(2)} ms per plan); ticks are ${((timing.loopMs / 1000 / wallSeconds) * 100).toFixed(1)}% of the run`)
+console.log(
+  `  speed             ${Math.round(RUN / cpuSeconds).toLocaleString('en-US')}× real time on CPU time, ${Math.round(RUN / wallSeconds).toLocaleString('en-US')}× on wall time`,
+)
+console.log(
+  `  planner share     ${(timing.plannerShare * 100).toFixed(1)}% of the loop's ticks (${(timing.plannerMs / totals.ticks).toFixed(2)} ms per plan); ticks are ${((timing.loopMs / 1000 / wallSeconds) * 100).toFixed(1)}% of the run`,
+)

@@ -8,7 +8,17 @@
  *    than free layouts, so the figure is reported, and judged only on time).
  * Run: npm run build && node dist/bench/mig-packing.js
  */
-import {createPrng, defaultMigPartedConfig, generateNodePackingCase, generatePackingCase, migProfilesFor, packMigDemand, packNodeMigConfigs, type MigNode, type ProfileDemand} from '../src/core/mig/index.js'
+import {
+  createPrng,
+  defaultMigPartedConfig,
+  generateNodePackingCase,
+  generatePackingCase,
+  migProfilesFor,
+  packMigDemand,
+  packNodeMigConfigs,
+  type MigNode,
+  type ProfileDemand,
+} from '../src/core/mig/index.js'
 import {layoutOfMigConfig} from '../src/core/scheduling/mig-configs.js'
 
 const MODELS = ['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB']
@@ -40,17 +50,30 @@ const packedRatio = packed.lowerBound.gpusTouched === 0 ? 1 : packed.gpusTouched
 console.log(`mig-packing, per GPU: ${perGpu.gpus.length} GPUs (${MODELS.join(', ')}), ${requested} instances demanded`)
 console.log(`  method            ${packed.method}`)
 console.log(`  time              ${packedMs.toFixed(1)} ms (target < 1000 ms)`)
-console.log(`  placed            ${packed.assignments.length} (${packed.assignments.filter((a) => a.kind === 'existing').length} on free instances), unplaced ${requested - packed.assignments.length}`)
-console.log(`  GPUs repartitioned ${packed.gpusTouched}, lower bound ${packed.lowerBound.gpusTouched} (${packed.lowerBound.binding}), ratio ${packedRatio.toFixed(3)} (target ≤ 1.020)`)
+console.log(
+  `  placed            ${packed.assignments.length} (${packed.assignments.filter((a) => a.kind === 'existing').length} on free instances), unplaced ${requested - packed.assignments.length}`,
+)
+console.log(
+  `  GPUs repartitioned ${packed.gpusTouched}, lower bound ${packed.lowerBound.gpusTouched} (${packed.lowerBound.binding}), ratio ${packedRatio.toFixed(3)} (target ≤ 1.020)`,
+)
 console.log(`  pods disrupted    ${packed.podsDisrupted}`)
-console.log(`  stranded slices   ${packed.fragmentation?.cluster.strandedMemorySlices ?? 0} of ${packed.fragmentation?.cluster.freeMemorySlices ?? 0} free (profile ${packed.fragmentation?.profile ?? '-'})`)
+console.log(
+  `  stranded slices   ${packed.fragmentation?.cluster.strandedMemorySlices ?? 0} of ${packed.fragmentation?.cluster.freeMemorySlices ?? 0} free (profile ${packed.fragmentation?.profile ?? '-'})`,
+)
 
 const names = defaultMigPartedConfig().configs.map((c) => c.name)
-const configsFor = (model: string): MigNode['configs'] => names.flatMap((name) => {
-  const layout = layoutOfMigConfig(model, name)
-  return layout?.kind === 'mig' && layout.instances.length > 0 ? [{name, layout: layout.instances}] : []
+const configsFor = (model: string): MigNode['configs'] =>
+  names.flatMap((name) => {
+    const layout = layoutOfMigConfig(model, name)
+    return layout?.kind === 'mig' && layout.instances.length > 0 ? [{name, layout: layout.instances}] : []
+  })
+const nodes = generateNodePackingCase(2024, {
+  nodes: NODES,
+  gpusPerNode: GPUS_PER_NODE,
+  models: MODELS,
+  configsFor,
+  emptyShare: 0.6,
 })
-const nodes = generateNodePackingCase(2024, {nodes: NODES, gpusPerNode: GPUS_PER_NODE, models: MODELS, configsFor, emptyShare: 0.6})
 started = performance.now()
 const result = packNodeMigConfigs(nodes, demand)
 const elapsedMs = performance.now() - started
@@ -59,7 +82,9 @@ console.log(`mig-packing, per node over named configs (what plan calls): ${NODES
 console.log(`  method            ${result.method}`)
 console.log(`  time              ${elapsedMs.toFixed(1)} ms (target < 1000 ms)`)
 console.log(`  nodes repartitioned ${result.repartitions.length}, unplaced ${result.unplaced}`)
-console.log(`  GPUs repartitioned ${result.gpusTouched}, lower bound ${result.lowerBound.gpusTouched} (${result.lowerBound.binding}), ratio ${ratio.toFixed(3)}`)
+console.log(
+  `  GPUs repartitioned ${result.gpusTouched}, lower bound ${result.lowerBound.gpusTouched} (${result.lowerBound.binding}), ratio ${ratio.toFixed(3)}`,
+)
 console.log(`  pods disrupted    ${result.podsDisrupted}`)
 const ok = packedMs < 1000 && packedRatio <= 1.02 && elapsedMs < 1000
 console.log(ok ? 'OK' : 'FAILED targets')

@@ -5,7 +5,9 @@ import {readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 const dir = fileURLToPath(new URL('../dist/bench/', import.meta.url))
-const benches = readdirSync(dir).filter((f) => f.endsWith('.js')).sort()
+const benches = readdirSync(dir)
+  .filter((f) => f.endsWith('.js'))
+  .sort()
 let failed = 0
 for (const file of benches) {
   console.log(`\n== ${file.replace(/\.js$/, '')}`)

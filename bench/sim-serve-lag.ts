@@ -27,7 +27,10 @@ let failed = 0
 // A scraper that reads every target once a second, and a kubectl-like reader listing pods and nodes.
 const scraper = setInterval(() => {
   for (const target of serve.bound.targets()) {
-    void fetch(`${serve.info.metrics}${target.id}`).then((r) => (r.ok ? scrapes++ : failed++), () => failed++)
+    void fetch(`${serve.info.metrics}${target.id}`).then(
+      (r) => (r.ok ? scrapes++ : failed++),
+      () => failed++,
+    )
   }
   void fetch(`${serve.info.api}/api/v1/pods`).then((r) => r.text())
   void fetch(`${serve.info.api}/api/v1/nodes`).then((r) => r.text())
@@ -42,8 +45,14 @@ await serve.close()
 rmSync(dir, {recursive: true, force: true})
 
 const snapshot = serve.bound.binding.snapshot
-console.log(`fleet: ${snapshot.nodes.length} nodes, ${snapshot.pods.length} pods, ${serve.bound.twin.requests.length} requests finished, ${serve.bound.twin.telemetrySeriesCount} series`)
-console.log(`wall ${wall.toFixed(1)} s, simulated ${simulated.toFixed(0)} s (${(simulated / wall).toFixed(1)}× real time at --speed ${SPEED}), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`)
+console.log(
+  `fleet: ${snapshot.nodes.length} nodes, ${snapshot.pods.length} pods, ${serve.bound.twin.requests.length} requests finished, ${serve.bound.twin.telemetrySeriesCount} series`,
+)
+console.log(
+  `wall ${wall.toFixed(1)} s, simulated ${simulated.toFixed(0)} s (${(simulated / wall).toFixed(1)}× real time at --speed ${SPEED}), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+)
 console.log(`scrapes served ${scrapes}, failed ${failed}`)
-console.log(`lag over ${lag.ticks} ticks (simulated seconds behind the wall-clock target): p50 ${lag.p50.toFixed(3)}, p99 ${lag.p99.toFixed(3)}, max ${lag.max.toFixed(3)} (target p99 < ${TARGET_P99})`)
+console.log(
+  `lag over ${lag.ticks} ticks (simulated seconds behind the wall-clock target): p50 ${lag.p50.toFixed(3)}, p99 ${lag.p99.toFixed(3)}, max ${lag.max.toFixed(3)} (target p99 < ${TARGET_P99})`,
+)
 if (lag.p99 >= TARGET_P99 || failed > 0) process.exit(1)

@@ -45,12 +45,25 @@ async function stream(source: TraceFileSource): Promise<Measured> {
 }
 
 function report(name: string, m: Measured): void {
-  console.log(`  ${name.padEnd(34)} ${m.rows.toLocaleString('en').padStart(9)} rows  ${mb(m.bytes).padStart(6)} MB  ${(m.seconds * 1000).toFixed(0).padStart(6)} ms  ${Math.round(m.rows / m.seconds).toLocaleString('en').padStart(10)} rows/s  ${(m.bytes / 1048576 / m.seconds).toFixed(1).padStart(6)} MB/s  RSS peak ${mb(m.rssPeak)} MB (+${mb(m.rssPeak - m.rssBefore)})`)
+  console.log(
+    `  ${name.padEnd(34)} ${m.rows.toLocaleString('en').padStart(9)} rows  ${mb(m.bytes).padStart(6)} MB  ${(m.seconds * 1000).toFixed(0).padStart(6)} ms  ${Math.round(
+      m.rows / m.seconds,
+    )
+      .toLocaleString('en')
+      .padStart(
+        10,
+      )} rows/s  ${(m.bytes / 1048576 / m.seconds).toFixed(1).padStart(6)} MB/s  RSS peak ${mb(m.rssPeak)} MB (+${mb(m.rssPeak - m.rssBefore)})`,
+  )
 }
 
 function writeGenerated(format: TraceFormat, path: string): void {
   // Poisson at 100 req/s until ROWS requests: written in slices so the file never sits in memory either.
-  const requests = generateSyntheticRequests({seed: 12, pattern: 'bursty', durationSeconds: 1e9, models: [{name: 'llama', meanRps: 100}]})
+  const requests = generateSyntheticRequests({
+    seed: 12,
+    pattern: 'bursty',
+    durationSeconds: 1e9,
+    models: [{name: 'llama', meanRps: 100}],
+  })
   const limited = (function* () {
     let n = 0
     for (const r of requests) {
@@ -73,33 +86,45 @@ function writeGenerated(format: TraceFormat, path: string): void {
 
 function sharedData(): string | undefined {
   const repo = fileURLToPath(new URL('../../', import.meta.url))
-  const candidates = [process.env.GPU_SCALE_SHARED_DATA, join(repo, '../shared/data'), '/work/shared/data'].filter((c): c is string => !!c)
+  const candidates = [process.env.GPU_SCALE_SHARED_DATA, join(repo, '../shared/data'), '/work/shared/data'].filter(
+    (c): c is string => !!c,
+  )
   return candidates.find((c) => existsSync(join(c, 'traces')))
 }
 
 console.log(`trace-parse: streaming parse, ${ROWS.toLocaleString('en')} generated rows and the public traces`)
 
 const tmp = join(tmpdir(), `gpu-scale-bench-${process.pid}`)
-const generated: Array<[TraceFormat, string]> = [['requests-csv', `${tmp}-requests.csv`], ['azure-llm', `${tmp}-azure.csv`], ['mooncake-jsonl', `${tmp}-mooncake.jsonl`]]
+const generated: Array<[TraceFormat, string]> = [
+  ['requests-csv', `${tmp}-requests.csv`],
+  ['azure-llm', `${tmp}-azure.csv`],
+  ['mooncake-jsonl', `${tmp}-mooncake.jsonl`],
+]
 try {
   for (const [format, path] of generated) {
     const t0 = performance.now()
     writeGenerated(format, path)
-    console.log(`  (generated ${format}, ${mb(statSync(path).size)} MB, in ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
+    console.log(
+      `  (generated ${format}, ${mb(statSync(path).size)} MB, in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    )
   }
   for (const [format, path] of generated) {
     const m = await stream({path})
     report(`generated ${format}`, m)
     if (m.rows !== ROWS) [failed] = [true, console.log(`  FAIL: expected ${ROWS} rows, got ${m.rows}`)]
-    if (m.rssPeak - m.rssBefore > 128 * 1048576) [failed] = [true, console.log('  FAIL: streaming grew RSS by more than 128 MB')]
-    if (format === 'requests-csv' && m.rows / m.seconds < 300_000) [failed] = [true, console.log('  FAIL: below 300k rows/s')]
+    if (m.rssPeak - m.rssBefore > 128 * 1048576)
+      [failed] = [true, console.log('  FAIL: streaming grew RSS by more than 128 MB')]
+    if (format === 'requests-csv' && m.rows / m.seconds < 300_000)
+      [failed] = [true, console.log('  FAIL: below 300k rows/s')]
   }
   gc()
   const rssBefore = process.memoryUsage().rss
   const t0 = performance.now()
   const loaded = await loadTraceFile({path: generated[0]![1]})
   const seconds = (performance.now() - t0) / 1000
-  console.log(`  load 1M rows into replay form        ${(seconds * 1000).toFixed(0)} ms, table ${mb(loaded.table!.length * 18)} MB, RSS ${mb(process.memoryUsage().rss)} MB (+${mb(process.memoryUsage().rss - rssBefore)}), ${loaded.series.buckets} buckets of 60 s`)
+  console.log(
+    `  load 1M rows into replay form        ${(seconds * 1000).toFixed(0)} ms, table ${mb(loaded.table!.length * 18)} MB, RSS ${mb(process.memoryUsage().rss)} MB (+${mb(process.memoryUsage().rss - rssBefore)}), ${loaded.series.buckets} buckets of 60 s`,
+  )
 } finally {
   for (const [, path] of generated) rmSync(path, {force: true})
 }
@@ -125,17 +150,24 @@ if (!data) {
     const ms = performance.now() - t0
     const hours = (demand.length * 60) / 3600
     const g = oracle.gpuSeconds
-    console.log(`  ${name.padEnd(34)} ${hours.toFixed(1).padStart(5)} h  oracle ${oracle.gpuHours.toFixed(1).padStart(6)} GPU-h = ${(oracle.gpuHours / (32 * hours)).toFixed(2)} × static peak (serving ${(g.serving / g.total * 100).toFixed(0)}%, warm ${(g.idleWarm / g.total * 100).toFixed(0)}%, cold ${(g.coldStart / g.total * 100).toFixed(0)}%), ${(oracle.coldStarts / hours).toFixed(0)} cold starts/h, ${ms.toFixed(2)} ms`)
+    console.log(
+      `  ${name.padEnd(34)} ${hours.toFixed(1).padStart(5)} h  oracle ${oracle.gpuHours.toFixed(1).padStart(6)} GPU-h = ${(oracle.gpuHours / (32 * hours)).toFixed(2)} × static peak (serving ${((g.serving / g.total) * 100).toFixed(0)}%, warm ${((g.idleWarm / g.total) * 100).toFixed(0)}%, cold ${((g.coldStart / g.total) * 100).toFixed(0)}%), ${(oracle.coldStarts / hours).toFixed(0)} cold starts/h, ${ms.toFixed(2)} ms`,
+    )
   }
 }
 
 // The oracle on issue 12's speed case: a 14-day series for 3 models at 1-minute buckets.
 {
   const buckets = 14 * 24 * 60
-  const demand = Float64Array.from({length: buckets}, (_, i) => 16 + 12 * Math.sin((2 * Math.PI * i) / 1440) + 4 * Math.sin(i * 0.37))
+  const demand = Float64Array.from(
+    {length: buckets},
+    (_, i) => 16 + 12 * Math.sin((2 * Math.PI * i) / 1440) + 4 * Math.sin(i * 0.37),
+  )
   const t0 = performance.now()
   for (let m = 0; m < 3; m++) computeOracle({demand, bucketSeconds: 60, capacityPerReplica: 1, coldStartSeconds: 180})
-  console.log(`  oracle on 14 days × 3 models (${(3 * buckets).toLocaleString('en')} buckets): ${(performance.now() - t0).toFixed(1)} ms`)
+  console.log(
+    `  oracle on 14 days × 3 models (${(3 * buckets).toLocaleString('en')} buckets): ${(performance.now() - t0).toFixed(1)} ms`,
+  )
 }
 
 console.log(`  peak RSS of the whole run ${mb(process.resourceUsage().maxRSS * 1024)} MB`)

@@ -15,7 +15,14 @@ const DAY = 24 * 3600
 const toleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
 const taints = [{key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule'}]
 
-const models: Array<{name: string; pool: string; gpu: Record<string, unknown>; replicas: number; rate: number; paramsB: number}> = [
+const models: Array<{
+  name: string
+  pool: string
+  gpu: Record<string, unknown>
+  replicas: number
+  rate: number
+  paramsB: number
+}> = [
   {name: 'chat-8b-a', pool: 'h100', gpu: {count: 1}, replicas: 3, rate: 12, paramsB: 8},
   {name: 'chat-8b-b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 8, paramsB: 8},
   {name: 'code-8b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 6, paramsB: 8},
@@ -29,16 +36,31 @@ const models: Array<{name: string; pool: string; gpu: Record<string, unknown>; r
 ]
 
 const raw = {
-  apiVersion: 'gpu-scale.dev/v1alpha1', kind: 'ScalingPolicy', metadata: {name: 'fleet-day'},
+  apiVersion: 'gpu-scale.dev/v1alpha1',
+  kind: 'ScalingPolicy',
+  metadata: {name: 'fleet-day'},
   nodeGroups: [
     {name: 'h100', gpu: {model: 'H100-80GB', count: 1}, max: 10, taints, labels: {pool: 'h100'}, hourlyCost: 4.02},
     {name: 'h100x4', gpu: {model: 'H100-80GB', count: 4}, max: 4, taints, labels: {pool: 'h100x4'}, hourlyCost: 16.08},
     {name: 'a100', gpu: {model: 'A100-80GB', count: 1}, max: 8, taints, labels: {pool: 'a100'}, hourlyCost: 2.21},
-    {name: 'mig', gpu: {model: 'A100-80GB', count: 2}, max: 4, taints, labels: {pool: 'mig'}, hourlyCost: 4.42, migConfigs: ['all-balanced', 'all-3g.40gb']},
+    {
+      name: 'mig',
+      gpu: {model: 'A100-80GB', count: 2},
+      max: 4,
+      taints,
+      labels: {pool: 'mig'},
+      hourlyCost: 4.42,
+      migConfigs: ['all-balanced', 'all-3g.40gb'],
+    },
   ],
   models: models.map((m) => ({
-    name: m.name, workload: {kind: 'Deployment', namespace: 'llm', name: m.name}, replicas: {min: 1, max: 8}, gpu: m.gpu,
-    weights: {sizeGiB: m.paramsB * 1.87, loadGiBps: 2}, tolerations: toleration, nodeSelector: {pool: m.pool},
+    name: m.name,
+    workload: {kind: 'Deployment', namespace: 'llm', name: m.name},
+    replicas: {min: 1, max: 8},
+    gpu: m.gpu,
+    weights: {sizeGiB: m.paramsB * 1.87, loadGiBps: 2},
+    tolerations: toleration,
+    nodeSelector: {pool: m.pool},
     signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', target: 4}],
   })),
 }
@@ -46,11 +68,19 @@ const {config, problems} = parseConfig(JSON.stringify(raw), '<bench>')
 if (!config) throw new Error(problems.map((p) => p.message).join('; '))
 
 const specs: TwinModelSpec[] = models.map((m) => ({
-  name: m.name, replicas: m.replicas, serving: {paramsB: m.paramsB},
+  name: m.name,
+  replicas: m.replicas,
+  serving: {paramsB: m.paramsB},
   load: {arrivals: {kind: 'diurnal', meanRate: m.rate / 4, amplitude: 0.6, peakHour: 15}, ...AZURE_CONV_TOKENS},
 }))
 // 3g.40gb instances come from all-3g.40gb (2 per GPU); the balanced nodes give the 2g.20gb ones.
-const twin = new Twin({config, models: specs, start: START, seed: 11, initialNodes: {h100: 7, h100x4: 2, a100: 4, mig: 3}})
+const twin = new Twin({
+  config,
+  models: specs,
+  start: START,
+  seed: 11,
+  initialNodes: {h100: 7, h100x4: 2, a100: 4, mig: 3},
+})
 const started = performance.now()
 const cpuStarted = process.cpuUsage()
 twin.runUntil(START + DAY)
@@ -62,10 +92,16 @@ const summary = summarizeLog(twin.logEntries(), {start: START, end: START + DAY,
 // measures the neighbours (both are printed).
 const speed = DAY / cpuSeconds
 console.log('twin-fleet-day: 10 models, 24 h, diurnal load, telemetry every 30 s')
-console.log(`  requests          ${summary.requests.total} (${summary.requests.served} served), SLO attainment ${(summary.requests.sloAttainment * 100).toFixed(1)}%`)
-console.log(`  latency p50/p95   ${summary.requests.latency.p50.toFixed(2)} s / ${summary.requests.latency.p95.toFixed(2)} s`)
+console.log(
+  `  requests          ${summary.requests.total} (${summary.requests.served} served), SLO attainment ${(summary.requests.sloAttainment * 100).toFixed(1)}%`,
+)
+console.log(
+  `  latency p50/p95   ${summary.requests.latency.p50.toFixed(2)} s / ${summary.requests.latency.p95.toFixed(2)} s`,
+)
 console.log(`  GPU-hours         ${summary.gpuHours.toFixed(1)}, cost ${summary.cost.toFixed(2)}`)
 console.log(`  telemetry series  ${twin.telemetrySeriesCount}`)
 console.log(`  wall time         ${wallSeconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s: the machine is shared)`)
-console.log(`  speed             ${Math.round(speed).toLocaleString('en-US')}× real time on CPU time, ${Math.round(DAY / wallSeconds).toLocaleString('en-US')}× on wall time (target ≥ 10,000×)`)
+console.log(
+  `  speed             ${Math.round(speed).toLocaleString('en-US')}× real time on CPU time, ${Math.round(DAY / wallSeconds).toLocaleString('en-US')}× on wall time (target ≥ 10,000×)`,
+)
 if (speed < 10_000) process.exitCode = 1

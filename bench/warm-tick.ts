@@ -17,8 +17,12 @@ for (let tick = 0; tick < 25; tick++) {
   if (tick >= 5) times.push(performance.now() - started)
 }
 const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] as number
-console.log(`warm tick of the built-in scenario (${config.models.length} models, ${snapshot.nodes.length} nodes, ${snapshot.telemetry.length} series), state carried over: ${median.toFixed(1)} ms median of ${times.length} (target < 50 ms)`)
-console.log(`plan: ${plan.summary.changes} changes, state: ${Object.keys(plan.state.models).length} models, ${plan.state.changes.length} changes in flight`)
+console.log(
+  `warm tick of the built-in scenario (${config.models.length} models, ${snapshot.nodes.length} nodes, ${snapshot.telemetry.length} series), state carried over: ${median.toFixed(1)} ms median of ${times.length} (target < 50 ms)`,
+)
+console.log(
+  `plan: ${plan.summary.changes} changes, state: ${Object.keys(plan.state.models).length} models, ${plan.state.changes.length} changes in flight`,
+)
 const ok = median < 50
 console.log(ok ? 'OK' : 'FAILED targets')
 if (!ok) process.exitCode = 1

@@ -10,5 +10,7 @@ mkdirSync(dir, {recursive: true})
 for (const example of EXAMPLE_TRACES) {
   const lines = exampleTraceLines(example)
   writeFileSync(dir + example.file, lines.join('\n') + '\n')
-  console.log(`wrote examples/traces/${example.file} (${example.format}, ${lines.length} lines): ${example.description}`)
+  console.log(
+    `wrote examples/traces/${example.file} (${example.format}, ${lines.length} lines): ${example.description}`,
+  )
 }

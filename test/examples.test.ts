@@ -25,7 +25,10 @@ describe('examples/snapshots plan as their golden JSON plans', () => {
     const snapshotPath = `${repoRoot}/examples/snapshots/${name}.snapshot.json`
     const goldenPath = `${repoRoot}/test/golden/plans/${name}.plan.json`
     if (update) {
-      writeFileSync(configPath, `# gpu-scale plan -c examples/snapshots/${name}.config.yaml --snapshot examples/snapshots/${name}.snapshot.json\n${stringify(builder.rawConfig())}`)
+      writeFileSync(
+        configPath,
+        `# gpu-scale plan -c examples/snapshots/${name}.config.yaml --snapshot examples/snapshots/${name}.snapshot.json\n${stringify(builder.rawConfig())}`,
+      )
       writeFileSync(snapshotPath, JSON.stringify(encodeSnapshot(builder.build().snapshot)) + '\n')
     }
     const {config, problems} = parseConfig(readFileSync(configPath, 'utf8'), configPath)

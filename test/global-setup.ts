@@ -17,5 +17,6 @@ export default function setup(): void {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {stdio: 'inherit'})
   ensureKubectl()
   ensurePrometheus()
-  if (!existsSync(CHROMIUM)) execFileSync('bash', [new URL('../scripts/install-chromium.sh', import.meta.url).pathname], {stdio: 'inherit'})
+  if (!existsSync(CHROMIUM))
+    execFileSync('bash', [new URL('../scripts/install-chromium.sh', import.meta.url).pathname], {stdio: 'inherit'})
 }

@@ -35,7 +35,9 @@ describe('published JSON Schemas', () => {
       for (const file of readdirSync(`${repoRoot}/src/core/${dir}`, {recursive: true}) as string[]) {
         if (!file.endsWith('.ts') || file.endsWith('reason-codes.ts')) continue
         const text = readFileSync(`${repoRoot}/src/core/${dir}/${file}`, 'utf8')
-        for (const match of text.matchAll(/\bcode: '([A-Z][A-Za-z0-9]+)'|\bkeep\('([A-Z][A-Za-z0-9]+)'|reason\('([A-Z][A-Za-z0-9]+)'/g)) {
+        for (const match of text.matchAll(
+          /\bcode: '([A-Z][A-Za-z0-9]+)'|\bkeep\('([A-Z][A-Za-z0-9]+)'|reason\('([A-Z][A-Za-z0-9]+)'/g,
+        )) {
           const code = (match[1] ?? match[2] ?? match[3]) as string
           if (!documented.has(code)) missing.add(`${code} (src/core/${dir}/${file})`)
         }

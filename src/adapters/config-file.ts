@@ -19,7 +19,10 @@ export interface ConfigFileCheck {
 
 /** Reads and checks a config file without throwing on validation problems (what `validate` reports). */
 export async function checkConfigFile(path: string): Promise<ConfigFileCheck> {
-  const text = await readInputFile(path, {what: 'config file', hint: 'pass -c FILE, or start from examples/seed-production.yaml'})
+  const text = await readInputFile(path, {
+    what: 'config file',
+    hint: 'pass -c FILE, or start from examples/seed-production.yaml',
+  })
   return {file: path, text, ...parseConfig(text, path)}
 }
 
@@ -31,7 +34,10 @@ export async function loadConfigFile(path: string): Promise<{config: PolicyConfi
   const {config, problems, text} = await checkConfigFile(path)
   const errors = problems.filter((p) => p.severity === 'error')
   if (!config || errors.length > 0) {
-    throw new ValidationError(`${path} is not a valid gpu-scale config (${countText(errors.length, 'error')}); fix the fields above, then run \`gpu-scale validate -c ${path}\``, problems)
+    throw new ValidationError(
+      `${path} is not a valid gpu-scale config (${countText(errors.length, 'error')}); fix the fields above, then run \`gpu-scale validate -c ${path}\``,
+      problems,
+    )
   }
   return {config, warnings: problems, text}
 }

@@ -13,7 +13,18 @@ export async function writePlanFile(path: string, plan: Plan): Promise<void> {
     await writeFile(path, toJsonText(plan))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
-    throw new UserError(`cannot write the plan to ${path}: ${why}`, {hint: 'check the directory exists and is writable', location: {file: path}, cause: error})
+    const why =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message
+    throw new UserError(`cannot write the plan to ${path}: ${why}`, {
+      hint: 'check the directory exists and is writable',
+      location: {file: path},
+      cause: error,
+    })
   }
 }

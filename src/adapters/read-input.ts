@@ -24,19 +24,32 @@ export function resolveMaxInputBytes(env: NodeJS.ProcessEnv = process.env): numb
   if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_INPUT_BYTES
   const value = Number(raw.trim())
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new UserError(`${MAX_INPUT_BYTES_ENV}=${JSON.stringify(raw)} is not a size in bytes`, {hint: `set it to a whole number of bytes, e.g. ${MAX_INPUT_BYTES_ENV}=${2 * DEFAULT_MAX_INPUT_BYTES}, or unset it for the default ${DEFAULT_MAX_INPUT_BYTES}`})
+    throw new UserError(`${MAX_INPUT_BYTES_ENV}=${JSON.stringify(raw)} is not a size in bytes`, {
+      hint: `set it to a whole number of bytes, e.g. ${MAX_INPUT_BYTES_ENV}=${2 * DEFAULT_MAX_INPUT_BYTES}, or unset it for the default ${DEFAULT_MAX_INPUT_BYTES}`,
+    })
   }
   return value
 }
 
-export async function readInputFile(path: string, description: InputFileDescription, maxBytes = resolveMaxInputBytes()): Promise<string> {
+export async function readInputFile(
+  path: string,
+  description: InputFileDescription,
+  maxBytes = resolveMaxInputBytes(),
+): Promise<string> {
   const file = path === '-' ? '<stdin>' : path
   let bytes: Buffer
   try {
     bytes = path === '-' ? await readStdin(maxBytes + 1) : await readFileUpTo(path, maxBytes + 1)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? String(error)})`
+    const why =
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot be read (${code ?? String(error)})`
     // The location (printed first) names the file; the message says what is wrong with it.
     throw new UserError(`${description.what} ${why}`, {hint: description.hint, location: {file}, cause: error})
   }
@@ -60,7 +73,12 @@ async function readFileUpTo(path: string, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = []
     let total = 0
     while (total < limit) {
-      const {bytesRead, buffer} = await handle.read(Buffer.alloc(Math.min(limit - total, 1 << 20)), 0, Math.min(limit - total, 1 << 20), null)
+      const {bytesRead, buffer} = await handle.read(
+        Buffer.alloc(Math.min(limit - total, 1 << 20)),
+        0,
+        Math.min(limit - total, 1 << 20),
+        null,
+      )
       if (bytesRead === 0) break
       chunks.push(buffer.subarray(0, bytesRead))
       total += bytesRead

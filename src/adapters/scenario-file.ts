@@ -25,7 +25,12 @@ function shippedScenarioDir(): string | undefined {
 /** The names `--scenario` accepts without a path. */
 export function listShippedScenarios(): string[] {
   const dir = shippedScenarioDir()
-  return dir ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort() : []
+  return dir
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.replace(/\.yaml$/, ''))
+        .sort()
+    : []
 }
 
 function isPath(value: string): boolean {
@@ -39,14 +44,23 @@ export async function loadScenarioFile(nameOrPath: string): Promise<{scenario: T
     const dir = shippedScenarioDir()
     file = dir ? join(dir, `${nameOrPath}.yaml`) : nameOrPath
     if (!existsSync(file)) {
-      throw new UserError(`no scenario named "${nameOrPath}"`, {hint: `pick one of: ${listShippedScenarios().join(', ') || '(none shipped)'}; or pass a scenario file path`})
+      throw new UserError(`no scenario named "${nameOrPath}"`, {
+        hint: `pick one of: ${listShippedScenarios().join(', ') || '(none shipped)'}; or pass a scenario file path`,
+      })
     }
   }
   // Through the one input reader: the size limit (GPU_SCALE_MAX_INPUT_BYTES) and located read errors.
-  const text = await readInputFile(file, {what: 'scenario file', hint: `pass a scenario name (${listShippedScenarios().join(', ')}) or a file path`})
+  const text = await readInputFile(file, {
+    what: 'scenario file',
+    hint: `pass a scenario name (${listShippedScenarios().join(', ')}) or a file path`,
+  })
   const {scenario, problems} = parseScenario(text, file)
   const errors = problems.filter((p) => p.severity === 'error')
-  if (!scenario || errors.length > 0) throw new ValidationError(`${file} is not a valid scenario (${errors.length} error${errors.length === 1 ? '' : 's'}); fix the fields above`, problems)
+  if (!scenario || errors.length > 0)
+    throw new ValidationError(
+      `${file} is not a valid scenario (${errors.length} error${errors.length === 1 ? '' : 's'}); fix the fields above`,
+      problems,
+    )
   return {scenario, file}
 }
 
@@ -62,14 +76,18 @@ export async function writeEventLog(path: string, entries: Iterable<LogEntry>): 
       chunk += JSON.stringify(entry) + '\n'
       count++
       if (chunk.length > 1 << 16) {
-        if (!stream.write(chunk)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), failed])
+        if (!stream.write(chunk))
+          await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), failed])
         chunk = ''
       }
     }
     await Promise.race([new Promise<void>((resolve) => stream.end(chunk, () => resolve())), failed])
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new UserError(`cannot write the event log to ${path}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, {hint: 'check the directory exists and is writable', location: {file: path}, cause: error})
+    throw new UserError(
+      `cannot write the event log to ${path}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`,
+      {hint: 'check the directory exists and is writable', location: {file: path}, cause: error},
+    )
   }
   return count
 }

@@ -12,7 +12,10 @@ import {toJsonText, toYamlText} from '../core/serialize.js'
 import {readInputFile} from './read-input.js'
 
 export async function loadSnapshotFile(path: string): Promise<{snapshot: ClusterSnapshot; text: string}> {
-  const text = await readInputFile(path, {what: 'snapshot file', hint: 'pass a ClusterSnapshot file (schemas/cluster-snapshot.schema.json), or use --sim'})
+  const text = await readInputFile(path, {
+    what: 'snapshot file',
+    hint: 'pass a ClusterSnapshot file (schemas/cluster-snapshot.schema.json), or use --sim',
+  })
   return {snapshot: parseSnapshot(text, path === '-' ? '<stdin>' : path), text}
 }
 
@@ -22,7 +25,18 @@ export async function writeSnapshotFile(path: string, snapshot: ClusterSnapshot)
     await writeFile(path, /\.ya?ml$/i.test(path) ? toYamlText(doc) : toJsonText(doc))
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message
-    throw new UserError(`cannot write the snapshot to ${path}: ${why}`, {hint: 'check the directory exists and is writable', location: {file: path}, cause: error})
+    const why =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (error as Error).message
+    throw new UserError(`cannot write the snapshot to ${path}: ${why}`, {
+      hint: 'check the directory exists and is writable',
+      location: {file: path},
+      cause: error,
+    })
   }
 }

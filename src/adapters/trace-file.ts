@@ -12,8 +12,23 @@ import {createGunzip} from 'node:zlib'
 
 import {UserError} from '../core/errors.js'
 import {
-  defaultMaxStepSeconds, type DemandUnit, expandRateSeries, type LoadedTrace, mergeRateSeries, mergeTraceTables, peakDemand, type RateSample, RateSeriesBuilder,
-  rateScaleForPeak, type TokenDistributions, type TraceFormat, TraceLineReader, type TraceReadOptions, type TraceReadStats, type TraceRequest, TraceTableBuilder,
+  defaultMaxStepSeconds,
+  type DemandUnit,
+  expandRateSeries,
+  type LoadedTrace,
+  mergeRateSeries,
+  mergeTraceTables,
+  peakDemand,
+  type RateSample,
+  RateSeriesBuilder,
+  rateScaleForPeak,
+  type TokenDistributions,
+  type TraceFormat,
+  TraceLineReader,
+  type TraceReadOptions,
+  type TraceReadStats,
+  type TraceRequest,
+  TraceTableBuilder,
 } from '../core/traces/index.js'
 
 export interface TraceFileSource extends TraceReadOptions {
@@ -86,18 +101,32 @@ export async function loadTraceFile(source: TraceFileSource): Promise<LoadedTrac
   const stats = file.stats!
   const format = stats.format ?? source.traceFormat!
   series ??= seriesBuilder(source, format)
-  return {file: source.file ?? source.path, format, kind: stats.kind ?? 'requests', table: stats.kind === 'rates' ? undefined : (table ?? new TraceTableBuilder()).build(), series: series.build(), rateScale: file.rateScale!, stats}
+  return {
+    file: source.file ?? source.path,
+    format,
+    kind: stats.kind ?? 'requests',
+    table: stats.kind === 'rates' ? undefined : (table ?? new TraceTableBuilder()).build(),
+    series: series.build(),
+    rateScale: file.rateScale!,
+    stats,
+  }
 }
 
 /**
  * Several traces mapped onto one clock (each source names its models with `model` or `modelMap`): their
  * requests merged in time order, and their rate series added up. They must share `bucketSeconds`.
  */
-export async function loadTraceFiles(sources: TraceFileSource[]): Promise<{traces: LoadedTrace[]; series: LoadedTrace['series']; table: LoadedTrace['table']}> {
+export async function loadTraceFiles(
+  sources: TraceFileSource[],
+): Promise<{traces: LoadedTrace[]; series: LoadedTrace['series']; table: LoadedTrace['table']}> {
   const traces: LoadedTrace[] = []
   for (const source of sources) traces.push(await loadTraceFile(source))
   const tables = traces.flatMap((t) => (t.table ? [t.table] : []))
-  return {traces, series: mergeRateSeries(traces.map((t) => t.series)), table: tables.length > 0 ? mergeTraceTables(tables) : undefined}
+  return {
+    traces,
+    series: mergeRateSeries(traces.map((t) => t.series)),
+    table: tables.length > 0 ? mergeTraceTables(tables) : undefined,
+  }
 }
 
 /**
@@ -105,7 +134,10 @@ export async function loadTraceFiles(sources: TraceFileSource[]): Promise<{trace
  * read; rate layouts are read into their rate series first (a few numbers per model and minute) and expanded
  * lazily into a seeded Poisson process. What the twin replays.
  */
-export async function* streamTraceRequests(source: TraceFileSource, options: {seed: number; batchSize?: number}): AsyncGenerator<TraceRequest[]> {
+export async function* streamTraceRequests(
+  source: TraceFileSource,
+  options: {seed: number; batchSize?: number},
+): AsyncGenerator<TraceRequest[]> {
   const file = readTraceFile(source)
   const builder: {series?: RateSeriesBuilder} = {}
   for await (const batch of file) {
@@ -131,7 +163,8 @@ export async function* streamTraceRequests(source: TraceFileSource, options: {se
 async function resolveRateScale(source: TraceFileSource): Promise<number> {
   if (source.peakReplicas === undefined) return source.rateScale ?? 1
   if (source.rateScale !== undefined) throw new UserError(`${source.path}: give rateScale or peakReplicas, not both`)
-  if (source.capacityPerReplica === undefined) throw new UserError(`${source.path}: peakReplicas needs the per-replica SLO capacity (capacityPerReplica)`)
+  if (source.capacityPerReplica === undefined)
+    throw new UserError(`${source.path}: peakReplicas needs the per-replica SLO capacity (capacityPerReplica)`)
   const measure = new TraceFileReader({...source, peakReplicas: undefined, rateScale: 1})
   let series: RateSeriesBuilder | undefined
   for await (const batch of measure) {
@@ -147,7 +180,12 @@ async function resolveRateScale(source: TraceFileSource): Promise<number> {
 function seriesBuilder(source: TraceFileSource, format: TraceFormat): RateSeriesBuilder {
   // On the file's own clock (Unix seconds), bucket 0 is the first row's bucket rather than 1970's.
   const startSeconds = source.timeOrigin === 'source' ? 'first-bucket' : 0
-  return new RateSeriesBuilder({bucketSeconds: source.bucketSeconds, startSeconds, tokens: source.tokens, maxStepSeconds: source.maxStepSeconds ?? defaultMaxStepSeconds(format)})
+  return new RateSeriesBuilder({
+    bucketSeconds: source.bucketSeconds,
+    startSeconds,
+    tokens: source.tokens,
+    maxStepSeconds: source.maxStepSeconds ?? defaultMaxStepSeconds(format),
+  })
 }
 
 function* take(reader: TraceLineReader): Generator<TraceBatch> {
@@ -162,14 +200,20 @@ function* take(reader: TraceLineReader): Generator<TraceBatch> {
  * read from disk so far (compressed bytes for `.gz`). Splitting by hand beats
  * readline here: one `split` per megabyte instead of an event per line.
  */
-export async function* readLineChunks(path: string, onBytesRead: (total: number) => void = () => {}): AsyncGenerator<string[]> {
+export async function* readLineChunks(
+  path: string,
+  onBytesRead: (total: number) => void = () => {},
+): AsyncGenerator<string[]> {
   try {
     const info = await stat(path)
     if (info.isDirectory()) throw new UserError('trace path is a directory', {location: {file: path}})
   } catch (error) {
     if (error instanceof UserError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new UserError(code === 'ENOENT' ? 'trace file not found' : `cannot read trace file (${code ?? String(error)})`, {location: {file: path}, cause: error})
+    throw new UserError(
+      code === 'ENOENT' ? 'trace file not found' : `cannot read trace file (${code ?? String(error)})`,
+      {location: {file: path}, cause: error},
+    )
   }
   const raw = createReadStream(path, {highWaterMark: CHUNK_BYTES})
   const stream = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw

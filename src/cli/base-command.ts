@@ -9,7 +9,9 @@ import {formatLocation, UserError, ValidationError} from '../core/errors.js'
 import {EXIT, type ExitCode, type ExitCodeMap, exitCodes, renderExitCodeHelp} from '../core/exit-codes.js'
 import {type OutputFormat, renderJson, renderYaml, useColor} from '../views/output.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
@@ -18,7 +20,10 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
  * inside a paragraph are joined (oclif wraps to the terminal itself); blank lines separate paragraphs.
  */
 export function describe(text: string, codes: ExitCodeMap): string {
-  const paragraphs = text.trim().split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' '))
+  const paragraphs = text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' '))
   return `${paragraphs.join('\n\n')}\n\n${renderExitCodeHelp(codes)}`
 }
 
@@ -66,7 +71,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Prints the typed result: JSON/YAML exactly, or the human view. */
   protected output<R>(result: R, human: (result: R, color: boolean) => string): void {
-    const text = this.format === 'json' ? renderJson(result) : this.format === 'yaml' ? renderYaml(result) : human(result, this.color)
+    const text =
+      this.format === 'json'
+        ? renderJson(result)
+        : this.format === 'yaml'
+          ? renderYaml(result)
+          : human(result, this.color)
     process.stdout.write(text)
   }
 
@@ -105,7 +115,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else if (error instanceof Errors.CLIError || (error as {oclif?: unknown}).oclif) {
       // oclif's own parse errors: bad flag values, unknown flags, missing args.
       lines.push(`error: ${error.message.split('\n')[0]}`)
-      const more = error.message.split('\n').slice(1).filter((l) => l.trim() !== '' && !l.includes('--help'))
+      const more = error.message
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.trim() !== '' && !l.includes('--help'))
       lines.push(...more.map((l) => `  ${l.trim()}`))
       lines.push(`hint: see \`gpu-scale ${this.id?.replaceAll(':', ' ') ?? ''} --help\``)
       code = EXIT.error

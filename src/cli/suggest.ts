@@ -7,7 +7,8 @@ export function closestCommand(typed: string, commands: readonly string[]): stri
   let best: {id: string; distance: number} | undefined
   for (const id of commands) {
     const distance = editDistance(typed, id)
-    if (best === undefined || distance < best.distance || (distance === best.distance && id < best.id)) best = {id, distance}
+    if (best === undefined || distance < best.distance || (distance === best.distance && id < best.id))
+      best = {id, distance}
   }
   if (best === undefined) return undefined
   return best.distance <= Math.max(1, Math.floor(typed.length / 3)) ? best.id : undefined
@@ -15,12 +16,15 @@ export function closestCommand(typed: string, commands: readonly string[]): stri
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const d: number[][] = Array.from({length: a.length + 1}, (_, i) =>
+    Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[i - 2]![j - 2]! + 1)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, d[i - 2]![j - 2]! + 1)
       d[i]![j] = value
     }
   }

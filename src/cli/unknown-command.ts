@@ -10,6 +10,7 @@ import {closestCommand} from './suggest.js'
 export function unknownCommandMessage(config: Interfaces.Config, id: string): string {
   const visible = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases])
   const suggestion = closestCommand(id, visible)
-  const didYouMean = suggestion === undefined ? '' : `; did you mean \`${config.bin} ${toConfiguredId(suggestion, config)}\`?`
+  const didYouMean =
+    suggestion === undefined ? '' : `; did you mean \`${config.bin} ${toConfiguredId(suggestion, config)}\`?`
   return `error: \`${toConfiguredId(id, config)}\` is not a ${config.bin} command${didYouMean}\nhint: see \`${config.bin} help\` for the list of commands\n`
 }

@@ -9,10 +9,12 @@ import {exitCodes} from '../core/exit-codes.js'
 const EXIT_CODES = exitCodes()
 
 export default class AnalyzeCommand extends BaseCommand<typeof AnalyzeCommand> {
-  static override summary = 'Explain what limits each model and GPU (compute, memory bandwidth, PCIe, CPU, KV cache) and which signal to scale on.'
+  static override summary =
+    'Explain what limits each model and GPU (compute, memory bandwidth, PCIe, CPU, KV cache) and which signal to scale on.'
 
   static override exitCodes = EXIT_CODES
-  static override description = describe(`Reads GPU (DCGM) and model-server (vLLM, Triton, TGI) telemetry from the live cluster and Prometheus
+  static override description = describe(
+    `Reads GPU (DCGM) and model-server (vLLM, Triton, TGI) telemetry from the live cluster and Prometheus
 (--kubeconfig/--context, --prometheus), a cluster snapshot (--snapshot) or the built-in simulated cluster (--sim) and classifies every model and GPU: compute bound, memory-bandwidth bound,
 PCIe/transfer bound, CPU/preprocessing bound, KV-cache (memory-capacity) bound, underutilized or healthy,
 with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`,

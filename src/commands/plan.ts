@@ -39,13 +39,21 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
     scenario: scenarioFlag,
     at: atFlag,
     ...liveFlags,
-    out: Flags.string({summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).', env: 'GPU_SCALE_PLAN_OUT'}),
-    'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when the plan has no changes, 2 when it has changes, 1 on error.'}),
+    out: Flags.string({
+      summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).',
+      env: 'GPU_SCALE_PLAN_OUT',
+    }),
+    'detailed-exitcode': Flags.boolean({
+      summary: 'Exit 0 when the plan has no changes, 2 when it has changes, 1 on error.',
+    }),
     detailed: Flags.boolean({summary: 'Also list every target left alone, with why.'}),
   }
 
   async run(): Promise<Plan> {
-    const {plan, source, warnings, savedTo, diagnostics} = await createPlan({...this.flags, ...toLiveRequest(this.flags)})
+    const {plan, source, warnings, savedTo, diagnostics} = await createPlan({
+      ...this.flags,
+      ...toLiveRequest(this.flags),
+    })
     for (const w of warnings) this.info(describeWarning(w))
     for (const d of diagnostics) this.info(describeDiagnostic(d))
     if (savedTo) this.info(`plan saved to ${savedTo}`)

@@ -29,14 +29,23 @@ export default class SnapshotCommand extends BaseCommand<typeof SnapshotCommand>
   ]
 
   static override flags = {
-    out: Flags.string({summary: 'File to save the snapshot to (JSON, or YAML when it ends in .yaml/.yml).', required: true, env: 'GPU_SCALE_SNAPSHOT_OUT'}),
+    out: Flags.string({
+      summary: 'File to save the snapshot to (JSON, or YAML when it ends in .yaml/.yml).',
+      required: true,
+      env: 'GPU_SCALE_SNAPSHOT_OUT',
+    }),
     config: configFlag,
     sim: simFlag,
     ...liveFlags,
   }
 
   async run(): Promise<SnapshotOutcome> {
-    const outcome = await captureSnapshot({...toLiveRequest(this.flags), out: this.flags.out, ...(this.flags.config ? {config: this.flags.config} : {}), ...(this.flags.sim ? {sim: true} : {})})
+    const outcome = await captureSnapshot({
+      ...toLiveRequest(this.flags),
+      out: this.flags.out,
+      ...(this.flags.config ? {config: this.flags.config} : {}),
+      ...(this.flags.sim ? {sim: true} : {}),
+    })
     for (const w of outcome.warnings) this.info(describeWarning(w))
     for (const d of outcome.diagnostics) this.info(describeDiagnostic(d))
     this.output(outcome, (o) => renderSnapshotOutcome(o))

@@ -6,7 +6,11 @@ import {validateConfigFile} from '../services/validate.js'
 import {renderValidation, summarizeValidation} from '../views/validate.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 
-const EXIT_CODES = exitCodes([EXIT.ok, 'the config is valid'], [EXIT.error, 'the config has errors, or cannot be read'], [EXIT.gateFailed, '--strict: the config has warnings'])
+const EXIT_CODES = exitCodes(
+  [EXIT.ok, 'the config is valid'],
+  [EXIT.error, 'the config has errors, or cannot be read'],
+  [EXIT.gateFailed, '--strict: the config has warnings'],
+)
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override exitCodes = EXIT_CODES
@@ -20,7 +24,13 @@ export default class Validate extends BaseCommand<typeof Validate> {
     '<%= config.bin %> validate -c gpu-scale.yaml --strict -o json',
   ]
   static override flags = {
-    config: Flags.string({char: 'c', summary: 'Policy config file.', default: './gpu-scale.yaml', env: 'GPU_SCALE_CONFIG', helpValue: 'FILE'}),
+    config: Flags.string({
+      char: 'c',
+      summary: 'Policy config file.',
+      default: './gpu-scale.yaml',
+      env: 'GPU_SCALE_CONFIG',
+      helpValue: 'FILE',
+    }),
     strict: Flags.boolean({summary: 'Fail (exit 3) on warnings too.', env: 'GPU_SCALE_STRICT'}),
   }
 

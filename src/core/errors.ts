@@ -26,7 +26,10 @@ export class UserError extends Error {
   readonly hint?: string
   readonly location?: SourceLocation
 
-  constructor(message: string, options: {hint?: string; location?: SourceLocation; exitCode?: number; cause?: unknown} = {}) {
+  constructor(
+    message: string,
+    options: {hint?: string; location?: SourceLocation; exitCode?: number; cause?: unknown} = {},
+  ) {
     super(message, {cause: options.cause})
     this.name = 'UserError'
     this.exitCode = options.exitCode ?? EXIT.error

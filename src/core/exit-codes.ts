@@ -35,7 +35,10 @@ export type ExitCodeMap = ReadonlyArray<readonly [ExitCode, string]>
  * 0 and 1 are always possible (success, and bad input or a parse error), so they are always listed.
  */
 export function exitCodes(...codes: Array<ExitCode | readonly [ExitCode, string]>): ExitCodeMap {
-  const byCode = new Map<ExitCode, string>([[EXIT.ok, EXIT_MEANING[0]], [EXIT.error, EXIT_MEANING[1]]])
+  const byCode = new Map<ExitCode, string>([
+    [EXIT.ok, EXIT_MEANING[0]],
+    [EXIT.error, EXIT_MEANING[1]],
+  ])
   for (const entry of codes) {
     const [code, meaning] = typeof entry === 'number' ? [entry, EXIT_MEANING[entry]] : entry
     byCode.set(code, meaning)

@@ -95,7 +95,10 @@ export interface StateStore<S> {
   /** The last saved state and its version; undefined before the first save. */
   load(): Promise<{state: S; version: string} | undefined>
   /** Saves when the stored version is still `expectedVersion` (undefined: nothing stored yet). */
-  save(state: S, expectedVersion: string | undefined): Promise<{saved: true; version: string} | {saved: false; reason: 'conflict'}>
+  save(
+    state: S,
+    expectedVersion: string | undefined,
+  ): Promise<{saved: true; version: string} | {saved: false; reason: 'conflict'}>
 }
 
 export type LeaseStatus = {held: true; expiresAt: number} | {held: false; holder: string; expiresAt: number}

@@ -14,5 +14,10 @@ export interface AnalyzeOutcome {
 
 export async function analyzeInputs(request: InputFlags): Promise<AnalyzeOutcome> {
   const inputs = await resolveInputs(request)
-  return {result: analyzeCluster(inputs.config, inputs.snapshot), source: inputs.source, warnings: inputs.warnings, diagnostics: inputs.diagnostics}
+  return {
+    result: analyzeCluster(inputs.config, inputs.snapshot),
+    source: inputs.source,
+    warnings: inputs.warnings,
+    diagnostics: inputs.diagnostics,
+  }
 }

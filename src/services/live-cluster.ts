@@ -52,7 +52,16 @@ export async function captureLiveCluster(config: PolicyConfig, flags: LiveFlags)
     readLiveObjects(connection, config.models),
     prometheus
       ? readTelemetry(prometheus, config, capturedAt)
-      : Promise.resolve({series: [], diagnostics: [{severity: 'warning', code: 'NoTelemetrySource', message: 'no --prometheus URL: planned without telemetry, so nothing scales down'} satisfies LiveDiagnostic]}),
+      : Promise.resolve({
+          series: [],
+          diagnostics: [
+            {
+              severity: 'warning',
+              code: 'NoTelemetrySource',
+              message: 'no --prometheus URL: planned without telemetry, so nothing scales down',
+            } satisfies LiveDiagnostic,
+          ],
+        }),
   ])
   const {cluster, diagnostics} = mapLiveObjects(objects, config, capturedAt)
   return {
@@ -60,7 +69,11 @@ export async function captureLiveCluster(config: PolicyConfig, flags: LiveFlags)
     diagnostics: [
       ...diagnostics,
       ...telemetry.diagnostics,
-      {severity: 'info', code: 'NoControllerState', message: 'no controller-state ConfigMap store exists yet: state left empty (planned as a first run)'},
+      {
+        severity: 'info',
+        code: 'NoControllerState',
+        message: 'no controller-state ConfigMap store exists yet: state left empty (planned as a first run)',
+      },
     ],
     source: `${connection.source} (${connection.server})${prometheus ? `, Prometheus ${prometheus.url}` : ''}`,
   }

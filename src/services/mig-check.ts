@@ -4,7 +4,15 @@
  */
 import {readMigPartedFile} from '../adapters/mig-parted-file.js'
 import {UserError, ValidationError} from '../core/errors.js'
-import {checkInstances, checkMigPartedConfig, type CheckResult, type MigPartedCheckResult, parseInstanceRequest, requireMigModel, UnknownProfileError} from '../core/mig/index.js'
+import {
+  checkInstances,
+  checkMigPartedConfig,
+  type CheckResult,
+  type MigPartedCheckResult,
+  parseInstanceRequest,
+  requireMigModel,
+  UnknownProfileError,
+} from '../core/mig/index.js'
 
 export async function checkMigPartedFile(path: string, gpu?: string): Promise<MigPartedCheckResult> {
   if (gpu) requireMigModel(gpu)
@@ -18,11 +26,18 @@ export async function checkMigPartedFile(path: string, gpu?: string): Promise<Mi
 
 export function checkMigInstances(gpu: string | undefined, specs: readonly string[]): CheckResult {
   const model = requireMigModel(gpu)
-  if (specs.length === 0) throw new UserError('no instances to check', {hint: 'e.g. gpu-scale mig check --gpu A100-80GB 3g.40gb 2g.20gb@0, or --config FILE'})
+  if (specs.length === 0)
+    throw new UserError('no instances to check', {
+      hint: 'e.g. gpu-scale mig check --gpu A100-80GB 3g.40gb 2g.20gb@0, or --config FILE',
+    })
   try {
-    return checkInstances(model.name, specs.map((s) => parseInstanceRequest(s)))
+    return checkInstances(
+      model.name,
+      specs.map((s) => parseInstanceRequest(s)),
+    )
   } catch (error) {
-    if (error instanceof UnknownProfileError) throw new UserError(error.message, {hint: `see \`gpu-scale mig profiles --gpu ${model.name}\``})
+    if (error instanceof UnknownProfileError)
+      throw new UserError(error.message, {hint: `see \`gpu-scale mig profiles --gpu ${model.name}\``})
     if (error instanceof Error) throw new UserError(error.message)
     throw error
   }

@@ -45,29 +45,68 @@ export const DEFAULT_CONFIG_PATH = 'gpu-scale.yaml'
 
 export async function resolveInputs(flags: InputFlags): Promise<Inputs> {
   const live = Boolean(flags.kubeconfig || flags.context || flags.prometheus)
-  if (live && (flags.sim || flags.snapshot)) throw new UserError(`${flags.sim ? '--sim' : '--snapshot'} plans without a cluster; --kubeconfig, --context and --prometheus read a live one`, {hint: 'pass one source: a live cluster, --snapshot FILE or --sim'})
-  if (flags.sim && flags.snapshot) throw new UserError('--sim and --snapshot are alternatives; pass one', {hint: '--sim plans the built-in simulated cluster, --snapshot FILE a captured one'})
-  if ((flags.scenario !== undefined || flags.at !== undefined) && !flags.sim) throw new UserError('--scenario and --at plan a moment of the twin; add --sim', {hint: 'e.g. --sim --scenario seed-production --at 35m'})
-  if (flags.at !== undefined && flags.scenario === undefined) throw new UserError('--at needs --scenario: the built-in --sim fleet is one fixed moment', {hint: 'e.g. --sim --scenario seed-production --at 35m'})
+  if (live && (flags.sim || flags.snapshot))
+    throw new UserError(
+      `${flags.sim ? '--sim' : '--snapshot'} plans without a cluster; --kubeconfig, --context and --prometheus read a live one`,
+      {hint: 'pass one source: a live cluster, --snapshot FILE or --sim'},
+    )
+  if (flags.sim && flags.snapshot)
+    throw new UserError('--sim and --snapshot are alternatives; pass one', {
+      hint: '--sim plans the built-in simulated cluster, --snapshot FILE a captured one',
+    })
+  if ((flags.scenario !== undefined || flags.at !== undefined) && !flags.sim)
+    throw new UserError('--scenario and --at plan a moment of the twin; add --sim', {
+      hint: 'e.g. --sim --scenario seed-production --at 35m',
+    })
+  if (flags.at !== undefined && flags.scenario === undefined)
+    throw new UserError('--at needs --scenario: the built-in --sim fleet is one fixed moment', {
+      hint: 'e.g. --sim --scenario seed-production --at 35m',
+    })
   if (flags.sim && flags.scenario !== undefined) return snapshotScenarioMoment(flags.scenario, flags.at, flags.config)
   if (flags.sim) {
     const scenario = defaultScenario()
-    if (!flags.config) return {config: scenario.config, snapshot: scenario.snapshot, warnings: [], source: 'built-in simulated cluster (policy: built-in)', diagnostics: []}
+    if (!flags.config)
+      return {
+        config: scenario.config,
+        snapshot: scenario.snapshot,
+        warnings: [],
+        source: 'built-in simulated cluster (policy: built-in)',
+        diagnostics: [],
+      }
     const {config, warnings} = await loadConfigFile(flags.config)
-    return {config, snapshot: scenario.snapshot, warnings, source: `built-in simulated cluster (policy: ${flags.config})`, diagnostics: []}
+    return {
+      config,
+      snapshot: scenario.snapshot,
+      warnings,
+      source: `built-in simulated cluster (policy: ${flags.config})`,
+      diagnostics: [],
+    }
   }
   const configPath = flags.config ?? DEFAULT_CONFIG_PATH
   if (!flags.config && !existsSync(configPath)) {
-    throw new UserError(`no config: ${configPath} not found in the current directory`, {hint: 'pass -c FILE (start from examples/seed-production.yaml)'})
+    throw new UserError(`no config: ${configPath} not found in the current directory`, {
+      hint: 'pass -c FILE (start from examples/seed-production.yaml)',
+    })
   }
   if (!flags.snapshot) {
     // Live: the kubeconfig as kubectl finds it (or the pod's service account), and Prometheus when given.
     const policy = await loadConfigFile(configPath)
     const captured = await captureLiveCluster(policy.config, flags)
-    return {config: policy.config, snapshot: captured.snapshot, warnings: policy.warnings, source: `${captured.source} (policy: ${configPath})`, diagnostics: captured.diagnostics}
+    return {
+      config: policy.config,
+      snapshot: captured.snapshot,
+      warnings: policy.warnings,
+      source: `${captured.source} (policy: ${configPath})`,
+      diagnostics: captured.diagnostics,
+    }
   }
   const [policy, cluster] = await Promise.all([loadConfigFile(configPath), loadSnapshotFile(flags.snapshot)])
-  assertSnapshotFitsConfig(cluster.snapshot, policy.config, cluster.text, flags.snapshot === '-' ? '<stdin>' : flags.snapshot)
+  assertSnapshotFitsConfig(
+    cluster.snapshot,
+    policy.config,
+    cluster.text,
+    flags.snapshot === '-' ? '<stdin>' : flags.snapshot,
+  )
   return {
     config: policy.config,
     snapshot: cluster.snapshot,

@@ -30,7 +30,13 @@ export async function createPlan(request: PlanRequest): Promise<PlanOutcome> {
   const inputs = await resolveInputs(request)
   const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
   if (request.out) await writePlanFile(request.out, plan)
-  return {plan, source: inputs.source, warnings: inputs.warnings, diagnostics: inputs.diagnostics, ...(request.out ? {savedTo: request.out} : {})}
+  return {
+    plan,
+    source: inputs.source,
+    warnings: inputs.warnings,
+    diagnostics: inputs.diagnostics,
+    ...(request.out ? {savedTo: request.out} : {}),
+  }
 }
 
 /** Whether the plan would change the cluster (what `--detailed-exitcode` reports). */

@@ -70,11 +70,18 @@ export async function startSimServe(options: SimServeOptions): Promise<SimServeH
       api: bound.api,
       port: options.port,
       now: () => bound.twin.now * 1000,
-      twin: {metrics: (target) => bound.metrics(target), fault: (fault) => bound.fault(fault), state: () => ({now: bound.twin.now, actions: bound.binding.actions.slice(-100)})},
+      twin: {
+        metrics: (target) => bound.metrics(target),
+        fault: (fault) => bound.fault(fault),
+        state: () => ({now: bound.twin.now, actions: bound.binding.actions.slice(-100)}),
+      },
     })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new UserError(`cannot listen on 127.0.0.1:${options.port}: ${code ?? (error as Error).message}`, {hint: code === 'EADDRINUSE' ? 'pick another --port, or --port 0 for a free one' : undefined, cause: error})
+    throw new UserError(`cannot listen on 127.0.0.1:${options.port}: ${code ?? (error as Error).message}`, {
+      hint: code === 'EADDRINUSE' ? 'pick another --port, or --port 0 for a free one' : undefined,
+      cause: error,
+    })
   }
   const kubeconfig = resolve(options.kubeconfigOut ?? join(tmpdir(), `gpu-scale-sim-${server.port}.kubeconfig`))
   const targetsPath = resolve(options.targetsOut ?? `${kubeconfig.replace(/\.kubeconfig$/, '')}.targets.json`)
@@ -86,7 +93,10 @@ export async function startSimServe(options: SimServeOptions): Promise<SimServeH
     await targets.update(fileSdTargets(bound.targets(), hostPort))
   } catch (error) {
     await server.close()
-    throw new UserError(`cannot write the kubeconfig or targets file (${kubeconfig}, ${targetsPath}): ${(error as Error).message}`, {hint: 'check the directory is writable', cause: error})
+    throw new UserError(
+      `cannot write the kubeconfig or targets file (${kubeconfig}, ${targetsPath}): ${(error as Error).message}`,
+      {hint: 'check the directory is writable', cause: error},
+    )
   }
 
   const wallStart = performance.now()
@@ -102,7 +112,15 @@ export async function startSimServe(options: SimServeOptions): Promise<SimServeH
   const timer = setInterval(tick, options.tickMs ?? 100)
 
   return {
-    info: {scenario: scenario.name, speed, api: server.url, kubeconfig, metricsTargets: targetsPath, metrics: `${server.url}/_twin/metrics/`, faults: `${server.url}/_twin/faults`},
+    info: {
+      scenario: scenario.name,
+      speed,
+      api: server.url,
+      kubeconfig,
+      metricsTargets: targetsPath,
+      metrics: `${server.url}/_twin/metrics/`,
+      faults: `${server.url}/_twin/faults`,
+    },
     bound,
     server,
     lag: () => lagStats(lags),

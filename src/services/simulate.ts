@@ -64,7 +64,11 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
   const seed = request.seed ?? scenario.options.seed
   const start = scenario.options.start
   const end = start + durationSeconds
-  const loop = new ClosedLoop({twin: {...scenario.options, seed}, config, ...(request.stopwatch ? {stopwatch: request.stopwatch} : {})})
+  const loop = new ClosedLoop({
+    twin: {...scenario.options, seed},
+    config,
+    ...(request.stopwatch ? {stopwatch: request.stopwatch} : {}),
+  })
   // Progress in whole percents: a day at a 30 s loop is 2,880 ticks, and a display needs no more than 100 updates.
   let shown = -1
   await loop.runUntil(end, (tick) => {
@@ -77,10 +81,26 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
   const summary = summarizeLog(loop.twin.logEntries(), {start, end, slo: scenario.slo, sloByModel: scenario.sloByModel})
   const totals = loop.totalsSoFar()
   const result: SimulateResult = {
-    scenario: scenario.name, file, policy, seed, start: formatTimestamp(start), end: formatTimestamp(end), durationSeconds, summary,
-    loop: {ticks: totals.ticks, loopIntervalSeconds: loop.interval, applied: totals.applied, outcomes: totals.outcomes, blockedChanges: totals.blockedChanges, blockedTicks: totals.blockedTicks, mig: totals.mig},
+    scenario: scenario.name,
+    file,
+    policy,
+    seed,
+    start: formatTimestamp(start),
+    end: formatTimestamp(end),
+    durationSeconds,
+    summary,
+    loop: {
+      ticks: totals.ticks,
+      loopIntervalSeconds: loop.interval,
+      applied: totals.applied,
+      outcomes: totals.outcomes,
+      blockedChanges: totals.blockedChanges,
+      blockedTicks: totals.blockedTicks,
+      mig: totals.mig,
+    },
   }
-  if (request.events) result.events = {file: request.events, entries: await writeEventLog(request.events, loop.twin.logEntries())}
+  if (request.events)
+    result.events = {file: request.events, entries: await writeEventLog(request.events, loop.twin.logEntries())}
   return {result, warnings, ...(totals.timing ? {timing: totals.timing} : {})}
 }
 
@@ -89,7 +109,11 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
  * --scenario NAME --at 35m` plans. The snapshot carries the loop's controller state, so the plan continues the
  * controller's history (stabilization, cooldowns) instead of starting fresh.
  */
-export async function snapshotScenarioMoment(name: string, at: string | undefined, configPath: string | undefined): Promise<{config: PolicyConfig; snapshot: ClusterSnapshot; warnings: Problem[]; source: string; diagnostics: []}> {
+export async function snapshotScenarioMoment(
+  name: string,
+  at: string | undefined,
+  configPath: string | undefined,
+): Promise<{config: PolicyConfig; snapshot: ClusterSnapshot; warnings: Problem[]; source: string; diagnostics: []}> {
   const {scenario} = await loadScenarioFile(name)
   const {config, policy, warnings} = await choosePolicy(scenario, configPath)
   const seconds = at === undefined ? 0 : parseRunDuration(at, '--at')
@@ -101,17 +125,32 @@ export async function snapshotScenarioMoment(name: string, at: string | undefine
   const snapshot = loop.twin.snapshot({historySeconds: 3600})
   const state = loop.controllerState
   if (state) snapshot.state = state
-  return {config, snapshot, warnings, source: `scenario ${scenario.name} at ${formatTimestamp(moment)} (+${at ?? '0s'}; policy: ${policy})`, diagnostics: []}
+  return {
+    config,
+    snapshot,
+    warnings,
+    source: `scenario ${scenario.name} at ${formatTimestamp(moment)} (+${at ?? '0s'}; policy: ${policy})`,
+    diagnostics: [],
+  }
 }
 
-async function choosePolicy(scenario: TwinScenario, path: string | undefined): Promise<{config: PolicyConfig; policy: string; warnings: Problem[]}> {
-  if (!path) return {config: scenario.options.config, policy: `the scenario's own (${scenario.options.config.name})`, warnings: []}
+async function choosePolicy(
+  scenario: TwinScenario,
+  path: string | undefined,
+): Promise<{config: PolicyConfig; policy: string; warnings: Problem[]}> {
+  if (!path)
+    return {
+      config: scenario.options.config,
+      policy: `the scenario's own (${scenario.options.config.name})`,
+      warnings: [],
+    }
   const {config, warnings} = await loadConfigFile(path)
   return {config, policy: path, warnings}
 }
 
 function parseRunDuration(value: string, flag: string): number {
   const seconds = parseDuration(value)
-  if (seconds === undefined || !(seconds > 0)) throw new UserError(`${flag} ${value} is not a positive duration`, {hint: 'durations look like 90s, 35m or 2h'})
+  if (seconds === undefined || !(seconds > 0))
+    throw new UserError(`${flag} ${value} is not a positive duration`, {hint: 'durations look like 90s, 35m or 2h'})
   return seconds
 }

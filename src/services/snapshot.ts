@@ -25,7 +25,15 @@ export interface SnapshotOutcome {
   savedTo: string
   source: string
   capturedAt: string
-  counts: {nodeGroups: number; nodes: number; pods: number; workloads: number; pdbs: number; series: number; samples: number}
+  counts: {
+    nodeGroups: number
+    nodes: number
+    pods: number
+    workloads: number
+    pdbs: number
+    series: number
+    samples: number
+  }
   /** Workloads another autoscaler owns (`apply` will refuse them). */
   managedBy: Array<{workload: string; owner: string}>
   diagnostics: LiveDiagnostic[]
@@ -38,7 +46,11 @@ export async function captureSnapshot(request: SnapshotRequest): Promise<Snapsho
   let warnings: Problem[] = []
   let source: string
   if (request.sim) {
-    if (request.kubeconfig || request.context || request.prometheus) throw new UserError('--sim captures the built-in simulated cluster; it takes no --kubeconfig, --context or --prometheus', {hint: 'drop --sim to capture a live cluster'})
+    if (request.kubeconfig || request.context || request.prometheus)
+      throw new UserError(
+        '--sim captures the built-in simulated cluster; it takes no --kubeconfig, --context or --prometheus',
+        {hint: 'drop --sim to capture a live cluster'},
+      )
     snapshot = defaultScenario().snapshot
     source = 'built-in simulated cluster'
   } else {
@@ -54,10 +66,17 @@ export async function captureSnapshot(request: SnapshotRequest): Promise<Snapsho
     source,
     capturedAt: formatTimestamp(snapshot.capturedAt),
     counts: {
-      nodeGroups: snapshot.nodeGroups.length, nodes: snapshot.nodes.length, pods: snapshot.pods.length, workloads: snapshot.workloads.length,
-      pdbs: snapshot.pdbs.length, series: snapshot.telemetry.length, samples: snapshot.telemetry.reduce((n, s) => n + s.samples.length, 0),
+      nodeGroups: snapshot.nodeGroups.length,
+      nodes: snapshot.nodes.length,
+      pods: snapshot.pods.length,
+      workloads: snapshot.workloads.length,
+      pdbs: snapshot.pdbs.length,
+      series: snapshot.telemetry.length,
+      samples: snapshot.telemetry.reduce((n, s) => n + s.samples.length, 0),
     },
-    managedBy: snapshot.workloads.flatMap((w) => (w.managedBy ? [{workload: `${w.kind}/${w.namespace}/${w.name}`, owner: w.managedBy}] : [])),
+    managedBy: snapshot.workloads.flatMap((w) =>
+      w.managedBy ? [{workload: `${w.kind}/${w.namespace}/${w.name}`, owner: w.managedBy}] : [],
+    ),
     diagnostics,
     warnings,
   }

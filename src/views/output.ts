@@ -25,7 +25,15 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb'
 }
 
-const ANSI = {bold: '\u001B[1m', dim: '\u001B[2m', red: '\u001B[31m', green: '\u001B[32m', yellow: '\u001B[33m', cyan: '\u001B[36m', reset: '\u001B[0m'}
+const ANSI = {
+  bold: '\u001B[1m',
+  dim: '\u001B[2m',
+  red: '\u001B[31m',
+  green: '\u001B[32m',
+  yellow: '\u001B[33m',
+  cyan: '\u001B[36m',
+  reset: '\u001B[0m',
+}
 export type Style = keyof Omit<typeof ANSI, 'reset'>
 
 /** Wraps text in a style when color is on; identity otherwise (so golden files never contain escapes). */

@@ -26,10 +26,19 @@ export const RESULT_COLUMNS: Array<{metric: MetricName; head: string}> = [
 ]
 
 export function policyLabel(p: PolicyResult): string {
-  return p.kind === 'user' ? `${p.name} (yours)` : p.kind === 'baseline' ? `baseline:${p.name}` : p.kind === 'against' ? `${p.name} (against)` : p.name
+  return p.kind === 'user'
+    ? `${p.name} (yours)`
+    : p.kind === 'baseline'
+      ? `baseline:${p.name}`
+      : p.kind === 'against'
+        ? `${p.name} (against)`
+        : p.name
 }
 
-export function renderSimulation(report: SimulationReport, options: {color?: boolean; failIf?: FailIfEvaluation} = {}): string {
+export function renderSimulation(
+  report: SimulationReport,
+  options: {color?: boolean; failIf?: FailIfEvaluation} = {},
+): string {
   const color = options.color ?? false
   const out: string[] = []
   const hours = (report.window.end - report.window.start) / 3600
@@ -38,18 +47,46 @@ export function renderSimulation(report: SimulationReport, options: {color?: boo
     slo.ttftSeconds !== undefined ? `TTFT ≤ ${formatMetric('p95_ttft', slo.ttftSeconds)}` : '',
     slo.tpotSeconds !== undefined ? `TPOT ≤ ${formatMetric('p95_tpot', slo.tpotSeconds)}` : '',
     slo.e2eSeconds !== undefined ? `latency ≤ ${formatMetric('p99_latency', slo.e2eSeconds)}` : '',
-  ].filter(Boolean).join(', ')
-  out.push(heading(`Simulation: ${report.policies.length} policies over ${formatDuration(hours * 3600)}, seed${report.seeds.length > 1 ? 's' : ''} ${report.seeds.join(', ')}`, color))
+  ]
+    .filter(Boolean)
+    .join(', ')
+  out.push(
+    heading(
+      `Simulation: ${report.policies.length} policies over ${formatDuration(hours * 3600)}, seed${report.seeds.length > 1 ? 's' : ''} ${report.seeds.join(', ')}`,
+      color,
+    ),
+  )
   if (targets) out.push(`SLO: ${targets}\n`)
-  out.push(renderTable(['Policy', ...RESULT_COLUMNS.map((c) => c.head)], report.policies.map((p) => [policyLabel(p), ...RESULT_COLUMNS.map((c) => cell(p, c.metric))]), {color}))
+  out.push(
+    renderTable(
+      ['Policy', ...RESULT_COLUMNS.map((c) => c.head)],
+      report.policies.map((p) => [policyLabel(p), ...RESULT_COLUMNS.map((c) => cell(p, c.metric))]),
+      {color},
+    ),
+  )
   const withRegret = report.policies.filter((p) => p.kind !== 'oracle' && p.metrics.regret)
   if (withRegret.length > 0) {
     out.push('\n' + heading('Regret against the oracle (GPU-hours above it)', color))
-    out.push(renderTable(['Policy', 'Total', 'Headroom', 'Idle warm', 'Cold start'], withRegret.map((p) => [policyLabel(p), cell(p, 'regret'), cell(p, 'regret_headroom'), cell(p, 'regret_idle_warm'), cell(p, 'regret_cold_start')]), {color}))
+    out.push(
+      renderTable(
+        ['Policy', 'Total', 'Headroom', 'Idle warm', 'Cold start'],
+        withRegret.map((p) => [
+          policyLabel(p),
+          cell(p, 'regret'),
+          cell(p, 'regret_headroom'),
+          cell(p, 'regret_idle_warm'),
+          cell(p, 'regret_cold_start'),
+        ]),
+        {color},
+      ),
+    )
   }
   if (options.failIf) {
     out.push('\n' + heading('Gates (--fail-if)', color))
-    for (const r of options.failIf.results) out.push(`  ${r.passed ? paint('held  ', 'green', color) : paint('FAILED', 'red', color)} ${r.passed ? r.expression : r.message}\n`)
+    for (const r of options.failIf.results)
+      out.push(
+        `  ${r.passed ? paint('held  ', 'green', color) : paint('FAILED', 'red', color)} ${r.passed ? r.expression : r.message}\n`,
+      )
     out.push(options.failIf.summary + '\n')
   }
   return out.join('')

@@ -4,7 +4,15 @@ export interface SnapshotSummary {
   savedTo: string
   source: string
   capturedAt: string
-  counts: {nodeGroups: number; nodes: number; pods: number; workloads: number; pdbs: number; series: number; samples: number}
+  counts: {
+    nodeGroups: number
+    nodes: number
+    pods: number
+    workloads: number
+    pdbs: number
+    series: number
+    samples: number
+  }
   managedBy: Array<{workload: string; owner: string}>
   diagnostics: Array<{severity: string}>
 }

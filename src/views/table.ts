@@ -45,7 +45,10 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
   const wrap = options.wrap ?? [head.length - 1]
   const widths = fitColumns([head, ...cells], width, wrap)
   const detail = options.detail
-  if (detail !== undefined && widths[detail]! < Math.min(DETAIL_MIN_WIDTH, Math.max(...[head, ...cells].map((r) => longestLine(r[detail] ?? ''))))) {
+  if (
+    detail !== undefined &&
+    widths[detail]! < Math.min(DETAIL_MIN_WIDTH, Math.max(...[head, ...cells].map((r) => longestLine(r[detail] ?? ''))))
+  ) {
     return renderWithDetailLines(head, cells, detail, width, wrap, options.color ?? false)
   }
   const table = new Table({
@@ -60,7 +63,14 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
 }
 
 /** The table without its detail column; each row is followed by that column's text across the full width. */
-function renderWithDetailLines(head: string[], cells: string[][], detail: number, width: number, wrap: readonly number[], color: boolean): string {
+function renderWithDetailLines(
+  head: string[],
+  cells: string[][],
+  detail: number,
+  width: number,
+  wrap: readonly number[],
+  color: boolean,
+): string {
   const keep = (row: string[]): string[] => row.filter((_, i) => i !== detail)
   const shift = (i: number): number => (i > detail ? i - 1 : i)
   const rest = [keep(head), ...cells.map(keep)]
@@ -96,7 +106,11 @@ export function fitColumns(rows: string[][], width: number, wrap: readonly numbe
   const fixed = natural.reduce((sum, w, i) => (wrapping.includes(i) ? sum : sum + w), 0)
   let available = width - (columns + 1) - 2 * columns - fixed
   if (wrapping.reduce((sum, i) => sum + natural[i]!, 0) <= available) return widths
-  const minimum = (i: number): number => Math.min(natural[i]!, Math.max(MIN_WRAP_WIDTH, Math.min(MAX_UNBROKEN_WORD, Math.max(...rows.map((r) => longestWord(r[i] ?? ''))))))
+  const minimum = (i: number): number =>
+    Math.min(
+      natural[i]!,
+      Math.max(MIN_WRAP_WIDTH, Math.min(MAX_UNBROKEN_WORD, Math.max(...rows.map((r) => longestWord(r[i] ?? ''))))),
+    )
   // Every wrap column starts at its minimum; what is left goes by water-filling, the columns that need least
   // first: a column that needs less than an equal share of the rest gets its natural width.
   for (const i of wrapping) {
@@ -145,7 +159,10 @@ export function wrapText(text: string, width: number): string[] {
 /** Wraps prose to the width with a hanging indent, for lines printed outside tables. */
 export function wrapParagraph(text: string, width: number = terminalWidth(), indent = ''): string {
   const lead = /^ */.exec(text)![0]
-  const lines = wrapText(text.slice(lead.length), Math.max(MIN_WRAP_WIDTH, width - Math.max(lead.length, indent.length)))
+  const lines = wrapText(
+    text.slice(lead.length),
+    Math.max(MIN_WRAP_WIDTH, width - Math.max(lead.length, indent.length)),
+  )
   return lines.map((line, i) => (i === 0 ? lead : indent) + line).join('\n')
 }
 

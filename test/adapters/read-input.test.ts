@@ -14,7 +14,11 @@ const described = {what: 'snapshot file', hint: 'pass a snapshot'}
 
 describe('input size limit', () => {
   test.each([
-    {name: 'unset: the default, over three times the 18.7 MB benchmark snapshot', env: {}, expected: DEFAULT_MAX_INPUT_BYTES},
+    {
+      name: 'unset: the default, over three times the 18.7 MB benchmark snapshot',
+      env: {},
+      expected: DEFAULT_MAX_INPUT_BYTES,
+    },
     {name: 'raised for a large fleet', env: {[MAX_INPUT_BYTES_ENV]: '200000000'}, expected: 200_000_000},
     {name: 'empty counts as unset', env: {[MAX_INPUT_BYTES_ENV]: ' '}, expected: DEFAULT_MAX_INPUT_BYTES},
   ])('$name', ({env, expected}) => {

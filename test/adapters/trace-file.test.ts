@@ -8,9 +8,21 @@ import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {loadTraceFile, loadTraceFiles, readTraceFile, streamTraceRequests, type TraceFileSource} from '../../src/adapters/trace-file.js'
+import {
+  loadTraceFile,
+  loadTraceFiles,
+  readTraceFile,
+  streamTraceRequests,
+  type TraceFileSource,
+} from '../../src/adapters/trace-file.js'
 import {UserError} from '../../src/core/errors.js'
-import {formatTraceLines, generateSyntheticRequests, peakDemand, type TraceFormat, TraceRowError} from '../../src/core/traces/index.js'
+import {
+  formatTraceLines,
+  generateSyntheticRequests,
+  peakDemand,
+  type TraceFormat,
+  TraceRowError,
+} from '../../src/core/traces/index.js'
 
 let dir: string
 const path = (name: string): string => join(dir, name)
@@ -24,7 +36,12 @@ const BIG_ROWS = 200_000
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gpu-scale-traces-'))
   // 200k requests: Poisson at 100 rps for ~2,000 s, cut at exactly 200k rows.
-  const requests = generateSyntheticRequests({seed: 1, pattern: 'poisson', durationSeconds: 2100, models: [{name: 'llama', meanRps: 100}]})
+  const requests = generateSyntheticRequests({
+    seed: 1,
+    pattern: 'poisson',
+    durationSeconds: 2100,
+    models: [{name: 'llama', meanRps: 100}],
+  })
   const rows: string[] = ['timestamp,model,input_tokens,output_tokens']
   for (const r of requests) {
     if (rows.length > BIG_ROWS) break
@@ -77,14 +94,23 @@ describe('streaming a large trace', () => {
     const p = write('bad.csv', lines)
     const error = await loadTraceFile({path: p, file: 'bad.csv'}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TraceRowError)
-    expect((error as TraceRowError).message).toBe('bad.csv:40001: output_tokens: expected a non-negative integer, got "oops"')
+    expect((error as TraceRowError).message).toBe(
+      'bad.csv:40001: output_tokens: expected a non-negative integer, got "oops"',
+    )
     const skipped = await loadTraceFile({path: p, skipBadRows: true})
     expect([skipped.stats.badRows, skipped.table!.length]).toEqual([1, 49_999])
   })
 })
 
 describe('files in every layout', () => {
-  const requests = [...generateSyntheticRequests({seed: 4, pattern: 'bursty', durationSeconds: 1800, models: [{name: 'm', meanRps: 1}]})]
+  const requests = [
+    ...generateSyntheticRequests({
+      seed: 4,
+      pattern: 'bursty',
+      durationSeconds: 1800,
+      models: [{name: 'm', meanRps: 1}],
+    }),
+  ]
 
   test.each<{format: TraceFormat; name: string; kind: 'requests' | 'rates'}>([
     {format: 'requests-csv', name: 'r.csv', kind: 'requests'},
@@ -112,7 +138,9 @@ describe('files in every layout', () => {
     }
     expect(out.every((r, i) => r.model === 'llama' && (i === 0 || r.t >= out[i - 1]!.t))).toBe(true)
     // Poisson draws from the per-minute rates: within 4σ of the recorded count.
-    expect(Math.abs(out.length - requests.length)).toBeLessThanOrEqual(format === 'rate-csv' ? 4 * Math.sqrt(requests.length) : 0)
+    expect(Math.abs(out.length - requests.length)).toBeLessThanOrEqual(
+      format === 'rate-csv' ? 4 * Math.sqrt(requests.length) : 0,
+    )
   })
 
   test('a gzipped file reads as the plain one, CRLF line ends and no final line break included', async () => {
@@ -129,7 +157,18 @@ describe('scaling to a peak and several traces', () => {
     {name: 'requests/s', source: {capacityPerReplica: 0.5}, peakReplicas: 32},
     {name: 'tokens/s', source: {capacityPerReplica: 800, capacityUnit: {kind: 'tokens' as const}}, peakReplicas: 10},
   ])('peakReplicas in $name: the scaled peak needs exactly that many replicas', async ({source, peakReplicas}) => {
-    const p = write('peak.csv', formatTraceLines('requests-csv', generateSyntheticRequests({seed: 2, pattern: 'bursty', durationSeconds: 3600, models: [{name: 'm', meanRps: 2}]})))
+    const p = write(
+      'peak.csv',
+      formatTraceLines(
+        'requests-csv',
+        generateSyntheticRequests({
+          seed: 2,
+          pattern: 'bursty',
+          durationSeconds: 3600,
+          models: [{name: 'm', meanRps: 2}],
+        }),
+      ),
+    )
     const loaded = await loadTraceFile({path: p, peakReplicas, ...source} as TraceFileSource)
     const peak = peakDemand(loaded.series, source.capacityUnit).demand
     // Replication is exact up to one request's worth in the peak bucket.
@@ -146,9 +185,34 @@ describe('scaling to a peak and several traces', () => {
   })
 
   test('two traces mapped to two models share one clock', async () => {
-    const a = write('a.jsonl', formatTraceLines('mooncake-jsonl', generateSyntheticRequests({seed: 5, pattern: 'poisson', durationSeconds: 600, models: [{name: 'x', meanRps: 1}]})))
-    const b = write('b.csv', formatTraceLines('rate-csv', generateSyntheticRequests({seed: 6, pattern: 'poisson', durationSeconds: 600, models: [{name: 'chat', meanRps: 2}]})))
-    const merged = await loadTraceFiles([{path: a, model: 'llama'}, {path: b, modelMap: {chat: 'mistral'}}])
+    const a = write(
+      'a.jsonl',
+      formatTraceLines(
+        'mooncake-jsonl',
+        generateSyntheticRequests({
+          seed: 5,
+          pattern: 'poisson',
+          durationSeconds: 600,
+          models: [{name: 'x', meanRps: 1}],
+        }),
+      ),
+    )
+    const b = write(
+      'b.csv',
+      formatTraceLines(
+        'rate-csv',
+        generateSyntheticRequests({
+          seed: 6,
+          pattern: 'poisson',
+          durationSeconds: 600,
+          models: [{name: 'chat', meanRps: 2}],
+        }),
+      ),
+    )
+    const merged = await loadTraceFiles([
+      {path: a, model: 'llama'},
+      {path: b, modelMap: {chat: 'mistral'}},
+    ])
     expect(merged.series.models).toEqual(['llama', 'mistral'])
     expect(merged.table!.models).toEqual(['llama'])
     expect(merged.traces.map((t) => t.kind)).toEqual(['requests', 'rates'])

@@ -29,7 +29,13 @@ describe('gpu-scale analyze', () => {
   })
 
   test('without --snapshot or --sim it fails with a hint', async () => {
-    const {stderr, exitCode} = await cli(['analyze', '--snapshot', '/nonexistent/snapshot.json', '-c', '/nonexistent/cfg.yaml'])
+    const {stderr, exitCode} = await cli([
+      'analyze',
+      '--snapshot',
+      '/nonexistent/snapshot.json',
+      '-c',
+      '/nonexistent/cfg.yaml',
+    ])
     expect(exitCode).toBe(1)
     expect(stderr).toMatch(/error:/)
   })

@@ -35,13 +35,29 @@ describe('unknown commands', () => {
 
 describe('help, version and completion', () => {
   test.each([
-    {why: '`help` lists the commands and the mig topic', args: ['help'], shows: [/COMMANDS[\s\S]*plan[\s\S]*validate/, /TOPICS[\s\S]*mig/]},
-    {why: '`help COMMAND` is that command\'s --help', args: ['help', 'plan'], shows: [/--detailed-exitcode/, /EXIT CODES/]},
-    {why: '`help mig check` reaches a topic command', args: ['help', 'mig', 'check'], shows: [/mig check/, /EXIT CODES/]},
+    {
+      why: '`help` lists the commands and the mig topic',
+      args: ['help'],
+      shows: [/COMMANDS[\s\S]*plan[\s\S]*validate/, /TOPICS[\s\S]*mig/],
+    },
+    {
+      why: "`help COMMAND` is that command's --help",
+      args: ['help', 'plan'],
+      shows: [/--detailed-exitcode/, /EXIT CODES/],
+    },
+    {
+      why: '`help mig check` reaches a topic command',
+      args: ['help', 'mig', 'check'],
+      shows: [/mig check/, /EXIT CODES/],
+    },
     {why: '`version` prints name and version', args: ['version'], shows: [/^gpu-scale\/\d+\.\d+\.\d+ /]},
     {why: '`--version` prints the same', args: ['--version'], shows: [/^gpu-scale\/\d+\.\d+\.\d+ /]},
     // `autocomplete bash` itself would write its cache under the user's home; its help is enough to show it exists.
-    {why: '`help autocomplete` shows shell completion', args: ['help', 'autocomplete'], shows: [/zsh\|bash\|powershell/]},
+    {
+      why: '`help autocomplete` shows shell completion',
+      args: ['help', 'autocomplete'],
+      shows: [/zsh\|bash\|powershell/],
+    },
   ])('$why (exit 0)', async ({args, shows}) => {
     const {stdout, stderr, exitCode} = await cli(args)
     expect(exitCode, stderr).toBe(0)
@@ -68,8 +84,14 @@ describe('each command --help lists only the exit codes it returns', () => {
   })
 
   test.each([
-    {command: ['plan']}, {command: ['analyze']}, {command: ['validate']}, {command: ['mig', 'check']},
-    {command: ['mig', 'gpus']}, {command: ['mig', 'profiles']}, {command: ['mig', 'layouts']}, {command: ['snapshot']},
+    {command: ['plan']},
+    {command: ['analyze']},
+    {command: ['validate']},
+    {command: ['mig', 'check']},
+    {command: ['mig', 'gpus']},
+    {command: ['mig', 'profiles']},
+    {command: ['mig', 'layouts']},
+    {command: ['snapshot']},
   ])('$command.0 $command.1 --help mentions no command that does not exist yet', async ({command}) => {
     const {stdout} = await cli([...command, '--help'])
     expect(stdout).not.toMatch(/\b(simulate|apply|import hpa)\b/)
@@ -81,7 +103,9 @@ describe('the typo as a shell sees it', () => {
   test('a typo reaches a shell as exit 1, with the suggestion on stderr (real process, not a TTY)', async () => {
     const result = await typoInShell
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toBe('error: `plna` is not a gpu-scale command; did you mean `gpu-scale plan`?\nhint: see `gpu-scale help` for the list of commands\n')
+    expect(result.stderr).toBe(
+      'error: `plna` is not a gpu-scale command; did you mean `gpu-scale plan`?\nhint: see `gpu-scale help` for the list of commands\n',
+    )
     expect(result.stdout).toBe('')
   })
 })

@@ -12,7 +12,14 @@ describe('gpu-scale mig gpus|profiles|layouts', () => {
     const {stdout, exitCode} = await cli(['mig', 'gpus', '-o', 'json'])
     expect(exitCode).toBe(0)
     const rows = JSON.parse(stdout) as Array<{name: string; memorySlices: number; computeSlices: number}>
-    expect(rows.map((r) => `${r.name}:${r.memorySlices}x${r.computeSlices}`)).toEqual(['A100-40GB:8x7', 'A100-80GB:8x7', 'H100-80GB:8x7', 'H100-94GB:8x7', 'H200-141GB:8x7', 'A30-24GB:4x4'])
+    expect(rows.map((r) => `${r.name}:${r.memorySlices}x${r.computeSlices}`)).toEqual([
+      'A100-40GB:8x7',
+      'A100-80GB:8x7',
+      'H100-80GB:8x7',
+      'H100-94GB:8x7',
+      'H200-141GB:8x7',
+      'A30-24GB:4x4',
+    ])
   })
 
   test('profiles by GFD product name shows placements', async () => {
@@ -38,10 +45,38 @@ describe('gpu-scale mig gpus|profiles|layouts', () => {
 
 describe('gpu-scale mig check PROFILE[@START] ...', () => {
   test.each([
-    {why: '3g + 2g + 2g fits with the 3g at 4', args: ['3g.40gb', '2g.20gb', '2g.20gb'], exit: 0, valid: true, placement: [{profile: '2g.20gb', start: 0, size: 2}, {profile: '2g.20gb', start: 2, size: 2}, {profile: '3g.40gb', start: 4, size: 4}]},
-    {why: '3g pinned at 0 leaves no room for two 2g (gate failed)', args: ['3g.40gb@0', '2g.20gb', '2g.20gb'], exit: 3, valid: false, reason: /no placement/},
-    {why: 'compute slices exceeded', args: ['4g.40gb', '2g.20gb', '2g.20gb'], exit: 3, valid: false, reason: /8 compute slices; A100-80GB has 7/},
-    {why: 'device-plugin resource names are accepted', args: ['nvidia.com/mig-7g.80gb'], exit: 0, valid: true, placement: [{profile: '7g.80gb', start: 0, size: 8}]},
+    {
+      why: '3g + 2g + 2g fits with the 3g at 4',
+      args: ['3g.40gb', '2g.20gb', '2g.20gb'],
+      exit: 0,
+      valid: true,
+      placement: [
+        {profile: '2g.20gb', start: 0, size: 2},
+        {profile: '2g.20gb', start: 2, size: 2},
+        {profile: '3g.40gb', start: 4, size: 4},
+      ],
+    },
+    {
+      why: '3g pinned at 0 leaves no room for two 2g (gate failed)',
+      args: ['3g.40gb@0', '2g.20gb', '2g.20gb'],
+      exit: 3,
+      valid: false,
+      reason: /no placement/,
+    },
+    {
+      why: 'compute slices exceeded',
+      args: ['4g.40gb', '2g.20gb', '2g.20gb'],
+      exit: 3,
+      valid: false,
+      reason: /8 compute slices; A100-80GB has 7/,
+    },
+    {
+      why: 'device-plugin resource names are accepted',
+      args: ['nvidia.com/mig-7g.80gb'],
+      exit: 0,
+      valid: true,
+      placement: [{profile: '7g.80gb', start: 0, size: 8}],
+    },
   ])('$why', async ({args, exit, valid, ...row}) => {
     const {stdout, exitCode} = await cli(['mig', 'check', '--gpu', 'A100-80GB', ...args, '-o', 'json'])
     expect(exitCode).toBe(exit)
@@ -52,7 +87,11 @@ describe('gpu-scale mig check PROFILE[@START] ...', () => {
   })
 
   test.each([
-    {why: 'unknown profile', args: ['--gpu', 'A100-80GB', '3g.20gb'], message: /A100-80GB has no MIG profile "3g.20gb"/},
+    {
+      why: 'unknown profile',
+      args: ['--gpu', 'A100-80GB', '3g.20gb'],
+      message: /A100-80GB has no MIG profile "3g.20gb"/,
+    },
     {why: 'bad start', args: ['--gpu', 'A100-80GB', '3g.40gb@x'], message: /start after @/},
     {why: 'no instances', args: ['--gpu', 'A100-80GB'], message: /no instances to check/},
     {why: 'missing --gpu', args: ['3g.40gb'], message: /--gpu is required/},
@@ -75,7 +114,10 @@ describe('gpu-scale mig check --config FILE', () => {
   test('an invalid entry is reported with file:line:col and exit 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-mig-'))
     const file = join(dir, 'config.yaml')
-    writeFileSync(file, 'version: v1\nmig-configs:\n  too-big:\n    - devices: all\n      mig-enabled: true\n      mig-devices: {"4g.40gb": 1, "3g.40gb": 2}\n')
+    writeFileSync(
+      file,
+      'version: v1\nmig-configs:\n  too-big:\n    - devices: all\n      mig-enabled: true\n      mig-devices: {"4g.40gb": 1, "3g.40gb": 2}\n',
+    )
     const {stdout, exitCode} = await cli(['mig', 'check', '--config', file])
     expect(exitCode).toBe(3)
     expect(stdout).toContain(`${file}:4:7 mig-configs.too-big[0]: error:`)

@@ -25,10 +25,18 @@ function cliOnce(args: string[]): Promise<CliResult> {
 
 /** A cluster where the one model sits exactly at its target: the plan has no changes. */
 function writeSteadyCluster(): {config: string; snapshot: string; snapshotYaml: string} {
-  const builder = scenario().named('steady')
+  const builder = scenario()
+    .named('steady')
     .nodeGroup('standard', {gpu: {model: 'A100-80GB', count: 1}, max: 3, min: 2}, {nodes: 2})
-    .model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [{name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 50, window: '3m'}]},
-      {replicas: 2, load: {gpuUtil: 50}})
+    .model(
+      'chat',
+      {
+        gpu: {count: 1},
+        replicas: {min: 1, max: 4},
+        signals: [{name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 50, window: '3m'}],
+      },
+      {replicas: 2, load: {gpuUtil: 50}},
+    )
   const {snapshot} = builder.build()
   const config = join(dir, 'steady.yaml')
   const file = join(dir, 'steady-snapshot.json')
@@ -51,7 +59,9 @@ describe('gpu-scale plan', () => {
     writeFileSync(simConfig, stringify(defaultScenarioBuilder().rawConfig()))
     writeFileSync(simSnapshotJson, JSON.stringify(encodeSnapshot(defaultScenario().snapshot)))
     spawned.changes = cliProcess(['plan', '--sim', '--detailed-exitcode'])
-    spawned.stdin = cliProcess(['plan', '-c', simConfig, '--snapshot', '-', '-o', 'json'], {input: readFileSync(simSnapshotJson, 'utf8')})
+    spawned.stdin = cliProcess(['plan', '-c', simConfig, '--snapshot', '-', '-o', 'json'], {
+      input: readFileSync(simSnapshotJson, 'utf8'),
+    })
     spawned.error = cliProcess(['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json', '-o', 'json'])
   })
 
@@ -87,15 +97,25 @@ describe('gpu-scale plan', () => {
   })
 
   test('a snapshot file reproduces the --sim plan offline; its fingerprint is the sha256 of the input bytes', async () => {
-    const fromFile = JSON.parse((await cli(['plan', '-c', simConfig, '--snapshot', simSnapshotJson, '-o', 'json'])).stdout)
+    const fromFile = JSON.parse(
+      (await cli(['plan', '-c', simConfig, '--snapshot', simSnapshotJson, '-o', 'json'])).stdout,
+    )
     const fromSim = JSON.parse((await cli(['plan', '--sim', '-c', simConfig, '-o', 'json'])).stdout)
     expect(fromFile.changes).toEqual(fromSim.changes)
-    const bytes = createHash('sha256').update(readFileSync(simConfig, 'utf8')).update('\n').update(readFileSync(simSnapshotJson, 'utf8')).digest('hex')
+    const bytes = createHash('sha256')
+      .update(readFileSync(simConfig, 'utf8'))
+      .update('\n')
+      .update(readFileSync(simSnapshotJson, 'utf8'))
+      .digest('hex')
     expect(fromFile.inputFingerprint).toBe(`sha256:${bytes}`)
   })
 
   test.each([
-    {name: 'no changes → 0', args: () => ['plan', '-c', steady.config, '--snapshot', steady.snapshot, '--detailed-exitcode'], code: 0},
+    {
+      name: 'no changes → 0',
+      args: () => ['plan', '-c', steady.config, '--snapshot', steady.snapshot, '--detailed-exitcode'],
+      code: 0,
+    },
     {name: 'without the flag, changes still exit 0', args: () => ['plan', '--sim'], code: 0},
   ])('--detailed-exitcode: $name', async ({args, code}) => {
     const result = await cli(args())
@@ -121,11 +141,23 @@ describe('gpu-scale plan', () => {
   })
 
   test.each([
-    {name: 'a missing snapshot file', args: ['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json'], message: /nope\.json: snapshot file not found/},
-    {name: '--sim with --snapshot', args: ['plan', '--sim', '--snapshot', 'x.json'], message: /--sim|cannot also be provided/},
+    {
+      name: 'a missing snapshot file',
+      args: ['plan', '-c', 'examples/seed-production.yaml', '--snapshot', 'nope.json'],
+      message: /nope\.json: snapshot file not found/,
+    },
+    {
+      name: '--sim with --snapshot',
+      args: ['plan', '--sim', '--snapshot', 'x.json'],
+      message: /--sim|cannot also be provided/,
+    },
     {name: 'a bad -o value', args: ['plan', '--sim', '-o', 'xml'], message: /Expected --output=xml to be one of|xml/},
     {name: 'an unknown flag', args: ['plan', '--sim', '--frobnicate'], message: /Nonexistent flag: --frobnicate/},
-    {name: 'no cluster source', args: ['plan', '-c', 'examples/seed-production.yaml'], message: /pass --snapshot FILE .* or --sim/},
+    {
+      name: 'no cluster source',
+      args: ['plan', '-c', 'examples/seed-production.yaml'],
+      message: /pass --snapshot FILE .* or --sim/,
+    },
   ])('exits 1 with one clear error line and no stack trace for $name', async ({args, message}) => {
     const result = await cli(args)
     expect(result.exitCode).toBe(1)
@@ -153,11 +185,15 @@ describe('gpu-scale plan', () => {
     expect(result.stderr).toContain(`${bad}:${line}:13 capturedAt`)
   })
 
-  test('--detailed shows every signal\'s proposal and which one decided', async () => {
+  test("--detailed shows every signal's proposal and which one decided", async () => {
     const {stdout} = await cliOnce(['plan', '--sim', '--detailed'])
     const section = stdout.slice(stdout.indexOf('Signal proposals'))
-    expect(section).toMatch(/llm\/embed-bge\s+│ gpu-util\s+│ 20\.\d+ \/ 40\s+│ avg 3m\s+│ 2\s+│\n│\s+│ DCGM_FI_DEV_GPU_UTIL\s+│[^\n]*\n[^\n]*\n│ Status: unreliable/)
-    expect(section).toMatch(/llm\/embed-bge\s+│ queue\s+│ [\d.]+ \/ 4\s+│ avg 3m\s+│ 6\s+│[\s\S]*?│ Status: ok \(decided\)/)
+    expect(section).toMatch(
+      /llm\/embed-bge\s+│ gpu-util\s+│ 20\.\d+ \/ 40\s+│ avg 3m\s+│ 2\s+│\n│\s+│ DCGM_FI_DEV_GPU_UTIL\s+│[^\n]*\n[^\n]*\n│ Status: unreliable/,
+    )
+    expect(section).toMatch(
+      /llm\/embed-bge\s+│ queue\s+│ [\d.]+ \/ 4\s+│ avg 3m\s+│ 6\s+│[\s\S]*?│ Status: ok \(decided\)/,
+    )
   })
 
   test.each([

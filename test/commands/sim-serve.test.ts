@@ -18,8 +18,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, {recursive: true, force: true})
 })
 
-function serve(args: string[]): {child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null>} {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'sim', 'serve', ...args], {env: {...process.env, NO_COLOR: '1'}})
+function serve(args: string[]): {
+  child: ChildProcess
+  out: () => string
+  err: () => string
+  exit: Promise<number | null>
+} {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'sim', 'serve', ...args], {
+    env: {...process.env, NO_COLOR: '1'},
+  })
   let out = ''
   let err = ''
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
@@ -38,13 +45,17 @@ describe('gpu-scale sim serve', () => {
     const kubeconfig = join(dir, 'twin.kubeconfig')
     const run = serve(['--port', '0', '--kubeconfig-out', kubeconfig, '-o', 'json'])
     try {
-      const info = await waitFor('the ready line', () => {
-        try {
-          return JSON.parse(run.out()) as {api: string; kubeconfig: string}
-        } catch {
-          return undefined
-        }
-      }, 30_000)
+      const info = await waitFor(
+        'the ready line',
+        () => {
+          try {
+            return JSON.parse(run.out()) as {api: string; kubeconfig: string}
+          } catch {
+            return undefined
+          }
+        },
+        30_000,
+      )
       expect(info.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(info.kubeconfig).toBe(kubeconfig)
       expect(readFileSync(kubeconfig, 'utf8')).toContain('insecure-skip-tls-verify: true')
@@ -60,18 +71,35 @@ describe('gpu-scale sim serve', () => {
   test('--scenario by name and --speed: the twin of examples/scenarios/burst.yaml, with its exporters in the targets file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-serve-'))
     dirs.push(dir)
-    const run = serve(['--scenario', 'burst', '--speed', '60', '--kubeconfig-out', join(dir, 'twin.kubeconfig'), '-o', 'json'])
+    const run = serve([
+      '--scenario',
+      'burst',
+      '--speed',
+      '60',
+      '--kubeconfig-out',
+      join(dir, 'twin.kubeconfig'),
+      '-o',
+      'json',
+    ])
     try {
-      const info = await waitFor('the ready line', () => {
-        try {
-          return JSON.parse(run.out()) as {scenario: string; speed: number; metricsTargets: string}
-        } catch {
-          return undefined
-        }
-      }, 30_000)
+      const info = await waitFor(
+        'the ready line',
+        () => {
+          try {
+            return JSON.parse(run.out()) as {scenario: string; speed: number; metricsTargets: string}
+          } catch {
+            return undefined
+          }
+        },
+        30_000,
+      )
       expect(info).toMatchObject({scenario: 'burst', speed: 60, metricsTargets: join(dir, 'twin.targets.json')})
       const targets = JSON.parse(readFileSync(info.metricsTargets, 'utf8')) as Array<{labels: Record<string, string>}>
-      expect(targets.some((t) => t.labels.job === 'dcgm-exporter' && t.labels.__metrics_path__?.startsWith('/_twin/metrics/node/'))).toBe(true)
+      expect(
+        targets.some(
+          (t) => t.labels.job === 'dcgm-exporter' && t.labels.__metrics_path__?.startsWith('/_twin/metrics/node/'),
+        ),
+      ).toBe(true)
     } finally {
       run.child.kill('SIGTERM')
     }

@@ -23,7 +23,17 @@ describe('gpu-scale simulate', () => {
 
   test('--events writes the log as JSON lines, and the summary recomputed from that file is the one printed', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gpu-scale-sim-')), 'events.jsonl')
-    const {stdout, exitCode} = await cli(['simulate', '--scenario', 'spot-storm', '--for', '30m', '--events', file, '-o', 'json'])
+    const {stdout, exitCode} = await cli([
+      'simulate',
+      '--scenario',
+      'spot-storm',
+      '--for',
+      '30m',
+      '--events',
+      file,
+      '-o',
+      'json',
+    ])
     expect(exitCode).toBe(0)
     const result = JSON.parse(stdout) as SimulateResult
     const entries = parseJsonLines(readFileSync(file, 'utf8'))
@@ -37,14 +47,38 @@ describe('gpu-scale simulate', () => {
   test('prints the summary table by default', async () => {
     const {stdout, exitCode} = await cli(['simulate', '--scenario', 'memory-bound', '--for', '10m'])
     expect(exitCode).toBe(0)
-    for (const row of ['SLO attainment', 'TTFT p50 / p95 / p99', 'GPU-hours', 'pending-pod minutes', 'flaps', 'blocked changes']) expect(stdout).toContain(row)
+    for (const row of [
+      'SLO attainment',
+      'TTFT p50 / p95 / p99',
+      'GPU-hours',
+      'pending-pod minutes',
+      'flaps',
+      'blocked changes',
+    ])
+      expect(stdout).toContain(row)
   })
 
   test.each([
-    {why: 'an unknown scenario name: exit 1, and the hint lists the shipped ones', args: ['simulate', '--scenario', 'nope'], stderr: 'seed-production'},
-    {why: 'a duration that is not one: exit 1 naming the flag', args: ['simulate', '--scenario', 'burst', '--for', 'soon'], stderr: '--for soon'},
-    {why: '--at without --scenario: the built-in --sim fleet is one fixed moment', args: ['plan', '--sim', '--at', '35m'], stderr: '--at needs --scenario'},
-    {why: '--scenario without --sim on plan: it plans the twin, so --sim is required', args: ['plan', '--scenario', 'burst'], stderr: 'add --sim'},
+    {
+      why: 'an unknown scenario name: exit 1, and the hint lists the shipped ones',
+      args: ['simulate', '--scenario', 'nope'],
+      stderr: 'seed-production',
+    },
+    {
+      why: 'a duration that is not one: exit 1 naming the flag',
+      args: ['simulate', '--scenario', 'burst', '--for', 'soon'],
+      stderr: '--for soon',
+    },
+    {
+      why: '--at without --scenario: the built-in --sim fleet is one fixed moment',
+      args: ['plan', '--sim', '--at', '35m'],
+      stderr: '--at needs --scenario',
+    },
+    {
+      why: '--scenario without --sim on plan: it plans the twin, so --sim is required',
+      args: ['plan', '--scenario', 'burst'],
+      stderr: 'add --sim',
+    },
   ])('$why', async ({args, stderr}) => {
     const result = await cli(args)
     expect(result.exitCode).toBe(1)
@@ -53,8 +87,17 @@ describe('gpu-scale simulate', () => {
 })
 
 describe('plan --sim --scenario NAME --at', () => {
-  test('plans the twin at that moment, carrying the loop\'s controller state', async () => {
-    const {stdout, exitCode} = await cli(['plan', '--sim', '--scenario', 'seed-production', '--at', '35m', '-o', 'json'])
+  test("plans the twin at that moment, carrying the loop's controller state", async () => {
+    const {stdout, exitCode} = await cli([
+      'plan',
+      '--sim',
+      '--scenario',
+      'seed-production',
+      '--at',
+      '35m',
+      '-o',
+      'json',
+    ])
     expect(exitCode).toBe(0)
     const plan = JSON.parse(stdout) as Plan
     expect(plan.plannedAt).toBe('2026-11-28T06:35:00Z')

@@ -26,11 +26,39 @@ describe('snapshot --sim', () => {
 
 describe('usage errors: exit 1 with what to do', () => {
   test.each([
-    {why: '--out is required (-o is the output format)', args: ['snapshot', '--sim'], message: /Missing required flag out/},
-    {why: '--sim with a live flag', args: ['snapshot', '--sim', '--prometheus', 'http://x', '--out', join(dir, 'x.json')], message: /--sim captures the built-in simulated cluster; it takes no --kubeconfig/},
-    {why: 'plan with a live flag and --snapshot', args: ['plan', '-c', 'examples/seed-production.yaml', '--kubeconfig', 'examples/seed-production.yaml', '--snapshot', 'x.json'], message: /--snapshot plans without a cluster/},
-    {why: 'a malformed --prometheus-timeout', args: ['snapshot', '--sim', '--prometheus-timeout', 'soon', '--out', join(dir, 'x.json')], message: /--prometheus-timeout soon is not a duration/},
-    {why: 'a directory that does not exist', args: ['snapshot', '--sim', '--out', join(dir, 'no', 'such', 'x.json')], message: /cannot write the snapshot to .*: no such directory/},
+    {
+      why: '--out is required (-o is the output format)',
+      args: ['snapshot', '--sim'],
+      message: /Missing required flag out/,
+    },
+    {
+      why: '--sim with a live flag',
+      args: ['snapshot', '--sim', '--prometheus', 'http://x', '--out', join(dir, 'x.json')],
+      message: /--sim captures the built-in simulated cluster; it takes no --kubeconfig/,
+    },
+    {
+      why: 'plan with a live flag and --snapshot',
+      args: [
+        'plan',
+        '-c',
+        'examples/seed-production.yaml',
+        '--kubeconfig',
+        'examples/seed-production.yaml',
+        '--snapshot',
+        'x.json',
+      ],
+      message: /--snapshot plans without a cluster/,
+    },
+    {
+      why: 'a malformed --prometheus-timeout',
+      args: ['snapshot', '--sim', '--prometheus-timeout', 'soon', '--out', join(dir, 'x.json')],
+      message: /--prometheus-timeout soon is not a duration/,
+    },
+    {
+      why: 'a directory that does not exist',
+      args: ['snapshot', '--sim', '--out', join(dir, 'no', 'such', 'x.json')],
+      message: /cannot write the snapshot to .*: no such directory/,
+    },
   ])('$why', async ({args, message}) => {
     const result = await cli(args)
     expect(result.exitCode).toBe(1)

@@ -27,13 +27,17 @@ describe('gpu-scale validate', () => {
 
   test('a broken field is named with its line:col, field path and what was expected', async () => {
     const {stdout, stderr} = await cli(['validate', '-c', BROKEN])
-    expect(stdout).toBe(`${BROKEN}:13:64 models[0].signals[0].target: error: expected a number, got "fourty" [WrongType]\n`)
+    expect(stdout).toBe(
+      `${BROKEN}:13:64 models[0].signals[0].target: error: expected a number, got "fourty" [WrongType]\n`,
+    )
     expect(stderr).toContain(`${BROKEN}: invalid (1 error, 0 warnings)`)
   })
 
   test('a warning is printed with its severity and code, and the summary goes to stderr', async () => {
     const {stdout, stderr} = await cli(['validate', '-c', WARNING])
-    expect(stdout).toMatch(/^test\/fixtures\/config\/slow-load-warning\.yaml:\d+:\d+ models\[0\]\.healthCheckGrace: warning: .*4m.* \[GraceShorterThanLoad\]\n$/)
+    expect(stdout).toMatch(
+      /^test\/fixtures\/config\/slow-load-warning\.yaml:\d+:\d+ models\[0\]\.healthCheckGrace: warning: .*4m.* \[GraceShorterThanLoad\]\n$/,
+    )
     expect(stderr).toContain('valid (0 errors, 1 warning)')
   })
 
@@ -45,7 +49,14 @@ describe('gpu-scale validate', () => {
       valid: false,
       errors: 1,
       warnings: 0,
-      problems: [{severity: 'error', code: 'WrongType', message: 'expected a number, got "fourty"', location: {file: BROKEN, path: 'models[0].signals[0].target', line: 13, column: 64}}],
+      problems: [
+        {
+          severity: 'error',
+          code: 'WrongType',
+          message: 'expected a number, got "fourty"',
+          location: {file: BROKEN, path: 'models[0].signals[0].target', line: 13, column: 64},
+        },
+      ],
     })
   })
 

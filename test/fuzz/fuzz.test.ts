@@ -31,11 +31,17 @@ const TIME_LIMIT_MS = 3000
 // the latency histograms go (their signals read as missing: the missing-telemetry policy gets fuzzed too).
 const built = defaultScenarioBuilder().build()
 const telemetry = built.snapshot.telemetry.filter((s) => !s.metric.endsWith('_bucket'))
-const snapshotDoc = encodeSnapshot({...built.snapshot, telemetry: telemetry.map((s) => ({...s, samples: s.samples.slice(-4)}))})
+const snapshotDoc = encodeSnapshot({
+  ...built.snapshot,
+  telemetry: telemetry.map((s) => ({...s, samples: s.samples.slice(-4)})),
+})
 const snapshotText = JSON.stringify(snapshotDoc)
 const baseSnapshot = {snapshot: parseSnapshot(snapshotText, 'sim-snapshot.json'), text: snapshotText}
 const simConfig: PolicyConfig = built.config
-const configDocs = [parse(readFileSync(`${repoRoot}/examples/seed-production.yaml`, 'utf8')) as unknown, defaultScenarioBuilder().rawConfig()]
+const configDocs = [
+  parse(readFileSync(`${repoRoot}/examples/seed-production.yaml`, 'utf8')) as unknown,
+  defaultScenarioBuilder().rawConfig(),
+]
 const migDoc = parse(readFileSync(`${repoRoot}/examples/mig-parted/default-mig-parted-config.yaml`, 'utf8')) as unknown
 
 interface FuzzCase {
@@ -57,52 +63,79 @@ function runCase(c: FuzzCase): Outcome {
     const validated = validateConfigText(text)
     return validated.outcome ?? planTexts(validated.config as PolicyConfig, baseSnapshot)
   }
-  return planTexts(simConfig, renderCase(snapshotDoc, c.text), {config: 'gpu-scale.yaml', snapshot: c.text.format === 'json' ? 'snapshot.json' : 'snapshot.yaml'})
+  return planTexts(simConfig, renderCase(snapshotDoc, c.text), {
+    config: 'gpu-scale.yaml',
+    snapshot: c.text.format === 'json' ? 'snapshot.json' : 'snapshot.yaml',
+  })
 }
 
-test(`fuzz: ${RUNS} mutated inputs end in a clean error or a finite, valid plan (seed ${SEED})`, () => {
-  const byTarget: Record<string, {n: number; ms: number}> = {}
-  const tally = {cases: 0, userErrors: 0, plans: 0, migResults: 0, internalErrors: 0, badNumbers: 0, invalidPlans: 0, multiLine: 0, overTimeLimit: 0, slowestMs: 0}
-  const failures: string[] = []
-  const run = fc.check(
-    fc.property(caseArb, (c) => {
-      const started = performance.now()
-      const outcome = runCase(c)
-      const ms = performance.now() - started
-      const defects = findDefects(outcome)
-      tally.cases++
-      const t = (byTarget[`${c.target}/${c.text.format}/${outcome.kind}`] ??= {n: 0, ms: 0})
-      t.n++
-      t.ms += ms
-      if (outcome.kind === 'user-error') tally.userErrors++
-      if (outcome.kind === 'plan') tally.plans++
-      if (outcome.kind === 'mig') tally.migResults++
-      tally.slowestMs = Math.max(tally.slowestMs, Math.round(ms))
-      const found = [
-        defects.internal ? `internal error ${defects.internal}` : '',
-        defects.badNumbers.length > 0 ? `bad numbers ${defects.badNumbers.slice(0, 3).join(', ')}` : '',
-        defects.invalid ? `plan fails its schema ${defects.invalid}` : '',
-        defects.multiLine ? `multi-line message ${JSON.stringify(defects.multiLine.slice(0, 200))}` : '',
-        ms > TIME_LIMIT_MS ? `took ${Math.round(ms)} ms` : '',
-      ].filter((f) => f !== '')
-      if (defects.internal) tally.internalErrors++
-      if (defects.badNumbers.length > 0) tally.badNumbers++
-      if (defects.invalid) tally.invalidPlans++
-      if (defects.multiLine) tally.multiLine++
-      if (ms > TIME_LIMIT_MS) tally.overTimeLimit++
-      if (found.length > 0 && failures.length < 5) failures.push(`${found.join('; ')}\n  case: ${JSON.stringify(c).slice(0, 600)}`)
-      return true
-    }),
-    {numRuns: RUNS, seed: SEED},
-  )
-  // The property itself never fails; a thrown error here is a bug in the mutators, shown with its counterexample.
-  if (run.failed) throw new Error(`fuzz harness failed: ${String(run.errorInstance)}; counterexample ${JSON.stringify(run.counterexample).slice(0, 400)}`)
-  console.log(
-    `fuzz (seed ${SEED}): ${tally.cases} cases (${tally.userErrors} clean errors, ${tally.plans} plans, ${tally.migResults} mig checks); ` +
-      `${tally.internalErrors} internal errors, ${tally.badNumbers} with non-finite/negative numbers, ${tally.invalidPlans} invalid plans, ` +
-      `${tally.multiLine} multi-line messages, ${tally.overTimeLimit} over the ${TIME_LIMIT_MS} ms limit (slowest ${tally.slowestMs} ms)`,
-  )
-  if (process.env.FUZZ_PROFILE) console.log(Object.entries(byTarget).map(([k, v]) => `${k}: ${v.n} × ${Math.round(v.ms / v.n)} ms`).join('\n'))
-  expect(failures, `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`).toEqual([])
-  expect(tally.cases).toBe(RUNS)
-}, Math.max(60_000, RUNS * 1000))
+test(
+  `fuzz: ${RUNS} mutated inputs end in a clean error or a finite, valid plan (seed ${SEED})`,
+  () => {
+    const byTarget: Record<string, {n: number; ms: number}> = {}
+    const tally = {
+      cases: 0,
+      userErrors: 0,
+      plans: 0,
+      migResults: 0,
+      internalErrors: 0,
+      badNumbers: 0,
+      invalidPlans: 0,
+      multiLine: 0,
+      overTimeLimit: 0,
+      slowestMs: 0,
+    }
+    const failures: string[] = []
+    const run = fc.check(
+      fc.property(caseArb, (c) => {
+        const started = performance.now()
+        const outcome = runCase(c)
+        const ms = performance.now() - started
+        const defects = findDefects(outcome)
+        tally.cases++
+        const t = (byTarget[`${c.target}/${c.text.format}/${outcome.kind}`] ??= {n: 0, ms: 0})
+        t.n++
+        t.ms += ms
+        if (outcome.kind === 'user-error') tally.userErrors++
+        if (outcome.kind === 'plan') tally.plans++
+        if (outcome.kind === 'mig') tally.migResults++
+        tally.slowestMs = Math.max(tally.slowestMs, Math.round(ms))
+        const found = [
+          defects.internal ? `internal error ${defects.internal}` : '',
+          defects.badNumbers.length > 0 ? `bad numbers ${defects.badNumbers.slice(0, 3).join(', ')}` : '',
+          defects.invalid ? `plan fails its schema ${defects.invalid}` : '',
+          defects.multiLine ? `multi-line message ${JSON.stringify(defects.multiLine.slice(0, 200))}` : '',
+          ms > TIME_LIMIT_MS ? `took ${Math.round(ms)} ms` : '',
+        ].filter((f) => f !== '')
+        if (defects.internal) tally.internalErrors++
+        if (defects.badNumbers.length > 0) tally.badNumbers++
+        if (defects.invalid) tally.invalidPlans++
+        if (defects.multiLine) tally.multiLine++
+        if (ms > TIME_LIMIT_MS) tally.overTimeLimit++
+        if (found.length > 0 && failures.length < 5)
+          failures.push(`${found.join('; ')}\n  case: ${JSON.stringify(c).slice(0, 600)}`)
+        return true
+      }),
+      {numRuns: RUNS, seed: SEED},
+    )
+    // The property itself never fails; a thrown error here is a bug in the mutators, shown with its counterexample.
+    if (run.failed)
+      throw new Error(
+        `fuzz harness failed: ${String(run.errorInstance)}; counterexample ${JSON.stringify(run.counterexample).slice(0, 400)}`,
+      )
+    console.log(
+      `fuzz (seed ${SEED}): ${tally.cases} cases (${tally.userErrors} clean errors, ${tally.plans} plans, ${tally.migResults} mig checks); ` +
+        `${tally.internalErrors} internal errors, ${tally.badNumbers} with non-finite/negative numbers, ${tally.invalidPlans} invalid plans, ` +
+        `${tally.multiLine} multi-line messages, ${tally.overTimeLimit} over the ${TIME_LIMIT_MS} ms limit (slowest ${tally.slowestMs} ms)`,
+    )
+    if (process.env.FUZZ_PROFILE)
+      console.log(
+        Object.entries(byTarget)
+          .map(([k, v]) => `${k}: ${v.n} × ${Math.round(v.ms / v.n)} ms`)
+          .join('\n'),
+      )
+    expect(failures, `replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`).toEqual([])
+    expect(tally.cases).toBe(RUNS)
+  },
+  Math.max(60_000, RUNS * 1000),
+)

@@ -26,7 +26,27 @@ export interface TextCase {
   cut: number
 }
 
-export const EXTREME_NUMBERS = [NaN, Infinity, -Infinity, 1e308, -1e308, 1e-320, -1, 0, -0, 0.5, 1e6, 1e9, 2 ** 53 + 1, 16, 17, 100_001, 1e15, 1e-7, 1764331200000]
+export const EXTREME_NUMBERS = [
+  NaN,
+  Infinity,
+  -Infinity,
+  1e308,
+  -1e308,
+  1e-320,
+  -1,
+  0,
+  -0,
+  0.5,
+  1e6,
+  1e9,
+  2 ** 53 + 1,
+  16,
+  17,
+  100_001,
+  1e15,
+  1e-7,
+  1764331200000,
+]
 export const BAD_TIMES = [
   '2026-13-01T00:00:00Z', // month 13
   '2026-02-30T12:00:00Z', // February 30
@@ -41,7 +61,19 @@ export const BAD_TIMES = [
   `${'9'.repeat(400)}s`, // a 400-digit duration where a time or duration goes
   '1'.repeat(400),
 ]
-export const UNICODE = ['💥', 'ｍｏｄｅｌ', 'e\u0301', '\u0000', '\u202Ename', 'a'.repeat(10_000), '', ' ', 'ß', '\uFFFD', 'DCGM_FI_DEV_GPU_UTIL']
+export const UNICODE = [
+  '💥',
+  'ｍｏｄｅｌ',
+  'e\u0301',
+  '\u0000',
+  '\u202Ename',
+  'a'.repeat(10_000),
+  '',
+  ' ',
+  'ß',
+  '\uFFFD',
+  'DCGM_FI_DEV_GPU_UTIL',
+]
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   // Numbers more often: most of a snapshot is numbers, and they are what reaches the planner. A nudge keeps a number
@@ -70,7 +102,8 @@ function listPaths(doc: unknown, leaf: (value: unknown) => boolean = () => true)
     const {value, path} = stack.pop() as {value: unknown; path: Path}
     if (path.length > 0 && leaf(value)) out.push(path)
     if (Array.isArray(value)) value.forEach((item, i) => stack.push({value: item, path: [...path, i]}))
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) stack.push({value: v, path: [...path, k]})
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) stack.push({value: v, path: [...path, k]})
   }
   return out
 }
@@ -94,7 +127,10 @@ export function applyMutation(doc: unknown, mutation: Mutation): void {
   const paths = listPaths(doc, targets[mutation.kind])
   if (paths.length === 0) return
   const path = paths[Math.floor(mutation.pick * paths.length)] as Path
-  const parent = path.slice(0, -1).reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], doc) as Record<string | number, unknown> | unknown[]
+  const parent = path
+    .slice(0, -1)
+    .reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], doc) as
+    Record<string | number, unknown> | unknown[]
   const key = path[path.length - 1] as string | number
   const current = (parent as Record<string | number, unknown>)[key]
   const set = (value: unknown) => ((parent as Record<string | number, unknown>)[key] = value)
@@ -134,7 +170,8 @@ export function applyMutation(doc: unknown, mutation: Mutation): void {
   }
 }
 
-const BOMB = 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nx-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nx-e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n'
+const BOMB =
+  'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nx-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nx-e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n'
 
 /** yaml's writer recurses and overflows on 1,000-deep values; JSON is YAML too, and JSON.stringify does not. */
 function writeYaml(doc: unknown): string {
@@ -162,7 +199,10 @@ export function renderCase(doc: unknown, c: TextCase): string {
       text = c.format === 'json' ? text.replace('{', '{"kind": "Duplicate",') : `${text}\nkind: Duplicate\n`
       break
     case 'deepNesting':
-      text = c.format === 'json' ? text.replace('{', `{"deep": ${'['.repeat(1000)}${']'.repeat(1000)},`) : `${text}\ndeep: ${'['.repeat(1000)}${']'.repeat(1000)}\n`
+      text =
+        c.format === 'json'
+          ? text.replace('{', `{"deep": ${'['.repeat(1000)}${']'.repeat(1000)},`)
+          : `${text}\ndeep: ${'['.repeat(1000)}${']'.repeat(1000)}\n`
       break
     case 'truncate':
       text = text.slice(0, Math.floor(c.cut * text.length))

@@ -25,12 +25,17 @@ export type Outcome =
 export function validateConfigText(text: string, file = 'gpu-scale.yaml'): {config?: PolicyConfig; outcome?: Outcome} {
   const {config, problems} = parseConfig(text, file)
   const errors = problems.filter((p) => p.severity === 'error')
-  if (!config || errors.length > 0) return {outcome: {kind: 'user-error', message: `${file} is not a valid gpu-scale config`, problems: errors}}
+  if (!config || errors.length > 0)
+    return {outcome: {kind: 'user-error', message: `${file} is not a valid gpu-scale config`, problems: errors}}
   return {config}
 }
 
 /** `gpu-scale plan -c CONFIG --snapshot SNAPSHOT`: config and snapshot as texts, or an already loaded value. */
-export function planTexts(config: string | PolicyConfig, snapshot: string | {snapshot: ClusterSnapshot; text: string}, files = {config: 'gpu-scale.yaml', snapshot: 'snapshot.json'}): Outcome {
+export function planTexts(
+  config: string | PolicyConfig,
+  snapshot: string | {snapshot: ClusterSnapshot; text: string},
+  files = {config: 'gpu-scale.yaml', snapshot: 'snapshot.json'},
+): Outcome {
   try {
     let policy: PolicyConfig
     if (typeof config === 'string') {
@@ -40,7 +45,8 @@ export function planTexts(config: string | PolicyConfig, snapshot: string | {sna
     } else {
       policy = config
     }
-    const cluster = typeof snapshot === 'string' ? {snapshot: parseSnapshot(snapshot, files.snapshot), text: snapshot} : snapshot
+    const cluster =
+      typeof snapshot === 'string' ? {snapshot: parseSnapshot(snapshot, files.snapshot), text: snapshot} : snapshot
     assertSnapshotFitsConfig(cluster.snapshot, policy, cluster.text, files.snapshot)
     return {kind: 'plan', plan: planCluster({config: policy, snapshot: cluster.snapshot})}
   } catch (error) {
@@ -58,17 +64,26 @@ export function checkMigText(text: string, file = 'mig-parted.yaml'): Outcome {
 }
 
 function describeThrown(error: unknown): Outcome {
-  if (error instanceof UserError) return {kind: 'user-error', message: error.message, problems: (error as {problems?: Problem[]}).problems ?? []}
+  if (error instanceof UserError)
+    return {kind: 'user-error', message: error.message, problems: (error as {problems?: Problem[]}).problems ?? []}
   return {kind: 'internal', error}
 }
 
 const validatePlan = addInputFormats(new Ajv({strict: false, allErrors: true})).compile(PLAN_SCHEMA)
 
 /** Why an outcome is not clean; empty when it is. */
-export function findDefects(outcome: Outcome): {internal?: string; badNumbers: string[]; invalid?: string; multiLine?: string} {
+export function findDefects(outcome: Outcome): {
+  internal?: string
+  badNumbers: string[]
+  invalid?: string
+  multiLine?: string
+} {
   if (outcome.kind === 'internal') {
     const error = outcome.error as Error
-    return {internal: `${error?.name}: ${error?.message}\n${error?.stack?.split('\n').slice(1, 4).join('\n')}`, badNumbers: []}
+    return {
+      internal: `${error?.name}: ${error?.message}\n${error?.stack?.split('\n').slice(1, 4).join('\n')}`,
+      badNumbers: [],
+    }
   }
   if (outcome.kind === 'user-error') {
     const lines = [outcome.message, ...outcome.problems.map((p) => p.message)].find((m) => m.includes('\n'))
@@ -76,12 +91,14 @@ export function findDefects(outcome: Outcome): {internal?: string; badNumbers: s
   }
   const value = outcome.kind === 'plan' ? outcome.plan : outcome.result
   const badNumbers = findBadNumbers(value)
-  if (outcome.kind === 'plan' && !validatePlan(outcome.plan)) return {badNumbers, invalid: JSON.stringify(validatePlan.errors?.slice(0, 2))}
+  if (outcome.kind === 'plan' && !validatePlan(outcome.plan))
+    return {badNumbers, invalid: JSON.stringify(validatePlan.errors?.slice(0, 2))}
   return {badNumbers}
 }
 
 /** Keys whose numbers count things or measure time: never negative. Evidence such as a trend's slope may be. */
-const COUNT_KEYS = /^(from|to|seconds|replicas|nodes|gpus|count|current|desired|wanted|pods|changes|blocked|size|start|index)$/i
+const COUNT_KEYS =
+  /^(from|to|seconds|replicas|nodes|gpus|count|current|desired|wanted|pods|changes|blocked|size|start|index)$/i
 
 /** Paths of every non-finite number, and of every negative number under a count key. */
 export function findBadNumbers(value: unknown, path = '$', out: string[] = []): string[] {

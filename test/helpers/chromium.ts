@@ -18,7 +18,18 @@ import {pathToFileURL} from 'node:url'
 export const CHROMIUM = process.env.GPU_SCALE_CHROMIUM ?? '/usr/bin/chromium'
 
 /** The flags the reference gives for this closed network: without the background-networking ones, it hangs on connections. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--mute-audio']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--hide-scrollbars',
+  '--mute-audio',
+]
 
 export interface RenderResult {
   consoleErrors: string[]
@@ -31,9 +42,14 @@ export interface RenderResult {
   bodyTextLength: number
 }
 
-export async function renderInChromium(file: string, options: {width?: number; height?: number; timeoutMs?: number} = {}): Promise<RenderResult> {
+export async function renderInChromium(
+  file: string,
+  options: {width?: number; height?: number; timeoutMs?: number} = {},
+): Promise<RenderResult> {
   const profile = mkdtempSync(join(tmpdir(), 'gpu-scale-chromium-'))
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], {stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe']})
+  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const toBrowser = child.stdio[3] as Writable
@@ -46,7 +62,14 @@ export async function renderInChromium(file: string, options: {width?: number; h
     buffer += chunk.toString('utf8')
     let end: number
     while ((end = buffer.indexOf('\0')) >= 0) {
-      const message = JSON.parse(buffer.slice(0, end)) as {id?: number; result?: Record<string, unknown>; error?: {message: string}; method?: string; params?: Record<string, unknown>; sessionId?: string}
+      const message = JSON.parse(buffer.slice(0, end)) as {
+        id?: number
+        result?: Record<string, unknown>
+        error?: {message: string}
+        method?: string
+        params?: Record<string, unknown>
+        sessionId?: string
+      }
       buffer = buffer.slice(end + 1)
       if (message.id !== undefined) {
         const w = waiting.get(message.id)
@@ -58,8 +81,14 @@ export async function renderInChromium(file: string, options: {width?: number; h
       }
     }
   })
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`chromium exited with ${code}: ${stderr.slice(-2000)}`))))
-  const send = (method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> => {
+  const exited = new Promise<never>((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`chromium exited with ${code}: ${stderr.slice(-2000)}`))),
+  )
+  const send = (
+    method: string,
+    params: Record<string, unknown> = {},
+    sessionId?: string,
+  ): Promise<Record<string, unknown>> => {
     const id = nextId++
     const reply = new Promise<Record<string, unknown>>((resolve, reject) => waiting.set(id, {resolve, reject}))
     toBrowser.write(JSON.stringify({id, method, params, ...(sessionId ? {sessionId} : {})}) + '\0')
@@ -67,43 +96,71 @@ export async function renderInChromium(file: string, options: {width?: number; h
   }
   const timeout = options.timeoutMs ?? 20_000
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`chromium did not finish within ${timeout} ms: ${stderr.slice(-2000)}`)), timeout)))
+  const deadline = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error(`chromium did not finish within ${timeout} ms: ${stderr.slice(-2000)}`)),
+        timeout,
+      )),
+  )
   try {
-    return await Promise.race([deadline, (async () => {
-      const url = pathToFileURL(file).href
-      const {targetId} = await send('Target.createTarget', {url: 'about:blank'})
-      const {sessionId} = (await send('Target.attachToTarget', {targetId, flatten: true})) as {sessionId: string}
-      const result = {consoleErrors: [] as string[], exceptions: [] as string[], externalRequests: [] as string[]}
-      let loaded: () => void = () => {}
-      const load = new Promise<void>((resolve) => (loaded = resolve))
-      listeners.push((method, params, from) => {
-        if (from !== sessionId) return
-        if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'assert')) {
-          result.consoleErrors.push(((params.args as Array<{value?: unknown; description?: string}>) ?? []).map((a) => String(a.value ?? a.description ?? '')).join(' '))
-        } else if (method === 'Runtime.exceptionThrown') {
-          const d = params.exceptionDetails as {text?: string; exception?: {description?: string}}
-          result.exceptions.push(`${d.text ?? ''} ${d.exception?.description ?? ''}`.trim())
-        } else if (method === 'Log.entryAdded') {
-          const entry = params.entry as {level: string; text: string; url?: string}
-          if (entry.level === 'error') result.consoleErrors.push(`${entry.text}${entry.url ? ` (${entry.url})` : ''}`)
-        } else if (method === 'Network.requestWillBeSent') {
-          const u = (params.request as {url: string}).url
-          if (u !== url && !u.startsWith('data:') && u !== 'about:blank') result.externalRequests.push(u)
-        } else if (method === 'Page.loadEventFired') {
-          loaded()
-        }
-      })
-      for (const domain of ['Page', 'Runtime', 'Log', 'Network']) await send(`${domain}.enable`, {}, sessionId)
-      await send('Emulation.setDeviceMetricsOverride', {width: options.width ?? 1280, height: options.height ?? 2000, deviceScaleFactor: 1, mobile: false}, sessionId)
-      await send('Page.navigate', {url}, sessionId)
-      await load
-      const evaluated = (await send('Runtime.evaluate', {expression: 'JSON.stringify({title: document.title, text: document.body.innerText.length})', returnByValue: true}, sessionId)) as {result: {value: string}}
-      const page = JSON.parse(evaluated.result.value) as {title: string; text: number}
-      const shot = (await send('Page.captureScreenshot', {format: 'png', captureBeyondViewport: true}, sessionId)) as {data: string}
-      await send('Browser.close').catch(() => undefined)
-      await Promise.race([exited.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 3000))])
-      return {...result, screenshot: Buffer.from(shot.data, 'base64'), title: page.title, bodyTextLength: page.text}
-    })()])
+    return await Promise.race([
+      deadline,
+      (async () => {
+        const url = pathToFileURL(file).href
+        const {targetId} = await send('Target.createTarget', {url: 'about:blank'})
+        const {sessionId} = (await send('Target.attachToTarget', {targetId, flatten: true})) as {sessionId: string}
+        const result = {consoleErrors: [] as string[], exceptions: [] as string[], externalRequests: [] as string[]}
+        let loaded: () => void = () => {}
+        const load = new Promise<void>((resolve) => (loaded = resolve))
+        listeners.push((method, params, from) => {
+          if (from !== sessionId) return
+          if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'assert')) {
+            result.consoleErrors.push(
+              ((params.args as Array<{value?: unknown; description?: string}>) ?? [])
+                .map((a) => String(a.value ?? a.description ?? ''))
+                .join(' '),
+            )
+          } else if (method === 'Runtime.exceptionThrown') {
+            const d = params.exceptionDetails as {text?: string; exception?: {description?: string}}
+            result.exceptions.push(`${d.text ?? ''} ${d.exception?.description ?? ''}`.trim())
+          } else if (method === 'Log.entryAdded') {
+            const entry = params.entry as {level: string; text: string; url?: string}
+            if (entry.level === 'error') result.consoleErrors.push(`${entry.text}${entry.url ? ` (${entry.url})` : ''}`)
+          } else if (method === 'Network.requestWillBeSent') {
+            const u = (params.request as {url: string}).url
+            if (u !== url && !u.startsWith('data:') && u !== 'about:blank') result.externalRequests.push(u)
+          } else if (method === 'Page.loadEventFired') {
+            loaded()
+          }
+        })
+        for (const domain of ['Page', 'Runtime', 'Log', 'Network']) await send(`${domain}.enable`, {}, sessionId)
+        await send(
+          'Emulation.setDeviceMetricsOverride',
+          {width: options.width ?? 1280, height: options.height ?? 2000, deviceScaleFactor: 1, mobile: false},
+          sessionId,
+        )
+        await send('Page.navigate', {url}, sessionId)
+        await load
+        const evaluated = (await send(
+          'Runtime.evaluate',
+          {
+            expression: 'JSON.stringify({title: document.title, text: document.body.innerText.length})',
+            returnByValue: true,
+          },
+          sessionId,
+        )) as {result: {value: string}}
+        const page = JSON.parse(evaluated.result.value) as {title: string; text: number}
+        const shot = (await send(
+          'Page.captureScreenshot',
+          {format: 'png', captureBeyondViewport: true},
+          sessionId,
+        )) as {data: string}
+        await send('Browser.close').catch(() => undefined)
+        await Promise.race([exited.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 3000))])
+        return {...result, screenshot: Buffer.from(shot.data, 'base64'), title: page.title, bodyTextLength: page.text}
+      })(),
+    ])
   } finally {
     clearTimeout(timer)
     exited.catch(() => undefined)

@@ -40,12 +40,13 @@ export async function cli(args: string[], options: {env?: Record<string, string>
   const err: string[] = []
   const writes = {stdout: process.stdout.write, stderr: process.stderr.write}
   const savedEnv = Object.fromEntries(Object.keys(options.env ?? {}).map((k) => [k, process.env[k]]))
-  const capture = (sink: string[]) => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
-    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined
-    callback?.()
-    return true
-  }) as typeof process.stdout.write
+  const capture = (sink: string[]) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined
+      callback?.()
+      return true
+    }) as typeof process.stdout.write
   process.stdout.write = capture(out)
   process.stderr.write = capture(err)
   Object.assign(process.env, options.env)
@@ -73,7 +74,10 @@ export async function cli(args: string[], options: {env?: Record<string, string>
  * Asynchronous on purpose: a test file starts its spawns first (in beforeAll) and awaits them in its tests, so the
  * child runs on the core the single test worker leaves free while the in-process tests go on.
  */
-export function cliProcess(args: string[], options: {cwd?: string; env?: Record<string, string>; input?: string} = {}): Promise<CliResult> {
+export function cliProcess(
+  args: string[],
+  options: {cwd?: string; env?: Record<string, string>; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${root}/bin/run.js`, ...args], {
       cwd: options.cwd ?? root,
@@ -84,7 +88,13 @@ export function cliProcess(args: string[], options: {cwd?: string; env?: Record<
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', reject)
-    child.on('close', (code) => resolve({stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? 1}))
+    child.on('close', (code) =>
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode: code ?? 1,
+      }),
+    )
     child.stdin.end(options.input ?? '')
   })
 }

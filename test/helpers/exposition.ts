@@ -19,12 +19,17 @@ export interface ExpositionServer {
 }
 
 function render(series: readonly ExposedSeries[]): string {
-  const value = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v))
+  const value = (v: number) =>
+    Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v)
   const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
-  return series.map((s) => {
-    const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${escape(v)}"`).join(',')
-    return `${s.metric}${labels ? `{${labels}}` : ''} ${value(s.value)}\n`
-  }).join('')
+  return series
+    .map((s) => {
+      const labels = Object.entries(s.labels)
+        .map(([k, v]) => `${k}="${escape(v)}"`)
+        .join(',')
+      return `${s.metric}${labels ? `{${labels}}` : ''} ${value(s.value)}\n`
+    })
+    .join('')
 }
 
 export async function startExposition(series: ExposedSeries[]): Promise<ExpositionServer> {
@@ -43,9 +48,10 @@ export async function startExposition(series: ExposedSeries[]): Promise<Expositi
     set series(next: ExposedSeries[]) {
       state.series = next
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }

@@ -89,15 +89,28 @@ export interface KubectlResult {
  * Runs kubectl asynchronously (the server under test runs in this process: a synchronous spawn would block
  * it), with a private discovery cache so no run reuses another server's discovery (facts §0).
  */
-export function kubectl(args: string[], options: {kubeconfig: string; cacheDir: string; timeoutMs?: number}): Promise<KubectlResult> {
+export function kubectl(
+  args: string[],
+  options: {kubeconfig: string; cacheDir: string; timeoutMs?: number},
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    execFile(kubectlPath(), args, {
-      env: {PATH: process.env.PATH ?? '', HOME: options.cacheDir, KUBECONFIG: options.kubeconfig, KUBECACHEDIR: options.cacheDir},
-      timeout: options.timeoutMs ?? 30_000,
-      maxBuffer: 32 * 1024 * 1024,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve({stdout, stderr, code})
-    })
+    execFile(
+      kubectlPath(),
+      args,
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: options.cacheDir,
+          KUBECONFIG: options.kubeconfig,
+          KUBECACHEDIR: options.cacheDir,
+        },
+        timeout: options.timeoutMs ?? 30_000,
+        maxBuffer: 32 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({stdout, stderr, code})
+      },
+    )
   })
 }

@@ -42,20 +42,35 @@ export interface RunningPrometheus {
  * labels instead of renaming them `exported_*` when they clash with target labels (facts §8), as a dcgm-exporter
  * scrape config does.
  */
-export async function startPrometheus(targets: string[] | {fileSd: string}, options: {honorLabels?: boolean} = {}): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  targets: string[] | {fileSd: string},
+  options: {honorLabels?: boolean} = {},
+): Promise<RunningPrometheus> {
   const binary = ensurePrometheus()
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-prometheus-'))
   const config = join(dir, 'prometheus.yml')
-  const discovery = Array.isArray(targets) ? {static_configs: [{targets}]} : {file_sd_configs: [{files: [targets.fileSd], refresh_interval: '1s'}]}
-  writeFileSync(config, JSON.stringify({
-    global: {scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s'},
-    scrape_configs: [{job_name: 'twin', ...(options.honorLabels ? {honor_labels: true} : {}), ...discovery}],
-  }))
+  const discovery = Array.isArray(targets)
+    ? {static_configs: [{targets}]}
+    : {file_sd_configs: [{files: [targets.fileSd], refresh_interval: '1s'}]}
+  writeFileSync(
+    config,
+    JSON.stringify({
+      global: {scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s'},
+      scrape_configs: [{job_name: 'twin', ...(options.honorLabels ? {honor_labels: true} : {}), ...discovery}],
+    }),
+  )
   const port = await freePort()
-  const child = spawn(binary, [
-    `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=1h', '--log.level=warn',
-  ], {stdio: ['ignore', 'ignore', 'pipe']})
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    {stdio: ['ignore', 'ignore', 'pipe']},
+  )
   let stderr = ''
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()))
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
@@ -66,10 +81,17 @@ export async function startPrometheus(targets: string[] | {fileSd: string}, opti
     rmSync(dir, {recursive: true, force: true})
   }
   try {
-    await waitFor(`Prometheus ready (${stderr})`, async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`)
-      return fetch(`${url}/-/ready`).then((r) => r.ok, () => false)
-    }, 20_000)
+    await waitFor(
+      `Prometheus ready (${stderr})`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`)
+        return fetch(`${url}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      },
+      20_000,
+    )
   } catch (error) {
     await stop()
     throw error
@@ -77,8 +99,14 @@ export async function startPrometheus(targets: string[] | {fileSd: string}, opti
   return {
     url,
     query: async (promql, time) => {
-      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? '' : `&time=${time}`}`)
-      const body = (await response.json()) as {status: string; data: {result: Array<{metric: Record<string, string>; value: [number, string]}>}; error?: string}
+      const response = await fetch(
+        `${url}/api/v1/query?query=${encodeURIComponent(promql)}${time === undefined ? '' : `&time=${time}`}`,
+      )
+      const body = (await response.json()) as {
+        status: string
+        data: {result: Array<{metric: Record<string, string>; value: [number, string]}>}
+        error?: string
+      }
       if (body.status !== 'success') throw new Error(`query ${promql}: ${body.error}`)
       return body.data.result
     },

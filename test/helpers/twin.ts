@@ -35,7 +35,8 @@ export async function startTestTwin(options: Omit<TwinServerOptions, 'api'> = {}
     server,
     kubeconfig,
     kubectl: (...args) => kubectl(args, {kubeconfig, cacheDir: join(dir, 'cache')}),
-    objects: (kind, namespace) => cluster.store.list(resourceByKind(kind), namespace === undefined ? {} : {namespace}).items,
+    objects: (kind, namespace) =>
+      cluster.store.list(resourceByKind(kind), namespace === undefined ? {} : {namespace}).items,
     object: (kind, namespace, name) => cluster.store.get(resourceByKind(kind), namespace, name),
     close: async () => {
       await server.close()
@@ -45,7 +46,11 @@ export async function startTestTwin(options: Omit<TwinServerOptions, 'api'> = {}
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. Never a fixed sleep. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

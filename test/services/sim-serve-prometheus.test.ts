@@ -22,7 +22,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sim-serve-prom-'))
   serve = await startSimServe({port: 0, speed: 60, kubeconfigOut: join(dir, 'twin.kubeconfig')})
   // Every initial pod is ready within ~4 simulated minutes (llama-70b: 60 s pull + 140 GiB at 1.5 GiB/s).
-  await waitFor('the initial pods ready', () => serve.bound.targets().filter((t) => t.job === 'vllm').length === 10, 15_000)
+  await waitFor(
+    'the initial pods ready',
+    () => serve.bound.targets().filter((t) => t.job === 'vllm').length === 10,
+    15_000,
+  )
   await serve.flushTargets()
   prometheus = await startPrometheus({fileSd: serve.info.metricsTargets})
   await waitFor('every target up', async () => (await prometheus.query('count(up == 1)'))[0]?.value[1] === '22', 20_000)
@@ -47,7 +51,11 @@ function served(target: string, series: RegExp): Array<[number, number]> {
 
 /** An evaluation time halfway between the last two scrapes of a target, once it has been scraped `n` times. */
 async function quietMoment(target: string, n: number): Promise<number> {
-  await waitFor(`${n} scrapes of ${target}`, () => serve.server.scrapes.filter((s) => s.target === target).length >= n, 20_000)
+  await waitFor(
+    `${n} scrapes of ${target}`,
+    () => serve.server.scrapes.filter((s) => s.target === target).length >= n,
+    20_000,
+  )
   const times = serve.server.scrapes.filter((s) => s.target === target).map((s) => s.at)
   return ((times.at(-1) as number) + (times.at(-2) as number)) / 2000
 }
@@ -66,13 +74,23 @@ function bucketQuantile(q: number, buckets: Array<[number, number]>): number {
 
 test('avg_over_time(DCGM_FI_DEV_GPU_UTIL[3m]) is the mean of what the twin served in the window', async () => {
   // The whole GPU whose utilization moves most (a saturated one reads 100 throughout, proving little).
-  const samplesOf = (host: string) => serve.bound.twin.snapshot({historySeconds: 3600}).telemetry.filter((s) => s.metric === 'DCGM_FI_DEV_GPU_UTIL' && s.labels.Hostname === host && s.labels.gpu === '0').flatMap((s) => s.samples.map(([, v]) => v))
+  const samplesOf = (host: string) =>
+    serve.bound.twin
+      .snapshot({historySeconds: 3600})
+      .telemetry.filter(
+        (s) => s.metric === 'DCGM_FI_DEV_GPU_UTIL' && s.labels.Hostname === host && s.labels.gpu === '0',
+      )
+      .flatMap((s) => s.samples.map(([, v]) => v))
   const hosts = serve.bound.binding.snapshot.nodes.map((n) => n.name)
-  const host = hosts.sort((a, b) => new Set(samplesOf(b)).size - new Set(samplesOf(a)).size || a.localeCompare(b))[0] as string
+  const host = hosts.sort(
+    (a, b) => new Set(samplesOf(b)).size - new Set(samplesOf(a)).size || a.localeCompare(b),
+  )[0] as string
   const target = `node/${host}`
   const at = await quietMoment(target, 6)
   const series = new RegExp(`^DCGM_FI_DEV_GPU_UTIL\\{gpu="0",[^}]*Hostname="${host}"[^}]*\\} (\\S+)$`, 'm')
-  const values = served(target, series).filter(([t]) => t / 1000 < at).map(([, v]) => v)
+  const values = served(target, series)
+    .filter(([t]) => t / 1000 < at)
+    .map(([, v]) => v)
   const result = await prometheus.query(`avg_over_time(DCGM_FI_DEV_GPU_UTIL{Hostname="${host}",gpu="0"}[3m])`, at)
   expect(result).toHaveLength(1)
   expect(Number(result[0]?.value[1])).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 9)
@@ -82,20 +100,30 @@ test('avg_over_time(DCGM_FI_DEV_GPU_UTIL[3m]) is the mean of what the twin serve
   expect(new Set(values).size).toBeGreaterThan(1)
 })
 
-test('histogram_quantile over vLLM\'s TTFT buckets matches the twin\'s histogram', async () => {
+test("histogram_quantile over vLLM's TTFT buckets matches the twin's histogram", async () => {
   const target = 'pod/llm/llama-8b-00001'
   const at = await quietMoment(target, 3)
   const last = serve.server.scrapes.filter((s) => s.target === target && s.at / 1000 < at).at(-1)?.body ?? ''
-  const buckets: Array<[number, number]> = [...last.matchAll(/^vllm:time_to_first_token_seconds_bucket\{[^}]*le="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])])
+  const buckets: Array<[number, number]> = [
+    ...last.matchAll(/^vllm:time_to_first_token_seconds_bucket\{[^}]*le="([^"]+)"\} (\S+)$/gm),
+  ].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])])
   expect(buckets).toHaveLength(23)
   expect(buckets.at(-1)?.[1]).toBeGreaterThan(0)
-  const result = await prometheus.query('histogram_quantile(0.9, vllm:time_to_first_token_seconds_bucket{pod="llama-8b-00001"})', at)
+  const result = await prometheus.query(
+    'histogram_quantile(0.9, vllm:time_to_first_token_seconds_bucket{pod="llama-8b-00001"})',
+    at,
+  )
   expect(result).toHaveLength(1)
-  expect(result[0]?.metric).toMatchObject({model_name: 'llama-8b', namespace: 'llm', pod: 'llama-8b-00001', job: 'vllm'})
+  expect(result[0]?.metric).toMatchObject({
+    model_name: 'llama-8b',
+    namespace: 'llm',
+    pod: 'llama-8b-00001',
+    job: 'vllm',
+  })
   expect(Number(result[0]?.value[1])).toBeCloseTo(bucketQuantile(0.9, buckets), 9)
 })
 
-test('vllm:num_requests_waiting is each pod\'s last served value', async () => {
+test("vllm:num_requests_waiting is each pod's last served value", async () => {
   const target = 'pod/llm/embed-bge-00001'
   const at = await quietMoment(target, 3)
   const result = await prometheus.query('vllm:num_requests_waiting{pod="embed-bge-00001"}', at)
@@ -104,5 +132,11 @@ test('vllm:num_requests_waiting is each pod\'s last served value', async () => {
   expect(result[0]?.value[1]).toBe(String(values.at(-1)?.[1]))
   // Every pod's series is there, labelled by its target (vLLM itself knows only model_name and engine).
   const all = await prometheus.query('vllm:num_requests_waiting', at)
-  expect(all.map((r) => r.metric.pod).sort()).toEqual(serve.bound.targets().filter((t) => t.job === 'vllm').map((t) => t.labels.pod).sort())
+  expect(all.map((r) => r.metric.pod).sort()).toEqual(
+    serve.bound
+      .targets()
+      .filter((t) => t.job === 'vllm')
+      .map((t) => t.labels.pod)
+      .sort(),
+  )
 })

@@ -27,13 +27,16 @@ afterEach(async () => {
 
 const run = (...args: string[]) => kubectl(args, {kubeconfig: serve.info.kubeconfig, cacheDir: join(dir, 'cache')})
 const node = (name: string) => serve.bound.store.get(resourceByKind('Node'), undefined, name)
-const pods = (app: string) => serve.bound.store.list(resourceByKind('Pod'), {namespace: 'llm'}).items.filter((p) => p.metadata.labels?.app === app)
+const pods = (app: string) =>
+  serve.bound.store.list(resourceByKind('Pod'), {namespace: 'llm'}).items.filter((p) => p.metadata.labels?.app === app)
 const step = (seconds: number) => serve.bound.advance(serve.bound.twin.now + seconds)
 const fault = async (body: object) => {
   const response = await fetch(serve.info.faults, {method: 'POST', body: JSON.stringify(body)})
   return {status: response.status, body: (await response.json()) as {ok?: boolean; message?: string}}
 }
-const isReady = (pod: KubeObject) => pod.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True') === true
+const isReady = (pod: KubeObject) =>
+  pod.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True') ===
+  true
 
 describe('writes through the API reach the twin', () => {
   test('a MachineDeployment scale-up brings a node only after provisioning, with GPUs after driver init (standard: 120 s + 60 s)', async () => {
@@ -41,7 +44,9 @@ describe('writes through the API reach the twin', () => {
     const md = () => serve.bound.store.get(resourceByKind('MachineDeployment'), 'default', 'standard')
     expect(md()?.status).toMatchObject({replicas: 4, readyReplicas: 3})
     step(119)
-    expect((await run('get', 'nodes', '-l', 'gpu-scale.dev/node-group=standard', '-o', 'name')).stdout.trim().split('\n')).toHaveLength(3)
+    expect(
+      (await run('get', 'nodes', '-l', 'gpu-scale.dev/node-group=standard', '-o', 'name')).stdout.trim().split('\n'),
+    ).toHaveLength(3)
     step(1)
     const got = await run('get', 'node', 'standard-004', '-o', 'json')
     expect(got.code).toBe(0)
@@ -49,7 +54,10 @@ describe('writes through the API reach the twin', () => {
     // Registered: capacity is known, the device plugin is not up yet (facts §6).
     expect(fresh.status.capacity['nvidia.com/gpu']).toBe('1')
     expect(fresh.status.allocatable['nvidia.com/gpu']).toBe('0')
-    expect(fresh.metadata.labels).toMatchObject({'nvidia.com/gpu.product': expect.any(String), 'gpu-scale.dev/node-group': 'standard'})
+    expect(fresh.metadata.labels).toMatchObject({
+      'nvidia.com/gpu.product': expect.any(String),
+      'gpu-scale.dev/node-group': 'standard',
+    })
     step(59)
     expect(node('standard-004')?.status.allocatable['nvidia.com/gpu']).toBe('0')
     step(1)
@@ -62,15 +70,26 @@ describe('writes through the API reach the twin', () => {
     expect((await run('scale', 'machinedeployment/l4-pool', '--replicas=3')).code).toBe(0)
     // l4-pool-004 is idle: it goes at once; the three serving whisper-small stay.
     expect(node('l4-pool-004')).toBeUndefined()
-    expect(serve.bound.store.get(resourceByKind('MachineDeployment'), 'default', 'l4-pool')?.status).toMatchObject({replicas: 3, readyReplicas: 3})
-    expect(serve.bound.binding.actions.at(-1)).toMatchObject({verb: 'removeNode', target: 'l4-pool-004', result: {ok: true}})
+    expect(serve.bound.store.get(resourceByKind('MachineDeployment'), 'default', 'l4-pool')?.status).toMatchObject({
+      replicas: 3,
+      readyReplicas: 3,
+    })
+    expect(serve.bound.binding.actions.at(-1)).toMatchObject({
+      verb: 'removeNode',
+      target: 'l4-pool-004',
+      result: {ok: true},
+    })
   })
 
   test('a MIG label change on an idle node goes pending, then success after the reconfiguration (60 s), with the new slices allocatable', async () => {
     const before = node('mig-pool-002')
     expect(before?.metadata.labels?.['nvidia.com/mig.config.state']).toBe('success')
-    expect((await run('label', 'node', 'mig-pool-002', 'nvidia.com/mig.config=all-1g.10gb', '--overwrite')).code).toBe(0)
-    const state = async () => (await run('get', 'node', 'mig-pool-002', '-o', 'jsonpath={.metadata.labels.nvidia\\.com/mig\\.config\\.state}')).stdout
+    expect((await run('label', 'node', 'mig-pool-002', 'nvidia.com/mig.config=all-1g.10gb', '--overwrite')).code).toBe(
+      0,
+    )
+    const state = async () =>
+      (await run('get', 'node', 'mig-pool-002', '-o', 'jsonpath={.metadata.labels.nvidia\\.com/mig\\.config\\.state}'))
+        .stdout
     expect(await state()).toBe('pending')
     step(59)
     expect(await state()).toBe('pending')
@@ -91,10 +110,13 @@ describe('writes through the API reach the twin', () => {
     expect(isReady(added() as KubeObject)).toBe(false)
     step(1)
     expect(isReady(added() as KubeObject)).toBe(true)
-    expect(serve.bound.store.get(resourceByKind('Deployment'), 'llm', 'whisper-small')?.status).toMatchObject({replicas: 4, readyReplicas: 4})
+    expect(serve.bound.store.get(resourceByKind('Deployment'), 'llm', 'whisper-small')?.status).toMatchObject({
+      replicas: 4,
+      readyReplicas: 4,
+    })
   })
 
-  test('cordon reaches the twin\'s scheduler: a new pod stays Pending until uncordon', async () => {
+  test("cordon reaches the twin's scheduler: a new pod stays Pending until uncordon", async () => {
     expect((await run('cordon', 'l4-pool-004')).code).toBe(0)
     await run('scale', 'deployment/whisper-small', '-n', 'llm', '--replicas=4')
     step(5)
@@ -108,7 +130,15 @@ describe('writes through the API reach the twin', () => {
     step(600)
     const victim = pods('llama-8b')[0] as KubeObject
     expect(isReady(victim)).toBe(true)
-    const evicted = await fetch(`${serve.info.api}/api/v1/namespaces/llm/pods/${victim.metadata.name}/eviction`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({apiVersion: 'policy/v1', kind: 'Eviction', metadata: {name: victim.metadata.name, namespace: 'llm'}})})
+    const evicted = await fetch(`${serve.info.api}/api/v1/namespaces/llm/pods/${victim.metadata.name}/eviction`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: {name: victim.metadata.name, namespace: 'llm'},
+      }),
+    })
     expect(evicted.status).toBe(201)
     const after = serve.bound.store.get(resourceByKind('Pod'), 'llm', victim.metadata.name)
     // It was serving requests: it drains them within the 600 s grace period, or is deleted at once when idle.
@@ -138,7 +168,9 @@ describe('twin faults through the control endpoint', () => {
     step(600)
     expect((await fault({type: 'spot-interruption', node: 'large-001'})).status).toBe(201)
     expect(node('large-001')?.spec.unschedulable).toBe(true)
-    expect(pods('llama-70b').filter((p) => p.spec.nodeName === 'large-001' && !p.metadata.deletionTimestamp)).toHaveLength(0)
+    expect(
+      pods('llama-70b').filter((p) => p.spec.nodeName === 'large-001' && !p.metadata.deletionTimestamp),
+    ).toHaveLength(0)
     step(120)
     expect(node('large-001')).toBeUndefined()
     expect(serve.bound.binding.snapshot.nodeGroups.find((g) => g.name === 'large')?.targetSize).toBe(3)
@@ -155,7 +187,10 @@ describe('metrics endpoints', () => {
   test('the targets file follows pods as they become ready and go', async () => {
     step(600)
     await serve.flushTargets()
-    const targets = () => (JSON.parse(readFileSync(serve.info.metricsTargets, 'utf8')) as Array<{labels: Record<string, string>}>).map((t) => t.labels.__metrics_path__)
+    const targets = () =>
+      (JSON.parse(readFileSync(serve.info.metricsTargets, 'utf8')) as Array<{labels: Record<string, string>}>).map(
+        (t) => t.labels.__metrics_path__,
+      )
     expect(targets()).toContain('/_twin/metrics/node/standard-001')
     expect(targets().filter((p) => p?.startsWith('/_twin/metrics/pod/llm/whisper-small-'))).toHaveLength(3)
     await run('scale', 'deployment/whisper-small', '-n', 'llm', '--replicas=1')
@@ -166,12 +201,25 @@ describe('metrics endpoints', () => {
   })
 
   test.each([
-    {mode: 'vanish', check: (before: string, after: string) => {
-      expect(before).toContain('vllm:num_requests_waiting{')
-      expect(after).not.toContain('vllm:num_requests_waiting{')
-    }, why: 'the series leaves the exposition: Prometheus marks it stale'},
-    {mode: 'nan', check: (_b: string, after: string) => expect(after).toMatch(/^vllm:num_requests_waiting\{engine="0",model_name="llama-8b"\} NaN$/m), why: 'the exporter reports NaN'},
-    {mode: 'duplicate', check: (_b: string, after: string) => expect(after.match(/^vllm:num_requests_waiting\{/gm)).toHaveLength(2), why: 'a second series with the same metric: queries without aggregation get two'},
+    {
+      mode: 'vanish',
+      check: (before: string, after: string) => {
+        expect(before).toContain('vllm:num_requests_waiting{')
+        expect(after).not.toContain('vllm:num_requests_waiting{')
+      },
+      why: 'the series leaves the exposition: Prometheus marks it stale',
+    },
+    {
+      mode: 'nan',
+      check: (_b: string, after: string) =>
+        expect(after).toMatch(/^vllm:num_requests_waiting\{engine="0",model_name="llama-8b"\} NaN$/m),
+      why: 'the exporter reports NaN',
+    },
+    {
+      mode: 'duplicate',
+      check: (_b: string, after: string) => expect(after.match(/^vllm:num_requests_waiting\{/gm)).toHaveLength(2),
+      why: 'a second series with the same metric: queries without aggregation get two',
+    },
   ])('metric fault $mode: $why', async ({mode, check}) => {
     step(600)
     const target = 'pod/llm/llama-8b-00001'
@@ -191,7 +239,11 @@ describe('metrics endpoints', () => {
     const live: number[] = []
     for (let i = 0; i < 10; i++) {
       step(30)
-      live.push(serve.bound.twin.latestTelemetry().find((s) => s.metric === 'DCGM_FI_PROF_SM_ACTIVE' && s.labels.Hostname === 'standard-001')?.value ?? NaN)
+      live.push(
+        serve.bound.twin
+          .latestTelemetry()
+          .find((s) => s.metric === 'DCGM_FI_PROF_SM_ACTIVE' && s.labels.Hostname === 'standard-001')?.value ?? NaN,
+      )
       expect(await util()).toBe(frozen)
     }
     expect(new Set(live).size).toBeGreaterThan(1)

@@ -19,7 +19,12 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 test('a two-seed report renders with no console error, no exception, no network request, and a screenshot', async () => {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-chromium.sh`).toBe(true)
   const base = aggregateSeeds([burstComparison(3).report, burstComparison(4).report])
-  const report = {...base, policies: base.policies.map((p) => (p.kind === 'against' ? {...p, name: '<img src=x onerror=console.error(1)>'} : p))}
+  const report = {
+    ...base,
+    policies: base.policies.map((p) =>
+      p.kind === 'against' ? {...p, name: '<img src=x onerror=console.error(1)>'} : p,
+    ),
+  }
   const file = join(dir, 'report.html')
   writeFileSync(file, renderReportHtml(report, {title: 'burst: mine vs old'}))
   const result = await renderInChromium(file)
@@ -36,7 +41,10 @@ test('a two-seed report renders with no console error, no exception, no network 
 
 test('the check itself sees console errors, exceptions and network requests (a page made to fail)', async () => {
   const file = join(dir, 'broken.html')
-  writeFileSync(file, '<!DOCTYPE html><title>broken</title><body>x<script>console.error("boom"); null.f()</script><img src="http://192.0.2.1/x.png">')
+  writeFileSync(
+    file,
+    '<!DOCTYPE html><title>broken</title><body>x<script>console.error("boom"); null.f()</script><img src="http://192.0.2.1/x.png">',
+  )
   const result = await renderInChromium(file)
   expect(result.consoleErrors.some((e) => e.includes('boom'))).toBe(true)
   expect(result.exceptions.join(' ')).toMatch(/TypeError/)

@@ -36,7 +36,10 @@ describe('the HTML report', () => {
     expect(table.match(/<tr>/g)).toHaveLength(report.policies.length + 1)
     expect(html).toContain(escapeHtml(NASTY))
     // The embedded JSON cannot close its script element: every < in it is escaped.
-    const json = html.slice(html.indexOf('id="simulation-report">') + 'id="simulation-report">'.length, html.lastIndexOf('</script>'))
+    const json = html.slice(
+      html.indexOf('id="simulation-report">') + 'id="simulation-report">'.length,
+      html.lastIndexOf('</script>'),
+    )
     expect(json).not.toContain('<')
     expect(JSON.parse(json)).toEqual(report)
   })
@@ -44,7 +47,7 @@ describe('the HTML report', () => {
   test.each([
     ['Attainment against GPU-hours (Pareto)', 'the trade-off at a glance'],
     ['Load', 'the traffic every policy saw'],
-    ['Ready replicas: llama-8b', 'replicas per model, the oracle\'s schedule beside them'],
+    ['Ready replicas: llama-8b', "replicas per model, the oracle's schedule beside them"],
     ['Nodes: standard', 'nodes per group'],
     ['GPUs by MIG profile: mine (yours)', 'GPUs by profile, per policy'],
     ['p95 TTFT against the SLO', 'latency against its target'],
@@ -70,7 +73,15 @@ describe('the terminal table', () => {
   test('one row per policy with the label of its kind, the regret split, and the gates', () => {
     const {expressions} = parseFailIfAll(['slo < 99.5'])
     const text = renderSimulation(report, {failIf: evaluateFailIf(expressions, report)})
-    for (const label of ['mine (yours)', 'baseline:reactive', 'oracle', 'Regret against the oracle', 'Gates (--fail-if)', 'FAILED slo']) expect(text).toContain(label)
+    for (const label of [
+      'mine (yours)',
+      'baseline:reactive',
+      'oracle',
+      'Regret against the oracle',
+      'Gates (--fail-if)',
+      'FAILED slo',
+    ])
+      expect(text).toContain(label)
     expect(text).toMatch(/fail-if: 1 of 1 gate\(s\) failed: slo [\d.]+% < 99.5%\n$/)
     expect(text).not.toContain('\u001B[')
   })

@@ -4,7 +4,19 @@
  * (`NextCreateErr`). Scripted failures are consumed in order, one per call, so a test says exactly which call
  * fails and how.
  */
-import type {ChangeResult, Clock, ClusterWriter, ExecutableChange, Lease, LeaseStatus, NodeGroupFailure, NodeGroupWriter, NodeGroupWriteResult, Precondition, StateStore} from '../../core/ports.js'
+import type {
+  ChangeResult,
+  Clock,
+  ClusterWriter,
+  ExecutableChange,
+  Lease,
+  LeaseStatus,
+  NodeGroupFailure,
+  NodeGroupWriter,
+  NodeGroupWriteResult,
+  Precondition,
+  StateStore,
+} from '../../core/ports.js'
 
 /** `Kind/namespace/name path`, the key of one field of the fake cluster. */
 export function fieldKey(resource: Precondition['resource'], path: string): string {
@@ -23,7 +35,12 @@ export class RecordingClusterWriter<C extends ExecutableChange = ExecutableChang
   private readonly scripted: Array<{message: string; retryable: boolean}> = []
   private readonly effect: (change: C) => Array<{resource: Precondition['resource']; path: string; value: unknown}>
 
-  constructor(options: {fields?: Record<string, unknown>; effect?: (change: C) => Array<{resource: Precondition['resource']; path: string; value: unknown}>} = {}) {
+  constructor(
+    options: {
+      fields?: Record<string, unknown>
+      effect?: (change: C) => Array<{resource: Precondition['resource']; path: string; value: unknown}>
+    } = {},
+  ) {
     this.fields = new Map(Object.entries(options.fields ?? {}))
     this.effect = options.effect ?? (() => [])
   }
@@ -40,14 +57,16 @@ export class RecordingClusterWriter<C extends ExecutableChange = ExecutableChang
     if (failure) return {changeId: change.id, status: 'failed', ...failure}
     for (const precondition of change.preconditions) {
       const actual = this.fields.get(fieldKey(precondition.resource, precondition.path))
-      if (!isEqual(actual, precondition.equals)) return {changeId: change.id, status: 'precondition-failed', precondition, actual}
+      if (!isEqual(actual, precondition.equals))
+        return {changeId: change.id, status: 'precondition-failed', precondition, actual}
     }
     for (const {resource, path, value} of this.effect(change)) this.fields.set(fieldKey(resource, path), value)
     return {changeId: change.id, status: 'applied'}
   }
 }
 
-export type NodeGroupCall = {method: 'increaseSize'; group: string; delta: number} | {method: 'removeNode'; group: string; node: string}
+export type NodeGroupCall =
+  {method: 'increaseSize'; group: string; delta: number} | {method: 'removeNode'; group: string; node: string}
 
 /** A NodeGroupWriter over groups with a target size and named nodes; new nodes are named `<group>-new-<n>`. */
 export class RecordingNodeGroupWriter implements NodeGroupWriter {
@@ -57,7 +76,9 @@ export class RecordingNodeGroupWriter implements NodeGroupWriter {
   private created = 0
 
   constructor(groups: Record<string, {nodes: string[]}> = {}) {
-    this.groups = new Map(Object.entries(groups).map(([name, g]) => [name, {targetSize: g.nodes.length, nodes: [...g.nodes]}]))
+    this.groups = new Map(
+      Object.entries(groups).map(([name, g]) => [name, {targetSize: g.nodes.length, nodes: [...g.nodes]}]),
+    )
   }
 
   /** The next call fails this way (a spot group out of capacity: `failNext('capacity', ...)`). */
@@ -70,7 +91,8 @@ export class RecordingNodeGroupWriter implements NodeGroupWriter {
     this.calls.push({method: 'increaseSize', group, delta})
     const scripted = this.takeScripted()
     if (scripted) return scripted
-    if (!Number.isInteger(delta) || delta <= 0) return {status: 'failed', failure: 'other', message: `delta must be a positive integer, got ${delta}`}
+    if (!Number.isInteger(delta) || delta <= 0)
+      return {status: 'failed', failure: 'other', message: `delta must be a positive integer, got ${delta}`}
     const state = this.groups.get(group)
     if (!state) return {status: 'failed', failure: 'not-found', message: `no node group ${group}`}
     state.targetSize += delta
@@ -83,7 +105,8 @@ export class RecordingNodeGroupWriter implements NodeGroupWriter {
     const scripted = this.takeScripted()
     if (scripted) return scripted
     const state = this.groups.get(group)
-    if (!state || !state.nodes.includes(node)) return {status: 'failed', failure: 'not-found', message: `no node ${node} in group ${group}`}
+    if (!state || !state.nodes.includes(node))
+      return {status: 'failed', failure: 'not-found', message: `no node ${node} in group ${group}`}
     state.nodes = state.nodes.filter((n) => n !== node)
     state.targetSize -= 1
     return {status: 'done'}
@@ -110,10 +133,14 @@ export class FakeClock implements Clock {
     return new Promise((resolve, reject) => {
       const sleeper = {until: this.current + seconds, resolve}
       this.sleepers.push(sleeper)
-      signal?.addEventListener('abort', () => {
-        this.sleepers = this.sleepers.filter((s) => s !== sleeper)
-        reject(signal.reason)
-      }, {once: true})
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper)
+          reject(signal.reason)
+        },
+        {once: true},
+      )
     })
   }
 
@@ -141,7 +168,10 @@ export class InMemoryStateStore<S> implements StateStore<S> {
     return this.stored && {state: structuredClone(this.stored.state), version: this.stored.version}
   }
 
-  async save(state: S, expectedVersion: string | undefined): Promise<{saved: true; version: string} | {saved: false; reason: 'conflict'}> {
+  async save(
+    state: S,
+    expectedVersion: string | undefined,
+  ): Promise<{saved: true; version: string} | {saved: false; reason: 'conflict'}> {
     if (this.conflicts > 0) {
       this.conflicts--
       return {saved: false, reason: 'conflict'}

@@ -38,31 +38,55 @@ export async function connectCluster(flags: ClusterConnectionFlags): Promise<Clu
       kc.loadFromFile(flags.kubeconfig)
       source = `kubeconfig ${flags.kubeconfig}`
     } else {
-      if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !process.env.KUBERNETES_SERVICE_HOST) {
-        throw new UserError('no cluster: no kubeconfig (KUBECONFIG is unset, ~/.kube/config does not exist) and not running in a pod', {
-          hint: 'pass --snapshot FILE (a captured ClusterSnapshot) or --sim (the built-in simulated cluster), or --kubeconfig FILE for a live cluster',
-        })
+      if (
+        !process.env.KUBECONFIG &&
+        !existsSync(join(homedir(), '.kube', 'config')) &&
+        !process.env.KUBERNETES_SERVICE_HOST
+      ) {
+        throw new UserError(
+          'no cluster: no kubeconfig (KUBECONFIG is unset, ~/.kube/config does not exist) and not running in a pod',
+          {
+            hint: 'pass --snapshot FILE (a captured ClusterSnapshot) or --sim (the built-in simulated cluster), or --kubeconfig FILE for a live cluster',
+          },
+        )
       }
       // $KUBECONFIG (merged), ~/.kube/config, then the service account's token when in a pod (facts §3).
       kc.loadFromDefault()
-      source = process.env.KUBECONFIG ? `kubeconfig ${process.env.KUBECONFIG}` : kc.getCurrentCluster()?.name === 'inCluster' ? 'in-cluster service account' : 'kubeconfig ~/.kube/config'
+      source = process.env.KUBECONFIG
+        ? `kubeconfig ${process.env.KUBECONFIG}`
+        : kc.getCurrentCluster()?.name === 'inCluster'
+          ? 'in-cluster service account'
+          : 'kubeconfig ~/.kube/config'
     }
   } catch (error) {
     if (error instanceof UserError) throw error
-    throw new UserError(`cannot read the kubeconfig ${flags.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${firstLine(error)}`, {
-      hint: 'pass --kubeconfig FILE (or set KUBECONFIG) to a valid kubeconfig',
-      cause: error,
-    })
+    throw new UserError(
+      `cannot read the kubeconfig ${flags.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${firstLine(error)}`,
+      {
+        hint: 'pass --kubeconfig FILE (or set KUBECONFIG) to a valid kubeconfig',
+        cause: error,
+      },
+    )
   }
   if (flags.context) {
     if (!kc.getContextObject(flags.context)) {
-      throw new UserError(`context ${flags.context} is not in ${source}`, {hint: `contexts there: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`})
+      throw new UserError(`context ${flags.context} is not in ${source}`, {
+        hint: `contexts there: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      })
     }
     kc.setCurrentContext(flags.context)
     source += `, context ${flags.context}`
   }
   const cluster = kc.getCurrentCluster()
-  if (!cluster) throw new UserError(`${source} has no current cluster`, {hint: 'pass --context NAME, or set current-context in the kubeconfig'})
+  if (!cluster)
+    throw new UserError(`${source} has no current cluster`, {
+      hint: 'pass --context NAME, or set current-context in the kubeconfig',
+    })
   const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default'
   return {k8s, kc, server: cluster.server.replace(/\/+$/, ''), namespace, source}
 }

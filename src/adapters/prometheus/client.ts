@@ -47,7 +47,11 @@ export class PrometheusClient {
 
   /** A range query (`resultType: matrix`) over [start, end] on a `step` grid, all in seconds. */
   range(query: string, start: number, end: number, step: number): Promise<QueryOutcome<RawMatrix>> {
-    return this.get<RawMatrix>('/api/v1/query_range', {query, start: String(start), end: String(end), step: String(step)}, 'matrix')
+    return this.get<RawMatrix>(
+      '/api/v1/query_range',
+      {query, start: String(start), end: String(end), step: String(step)},
+      'matrix',
+    )
   }
 
   private async get<T>(path: string, params: Record<string, string>, resultType: string): Promise<QueryOutcome<T>> {
@@ -55,10 +59,16 @@ export class PrometheusClient {
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
     const auth: Record<string, string> = this.options.bearerToken
       ? {authorization: `Bearer ${this.options.bearerToken}`}
-      : this.options.basicAuth ? {authorization: `Basic ${Buffer.from(`${this.options.basicAuth.username}:${this.options.basicAuth.password}`).toString('base64')}`} : {}
+      : this.options.basicAuth
+        ? {
+            authorization: `Basic ${Buffer.from(`${this.options.basicAuth.username}:${this.options.basicAuth.password}`).toString('base64')}`,
+          }
+        : {}
     const http: HttpOptions = {
-      timeoutMs: this.options.timeoutMs ?? DEFAULTS.timeoutMs, headers: auth,
-      ...(this.options.ca ? {ca: this.options.ca} : {}), ...(this.options.insecureSkipTlsVerify ? {insecureSkipTlsVerify: true} : {}),
+      timeoutMs: this.options.timeoutMs ?? DEFAULTS.timeoutMs,
+      headers: auth,
+      ...(this.options.ca ? {ca: this.options.ca} : {}),
+      ...(this.options.insecureSkipTlsVerify ? {insecureSkipTlsVerify: true} : {}),
     }
     const attempts = Math.max(1, this.options.attempts ?? DEFAULTS.attempts)
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
@@ -70,26 +80,55 @@ export class PrometheusClient {
         const response = await httpGet(url, http)
         const body = parseBody(response.body)
         if (response.status === 200 && body?.status === 'success') {
-          if (body.data?.resultType !== resultType) return {ok: false, failure: 'rejected', message: `${where}: expected a ${resultType}, got ${body.data?.resultType ?? 'no data'}`, attempts: attempt}
+          if (body.data?.resultType !== resultType)
+            return {
+              ok: false,
+              failure: 'rejected',
+              message: `${where}: expected a ${resultType}, got ${body.data?.resultType ?? 'no data'}`,
+              attempts: attempt,
+            }
           return {ok: true, result: (body.data.result ?? []) as T, warnings: body.warnings ?? []}
         }
-        const why = body?.error ? `${body.errorType ?? 'error'}: ${body.error}` : response.body.trim().split('\n')[0]?.slice(0, 200) || 'no body'
+        const why = body?.error
+          ? `${body.errorType ?? 'error'}: ${body.error}`
+          : response.body.trim().split('\n')[0]?.slice(0, 200) || 'no body'
         // 400/422: the query is wrong and stays wrong; 401/403: the credentials. Retrying changes nothing.
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) return {ok: false, failure: 'rejected', message: `${where}: HTTP ${response.status}: ${why}`, attempts: attempt}
+        if (response.status >= 400 && response.status < 500 && response.status !== 429)
+          return {
+            ok: false,
+            failure: 'rejected',
+            message: `${where}: HTTP ${response.status}: ${why}`,
+            attempts: attempt,
+          }
         last = {ok: false, failure: 'server', message: `${where}: HTTP ${response.status}: ${why}`, attempts: attempt}
         const header = response.headers['retry-after']
-        if (typeof header === 'string' && Number.isFinite(Number(header))) retryAfterMs = Math.min(Number(header) * 1000, 10_000)
+        if (typeof header === 'string' && Number.isFinite(Number(header)))
+          retryAfterMs = Math.min(Number(header) * 1000, 10_000)
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        last = {ok: false, failure: code === 'ETIMEDOUT' ? 'timeout' : 'unreachable', message: `${where}: ${code ? `${code}: ` : ''}${(error as Error).message}`, attempts: attempt}
+        last = {
+          ok: false,
+          failure: code === 'ETIMEDOUT' ? 'timeout' : 'unreachable',
+          message: `${where}: ${code ? `${code}: ` : ''}${(error as Error).message}`,
+          attempts: attempt,
+        }
       }
-      if (attempt < attempts) await sleep(retryAfterMs ?? (this.options.backoffMs ?? DEFAULTS.backoffMs) * 2 ** (attempt - 1))
+      if (attempt < attempts)
+        await sleep(retryAfterMs ?? (this.options.backoffMs ?? DEFAULTS.backoffMs) * 2 ** (attempt - 1))
     }
     return last
   }
 }
 
-function parseBody(text: string): {status?: string; data?: {resultType?: string; result?: unknown}; error?: string; errorType?: string; warnings?: string[]} | undefined {
+function parseBody(text: string):
+  | {
+      status?: string
+      data?: {resultType?: string; result?: unknown}
+      error?: string
+      errorType?: string
+      warnings?: string[]
+    }
+  | undefined {
   try {
     return JSON.parse(text) as ReturnType<typeof parseBody>
   } catch {

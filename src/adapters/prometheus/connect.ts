@@ -23,17 +23,25 @@ export async function createPrometheusClient(flags: PrometheusFlags): Promise<Pr
   try {
     url = new URL(flags.prometheus)
   } catch {
-    throw new UserError(`--prometheus ${JSON.stringify(flags.prometheus)} is not a URL`, {hint: 'pass the base URL, e.g. http://prometheus.monitoring:9090'})
+    throw new UserError(`--prometheus ${JSON.stringify(flags.prometheus)} is not a URL`, {
+      hint: 'pass the base URL, e.g. http://prometheus.monitoring:9090',
+    })
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`--prometheus ${url.protocol}// is not supported`, {hint: 'use an http:// or https:// URL'})
-  const basicAuth = url.username ? {username: decodeURIComponent(url.username), password: decodeURIComponent(url.password)} : undefined
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UserError(`--prometheus ${url.protocol}// is not supported`, {hint: 'use an http:// or https:// URL'})
+  const basicAuth = url.username
+    ? {username: decodeURIComponent(url.username), password: decodeURIComponent(url.password)}
+    : undefined
   url.username = ''
   url.password = ''
   const read = async (path: string, what: string) => {
     try {
       return await readFile(path, 'utf8')
     } catch (error) {
-      throw new UserError(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {cause: error})
+      throw new UserError(
+        `cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        {cause: error},
+      )
     }
   }
   const bearerToken = flags.tokenFile ? (await read(flags.tokenFile, 'Prometheus token file')).trim() : undefined

@@ -25,23 +25,32 @@ export interface HttpResponse {
 export function httpGet(url: URL, options: HttpOptions): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest
-    const req = request(url, {
-      method: 'GET',
-      headers: {accept: 'application/json', ...options.headers},
-      ...(url.protocol === 'https:' ? {rejectUnauthorized: !options.insecureSkipTlsVerify, ...(options.ca ? {ca: options.ca} : {})} : {}),
-    }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        clearTimeout(timer)
-        resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')})
-      })
-      res.on('error', (e) => {
-        clearTimeout(timer)
-        reject(e)
-      })
-    })
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})), options.timeoutMs)
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        headers: {accept: 'application/json', ...options.headers},
+        ...(url.protocol === 'https:'
+          ? {rejectUnauthorized: !options.insecureSkipTlsVerify, ...(options.ca ? {ca: options.ca} : {})}
+          : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          clearTimeout(timer)
+          resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8')})
+        })
+        res.on('error', (e) => {
+          clearTimeout(timer)
+          reject(e)
+        })
+      },
+    )
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), {code: 'ETIMEDOUT'})),
+      options.timeoutMs,
+    )
     req.on('error', (e) => {
       clearTimeout(timer)
       reject(e)

@@ -23,9 +23,14 @@ export function planTelemetryQueries(config: PolicyConfig): {queries: TelemetryQ
   const required = requiredTelemetry(config)
   const byMetric = new Map<string, TelemetryQueryPlan>()
   const overrides = new Map<string, string>()
-  for (const model of config.models) for (const s of model.signals) if (s.query && !overrides.has(s.metric)) overrides.set(s.metric, s.query)
+  for (const model of config.models)
+    for (const s of model.signals) if (s.query && !overrides.has(s.metric)) overrides.set(s.metric, s.query)
   for (const need of required.metrics) {
-    const entry = byMetric.get(need.metric) ?? {metric: need.metric, query: overrides.get(need.metric) ?? need.metric, windowSeconds: 0}
+    const entry = byMetric.get(need.metric) ?? {
+      metric: need.metric,
+      query: overrides.get(need.metric) ?? need.metric,
+      windowSeconds: 0,
+    }
     entry.windowSeconds = Math.max(entry.windowSeconds, need.windowSeconds)
     byMetric.set(need.metric, entry)
   }
@@ -41,10 +46,23 @@ const CONCURRENCY = 4
  */
 const MAX_POINTS_PER_SERIES = 10_000
 
-export async function readTelemetry(client: PrometheusClient, config: PolicyConfig, at: number): Promise<{series: Series[]; diagnostics: LiveDiagnostic[]}> {
+export async function readTelemetry(
+  client: PrometheusClient,
+  config: PolicyConfig,
+  at: number,
+): Promise<{series: Series[]; diagnostics: LiveDiagnostic[]}> {
   const probe = await client.instant('vector(1)', at)
   if (!probe.ok) {
-    return {series: [], diagnostics: [{severity: 'error', code: 'TelemetryUnavailable', message: `Prometheus ${probe.failure} after ${probe.attempts} attempt${probe.attempts === 1 ? '' : 's'} (${probe.message}): planned without telemetry, so nothing scales down`}]}
+    return {
+      series: [],
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'TelemetryUnavailable',
+          message: `Prometheus ${probe.failure} after ${probe.attempts} attempt${probe.attempts === 1 ? '' : 's'} (${probe.message}): planned without telemetry, so nothing scales down`,
+        },
+      ],
+    }
   }
   const {queries, stepSeconds} = planTelemetryQueries(config)
   const results: Array<{series: Series[]; diagnostics: LiveDiagnostic[]}> = new Array(queries.length)
@@ -58,11 +76,24 @@ export async function readTelemetry(client: PrometheusClient, config: PolicyConf
       const end = Math.floor(at / step) * step
       const outcome = await client.range(q.query, end - q.windowSeconds, end, step)
       if (!outcome.ok) {
-        results[i] = {series: [], diagnostics: [{severity: 'warning', code: outcome.failure === 'rejected' ? 'TelemetryQueryRejected' : 'TelemetryUnavailable', message: `${q.metric}: \`${q.query}\` failed (${outcome.message}): read as missing, so nothing scales down on it`}]}
+        results[i] = {
+          series: [],
+          diagnostics: [
+            {
+              severity: 'warning',
+              code: outcome.failure === 'rejected' ? 'TelemetryQueryRejected' : 'TelemetryUnavailable',
+              message: `${q.metric}: \`${q.query}\` failed (${outcome.message}): read as missing, so nothing scales down on it`,
+            },
+          ],
+        }
         continue
       }
-      const checked = seriesFromMatrix(q.metric, q.query, outcome.result, {at, staleAfterSeconds: config.settings.staleAfterSeconds})
-      for (const w of outcome.warnings) checked.diagnostics.push({severity: 'info', code: 'PrometheusWarning', message: `${q.metric}: ${w}`})
+      const checked = seriesFromMatrix(q.metric, q.query, outcome.result, {
+        at,
+        staleAfterSeconds: config.settings.staleAfterSeconds,
+      })
+      for (const w of outcome.warnings)
+        checked.diagnostics.push({severity: 'info', code: 'PrometheusWarning', message: `${q.metric}: ${w}`})
       results[i] = checked
     }
   }

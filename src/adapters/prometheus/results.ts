@@ -25,10 +25,19 @@ import type {RawMatrix} from './client.js'
 /** Labels the scrape adds; two series that differ only in these are the same series scraped twice. */
 const SCRAPE_LABELS = new Set(['job', 'instance'])
 
-export function seriesFromMatrix(metric: string, query: string, matrix: RawMatrix, context: {at: number; staleAfterSeconds: number}): {series: Series[]; diagnostics: LiveDiagnostic[]} {
+export function seriesFromMatrix(
+  metric: string,
+  query: string,
+  matrix: RawMatrix,
+  context: {at: number; staleAfterSeconds: number},
+): {series: Series[]; diagnostics: LiveDiagnostic[]} {
   const diagnostics: LiveDiagnostic[] = []
   if (matrix.length === 0) {
-    diagnostics.push({severity: 'warning', code: 'TelemetryEmpty', message: `${metric}: \`${query}\` returned no series (not exported, or its targets are down): read as missing, so nothing scales down on it`})
+    diagnostics.push({
+      severity: 'warning',
+      code: 'TelemetryEmpty',
+      message: `${metric}: \`${query}\` returned no series (not exported, or its targets are down): read as missing, so nothing scales down on it`,
+    })
     return {series: [], diagnostics}
   }
   const labelled = matrix.map((raw) => ({labels: normalizeLabels(raw.metric), values: raw.values}))
@@ -43,7 +52,11 @@ export function seriesFromMatrix(metric: string, query: string, matrix: RawMatri
   let impossible = 0
   for (const [key, group] of groups) {
     if (group.length > 1) {
-      diagnostics.push({severity: 'warning', code: 'DuplicateSeries', message: `${metric}{${key}}: ${group.length} series differ only in ${[...SCRAPE_LABELS].join('/')} (${group.map((g) => `${g.labels.job ?? ''}/${g.labels.instance ?? ''}`).join(', ')}); all dropped, as which is right cannot be known`})
+      diagnostics.push({
+        severity: 'warning',
+        code: 'DuplicateSeries',
+        message: `${metric}{${key}}: ${group.length} series differ only in ${[...SCRAPE_LABELS].join('/')} (${group.map((g) => `${g.labels.job ?? ''}/${g.labels.instance ?? ''}`).join(', ')}); all dropped, as which is right cannot be known`,
+      })
       continue
     }
     const only = group[0] as (typeof labelled)[number]
@@ -57,12 +70,26 @@ export function seriesFromMatrix(metric: string, query: string, matrix: RawMatri
     if (samples.length === 0) continue
     const newest = (samples[samples.length - 1] as [number, number])[0]
     if (newest < context.at - context.staleAfterSeconds) {
-      diagnostics.push({severity: 'warning', code: 'StaleTelemetry', message: `${metric}{${key}}: newest sample is ${Math.round(context.at - newest)} s old (stale after ${context.staleAfterSeconds} s): never used to scale down`})
+      diagnostics.push({
+        severity: 'warning',
+        code: 'StaleTelemetry',
+        message: `${metric}{${key}}: newest sample is ${Math.round(context.at - newest)} s old (stale after ${context.staleAfterSeconds} s): never used to scale down`,
+      })
     }
     series.push({metric, labels: only.labels, samples})
   }
-  if (nonFinite > 0) diagnostics.push({severity: 'warning', code: 'NonFiniteSamples', message: `${metric}: ${nonFinite} NaN or infinite sample${nonFinite === 1 ? '' : 's'} dropped (a gap, not a zero)`})
-  if (impossible > 0) diagnostics.push({severity: 'warning', code: 'ImpossibleSamples', message: `${metric}: ${impossible} sample${impossible === 1 ? '' : 's'} outside ${bounds.describe} or after the capture instant dropped`})
+  if (nonFinite > 0)
+    diagnostics.push({
+      severity: 'warning',
+      code: 'NonFiniteSamples',
+      message: `${metric}: ${nonFinite} NaN or infinite sample${nonFinite === 1 ? '' : 's'} dropped (a gap, not a zero)`,
+    })
+  if (impossible > 0)
+    diagnostics.push({
+      severity: 'warning',
+      code: 'ImpossibleSamples',
+      message: `${metric}: ${impossible} sample${impossible === 1 ? '' : 's'} outside ${bounds.describe} or after the capture instant dropped`,
+    })
   series.sort((a, b) => compare(identityOf(a.labels), identityOf(b.labels)))
   return {series, diagnostics}
 }
@@ -75,7 +102,10 @@ function normalizeLabels(raw: Record<string, string>): Record<string, string> {
 }
 
 function identityOf(labels: Record<string, string>): string {
-  return Object.entries(labels).filter(([k]) => !SCRAPE_LABELS.has(k)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')
+  return Object.entries(labels)
+    .filter(([k]) => !SCRAPE_LABELS.has(k))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')
 }
 
 function compare(a: string, b: string): number {

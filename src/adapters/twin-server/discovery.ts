@@ -5,13 +5,24 @@
  * find `pods/eviction` (kubectl pkg/drain/drain.go CheckEvictionSupport). Subresources carry their own response
  * kinds, without which client-go drops them (client-go discovery/aggregated_discovery.go). See facts §1.
  */
-import {RESOURCE_TYPES, groupVersionOf, servedGroupVersions, verbsOf, type ResourceType} from '../../core/kube-store/index.js'
+import {
+  RESOURCE_TYPES,
+  groupVersionOf,
+  servedGroupVersions,
+  verbsOf,
+  type ResourceType,
+} from '../../core/kube-store/index.js'
 
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
 
 /** Whether an Accept header asks for aggregated discovery v2 (kubectl lists it first, with v2beta1 and plain JSON after). */
 export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((part) => /g=apidiscovery\.k8s\.io/.test(part) && /v=v2(;|$|\s)/.test(part) && /as=APIGroupDiscoveryList/.test(part))
+  return (accept ?? '')
+    .split(',')
+    .some(
+      (part) =>
+        /g=apidiscovery\.k8s\.io/.test(part) && /v=v2(;|$|\s)/.test(part) && /as=APIGroupDiscoveryList/.test(part),
+    )
 }
 
 export const VERSION_INFO = {
@@ -34,7 +45,8 @@ interface Subresource {
 
 function subresourcesOf(r: ResourceType): Subresource[] {
   return r.subresources.map((name) => {
-    if (name === 'scale') return {name, kind: {group: 'autoscaling', version: 'v1', kind: 'Scale'}, verbs: ['get', 'patch', 'update']}
+    if (name === 'scale')
+      return {name, kind: {group: 'autoscaling', version: 'v1', kind: 'Scale'}, verbs: ['get', 'patch', 'update']}
     if (name === 'eviction') return {name, kind: {group: 'policy', version: 'v1', kind: 'Eviction'}, verbs: ['create']}
     return {name, kind: {group: r.group, version: r.version, kind: r.kind}, verbs: ['get', 'patch', 'update']}
   })
@@ -61,10 +73,14 @@ export function apiGroup(group: string): object | undefined {
 }
 
 export function legacyApiGroupList(): object {
-  return {kind: 'APIGroupList', apiVersion: 'v1', groups: [...groupsOf().keys()].map((g) => {
-    const {kind: _k, apiVersion: _a, ...rest} = apiGroup(g) as Record<string, unknown>
-    return rest
-  })}
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groupsOf().keys()].map((g) => {
+      const {kind: _k, apiVersion: _a, ...rest} = apiGroup(g) as Record<string, unknown>
+      return rest
+    }),
+  }
 }
 
 /** The APIResourceList of one group version, or undefined when it is not served. */
@@ -74,15 +90,24 @@ export function apiResourceList(group: string, version: string): object | undefi
   const entries: object[] = []
   for (const r of resources) {
     entries.push({
-      name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: verbsOf(r),
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: verbsOf(r),
       ...(r.shortNames.length > 0 ? {shortNames: r.shortNames} : {}),
       ...(r.categories ? {categories: r.categories} : {}),
     })
     for (const s of subresourcesOf(r)) {
       entries.push({
-        name: `${r.plural}/${s.name}`, singularName: '', namespaced: r.namespaced,
-        ...(s.kind.group !== r.group || s.kind.version !== r.version ? {group: s.kind.group, version: s.kind.version} : {}),
-        kind: s.kind.kind, verbs: s.verbs,
+        name: `${r.plural}/${s.name}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(s.kind.group !== r.group || s.kind.version !== r.version
+          ? {group: s.kind.group, version: s.kind.version}
+          : {}),
+        kind: s.kind.kind,
+        verbs: s.verbs,
       })
     }
   }
@@ -98,7 +123,9 @@ function discoveryResource(r: ResourceType): object {
     verbs: verbsOf(r),
     ...(r.shortNames.length > 0 ? {shortNames: r.shortNames} : {}),
     ...(r.categories ? {categories: r.categories} : {}),
-    ...(r.subresources.length > 0 ? {subresources: subresourcesOf(r).map((s) => ({subresource: s.name, responseKind: s.kind, verbs: s.verbs}))} : {}),
+    ...(r.subresources.length > 0
+      ? {subresources: subresourcesOf(r).map((s) => ({subresource: s.name, responseKind: s.kind, verbs: s.verbs}))}
+      : {}),
   }
 }
 

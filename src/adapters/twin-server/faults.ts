@@ -47,7 +47,13 @@ export function parseFault(body: unknown): Fault {
       const code = Number(f.code)
       if (![409, 429, 500, 503].includes(code)) throw new Error('"code" must be 409, 429, 500 or 503')
       const retryAfterSeconds = f.retryAfterSeconds === undefined ? undefined : Number(f.retryAfterSeconds)
-      return {type: 'status', code: code as 409, count, ...(retryAfterSeconds !== undefined ? {retryAfterSeconds} : {}), ...(match ? {match} : {})}
+      return {
+        type: 'status',
+        code: code as 409,
+        count,
+        ...(retryAfterSeconds !== undefined ? {retryAfterSeconds} : {}),
+        ...(match ? {match} : {}),
+      }
     }
     case 'delay': {
       const ms = Number(f.ms)
@@ -60,14 +66,23 @@ export function parseFault(body: unknown): Fault {
       return {type: 'watch-drop', mode: mode as 'close', ...(match ? {match} : {})}
     }
     case 'metrics': {
-      if (!['vanish', 'freeze', 'nan', 'duplicate', 'clear'].includes(String(f.mode))) throw new Error('"mode" must be vanish, freeze, nan, duplicate or clear')
-      if (f.target !== undefined && !/^(node\/[^/]+|pod\/[^/]+\/[^/]+)$/.test(String(f.target))) throw new Error('"target" is node/<name> or pod/<namespace>/<name>')
-      return {type: 'metrics', mode: f.mode as 'vanish', ...(f.target !== undefined ? {target: String(f.target)} : {}), ...(f.metric !== undefined ? {metric: String(f.metric)} : {})}
+      if (!['vanish', 'freeze', 'nan', 'duplicate', 'clear'].includes(String(f.mode)))
+        throw new Error('"mode" must be vanish, freeze, nan, duplicate or clear')
+      if (f.target !== undefined && !/^(node\/[^/]+|pod\/[^/]+\/[^/]+)$/.test(String(f.target)))
+        throw new Error('"target" is node/<name> or pod/<namespace>/<name>')
+      return {
+        type: 'metrics',
+        mode: f.mode as 'vanish',
+        ...(f.target !== undefined ? {target: String(f.target)} : {}),
+        ...(f.metric !== undefined ? {metric: String(f.metric)} : {}),
+      }
     }
     case 'mig-stuck':
     case 'spot-interruption': {
       if (typeof f.node !== 'string' || f.node === '') throw new Error('"node" names a node')
-      return f.type === 'mig-stuck' ? {type: 'mig-stuck', node: f.node, ...(f.release === true ? {release: true} : {})} : {type: 'spot-interruption', node: f.node}
+      return f.type === 'mig-stuck'
+        ? {type: 'mig-stuck', node: f.node, ...(f.release === true ? {release: true} : {})}
+        : {type: 'spot-interruption', node: f.node}
     }
     default:
       throw new Error('"type" must be status, delay, watch-drop, metrics, mig-stuck or spot-interruption')

@@ -127,7 +127,8 @@ interface OpenWatch {
   end(mode: 'close' | 'reset' | 'expire'): void
 }
 
-const JSON_TYPES = /^application\/(json|merge-patch\+json|strategic-merge-patch\+json|json-patch\+json|apply-patch\+yaml)$/
+const JSON_TYPES =
+  /^application\/(json|merge-patch\+json|strategic-merge-patch\+json|json-patch\+json|apply-patch\+yaml)$/
 
 export async function startTwinServer(options: TwinServerOptions): Promise<TwinServer> {
   const api = options.api
@@ -144,7 +145,13 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendStatus(res, error instanceof StatusError ? error : new StatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`))
+      if (!res.headersSent)
+        sendStatus(
+          res,
+          error instanceof StatusError
+            ? error
+            : new StatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`),
+        )
       else res.destroy()
     })
   })
@@ -154,7 +161,15 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const path = url.pathname.replace(/\/+$/, '') || '/'
     const method = (req.method ?? 'GET').toUpperCase()
-    const record: RequestRecord = {method, path, query: url.search, verb: method.toLowerCase(), code: 0, contentType: req.headers['content-type'], userAgent: req.headers['user-agent']}
+    const record: RequestRecord = {
+      method,
+      path,
+      query: url.search,
+      verb: method.toLowerCase(),
+      code: 0,
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+    }
     res.on('finish', () => {
       record.code = res.statusCode
       if (record.verb !== 'control') {
@@ -186,15 +201,32 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     if (fault?.type === 'status') return sendFault(res, fault.code, fault.retryAfterSeconds, path)
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO)
-    if (path === '/') return sendJson(res, 200, {paths: ['/api', '/api/v1', '/apis', ...RESOURCE_TYPES.filter((r) => r.group).map((r) => `/apis/${groupVersionOf(r)}`), '/healthz', '/metrics', '/version']})
+    if (path === '/')
+      return sendJson(res, 200, {
+        paths: [
+          '/api',
+          '/api/v1',
+          '/apis',
+          ...RESOURCE_TYPES.filter((r) => r.group).map((r) => `/apis/${groupVersionOf(r)}`),
+          '/healthz',
+          '/metrics',
+          '/version',
+        ],
+      })
     const accept = req.headers.accept
     if (path === '/api') {
       return wantsAggregatedDiscovery(accept)
         ? sendJson(res, 200, aggregatedDiscovery('core'), AGGREGATED_DISCOVERY_CONTENT_TYPE)
-        : sendJson(res, 200, legacyApiVersions(`${(server.address() as AddressInfo).address}:${(server.address() as AddressInfo).port}`))
+        : sendJson(
+            res,
+            200,
+            legacyApiVersions(`${(server.address() as AddressInfo).address}:${(server.address() as AddressInfo).port}`),
+          )
     }
     if (path === '/apis') {
-      return wantsAggregatedDiscovery(accept) ? sendJson(res, 200, aggregatedDiscovery('groups'), AGGREGATED_DISCOVERY_CONTENT_TYPE) : sendJson(res, 200, legacyApiGroupList())
+      return wantsAggregatedDiscovery(accept)
+        ? sendJson(res, 200, aggregatedDiscovery('groups'), AGGREGATED_DISCOVERY_CONTENT_TYPE)
+        : sendJson(res, 200, legacyApiGroupList())
     }
 
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent)
@@ -223,7 +255,13 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     }
     const target = resolveTarget(group, version, rest)
     if (!target) return sendStatus(res, notFoundPath())
-    Object.assign(record, {group: target.resource.group, resource: target.resource.plural, subresource: target.subresource, namespace: target.namespace, name: target.name})
+    Object.assign(record, {
+      group: target.resource.group,
+      resource: target.resource.plural,
+      subresource: target.subresource,
+      namespace: target.namespace,
+      name: target.name,
+    })
     return serveResource(req, res, method, url, target, record)
   }
 
@@ -242,7 +280,14 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     return {resource, namespace, name: tail[1], subresource}
   }
 
-  async function serveResource(req: IncomingMessage, res: ServerResponse, method: string, url: URL, target: ApiTarget, record: RequestRecord): Promise<void> {
+  async function serveResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    target: ApiTarget,
+    record: RequestRecord,
+  ): Promise<void> {
     const {resource, namespace, name, subresource} = target
     const query = url.searchParams
     const table = wantsTable(req.headers.accept)
@@ -252,7 +297,9 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         const filter: ListFilter = {
           ...(namespace !== undefined ? {namespace} : {}),
           ...(query.get('labelSelector') ? {labelSelector: parseLabelSelector(query.get('labelSelector')!)} : {}),
-          ...(query.get('fieldSelector') ? {fieldSelector: parseFieldSelector(query.get('fieldSelector')!, resource.kind)} : {}),
+          ...(query.get('fieldSelector')
+            ? {fieldSelector: parseFieldSelector(query.get('fieldSelector')!, resource.kind)}
+            : {}),
         }
         if (query.get('watch') === 'true' || query.get('watch') === '1') {
           record.verb = 'watch'
@@ -261,7 +308,12 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         record.verb = 'list'
         const {items, resourceVersion} = api.list(resource, filter)
         if (table) return sendJson(res, 200, toTable(resource.kind, items, resourceVersion, now()), TABLE_CONTENT_TYPE)
-        return sendJson(res, 200, {kind: `${resource.kind}List`, apiVersion: groupVersionOf(resource), metadata: {resourceVersion}, items})
+        return sendJson(res, 200, {
+          kind: `${resource.kind}List`,
+          apiVersion: groupVersionOf(resource),
+          metadata: {resourceVersion},
+          items,
+        })
       }
       if (method === 'POST') {
         record.verb = 'create'
@@ -280,7 +332,13 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
       }
       if (method === 'PATCH') {
         record.verb = 'patch'
-        return sendJson(res, 200, api.updateScale(resource, namespace, name, await readBody(req), {patchType: req.headers['content-type'] ?? ''}))
+        return sendJson(
+          res,
+          200,
+          api.updateScale(resource, namespace, name, await readBody(req), {
+            patchType: req.headers['content-type'] ?? '',
+          }),
+        )
       }
     } else if (subresource === 'eviction') {
       if (method === 'POST') {
@@ -295,7 +353,13 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         case 'GET': {
           record.verb = 'get'
           const object = api.get(resource, namespace, name)
-          if (table) return sendJson(res, 200, toTable(resource.kind, [object], object.metadata.resourceVersion ?? '', now()), TABLE_CONTENT_TYPE)
+          if (table)
+            return sendJson(
+              res,
+              200,
+              toTable(resource.kind, [object], object.metadata.resourceVersion ?? '', now()),
+              TABLE_CONTENT_TYPE,
+            )
           return sendJson(res, 200, object)
         }
         case 'PUT':
@@ -303,34 +367,66 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
           return sendJson(res, 200, api.replace(resource, namespace, name, await readBody(req), part))
         case 'PATCH':
           record.verb = 'patch'
-          return sendJson(res, 200, api.patch(resource, namespace, name, req.headers['content-type'] ?? '', await readBody(req), part))
+          return sendJson(
+            res,
+            200,
+            api.patch(resource, namespace, name, req.headers['content-type'] ?? '', await readBody(req), part),
+          )
         case 'DELETE': {
           record.verb = 'delete'
           // kubectl may send DeleteOptions as protobuf (facts §1): the body is read and ignored.
           await readBody(req, {ignore: true})
           const deleted = api.delete(resource, namespace, name)
           if (resource.kind === 'Pod') return sendJson(res, 200, deleted)
-          return sendJson(res, 200, {...successStatus(200), details: {name, ...(resource.group ? {group: resource.group} : {}), kind: resource.plural, uid: deleted.metadata.uid}})
+          return sendJson(res, 200, {
+            ...successStatus(200),
+            details: {
+              name,
+              ...(resource.group ? {group: resource.group} : {}),
+              kind: resource.plural,
+              uid: deleted.metadata.uid,
+            },
+          })
         }
       }
     }
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`)
   }
 
-  function serveWatch(req: IncomingMessage, res: ServerResponse, target: ApiTarget, filter: ListFilter, query: URLSearchParams, table: boolean): void {
+  function serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: ApiTarget,
+    filter: ListFilter,
+    query: URLSearchParams,
+    table: boolean,
+  ): void {
     const {resource} = target
     const rvParam = query.get('resourceVersion') ?? ''
     const from = rvParam === '' || rvParam === '0' ? undefined : Number(rvParam)
-    if (from !== undefined && !Number.isInteger(from)) throw new StatusError(400, 'BadRequest', `invalid resource version: ${rvParam}`)
-    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? parseGoDuration(query.get('timeout')) ?? watchTimeoutSeconds)
+    if (from !== undefined && !Number.isInteger(from))
+      throw new StatusError(400, 'BadRequest', `invalid resource version: ${rvParam}`)
+    const timeoutSeconds = Number(
+      query.get('timeoutSeconds') ?? parseGoDuration(query.get('timeout')) ?? watchTimeoutSeconds,
+    )
     const bookmarks = query.get('allowWatchBookmarks') === 'true'
-    res.writeHead(200, {'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked'})
+    res.writeHead(200, {
+      'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    })
     res.flushHeaders()
     let first = true
     const send = (type: string, object: unknown) => {
       let payload = object
       if (table && type !== 'ERROR' && type !== 'BOOKMARK') {
-        payload = toTable(resource.kind, [object as KubeObject], (object as KubeObject).metadata.resourceVersion ?? '', now(), first)
+        payload = toTable(
+          resource.kind,
+          [object as KubeObject],
+          (object as KubeObject).metadata.resourceVersion ?? '',
+          now(),
+          first,
+        )
         first = false
       }
       res.write(JSON.stringify({type, object: payload}) + '\n')
@@ -387,7 +483,11 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     timers.push(setTimeout(() => watch.end('close'), timeoutSeconds * 1000))
     if (bookmarks) {
       const bookmark = () => {
-        send('BOOKMARK', {kind: resource.kind, apiVersion: groupVersionOf(resource), metadata: {resourceVersion: store.resourceVersion}})
+        send('BOOKMARK', {
+          kind: resource.kind,
+          apiVersion: groupVersionOf(resource),
+          metadata: {resourceVersion: store.resourceVersion},
+        })
         timers.push(setTimeout(bookmark, bookmarkIntervalMs))
       }
       timers.push(setTimeout(bookmark, bookmarkIntervalMs))
@@ -396,7 +496,8 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
     // Loopback only: the server binds 127.0.0.1, and this double-checks the peer.
-    if (req.socket.remoteAddress !== '127.0.0.1' && req.socket.remoteAddress !== '::ffff:127.0.0.1') return sendText(res, 403, 'forbidden')
+    if (req.socket.remoteAddress !== '127.0.0.1' && req.socket.remoteAddress !== '::ffff:127.0.0.1')
+      return sendText(res, 403, 'forbidden')
     if (path === '/_twin/faults') {
       if (method === 'GET') return sendJson(res, 200, {faults: faults.list()})
       if (method === 'DELETE') {
@@ -410,7 +511,8 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         } catch (error) {
           return sendJson(res, 400, {error: (error as Error).message})
         }
-        if (fault.type === 'watch-drop') return sendJson(res, 200, {fault, dropped: dropWatches(fault.mode ?? 'close', fault.match)})
+        if (fault.type === 'watch-drop')
+          return sendJson(res, 200, {fault, dropped: dropWatches(fault.mode ?? 'close', fault.match)})
         if (fault.type === 'metrics' || fault.type === 'mig-stuck' || fault.type === 'spot-interruption') {
           if (!options.twin) return sendJson(res, 501, {error: 'no discrete-event twin is bound to this server'})
           const result = options.twin.fault(fault)
@@ -427,7 +529,8 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
         return sendJson(res, 200, {requests: []})
       }
     }
-    if (path === '/_twin/state' && method === 'GET' && options.twin?.state) return sendJson(res, 200, options.twin.state())
+    if (path === '/_twin/state' && method === 'GET' && options.twin?.state)
+      return sendJson(res, 200, options.twin.state())
     if (path === '/_twin/compact' && method === 'POST') {
       store.compactHistory()
       return sendJson(res, 200, {compactedAt: store.resourceVersion})
@@ -448,12 +551,28 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     ]
     for (const [key, value] of [...counters.entries()].sort()) {
       const [verb, resource, code] = key.split('|')
-      lines.push(`apiserver_request_total{code="${code}",resource="${resource}",verb="${verb?.toUpperCase()}"} ${value}`)
+      lines.push(
+        `apiserver_request_total{code="${code}",resource="${resource}",verb="${verb?.toUpperCase()}"} ${value}`,
+      )
     }
-    lines.push('# HELP apiserver_storage_objects Number of stored objects at the time of last check split by kind.', '# TYPE apiserver_storage_objects gauge')
-    for (const r of RESOURCE_TYPES) lines.push(`apiserver_storage_objects{resource="${r.group ? `${r.plural}.${r.group}` : r.plural}"} ${store.list(r).items.length}`)
-    lines.push('# HELP apiserver_registered_watchers Number of currently open watches.', '# TYPE apiserver_registered_watchers gauge', `apiserver_registered_watchers ${watches.size}`)
-    lines.push('# HELP gpu_scale_twin_resource_version The store\'s current resourceVersion.', '# TYPE gpu_scale_twin_resource_version gauge', `gpu_scale_twin_resource_version ${store.resourceVersion}`)
+    lines.push(
+      '# HELP apiserver_storage_objects Number of stored objects at the time of last check split by kind.',
+      '# TYPE apiserver_storage_objects gauge',
+    )
+    for (const r of RESOURCE_TYPES)
+      lines.push(
+        `apiserver_storage_objects{resource="${r.group ? `${r.plural}.${r.group}` : r.plural}"} ${store.list(r).items.length}`,
+      )
+    lines.push(
+      '# HELP apiserver_registered_watchers Number of currently open watches.',
+      '# TYPE apiserver_registered_watchers gauge',
+      `apiserver_registered_watchers ${watches.size}`,
+    )
+    lines.push(
+      "# HELP gpu_scale_twin_resource_version The store's current resourceVersion.",
+      '# TYPE gpu_scale_twin_resource_version gauge',
+      `gpu_scale_twin_resource_version ${store.resourceVersion}`,
+    )
     return lines.join('\n') + '\n'
   }
 
@@ -473,7 +592,8 @@ export async function startTwinServer(options: TwinServerOptions): Promise<TwinS
     requests,
     scrapes,
     dropWatches,
-    openWatches: (path) => [...watches].filter((w) => matches(path === undefined ? undefined : {path}, 'GET', w.path)).length,
+    openWatches: (path) =>
+      [...watches].filter((w) => matches(path === undefined ? undefined : {path}, 'GET', w.path)).length,
     close: () =>
       new Promise<void>((resolve) => {
         for (const w of [...watches]) w.end('close')
@@ -489,11 +609,21 @@ function notFoundPath(): StatusError {
 
 function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body)
-  res.writeHead(code, {'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private'})
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  })
   res.end(text)
 }
 
-function sendText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(code, {'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...headers})
   res.end(text)
 }
@@ -502,16 +632,41 @@ function sendText(res: ServerResponse, code: number, text: string, contentType =
 function sendStatus(res: ServerResponse, error: StatusError): void {
   const retry = error.status.details?.retryAfterSeconds
   const text = JSON.stringify(error.status)
-  res.writeHead(error.code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...(retry ? {'Retry-After': String(retry)} : {})})
+  res.writeHead(error.code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...(retry ? {'Retry-After': String(retry)} : {}),
+  })
   res.end(text)
 }
 
 function sendFault(res: ServerResponse, code: number, retryAfterSeconds: number | undefined, path: string): void {
-  if (code === 429) return sendText(res, 429, 'Too many requests, please try again later.\n', 'text/plain; charset=utf-8', {'Retry-After': String(retryAfterSeconds ?? 1)})
+  if (code === 429)
+    return sendText(res, 429, 'Too many requests, please try again later.\n', 'text/plain; charset=utf-8', {
+      'Retry-After': String(retryAfterSeconds ?? 1),
+    })
   const name = path.split('/').filter(Boolean).pop() ?? ''
   const retry = retryAfterSeconds !== undefined ? {retryAfterSeconds} : {}
-  if (code === 409) return sendStatus(res, new StatusError(409, 'Conflict', `Operation cannot be fulfilled on "${name}": the object has been modified; please apply your changes to the latest version and try again`, {name, ...retry}))
-  if (code === 503) return sendStatus(res, new StatusError(503, 'ServiceUnavailable', 'The server is currently unable to handle the request (injected fault)', {...retry}))
+  if (code === 409)
+    return sendStatus(
+      res,
+      new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        {name, ...retry},
+      ),
+    )
+  if (code === 503)
+    return sendStatus(
+      res,
+      new StatusError(
+        503,
+        'ServiceUnavailable',
+        'The server is currently unable to handle the request (injected fault)',
+        {...retry},
+      ),
+    )
   return sendStatus(res, new StatusError(500, 'InternalError', 'Internal error occurred: injected fault', {...retry}))
 }
 
@@ -524,18 +679,30 @@ async function readBody(req: IncomingMessage, options: {ignore?: boolean; anyTyp
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > 10 * 1024 * 1024) throw new StatusError(413, 'RequestEntityTooLarge', 'the request body is larger than 10 MiB')
+    if (size > 10 * 1024 * 1024)
+      throw new StatusError(413, 'RequestEntityTooLarge', 'the request body is larger than 10 MiB')
     chunks.push(chunk as Buffer)
   }
   if (options.ignore) return undefined
   const text = Buffer.concat(chunks).toString('utf8')
-  const type = options.anyType ? 'application/json' : (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase()
-  if (!JSON_TYPES.test(type)) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`)
+  const type = options.anyType
+    ? 'application/json'
+    : (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase()
+  if (!JSON_TYPES.test(type))
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
+    )
   if (text.trim() === '') throw new StatusError(400, 'BadRequest', 'the request body is empty')
   try {
     return type === 'application/apply-patch+yaml' ? parseYaml(text) : JSON.parse(text)
   } catch (error) {
-    throw new StatusError(400, 'BadRequest', `the request body is not valid ${type === 'application/apply-patch+yaml' ? 'YAML' : 'JSON'}: ${(error as Error).message}`)
+    throw new StatusError(
+      400,
+      'BadRequest',
+      `the request body is not valid ${type === 'application/apply-patch+yaml' ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    )
   }
 }
 
@@ -543,6 +710,7 @@ async function readBody(req: IncomingMessage, options: {ignore?: boolean; anyTyp
 function parseGoDuration(text: string | null): number | undefined {
   if (!text) return undefined
   let seconds = 0
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) seconds += Number(n) * ({h: 3600, m: 60, s: 1, ms: 0.001}[unit as 'h'] ?? 0)
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g))
+    seconds += Number(n) * ({h: 3600, m: 60, s: 1, ms: 0.001}[unit as 'h'] ?? 0)
   return seconds
 }

@@ -7,7 +7,10 @@ import type {CheckResult, MigPartedCheckResult} from '../../core/mig/index.js'
 import {checkMigInstances, checkMigPartedFile} from '../../services/mig-check.js'
 import {renderMigCheck, renderMigPartedCheck} from '../../views/mig.js'
 
-const EXIT_CODES = exitCodes([EXIT.ok, 'every layout is valid'], [EXIT.gateFailed, 'a layout or config entry is invalid'])
+const EXIT_CODES = exitCodes(
+  [EXIT.ok, 'every layout is valid'],
+  [EXIT.gateFailed, 'a layout or config entry is invalid'],
+)
 
 export default class MigCheck extends BaseCommand<typeof MigCheck> {
   static override exitCodes = EXIT_CODES
@@ -21,10 +24,20 @@ export default class MigCheck extends BaseCommand<typeof MigCheck> {
     '<%= config.bin %> mig check --config examples/mig-parted/default-mig-parted-config.yaml',
   ]
   static override strict = false
-  static override args = {instances: Args.string({description: 'PROFILE[@START] ... (e.g. 3g.40gb@4 1g.10gb)', required: false})}
+  static override args = {
+    instances: Args.string({description: 'PROFILE[@START] ... (e.g. 3g.40gb@4 1g.10gb)', required: false}),
+  }
   static override flags = {
-    gpu: Flags.string({char: 'g', summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).', helpValue: 'MODEL'}),
-    config: Flags.file({char: 'f', summary: 'A mig-parted config file (version: v1, mig-configs:) to validate.', helpValue: 'FILE'}),
+    gpu: Flags.string({
+      char: 'g',
+      summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).',
+      helpValue: 'MODEL',
+    }),
+    config: Flags.file({
+      char: 'f',
+      summary: 'A mig-parted config file (version: v1, mig-configs:) to validate.',
+      helpValue: 'FILE',
+    }),
   }
 
   async run(): Promise<CheckResult | MigPartedCheckResult> {

@@ -7,7 +7,10 @@ const EXIT_CODES = exitCodes()
 
 export default class MigGpus extends BaseCommand<typeof MigGpus> {
   static override exitCodes = EXIT_CODES
-  static override description = describe('List the GPU models whose MIG geometry gpu-scale knows: names, GPU Feature Discovery aliases, memory and compute slices, PCI device IDs.', EXIT_CODES)
+  static override description = describe(
+    'List the GPU models whose MIG geometry gpu-scale knows: names, GPU Feature Discovery aliases, memory and compute slices, PCI device IDs.',
+    EXIT_CODES,
+  )
   static override examples = ['<%= config.bin %> mig gpus', '<%= config.bin %> mig gpus -o json']
 
   async run(): Promise<MigGpuRow[]> {

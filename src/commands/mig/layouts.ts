@@ -9,16 +9,30 @@ const EXIT_CODES = exitCodes()
 
 export default class MigLayouts extends BaseCommand<typeof MigLayouts> {
   static override exitCodes = EXIT_CODES
-  static override description = describe('List every maximal valid MIG layout of a GPU model: sets of placed instances to which no further profile can be added.', EXIT_CODES)
-  static override examples = ['<%= config.bin %> mig layouts --gpu A30', '<%= config.bin %> mig layouts --gpu H100-80GB --media-extensions -o json']
+  static override description = describe(
+    'List every maximal valid MIG layout of a GPU model: sets of placed instances to which no further profile can be added.',
+    EXIT_CODES,
+  )
+  static override examples = [
+    '<%= config.bin %> mig layouts --gpu A30',
+    '<%= config.bin %> mig layouts --gpu H100-80GB --media-extensions -o json',
+  ]
   static override flags = {
-    gpu: Flags.string({char: 'g', summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).', helpValue: 'MODEL', required: true}),
+    gpu: Flags.string({
+      char: 'g',
+      summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).',
+      helpValue: 'MODEL',
+      required: true,
+    }),
     'media-extensions': Flags.boolean({summary: 'Also list layouts with a +me (media extensions) instance.'}),
   }
 
   async run(): Promise<{gpu: string; layouts: Layout[]}> {
     const model = requireMigModel(this.flags.gpu)
-    const result = {gpu: model.name, layouts: enumerateMaximalLayouts(model.name, {mediaExtensions: this.flags['media-extensions']})}
+    const result = {
+      gpu: model.name,
+      layouts: enumerateMaximalLayouts(model.name, {mediaExtensions: this.flags['media-extensions']}),
+    }
     this.output(result, renderMigLayouts)
     return result
   }

@@ -8,7 +8,8 @@ import {renderSimServe} from '../../views/sim-serve.js'
 const EXIT_CODES = exitCodes()
 
 export default class SimServeCommand extends BaseCommand<typeof SimServeCommand> {
-  static override summary = 'Serve the simulated GPU fleet as a Kubernetes API on 127.0.0.1, for kubectl and client-node.'
+  static override summary =
+    'Serve the simulated GPU fleet as a Kubernetes API on 127.0.0.1, for kubectl and client-node.'
 
   static override exitCodes = EXIT_CODES
   static override description = describe(
@@ -34,16 +35,39 @@ export default class SimServeCommand extends BaseCommand<typeof SimServeCommand>
   ]
 
   static override flags = {
-    port: Flags.integer({summary: 'Port on 127.0.0.1 (0 picks a free one).', default: 0, min: 0, max: 65_535, env: 'GPU_SCALE_SIM_PORT'}),
-    'kubeconfig-out': Flags.string({summary: 'Write the kubeconfig here (default: a file in the temp directory).', env: 'GPU_SCALE_SIM_KUBECONFIG_OUT'}),
-    'targets-out': Flags.string({summary: 'Write the Prometheus file_sd targets here (default: next to the kubeconfig).'}),
-    scenario: Flags.string({summary: 'A scenario of examples/scenarios by name (burst, spot-storm, ...) or a scenario file (default: the built-in fleet).'}),
-    speed: Flags.string({summary: 'Simulated seconds per wall second (60: a simulated minute per second).', default: '1'}),
+    port: Flags.integer({
+      summary: 'Port on 127.0.0.1 (0 picks a free one).',
+      default: 0,
+      min: 0,
+      max: 65_535,
+      env: 'GPU_SCALE_SIM_PORT',
+    }),
+    'kubeconfig-out': Flags.string({
+      summary: 'Write the kubeconfig here (default: a file in the temp directory).',
+      env: 'GPU_SCALE_SIM_KUBECONFIG_OUT',
+    }),
+    'targets-out': Flags.string({
+      summary: 'Write the Prometheus file_sd targets here (default: next to the kubeconfig).',
+    }),
+    scenario: Flags.string({
+      summary:
+        'A scenario of examples/scenarios by name (burst, spot-storm, ...) or a scenario file (default: the built-in fleet).',
+    }),
+    speed: Flags.string({
+      summary: 'Simulated seconds per wall second (60: a simulated minute per second).',
+      default: '1',
+    }),
   }
 
   async run(): Promise<SimServeInfo> {
     const speed = Number(this.flags.speed)
-    const handle = await startSimServe({port: this.flags.port, kubeconfigOut: this.flags['kubeconfig-out'], targetsOut: this.flags['targets-out'], scenario: this.flags.scenario, speed})
+    const handle = await startSimServe({
+      port: this.flags.port,
+      kubeconfigOut: this.flags['kubeconfig-out'],
+      targetsOut: this.flags['targets-out'],
+      scenario: this.flags.scenario,
+      speed,
+    })
     this.output(handle.info, (info) => renderSimServe(info))
     const signal = await waitForShutdownSignal()
     this.info(`${signal}: stopping the twin API server`)

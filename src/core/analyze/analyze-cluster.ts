@@ -66,21 +66,51 @@ export function analyzeCluster(config: PolicyConfig, snapshot: ClusterSnapshot):
   return {kind: ANALYSIS_KIND, analyzedAt: formatTimestamp(now), models, diagnostics}
 }
 
-function analyzeModel(model: ModelConfig, config: PolicyConfig, snapshot: ClusterSnapshot, telemetry: TelemetryIndex, now: number, diagnostics: Diagnostic[]): ModelAnalysis {
+function analyzeModel(
+  model: ModelConfig,
+  config: PolicyConfig,
+  snapshot: ClusterSnapshot,
+  telemetry: TelemetryIndex,
+  now: number,
+  diagnostics: Diagnostic[],
+): ModelAnalysis {
   const {namespace, name, kind} = model.workload
   const pods = snapshot.pods.filter((p) => p.namespace === namespace && p.workload?.name === name)
   const roles = assignPodRoles(pods, now, model.healthCheckGraceSeconds)
   const windowSeconds = Math.max(180, ...model.signals.map((s) => s.windowSeconds))
-  const ctx = {telemetry, namespace, workloadNames: workloadNames(model), podNames: roles.serving.map((p) => p.name), now, staleAfterSeconds: config.settings.staleAfterSeconds, windowSeconds}
+  const ctx = {
+    telemetry,
+    namespace,
+    workloadNames: workloadNames(model),
+    podNames: roles.serving.map((p) => p.name),
+    now,
+    staleAfterSeconds: config.settings.staleAfterSeconds,
+    windowSeconds,
+  }
   const evidence = collectEvidence(ctx)
   const classification = classifyBottleneck(evidence, config.settings.slo)
   const workload = snapshot.workloads.find((w) => w.namespace === namespace && w.name === name && w.kind === kind)
-  let replicas: ModelAnalysis['replicas'] = {current: pods.length, desired: pods.length, decidedBy: null, unreliableSignals: []}
+  let replicas: ModelAnalysis['replicas'] = {
+    current: pods.length,
+    desired: pods.length,
+    decidedBy: null,
+    unreliableSignals: [],
+  }
   if (workload) {
     const decision = recommendReplicas({model, workload, pods, telemetry, settings: config.settings, now})
-    replicas = {current: decision.current, desired: decision.desired, decidedBy: decision.decidedBy, unreliableSignals: decision.proposals.filter((p) => p.status === 'unreliable').map((p) => p.signal)}
+    replicas = {
+      current: decision.current,
+      desired: decision.desired,
+      decidedBy: decision.decidedBy,
+      unreliableSignals: decision.proposals.filter((p) => p.status === 'unreliable').map((p) => p.signal),
+    }
   } else {
-    diagnostics.push({severity: 'warning', code: 'WorkloadNotFound', message: `${kind} ${namespace}/${name} of model ${model.name} is not in the snapshot`, target: {kind, name, namespace}})
+    diagnostics.push({
+      severity: 'warning',
+      code: 'WorkloadNotFound',
+      message: `${kind} ${namespace}/${name} of model ${model.name} is not in the snapshot`,
+      target: {kind, name, namespace},
+    })
   }
   const first = classification.reasons[0]
   return {
@@ -93,7 +123,9 @@ function analyzeModel(model: ModelConfig, config: PolicyConfig, snapshot: Cluste
     recommendation: adviseSignal(model, classification.recommendedSignal),
     replicas,
     pods: {serving: roles.serving.length, arriving: roles.arriving.length, unhealthy: roles.unhealthy.length},
-    gpus: roles.serving.flatMap((pod) => analyzePodGpus(pod, telemetry, {...ctx, podNames: [pod.name]}, config.settings.slo)),
+    gpus: roles.serving.flatMap((pod) =>
+      analyzePodGpus(pod, telemetry, {...ctx, podNames: [pod.name]}, config.settings.slo),
+    ),
   }
 }
 
@@ -101,9 +133,15 @@ function analyzeModel(model: ModelConfig, config: PolicyConfig, snapshot: Cluste
 function adviseSignal(model: ModelConfig, recommended: {metric: string; why: string} | null): SignalAdvice {
   if (!recommended) return {metric: null, signal: null, message: 'no change: the configured signals fit this workload'}
   const base = recommended.metric.replace(/_bucket$/, '')
-  const configured = model.signals.find((s) => s.metric === recommended.metric || s.metric.replace(/_bucket$/, '') === base)
+  const configured = model.signals.find(
+    (s) => s.metric === recommended.metric || s.metric.replace(/_bucket$/, '') === base,
+  )
   return configured
-    ? {metric: recommended.metric, signal: configured.name, message: `scale on ${configured.name} (${configured.metric}): ${recommended.why}`}
+    ? {
+        metric: recommended.metric,
+        signal: configured.name,
+        message: `scale on ${configured.name} (${configured.metric}): ${recommended.why}`,
+      }
     : {metric: recommended.metric, signal: null, message: `add a signal on ${recommended.metric}: ${recommended.why}`}
 }
 
@@ -111,7 +149,12 @@ function adviseSignal(model: ModelConfig, recommended: {metric: string; why: str
  * One row per GPU (or MIG slice) the pod holds: that GPU's DCGM series plus the pod's model-server series, so a
  * single slow slice shows up even when the model's average looks fine.
  */
-function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameters<typeof collectEvidence>[0], slo: PolicyConfig['settings']['slo']): GpuAnalysis[] {
+function analyzePodGpus(
+  pod: PodState,
+  telemetry: TelemetryIndex,
+  ctx: Parameters<typeof collectEvidence>[0],
+  slo: PolicyConfig['settings']['slo'],
+): GpuAnalysis[] {
   const podSeries = seriesOfPod(telemetry, pod.namespace, pod.name)
   const byGpu = new Map<string, Series[]>()
   for (const s of podSeries) {
@@ -124,7 +167,9 @@ function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameter
   const serverSeries = podSeries.filter((s) => !s.metric.startsWith(DCGM_PREFIX))
   const out: GpuAnalysis[] = []
   // In the order a person reads a node: by GPU index, then MIG instance (not by UUID, which is random).
-  for (const gpuSeries of [...byGpu.values()].sort((a, b) => compareGpuLabels((a[0] as Series).labels, (b[0] as Series).labels))) {
+  for (const gpuSeries of [...byGpu.values()].sort((a, b) =>
+    compareGpuLabels((a[0] as Series).labels, (b[0] as Series).labels),
+  )) {
     const labels = (gpuSeries[0] as Series).labels
     const evidence = collectEvidence({...ctx, telemetry: indexTelemetry([...gpuSeries, ...serverSeries])})
     const c = classifyBottleneck(evidence, slo)
@@ -144,11 +189,14 @@ function analyzePodGpus(pod: PodState, telemetry: TelemetryIndex, ctx: Parameter
 
 function compareGpuLabels(a: Record<string, string>, b: Record<string, string>): number {
   const node = (l: Record<string, string>) => l.Hostname ?? l.hostname ?? ''
-  return node(a).localeCompare(node(b)) || Number(a.gpu ?? 0) - Number(b.gpu ?? 0) || Number(a.GPU_I_ID ?? 0) - Number(b.GPU_I_ID ?? 0)
+  return (
+    node(a).localeCompare(node(b)) ||
+    Number(a.gpu ?? 0) - Number(b.gpu ?? 0) ||
+    Number(a.GPU_I_ID ?? 0) - Number(b.GPU_I_ID ?? 0)
+  )
 }
 
 function gpuKey(s: Series): string {
   const l = s.labels
   return [l.Hostname ?? l.hostname ?? '', l.UUID ?? l.gpu ?? '', l.GPU_I_ID ?? ''].join('/')
 }
-

@@ -38,10 +38,30 @@ export type SkipReason = 'blocked' | 'dependency-not-applied' | 'dependency-miss
 export type ChangeStatus =
   | {changeId: string; action: Change['action']; status: 'applied'}
   /** A precondition no longer holds: nothing was written for this change. */
-  | {changeId: string; action: Change['action']; status: 'precondition-failed'; precondition: Precondition; actual: unknown}
+  | {
+      changeId: string
+      action: Change['action']
+      status: 'precondition-failed'
+      precondition: Precondition
+      actual: unknown
+    }
   /** The port refused or failed. `failure` is the node-group writer's kind of failure, when it was one. */
-  | {changeId: string; action: Change['action']; status: 'failed'; message: string; retryable: boolean; failure?: NodeGroupFailure}
-  | {changeId: string; action: Change['action']; status: 'skipped'; reason: SkipReason; message: string; dependency?: string}
+  | {
+      changeId: string
+      action: Change['action']
+      status: 'failed'
+      message: string
+      retryable: boolean
+      failure?: NodeGroupFailure
+    }
+  | {
+      changeId: string
+      action: Change['action']
+      status: 'skipped'
+      reason: SkipReason
+      message: string
+      dependency?: string
+    }
 
 export interface ApplyResult {
   results: ChangeStatus[]
@@ -60,7 +80,14 @@ export async function applyPlan(plan: {changes: readonly Change[]}, ports: Apply
   }
   for (const item of executionOrder(plan.changes)) {
     if ('cycle' in item) {
-      record({changeId: item.change.id, action: item.change.action, status: 'skipped', reason: 'dependency-cycle', message: `${item.change.id} depends on itself through ${item.cycle}`, dependency: item.cycle})
+      record({
+        changeId: item.change.id,
+        action: item.change.action,
+        status: 'skipped',
+        reason: 'dependency-cycle',
+        message: `${item.change.id} depends on itself through ${item.cycle}`,
+        dependency: item.cycle,
+      })
       continue
     }
     record(await applyOne(item.change, plan.changes, statusById, ports))
@@ -70,15 +97,34 @@ export async function applyPlan(plan: {changes: readonly Change[]}, ports: Apply
   return {results, counts}
 }
 
-async function applyOne(change: Change, all: readonly Change[], done: ReadonlyMap<string, ChangeStatus>, ports: ApplyPorts): Promise<ChangeStatus> {
+async function applyOne(
+  change: Change,
+  all: readonly Change[],
+  done: ReadonlyMap<string, ChangeStatus>,
+  ports: ApplyPorts,
+): Promise<ChangeStatus> {
   const base = {changeId: change.id, action: change.action}
-  if (change.status === 'blocked') return {...base, status: 'skipped', reason: 'blocked', message: 'blocked in the plan: shown, never executed'}
+  if (change.status === 'blocked')
+    return {...base, status: 'skipped', reason: 'blocked', message: 'blocked in the plan: shown, never executed'}
   for (const dependency of change.dependsOn) {
     const outcome = done.get(dependency)
     if (outcome?.status === 'applied') continue
-    if (!all.some((c) => c.id === dependency)) return {...base, status: 'skipped', reason: 'dependency-missing', message: `depends on ${dependency}, which is not in the plan`, dependency}
+    if (!all.some((c) => c.id === dependency))
+      return {
+        ...base,
+        status: 'skipped',
+        reason: 'dependency-missing',
+        message: `depends on ${dependency}, which is not in the plan`,
+        dependency,
+      }
     const what = outcome ? outcome.status : 'not run'
-    return {...base, status: 'skipped', reason: 'dependency-not-applied', message: `depends on ${dependency}, which was ${what}`, dependency}
+    return {
+      ...base,
+      status: 'skipped',
+      reason: 'dependency-not-applied',
+      message: `depends on ${dependency}, which was ${what}`,
+      dependency,
+    }
   }
   for (const precondition of change.preconditions) {
     const actual = await ports.read(precondition.resource, precondition.path)
@@ -89,7 +135,8 @@ async function applyOne(change: Change, all: readonly Change[], done: ReadonlyMa
     case 'repartition-gpu': {
       const result = await ports.cluster.apply(change)
       if (result.status === 'applied') return {...base, status: 'applied'}
-      if (result.status === 'precondition-failed') return {...base, status: 'precondition-failed', precondition: result.precondition, actual: result.actual}
+      if (result.status === 'precondition-failed')
+        return {...base, status: 'precondition-failed', precondition: result.precondition, actual: result.actual}
       return {...base, status: 'failed', message: result.message, retryable: result.retryable}
     }
     case 'scale-node-group':
@@ -99,9 +146,18 @@ async function applyOne(change: Change, all: readonly Change[], done: ReadonlyMa
   }
 }
 
-function groupOutcome(base: {changeId: string; action: Change['action']}, result: Awaited<ReturnType<NodeGroupWriter['increaseSize']>>): ChangeStatus {
+function groupOutcome(
+  base: {changeId: string; action: Change['action']},
+  result: Awaited<ReturnType<NodeGroupWriter['increaseSize']>>,
+): ChangeStatus {
   if (result.status === 'done') return {...base, status: 'applied'}
-  return {...base, status: 'failed', message: result.message, retryable: RETRYABLE_GROUP_FAILURES.has(result.failure), failure: result.failure}
+  return {
+    ...base,
+    status: 'failed',
+    message: result.message,
+    retryable: RETRYABLE_GROUP_FAILURES.has(result.failure),
+    failure: result.failure,
+  }
 }
 
 /**

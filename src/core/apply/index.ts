@@ -1,2 +1,9 @@
 /** The apply executor's public API: shared by `simulate`'s closed loop and the live `apply`. */
-export {applyPlan, type ApplyPorts, type ApplyResult, type ChangeStatus, type FieldReader, type SkipReason} from './apply-plan.js'
+export {
+  applyPlan,
+  type ApplyPorts,
+  type ApplyResult,
+  type ChangeStatus,
+  type FieldReader,
+  type SkipReason,
+} from './apply-plan.js'

@@ -20,7 +20,8 @@ type Report = (severity: Problem['severity'], code: string, message: string, pat
 /** Every semantic problem of a normalized config, errors and warnings. */
 export function checkConfig(config: PolicyConfig, locate: Locate): Problem[] {
   const problems: Problem[] = []
-  const report: Report = (severity, code, message, path) => problems.push({severity, code, message, location: locate(path)})
+  const report: Report = (severity, code, message, path) =>
+    problems.push({severity, code, message, location: locate(path)})
   checkBounds(config, report)
   checkDuplicates(config, report)
   checkSignals(config, report)
@@ -39,30 +40,68 @@ export function checkConfig(config: PolicyConfig, locate: Locate): Problem[] {
 
 function checkBounds(config: PolicyConfig, report: Report): void {
   config.nodeGroups.forEach((group, i) => {
-    if (group.min > group.max) report('error', 'MinAboveMax', `min ${group.min} is greater than max ${group.max}; expected min <= max`, ['nodeGroups', i, 'min'])
+    if (group.min > group.max)
+      report('error', 'MinAboveMax', `min ${group.min} is greater than max ${group.max}; expected min <= max`, [
+        'nodeGroups',
+        i,
+        'min',
+      ])
   })
   config.models.forEach((model, i) => {
     const {min, max} = model.replicas
-    if (min > max) report('error', 'MinAboveMax', `replicas.min ${min} is greater than replicas.max ${max}; expected min <= max`, ['models', i, 'replicas', 'min'])
+    if (min > max)
+      report('error', 'MinAboveMax', `replicas.min ${min} is greater than replicas.max ${max}; expected min <= max`, [
+        'models',
+        i,
+        'replicas',
+        'min',
+      ])
     if (model.legacyHpaBehavior && model.algorithm !== 'hpa') {
-      report('warning', 'LegacyHpaBehaviorIgnored', `legacyHpaBehavior only applies with algorithm hpa; model ${model.name} uses ${model.algorithm}, so it is ignored; set algorithm: hpa or remove it`, ['models', i, 'legacyHpaBehavior'])
+      report(
+        'warning',
+        'LegacyHpaBehaviorIgnored',
+        `legacyHpaBehavior only applies with algorithm hpa; model ${model.name} uses ${model.algorithm}, so it is ignored; set algorithm: hpa or remove it`,
+        ['models', i, 'legacyHpaBehavior'],
+      )
     }
     if (model.scaleToZero && min > 0) {
-      report('warning', 'ScaleToZeroUnreachable', `scaleToZero is set but replicas.min is ${min}, so the model never goes to zero; set replicas.min to 0 or remove scaleToZero`, ['models', i, 'scaleToZero'])
+      report(
+        'warning',
+        'ScaleToZeroUnreachable',
+        `scaleToZero is set but replicas.min is ${min}, so the model never goes to zero; set replicas.min to 0 or remove scaleToZero`,
+        ['models', i, 'scaleToZero'],
+      )
     }
   })
 }
 
 function checkDuplicates(config: PolicyConfig, report: Report): void {
-  reportDuplicates(config.nodeGroups.map((g) => g.name), 'node group', (i) => ['nodeGroups', i, 'name'], report)
-  reportDuplicates(config.models.map((m) => m.name), 'model', (i) => ['models', i, 'name'], report)
+  reportDuplicates(
+    config.nodeGroups.map((g) => g.name),
+    'node group',
+    (i) => ['nodeGroups', i, 'name'],
+    report,
+  )
+  reportDuplicates(
+    config.models.map((m) => m.name),
+    'model',
+    (i) => ['models', i, 'name'],
+    report,
+  )
   reportDuplicates(
     config.models.map((m) => `${m.workload.kind} ${m.workload.namespace}/${m.workload.name}`),
     'workload',
     (i) => ['models', i, 'workload'],
     report,
   )
-  config.models.forEach((model, m) => reportDuplicates(model.signals.map((s) => s.name), 'signal', (i) => ['models', m, 'signals', i, 'name'], report))
+  config.models.forEach((model, m) =>
+    reportDuplicates(
+      model.signals.map((s) => s.name),
+      'signal',
+      (i) => ['models', m, 'signals', i, 'name'],
+      report,
+    ),
+  )
 }
 
 function reportDuplicates(names: string[], what: string, pathOf: (index: number) => FieldPath, report: Report): void {
@@ -70,14 +109,25 @@ function reportDuplicates(names: string[], what: string, pathOf: (index: number)
   names.forEach((name, index) => {
     const earlier = first.get(name)
     if (earlier === undefined) first.set(name, index)
-    else report('error', 'DuplicateName', `${what} ${name} is already defined at index ${earlier}; names must be unique`, pathOf(index))
+    else
+      report(
+        'error',
+        'DuplicateName',
+        `${what} ${name} is already defined at index ${earlier}; names must be unique`,
+        pathOf(index),
+      )
   })
 }
 
 function checkSignals(config: PolicyConfig, report: Report): void {
   config.models.forEach((model, i) => {
     if (model.signals.length === 0 && model.replicas.min !== model.replicas.max) {
-      report('error', 'MissingSignals', `model ${model.name} scales between ${model.replicas.min} and ${model.replicas.max} replicas but has no signals; add a signal or set replicas.min == replicas.max`, ['models', i, 'signals'])
+      report(
+        'error',
+        'MissingSignals',
+        `model ${model.name} scales between ${model.replicas.min} and ${model.replicas.max} replicas but has no signals; add a signal or set replicas.min == replicas.max`,
+        ['models', i, 'signals'],
+      )
     }
   })
 }
@@ -87,9 +137,22 @@ function checkMigConfigs(config: PolicyConfig, report: Report): void {
     group.migConfigs.forEach((name, c) => {
       const offer = describeMigConfig(group.gpu.model, name)
       const path: FieldPath = ['nodeGroups', g, 'migConfigs', c]
-      if (offer.kind === 'not-mig-capable') report('error', 'MigNotSupported', `${group.gpu.model} does not support MIG; expected only all-disabled`, path)
-      if (offer.kind === 'unknown-profile') report('error', 'UnknownMigConfig', `${group.gpu.model} has no MIG profile ${offer.profile}; expected all-disabled, all-balanced or all-<profile> of this GPU (see \`gpu-scale mig profiles\`)`, path)
-      if (offer.kind === 'custom') report('warning', 'UnresolvedMigConfig', `custom mig-parted config ${name}: gpu-scale cannot tell which MIG profiles it provides and treats it as providing none`, path)
+      if (offer.kind === 'not-mig-capable')
+        report('error', 'MigNotSupported', `${group.gpu.model} does not support MIG; expected only all-disabled`, path)
+      if (offer.kind === 'unknown-profile')
+        report(
+          'error',
+          'UnknownMigConfig',
+          `${group.gpu.model} has no MIG profile ${offer.profile}; expected all-disabled, all-balanced or all-<profile> of this GPU (see \`gpu-scale mig profiles\`)`,
+          path,
+        )
+      if (offer.kind === 'custom')
+        report(
+          'warning',
+          'UnresolvedMigConfig',
+          `custom mig-parted config ${name}: gpu-scale cannot tell which MIG profiles it provides and treats it as providing none`,
+          path,
+        )
     })
   })
 }
@@ -97,7 +160,12 @@ function checkMigConfigs(config: PolicyConfig, report: Report): void {
 /** The groups a model can run on; an error when there are none, with every group's reasons. */
 function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number, report: Report): NodeGroupConfig[] {
   if (model.gpu.kind === 'mig' && config.settings.migStrategy === 'none') {
-    report('error', 'MigStrategyNone', `model ${model.name} asks for MIG profile ${model.gpu.profile} but settings.migStrategy is none, so no MIG instance is ever advertised; set migStrategy to mixed or ask for whole GPUs`, ['models', index, 'gpu', 'migProfile'])
+    report(
+      'error',
+      'MigStrategyNone',
+      `model ${model.name} asks for MIG profile ${model.gpu.profile} but settings.migStrategy is none, so no MIG instance is ever advertised; set migStrategy to mixed or ask for whole GPUs`,
+      ['models', index, 'gpu', 'migProfile'],
+    )
     return []
   }
   const fits = config.nodeGroups.map((group) => ({group, fit: checkGroupFit(model, group, profilesOfGroup(group))}))
@@ -105,13 +173,27 @@ function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number,
   if (config.settings.migStrategy === 'single') checkSingleStrategy(model, index, config.nodeGroups, report)
   // The scheduler sees taints, labels and GPU counts, never GPU memory: a group it would happily use but whose GPUs
   // are too small for the weights runs the replica out of memory instead of leaving it pending.
-  const tooSmall = fits.filter(({fit}) => fit.reasons.length > 0 && fit.reasons.every((r) => r.code === 'GpuMemoryTooSmall'))
+  const tooSmall = fits.filter(
+    ({fit}) => fit.reasons.length > 0 && fit.reasons.every((r) => r.code === 'GpuMemoryTooSmall'),
+  )
   if (tooSmall.length > 0 && eligible.length > 0) {
-    report('warning', 'SchedulableOnTooSmallGpu', `Kubernetes may schedule replicas of model ${model.name} onto ${tooSmall.map(({group}) => group.name).join(', ')} (taints and labels allow it) whose GPUs are too small (${tooSmall.map(({fit}) => fit.reasons[0]?.message).join('; ')}); add a nodeSelector or a taint so they never land there`, ['models', index, 'nodeSelector'])
+    report(
+      'warning',
+      'SchedulableOnTooSmallGpu',
+      `Kubernetes may schedule replicas of model ${model.name} onto ${tooSmall.map(({group}) => group.name).join(', ')} (taints and labels allow it) whose GPUs are too small (${tooSmall.map(({fit}) => fit.reasons[0]?.message).join('; ')}); add a nodeSelector or a taint so they never land there`,
+      ['models', index, 'nodeSelector'],
+    )
   }
   if (eligible.length === 0) {
-    const reasons = fits.map(({group, fit}) => `${group.name}: ${fit.reasons.map((r) => r.message).join('; ')}`).join(' | ')
-    report('error', 'Unschedulable', `no node group can run a replica of model ${model.name} (${reasons}); every replica would stay pending forever`, ['models', index, 'gpu'])
+    const reasons = fits
+      .map(({group, fit}) => `${group.name}: ${fit.reasons.map((r) => r.message).join('; ')}`)
+      .join(' | ')
+    report(
+      'error',
+      'Unschedulable',
+      `no node group can run a replica of model ${model.name} (${reasons}); every replica would stay pending forever`,
+      ['models', index, 'gpu'],
+    )
   }
   return eligible
 }
@@ -120,14 +202,33 @@ function checkPlacement(config: PolicyConfig, model: ModelConfig, index: number,
  * MIG strategy `single` advertises every MIG instance as `nvidia.com/gpu` (k8s-device-plugin): a pod cannot ask
  * for a profile, and a request for a whole GPU is satisfied by whatever slice the node has.
  */
-function checkSingleStrategy(model: ModelConfig, index: number, groups: readonly NodeGroupConfig[], report: Report): void {
+function checkSingleStrategy(
+  model: ModelConfig,
+  index: number,
+  groups: readonly NodeGroupConfig[],
+  report: Report,
+): void {
   if (model.gpu.kind === 'mig') {
-    report('warning', 'MigProfileUnderSingleStrategy', `with migStrategy single a pod cannot request ${model.gpu.profile}: it gets any slice of the node it lands on; pin model ${model.name} to nodes of that layout with a nodeSelector on nvidia.com/gpu.product, or use migStrategy mixed`, ['models', index, 'gpu', 'migProfile'])
+    report(
+      'warning',
+      'MigProfileUnderSingleStrategy',
+      `with migStrategy single a pod cannot request ${model.gpu.profile}: it gets any slice of the node it lands on; pin model ${model.name} to nodes of that layout with a nodeSelector on nvidia.com/gpu.product, or use migStrategy mixed`,
+      ['models', index, 'gpu', 'migProfile'],
+    )
     return
   }
-  const sliced = groups.filter((g) => g.migConfigs.some((name) => describeMigConfig(g.gpu.model, name).kind === 'mig') && checkGroupFit(model, g, []).eligible)
+  const sliced = groups.filter(
+    (g) =>
+      g.migConfigs.some((name) => describeMigConfig(g.gpu.model, name).kind === 'mig') &&
+      checkGroupFit(model, g, []).eligible,
+  )
   if (sliced.length > 0) {
-    report('warning', 'WholeGpuMayGetSlice', `with migStrategy single, nvidia.com/gpu requests of model ${model.name} can land on MIG slices of ${sliced.map((g) => g.name).join(', ')} (less memory than a whole GPU); keep it off those groups with a nodeSelector or taint`, ['models', index, 'gpu'])
+    report(
+      'warning',
+      'WholeGpuMayGetSlice',
+      `with migStrategy single, nvidia.com/gpu requests of model ${model.name} can land on MIG slices of ${sliced.map((g) => g.name).join(', ')} (less memory than a whole GPU); keep it off those groups with a nodeSelector or taint`,
+      ['models', index, 'gpu'],
+    )
   }
 }
 
@@ -163,7 +264,10 @@ function checkCapacity(model: ModelConfig, index: number, groups: NodeGroupConfi
 function checkLoadTime(model: ModelConfig, index: number, report: Report): void {
   const load = estimateWeightLoadSeconds(model)
   if (model.healthCheckGraceSeconds < load) {
-    const how = model.weights.loadSeconds !== undefined ? `weights.loadTime ${formatDuration(load)}` : `${model.weights.sizeGiB} GiB at ${model.weights.loadGiBps ?? 1} GiB/s = ${formatDuration(load)}`
+    const how =
+      model.weights.loadSeconds !== undefined
+        ? `weights.loadTime ${formatDuration(load)}`
+        : `${model.weights.sizeGiB} GiB at ${model.weights.loadGiBps ?? 1} GiB/s = ${formatDuration(load)}`
     report(
       'warning',
       'GraceShorterThanLoad',
@@ -208,7 +312,10 @@ function countGpusPerReplica(model: ModelConfig, groups: NodeGroupConfig[]): num
 function checkBudget(config: PolicyConfig, eligible: NodeGroupConfig[][], report: Report): void {
   const maxGpus = config.settings.budget.maxGpus
   if (maxGpus === undefined) return
-  const minimum = config.models.reduce((sum, model, i) => sum + model.replicas.min * countGpusPerReplica(model, eligible[i] ?? []), 0)
+  const minimum = config.models.reduce(
+    (sum, model, i) => sum + model.replicas.min * countGpusPerReplica(model, eligible[i] ?? []),
+    0,
+  )
   if (maxGpus < minimum) {
     report(
       'warning',

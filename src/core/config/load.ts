@@ -39,18 +39,26 @@ const validate = ajv.compile(CONFIG_SCHEMA)
  * expansion, duplicate keys refused); an empty file is the problem `empty`. Shared by every YAML input (configs,
  * scenarios) so each refuses the same hostile text the same way.
  */
-export function readYamlData(text: string, file: string, empty: {code: string; message: string}): {data: unknown; locate: Locate} | {problems: Problem[]} {
+export function readYamlData(
+  text: string,
+  file: string,
+  empty: {code: string; message: string},
+): {data: unknown; locate: Locate} | {problems: Problem[]} {
   const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
   if (!document || syntax.length > 0) return {problems: syntax}
   const locate = createLocator(file, document, lineCounter)
   const converted = convertYaml(document, lineCounter, file)
   if (converted.problems.length > 0) return {problems: converted.problems}
-  if (converted.data === null || converted.data === undefined) return {problems: [{severity: 'error', ...empty, location: locate([])}]}
+  if (converted.data === null || converted.data === undefined)
+    return {problems: [{severity: 'error', ...empty, location: locate([])}]}
   return {data: converted.data, locate}
 }
 
 export function parseConfig(text: string, file: string): ParseResult {
-  const read = readYamlData(text, file, {code: 'EmptyConfig', message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)'})
+  const read = readYamlData(text, file, {
+    code: 'EmptyConfig',
+    message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)',
+  })
   if ('problems' in read) return read
   const {data, locate} = read
   if (!validate(data)) {
@@ -88,13 +96,24 @@ export function describeSchemaErrors(errors: ErrorObject[], locate: Locate): Pro
     if (suggestion) suggested.add(`${error.instancePath}/${suggestion}`)
   }
   return errors
-    .filter((error) => !(error.keyword === 'required' && suggested.has(`${error.instancePath}/${String((error.params as {missingProperty: unknown}).missingProperty)}`)))
+    .filter(
+      (error) =>
+        !(
+          error.keyword === 'required' &&
+          suggested.has(`${error.instancePath}/${String((error.params as {missingProperty: unknown}).missingProperty)}`)
+        ),
+    )
     .map((error) => describeSchemaError(error, locate))
 }
 
 function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
   const path = parsePointer(error.instancePath)
-  const problem = (code: string, message: string, at: FieldPath = path, key = false): Problem => ({severity: 'error', code, message, location: locate(at, {key})})
+  const problem = (code: string, message: string, at: FieldPath = path, key = false): Problem => ({
+    severity: 'error',
+    code,
+    message,
+    location: locate(at, {key}),
+  })
   const params = error.params as Record<string, unknown>
   const parentSchema = (error.parentSchema ?? {}) as {properties?: Record<string, unknown>; enum?: unknown[]}
   switch (error.keyword) {
@@ -110,30 +129,52 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
       return problem('MissingField', `missing required field "${field}"; add it`, [...path, field])
     }
     case 'type':
-      return problem('WrongType', `expected ${article(String(params.type))}, got ${describeValue(error.data)}${quoteHint(String(params.type), error.data)}`)
+      return problem(
+        'WrongType',
+        `expected ${article(String(params.type))}, got ${describeValue(error.data)}${quoteHint(String(params.type), error.data)}`,
+      )
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String)
       const suggestion = typeof error.data === 'string' ? suggestName(error.data, allowed) : undefined
-      return problem('InvalidValue', `got ${describeValue(error.data)}; expected one of ${allowed.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`)
+      return problem(
+        'InvalidValue',
+        `got ${describeValue(error.data)}; expected one of ${allowed.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+      )
     }
     case 'const':
       return problem('InvalidValue', `got ${describeValue(error.data)}; expected "${String(params.allowedValue)}"`)
     case 'pattern':
-      return problem('InvalidValue', `got ${describeValue(error.data)}; expected ${describePattern(String(params.pattern))}`)
+      return problem(
+        'InvalidValue',
+        `got ${describeValue(error.data)}; expected ${describePattern(String(params.pattern))}`,
+      )
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       // An epoch in milliseconds is the one out-of-range number with an obvious fix.
-      const hint = params.limit === MAX_EPOCH_SECONDS ? ' (this looks like milliseconds; samples are [unixSeconds, value]: divide by 1000)' : ''
-      return problem('OutOfRange', `got ${describeValue(error.data)}; expected a number ${String(params.comparison)} ${String(params.limit)}${hint}`)
+      const hint =
+        params.limit === MAX_EPOCH_SECONDS
+          ? ' (this looks like milliseconds; samples are [unixSeconds, value]: divide by 1000)'
+          : ''
+      return problem(
+        'OutOfRange',
+        `got ${describeValue(error.data)}; expected a number ${String(params.comparison)} ${String(params.limit)}${hint}`,
+      )
     }
     case 'format':
-      if (params.format === TIMESTAMP_FORMAT) return problem('InvalidValue', `got ${describeValue(error.data)}; ${describeTimestampProblem(String(error.data)) ?? 'expected an RFC 3339 time'}`)
+      if (params.format === TIMESTAMP_FORMAT)
+        return problem(
+          'InvalidValue',
+          `got ${describeValue(error.data)}; ${describeTimestampProblem(String(error.data)) ?? 'expected an RFC 3339 time'}`,
+        )
       if (params.format === DURATION_FORMAT) {
         const seconds = parseDuration(String(error.data))
         const what = seconds === undefined ? 'too large to be a number' : `${formatDuration(seconds)}`
-        return problem('OutOfRange', `got ${describeValue(error.data)} (${what}); expected a duration of at most ${formatDuration(MAX_DURATION_SECONDS)} (30 days)`)
+        return problem(
+          'OutOfRange',
+          `got ${describeValue(error.data)} (${what}); expected a duration of at most ${formatDuration(MAX_DURATION_SECONDS)} (30 days)`,
+        )
       }
       return problem('InvalidValue', error.message ?? 'invalid value')
     case 'minItems':
@@ -143,7 +184,10 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
     case 'minProperties':
     case 'maxProperties':
       // Only the GPU need uses these: exactly one of three ways to ask for a GPU.
-      return problem('AmbiguousGpuNeed', `${describeKeys(error.data)}; expected exactly one of count, migProfile or memoryGiB`)
+      return problem(
+        'AmbiguousGpuNeed',
+        `${describeKeys(error.data)}; expected exactly one of count, migProfile or memoryGiB`,
+      )
     case 'minLength':
       return problem('InvalidValue', 'expected a non-empty string')
     case 'maxLength':
@@ -156,7 +200,8 @@ function describeSchemaError(error: ErrorObject, locate: Locate): Problem {
 function describePattern(pattern: string): string {
   if (pattern === DURATION_PATTERN) return 'a duration like 30s, 3m, 1h, 500ms, or a number of seconds'
   if (pattern === MIG_PROFILE_PATTERN) return 'a MIG profile like 1g.10gb, 3g.40gb or 1g.10gb+me'
-  if (pattern === NAME_PATTERN) return 'a Kubernetes name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit'
+  if (pattern === NAME_PATTERN)
+    return 'a Kubernetes name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit'
   return `text matching ${pattern}`
 }
 
@@ -165,7 +210,10 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
   // A hostile value (400 digits, 10,000 characters) is shown by its ends, so the message stays one readable line.
-  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 24)).slice(0, -1)}…${JSON.stringify(value.slice(-8)).slice(1)} (${value.length} characters)` : JSON.stringify(value)
+  if (typeof value === 'string')
+    return value.length > 60
+      ? `${JSON.stringify(value.slice(0, 24)).slice(0, -1)}…${JSON.stringify(value.slice(-8)).slice(1)} (${value.length} characters)`
+      : JSON.stringify(value)
   return `${typeof value} ${String(value)}`
 }
 
@@ -175,13 +223,23 @@ function describeKeys(data: unknown): string {
 }
 
 function article(type: string): string {
-  const names: Record<string, string> = {object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', 'string,number': 'a string or number'}
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'true or false',
+    'string,number': 'a string or number',
+  }
   return names[type] ?? type
 }
 
 /** YAML reads `true`, `1` or `on` as non-strings; a label or taint value must be quoted to stay text. */
 function quoteHint(expected: string, data: unknown): string {
-  return expected === 'string' && (typeof data === 'boolean' || typeof data === 'number') ? ` (quote it: "${String(data)}")` : ''
+  return expected === 'string' && (typeof data === 'boolean' || typeof data === 'number')
+    ? ` (quote it: "${String(data)}")`
+    : ''
 }
 
 /** ajv can report the same field twice (type and pattern of a union); keep the first message per field and code. */
@@ -199,6 +257,11 @@ export function dedupe(problems: Problem[]): Problem[] {
 export function sortProblems(problems: Problem[]): Problem[] {
   return problems
     .map((problem, index) => ({problem, index}))
-    .sort((a, b) => (a.problem.location.line ?? 0) - (b.problem.location.line ?? 0) || (a.problem.location.column ?? 0) - (b.problem.location.column ?? 0) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        (a.problem.location.line ?? 0) - (b.problem.location.line ?? 0) ||
+        (a.problem.location.column ?? 0) - (b.problem.location.column ?? 0) ||
+        a.index - b.index,
+    )
     .map(({problem}) => problem)
 }

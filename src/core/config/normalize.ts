@@ -81,7 +81,9 @@ interface RawModel {
   nodeSelector?: Record<string, string>
   algorithm?: ModelConfig['algorithm']
   legacyHpaBehavior?: boolean
-  signals?: Array<Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}>
+  signals?: Array<
+    Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}
+  >
   behavior?: {scaleUp?: RawRules; scaleDown?: RawRules}
   healthCheckGrace?: Duration
   terminationGrace?: Duration
@@ -94,8 +96,23 @@ interface RawModel {
  * 4 pods or 100% per 15 s with no stabilization; scale down by up to 100% per 15 s after a 300 s stabilization.
  */
 export const DEFAULT_BEHAVIOR = {
-  scaleUp: {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}], tolerance: 0.1, cooldownSeconds: 0},
-  scaleDown: {stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}], tolerance: 0.1, cooldownSeconds: 0},
+  scaleUp: {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      {type: 'Pods', value: 4, periodSeconds: 15},
+      {type: 'Percent', value: 100, periodSeconds: 15},
+    ],
+    tolerance: 0.1,
+    cooldownSeconds: 0,
+  },
+  scaleDown: {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: 'Max',
+    policies: [{type: 'Percent', value: 100, periodSeconds: 15}],
+    tolerance: 0.1,
+    cooldownSeconds: 0,
+  },
 } as const satisfies {scaleUp: ScalingRules; scaleDown: ScalingRules}
 
 export interface NormalizeResult {
@@ -110,7 +127,9 @@ export function normalizeConfig(raw: RawConfig, locate: Locate): NormalizeResult
     kind: CONFIG_KIND,
     name: raw.metadata.name,
     settings: normalizeSettings(raw.settings ?? {}),
-    nodeGroups: raw.nodeGroups.map((group, index) => normalizeNodeGroup(group, ['nodeGroups', index], locate, problems)),
+    nodeGroups: raw.nodeGroups.map((group, index) =>
+      normalizeNodeGroup(group, ['nodeGroups', index], locate, problems),
+    ),
     models: raw.models.map((model) => normalizeModel(model)),
   }
   return {config, problems}
@@ -172,7 +191,11 @@ function normalizeNodeGroup(raw: RawNodeGroup, path: FieldPath, locate: Locate, 
     min: raw.min ?? 0,
     max: raw.max,
     labels: {...(raw.labels ?? {})},
-    taints: (raw.taints ?? []).map((t) => ({key: t.key, ...(t.value === undefined ? {} : {value: t.value}), effect: t.effect})),
+    taints: (raw.taints ?? []).map((t) => ({
+      key: t.key,
+      ...(t.value === undefined ? {} : {value: t.value}),
+      effect: t.effect,
+    })),
     hourlyCost: raw.hourlyCost ?? 0,
     coldStart: {
       provisioningSeconds: seconds(raw.coldStart?.provisioning, 120),
@@ -196,7 +219,9 @@ function normalizeRules(raw: RawRules | undefined, defaults: ScalingRules): Scal
   return {
     stabilizationWindowSeconds: seconds(raw?.stabilizationWindow, defaults.stabilizationWindowSeconds),
     selectPolicy: raw?.selectPolicy ?? defaults.selectPolicy,
-    policies: raw?.policies ? raw.policies.map((p) => ({type: p.type, value: p.value, periodSeconds: seconds(p.period, 15)})) : defaults.policies.map((p) => ({...p})),
+    policies: raw?.policies
+      ? raw.policies.map((p) => ({type: p.type, value: p.value, periodSeconds: seconds(p.period, 15)}))
+      : defaults.policies.map((p) => ({...p})),
     tolerance: raw?.tolerance ?? defaults.tolerance,
     cooldownSeconds: seconds(raw?.cooldown, defaults.cooldownSeconds),
   }
@@ -232,7 +257,11 @@ function normalizeModel(raw: RawModel): ModelConfig {
   if (loadSeconds !== undefined) weights.loadSeconds = loadSeconds
   const model: ModelConfig = {
     name: raw.name,
-    workload: {kind: raw.workload?.kind ?? 'Deployment', namespace: raw.workload?.namespace ?? 'default', name: raw.workload?.name ?? raw.name},
+    workload: {
+      kind: raw.workload?.kind ?? 'Deployment',
+      namespace: raw.workload?.namespace ?? 'default',
+      name: raw.workload?.name ?? raw.name,
+    },
     replicas: {min: raw.replicas.min, max: raw.replicas.max},
     gpu: normalizeGpuNeed(raw.gpu),
     weights,
@@ -250,6 +279,10 @@ function normalizeModel(raw: RawModel): ModelConfig {
     terminationGraceSeconds: seconds(raw.terminationGrace, 30),
     critical: raw.critical ?? false,
   }
-  if (raw.scaleToZero) model.scaleToZero = {idleSeconds: seconds(raw.scaleToZero.idleTime, 900), keepWarmFactor: raw.scaleToZero.keepWarmFactor ?? 2}
+  if (raw.scaleToZero)
+    model.scaleToZero = {
+      idleSeconds: seconds(raw.scaleToZero.idleTime, 900),
+      keepWarmFactor: raw.scaleToZero.keepWarmFactor ?? 2,
+    }
   return model
 }

@@ -46,7 +46,13 @@ export function parseYamlSafely(text: string, file: string): SafeYaml {
     if (document === undefined) {
       document = composed
     } else {
-      document.errors.push(new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', 'the file holds several YAML documents (---); expected one'))
+      document.errors.push(
+        new YAMLParseError(
+          [composed.range[0], composed.range[1]],
+          'MULTIPLE_DOCS',
+          'the file holds several YAML documents (---); expected one',
+        ),
+      )
       break
     }
   }
@@ -68,7 +74,11 @@ export function nestingProblem(file: string, line?: number, column?: number): Pr
  * Document → plain data with alias expansion bounded. An undefined alias and an alias bomb are located problems;
  * any other failure is left to throw (a bug, reported as one).
  */
-export function convertYaml(document: Document, lineCounter: LineCounter, file: string): {data?: unknown; problems: Problem[]} {
+export function convertYaml(
+  document: Document,
+  lineCounter: LineCounter,
+  file: string,
+): {data?: unknown; problems: Problem[]} {
   try {
     return {data: document.toJS({maxAliasCount: MAX_ALIAS_COUNT}), problems: []}
   } catch (error) {
@@ -87,8 +97,26 @@ export function convertYaml(document: Document, lineCounter: LineCounter, file: 
     const pos = at === undefined ? undefined : lineCounter.linePos(at)
     const location = {file, ...(pos ? {line: pos.line, column: pos.col} : {})}
     return unresolved
-      ? {problems: [{severity: 'error', code: 'UndefinedAlias', message: `alias *${name} refers to no anchor &${name} defined before it; define the anchor first or write the value out`, location}]}
-      : {problems: [{severity: 'error', code: 'TooManyAliases', message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?); write the values out instead of nesting aliases`, location}]}
+      ? {
+          problems: [
+            {
+              severity: 'error',
+              code: 'UndefinedAlias',
+              message: `alias *${name} refers to no anchor &${name} defined before it; define the anchor first or write the value out`,
+              location,
+            },
+          ],
+        }
+      : {
+          problems: [
+            {
+              severity: 'error',
+              code: 'TooManyAliases',
+              message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?); write the values out instead of nesting aliases`,
+              location,
+            },
+          ],
+        }
   }
 }
 
@@ -102,10 +130,20 @@ export function describeYamlError(error: YamlErrorLike, text: string, file: stri
     // The error's range may cover only the opening quote of a JSON-style key: read the whole key from there.
     const written = /^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^:\n]*)/.exec(text.slice(error.pos[0]))?.[1]?.trim() ?? ''
     const key = /^["']/.test(written) ? written.slice(1, -1) : written
-    return {severity: 'error', code: 'DuplicateKey', message: `duplicate key "${key}" in the same mapping; remove or merge one of them (YAML would silently keep the last)`, location}
+    return {
+      severity: 'error',
+      code: 'DuplicateKey',
+      message: `duplicate key "${key}" in the same mapping; remove or merge one of them (YAML would silently keep the last)`,
+      location,
+    }
   }
   if (error.code === 'RESOURCE_EXHAUSTION') return nestingProblem(file, pos?.line, pos?.col)
-  return {severity: 'error', code: 'YamlSyntax', message: `${what.charAt(0).toLowerCase()}${what.slice(1)}; fix the YAML syntax`, location}
+  return {
+    severity: 'error',
+    code: 'YamlSyntax',
+    message: `${what.charAt(0).toLowerCase()}${what.slice(1)}; fix the YAML syntax`,
+    location,
+  }
 }
 
 /** The offset of the first collection nested deeper than MAX_NESTING_DEPTH, or undefined. Iterative: any depth. */
@@ -134,4 +172,3 @@ export function findDeepNesting(tokens: readonly CST.Token[]): number | undefine
   }
   return undefined
 }
-

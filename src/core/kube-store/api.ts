@@ -70,12 +70,19 @@ export class KubeApi implements TwinWriter {
     const object = this.asObject(body)
     if (resource.namespaced) {
       const ns = object.metadata.namespace ?? namespace
-      if (namespace !== undefined && ns !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request')
+      if (namespace !== undefined && ns !== namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request')
       object.metadata.namespace = ns
       if (!this.store.get(NAMESPACES, undefined, ns ?? '')) throw notFound(NAMESPACES, ns ?? '')
     }
-    if (!object.metadata.name && typeof object.metadata.generateName === 'string') object.metadata.name = object.metadata.generateName + this.nextSuffix()
-    if (!object.metadata.name) throw new StatusError(422, 'Invalid', `${qualifiedKind(resource)} "" is invalid: metadata.name: Required value: name or generateName is required`)
+    if (!object.metadata.name && typeof object.metadata.generateName === 'string')
+      object.metadata.name = object.metadata.generateName + this.nextSuffix()
+    if (!object.metadata.name)
+      throw new StatusError(
+        422,
+        'Invalid',
+        `${qualifiedKind(resource)} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      )
     this.validate(resource, object)
     if (resource.kind === 'Namespace') object.status = {phase: 'Active'}
     const created = this.store.create(resource, object)
@@ -84,9 +91,16 @@ export class KubeApi implements TwinWriter {
   }
 
   /** PUT: the whole object (or only its status with `part: 'status'`); a stale resourceVersion is a 409. */
-  replace(resource: ResourceType, namespace: string | undefined, name: string, body: unknown, part: 'main' | 'status' = 'main'): KubeObject {
+  replace(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    part: 'main' | 'status' = 'main',
+  ): KubeObject {
     const object = this.asObject(body)
-    if (object.metadata.name !== name) throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`)
+    if (object.metadata.name !== name)
+      throw badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`)
     if (resource.namespaced) object.metadata.namespace = namespace
     const previous = this.store.require(resource, namespace, name)
     this.validate(resource, object)
@@ -100,11 +114,19 @@ export class KubeApi implements TwinWriter {
    * apiserver treats it; server-side apply is approximated as a merge patch (real field ownership is out of
    * scope, facts §1), creating the object when it does not exist.
    */
-  patch(resource: ResourceType, namespace: string | undefined, name: string, contentType: string, body: unknown, part: 'main' | 'status' = 'main'): KubeObject {
+  patch(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    body: unknown,
+    part: 'main' | 'status' = 'main',
+  ): KubeObject {
     const type = contentType.split(';')[0]!.trim().toLowerCase()
     const current = this.store.get(resource, namespace, name)
     if (!current) {
-      if (type === PATCH_TYPES.apply && isObject(body)) return this.create(resource, namespace, {...body, metadata: {...(body.metadata as object), name}})
+      if (type === PATCH_TYPES.apply && isObject(body))
+        return this.create(resource, namespace, {...body, metadata: {...(body.metadata as object), name}})
       throw notFound(resource, name)
     }
     const patched = this.applyPatch(resource, current, type, body) as KubeObject
@@ -136,7 +158,8 @@ export class KubeApi implements TwinWriter {
     for (const kind of ['ReplicaSet', 'Pod']) {
       for (const dependent of this.listObjects(kind, owner.metadata.namespace)) {
         if (!dependent.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid)) continue
-        if (kind === 'Pod') this.seam.onEvict(dependent.metadata.namespace ?? '', dependent.metadata.name, dependent, 'delete')
+        if (kind === 'Pod')
+          this.seam.onEvict(dependent.metadata.namespace ?? '', dependent.metadata.name, dependent, 'delete')
         else this.delete(resourceByKind(kind), dependent.metadata.namespace, dependent.metadata.name)
       }
     }
@@ -149,7 +172,13 @@ export class KubeApi implements TwinWriter {
   }
 
   /** PUT (`mode: 'replace'`) or PATCH of the Scale; its resourceVersion is the object's (409 when stale). */
-  updateScale(resource: ResourceType, namespace: string | undefined, name: string, body: unknown, mode: {patchType?: string}): ScaleObject {
+  updateScale(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    mode: {patchType?: string},
+  ): ScaleObject {
     const current = this.store.require(resource, namespace, name)
     const currentScale = this.scaleOf(resource, current)
     let scale: ScaleObject
@@ -158,17 +187,33 @@ export class KubeApi implements TwinWriter {
       scale = this.applyPatch(resource, currentScale as unknown as KubeObject, type, body) as unknown as ScaleObject
     } else {
       scale = body as ScaleObject
-      if (!isObject(scale) || !isObject(scale.metadata)) throw badRequest('Object \'Kind\' is missing in the request body')
-      if (scale.metadata.name !== name) throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`)
+      if (!isObject(scale) || !isObject(scale.metadata))
+        throw badRequest("Object 'Kind' is missing in the request body")
+      if (scale.metadata.name !== name)
+        throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`)
     }
     const expected = scale.metadata?.resourceVersion
-    if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion) throw conflict(resource, name)
+    if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion)
+      throw conflict(resource, name)
     const replicas = scale.spec?.replicas
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
-        name, group: 'autoscaling', kind: 'Scale',
-        causes: [{reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas'}],
-      })
+      throw new StatusError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        {
+          name,
+          group: 'autoscaling',
+          kind: 'Scale',
+          causes: [
+            {
+              reason: 'FieldValueInvalid',
+              message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+              field: 'spec.replicas',
+            },
+          ],
+        },
+      )
     }
     const next = {...current, spec: {...current.spec, replicas}}
     const updated = this.store.update(resource, next, 'main')
@@ -178,7 +223,9 @@ export class KubeApi implements TwinWriter {
 
   private scaleOf(resource: ResourceType, object: KubeObject): ScaleObject {
     if (!resource.subresources.includes('scale')) throw notFound(resource, object.metadata.name)
-    const selector = resource.custom ? object.status?.selector : formatSelector(selectorFromObject(object.spec?.selector))
+    const selector = resource.custom
+      ? object.status?.selector
+      : formatSelector(selectorFromObject(object.spec?.selector))
     return {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
@@ -204,18 +251,39 @@ export class KubeApi implements TwinWriter {
   evict(namespace: string, name: string): void {
     const pod = this.store.require(PODS, namespace, name)
     if (!pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
-      const budgets = this.store.list(PDBS, {namespace}).items.filter((pdb) => matchesLabels(selectorFromObject(pdb.spec?.selector), pod.metadata.labels))
-      if (budgets.length > 1) throw new StatusError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.')
+      const budgets = this.store
+        .list(PDBS, {namespace})
+        .items.filter((pdb) => matchesLabels(selectorFromObject(pdb.spec?.selector), pod.metadata.labels))
+      if (budgets.length > 1)
+        throw new StatusError(
+          500,
+          'InternalError',
+          'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        )
       const pdb = budgets[0]
       if (pdb) {
-        const status = computePdbStatus(pdb, this.store.list(PODS, {namespace}).items, (rs) => this.store.get(REPLICASETS, namespace, rs)?.spec?.replicas)
+        const status = computePdbStatus(
+          pdb,
+          this.store.list(PODS, {namespace}).items,
+          (rs) => this.store.get(REPLICASETS, namespace, rs)?.spec?.replicas,
+        )
         const healthy = isPodReady(pod)
         // An unhealthy pod may go while the budget is met (unhealthyPodEvictionPolicy IfHealthyBudget, the default).
         const allowed = healthy ? status.disruptionsAllowed > 0 : status.currentHealthy >= status.desiredHealthy
         if (!allowed) {
-          throw new StatusError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-            causes: [{reason: 'DisruptionBudget', message: `The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`}],
-          })
+          throw new StatusError(
+            429,
+            'TooManyRequests',
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            {
+              causes: [
+                {
+                  reason: 'DisruptionBudget',
+                  message: `The disruption budget ${pdb.metadata.name} needs ${status.desiredHealthy} healthy pods and has ${status.currentHealthy} currently`,
+                },
+              ],
+            },
+          )
         }
       }
     }
@@ -237,7 +305,11 @@ export class KubeApi implements TwinWriter {
   setStatus(kind: string, namespace: string | undefined, name: string, status: unknown): KubeObject {
     const resource = resourceByKind(kind)
     const current = this.store.require(resource, namespace, name)
-    const written = this.store.update(resource, {...current, status, metadata: {...current.metadata, resourceVersion: undefined}}, 'status')
+    const written = this.store.update(
+      resource,
+      {...current, status, metadata: {...current.metadata, resourceVersion: undefined}},
+      'status',
+    )
     this.afterWrite(resource, written)
     return written
   }
@@ -260,7 +332,8 @@ export class KubeApi implements TwinWriter {
   // --- internals ---------------------------------------------------------------------------------------------
 
   private asObject(body: unknown): KubeObject {
-    if (!isObject(body) || !isObject(body.metadata)) throw badRequest("Object 'metadata' is missing in the request body")
+    if (!isObject(body) || !isObject(body.metadata))
+      throw badRequest("Object 'metadata' is missing in the request body")
     return structuredClone(body) as KubeObject
   }
 
@@ -271,22 +344,35 @@ export class KubeApi implements TwinWriter {
         if (!isObject(body)) throw badRequest('the body of a merge patch must be a JSON object')
         return applyMergePatch(current, body)
       case PATCH_TYPES.strategic:
-        if (resource.custom) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`)
+        if (resource.custom)
+          throw new StatusError(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+          )
         if (!isObject(body)) throw badRequest('the body of a strategic merge patch must be a JSON object')
         return applyStrategicMergePatch(current, body)
       case PATCH_TYPES.json:
         return applyJsonPatch(current, body)
       default:
-        throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${resource.custom ? '' : ', application/strategic-merge-patch+json'}`)
+        throw new StatusError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${resource.custom ? '' : ', application/strategic-merge-patch+json'}`,
+        )
     }
   }
 
   /** The field rules clients meet most: replica counts, Lease times and durations. */
   private validate(resource: ResourceType, object: KubeObject): void {
     const name = object.metadata.name
-    if (['Deployment', 'ReplicaSet', 'MachineDeployment'].includes(resource.kind) && object.spec?.replicas !== undefined) {
+    if (
+      ['Deployment', 'ReplicaSet', 'MachineDeployment'].includes(resource.kind) &&
+      object.spec?.replicas !== undefined
+    ) {
       const replicas = object.spec.replicas
-      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) throw invalid(resource, name, 'spec.replicas', replicas, 'must be greater than or equal to 0')
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+        throw invalid(resource, name, 'spec.replicas', replicas, 'must be greater than or equal to 0')
     }
     if (resource.kind === 'Lease') {
       for (const field of ['acquireTime', 'renewTime']) {
@@ -294,11 +380,14 @@ export class KubeApi implements TwinWriter {
         if (value === undefined || value === null) continue
         if (typeof value !== 'string' || !MICRO_TIME.test(value)) {
           const fraction = typeof value === 'string' ? (value.match(/\.\d*.*$/)?.[0] ?? value) : String(value)
-          throw badRequest(`parsing time "${String(value)}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${fraction}" as ".000000"`)
+          throw badRequest(
+            `parsing time "${String(value)}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${fraction}" as ".000000"`,
+          )
         }
       }
       const duration = object.spec?.leaseDurationSeconds
-      if (duration !== undefined && duration !== null && (typeof duration !== 'number' || duration <= 0)) throw invalid(resource, name, 'spec.leaseDurationSeconds', duration, 'must be greater than 0')
+      if (duration !== undefined && duration !== null && (typeof duration !== 'number' || duration <= 0))
+        throw invalid(resource, name, 'spec.leaseDurationSeconds', duration, 'must be greater than 0')
     }
   }
 
@@ -307,7 +396,12 @@ export class KubeApi implements TwinWriter {
    * count is reported when it changed, or when it came through the scale subresource (an explicit request, even
    * of the same value).
    */
-  private afterClientWrite(resource: ResourceType, written: KubeObject, previous: KubeObject | undefined, scaleRequest = false): void {
+  private afterClientWrite(
+    resource: ResourceType,
+    written: KubeObject,
+    previous: KubeObject | undefined,
+    scaleRequest = false,
+  ): void {
     this.afterWrite(resource, written)
     const kind = resource.kind
     if (kind === 'Deployment' || kind === 'ReplicaSet' || kind === 'MachineDeployment') {
@@ -321,7 +415,8 @@ export class KubeApi implements TwinWriter {
 
   /** Budgets read pods: any pod or budget write refreshes the budgets of its namespace (the disruption controller). */
   private afterWrite(resource: ResourceType, written: KubeObject): void {
-    if (resource.kind === 'Pod' || resource.kind === 'PodDisruptionBudget' || resource.kind === 'ReplicaSet') this.refreshBudgets(written.metadata.namespace ?? '')
+    if (resource.kind === 'Pod' || resource.kind === 'PodDisruptionBudget' || resource.kind === 'ReplicaSet')
+      this.refreshBudgets(written.metadata.namespace ?? '')
   }
 
   private refreshBudgets(namespace: string): void {
@@ -330,7 +425,11 @@ export class KubeApi implements TwinWriter {
       const status = computePdbStatus(pdb, pods, (rs) => this.store.get(REPLICASETS, namespace, rs)?.spec?.replicas)
       const next = {...status, observedGeneration: pdb.metadata.generation ?? 1}
       if (JSON.stringify(next) !== JSON.stringify(pdb.status)) {
-        this.store.update(PDBS, {...pdb, status: next, metadata: {...pdb.metadata, resourceVersion: undefined}}, 'status')
+        this.store.update(
+          PDBS,
+          {...pdb, status: next, metadata: {...pdb.metadata, resourceVersion: undefined}},
+          'status',
+        )
       }
     }
   }
@@ -361,7 +460,11 @@ export interface PdbStatus {
  * expected pods come from the owners' replica counts (a ReplicaSet's spec.replicas; one per ownerless pod),
  * healthy pods are the Ready ones not terminating, and percentages round up.
  */
-export function computePdbStatus(pdb: KubeObject, podsInNamespace: KubeObject[], replicaSetReplicas: (name: string) => number | undefined): PdbStatus {
+export function computePdbStatus(
+  pdb: KubeObject,
+  podsInNamespace: KubeObject[],
+  replicaSetReplicas: (name: string) => number | undefined,
+): PdbStatus {
   const selector = selectorFromObject(pdb.spec?.selector)
   const pods = podsInNamespace.filter((p) => matchesLabels(selector, p.metadata.labels))
   const owners = new Map<string, number>()
@@ -381,18 +484,21 @@ export function computePdbStatus(pdb: KubeObject, podsInNamespace: KubeObject[],
   }
   let desiredHealthy = 0
   if (pdb.spec?.minAvailable !== undefined) desiredHealthy = scaled(pdb.spec.minAvailable)
-  else if (pdb.spec?.maxUnavailable !== undefined) desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable))
+  else if (pdb.spec?.maxUnavailable !== undefined)
+    desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable))
   const disruptionsAllowed = Math.max(0, currentHealthy - desiredHealthy)
   return {
     disruptionsAllowed,
     currentHealthy,
     desiredHealthy,
     expectedPods,
-    conditions: [{
-      type: 'DisruptionAllowed',
-      status: disruptionsAllowed > 0 ? 'True' : 'False',
-      reason: disruptionsAllowed > 0 ? 'SufficientPods' : 'InsufficientPods',
-      message: '',
-    }],
+    conditions: [
+      {
+        type: 'DisruptionAllowed',
+        status: disruptionsAllowed > 0 ? 'True' : 'False',
+        reason: disruptionsAllowed > 0 ? 'SufficientPods' : 'InsufficientPods',
+        message: '',
+      },
+    ],
   }
 }

@@ -38,8 +38,15 @@ export class BuiltinTwin implements TwinSeam {
   onNodePatch(_name: string, node: KubeObject, previous: KubeObject): void {
     const config = node.metadata.labels?.[MIG_CONFIG]
     // A real manager goes pending → success; settled, the twin shows only the end state.
-    if (config !== undefined && config !== previous.metadata.labels?.[MIG_CONFIG] && node.metadata.labels?.[MIG_CONFIG_STATE] !== 'success') {
-      this.api.upsertObject({...node, metadata: {...node.metadata, labels: {...node.metadata.labels, [MIG_CONFIG_STATE]: 'success'}}})
+    if (
+      config !== undefined &&
+      config !== previous.metadata.labels?.[MIG_CONFIG] &&
+      node.metadata.labels?.[MIG_CONFIG_STATE] !== 'success'
+    ) {
+      this.api.upsertObject({
+        ...node,
+        metadata: {...node.metadata, labels: {...node.metadata.labels, [MIG_CONFIG_STATE]: 'success'}},
+      })
     }
     if (previous.spec?.unschedulable && !node.spec?.unschedulable) this.schedulePending()
   }
@@ -54,8 +61,10 @@ export class BuiltinTwin implements TwinSeam {
 
   /** Brings every workload to its spec: used once after seeding, and safe to call any time. */
   reconcileAll(): void {
-    for (const deployment of this.api.listObjects('Deployment')) this.reconcileDeployment(deployment.metadata.namespace ?? '', deployment.metadata.name)
-    for (const md of this.api.listObjects('MachineDeployment')) this.settleMachineDeployment(md.metadata.namespace ?? '', md.metadata.name)
+    for (const deployment of this.api.listObjects('Deployment'))
+      this.reconcileDeployment(deployment.metadata.namespace ?? '', deployment.metadata.name)
+    for (const md of this.api.listObjects('MachineDeployment'))
+      this.settleMachineDeployment(md.metadata.namespace ?? '', md.metadata.name)
     this.schedulePending()
   }
 
@@ -76,11 +85,22 @@ export class BuiltinTwin implements TwinSeam {
           namespace,
           labels,
           annotations: {'deployment.kubernetes.io/desired-replicas': String(replicas)},
-          ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid ?? '', controller: true, blockOwnerDeletion: true}],
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              name,
+              uid: deployment.metadata.uid ?? '',
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
         },
         spec: {
           replicas,
-          selector: {matchLabels: {...(deployment.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': templateHash(name)}},
+          selector: {
+            matchLabels: {...(deployment.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': templateHash(name)},
+          },
           template: {...deployment.spec?.template, metadata: {...deployment.spec?.template?.metadata, labels}},
         },
         status: existing?.status ?? {replicas: 0},
@@ -97,8 +117,14 @@ export class BuiltinTwin implements TwinSeam {
     for (let i = pods.length; i < desired; i++) this.createPod(rs)
     if (pods.length > desired) {
       // Pending pods go first, then the newest, as the ReplicaSet controller ranks them.
-      const ranked = [...pods].sort((a, b) => Number(Boolean(a.spec?.nodeName)) - Number(Boolean(b.spec?.nodeName)) || compareDesc(a.metadata.creationTimestamp, b.metadata.creationTimestamp) || compareDesc(a.metadata.name, b.metadata.name))
-      for (const pod of ranked.slice(0, pods.length - desired)) this.api.removeObject('Pod', namespace, pod.metadata.name)
+      const ranked = [...pods].sort(
+        (a, b) =>
+          Number(Boolean(a.spec?.nodeName)) - Number(Boolean(b.spec?.nodeName)) ||
+          compareDesc(a.metadata.creationTimestamp, b.metadata.creationTimestamp) ||
+          compareDesc(a.metadata.name, b.metadata.name),
+      )
+      for (const pod of ranked.slice(0, pods.length - desired))
+        this.api.removeObject('Pod', namespace, pod.metadata.name)
     }
     this.schedulePending()
     this.updateStatuses(namespace, name)
@@ -113,7 +139,13 @@ export class BuiltinTwin implements TwinSeam {
   }
 
   private ownedPods(rs: KubeObject): KubeObject[] {
-    return this.api.listObjects('Pod', rs.metadata.namespace).filter((p) => p.metadata.ownerReferences?.some((o) => o.controller && o.uid === rs.metadata.uid) && !p.metadata.deletionTimestamp)
+    return this.api
+      .listObjects('Pod', rs.metadata.namespace)
+      .filter(
+        (p) =>
+          p.metadata.ownerReferences?.some((o) => o.controller && o.uid === rs.metadata.uid) &&
+          !p.metadata.deletionTimestamp,
+      )
   }
 
   private createPod(rs: KubeObject): void {
@@ -127,7 +159,16 @@ export class BuiltinTwin implements TwinSeam {
         name: `${rs.metadata.name}-${suffix}`,
         namespace: rs.metadata.namespace,
         labels: {...(template.metadata?.labels ?? {})},
-        ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true}],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: rs.metadata.name,
+            uid: rs.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: structuredClone(template.spec ?? {containers: []}),
       status: {phase: 'Pending'},
@@ -153,14 +194,33 @@ export class BuiltinTwin implements TwinSeam {
             startTime: now,
             podIP: podIp(this.podCounter + pods.length),
             hostIP: node.status?.addresses?.find((a: {type: string}) => a.type === 'InternalIP')?.address,
-            conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({type, status: 'True', lastTransitionTime: now})),
-            containerStatuses: (pod.spec?.containers ?? []).map((c: {name: string; image?: string}) => ({name: c.name, image: c.image ?? '', ready: true, started: true, restartCount: 0, state: {running: {startedAt: now}}})),
+            conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+              type,
+              status: 'True',
+              lastTransitionTime: now,
+            })),
+            containerStatuses: (pod.spec?.containers ?? []).map((c: {name: string; image?: string}) => ({
+              name: c.name,
+              image: c.image ?? '',
+              ready: true,
+              started: true,
+              restartCount: 0,
+              state: {running: {startedAt: now}},
+            })),
           },
         })
       } else if (pod.status?.conditions?.[0]?.reason !== 'Unschedulable') {
         this.api.setStatus('Pod', pod.metadata.namespace, pod.metadata.name, {
           phase: 'Pending',
-          conditions: [{type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: `0/${nodes.length} nodes are available to schedule this pod.`, lastTransitionTime: now}],
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: `0/${nodes.length} nodes are available to schedule this pod.`,
+              lastTransitionTime: now,
+            },
+          ],
         })
       }
       const owner = pod.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet')
@@ -219,19 +279,35 @@ export function gpuRequests(pod: KubeObject): Record<string, number> {
 
 function fits(pod: KubeObject, node: KubeObject, pods: KubeObject[]): boolean {
   if (node.spec?.unschedulable) return false
-  if (!node.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True')) return false
-  const selector = Object.entries((pod.spec?.nodeSelector ?? {}) as Record<string, string>).map(([key, value]) => ({key, op: '=' as const, values: [value]}))
+  if (!node.status?.conditions?.some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True'))
+    return false
+  const selector = Object.entries((pod.spec?.nodeSelector ?? {}) as Record<string, string>).map(([key, value]) => ({
+    key,
+    op: '=' as const,
+    values: [value],
+  }))
   if (!matchesLabels(selector, node.metadata.labels)) return false
-  const tolerations: Array<{key?: string; operator?: string; value?: string; effect?: string}> = pod.spec?.tolerations ?? []
+  const tolerations: Array<{key?: string; operator?: string; value?: string; effect?: string}> =
+    pod.spec?.tolerations ?? []
   for (const taint of (node.spec?.taints ?? []) as Array<{key: string; value?: string; effect: string}>) {
     if (taint.effect === 'PreferNoSchedule') continue
-    const tolerated = tolerations.some((t) => (t.effect === undefined || t.effect === '' || t.effect === taint.effect) &&
-      (t.operator === 'Exists' ? t.key === undefined || t.key === '' || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')))
+    const tolerated = tolerations.some(
+      (t) =>
+        (t.effect === undefined || t.effect === '' || t.effect === taint.effect) &&
+        (t.operator === 'Exists'
+          ? t.key === undefined || t.key === '' || t.key === taint.key
+          : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')),
+    )
     if (!tolerated) return false
   }
   const used: Record<string, number> = {}
   for (const other of pods) {
-    if (other.spec?.nodeName !== node.metadata.name || other.status?.phase === 'Succeeded' || other.status?.phase === 'Failed') continue
+    if (
+      other.spec?.nodeName !== node.metadata.name ||
+      other.status?.phase === 'Succeeded' ||
+      other.status?.phase === 'Failed'
+    )
+      continue
     for (const [r, n] of Object.entries(gpuRequests(other))) used[r] = (used[r] ?? 0) + n
   }
   for (const [r, n] of Object.entries(gpuRequests(pod))) {
@@ -240,14 +316,27 @@ function fits(pod: KubeObject, node: KubeObject, pods: KubeObject[]): boolean {
   return true
 }
 
-
 /**
  * The status a ReplicaSet and its Deployment report for `pods` pods of which `ready` are ready, as their upstream
  * controllers write it (the Available condition with its reasons and messages). One rollup for the built-in
  * behaviour and the bound twin.
  */
-export function rollUpWorkloadStatus(api: KubeApi, namespace: string, rs: KubeObject | undefined, deploymentName: string | undefined, pods: number, ready: number): void {
-  if (rs) api.setStatus('ReplicaSet', namespace, rs.metadata.name, {replicas: pods, readyReplicas: ready, availableReplicas: ready, fullyLabeledReplicas: pods, observedGeneration: rs.metadata.generation ?? 1})
+export function rollUpWorkloadStatus(
+  api: KubeApi,
+  namespace: string,
+  rs: KubeObject | undefined,
+  deploymentName: string | undefined,
+  pods: number,
+  ready: number,
+): void {
+  if (rs)
+    api.setStatus('ReplicaSet', namespace, rs.metadata.name, {
+      replicas: pods,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      fullyLabeledReplicas: pods,
+      observedGeneration: rs.metadata.generation ?? 1,
+    })
   const deployment = deploymentName === undefined ? undefined : api.getObject('Deployment', namespace, deploymentName)
   if (!deployment) return
   const desired = deployment.spec?.replicas ?? 1
@@ -259,11 +348,13 @@ export function rollUpWorkloadStatus(api: KubeApi, namespace: string, rs: KubeOb
     readyReplicas: ready,
     availableReplicas: ready,
     ...(pods - ready > 0 ? {unavailableReplicas: pods - ready} : {}),
-    conditions: [{
-      type: 'Available',
-      status: available ? 'True' : 'False',
-      reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-      message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-    }],
+    conditions: [
+      {
+        type: 'Available',
+        status: available ? 'True' : 'False',
+        reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+        message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+      },
+    ],
   })
 }

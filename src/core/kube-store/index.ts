@@ -12,7 +12,15 @@ import {KubeStore} from './store.js'
 
 export {KubeApi, computePdbStatus, isPodReady, PATCH_TYPES, type ScaleObject} from './api.js'
 export {BuiltinTwin, gpuRequests} from './builtin-twin.js'
-export {RESOURCE_TYPES, findResource, groupVersionOf, resourceByKind, servedGroupVersions, verbsOf, type ResourceType} from './resources.js'
+export {
+  RESOURCE_TYPES,
+  findResource,
+  groupVersionOf,
+  resourceByKind,
+  servedGroupVersions,
+  verbsOf,
+  type ResourceType,
+} from './resources.js'
 export type {ScalableKind, TwinSeam, TwinWriter} from './seam.js'
 export {CAPI_ANNOTATIONS, MACHINE_NAMESPACE, TWIN_CLUSTER_NAME, gpuResourcesOf, seedCluster} from './seed.js'
 export {matchesLabels, parseFieldSelector, parseLabelSelector} from './selectors.js'
@@ -31,8 +39,18 @@ export interface TwinCluster {
  * A store seeded with a snapshot's fleet and the built-in twin bound. `clock` is epoch milliseconds (the server
  * passes the wall clock; tests pass a fixed one).
  */
-export function createTwinCluster(input: {config: PolicyConfig; snapshot: ClusterSnapshot; clock: () => number; historyLimit?: number; historyWindowMs?: number}): TwinCluster {
-  const store = new KubeStore({clock: input.clock, historyLimit: input.historyLimit, historyWindowMs: input.historyWindowMs})
+export function createTwinCluster(input: {
+  config: PolicyConfig
+  snapshot: ClusterSnapshot
+  clock: () => number
+  historyLimit?: number
+  historyWindowMs?: number
+}): TwinCluster {
+  const store = new KubeStore({
+    clock: input.clock,
+    historyLimit: input.historyLimit,
+    historyWindowMs: input.historyWindowMs,
+  })
   const api = new KubeApi(store)
   const twin = new BuiltinTwin(api)
   seedCluster(api, {config: input.config, snapshot: input.snapshot, now: input.clock()})

@@ -77,7 +77,8 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
 function mergeListByKey(current: unknown[], patch: unknown[], mergeKey: string): unknown[] {
   const out = [...current]
   for (const item of patch) {
-    if (!isObject(item) || item[mergeKey] === undefined) throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`)
+    if (!isObject(item) || item[mergeKey] === undefined)
+      throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`)
     const index = out.findIndex((existing) => isObject(existing) && existing[mergeKey] === item[mergeKey])
     if (item.$patch === 'delete') {
       if (index >= 0) out.splice(index, 1)
@@ -127,7 +128,8 @@ export function applyJsonPatch(target: unknown, patch: unknown): unknown {
         doc = setAt(doc, raw.path, structuredClone(getAt(doc, raw.from ?? '')), 'add')
         break
       case 'test':
-        if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) throw jsonPatchError(`testing value ${raw.path} failed`)
+        if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value))
+          throw jsonPatchError(`testing value ${raw.path} failed`)
         break
       default:
         throw badRequest(`Unexpected kind: ${String((raw as {op: unknown}).op)}`)
@@ -143,7 +145,10 @@ function jsonPatchError(message: string): StatusError {
 function tokens(path: string): string[] {
   if (path === '') return []
   if (!path.startsWith('/')) throw jsonPatchError(`invalid path ${path}`)
-  return path.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
+  return path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
 }
 
 function getAt(doc: unknown, path: string): unknown {

@@ -52,13 +52,20 @@ export function gpuResourcesOf(node: NodeState, strategy: ClusterSnapshot['migSt
   const add = (name: string, n: number) => (out[name] = (out[name] ?? 0) + n)
   for (const gpu of node.gpus) {
     if (!gpu.mig.enabled || strategy === 'none') add('nvidia.com/gpu', 1)
-    else for (const instance of gpu.mig.instances) add(strategy === 'mixed' ? `nvidia.com/mig-${instance.profile}` : 'nvidia.com/gpu', 1)
+    else
+      for (const instance of gpu.mig.instances)
+        add(strategy === 'mixed' ? `nvidia.com/mig-${instance.profile}` : 'nvidia.com/gpu', 1)
   }
   return out
 }
 
 /** A node as GFD, the device plugin and the kubelet publish it (exported for the twin binding, which re-renders it). */
-export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnapshot, shift: (t: number) => string): KubeObject {
+export function nodeObject(
+  node: NodeState,
+  index: number,
+  snapshot: ClusterSnapshot,
+  shift: (t: number) => string,
+): KubeObject {
   const first = node.gpus[0]
   const info = first ? findGpuModel(first.model) : undefined
   const arch = architectureOf(first?.model ?? '')
@@ -72,7 +79,8 @@ export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnap
   })
   const migCounts: Record<string, string> = {}
   if (snapshot.migStrategy === 'mixed') {
-    for (const [resource, count] of Object.entries(gpuResources)) if (resource.startsWith('nvidia.com/mig-')) migCounts[`${resource}.count`] = String(count)
+    for (const [resource, count] of Object.entries(gpuResources))
+      if (resource.startsWith('nvidia.com/mig-')) migCounts[`${resource}.count`] = String(count)
   }
   const labels: Record<string, string> = {
     'kubernetes.io/hostname': node.name,
@@ -106,9 +114,22 @@ export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnap
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: {name: node.name, labels, creationTimestamp: shift(node.createdAt), annotations: {'gpu-scale.dev/gpu-uuids': node.gpus.map((g) => g.uuid ?? '').join(',')}},
+    metadata: {
+      name: node.name,
+      labels,
+      creationTimestamp: shift(node.createdAt),
+      annotations: {'gpu-scale.dev/gpu-uuids': node.gpus.map((g) => g.uuid ?? '').join(',')},
+    },
     spec: {
-      ...(node.taints.length > 0 ? {taints: node.taints.map((t) => ({key: t.key, ...(t.value !== undefined ? {value: t.value} : {}), effect: t.effect}))} : {}),
+      ...(node.taints.length > 0
+        ? {
+            taints: node.taints.map((t) => ({
+              key: t.key,
+              ...(t.value !== undefined ? {value: t.value} : {}),
+              effect: t.effect,
+            })),
+          }
+        : {}),
       ...(node.cordoned ? {unschedulable: true} : {}),
       providerID: `twin://${TWIN_CLUSTER_NAME}/${node.name}`,
     },
@@ -119,13 +140,28 @@ export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnap
         {type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory'},
         {type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure'},
         {type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID'},
-        {type: 'Ready', status: node.ready ? 'True' : 'False', reason: node.ready ? 'KubeletReady' : 'KubeletNotReady', message: node.ready ? 'kubelet is posting ready status' : 'node is starting'},
+        {
+          type: 'Ready',
+          status: node.ready ? 'True' : 'False',
+          reason: node.ready ? 'KubeletReady' : 'KubeletNotReady',
+          message: node.ready ? 'kubelet is posting ready status' : 'node is starting',
+        },
       ].map((c) => ({...c, lastHeartbeatTime: shift(snapshot.capturedAt), lastTransitionTime: shift(node.createdAt)})),
-      addresses: [{type: 'InternalIP', address: `10.0.${Math.floor(index / 250)}.${(index % 250) + 10}`}, {type: 'Hostname', address: node.name}],
+      addresses: [
+        {type: 'InternalIP', address: `10.0.${Math.floor(index / 250)}.${(index % 250) + 10}`},
+        {type: 'Hostname', address: node.name},
+      ],
       nodeInfo: {
-        kubeletVersion: 'v1.32.0', kubeProxyVersion: 'v1.32.0', containerRuntimeVersion: 'containerd://1.7.24',
-        osImage: 'Ubuntu 22.04.5 LTS', kernelVersion: '5.15.0-1071-gcp', operatingSystem: 'linux', architecture: 'amd64',
-        machineID: '', systemUUID: '', bootID: '',
+        kubeletVersion: 'v1.32.0',
+        kubeProxyVersion: 'v1.32.0',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        osImage: 'Ubuntu 22.04.5 LTS',
+        kernelVersion: '5.15.0-1071-gcp',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
       },
     },
   }
@@ -135,11 +171,28 @@ export function nodeObject(node: NodeState, index: number, snapshot: ClusterSnap
 export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot: ClusterSnapshot; now: number}): void {
   const {config, snapshot} = input
   const shift = (t: number) => formatTime((t - snapshot.capturedAt) * 1000 + input.now)
-  const namespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', DEVICE_PLUGIN_NAMESPACE, MACHINE_NAMESPACE])
+  const namespaces = new Set([
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    DEVICE_PLUGIN_NAMESPACE,
+    MACHINE_NAMESPACE,
+  ])
   for (const w of snapshot.workloads) namespaces.add(w.namespace)
   for (const p of snapshot.pods) namespaces.add(p.namespace)
   for (const name of [...namespaces].sort()) {
-    api.upsertObject({apiVersion: 'v1', kind: 'Namespace', metadata: {name, labels: {'kubernetes.io/metadata.name': name}, creationTimestamp: shift(snapshot.capturedAt - 86_400)}, spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}})
+    api.upsertObject({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name,
+        labels: {'kubernetes.io/metadata.name': name},
+        creationTimestamp: shift(snapshot.capturedAt - 86_400),
+      },
+      spec: {finalizers: ['kubernetes']},
+      status: {phase: 'Active'},
+    })
   }
 
   snapshot.nodes.forEach((node, i) => api.upsertObject(nodeObject(node, i, snapshot, shift)))
@@ -154,11 +207,22 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
           cpu: String(Math.max(8, 16 * group.gpu.count)),
           memory: `${Math.max(64, 128 * group.gpu.count)}G`,
           maxPods: '110',
-          labels: Object.entries({...group.labels, 'gpu-scale.dev/node-group': group.name, 'gpu-scale.dev/capacity-type': group.capacityType}).map(([k, v]) => `${k}=${v}`).join(','),
-          ...(group.taints.length > 0 ? {taints: group.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(',')} : {}),
+          labels: Object.entries({
+            ...group.labels,
+            'gpu-scale.dev/node-group': group.name,
+            'gpu-scale.dev/capacity-type': group.capacityType,
+          })
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+          ...(group.taints.length > 0
+            ? {taints: group.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(',')}
+            : {}),
         }
       : {}
-    const selector = {'cluster.x-k8s.io/cluster-name': TWIN_CLUSTER_NAME, 'cluster.x-k8s.io/deployment-name': state.name}
+    const selector = {
+      'cluster.x-k8s.io/cluster-name': TWIN_CLUSTER_NAME,
+      'cluster.x-k8s.io/deployment-name': state.name,
+    }
     api.upsertObject({
       apiVersion: 'cluster.x-k8s.io/v1beta2',
       kind: 'MachineDeployment',
@@ -167,7 +231,9 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
         namespace: MACHINE_NAMESPACE,
         labels: {'cluster.x-k8s.io/cluster-name': TWIN_CLUSTER_NAME},
         annotations: {
-          ...(group ? {[CAPI_ANNOTATIONS.minSize]: String(group.min), [CAPI_ANNOTATIONS.maxSize]: String(group.max)} : {}),
+          ...(group
+            ? {[CAPI_ANNOTATIONS.minSize]: String(group.min), [CAPI_ANNOTATIONS.maxSize]: String(group.max)}
+            : {}),
           ...Object.fromEntries(Object.entries(capacity).map(([k, v]) => [CAPI_ANNOTATIONS.capacity + k, v])),
         },
         creationTimestamp: shift(snapshot.capturedAt - 86_400),
@@ -176,9 +242,27 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
         clusterName: TWIN_CLUSTER_NAME,
         replicas: state.targetSize,
         selector: {matchLabels: selector},
-        template: {metadata: {labels: selector}, spec: {clusterName: TWIN_CLUSTER_NAME, version: 'v1.32.0', bootstrap: {dataSecretName: `${state.name}-bootstrap`}, infrastructureRef: {apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'TwinMachineTemplate', name: state.name}}},
+        template: {
+          metadata: {labels: selector},
+          spec: {
+            clusterName: TWIN_CLUSTER_NAME,
+            version: 'v1.32.0',
+            bootstrap: {dataSecretName: `${state.name}-bootstrap`},
+            infrastructureRef: {
+              apiGroup: 'infrastructure.cluster.x-k8s.io',
+              kind: 'TwinMachineTemplate',
+              name: state.name,
+            },
+          },
+        },
       },
-      status: {selector: Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(','), replicas: state.targetSize, readyReplicas: snapshot.nodes.filter((n) => n.group === state.name && n.ready).length},
+      status: {
+        selector: Object.entries(selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+        replicas: state.targetSize,
+        readyReplicas: snapshot.nodes.filter((n) => n.group === state.name && n.ready).length,
+      },
     })
   }
 
@@ -187,17 +271,47 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
   let seeded = 0
   const dsLabels = {app: DEVICE_PLUGIN}
   const ds = api.upsertObject({
-    apiVersion: 'apps/v1', kind: 'DaemonSet',
-    metadata: {name: DEVICE_PLUGIN, namespace: DEVICE_PLUGIN_NAMESPACE, labels: dsLabels, creationTimestamp: shift(snapshot.capturedAt - 86_400)},
-    spec: {selector: {matchLabels: dsLabels}, template: {metadata: {labels: dsLabels}, spec: {nodeSelector: {'nvidia.com/gpu.present': 'true'}, tolerations: [{operator: 'Exists'}], containers: [{name: 'nvidia-device-plugin', image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.0'}]}}},
-    status: {currentNumberScheduled: gpuNodes.length, desiredNumberScheduled: gpuNodes.length, numberReady: gpuNodes.length, numberAvailable: gpuNodes.length, updatedNumberScheduled: gpuNodes.length, numberMisscheduled: 0, observedGeneration: 1},
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      name: DEVICE_PLUGIN,
+      namespace: DEVICE_PLUGIN_NAMESPACE,
+      labels: dsLabels,
+      creationTimestamp: shift(snapshot.capturedAt - 86_400),
+    },
+    spec: {
+      selector: {matchLabels: dsLabels},
+      template: {
+        metadata: {labels: dsLabels},
+        spec: {
+          nodeSelector: {'nvidia.com/gpu.present': 'true'},
+          tolerations: [{operator: 'Exists'}],
+          containers: [{name: 'nvidia-device-plugin', image: 'nvcr.io/nvidia/k8s-device-plugin:v0.17.0'}],
+        },
+      },
+    },
+    status: {
+      currentNumberScheduled: gpuNodes.length,
+      desiredNumberScheduled: gpuNodes.length,
+      numberReady: gpuNodes.length,
+      numberAvailable: gpuNodes.length,
+      updatedNumberScheduled: gpuNodes.length,
+      numberMisscheduled: 0,
+      observedGeneration: 1,
+    },
   })
   for (const node of gpuNodes) {
-    api.upsertObject(runningPod({
-      name: `${DEVICE_PLUGIN}-${templateHash(node.name).slice(-5)}`, namespace: DEVICE_PLUGIN_NAMESPACE, labels: dsLabels,
-      owner: {apiVersion: 'apps/v1', kind: 'DaemonSet', name: DEVICE_PLUGIN, uid: ds.metadata.uid ?? ''},
-      spec: {...ds.spec.template.spec, nodeName: node.name}, created: shift(node.createdAt), ip: podIp(1000 + ++seeded),
-    }))
+    api.upsertObject(
+      runningPod({
+        name: `${DEVICE_PLUGIN}-${templateHash(node.name).slice(-5)}`,
+        namespace: DEVICE_PLUGIN_NAMESPACE,
+        labels: dsLabels,
+        owner: {apiVersion: 'apps/v1', kind: 'DaemonSet', name: DEVICE_PLUGIN, uid: ds.metadata.uid ?? ''},
+        spec: {...ds.spec.template.spec, nodeName: node.name},
+        created: shift(node.createdAt),
+        ip: podIp(1000 + ++seeded),
+      }),
+    )
   }
 
   const models = new Map(config.models.map((m) => [`${m.workload.namespace}/${m.workload.name}`, m]))
@@ -208,13 +322,20 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
     const request = firstPod?.gpuRequest
     const labels = {app: workload.name, 'app.kubernetes.io/name': workload.name}
     const podSpec = {
-      containers: [{
-        name: 'server',
-        image: 'vllm/vllm-openai:v0.12.0',
-        ports: [{name: 'http', containerPort: 8000}],
-        resources: request ? {limits: {[request.resource]: String(request.count)}, requests: {[request.resource]: String(request.count)}} : {},
-        volumeMounts: [{name: 'dshm', mountPath: '/dev/shm'}],
-      }],
+      containers: [
+        {
+          name: 'server',
+          image: 'vllm/vllm-openai:v0.12.0',
+          ports: [{name: 'http', containerPort: 8000}],
+          resources: request
+            ? {
+                limits: {[request.resource]: String(request.count)},
+                requests: {[request.resource]: String(request.count)},
+              }
+            : {},
+          volumeMounts: [{name: 'dshm', mountPath: '/dev/shm'}],
+        },
+      ],
       volumes: [{name: 'dshm', emptyDir: {medium: 'Memory'}}],
       ...(model && Object.keys(model.nodeSelector).length > 0 ? {nodeSelector: model.nodeSelector} : {}),
       ...(model && model.tolerations.length > 0 ? {tolerations: model.tolerations} : {}),
@@ -222,51 +343,121 @@ export function seedCluster(api: KubeApi, input: {config: PolicyConfig; snapshot
     }
     const created = shift(snapshot.capturedAt - 86_400)
     const deployment = api.upsertObject({
-      apiVersion: 'apps/v1', kind: 'Deployment',
-      metadata: {name: workload.name, namespace: workload.namespace, labels, creationTimestamp: created, annotations: {'deployment.kubernetes.io/revision': '1'}},
-      spec: {replicas: workload.specReplicas, selector: {matchLabels: {app: workload.name}}, template: {metadata: {labels}, spec: podSpec}, strategy: {type: 'RollingUpdate', rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}}},
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: workload.name,
+        namespace: workload.namespace,
+        labels,
+        creationTimestamp: created,
+        annotations: {'deployment.kubernetes.io/revision': '1'},
+      },
+      spec: {
+        replicas: workload.specReplicas,
+        selector: {matchLabels: {app: workload.name}},
+        template: {metadata: {labels}, spec: podSpec},
+        strategy: {type: 'RollingUpdate', rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}},
+      },
       status: {},
     })
     const hash = templateHash(workload.name)
     const rsLabels = {...labels, 'pod-template-hash': hash}
     const rs = api.upsertObject({
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
       metadata: {
-        name: `${workload.name}-${hash}`, namespace: workload.namespace, labels: rsLabels, creationTimestamp: created,
+        name: `${workload.name}-${hash}`,
+        namespace: workload.namespace,
+        labels: rsLabels,
+        creationTimestamp: created,
         annotations: {'deployment.kubernetes.io/desired-replicas': String(workload.specReplicas)},
-        ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name: workload.name, uid: deployment.metadata.uid ?? '', controller: true, blockOwnerDeletion: true}],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: workload.name,
+            uid: deployment.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
-      spec: {replicas: workload.specReplicas, selector: {matchLabels: {app: workload.name, 'pod-template-hash': hash}}, template: {metadata: {labels: rsLabels}, spec: podSpec}},
+      spec: {
+        replicas: workload.specReplicas,
+        selector: {matchLabels: {app: workload.name, 'pod-template-hash': hash}},
+        template: {metadata: {labels: rsLabels}, spec: podSpec},
+      },
       status: {replicas: 0},
     })
-    for (const pod of snapshot.pods.filter((p) => p.namespace === workload.namespace && p.workload?.name === workload.name)) {
+    for (const pod of snapshot.pods.filter(
+      (p) => p.namespace === workload.namespace && p.workload?.name === workload.name,
+    )) {
       const object = runningPod({
-        name: pod.name, namespace: pod.namespace, labels: rsLabels,
+        name: pod.name,
+        namespace: pod.namespace,
+        labels: rsLabels,
         owner: {apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid ?? ''},
-        spec: {...podSpec, ...(pod.node ? {nodeName: pod.node} : {})}, created: shift(pod.createdAt), ip: podIp(1000 + ++seeded),
+        spec: {...podSpec, ...(pod.node ? {nodeName: pod.node} : {})},
+        created: shift(pod.createdAt),
+        ip: podIp(1000 + ++seeded),
       })
       if (!pod.node || pod.phase === 'Pending') object.status = {phase: 'Pending'}
-      else if (!pod.ready) object.status.conditions = object.status.conditions.map((c: {type: string}) => (c.type === 'Ready' || c.type === 'ContainersReady' ? {...c, status: 'False'} : c))
+      else if (!pod.ready)
+        object.status.conditions = object.status.conditions.map((c: {type: string}) =>
+          c.type === 'Ready' || c.type === 'ContainersReady' ? {...c, status: 'False'} : c,
+        )
       api.upsertObject(object)
     }
-    const pdb = snapshot.pdbs.find((b) => b.namespace === workload.namespace && b.workload === `Deployment/${workload.name}`)
+    const pdb = snapshot.pdbs.find(
+      (b) => b.namespace === workload.namespace && b.workload === `Deployment/${workload.name}`,
+    )
     api.upsertObject({
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget',
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
       metadata: {name: pdb?.name ?? `${workload.name}-pdb`, namespace: workload.namespace, creationTimestamp: created},
       spec: {maxUnavailable: pdb?.maxUnavailable ?? 1, selector: {matchLabels: {app: workload.name}}},
     })
   }
 }
 
-export function runningPod(p: {name: string; namespace: string; labels: Record<string, string>; owner: {apiVersion: string; kind: string; name: string; uid: string}; spec: KubeObject['spec']; created: string; ip: string}): KubeObject {
-  const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({type, status: 'True', lastTransitionTime: p.created}))
+export function runningPod(p: {
+  name: string
+  namespace: string
+  labels: Record<string, string>
+  owner: {apiVersion: string; kind: string; name: string; uid: string}
+  spec: KubeObject['spec']
+  created: string
+  ip: string
+}): KubeObject {
+  const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+    type,
+    status: 'True',
+    lastTransitionTime: p.created,
+  }))
   return {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: {name: p.name, namespace: p.namespace, labels: p.labels, creationTimestamp: p.created, ownerReferences: [{...p.owner, controller: true, blockOwnerDeletion: true}]},
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: p.labels,
+      creationTimestamp: p.created,
+      ownerReferences: [{...p.owner, controller: true, blockOwnerDeletion: true}],
+    },
     spec: p.spec,
     status: {
-      phase: 'Running', startTime: p.created, conditions, podIP: p.ip,
-      containerStatuses: (p.spec.containers ?? []).map((c: {name: string; image?: string}) => ({name: c.name, image: c.image ?? '', ready: true, started: true, restartCount: 0, state: {running: {startedAt: p.created}}})),
+      phase: 'Running',
+      startTime: p.created,
+      conditions,
+      podIP: p.ip,
+      containerStatuses: (p.spec.containers ?? []).map((c: {name: string; image?: string}) => ({
+        name: c.name,
+        image: c.image ?? '',
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: {running: {startedAt: p.created}},
+      })),
     },
   }
 }

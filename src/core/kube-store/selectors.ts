@@ -27,7 +27,14 @@ export function parseLabelSelector(text: string): Selector {
     if (s === '') continue
     let m: RegExpMatchArray | null
     if ((m = s.match(/^([^\s!=<>(),]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      requirements.push({key: m[1]!, op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '')})
+      requirements.push({
+        key: m[1]!,
+        op: m[2] as 'in' | 'notin',
+        values: m[3]!
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      })
     } else if ((m = s.match(/^([^\s!=<>(),]+)\s*(==|!=|=)\s*([^\s!=<>(),]*)$/))) {
       requirements.push({key: m[1]!, op: m[2] === '!=' ? '!=' : '=', values: [m[3]!]})
     } else if ((m = s.match(/^([^\s!=<>(),]+)\s*([<>])\s*(-?\d+)$/))) {
@@ -87,7 +94,14 @@ export function matchesLabels(selector: Selector, labels: Record<string, string>
 }
 
 /** Label selector from a `{matchLabels, matchExpressions}` object (PDBs, Deployments). */
-export function selectorFromObject(selector: {matchLabels?: Record<string, string>; matchExpressions?: Array<{key: string; operator: string; values?: string[]}>} | undefined): Selector {
+export function selectorFromObject(
+  selector:
+    | {
+        matchLabels?: Record<string, string>
+        matchExpressions?: Array<{key: string; operator: string; values?: string[]}>
+      }
+    | undefined,
+): Selector {
   const out: Selector = []
   for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) out.push({key, op: '=', values: [value]})
   for (const e of selector?.matchExpressions ?? []) {

@@ -37,7 +37,16 @@ export class StatusError extends Error {
   constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message)
     this.name = 'StatusError'
-    this.status = {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? {details} : {}), code}
+    this.status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? {details} : {}),
+      code,
+    }
   }
 
   get code(): number {
@@ -58,7 +67,12 @@ export function notFound(resource: ResourceType, name: string): StatusError {
 }
 
 export function alreadyExists(resource: ResourceType, name: string): StatusError {
-  return new StatusError(409, 'AlreadyExists', `${qualifiedName(resource)} "${name}" already exists`, nameDetails(resource, name))
+  return new StatusError(
+    409,
+    'AlreadyExists',
+    `${qualifiedName(resource)} "${name}" already exists`,
+    nameDetails(resource, name),
+  )
 }
 
 export function conflict(resource: ResourceType, name: string): StatusError {
@@ -70,7 +84,13 @@ export function conflict(resource: ResourceType, name: string): StatusError {
   )
 }
 
-export function invalid(resource: ResourceType, name: string, field: string, value: unknown, detail: string): StatusError {
+export function invalid(
+  resource: ResourceType,
+  name: string,
+  field: string,
+  value: unknown,
+  detail: string,
+): StatusError {
   const message = `Invalid value: ${JSON.stringify(value)}: ${detail}`
   return new StatusError(422, 'Invalid', `${qualifiedKind(resource)} "${name}" is invalid: ${field}: ${message}`, {
     name,

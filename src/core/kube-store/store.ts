@@ -134,7 +134,8 @@ export class KubeStore {
     const current = this.bucket(resource).get(key)
     if (!current) throw notFound(resource, input.metadata.name)
     const expected = input.metadata.resourceVersion
-    if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion) throw conflict(resource, input.metadata.name)
+    if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion)
+      throw conflict(resource, input.metadata.name)
     let object: KubeObject
     if (part === 'status') {
       object = {...structuredClone(current), status: structuredClone(input.status)}
@@ -162,7 +163,8 @@ export class KubeStore {
       object.metadata.generation = (current.metadata.generation ?? 1) + (specChanged && part !== 'status' ? 1 : 0)
     } else delete object.metadata.generation
     // A write that changes nothing is not a write: the apiserver keeps the RV and sends no watch event.
-    const unchanged = JSON.stringify({...object, metadata: {...object.metadata, resourceVersion: undefined}}) ===
+    const unchanged =
+      JSON.stringify({...object, metadata: {...object.metadata, resourceVersion: undefined}}) ===
       JSON.stringify({...current, metadata: {...current.metadata, resourceVersion: undefined}})
     if (unchanged) return structuredClone(current)
     return this.commit(resource, 'MODIFIED', key, object, current)
@@ -203,13 +205,25 @@ export class KubeStore {
     this.historyTimes = []
   }
 
-  private commit(resource: ResourceType, type: StoreEvent['type'], key: string, object: KubeObject, previous?: KubeObject): KubeObject {
+  private commit(
+    resource: ResourceType,
+    type: StoreEvent['type'],
+    key: string,
+    object: KubeObject,
+    previous?: KubeObject,
+  ): KubeObject {
     this.revision++
     object.metadata.resourceVersion = String(this.revision)
     const bucket = this.bucket(resource)
     if (type === 'DELETED') bucket.delete(key)
     else bucket.set(key, object)
-    const event: StoreEvent = {type, resourceKey: resourceKeyOf(resource), resourceVersion: this.revision, object, ...(previous ? {previous} : {})}
+    const event: StoreEvent = {
+      type,
+      resourceKey: resourceKeyOf(resource),
+      resourceVersion: this.revision,
+      object,
+      ...(previous ? {previous} : {}),
+    }
     this.history.push(event)
     this.historyTimes.push(this.clock())
     this.expireHistory()

@@ -69,7 +69,15 @@ export class ClosedLoop {
   private state: ControllerState | undefined
   private nextTickAt: number
   private readonly historySeconds: number
-  private readonly totals = {ticks: 0, outcomes: {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0}, applied: {'scale-replicas': 0, 'scale-node-group': 0, 'remove-node': 0, 'repartition-gpu': 0}, blocked: new Set<string>(), blockedTicks: 0, loopMs: 0, plannerMs: 0}
+  private readonly totals = {
+    ticks: 0,
+    outcomes: {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0},
+    applied: {'scale-replicas': 0, 'scale-node-group': 0, 'remove-node': 0, 'repartition-gpu': 0},
+    blocked: new Set<string>(),
+    blockedTicks: 0,
+    loopMs: 0,
+    plannerMs: 0,
+  }
   private lastPlan: Plan | undefined
   /** The group of each scale-up change id, read from the typed payload (ids are never parsed). */
   private readonly groupOfChange = new Map<string, string>()
@@ -83,7 +91,14 @@ export class ClosedLoop {
     // (30 min): the planner reads nothing older, and copying a longer window is most of a tick's non-planner time.
     // (The forecast's day-ago seasonal term is left out: carrying 24 h per tick would cost more than the planner.)
     const {scaleDown} = options.config.settings
-    this.historySeconds = Math.max(requiredTelemetry(options.config).lookbackSeconds, scaleDown.unneededSeconds, scaleDown.delayAfterAddSeconds, TREND_WINDOW_SECONDS) + 2 * this.interval
+    this.historySeconds =
+      Math.max(
+        requiredTelemetry(options.config).lookbackSeconds,
+        scaleDown.unneededSeconds,
+        scaleDown.delayAfterAddSeconds,
+        TREND_WINDOW_SECONDS,
+      ) +
+      2 * this.interval
   }
 
   /** The controller state the next tick will plan with. */
@@ -118,9 +133,14 @@ export class ClosedLoop {
     const planStarted = watch?.()
     const plan = planCluster({config: this.options.config, snapshot})
     if (watch && planStarted !== undefined) this.totals.plannerMs += watch() - planStarted
-    const {results} = await applyPlan(plan, {cluster: this.actuator, nodeGroups: this.actuator, read: this.actuator.read})
+    const {results} = await applyPlan(plan, {
+      cluster: this.actuator,
+      nodeGroups: this.actuator,
+      read: this.actuator.read,
+    })
     this.state = markInFlight(plan.state, results)
-    for (const change of plan.changes) if (change.action === 'scale-node-group') this.groupOfChange.set(change.id, change.payload.group)
+    for (const change of plan.changes)
+      if (change.action === 'scale-node-group') this.groupOfChange.set(change.id, change.payload.group)
     this.lastPlan = plan
     const blockedIds = plan.changes.filter((c) => c.status === 'blocked').map((c) => c.id)
     const t = this.totals
@@ -132,7 +152,14 @@ export class ClosedLoop {
     for (const id of blockedIds) t.blocked.add(id)
     if (blockedIds.length > 0) t.blockedTicks++
     if (watch && started !== undefined) t.loopMs += watch() - started
-    return {at: snapshot.capturedAt, plan, changes: plan.summary.changes, blocked: plan.summary.blocked, results, blockedIds}
+    return {
+      at: snapshot.capturedAt,
+      plan,
+      changes: plan.summary.changes,
+      blocked: plan.summary.blocked,
+      results,
+      blockedIds,
+    }
   }
 
   totalsSoFar(): LoopTotals {
@@ -144,8 +171,14 @@ export class ClosedLoop {
       applied: {...t.applied},
       blockedChanges: [...t.blocked].sort(),
       blockedTicks: t.blockedTicks,
-      mig: {succeeded: ops.filter((o) => o.phase === 'succeeded').length, failed: ops.filter((o) => o.phase === 'failed').length, inProgress: ops.filter((o) => o.phase === 'draining' || o.phase === 'reconfiguring').length},
-      ...(this.options.stopwatch ? {timing: {loopMs: t.loopMs, plannerMs: t.plannerMs, plannerShare: t.loopMs > 0 ? t.plannerMs / t.loopMs : 0}} : {})
+      mig: {
+        succeeded: ops.filter((o) => o.phase === 'succeeded').length,
+        failed: ops.filter((o) => o.phase === 'failed').length,
+        inProgress: ops.filter((o) => o.phase === 'draining' || o.phase === 'reconfiguring').length,
+      },
+      ...(this.options.stopwatch
+        ? {timing: {loopMs: t.loopMs, plannerMs: t.plannerMs, plannerShare: t.loopMs > 0 ? t.plannerMs / t.loopMs : 0}}
+        : {}),
     }
   }
 }
@@ -169,12 +202,22 @@ export function markInFlight(state: ControllerState, results: readonly ChangeSta
  * Changes still `in-progress` that the world has finished leave the state: a node group whose nodes all serve,
  * a workload whose pods are all ready, a MIG operation the manager reported on, a node that is gone.
  */
-function refreshInFlight(state: ControllerState, actuator: TwinActuator, twin: Twin, groups: ReadonlyMap<string, string>): ControllerState {
+function refreshInFlight(
+  state: ControllerState,
+  actuator: TwinActuator,
+  twin: Twin,
+  groups: ReadonlyMap<string, string>,
+): ControllerState {
   const changes = state.changes.filter((c) => c.status !== 'in-progress' || !isFinished(c, actuator, twin, groups))
   return changes.length === state.changes.length ? state : {...state, changes}
 }
 
-function isFinished(change: InFlightChange, actuator: TwinActuator, twin: Twin, groups: ReadonlyMap<string, string>): boolean {
+function isFinished(
+  change: InFlightChange,
+  actuator: TwinActuator,
+  twin: Twin,
+  groups: ReadonlyMap<string, string>,
+): boolean {
   switch (change.action) {
     case 'repartition-gpu': {
       const op = actuator.operations().find((o) => o.changeId === change.id)

@@ -33,6 +33,7 @@ export const scheduleWithKernel: SchedulePod = (_pod, nodes, context) => {
 
 function freeGpus(node: NodeState): number {
   let free = 0
-  for (const gpu of node.gpus) if (gpu.mig.enabled ? gpu.mig.instances.some((i) => !i.pod) : gpu.pods.length === 0) free++
+  for (const gpu of node.gpus)
+    if (gpu.mig.enabled ? gpu.mig.instances.some((i) => !i.pod) : gpu.pods.length === 0) free++
   return free
 }

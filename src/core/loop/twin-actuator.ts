@@ -42,8 +42,12 @@ export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
   private readonly migOps: MigOperation[] = []
   private readonly modelOfWorkload = new Map<string, string>()
 
-  constructor(private readonly twin: Twin, config: PolicyConfig) {
-    for (const m of config.models) this.modelOfWorkload.set(workloadId(m.workload.kind, m.workload.namespace, m.workload.name), m.name)
+  constructor(
+    private readonly twin: Twin,
+    config: PolicyConfig,
+  ) {
+    for (const m of config.models)
+      this.modelOfWorkload.set(workloadId(m.workload.kind, m.workload.namespace, m.workload.name), m.name)
   }
 
   readonly read: FieldReader = (resource, path) => {
@@ -62,31 +66,54 @@ export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
   async apply(change: Change): Promise<ChangeResult> {
     for (const precondition of change.preconditions) {
       const actual = this.read(precondition.resource, precondition.path)
-      const holds = precondition.equals === null ? actual === null || actual === undefined : actual === precondition.equals
+      const holds =
+        precondition.equals === null ? actual === null || actual === undefined : actual === precondition.equals
       if (!holds) return {changeId: change.id, status: 'precondition-failed', precondition, actual}
     }
     if (change.action === 'scale-replicas') {
       const {kind, namespace, name} = change.payload.workload
       const model = this.modelOfWorkload.get(workloadId(kind, namespace, name))
-      if (model === undefined) return {changeId: change.id, status: 'failed', message: `no workload ${namespace}/${name} in the twin`, retryable: false}
+      if (model === undefined)
+        return {
+          changeId: change.id,
+          status: 'failed',
+          message: `no workload ${namespace}/${name} in the twin`,
+          retryable: false,
+        }
       const result = this.twin.scaleWorkload(model, change.payload.to)
-      return result.ok ? {changeId: change.id, status: 'applied'} : {changeId: change.id, status: 'failed', message: result.message, retryable: false}
+      return result.ok
+        ? {changeId: change.id, status: 'applied'}
+        : {changeId: change.id, status: 'failed', message: result.message, retryable: false}
     }
     if (change.action === 'repartition-gpu') return this.startMig(change)
-    return {changeId: change.id, status: 'failed', message: `${change.action} goes through the NodeGroupWriter`, retryable: false}
+    return {
+      changeId: change.id,
+      status: 'failed',
+      message: `${change.action} goes through the NodeGroupWriter`,
+      retryable: false,
+    }
   }
 
   async increaseSize(group: string, delta: number): Promise<NodeGroupWriteResult> {
     const result = this.twin.scaleNodeGroup(group, delta)
     if (result.ok) return {status: 'done'}
-    return {status: 'failed', failure: result.reason === 'UnknownNodeGroup' ? 'not-found' : 'other', message: result.message}
+    return {
+      status: 'failed',
+      failure: result.reason === 'UnknownNodeGroup' ? 'not-found' : 'other',
+      message: result.message,
+    }
   }
 
   async removeNode(_group: string, node: string): Promise<NodeGroupWriteResult> {
     const result = this.twin.removeNode(node)
     if (result.ok) return {status: 'done'}
     // A PodDisruptionBudget refusal clears once replacements are ready: a conflict, worth retrying.
-    return {status: 'failed', failure: result.reason === 'UnknownNode' ? 'not-found' : result.reason === 'PodDisruptionBudget' ? 'conflict' : 'other', message: result.message}
+    return {
+      status: 'failed',
+      failure:
+        result.reason === 'UnknownNode' ? 'not-found' : result.reason === 'PodDisruptionBudget' ? 'conflict' : 'other',
+      message: result.message,
+    }
   }
 
   /** Every MIG operation so far, in the order they started. */
@@ -115,7 +142,12 @@ export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
       } else if (op.phase === 'reconfiguring') {
         const state = this.twin.nodeState(op.node)?.migConfigState
         if (state === undefined) this.finish(op, 'failed', 'the node left during the reconfiguration')
-        else if (state === 'success' || state === 'failed') this.finish(op, state === 'success' ? 'succeeded' : 'failed', state === 'failed' ? 'the MIG manager reported failed' : undefined)
+        else if (state === 'success' || state === 'failed')
+          this.finish(
+            op,
+            state === 'success' ? 'succeeded' : 'failed',
+            state === 'failed' ? 'the MIG manager reported failed' : undefined,
+          )
       }
     }
   }
@@ -130,7 +162,13 @@ export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
   private startMig(change: MigChange): ChangeResult {
     const {node, migConfig, drain, gpus} = change.payload
     const busy = this.migOps.find((op) => op.node === node && (op.phase === 'draining' || op.phase === 'reconfiguring'))
-    if (busy) return {changeId: change.id, status: 'failed', message: `${node} is already being reconfigured (${busy.changeId})`, retryable: true}
+    if (busy)
+      return {
+        changeId: change.id,
+        status: 'failed',
+        message: `${node} is already being reconfigured (${busy.changeId})`,
+        retryable: true,
+      }
     const cordon = this.twin.setCordoned(node, true)
     if (!cordon.ok) return {changeId: change.id, status: 'failed', message: cordon.message, retryable: false}
     // Evictions honour PDBs; a refused one leaves its pod and the operation waits until its drain deadline.
@@ -138,7 +176,14 @@ export class TwinActuator implements ClusterWriter<Change>, NodeGroupWriter {
     this.gpusOf.set(change.id, new Set(gpus))
     this.drainOf.set(change.id, drain)
     const timeout = change.steps?.find((s) => s.action === 'drain')?.timeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS
-    this.migOps.push({changeId: change.id, node, config: migConfig, phase: 'draining', since: this.twin.now, drainDeadline: this.twin.now + timeout})
+    this.migOps.push({
+      changeId: change.id,
+      node,
+      config: migConfig,
+      phase: 'draining',
+      since: this.twin.now,
+      drainDeadline: this.twin.now + timeout,
+    })
     this.progress()
     return {changeId: change.id, status: 'applied'}
   }

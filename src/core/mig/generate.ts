@@ -27,13 +27,22 @@ export interface CaseOptions {
 
 function generateGpu(prng: Prng, id: number, model: string, options: CaseOptions): MigGpu {
   const perNode = options.gpusPerNode ?? 8
-  const base = {id: `node-${Math.floor(id / perNode)}/${id % perNode}`, node: `node-${Math.floor(id / perNode)}`, index: id % perNode, model}
+  const base = {
+    id: `node-${Math.floor(id / perNode)}/${id % perNode}`,
+    node: `node-${Math.floor(id / perNode)}`,
+    index: id % perNode,
+    model,
+  }
   if (prng.next() < (options.emptyShare ?? 0.3)) return {...base, instances: [], reconfigurable: true}
   const layout = prng.pick(enumerateMaximalLayouts(model))
   const instances = layout.placements
     // Some instances were never created (free memory slices), the rest are used by pods or free.
     .filter(() => prng.next() < 0.8)
-    .map((p, k) => (prng.next() < 0.5 ? {profile: p.profile, start: p.start, pod: `ns/pod-${id}-${k}`} : {profile: p.profile, start: p.start}))
+    .map((p, k) =>
+      prng.next() < 0.5
+        ? {profile: p.profile, start: p.start, pod: `ns/pod-${id}-${k}`}
+        : {profile: p.profile, start: p.start},
+    )
   const hasPods = instances.some((i) => i.pod !== undefined)
   return {...base, instances, reconfigurable: !hasPods || prng.next() < 0.6}
 }
@@ -41,7 +50,15 @@ function generateGpu(prng: Prng, id: number, model: string, options: CaseOptions
 export function generatePackingCase(seed: number, options: CaseOptions): PackingCase {
   const prng = createPrng(seed)
   const gpus = Array.from({length: options.gpus}, (_, i) => generateGpu(prng, i, prng.pick(options.models), options))
-  const names = [...new Set(gpus.flatMap((g) => migProfilesFor(g.model).filter((p) => !p.mediaExtensions && p.computeSlices < 7).map((p) => p.name)))].sort()
+  const names = [
+    ...new Set(
+      gpus.flatMap((g) =>
+        migProfilesFor(g.model)
+          .filter((p) => !p.mediaExtensions && p.computeSlices < 7)
+          .map((p) => p.name),
+      ),
+    ),
+  ].sort()
   const demand: ProfileDemand[] = []
   const distinct = 1 + prng.int(options.maxProfiles ?? 3)
   for (let k = 0; k < distinct && names.length > 0; k++) {
@@ -74,9 +91,21 @@ export function generateNodePackingCase(seed: number, options: NodeCaseOptions):
     const empty = prng.next() < (options.emptyShare ?? 0.3)
     const drainable = prng.next() < 0.6
     const gpus = Array.from({length: options.gpusPerNode}, (_, index) => {
-      const instances = (applied?.layout ?? []).map((i, k) => (!empty && prng.next() < 0.5 ? {profile: i.profile, start: i.start, pod: `ns/pod-${n}-${index}-${k}`} : {profile: i.profile, start: i.start}))
+      const instances = (applied?.layout ?? []).map((i, k) =>
+        !empty && prng.next() < 0.5
+          ? {profile: i.profile, start: i.start, pod: `ns/pod-${n}-${index}-${k}`}
+          : {profile: i.profile, start: i.start},
+      )
       const busy = instances.some((i) => i.pod !== undefined)
-      return {index, model, migEnabled: applied !== undefined, instances, free: instances.filter((i) => i.pod === undefined).map((i) => i.profile), busy, drainable: !busy || drainable}
+      return {
+        index,
+        model,
+        migEnabled: applied !== undefined,
+        instances,
+        free: instances.filter((i) => i.pod === undefined).map((i) => i.profile),
+        busy,
+        drainable: !busy || drainable,
+      }
     })
     return {name: `node-${String(n).padStart(4, '0')}`, gpus, configs}
   })

@@ -62,9 +62,18 @@ export function resolveProfiles(gpuModel: string, requests: InstanceRequest[]): 
 }
 
 export class UnknownProfileError extends Error {
-  constructor(readonly gpuModel: string, readonly profile: string) {
-    const known = migProfilesFor(gpuModel).map((p) => p.name).join(', ')
-    super(known ? `${gpuModel} has no MIG profile "${profile}" (profiles: ${known})` : `"${gpuModel}" is not a MIG GPU gpu-scale models`)
+  constructor(
+    readonly gpuModel: string,
+    readonly profile: string,
+  ) {
+    const known = migProfilesFor(gpuModel)
+      .map((p) => p.name)
+      .join(', ')
+    super(
+      known
+        ? `${gpuModel} has no MIG profile "${profile}" (profiles: ${known})`
+        : `"${gpuModel}" is not a MIG GPU gpu-scale models`,
+    )
     this.name = 'UnknownProfileError'
   }
 }
@@ -87,24 +96,39 @@ export function checkInstances(gpuModel: string, requests: InstanceRequest[]): C
   for (const [i, request] of requests.entries()) {
     const profile = profiles[i] as MigProfile
     if (request.start !== undefined && !profile.starts.includes(request.start)) {
-      return fail('InvalidStart', `${profile.name}@${request.start}: ${profile.name} can only start at ${formatStarts(profile)} on ${model.name}`)
+      return fail(
+        'InvalidStart',
+        `${profile.name}@${request.start}: ${profile.name} can only start at ${formatStarts(profile)} on ${model.name}`,
+      )
     }
   }
   const mediaCount = profiles.filter((p) => p.mediaExtensions).length
   if (mediaCount > 1) {
-    return fail('TooManyMediaExtensions', `${mediaCount} +me instances: a GPU has one set of media engines, so at most one +me instance fits`)
+    return fail(
+      'TooManyMediaExtensions',
+      `${mediaCount} +me instances: a GPU has one set of media engines, so at most one +me instance fits`,
+    )
   }
   for (const profile of new Set(profiles)) {
     const count = profiles.filter((p) => p === profile).length
     if (count > profile.maxInstances) {
-      return fail('TooManyInstances', `${count} × ${profile.name}: at most ${profile.maxInstances} fit on one ${model.name}`)
+      return fail(
+        'TooManyInstances',
+        `${count} × ${profile.name}: at most ${profile.maxInstances} fit on one ${model.name}`,
+      )
     }
   }
   if (computeSlicesUsed > model.computeSlices) {
-    return fail('ComputeSlicesExceeded', `needs ${computeSlicesUsed} compute slices; ${model.name} has ${model.computeSlices}`)
+    return fail(
+      'ComputeSlicesExceeded',
+      `needs ${computeSlicesUsed} compute slices; ${model.name} has ${model.computeSlices}`,
+    )
   }
   if (memorySlicesUsed > model.memorySlices) {
-    return fail('MemorySlicesExceeded', `needs ${memorySlicesUsed} memory slices; ${model.name} has ${model.memorySlices}`)
+    return fail(
+      'MemorySlicesExceeded',
+      `needs ${memorySlicesUsed} memory slices; ${model.name} has ${model.memorySlices}`,
+    )
   }
 
   // Pinned instances first: report the first pair that overlaps.
@@ -116,7 +140,10 @@ export function checkInstances(gpuModel: string, requests: InstanceRequest[]): C
     const mask = maskOf(request.start, profile.memorySlices)
     if (pinnedMask & mask) {
       const other = pinned.find((p) => maskOf(p.start, p.size) & mask) as Placement
-      return fail('Overlap', `${profile.name}@${request.start} (${describeSlices(request.start, profile.memorySlices)}) overlaps ${other.profile}@${other.start} (${describeSlices(other.start, other.size)})`)
+      return fail(
+        'Overlap',
+        `${profile.name}@${request.start} (${describeSlices(request.start, profile.memorySlices)}) overlaps ${other.profile}@${other.start} (${describeSlices(other.start, other.size)})`,
+      )
     }
     pinnedMask |= mask
     pinned.push({profile: profile.name, start: request.start, size: profile.memorySlices})
@@ -126,13 +153,23 @@ export function checkInstances(gpuModel: string, requests: InstanceRequest[]): C
     .map((r, i) => ({request: r, profile: profiles[i] as MigProfile, index: i}))
     .filter((x) => x.request.start === undefined)
     // Fewest placements first, then largest: fails fast and keeps the search tiny.
-    .sort((a, b) => a.profile.starts.length - b.profile.starts.length || b.profile.memorySlices - a.profile.memorySlices)
+    .sort(
+      (a, b) => a.profile.starts.length - b.profile.starts.length || b.profile.memorySlices - a.profile.memorySlices,
+    )
   const chosen = new Map<number, number>()
-  const found = searchStarts(free.map((f) => f.profile), 0, pinnedMask, (k, start) => chosen.set(free[k]?.index as number, start))
+  const found = searchStarts(
+    free.map((f) => f.profile),
+    0,
+    pinnedMask,
+    (k, start) => chosen.set(free[k]?.index as number, start),
+  )
   if (!found) {
     const names = free.map((f) => f.profile.name).join(' + ')
     const pinnedText = pinned.length ? ` with ${pinned.map((p) => `${p.profile}@${p.start}`).join(', ')} pinned` : ''
-    return fail('NoPlacement', `no placement puts ${names}${pinnedText} on disjoint memory slices of ${model.name} (placements: ${[...new Set(free.map((f) => f.profile))].map((p) => `${p.name} ${formatStarts(p)}`).join(', ')})`)
+    return fail(
+      'NoPlacement',
+      `no placement puts ${names}${pinnedText} on disjoint memory slices of ${model.name} (placements: ${[...new Set(free.map((f) => f.profile))].map((p) => `${p.name} ${formatStarts(p)}`).join(', ')})`,
+    )
   }
   const placements: Placement[] = requests.map((r, i) => {
     const profile = profiles[i] as MigProfile
@@ -148,7 +185,12 @@ export function checkInstances(gpuModel: string, requests: InstanceRequest[]): C
   }
 }
 
-function searchStarts(profiles: MigProfile[], k: number, mask: number, record: (k: number, start: number) => void): boolean {
+function searchStarts(
+  profiles: MigProfile[],
+  k: number,
+  mask: number,
+  record: (k: number, start: number) => void,
+): boolean {
   const profile = profiles[k]
   if (!profile) return true
   for (const start of profile.starts) {
@@ -166,7 +208,11 @@ function searchStarts(profiles: MigProfile[], k: number, mask: number, record: (
  * The first start (lowest memory slice) where `profile` can be added next to `instances` without moving them,
  * or undefined when it cannot: slices taken, compute slices exhausted, instance limit, or a second `+me`.
  */
-export function findStart(gpuModel: string, instances: Array<{profile: string; start: number}>, profile: string): number | undefined {
+export function findStart(
+  gpuModel: string,
+  instances: Array<{profile: string; start: number}>,
+  profile: string,
+): number | undefined {
   const model = findMigModel(gpuModel)
   const wanted = findMigProfile(gpuModel, profile)
   if (!model || !wanted) return undefined
@@ -234,7 +280,9 @@ export function enumerateMaximalLayouts(gpuModel: string, options: {mediaExtensi
   if (cached) return cached
   const profiles = migProfilesFor(model.name).filter((p) => options.mediaExtensions || !p.mediaExtensions)
   // Candidate placements in a fixed order; a set is enumerated once by only adding later candidates.
-  const candidates = profiles.flatMap((p) => p.starts.map((start) => ({profile: p, start, mask: maskOf(start, p.memorySlices)})))
+  const candidates = profiles.flatMap((p) =>
+    p.starts.map((start) => ({profile: p, start, mask: maskOf(start, p.memorySlices)})),
+  )
   const layouts: Layout[] = []
   const chosen: typeof candidates = []
   const counts = new Map<MigProfile, number>()
@@ -245,9 +293,16 @@ export function enumerateMaximalLayouts(gpuModel: string, options: {mediaExtensi
     !(c.profile.mediaExtensions && media > 0)
   const visit = (from: number, mask: number, compute: number, media: number): void => {
     if (!candidates.some((c) => canAdd(c, mask, compute, media))) {
-      const placements = chosen.map((c) => ({profile: c.profile.name, start: c.start, size: c.profile.memorySlices})).sort((a, b) => a.start - b.start)
+      const placements = chosen
+        .map((c) => ({profile: c.profile.name, start: c.start, size: c.profile.memorySlices}))
+        .sort((a, b) => a.start - b.start)
       const memorySlicesUsed = placements.reduce((s, p) => s + p.size, 0)
-      layouts.push({placements, memorySlicesUsed, computeSlicesUsed: compute, unusedMemorySlices: model.memorySlices - memorySlicesUsed})
+      layouts.push({
+        placements,
+        memorySlicesUsed,
+        computeSlicesUsed: compute,
+        unusedMemorySlices: model.memorySlices - memorySlicesUsed,
+      })
       return
     }
     for (let i = from; i < candidates.length; i++) {
@@ -263,7 +318,10 @@ export function enumerateMaximalLayouts(gpuModel: string, options: {mediaExtensi
   visit(0, 0, 0, 0)
   // A set reached only by skipping candidates it could still take is not maximal; visit() only records sets
   // where nothing fits, so every recorded set is maximal. Sort: fewest instances first, then by layout string.
-  layouts.sort((a, b) => a.placements.length - b.placements.length || formatLayout(a.placements).localeCompare(formatLayout(b.placements)))
+  layouts.sort(
+    (a, b) =>
+      a.placements.length - b.placements.length || formatLayout(a.placements).localeCompare(formatLayout(b.placements)),
+  )
   LAYOUT_CACHE.set(key, layouts)
   return layouts
 }

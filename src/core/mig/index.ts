@@ -3,7 +3,16 @@
  * validation, whole-GPU-or-slice choice, fragmentation-aware packing, and repartition changes.
  */
 export {findGpuModel, findGpuModelByPciId, listMigGpuModels, GPU_MODELS, type GpuModelInfo} from './catalog.js'
-export {findMigModel, findMigProfile, isProfileNameShape, migProfilesFor, normalizeProfileName, requireMigModel, resourceNameFor, type MigProfile} from './profiles.js'
+export {
+  findMigModel,
+  findMigProfile,
+  isProfileNameShape,
+  migProfilesFor,
+  normalizeProfileName,
+  requireMigModel,
+  resourceNameFor,
+  type MigProfile,
+} from './profiles.js'
 export {
   checkInstances,
   enumerateMaximalLayouts,
@@ -46,9 +55,22 @@ export {
   type PackingResult,
   type ProfileDemand,
 } from './packing.js'
-export {packNodeMigConfigs, packNodeMigConfigsExhaustive, type MigNode, type MigNodeGpu, type NodePackingResult, type NodeRepartition} from './node-packing.js'
+export {
+  packNodeMigConfigs,
+  packNodeMigConfigsExhaustive,
+  type MigNode,
+  type MigNodeGpu,
+  type NodePackingResult,
+  type NodeRepartition,
+} from './node-packing.js'
 export {createPrng, type Prng} from './prng.js'
-export {generateNodePackingCase, generatePackingCase, type CaseOptions, type NodeCaseOptions, type PackingCase} from './generate.js'
+export {
+  generateNodePackingCase,
+  generatePackingCase,
+  type CaseOptions,
+  type NodeCaseOptions,
+  type PackingCase,
+} from './generate.js'
 export {chooseGpuShare, type GpuShare, type ModelNeed, type ShareOptions} from './share.js'
 export {
   evaluateMigConfigWait,

@@ -16,7 +16,21 @@
  */
 import {formatLayout} from './geometry.js'
 import {normalizeProfileName} from './profiles.js'
-import {aggregateDemand, boundUnits, capInPlace, type Choice, dominates, type PackingLowerBound, type PackingOptions, type PackingUnit, type ProfileDemand, solveUnits, solveUnitsExhaustive, type UnitOption, weighDemand} from './packing.js'
+import {
+  aggregateDemand,
+  boundUnits,
+  capInPlace,
+  type Choice,
+  dominates,
+  type PackingLowerBound,
+  type PackingOptions,
+  type PackingUnit,
+  type ProfileDemand,
+  solveUnits,
+  solveUnitsExhaustive,
+  type UnitOption,
+  weighDemand,
+} from './packing.js'
 
 export interface MigNodeGpu {
   index: number
@@ -69,18 +83,31 @@ interface NodeUnit extends PackingUnit {
 }
 
 /** Chooses per node one allowed config (or none) so the demand is met stopping the fewest pods and GPUs. */
-export function packNodeMigConfigs(nodes: readonly MigNode[], demand: readonly ProfileDemand[], options: PackingOptions = {}): NodePackingResult {
+export function packNodeMigConfigs(
+  nodes: readonly MigNode[],
+  demand: readonly ProfileDemand[],
+  options: PackingOptions = {},
+): NodePackingResult {
   return packNodes(nodes, demand, (units, totals, weight) => solveUnits(units, totals, weight, options))
 }
 
 /** The optimum by enumeration (exponential): for tests; packNodeMigConfigs must match it on small cases. */
-export function packNodeMigConfigsExhaustive(nodes: readonly MigNode[], demand: readonly ProfileDemand[]): NodePackingResult {
+export function packNodeMigConfigsExhaustive(
+  nodes: readonly MigNode[],
+  demand: readonly ProfileDemand[],
+): NodePackingResult {
   return packNodes(nodes, demand, (units, totals) => ({method: 'exact', choice: solveUnitsExhaustive(units, totals)}))
 }
 
-function packNodes(nodes: readonly MigNode[], demand: readonly ProfileDemand[], solve: (units: NodeUnit[], totals: number[], weight: number[]) => {method: 'exact' | 'greedy'; choice: Choice}): NodePackingResult {
+function packNodes(
+  nodes: readonly MigNode[],
+  demand: readonly ProfileDemand[],
+  solve: (units: NodeUnit[], totals: number[], weight: number[]) => {method: 'exact' | 'greedy'; choice: Choice},
+): NodePackingResult {
   const {names, totals} = aggregateDemand(demand)
-  const units = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((node) => describeNode(node, names, totals))
+  const units = [...nodes]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((node) => describeNode(node, names, totals))
   const models = [...new Set(nodes.flatMap((n) => n.gpus.map((g) => g.model)))]
   const {method, choice} = solve(units, totals, weighDemand(models, names))
   const repartitions: NodeRepartition[] = []
@@ -88,7 +115,8 @@ function packNodes(nodes: readonly MigNode[], demand: readonly ProfileDemand[], 
   units.forEach((unit, i) => {
     const c = choice[i] as number
     const cover = c < 0 ? unit.untouched : (unit.touched[c] as UnitOption).cover
-    for (let j = 0; j < remaining.length; j++) remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
+    for (let j = 0; j < remaining.length; j++)
+      remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
     if (c >= 0) repartitions.push(unit.repartitions[c] as NodeRepartition)
   })
   repartitions.sort(compareRepartitions)
@@ -128,7 +156,12 @@ function describeNode(node: MigNode, names: string[], totals: number[]): NodeUni
 }
 
 /** What applying `config` to the node changes and gains; undefined when it gains nothing or may not be applied. */
-function applyConfig(node: MigNode, current: readonly string[], config: MigNode['configs'][number], names: string[]): NodeRepartition | undefined {
+function applyConfig(
+  node: MigNode,
+  current: readonly string[],
+  config: MigNode['configs'][number],
+  names: string[],
+): NodeRepartition | undefined {
   if (config.layout.length === 0 || !config.layout.some((i) => names.includes(i.profile))) return undefined
   const target = formatLayout([...config.layout])
   const changing: number[] = []
@@ -139,7 +172,8 @@ function applyConfig(node: MigNode, current: readonly string[], config: MigNode[
     if (!gpu.busy) continue
     // A busy GPU changes only if every pod on it is a MIG replica with a place of its own profile to come back to.
     if (!gpu.drainable) return undefined
-    for (const instance of gpu.instances) if (instance.pod) displaced.push({pod: instance.pod, profile: instance.profile, gpu: gpu.index, start: -1})
+    for (const instance of gpu.instances)
+      if (instance.pod) displaced.push({pod: instance.pod, profile: instance.profile, gpu: gpu.index, start: -1})
   }
   if (changing.length === 0) return undefined
   // Returning pods take instances of their profile in the new layouts first; what is left is gained. A pod with
@@ -166,6 +200,11 @@ function totalGained(r: NodeRepartition): number {
 function compareRepartitions(a: NodeRepartition, b: NodeRepartition): number {
   const ga = totalGained(a)
   const gb = totalGained(b)
-  return a.displaced.length - b.displaced.length || gb / b.changing.length - ga / a.changing.length || gb - ga ||
-    (a.node < b.node ? -1 : a.node > b.node ? 1 : 0) || (a.config < b.config ? -1 : a.config > b.config ? 1 : 0)
+  return (
+    a.displaced.length - b.displaced.length ||
+    gb / b.changing.length - ga / a.changing.length ||
+    gb - ga ||
+    (a.node < b.node ? -1 : a.node > b.node ? 1 : 0) ||
+    (a.config < b.config ? -1 : a.config > b.config ? 1 : 0)
+  )
 }

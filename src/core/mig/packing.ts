@@ -133,7 +133,9 @@ function validMultisets(model: string): Int8Array[] {
     const place = (k: number, mask: number): boolean => {
       const p = items[k]
       if (!p) return true
-      return p.starts.some((s) => (mask & maskOf(s, p.memorySlices)) === 0 && place(k + 1, mask | maskOf(s, p.memorySlices)))
+      return p.starts.some(
+        (s) => (mask & maskOf(s, p.memorySlices)) === 0 && place(k + 1, mask | maskOf(s, p.memorySlices)),
+      )
     }
     return place(0, 0)
   }
@@ -155,11 +157,14 @@ function validMultisets(model: string): Int8Array[] {
   // Keep only maximal multisets (no count can grow): any valid multiset lies inside a maximal one, which covers
   // at least as much demand, so the others never matter and the option lists stay short.
   const keys = new Set(result.map((m) => m.join(',')))
-  const maximal = result.filter((m) => !m.some((_, k) => {
-    const grown = m.slice()
-    grown[k] = (grown[k] as number) + 1
-    return keys.has(grown.join(','))
-  }))
+  const maximal = result.filter(
+    (m) =>
+      !m.some((_, k) => {
+        const grown = m.slice()
+        grown[k] = (grown[k] as number) + 1
+        return keys.has(grown.join(','))
+      }),
+  )
   MULTISETS.set(model, maximal)
   return maximal
 }
@@ -243,7 +248,9 @@ export function dominates(a: number[], b: number[]): boolean {
 export function paretoMaximal(covers: number[][]): number[][] {
   const unique = new Map(covers.map((c) => [c.join(','), c]))
   const list = [...unique.values()]
-  return list.filter((c, i) => !list.some((d, k) => k !== i && dominates(d, c) && d.some((x, j) => x > (c[j] as number))))
+  return list.filter(
+    (c, i) => !list.some((d, k) => k !== i && dominates(d, c) && d.some((x, j) => x > (c[j] as number))),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -283,7 +290,8 @@ function scoreOf(units: readonly PackingUnit[], choice: Choice, totals: number[]
       touched += option.gpus
       disrupted += option.pods
     }
-    for (let j = 0; j < remaining.length; j++) remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
+    for (let j = 0; j < remaining.length; j++)
+      remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
   })
   return {unplaced: remaining.reduce((s, x) => s + x, 0), touched, disrupted}
 }
@@ -298,9 +306,17 @@ export function measureExactWork(units: readonly PackingUnit[], totals: readonly
  * The one search behind every MIG packing: exact (dynamic programming over units, remaining demand as state)
  * when the work fits the budget, greedy otherwise. Ties go to the earlier unit, so callers order units by name.
  */
-export function solveUnits(units: readonly PackingUnit[], totals: number[], weight: readonly number[], options: PackingOptions = {}): {method: 'exact' | 'greedy'; choice: Choice} {
+export function solveUnits(
+  units: readonly PackingUnit[],
+  totals: number[],
+  weight: readonly number[],
+  options: PackingOptions = {},
+): {method: 'exact' | 'greedy'; choice: Choice} {
   const work = measureExactWork(units, totals)
-  const method = options.method === 'exact' || (options.method !== 'greedy' && work <= (options.exactBudget ?? 2_000_000)) ? 'exact' : 'greedy'
+  const method =
+    options.method === 'exact' || (options.method !== 'greedy' && work <= (options.exactBudget ?? 2_000_000))
+      ? 'exact'
+      : 'greedy'
   return {method, choice: method === 'exact' ? solveExact(units, totals) : solveGreedy(units, weight, totals)}
 }
 
@@ -312,7 +328,8 @@ function solveExact(units: readonly PackingUnit[], totals: number[]): Choice {
     size *= t + 1
   }
   const start = totals.reduce((s, t, j) => s + t * (strides[j] as number), 0)
-  const decode = (state: number, j: number): number => Math.floor(state / (strides[j] as number)) % ((totals[j] as number) + 1)
+  const decode = (state: number, j: number): number =>
+    Math.floor(state / (strides[j] as number)) % ((totals[j] as number) + 1)
   const apply = (state: number, cover: number[]): number => {
     let next = state
     for (let j = 0; j < totals.length; j++) {
@@ -337,7 +354,14 @@ function solveExact(units: readonly PackingUnit[], totals: number[]): Choice {
     // untouched and the earlier unit keeps the work: ties go to unit order (callers sort by name).
     for (const [state, cost] of layer) offer(apply(state, o.untouched), cost, state, -1)
     for (const [state, cost] of layer) {
-      o.touched.forEach((option, k) => offer(apply(state, option.cover), {touched: cost.touched + option.gpus, disrupted: cost.disrupted + option.pods}, state, k))
+      o.touched.forEach((option, k) =>
+        offer(
+          apply(state, option.cover),
+          {touched: cost.touched + option.gpus, disrupted: cost.disrupted + option.pods},
+          state,
+          k,
+        ),
+      )
     }
     back.push(pointers)
     layer = next
@@ -356,7 +380,10 @@ function solveExact(units: readonly PackingUnit[], totals: number[]): Choice {
   const choice: Choice = units.map(() => -1)
   let state = bestState
   for (let i = units.length - 1; i >= 0; i--) {
-    const pointer = (back[i] as Map<number, {prev: number; option: number}>).get(state) as {prev: number; option: number}
+    const pointer = (back[i] as Map<number, {prev: number; option: number}>).get(state) as {
+      prev: number
+      option: number
+    }
     choice[i] = pointer.option
     state = pointer.prev
   }
@@ -368,7 +395,12 @@ function solveGreedy(units: readonly PackingUnit[], weight: readonly number[], t
   const choice: Choice = units.map(() => -1)
   // 1. Free instances as they are: nothing touched, nobody disrupted. Units that cannot be repartitioned first,
   //    so flexible ones stay free for repartitioning.
-  const order = units.map((_, i) => i).sort((a, b) => Number((units[a] as PackingUnit).touched.length > 0) - Number((units[b] as PackingUnit).touched.length > 0))
+  const order = units
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        Number((units[a] as PackingUnit).touched.length > 0) - Number((units[b] as PackingUnit).touched.length > 0),
+    )
   const usedFree = new Set<number>()
   for (const i of order) {
     const o = units[i] as PackingUnit
@@ -395,7 +427,8 @@ function solveGreedy(units: readonly PackingUnit[], weight: readonly number[], t
     let bestValue = 0
     o.touched.forEach((option, k) => {
       let value = 0
-      for (let j = 0; j < remaining.length; j++) value += Math.min(remaining[j] as number, option.cover[j] as number) * (weight[j] as number)
+      for (let j = 0; j < remaining.length; j++)
+        value += Math.min(remaining[j] as number, option.cover[j] as number) * (weight[j] as number)
       value /= option.gpus
       if (value <= 1e-9) return
       if (best < 0 || option.pods < bestPods || (option.pods === bestPods && value > bestValue + 1e-9)) {
@@ -407,7 +440,8 @@ function solveGreedy(units: readonly PackingUnit[], weight: readonly number[], t
     if (best < 0) continue
     choice[i] = best
     const cover = (o.touched[best] as UnitOption).cover
-    for (let j = 0; j < remaining.length; j++) remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
+    for (let j = 0; j < remaining.length; j++)
+      remaining[j] = Math.max(0, (remaining[j] as number) - (cover[j] as number))
   }
   dropRedundant(units, choice, totals)
   return choice
@@ -425,14 +459,16 @@ function dropRedundant(units: readonly PackingUnit[], choice: Choice, totals: re
     const cover = c < 0 ? o.untouched : (o.touched[c] as UnitOption).cover
     for (let j = 0; j < surplus.length; j++) surplus[j] = (surplus[j] as number) + (cover[j] as number)
   })
-  const chosen = units.map((o, i) => ({i, option: (choice[i] as number) < 0 ? undefined : o.touched[choice[i] as number]}))
+  const chosen = units
+    .map((o, i) => ({i, option: (choice[i] as number) < 0 ? undefined : o.touched[choice[i] as number]}))
     .filter((c): c is {i: number; option: UnitOption} => c.option !== undefined)
     .sort((a, b) => b.option.pods - a.option.pods || b.option.gpus - a.option.gpus || b.i - a.i)
   for (const {i, option} of chosen) {
     // Covers are capped at total demand, so a surplus of at least the cover means nothing is lost without it.
-    if (!option.cover.every((x, j) => x <= (surplus[j] as number) || (surplus[j] as number) < 0 && x === 0)) continue
+    if (!option.cover.every((x, j) => x <= (surplus[j] as number) || ((surplus[j] as number) < 0 && x === 0))) continue
     const untouched = (units[i] as PackingUnit).untouched
-    for (let j = 0; j < surplus.length; j++) surplus[j] = (surplus[j] as number) - (option.cover[j] as number) + (untouched[j] as number)
+    for (let j = 0; j < surplus.length; j++)
+      surplus[j] = (surplus[j] as number) - (option.cover[j] as number) + (untouched[j] as number)
     choice[i] = -1
   }
 }
@@ -484,11 +520,19 @@ export function weighDemand(models: readonly string[], names: readonly string[])
  * least that value over its best value-per-GPU ratio. A fractional knapsack over units, best ratio first, can
  * only undercut any real choice of one option per unit, so its cost, rounded up, is a bound.
  */
-export function boundUnits(units: readonly PackingUnit[], totals: readonly number[], models: readonly string[], names: readonly string[]): PackingLowerBound {
+export function boundUnits(
+  units: readonly PackingUnit[],
+  totals: readonly number[],
+  models: readonly string[],
+  names: readonly string[],
+): PackingLowerBound {
   const residual = totals.map((t, j) => Math.max(0, t - units.reduce((s, o) => s + (o.untouched[j] as number), 0)))
   if (residual.every((r) => r === 0)) return {gpusTouched: 0, binding: 'free instances cover the demand'}
-  const profiles = names.map((name) => models.map((m) => findMigProfile(m, name)).filter((p): p is MigProfile => p !== undefined))
-  const share = (pick: (p: MigProfile, info: GpuModelInfo) => number) => profiles.map((list) => Math.min(1, ...list.map((p) => pick(p, findMigModel(p.gpuModel) as GpuModelInfo))))
+  const profiles = names.map((name) =>
+    models.map((m) => findMigProfile(m, name)).filter((p): p is MigProfile => p !== undefined),
+  )
+  const share = (pick: (p: MigProfile, info: GpuModelInfo) => number) =>
+    profiles.map((list) => Math.min(1, ...list.map((p) => pick(p, findMigModel(p.gpuModel) as GpuModelInfo))))
   const families: Array<{name: string; weight: number[]}> = [
     {name: 'compute slices', weight: share((p, info) => p.computeSlices / info.computeSlices)},
     {name: 'memory slices', weight: share((p, info) => p.memorySlices / info.memorySlices)},
@@ -507,7 +551,8 @@ export function boundUnits(units: readonly PackingUnit[], totals: readonly numbe
       let ratio = 0
       for (const option of options) {
         let v = 0
-        for (let j = 0; j < names.length; j++) v += Math.min(residual[j] as number, option.cover[j] as number) * (w[j] as number)
+        for (let j = 0; j < names.length; j++)
+          v += Math.min(residual[j] as number, option.cover[j] as number) * (w[j] as number)
         value = Math.max(value, v)
         ratio = Math.max(ratio, v / option.gpus)
       }
@@ -550,11 +595,16 @@ function groupUnits(units: readonly PackingUnit[]): Array<{options: UnitOption[]
   return [...groups.values()]
 }
 
-function boundByPrices(shapes: ReadonlyArray<{options: UnitOption[]; count: number}>, residual: readonly number[]): number {
+function boundByPrices(
+  shapes: ReadonlyArray<{options: UnitOption[]; count: number}>,
+  residual: readonly number[],
+): number {
   const n = residual.length
   const prices = residual.map((_, j) => {
     let best = 0
-    for (const g of shapes) for (const option of g.options) if ((option.cover[j] as number) > 0) best = Math.max(best, (option.cover[j] as number) / option.gpus)
+    for (const g of shapes)
+      for (const option of g.options)
+        if ((option.cover[j] as number) > 0) best = Math.max(best, (option.cover[j] as number) / option.gpus)
     return best > 0 ? 1 / best : 0
   })
   const gradient = new Array<number>(n).fill(0)
@@ -576,7 +626,8 @@ function boundByPrices(shapes: ReadonlyArray<{options: UnitOption[]; count: numb
         }
       }
       value -= gain * g.count
-      if (chosen) for (let j = 0; j < n; j++) gradient[j] = (gradient[j] as number) - (chosen.cover[j] as number) * g.count
+      if (chosen)
+        for (let j = 0; j < n; j++) gradient[j] = (gradient[j] as number) - (chosen.cover[j] as number) * g.count
     }
     return value
   }
@@ -612,11 +663,20 @@ export function computeLowerBound(gpus: MigGpu[], demand: ProfileDemand[]): Pack
   }
   const residual = totals.map((t, j) => Math.max(0, t - (free[j] as number)))
   if (residual.every((r) => r === 0)) return {gpusTouched: 0, binding: 'free instances cover the demand'}
-  const candidates = gpus.filter((g) => g.reconfigurable && findMigModel(g.model) && names.some((n) => findMigProfile(g.model, n)))
+  const candidates = gpus.filter(
+    (g) => g.reconfigurable && findMigModel(g.model) && names.some((n) => findMigProfile(g.model, n)),
+  )
   const models = [...new Set(candidates.map((g) => findMigModel(g.model)?.name as string))]
   // Each name's profile on each candidate model, and each candidate's used profiles, resolved once.
-  const profilesByName = names.map((name) => models.map((m) => findMigProfile(m, name)).filter((p): p is MigProfile => p !== undefined))
-  const usedByGpu = candidates.map((g) => g.instances.filter((i) => i.pod !== undefined).map((i) => findMigProfile(g.model, i.profile)).filter((p): p is MigProfile => p !== undefined))
+  const profilesByName = names.map((name) =>
+    models.map((m) => findMigProfile(m, name)).filter((p): p is MigProfile => p !== undefined),
+  )
+  const usedByGpu = candidates.map((g) =>
+    g.instances
+      .filter((i) => i.pod !== undefined)
+      .map((i) => findMigProfile(g.model, i.profile))
+      .filter((p): p is MigProfile => p !== undefined),
+  )
   const shapeOf = (p: MigProfile): string => `${p.computeSlices}c${p.memorySlices}m${p.mediaExtensions ? 'me' : ''}`
   const shapes = new Set(models.flatMap((m) => migProfilesFor(m).map(shapeOf)))
   const modelOf = (p: MigProfile): GpuModelInfo => findMigModel(p.gpuModel) as GpuModelInfo
@@ -626,7 +686,10 @@ export function computeLowerBound(gpus: MigGpu[], demand: ProfileDemand[]): Pack
     {name: 'instances per GPU', weight: (p) => 1 / Math.max(...migProfilesFor(p.gpuModel).map((q) => q.maxInstances))},
     // At most two half-GPU instances (3g/4g) fit on an 8-slice GPU.
     {name: 'half-GPU instances', weight: (p) => (p.memorySlices * 2 === modelOf(p).memorySlices ? 1 / 2 : 0)},
-    ...[...shapes].map((shape) => ({name: `${shape} instances`, weight: (p: MigProfile) => (shapeOf(p) === shape ? 1 / p.maxInstances : 0)})),
+    ...[...shapes].map((shape) => ({
+      name: `${shape} instances`,
+      weight: (p: MigProfile) => (shapeOf(p) === shape ? 1 / p.maxInstances : 0),
+    })),
   ]
   let best: PackingLowerBound = {gpusTouched: 0, binding: 'none'}
   for (const family of families) {
@@ -636,7 +699,9 @@ export function computeLowerBound(gpus: MigGpu[], demand: ProfileDemand[]): Pack
       if ((residual[j] as number) > 0 && weights.length > 0) need += (residual[j] as number) * Math.min(...weights)
     })
     if (need <= 1e-9) continue
-    const capacities = usedByGpu.map((used) => 1 - used.reduce((sum, p) => sum + family.weight(p), 0)).sort((a, b) => b - a)
+    const capacities = usedByGpu
+      .map((used) => 1 - used.reduce((sum, p) => sum + family.weight(p), 0))
+      .sort((a, b) => b - a)
     let k = 0
     let sum = 0
     while (k < capacities.length && sum < need - 1e-9) sum += capacities[k++] as number
@@ -672,7 +737,16 @@ export function packMigDemand(gpus: MigGpu[], demand: ProfileDemand[], options: 
   const models = [...new Set(gpuOptions.flatMap((o) => (o.model ? [o.model] : [])))]
   const {method, choice} = solveUnits(gpuOptions, totals, weighDemand(models, names), options)
   const smallest = smallestDemandProfile(gpus, names)
-  return buildResult(method, gpuOptions, choice, demand, names, totals, computeLowerBound(gpus, demand), smallest ? measureFragmentation(gpus, smallest) : null)
+  return buildResult(
+    method,
+    gpuOptions,
+    choice,
+    demand,
+    names,
+    totals,
+    computeLowerBound(gpus, demand),
+    smallest ? measureFragmentation(gpus, smallest) : null,
+  )
 }
 
 /**
@@ -684,7 +758,16 @@ export function packMigDemandExhaustive(gpus: MigGpu[], demand: ProfileDemand[])
   const gpuOptions = buildOptions(gpus, names, totals)
   const choice = solveUnitsExhaustive(gpuOptions, totals)
   const smallest = smallestDemandProfile(gpus, names)
-  return buildResult('exact', gpuOptions, choice, demand, names, totals, computeLowerBound(gpus, demand), smallest ? measureFragmentation(gpus, smallest) : null)
+  return buildResult(
+    'exact',
+    gpuOptions,
+    choice,
+    demand,
+    names,
+    totals,
+    computeLowerBound(gpus, demand),
+    smallest ? measureFragmentation(gpus, smallest) : null,
+  )
 }
 
 function smallestDemandProfile(gpus: MigGpu[], names: string[]): string | undefined {
@@ -696,15 +779,30 @@ function smallestDemandProfile(gpus: MigGpu[], names: string[]): string | undefi
   return best?.name
 }
 
-function buildResult(method: 'exact' | 'greedy', options: GpuOptions[], choice: Choice, demand: ProfileDemand[], names: string[], totals: number[], lowerBound: PackingLowerBound, fragmentation: FragmentationReport | null): PackingResult {
+function buildResult(
+  method: 'exact' | 'greedy',
+  options: GpuOptions[],
+  choice: Choice,
+  demand: ProfileDemand[],
+  names: string[],
+  totals: number[],
+  lowerBound: PackingLowerBound,
+  fragmentation: FragmentationReport | null,
+): PackingResult {
   // Units of demand per profile name, in demand order, handed out as GPUs provide instances.
-  const queues = names.map((name) => demand.filter((d) => d.count > 0 && normalizeProfileName(d.profile) === name).flatMap((d) => Array.from({length: d.count}, () => d.key)))
+  const queues = names.map((name) =>
+    demand
+      .filter((d) => d.count > 0 && normalizeProfileName(d.profile) === name)
+      .flatMap((d) => Array.from({length: d.count}, () => d.key)),
+  )
   const assignments: Assignment[] = []
   const repartitions: GpuRepartition[] = []
   const reasons: Reason[] = []
   let podsDisrupted = 0
   // Free instances first, then repartitions: a repartition takes only what free instances leave.
-  const order = options.map((_, i) => i).sort((a, b) => Number((choice[a] as number) >= 0) - Number((choice[b] as number) >= 0) || a - b)
+  const order = options
+    .map((_, i) => i)
+    .sort((a, b) => Number((choice[a] as number) >= 0) - Number((choice[b] as number) >= 0) || a - b)
   for (const i of order) {
     const o = options[i] as GpuOptions
     const c = choice[i] as number
@@ -714,7 +812,16 @@ function buildResult(method: 'exact' | 'greedy', options: GpuOptions[], choice: 
         if (instance.pod !== undefined) continue
         const j = names.indexOf(normalizeProfileName(instance.profile))
         const key = j >= 0 ? (queues[j] as string[]).shift() : undefined
-        if (key !== undefined) assignments.push({key, gpu: gpu.id, node: gpu.node, index: gpu.index, profile: normalizeProfileName(instance.profile), start: instance.start, kind: 'existing'})
+        if (key !== undefined)
+          assignments.push({
+            key,
+            gpu: gpu.id,
+            node: gpu.node,
+            index: gpu.index,
+            profile: normalizeProfileName(instance.profile),
+            start: instance.start,
+            kind: 'existing',
+          })
       }
       continue
     }
@@ -730,8 +837,13 @@ function buildResult(method: 'exact' | 'greedy', options: GpuOptions[], choice: 
     })
     if (added.length === 0) continue
     // Keep running instances where they are when the new ones fit around them; otherwise re-place everything.
-    const pinned = checkInstances(model, [...kept.map((k) => ({profile: k.profile, start: k.start})), ...added.map((a) => ({profile: a.profile}))])
-    const result = pinned.valid ? pinned : checkInstances(model, [...kept.map((k) => ({profile: k.profile})), ...added.map((a) => ({profile: a.profile}))])
+    const pinned = checkInstances(model, [
+      ...kept.map((k) => ({profile: k.profile, start: k.start})),
+      ...added.map((a) => ({profile: a.profile})),
+    ])
+    const result = pinned.valid
+      ? pinned
+      : checkInstances(model, [...kept.map((k) => ({profile: k.profile})), ...added.map((a) => ({profile: a.profile}))])
     const pool = result.placements.slice()
     const takePlacement = (profile: string, prefer?: number): Placement => {
       const name = normalizeProfileName(profile)
@@ -741,44 +853,99 @@ function buildResult(method: 'exact' | 'greedy', options: GpuOptions[], choice: 
     }
     const disruptedPods = kept.map((k) => {
       const placement = takePlacement(k.profile, k.start)
-      return {pod: k.pod as string, profile: normalizeProfileName(k.profile), fromStart: k.start, toStart: placement.start}
+      return {
+        pod: k.pod as string,
+        profile: normalizeProfileName(k.profile),
+        fromStart: k.start,
+        toStart: placement.start,
+      }
     })
     for (const a of added) {
       const placement = takePlacement(a.profile)
-      assignments.push({key: a.key, gpu: gpu.id, node: gpu.node, index: gpu.index, profile: a.profile, start: placement.start, kind: 'new'})
+      assignments.push({
+        key: a.key,
+        gpu: gpu.id,
+        node: gpu.node,
+        index: gpu.index,
+        profile: a.profile,
+        start: placement.start,
+        kind: 'new',
+      })
     }
     podsDisrupted += disruptedPods.length
-    const repartition: GpuRepartition = {gpu: gpu.id, node: gpu.node, index: gpu.index, model, from: formatLayout(gpu.instances), to: formatLayout(result.placements), placements: result.placements, disruptedPods}
+    const repartition: GpuRepartition = {
+      gpu: gpu.id,
+      node: gpu.node,
+      index: gpu.index,
+      model,
+      from: formatLayout(gpu.instances),
+      to: formatLayout(result.placements),
+      placements: result.placements,
+      disruptedPods,
+    }
     repartitions.push(repartition)
     reasons.push({
       code: 'MigRepartitionNeeded',
       message: `${gpu.id}: ${repartition.from} → ${repartition.to} hosts ${added.length} new instance(s)${disruptedPods.length ? `, disrupting ${disruptedPods.length} pod(s)` : ' on an idle GPU'}`,
-      evidence: {gpu: gpu.id, from: repartition.from, to: repartition.to, newInstances: added.length, podsDisrupted: disruptedPods.length},
+      evidence: {
+        gpu: gpu.id,
+        from: repartition.from,
+        to: repartition.to,
+        newInstances: added.length,
+        podsDisrupted: disruptedPods.length,
+      },
     })
   }
   const unplaced: PackingResult['unplaced'] = []
   names.forEach((name, j) => {
     const left = queues[j] as string[]
     const eligible = options.filter((o) => o.model && findMigProfile(o.model, name))
-    const reason = eligible.length === 0
-      ? `no GPU's model has MIG profile ${name}`
-      : eligible.every((o) => !o.gpu.reconfigurable)
-        ? `free ${name} instances are exhausted and no GPU with ${name} can be repartitioned (none idle or drainable)`
-        : `free ${name} instances are exhausted and repartitionable GPUs have no room for more`
+    const reason =
+      eligible.length === 0
+        ? `no GPU's model has MIG profile ${name}`
+        : eligible.every((o) => !o.gpu.reconfigurable)
+          ? `free ${name} instances are exhausted and no GPU with ${name} can be repartitioned (none idle or drainable)`
+          : `free ${name} instances are exhausted and repartitionable GPUs have no room for more`
     const byKey = new Map<string, number>()
     for (const key of left) byKey.set(key, (byKey.get(key) ?? 0) + 1)
     for (const [key, count] of byKey) unplaced.push({key, profile: name, count, reason})
   })
-  for (const u of unplaced) reasons.push({code: 'MigDemandUnplaced', message: `${u.count} × ${u.profile} for ${u.key}: ${u.reason}`, evidence: {key: u.key, profile: u.profile, count: u.count}})
+  for (const u of unplaced)
+    reasons.push({
+      code: 'MigDemandUnplaced',
+      message: `${u.count} × ${u.profile} for ${u.key}: ${u.reason}`,
+      evidence: {key: u.key, profile: u.profile, count: u.count},
+    })
   const existing = assignments.filter((a) => a.kind === 'existing').length
-  if (existing > 0) reasons.unshift({code: 'FreeMigInstancesUsed', message: `${existing} replica(s) go to free MIG instances as they are: no repartition needed for them`, evidence: {instances: existing}})
+  if (existing > 0)
+    reasons.unshift({
+      code: 'FreeMigInstancesUsed',
+      message: `${existing} replica(s) go to free MIG instances as they are: no repartition needed for them`,
+      evidence: {instances: existing},
+    })
   const total = totals.reduce((s, t) => s + t, 0)
   reasons.push({
     code: 'PackingLowerBound',
     message: `${repartitions.length} GPU(s) repartitioned; at least ${lowerBound.gpusTouched} needed (${lowerBound.binding}); ${method === 'exact' ? 'optimal' : 'greedy'}`,
-    evidence: {gpusTouched: repartitions.length, lowerBound: lowerBound.gpusTouched, binding: lowerBound.binding, method, demand: total},
+    evidence: {
+      gpusTouched: repartitions.length,
+      lowerBound: lowerBound.gpusTouched,
+      binding: lowerBound.binding,
+      method,
+      demand: total,
+    },
   })
-  return {method, assignments, repartitions, unplaced, gpusTouched: repartitions.length, podsDisrupted, lowerBound, fragmentation, reasons}
+  return {
+    method,
+    assignments,
+    repartitions,
+    unplaced,
+    gpusTouched: repartitions.length,
+    podsDisrupted,
+    lowerBound,
+    fragmentation,
+    reasons,
+  }
 }
 
 /**
@@ -799,7 +966,16 @@ export function measureFragmentation(gpus: MigGpu[], profile: string): Fragmenta
     const slices = info?.memorySlices ?? 0
     let freeMemorySlices = 0
     for (let s = 0; s < slices; s++) if ((mask & (1 << s)) === 0) freeMemorySlices++
-    if (!info || !wanted) return {gpu: gpu.id, node: gpu.node, model: gpu.model, applicable: false, freeMemorySlices, hostableInstances: 0, strandedMemorySlices: 0}
+    if (!info || !wanted)
+      return {
+        gpu: gpu.id,
+        node: gpu.node,
+        model: gpu.model,
+        applicable: false,
+        freeMemorySlices,
+        hostableInstances: 0,
+        strandedMemorySlices: 0,
+      }
     const placed = gpu.instances.map((i) => ({profile: i.profile, start: i.start}))
     let hostable = 0
     for (;;) {
@@ -808,9 +984,20 @@ export function measureFragmentation(gpus: MigGpu[], profile: string): Fragmenta
       placed.push({profile: wanted.name, start})
       hostable++
     }
-    return {gpu: gpu.id, node: gpu.node, model: info.name, applicable: true, freeMemorySlices, hostableInstances: hostable, strandedMemorySlices: freeMemorySlices - hostable * wanted.memorySlices}
+    return {
+      gpu: gpu.id,
+      node: gpu.node,
+      model: info.name,
+      applicable: true,
+      freeMemorySlices,
+      hostableInstances: hostable,
+      strandedMemorySlices: freeMemorySlices - hostable * wanted.memorySlices,
+    }
   })
-  const nodes = new Map<string, {node: string; freeMemorySlices: number; strandedMemorySlices: number; hostableInstances: number}>()
+  const nodes = new Map<
+    string,
+    {node: string; freeMemorySlices: number; strandedMemorySlices: number; hostableInstances: number}
+  >()
   for (const r of rows) {
     if (!r.applicable) continue
     const n = nodes.get(r.node) ?? {node: r.node, freeMemorySlices: 0, strandedMemorySlices: 0, hostableInstances: 0}
@@ -826,6 +1013,11 @@ export function measureFragmentation(gpus: MigGpu[], profile: string): Fragmenta
     profile: name,
     gpus: rows,
     nodes: [...nodes.values()].sort((a, b) => a.node.localeCompare(b.node)),
-    cluster: {freeMemorySlices: free, strandedMemorySlices: stranded, hostableInstances: applicable.reduce((s, r) => s + r.hostableInstances, 0), strandedFraction: free === 0 ? 0 : stranded / free},
+    cluster: {
+      freeMemorySlices: free,
+      strandedMemorySlices: stranded,
+      hostableInstances: applicable.reduce((s, r) => s + r.hostableInstances, 0),
+      strandedFraction: free === 0 ? 0 : stranded / free,
+    },
   }
 }

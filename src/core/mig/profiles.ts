@@ -77,32 +77,78 @@ const TABLE: Record<string, ModelProfiles> = {
   'A100-40GB': {
     shapes: EIGHT_SLICE,
     memorySource: 'nvml',
-    names: {'1g': ['1g.5gb', 4864], '1g+me': ['1g.5gb+me', 4864], '1g2': ['1g.10gb', 9856], '2g': ['2g.10gb', 9856], '3g': ['3g.20gb', 19968], '4g': ['4g.20gb', 19968], '7g': ['7g.40gb', 40192]},
+    names: {
+      '1g': ['1g.5gb', 4864],
+      '1g+me': ['1g.5gb+me', 4864],
+      '1g2': ['1g.10gb', 9856],
+      '2g': ['2g.10gb', 9856],
+      '3g': ['3g.20gb', 19968],
+      '4g': ['4g.20gb', 19968],
+      '7g': ['7g.40gb', 40192],
+    },
   },
   'A100-80GB': {
     shapes: EIGHT_SLICE,
     memorySource: 'nvml',
-    names: {'1g': ['1g.10gb', 9856], '1g+me': ['1g.10gb+me', 9856], '1g2': ['1g.20gb', 19968], '2g': ['2g.20gb', 19968], '3g': ['3g.40gb', 40192], '4g': ['4g.40gb', 40192], '7g': ['7g.80gb', 80384]},
+    names: {
+      '1g': ['1g.10gb', 9856],
+      '1g+me': ['1g.10gb+me', 9856],
+      '1g2': ['1g.20gb', 19968],
+      '2g': ['2g.20gb', 19968],
+      '3g': ['3g.40gb', 40192],
+      '4g': ['4g.40gb', 40192],
+      '7g': ['7g.80gb', 80384],
+    },
   },
   'H100-80GB': {
     shapes: EIGHT_SLICE,
     memorySource: 'estimated',
-    names: {'1g': ['1g.10gb', 10194], '1g+me': ['1g.10gb+me', 10194], '1g2': ['1g.20gb', 20389], '2g': ['2g.20gb', 20389], '3g': ['3g.40gb', 40779], '4g': ['4g.40gb', 40779], '7g': ['7g.80gb', 81559]},
+    names: {
+      '1g': ['1g.10gb', 10194],
+      '1g+me': ['1g.10gb+me', 10194],
+      '1g2': ['1g.20gb', 20389],
+      '2g': ['2g.20gb', 20389],
+      '3g': ['3g.40gb', 40779],
+      '4g': ['4g.40gb', 40779],
+      '7g': ['7g.80gb', 81559],
+    },
   },
   'H100-94GB': {
     shapes: EIGHT_SLICE,
     memorySource: 'estimated',
-    names: {'1g': ['1g.12gb', 11978], '1g+me': ['1g.12gb+me', 11978], '1g2': ['1g.24gb', 23957], '2g': ['2g.24gb', 23957], '3g': ['3g.47gb', 47915], '4g': ['4g.47gb', 47915], '7g': ['7g.94gb', 95830]},
+    names: {
+      '1g': ['1g.12gb', 11978],
+      '1g+me': ['1g.12gb+me', 11978],
+      '1g2': ['1g.24gb', 23957],
+      '2g': ['2g.24gb', 23957],
+      '3g': ['3g.47gb', 47915],
+      '4g': ['4g.47gb', 47915],
+      '7g': ['7g.94gb', 95830],
+    },
   },
   'H200-141GB': {
     shapes: EIGHT_SLICE,
     memorySource: 'estimated',
-    names: {'1g': ['1g.18gb', 17971], '1g+me': ['1g.18gb+me', 17971], '1g2': ['1g.35gb', 35942], '2g': ['2g.35gb', 35942], '3g': ['3g.71gb', 71885], '4g': ['4g.71gb', 71885], '7g': ['7g.141gb', 143771]},
+    names: {
+      '1g': ['1g.18gb', 17971],
+      '1g+me': ['1g.18gb+me', 17971],
+      '1g2': ['1g.35gb', 35942],
+      '2g': ['2g.35gb', 35942],
+      '3g': ['3g.71gb', 71885],
+      '4g': ['4g.71gb', 71885],
+      '7g': ['7g.141gb', 143771],
+    },
   },
   'A30-24GB': {
     shapes: FOUR_SLICE,
     memorySource: 'nvml',
-    names: {'1g': ['1g.6gb', 5836], '1g+me': ['1g.6gb+me', 5836], '2g': ['2g.12gb', 11672], '2g+me': ['2g.12gb+me', 11672], '4g': ['4g.24gb', 23344]},
+    names: {
+      '1g': ['1g.6gb', 5836],
+      '1g+me': ['1g.6gb+me', 5836],
+      '2g': ['2g.12gb', 11672],
+      '2g+me': ['2g.12gb+me', 11672],
+      '4g': ['4g.24gb', 23344],
+    },
   },
 }
 
@@ -126,7 +172,12 @@ for (const [model, spec] of Object.entries(TABLE)) {
     })
   }
   // Smallest first: memory slices, then compute slices, then plain before +me.
-  list.sort((a, b) => a.memorySlices - b.memorySlices || a.computeSlices - b.computeSlices || Number(a.mediaExtensions) - Number(b.mediaExtensions))
+  list.sort(
+    (a, b) =>
+      a.memorySlices - b.memorySlices ||
+      a.computeSlices - b.computeSlices ||
+      Number(a.mediaExtensions) - Number(b.mediaExtensions),
+  )
   PROFILES.set(model, list)
 }
 
@@ -195,6 +246,9 @@ export function requireMigModel(name: string | undefined): GpuModelInfo {
   const known = [...PROFILES.keys()].join(', ')
   if (!name) throw new UserError('--gpu is required', {hint: `one of ${known}`})
   const model = findMigModel(name)
-  if (!model) throw new UserError(`unknown MIG GPU model "${name}"`, {hint: `one of ${known}; see \`gpu-scale mig gpus\` for aliases`})
+  if (!model)
+    throw new UserError(`unknown MIG GPU model "${name}"`, {
+      hint: `one of ${known}; see \`gpu-scale mig gpus\` for aliases`,
+    })
   return model
 }

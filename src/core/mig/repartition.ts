@@ -83,7 +83,11 @@ export function findMigConfigName(config: MigPartedConfig, gpus: RepartitionGpu[
   for (const set of config.configs) {
     const matches = gpus.every((gpu) => {
       const selected = profilesOfConfigForGpu(set, gpu)
-      return selected !== undefined && selected.migEnabled && sameCounts(Object.fromEntries(Object.entries(selected.migDevices).filter(([, n]) => n > 0)), countsOf(gpu.to))
+      return (
+        selected !== undefined &&
+        selected.migEnabled &&
+        sameCounts(Object.fromEntries(Object.entries(selected.migDevices).filter(([, n]) => n > 0)), countsOf(gpu.to))
+      )
     })
     if (matches) return set.name
   }
@@ -101,7 +105,13 @@ export function renderMigConfigEntry(name: string, gpus: RepartitionGpu[]): stri
   for (const [key, indices] of groups) {
     const devices = groups.size === 1 ? 'all' : `[${indices.join(', ')}]`
     const counts = JSON.parse(key) as Record<string, number>
-    lines.push(`  - devices: ${devices}`, '    mig-enabled: true', `    mig-devices: {${Object.entries(counts).map(([p, n]) => `"${p}": ${n}`).join(', ')}}`)
+    lines.push(
+      `  - devices: ${devices}`,
+      '    mig-enabled: true',
+      `    mig-devices: {${Object.entries(counts)
+        .map(([p, n]) => `"${p}": ${n}`)
+        .join(', ')}}`,
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -110,7 +120,12 @@ function configNameFor(node: string, gpus: RepartitionGpu[]): string {
   const distinct = [...new Set(gpus.map((g) => formatLayout(g.to)))]
   if (distinct.length === 1) {
     const counts = countsOf(gpus[0]?.to ?? [])
-    return 'gpu-scale-' + (Object.entries(counts).map(([p, n]) => `${n}x${p}`).join('-') || 'enabled')
+    return (
+      'gpu-scale-' +
+      (Object.entries(counts)
+        .map(([p, n]) => `${n}x${p}`)
+        .join('-') || 'enabled')
+    )
   }
   return `gpu-scale-${node}`
 }
@@ -134,10 +149,19 @@ export function planRepartitionChange(input: RepartitionInput): RepartitionPlan 
   const drain = planDrain(input, target)
   const config = resolveConfigName(input)
   const manager = checkMigManager(input, target)
-  const reasons = [...describeLayoutChanges(changing), ...drain.reasons, config.reason, ...(manager ? [manager.reason] : [])]
+  const reasons = [
+    ...describeLayoutChanges(changing),
+    ...drain.reasons,
+    config.reason,
+    ...(manager ? [manager.reason] : []),
+  ]
   const blocked = drain.blocked || config.entry !== undefined || manager !== undefined
   const disruptionSeconds = drain.seconds + reconfigureSeconds
-  const moves = input.pods.map((p) => ({pod: p.name, ...(p.workload ? {workload: p.workload} : {}), to: p.destination ?? null}))
+  const moves = input.pods.map((p) => ({
+    pod: p.name,
+    ...(p.workload ? {workload: p.workload} : {}),
+    to: p.destination ?? null,
+  }))
   const change: MigChange = {
     id: single ? `gpu:${input.node}/${single.index}` : `gpu:${input.node}`,
     layer: 'gpu',
@@ -150,7 +174,13 @@ export function planRepartitionChange(input: RepartitionInput): RepartitionPlan 
     dependsOn: [],
     reasons,
     // MIG Manager acts on the label: if someone else changed it since the plan, the plan's layouts are stale.
-    preconditions: [{resource: {kind: 'Node', name: input.node}, path: 'metadata.labels["nvidia.com/mig.config"]', equals: input.currentMigConfig ?? null}],
+    preconditions: [
+      {
+        resource: {kind: 'Node', name: input.node},
+        path: 'metadata.labels["nvidia.com/mig.config"]',
+        equals: input.currentMigConfig ?? null,
+      },
+    ],
     payload: {
       node: input.node,
       migConfig: config.name,
@@ -174,13 +204,20 @@ function describeLayoutChanges(changing: readonly RepartitionGpu[]): Reason[] {
 }
 
 /** Drain: PDBs bound how many pods of a workload go at once; each wave waits out the longest grace period. */
-function planDrain(input: RepartitionInput, target: Target): {seconds: number; blocked: boolean; reasons: Reason[]; diagnostics: Diagnostic[]} {
+function planDrain(
+  input: RepartitionInput,
+  target: Target,
+): {seconds: number; blocked: boolean; reasons: Reason[]; diagnostics: Diagnostic[]} {
   const grace = input.timing?.defaultGraceSeconds ?? 30
   const reasons: Reason[] = []
   const diagnostics: Diagnostic[] = []
   let blocked = false
   const byWorkload = new Map<string, RepartitionPod[]>()
-  for (const pod of input.pods) byWorkload.set(pod.workload ?? `pod/${pod.name}`, [...(byWorkload.get(pod.workload ?? `pod/${pod.name}`) ?? []), pod])
+  for (const pod of input.pods)
+    byWorkload.set(pod.workload ?? `pod/${pod.name}`, [
+      ...(byWorkload.get(pod.workload ?? `pod/${pod.name}`) ?? []),
+      pod,
+    ])
   let seconds = 0
   for (const [workload, pods] of byWorkload) {
     const namespace = pods[0]?.name.split('/')[0]
@@ -188,12 +225,33 @@ function planDrain(input: RepartitionInput, target: Target): {seconds: number; b
     const longest = Math.max(...pods.map((p) => p.terminationGracePeriodSeconds ?? grace))
     if (pdb && pdb.maxUnavailable <= 0) {
       blocked = true
-      reasons.push({code: 'PdbBlocksDrain', message: `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows no disruption of ${workload}: its ${pods.length} pod(s) cannot be drained`, evidence: {pdb: `${pdb.namespace}/${pdb.name}`, workload, pods: pods.length, maxUnavailable: pdb.maxUnavailable}})
+      reasons.push({
+        code: 'PdbBlocksDrain',
+        message: `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows no disruption of ${workload}: its ${pods.length} pod(s) cannot be drained`,
+        evidence: {
+          pdb: `${pdb.namespace}/${pdb.name}`,
+          workload,
+          pods: pods.length,
+          maxUnavailable: pdb.maxUnavailable,
+        },
+      })
       continue
     }
     const waves = pdb ? Math.ceil(pods.length / pdb.maxUnavailable) : 1
-    if (pdb && waves > 1) reasons.push({code: 'PdbLimitsDrain', message: `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows ${pdb.maxUnavailable} at a time: ${pods.length} pod(s) of ${workload} drain in ${waves} waves`, evidence: {pdb: `${pdb.namespace}/${pdb.name}`, workload, waves, graceSeconds: longest}})
-    if (!pods[0]?.workload) diagnostics.push({severity: 'warning', code: 'BarePodEvicted', message: `${pods[0]?.name} has no owner: draining deletes it and nothing recreates it`, target, evidence: {pod: pods[0]?.name ?? ''}})
+    if (pdb && waves > 1)
+      reasons.push({
+        code: 'PdbLimitsDrain',
+        message: `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows ${pdb.maxUnavailable} at a time: ${pods.length} pod(s) of ${workload} drain in ${waves} waves`,
+        evidence: {pdb: `${pdb.namespace}/${pdb.name}`, workload, waves, graceSeconds: longest},
+      })
+    if (!pods[0]?.workload)
+      diagnostics.push({
+        severity: 'warning',
+        code: 'BarePodEvicted',
+        message: `${pods[0]?.name} has no owner: draining deletes it and nothing recreates it`,
+        target,
+        evidence: {pod: pods[0]?.name ?? ''},
+      })
     seconds = Math.max(seconds, waves * longest)
   }
   return {seconds, blocked, reasons, diagnostics}
@@ -202,7 +260,15 @@ function planDrain(input: RepartitionInput, target: Target): {seconds: number; b
 /** The config name the label is set to: a named config of the cluster's mig-parted config, or the entry to add. */
 function resolveConfigName(input: RepartitionInput): {name: string; entry?: string; reason: Reason} {
   const matched = input.migConfig ? findMigConfigName(input.migConfig, input.gpus) : undefined
-  if (matched) return {name: matched, reason: {code: 'MigConfigMatched', message: `mig-parted config "${matched}" gives every GPU of ${input.node} its target layout`, evidence: {config: matched}}}
+  if (matched)
+    return {
+      name: matched,
+      reason: {
+        code: 'MigConfigMatched',
+        message: `mig-parted config "${matched}" gives every GPU of ${input.node} its target layout`,
+        evidence: {config: matched},
+      },
+    }
   const name = configNameFor(input.node, input.gpus)
   return {
     name,
@@ -218,21 +284,41 @@ function resolveConfigName(input: RepartitionInput): {name: string; entry?: stri
 }
 
 /** A node whose MIG Manager failed or is still reconfiguring cannot take another config now. */
-function checkMigManager(input: RepartitionInput, target: Target): {reason: Reason; diagnostic: Diagnostic} | undefined {
+function checkMigManager(
+  input: RepartitionInput,
+  target: Target,
+): {reason: Reason; diagnostic: Diagnostic} | undefined {
   const state = input.migConfigState
   if (state !== 'failed' && state !== 'pending' && state !== 'rebooting') return undefined
   const code = state === 'failed' ? 'MigManagerFailed' : 'MigManagerBusy'
-  const message = state === 'failed'
-    ? `${input.node} reports nvidia.com/mig.config.state=failed: fix the MIG Manager before repartitioning again`
-    : `${input.node} reports nvidia.com/mig.config.state=${state}: a reconfiguration is still in progress`
-  return {reason: {code, message, evidence: {node: input.node, state}}, diagnostic: {severity: state === 'failed' ? 'error' : 'warning', code, message, target, evidence: {state}}}
+  const message =
+    state === 'failed'
+      ? `${input.node} reports nvidia.com/mig.config.state=failed: fix the MIG Manager before repartitioning again`
+      : `${input.node} reports nvidia.com/mig.config.state=${state}: a reconfiguration is still in progress`
+  return {
+    reason: {code, message, evidence: {node: input.node, state}},
+    diagnostic: {severity: state === 'failed' ? 'error' : 'warning', code, message, target, evidence: {state}},
+  }
 }
 
-function buildSteps(node: string, pods: number, configName: string, drainTimeout: number, timeoutSeconds: number): ChangeStep[] {
+function buildSteps(
+  node: string,
+  pods: number,
+  configName: string,
+  drainTimeout: number,
+  timeoutSeconds: number,
+): ChangeStep[] {
   return [
     {action: 'cordon', description: `cordon ${node} so no new pods land while its GPUs are repartitioned`},
-    {action: 'drain', description: `evict ${pods} GPU pod(s) from ${node}, honoring grace periods and PodDisruptionBudgets`, timeoutSeconds: drainTimeout},
-    {action: 'set-mig-config', description: `kubectl label node ${node} nvidia.com/mig.config=${configName} --overwrite`},
+    {
+      action: 'drain',
+      description: `evict ${pods} GPU pod(s) from ${node}, honoring grace periods and PodDisruptionBudgets`,
+      timeoutSeconds: drainTimeout,
+    },
+    {
+      action: 'set-mig-config',
+      description: `kubectl label node ${node} nvidia.com/mig.config=${configName} --overwrite`,
+    },
     {
       action: 'wait-mig-config',
       description: `wait for nvidia.com/mig.config.state=success; failed, or pending after ${timeoutSeconds}s (MIG Manager wedge), leaves ${node} cordoned with a diagnostic`,
@@ -250,11 +336,26 @@ export interface MigConfigWait {
 }
 
 /** What the wait step concludes from the node's state label and the time waited. */
-export function evaluateMigConfigWait(node: string, state: string | undefined, waitedSeconds: number, timeoutSeconds: number): MigConfigWait {
+export function evaluateMigConfigWait(
+  node: string,
+  state: string | undefined,
+  waitedSeconds: number,
+  timeoutSeconds: number,
+): MigConfigWait {
   const target: Target = {kind: 'Node', name: node, node}
   if (state === 'success') return {status: 'success', keepCordoned: false}
   if (state === 'failed') {
-    return {status: 'failed', keepCordoned: true, diagnostic: {severity: 'error', code: 'MigConfigFailed', message: `${node}: nvidia.com/mig.config.state=failed; node left cordoned (check the nvidia-mig-manager pod logs)`, target, evidence: {state, waitedSeconds}}}
+    return {
+      status: 'failed',
+      keepCordoned: true,
+      diagnostic: {
+        severity: 'error',
+        code: 'MigConfigFailed',
+        message: `${node}: nvidia.com/mig.config.state=failed; node left cordoned (check the nvidia-mig-manager pod logs)`,
+        target,
+        evidence: {state, waitedSeconds},
+      },
+    }
   }
   if (waitedSeconds >= timeoutSeconds) {
     return {

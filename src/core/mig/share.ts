@@ -36,15 +36,28 @@ export type GpuShare =
 const GIB = 1024
 
 /** Chooses the smallest MIG profile that serves the model, or whole GPUs, with the reasons. */
-export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: boolean, options: ShareOptions = {}): GpuShare {
+export function chooseGpuShare(
+  gpuModel: string,
+  need: ModelNeed,
+  allowMig: boolean,
+  options: ShareOptions = {},
+): GpuShare {
   const info = findGpuModel(gpuModel)
-  if (!info) throw new UserError(`unknown GPU model "${gpuModel}"`, {hint: 'see `gpu-scale mig gpus` for MIG models and their aliases'})
+  if (!info)
+    throw new UserError(`unknown GPU model "${gpuModel}"`, {
+      hint: 'see `gpu-scale mig gpus` for MIG models and their aliases',
+    })
   if (!(need.memoryGiB > 0)) throw new UserError(`memory need must be a positive number of GiB, got ${need.memoryGiB}`)
   const gpuGiB = info.memoryMiB / GIB
   const count = Math.max(1, Math.ceil(need.memoryGiB / gpuGiB))
   const whole = (reason: Reason): GpuShare => {
     const reasons = [reason]
-    if (count > 1) reasons.push({code: 'SpansGpus', message: `${need.memoryGiB} GiB exceeds one ${info.name} (${roundForMessage(gpuGiB)} GiB): ${count} GPUs`, evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB), gpus: count}})
+    if (count > 1)
+      reasons.push({
+        code: 'SpansGpus',
+        message: `${need.memoryGiB} GiB exceeds one ${info.name} (${roundForMessage(gpuGiB)} GiB): ${count} GPUs`,
+        evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB), gpus: count},
+      })
     return {kind: 'whole', count, resource: 'nvidia.com/gpu', reasons}
   }
   if (options.sharing) {
@@ -54,10 +67,26 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
       evidence: {sharing: options.sharing.strategy, replicas: options.sharing.replicas, gpuGiB: round(gpuGiB)},
     })
   }
-  if (!info.migCapable) return whole({code: 'MigNotSupported', message: `${info.name} has no MIG: whole GPUs`, evidence: {gpu: info.name}})
-  if (!allowMig) return whole({code: 'MigNotAllowed', message: 'MIG is not allowed for this model: whole GPUs', evidence: {gpu: info.name}})
-  if (options.strategy === 'none') return whole({code: 'MigStrategyNone', message: 'the device plugin runs with mig-strategy none: no MIG resources are advertised', evidence: {strategy: 'none'}})
-  if (count > 1) return whole({code: 'ExceedsOneGpu', message: `${need.memoryGiB} GiB does not fit one ${info.name}`, evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB)}})
+  if (!info.migCapable)
+    return whole({code: 'MigNotSupported', message: `${info.name} has no MIG: whole GPUs`, evidence: {gpu: info.name}})
+  if (!allowMig)
+    return whole({
+      code: 'MigNotAllowed',
+      message: 'MIG is not allowed for this model: whole GPUs',
+      evidence: {gpu: info.name},
+    })
+  if (options.strategy === 'none')
+    return whole({
+      code: 'MigStrategyNone',
+      message: 'the device plugin runs with mig-strategy none: no MIG resources are advertised',
+      evidence: {strategy: 'none'},
+    })
+  if (count > 1)
+    return whole({
+      code: 'ExceedsOneGpu',
+      message: `${need.memoryGiB} GiB does not fit one ${info.name}`,
+      evidence: {needGiB: need.memoryGiB, gpuGiB: round(gpuGiB)},
+    })
 
   const minShare = need.bandwidthBound ? 1 / (need.maxSlowdown ?? 2) : 0
   const rejected: Reason[] = []
@@ -68,7 +97,12 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
     const profileGiB = profile.memoryMiB / GIB
     const share = profile.memorySlices / info.memorySlices
     if (profileGiB < need.memoryGiB) {
-      if (!rejected.some((r) => r.code === 'SliceTooSmall')) rejected.push({code: 'SliceTooSmall', message: `${profile.name} has ${roundForMessage(profileGiB)} GiB < ${need.memoryGiB} GiB needed`, evidence: {profile: profile.name, profileGiB: round(profileGiB), needGiB: need.memoryGiB}})
+      if (!rejected.some((r) => r.code === 'SliceTooSmall'))
+        rejected.push({
+          code: 'SliceTooSmall',
+          message: `${profile.name} has ${roundForMessage(profileGiB)} GiB < ${need.memoryGiB} GiB needed`,
+          evidence: {profile: profile.name, profileGiB: round(profileGiB), needGiB: need.memoryGiB},
+        })
       continue
     }
     if (share < minShare) {
@@ -76,7 +110,12 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
         rejected.push({
           code: 'SliceBandwidthTooSmall',
           message: `${profile.name} fits in memory but gets ${formatPercent(share)} of the memory bandwidth; a bandwidth-bound model there runs ${roundForMessage(1 / share)}× slower than on the whole GPU (limit ${roundForMessage(1 / minShare)}×)`,
-          evidence: {profile: profile.name, bandwidthShare: round(share), slowdown: round(1 / share), maxSlowdown: round(1 / minShare)},
+          evidence: {
+            profile: profile.name,
+            bandwidthShare: round(share),
+            slowdown: round(1 / share),
+            maxSlowdown: round(1 / minShare),
+          },
         })
       }
       continue
@@ -90,17 +129,34 @@ export function chooseGpuShare(gpuModel: string, need: ModelNeed, allowMig: bool
   })
 }
 
-function chosen(gpu: string, profile: MigProfile, need: ModelNeed, share: number, rejected: Reason[], strategy: 'single' | 'mixed'): GpuShare {
+function chosen(
+  gpu: string,
+  profile: MigProfile,
+  need: ModelNeed,
+  share: number,
+  rejected: Reason[],
+  strategy: 'single' | 'mixed',
+): GpuShare {
   const reasons: Reason[] = [
     ...rejected,
     {
       code: 'MigSliceChosen',
       message: `${profile.name} is the smallest ${gpu} slice with ${roundForMessage(profile.memoryMiB / GIB)} GiB ≥ ${need.memoryGiB} GiB${need.bandwidthBound ? ` and ${formatPercent(share)} of the bandwidth` : ''}`,
-      evidence: {profile: profile.name, profileGiB: round(profile.memoryMiB / GIB), needGiB: need.memoryGiB, bandwidthShare: round(share), computeSlices: profile.computeSlices},
+      evidence: {
+        profile: profile.name,
+        profileGiB: round(profile.memoryMiB / GIB),
+        needGiB: need.memoryGiB,
+        bandwidthShare: round(share),
+        computeSlices: profile.computeSlices,
+      },
     },
   ]
   if (strategy === 'single') {
-    reasons.push({code: 'MigStrategySingle', message: `mig-strategy single advertises the slice as nvidia.com/gpu: every GPU of the node must use the same profile (all-${profile.name})`, evidence: {strategy, profile: profile.name}})
+    reasons.push({
+      code: 'MigStrategySingle',
+      message: `mig-strategy single advertises the slice as nvidia.com/gpu: every GPU of the node must use the same profile (all-${profile.name})`,
+      evidence: {strategy, profile: profile.name},
+    })
   }
   return {kind: 'mig', profile: profile.name, resource: resourceNameFor(profile.name, strategy), reasons}
 }

@@ -53,9 +53,7 @@ export interface NodeGroupConfig {
 
 /** What one replica needs: whole GPUs, one MIG instance of a profile, or an amount of GPU memory. */
 export type GpuNeed =
-  | {kind: 'whole'; count: number}
-  | {kind: 'mig'; profile: string}
-  | {kind: 'memory'; memoryGiB: number}
+  {kind: 'whole'; count: number} | {kind: 'mig'; profile: string} | {kind: 'memory'; memoryGiB: number}
 
 export type MetricSource = 'pod' | 'gpu' | 'workload'
 export type Aggregation = 'avg' | 'ewma' | 'max' | 'p50' | 'p90' | 'p95' | 'p99' | 'last'

@@ -60,13 +60,23 @@ export function parseTimestamp(text: string): number | undefined {
 
 /** Why a text is not a valid RFC 3339 timestamp, in words for an error message; undefined when it is one. */
 export function describeTimestampProblem(text: string): string | undefined {
-  if (/^\d{12,}(\.\d+)?$/.test(text.trim())) return 'this looks like a count of milliseconds since 1970; write an RFC 3339 time such as 2026-11-28T12:00:00Z'
+  if (/^\d{12,}(\.\d+)?$/.test(text.trim()))
+    return 'this looks like a count of milliseconds since 1970; write an RFC 3339 time such as 2026-11-28T12:00:00Z'
   const m = TIMESTAMP.exec(text)
-  if (!m) return 'expected an RFC 3339 time such as 2026-11-28T12:00:00Z (date, "T", time, and "Z" or an offset like +02:00)'
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (!m)
+    return 'expected an RFC 3339 time such as 2026-11-28T12:00:00Z (date, "T", time, and "Z" or an offset like +02:00)'
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   if (month < 1 || month > 12) return `month ${month} does not exist`
   const days = daysInMonth(year, month)
-  if (day < 1 || day > days) return `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')} (it has ${days} days)`
+  if (day < 1 || day > days)
+    return `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')} (it has ${days} days)`
   if (hour > 23) return `hour ${hour} does not exist (00–23)`
   if (minute > 59) return `minute ${minute} does not exist (00–59)`
   if (second > 59) return `second ${second} does not exist (00–59; leap seconds are not accepted)`
@@ -80,7 +90,14 @@ export function describeTimestampProblem(text: string): string | undefined {
 
 function timestampSeconds(text: string): number {
   const m = TIMESTAMP.exec(text) as RegExpExecArray
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const fraction = m[7] === undefined ? 0 : Number(m[7])
   const sign = m[9] === '-' ? -1 : 1
   const offsetSeconds = m[9] === undefined ? 0 : sign * (Number(m[10]) * 3600 + Number(m[11]) * 60)

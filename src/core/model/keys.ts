@@ -7,6 +7,12 @@ export function workloadKey(ref: {kind: string; namespace: string; name: string}
 }
 
 /** The key of a pod's owning workload; a bare pod is its own workload (`namespace/Pod/name`). */
-export function podWorkloadKey(pod: {namespace: string; name: string; workload?: {kind: string; name: string}}): string {
-  return pod.workload ? workloadKey({kind: pod.workload.kind, namespace: pod.namespace, name: pod.workload.name}) : workloadKey({kind: 'Pod', namespace: pod.namespace, name: pod.name})
+export function podWorkloadKey(pod: {
+  namespace: string
+  name: string
+  workload?: {kind: string; name: string}
+}): string {
+  return pod.workload
+    ? workloadKey({kind: pod.workload.kind, namespace: pod.namespace, name: pod.workload.name})
+    : workloadKey({kind: 'Pod', namespace: pod.namespace, name: pod.name})
 }

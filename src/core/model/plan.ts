@@ -31,11 +31,7 @@ export interface Reason {
   evidence: Evidence
 }
 
-export type ChangeAction =
-  | 'scale-replicas'
-  | 'scale-node-group'
-  | 'remove-node'
-  | 'repartition-gpu'
+export type ChangeAction = 'scale-replicas' | 'scale-node-group' | 'remove-node' | 'repartition-gpu'
 
 export interface Target {
   kind: 'Deployment' | 'StatefulSet' | 'NodeGroup' | 'Node' | 'GPU'

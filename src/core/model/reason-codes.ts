@@ -10,18 +10,20 @@ export const PLANNER_REASON_CODES = {
   NoCapacityForReplicas: 'replicas that no free, arriving or addable capacity can host: a blocked change',
   PodsPendingForever: 'pending pods fit no free, arriving or addable capacity',
   MigProfileNeeded: 'an idle MIG-capable node is repartitioned to the profile replicas need',
-  WorkloadNotFound: 'the model\'s workload is not in the cluster',
-  GpuShareRecommendation: 'for a model sized by memory: the smallest MIG profile (or whole GPUs) that serves it, per GPU model',
+  WorkloadNotFound: "the model's workload is not in the cluster",
+  GpuShareRecommendation:
+    'for a model sized by memory: the smallest MIG profile (or whole GPUs) that serves it, per GPU model',
   UnmanagedNodeGroup: 'nodes of a group the policy does not name: used for placement, never scaled',
-  ManagedByOtherAutoscaler: 'another autoscaler owns the workload\'s replica count',
+  ManagedByOtherAutoscaler: "another autoscaler owns the workload's replica count",
   TaintNotTolerated: 'the group has a taint the model does not tolerate',
-  NodeSelectorMismatch: 'the group\'s labels do not match the model\'s nodeSelector',
+  NodeSelectorMismatch: "the group's labels do not match the model's nodeSelector",
   NotEnoughGpusPerNode: 'a replica needs more GPUs than one node of the group has',
-  GpuMemoryTooSmall: 'the group\'s GPUs have less memory than a replica needs',
-  MigNotSupported: 'the model needs a MIG profile and the group\'s GPU has no MIG',
+  GpuMemoryTooSmall: "the group's GPUs have less memory than a replica needs",
+  MigNotSupported: "the model needs a MIG profile and the group's GPU has no MIG",
   MigProfileUnavailable: 'no allowed MIG config of the group provides the profile',
   CriticalOffSpot: 'critical models are never placed on spot capacity',
-  PlanInvariantViolated: 'a bug: a change would have held a non-finite or negative number, so nothing is planned for its target',
+  PlanInvariantViolated:
+    'a bug: a change would have held a non-finite or negative number, so nothing is planned for its target',
 } as const
 
 // The pod layer (HPA's own condition reasons keep HPA's spelling)
@@ -37,7 +39,7 @@ export const REPLICA_REASON_CODES = {
   TooFewReplicas: 'raised to replicas.min',
   Cooldown: 'a recent scale event blocks a move in this direction',
   MissingTelemetry: 'a signal has no samples: never scale down on it',
-  StaleTelemetry: 'a signal\'s newest sample is older than settings.staleAfterSeconds: never scale down on it',
+  StaleTelemetry: "a signal's newest sample is older than settings.staleAfterSeconds: never scale down on it",
   PartialTelemetry: 'some serving pods have no samples: the signal may scale up, never down',
   UnreliableSignal: 'GPU utilization is low while other evidence says the replicas are saturated',
   CapacityArriving: 'pods still pending or loading their model count as capacity arriving, never as idle',
@@ -66,16 +68,16 @@ export const NODE_REASON_CODES = {
   GroupBackedOff: 'the group failed to provision recently and is backed off (5 min doubling to 30 min)',
   NodeProvisionTimeout: 'a node did not get allocatable GPUs within maxNodeProvisionTime',
   SpotCapacityUnavailable: 'a recent spot capacity error: the group is skipped for 3 minutes (on-demand fallback)',
-  SpotInterruption: 'a spot interruption notice: the node\'s pods need new capacity now',
+  SpotInterruption: "a spot interruption notice: the node's pods need new capacity now",
   PredictiveScaleUp: 'the demand forecast over the cold-start lead time needs nodes before they could arrive',
   PredictiveScaleUpBlocked: 'the forecast needs nodes that no group can add',
   NoForecastGrowth: 'the forecast does not exceed the capacity already there',
   NodeUnneeded: 'the node has had no GPU work for the unneeded window: removed',
-  NodeUnderutilized: 'the node\'s GPU work fits elsewhere: drained and removed',
+  NodeUnderutilized: "the node's GPU work fits elsewhere: drained and removed",
   CpuPodsOnGpuNode: 'a GPU node kept alive only by CPU pods that fit elsewhere: drained and removed',
-  CpuPodsWouldNotFit: 'the node\'s CPU pods have nowhere else to go: kept',
+  CpuPodsWouldNotFit: "the node's CPU pods have nowhere else to go: kept",
   PodsOnNode: 'the node has no GPU work but non-DaemonSet pods that must move first',
-  PodsWouldNotFit: 'the node\'s GPU pods would not fit elsewhere: kept',
+  PodsWouldNotFit: "the node's GPU pods would not fit elsewhere: kept",
   PodDisruptionBudget: 'a PodDisruptionBudget forbids draining the node now: kept',
   ReplicaWarmingUp: 'a replica on the node is loading or inside its health-check grace: kept',
   ScaleDownDelayAfterAdd: 'the group scaled up recently: no scale-down yet',
@@ -85,11 +87,12 @@ export const NODE_REASON_CODES = {
 
 // The GPU allocation layer (MIG)
 export const MIG_REASON_CODES = {
-  MigLayoutChange: 'a GPU\'s MIG layout changes from one set of instances to another',
+  MigLayoutChange: "a GPU's MIG layout changes from one set of instances to another",
   MigConfigMatched: 'a named mig-parted config gives every GPU of the node its target layout',
-  MigConfigEntryMissing: 'no named mig-parted config gives the target layouts: the entry to add is in the change details',
-  MigManagerBusy: 'the node\'s nvidia.com/mig.config.state is pending or rebooting: a reconfiguration is in progress',
-  MigManagerFailed: 'the node\'s nvidia.com/mig.config.state is failed',
+  MigConfigEntryMissing:
+    'no named mig-parted config gives the target layouts: the entry to add is in the change details',
+  MigManagerBusy: "the node's nvidia.com/mig.config.state is pending or rebooting: a reconfiguration is in progress",
+  MigManagerFailed: "the node's nvidia.com/mig.config.state is failed",
   MigConfigFailed: 'MIG Manager reported failed: the node stays cordoned',
   MigConfigTimedOut: 'MIG Manager stayed pending past the timeout (a known wedge): the node stays cordoned',
   MigFragmentation: 'free MIG memory slices cannot host the profile in demand because placements are fixed',
@@ -100,9 +103,9 @@ export const MIG_REASON_CODES = {
   MigRepartitionNeeded: 'the current layouts cannot host the demand: GPUs get new layouts',
   MigDemandUnplaced: 'MIG demand that no GPU can host even after repartitioning',
   PackingLowerBound: 'the packing compared with the lower bound of GPUs it must touch',
-  MigSliceChosen: 'the smallest MIG profile that serves the model\'s memory and bandwidth need',
+  MigSliceChosen: "the smallest MIG profile that serves the model's memory and bandwidth need",
   SliceTooSmall: 'a MIG profile has less memory than the model needs',
-  SliceBandwidthTooSmall: 'a MIG slice\'s share of memory bandwidth is too small for a memory-bound model',
+  SliceBandwidthTooSmall: "a MIG slice's share of memory bandwidth is too small for a memory-bound model",
   NoSliceServes: 'no MIG profile serves the model: whole GPUs',
   SpansGpus: 'the model needs more memory than one GPU has: several whole GPUs',
   ExceedsOneGpu: 'the need exceeds one GPU',
@@ -116,7 +119,6 @@ export const MIG_REASON_CODES = {
   NotForThisGpu: 'a mig-parted entry that does not apply to this GPU model',
   Fits: 'the MIG instances fit together on one GPU',
 } as const
-
 
 // Bottleneck classification (signals/bottleneck.ts), shown by `analyze`: what limits a model's replicas
 export const BOTTLENECK_REASON_CODES = {
@@ -132,10 +134,18 @@ export const BOTTLENECK_REASON_CODES = {
 
 // The telemetry input boundary (signals/sanitize.ts): samples dropped before any signal reads them
 export const SIGNAL_REASON_CODES = {
-  ImpossibleSamplesDropped: 'samples that cannot be measurements (NaN, ±Inf, negative counts, utilization outside its range, stamped after the capture) were dropped; signals read from the series never scale down while one is in their window',
+  ImpossibleSamplesDropped:
+    'samples that cannot be measurements (NaN, ±Inf, negative counts, utilization outside its range, stamped after the capture) were dropped; signals read from the series never scale down while one is in their window',
 } as const
 
-export const REASON_CODES = {...PLANNER_REASON_CODES, ...REPLICA_REASON_CODES, ...NODE_REASON_CODES, ...MIG_REASON_CODES, ...BOTTLENECK_REASON_CODES, ...SIGNAL_REASON_CODES} as const
+export const REASON_CODES = {
+  ...PLANNER_REASON_CODES,
+  ...REPLICA_REASON_CODES,
+  ...NODE_REASON_CODES,
+  ...MIG_REASON_CODES,
+  ...BOTTLENECK_REASON_CODES,
+  ...SIGNAL_REASON_CODES,
+} as const
 
 /** Every code a Reason or Diagnostic may carry. */
 export type ReasonCode = keyof typeof REASON_CODES

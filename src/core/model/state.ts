@@ -52,5 +52,13 @@ export interface ControllerState {
 }
 
 export function emptyControllerState(at: number): ControllerState {
-  return {apiVersion: CONTROLLER_STATE_API_VERSION, kind: CONTROLLER_STATE_KIND, formatVersion: CONTROLLER_STATE_FORMAT_VERSION, updatedAt: at, models: {}, nodeGroups: {}, changes: []}
+  return {
+    apiVersion: CONTROLLER_STATE_API_VERSION,
+    kind: CONTROLLER_STATE_KIND,
+    formatVersion: CONTROLLER_STATE_FORMAT_VERSION,
+    updatedAt: at,
+    models: {},
+    nodeGroups: {},
+    changes: [],
+  }
 }

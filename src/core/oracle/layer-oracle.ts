@@ -111,7 +111,8 @@ export function computeOracle(input: OracleInput): OracleResult {
   for (let k = 0; k < level; k++) idleSince[k] = end
   for (let k = 0; k < peak; k++) {
     // After its last run a layer stops at once: nothing later needs it.
-    if (!Number.isNaN(openStart[k]!) && idleSince[k]! > openStart[k]!) intervals.push({start: openStart[k]!, readyAt: openReady[k]!, stop: idleSince[k]!})
+    if (!Number.isNaN(openStart[k]!) && idleSince[k]! > openStart[k]!)
+      intervals.push({start: openStart[k]!, readyAt: openReady[k]!, stop: idleSince[k]!})
   }
   intervals.sort((x, y) => x.start - y.start || x.stop - y.stop)
 
@@ -123,7 +124,12 @@ export function computeOracle(input: OracleInput): OracleResult {
     steps: stepsOf(intervals),
     peakReplicas: peak,
     coldStarts,
-    gpuSeconds: {total: total * gpus, serving: servingReplicaSeconds * gpus, idleWarm: idleWarm * gpus, coldStart: coldStart * gpus},
+    gpuSeconds: {
+      total: total * gpus,
+      serving: servingReplicaSeconds * gpus,
+      idleWarm: idleWarm * gpus,
+      coldStart: coldStart * gpus,
+    },
     gpuHours: (total * gpus) / 3600,
   }
 }
@@ -138,7 +144,7 @@ export function stepsOf(intervals: readonly ReplicaInterval[]): Array<{t: number
   events.sort((x, y) => x[0] - y[0])
   const steps: Array<{t: number; replicas: number}> = []
   let count = 0
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const t = events[i]![0]
     while (i < events.length && events[i]![0] === t) count += events[i++]![1]
     if (steps.length === 0 || steps[steps.length - 1]!.replicas !== count) steps.push({t, replicas: count})
@@ -159,14 +165,25 @@ export interface ModelOracleSpec {
  * The oracle for every model of a rate series. Models are independent here: replicas are per model, and GPU
  * placement on nodes is not part of this bound (a bin-packing bound on nodes would be a separate, looser one).
  */
-export function computeFleetOracle(series: RateSeries, specs: Record<string, ModelOracleSpec>): {models: Record<string, OracleResult>; gpuHours: number; coldStarts: number} {
+export function computeFleetOracle(
+  series: RateSeries,
+  specs: Record<string, ModelOracleSpec>,
+): {models: Record<string, OracleResult>; gpuHours: number; coldStarts: number} {
   const models: Record<string, OracleResult> = {}
   let gpuHours = 0
   let coldStarts = 0
   for (const model of series.models) {
     const spec = specs[model]
     if (!spec) throw new RangeError(`no capacity given for model ${model}`)
-    const result = computeOracle({demand: demandOf(series, model, spec.unit), bucketSeconds: series.bucketSeconds, startSeconds: series.startSeconds, capacityPerReplica: spec.capacityPerReplica, coldStartSeconds: spec.coldStartSeconds, gpusPerReplica: spec.gpusPerReplica, initialReplicas: spec.initialReplicas})
+    const result = computeOracle({
+      demand: demandOf(series, model, spec.unit),
+      bucketSeconds: series.bucketSeconds,
+      startSeconds: series.startSeconds,
+      capacityPerReplica: spec.capacityPerReplica,
+      coldStartSeconds: spec.coldStartSeconds,
+      gpusPerReplica: spec.gpusPerReplica,
+      initialReplicas: spec.initialReplicas,
+    })
     models[model] = result
     gpuHours += result.gpuHours
     coldStarts += result.coldStarts

@@ -9,63 +9,161 @@ export {REASON_CODES}
 
 const evidence = {type: 'object', additionalProperties: {type: ['string', 'number', 'boolean', 'null']}}
 const reason = {
-  type: 'object', additionalProperties: false, required: ['code', 'message', 'evidence'],
-  properties: {code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'}, message: {type: 'string', minLength: 1}, evidence},
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'message', 'evidence'],
+  properties: {
+    code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'},
+    message: {type: 'string', minLength: 1},
+    evidence,
+  },
 }
 const target = {
-  type: 'object', additionalProperties: false, required: ['kind', 'name'],
-  properties: {kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']}, name: {type: 'string'}, namespace: {type: 'string'}, node: {type: 'string'}, gpu: {type: 'integer'}},
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'name'],
+  properties: {
+    kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']},
+    name: {type: 'string'},
+    namespace: {type: 'string'},
+    node: {type: 'string'},
+    gpu: {type: 'integer'},
+  },
 }
 const layer = {enum: ['pod', 'node', 'gpu']}
 const count = {type: 'integer', minimum: 0}
 const precondition = {
-  type: 'object', additionalProperties: false, required: ['resource', 'path', 'equals'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['resource', 'path', 'equals'],
   description: 'What must still hold in the cluster for the change to be safe: `apply` checks it per change.',
   properties: {
-    resource: {type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: {kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']}, name: {type: 'string'}, namespace: {type: 'string'}}},
+    resource: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'name'],
+      properties: {
+        kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']},
+        name: {type: 'string'},
+        namespace: {type: 'string'},
+      },
+    },
     path: {type: 'string'},
     equals: {type: ['string', 'number', 'boolean', 'null']},
   },
 }
 const proposal = {
-  type: 'object', additionalProperties: false, required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
   properties: {
-    signal: {type: 'string'}, metric: {type: 'string'}, value: {type: ['number', 'null']}, target: {type: 'number'}, windowSeconds: {type: 'number'},
-    aggregation: {type: 'string'}, replicas: {type: ['integer', 'null']}, status: {enum: ['ok', 'missing', 'stale', 'unreliable']}, note: {type: 'string'}, partial: {type: 'boolean'}, ratio: {type: ['number', 'null']},
+    signal: {type: 'string'},
+    metric: {type: 'string'},
+    value: {type: ['number', 'null']},
+    target: {type: 'number'},
+    windowSeconds: {type: 'number'},
+    aggregation: {type: 'string'},
+    replicas: {type: ['integer', 'null']},
+    status: {enum: ['ok', 'missing', 'stale', 'unreliable']},
+    note: {type: 'string'},
+    partial: {type: 'boolean'},
+    ratio: {type: ['number', 'null']},
   },
 }
 
 /** One branch per action: its layer, its from/to types and its typed payload. */
-function changeOf(action: string, layerName: string, fromTo: object, payload: object, extra: Record<string, object> = {}) {
+function changeOf(
+  action: string,
+  layerName: string,
+  fromTo: object,
+  payload: object,
+  extra: Record<string, object> = {},
+) {
   return {
-    type: 'object', additionalProperties: false,
-    required: ['id', 'layer', 'action', 'target', 'from', 'to', 'status', 'eta', 'dependsOn', 'reasons', 'preconditions', 'payload'],
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'id',
+      'layer',
+      'action',
+      'target',
+      'from',
+      'to',
+      'status',
+      'eta',
+      'dependsOn',
+      'reasons',
+      'preconditions',
+      'payload',
+    ],
     properties: {
-      id: {type: 'string'}, layer: {const: layerName}, action: {const: action},
-      target, from: fromTo, to: fromTo,
+      id: {type: 'string'},
+      layer: {const: layerName},
+      action: {const: action},
+      target,
+      from: fromTo,
+      to: fromTo,
       status: {enum: ['planned', 'blocked']},
-      eta: {oneOf: [{type: 'null'}, {type: 'object', additionalProperties: false, required: ['seconds', 'at'], properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}}}]},
+      eta: {
+        oneOf: [
+          {type: 'null'},
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['seconds', 'at'],
+            properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}},
+          },
+        ],
+      },
       dependsOn: {type: 'array', items: {type: 'string'}},
       reasons: {type: 'array', minItems: 1, items: reason, description: 'A change with no reason does not exist.'},
       preconditions: {type: 'array', items: precondition},
       payload,
-      steps: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['action', 'description'], properties: {action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']}, description: {type: 'string'}, timeoutSeconds: {type: 'number'}}}},
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['action', 'description'],
+          properties: {
+            action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']},
+            description: {type: 'string'},
+            timeoutSeconds: {type: 'number'},
+          },
+        },
+      },
       details: {type: 'object', description: 'For people only; never read by the applier.'},
       ...extra,
     },
   }
 }
-const workloadRef = {type: 'object', additionalProperties: false, required: ['kind', 'namespace', 'name'], properties: {kind: {enum: ['Deployment', 'StatefulSet']}, namespace: {type: 'string'}, name: {type: 'string'}}}
+const workloadRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'namespace', 'name'],
+  properties: {kind: {enum: ['Deployment', 'StatefulSet']}, namespace: {type: 'string'}, name: {type: 'string'}},
+}
 const strings = {type: 'array', items: {type: 'string'}}
 
 export const PLAN_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://gpu-scale.dev/schemas/plan.schema.json',
   title: 'gpu-scale Plan',
-  description: 'A dry run of replica, node and MIG changes with their reasons. Reasons explain; the applier acts on each change\'s action and typed payload, after checking its preconditions.',
+  description:
+    "A dry run of replica, node and MIG changes with their reasons. Reasons explain; the applier acts on each change's action and typed payload, after checking its preconditions.",
   type: 'object',
   additionalProperties: false,
-  required: ['apiVersion', 'kind', 'formatVersion', 'plannedAt', 'summary', 'changes', 'skipped', 'diagnostics', 'state'],
+  required: [
+    'apiVersion',
+    'kind',
+    'formatVersion',
+    'plannedAt',
+    'summary',
+    'changes',
+    'skipped',
+    'diagnostics',
+    'state',
+  ],
   properties: {
     apiVersion: {const: 'gpu-scale.dev/v1alpha1'},
     kind: {const: 'Plan'},
@@ -73,31 +171,105 @@ export const PLAN_SCHEMA = {
     plannedAt: {type: 'string', format: 'date-time'},
     inputFingerprint: {type: 'string', pattern: '^sha256:[0-9a-f]{64}$'},
     summary: {
-      type: 'object', additionalProperties: false, required: ['changes', 'blocked', 'byLayer'],
+      type: 'object',
+      additionalProperties: false,
+      required: ['changes', 'blocked', 'byLayer'],
       properties: {
-        changes: {type: 'integer', minimum: 0}, blocked: {type: 'integer', minimum: 0},
-        byLayer: {type: 'object', additionalProperties: false, required: ['pod', 'node', 'gpu'], properties: {pod: {type: 'integer'}, node: {type: 'integer'}, gpu: {type: 'integer'}}},
+        changes: {type: 'integer', minimum: 0},
+        blocked: {type: 'integer', minimum: 0},
+        byLayer: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['pod', 'node', 'gpu'],
+          properties: {pod: {type: 'integer'}, node: {type: 'integer'}, gpu: {type: 'integer'}},
+        },
       },
     },
     changes: {
       type: 'array',
       items: {
         oneOf: [
-          changeOf('scale-replicas', 'pod', count, {type: 'object', additionalProperties: false, required: ['workload', 'from', 'to'], properties: {workload: workloadRef, from: count, to: count}},
-            {signals: {type: 'object', additionalProperties: false, required: ['proposals', 'decidedBy'], properties: {proposals: {type: 'array', items: proposal}, decidedBy: {type: ['string', 'null']}}}}),
-          changeOf('scale-node-group', 'node', count, {type: 'object', additionalProperties: false, required: ['group', 'from', 'to', 'delta'], properties: {group: {type: 'string'}, from: count, to: count, delta: {type: 'integer', minimum: 1}}}),
-          changeOf('remove-node', 'node', count, {type: 'object', additionalProperties: false, required: ['group', 'node', 'groupFrom', 'groupTo', 'drain'], properties: {group: {type: 'string'}, node: {type: 'string'}, groupFrom: count, groupTo: count, drain: strings}}),
-          changeOf('repartition-gpu', 'gpu', {type: 'string'}, {
-            type: 'object', additionalProperties: false, required: ['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'],
-            properties: {node: {type: 'string'}, migConfig: {type: 'string'}, previousMigConfig: {type: ['string', 'null']}, gpus: {type: 'array', items: count}, drain: strings, migConfigEntry: {type: 'string'}},
+          changeOf(
+            'scale-replicas',
+            'pod',
+            count,
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['workload', 'from', 'to'],
+              properties: {workload: workloadRef, from: count, to: count},
+            },
+            {
+              signals: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['proposals', 'decidedBy'],
+                properties: {proposals: {type: 'array', items: proposal}, decidedBy: {type: ['string', 'null']}},
+              },
+            },
+          ),
+          changeOf('scale-node-group', 'node', count, {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'from', 'to', 'delta'],
+            properties: {group: {type: 'string'}, from: count, to: count, delta: {type: 'integer', minimum: 1}},
           }),
+          changeOf('remove-node', 'node', count, {
+            type: 'object',
+            additionalProperties: false,
+            required: ['group', 'node', 'groupFrom', 'groupTo', 'drain'],
+            properties: {
+              group: {type: 'string'},
+              node: {type: 'string'},
+              groupFrom: count,
+              groupTo: count,
+              drain: strings,
+            },
+          }),
+          changeOf(
+            'repartition-gpu',
+            'gpu',
+            {type: 'string'},
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'],
+              properties: {
+                node: {type: 'string'},
+                migConfig: {type: 'string'},
+                previousMigConfig: {type: ['string', 'null']},
+                gpus: {type: 'array', items: count},
+                drain: strings,
+                migConfigEntry: {type: 'string'},
+              },
+            },
+          ),
         ],
       },
     },
-    skipped: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['layer', 'target', 'reasons'], properties: {layer, target, reasons: {type: 'array', minItems: 1, items: reason}}}},
+    skipped: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['layer', 'target', 'reasons'],
+        properties: {layer, target, reasons: {type: 'array', minItems: 1, items: reason}},
+      },
+    },
     diagnostics: {
       type: 'array',
-      items: {type: 'object', additionalProperties: false, required: ['severity', 'code', 'message'], properties: {severity: {enum: ['info', 'warning', 'error']}, code: {type: 'string'}, message: {type: 'string'}, target, evidence}},
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['severity', 'code', 'message'],
+        properties: {
+          severity: {enum: ['info', 'warning', 'error']},
+          code: {type: 'string'},
+          message: {type: 'string'},
+          target,
+          evidence,
+        },
+      },
     },
     state: {...CONTROLLER_STATE_BODY, description: 'The controller state to persist and pass with the next snapshot.'},
   },

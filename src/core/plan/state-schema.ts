@@ -7,7 +7,8 @@ const count = {type: 'integer', minimum: 0}
 
 /** The state's shape without `$schema`/`$id`, for embedding in the plan and snapshot schemas. */
 export const CONTROLLER_STATE_BODY = {
-  description: 'What one planning tick hands to the next: stabilization history and scale events per model, last scale-up and backoff per node group, changes in flight.',
+  description:
+    'What one planning tick hands to the next: stabilization history and scale events per model, last scale-up and backoff per node group, changes in flight.',
   type: 'object',
   additionalProperties: false,
   required: ['apiVersion', 'kind', 'formatVersion', 'updatedAt', 'models', 'nodeGroups', 'changes'],
@@ -20,28 +21,54 @@ export const CONTROLLER_STATE_BODY = {
       type: 'object',
       description: 'Keyed by workload, `namespace/Kind/name`.',
       additionalProperties: {
-        type: 'object', additionalProperties: false, required: ['recommendations', 'scaleEvents'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['recommendations', 'scaleEvents'],
         properties: {
-          recommendations: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'replicas'], properties: {at: epochSeconds, replicas: count}}},
-          scaleEvents: {type: 'array', items: {type: 'object', additionalProperties: false, required: ['at', 'from', 'to'], properties: {at: epochSeconds, from: count, to: count}}},
+          recommendations: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['at', 'replicas'],
+              properties: {at: epochSeconds, replicas: count},
+            },
+          },
+          scaleEvents: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['at', 'from', 'to'],
+              properties: {at: epochSeconds, from: count, to: count},
+            },
+          },
         },
       },
     },
     nodeGroups: {
       type: 'object',
       additionalProperties: {
-        type: 'object', additionalProperties: false,
+        type: 'object',
+        additionalProperties: false,
         properties: {
           lastScaleUpAt: epochSeconds,
           lastScaleDownAt: epochSeconds,
-          backoff: {type: 'object', additionalProperties: false, required: ['until', 'consecutiveFailures'], properties: {until: epochSeconds, consecutiveFailures: count}},
+          backoff: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['until', 'consecutiveFailures'],
+            properties: {until: epochSeconds, consecutiveFailures: count},
+          },
         },
       },
     },
     changes: {
       type: 'array',
       items: {
-        type: 'object', additionalProperties: false, required: ['id', 'action', 'since', 'status'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'action', 'since', 'status'],
         properties: {
           id: {type: 'string'},
           action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},

@@ -35,7 +35,11 @@ export function withControllerState(snapshot: ClusterSnapshot): ClusterSnapshot 
     const remembered = state.nodeGroups[g.name]
     const lastScaleUpAt = latest(g.lastScaleUpAt, remembered?.lastScaleUpAt)
     const lastScaleDownAt = latest(g.lastScaleDownAt, remembered?.lastScaleDownAt)
-    return {...g, ...(lastScaleUpAt !== undefined ? {lastScaleUpAt} : {}), ...(lastScaleDownAt !== undefined ? {lastScaleDownAt} : {})}
+    return {
+      ...g,
+      ...(lastScaleUpAt !== undefined ? {lastScaleUpAt} : {}),
+      ...(lastScaleDownAt !== undefined ? {lastScaleDownAt} : {}),
+    }
   })
   return {...snapshot, workloads, nodeGroups}
 }
@@ -48,20 +52,34 @@ export interface TickOutcome {
 }
 
 /** The state to persist after this tick. */
-export function nextControllerState(config: PolicyConfig, snapshot: ClusterSnapshot, outcome: TickOutcome): ControllerState {
+export function nextControllerState(
+  config: PolicyConfig,
+  snapshot: ClusterSnapshot,
+  outcome: TickOutcome,
+): ControllerState {
   const now = snapshot.capturedAt
   const state = emptyControllerState(now)
   const planned = outcome.changes.filter((c) => c.status === 'planned')
   const replicaChanges = new Map<string, {from: number; to: number}>()
-  for (const c of planned) if (c.action === 'scale-replicas') replicaChanges.set(workloadKey(c.payload.workload), {from: c.payload.from, to: c.payload.to})
+  for (const c of planned)
+    if (c.action === 'scale-replicas')
+      replicaChanges.set(workloadKey(c.payload.workload), {from: c.payload.from, to: c.payload.to})
   for (const {model, workload, recommendation} of outcome.decisions) {
     const key = workloadKey(workload)
     const {recommendationSeconds, eventSeconds} = historyWindows(model)
     const change = replicaChanges.get(key)
-    const recommendations = [...workload.recommendations, ...(recommendation ? [recommendation] : [])].filter((r) => r.at > now - recommendationSeconds)
+    const recommendations = [...workload.recommendations, ...(recommendation ? [recommendation] : [])].filter(
+      (r) => r.at > now - recommendationSeconds,
+    )
     // The event is recorded when the plan asks for it: the tick applies its plan, as HPA's sync sets the scale.
-    const scaleEvents = [...workload.scaleEvents, ...(change ? [{at: now, from: change.from, to: change.to}] : [])].filter((e) => e.at > now - eventSeconds)
-    const entry: ModelControllerState = {recommendations: dedupe(recommendations, (r) => `${r.at}/${r.replicas}`), scaleEvents: dedupe(scaleEvents, (e) => `${e.at}/${e.from}/${e.to}`)}
+    const scaleEvents = [
+      ...workload.scaleEvents,
+      ...(change ? [{at: now, from: change.from, to: change.to}] : []),
+    ].filter((e) => e.at > now - eventSeconds)
+    const entry: ModelControllerState = {
+      recommendations: dedupe(recommendations, (r) => `${r.at}/${r.replicas}`),
+      scaleEvents: dedupe(scaleEvents, (e) => `${e.at}/${e.from}/${e.to}`),
+    }
     if (entry.recommendations.length > 0 || entry.scaleEvents.length > 0) state.models[key] = entry
   }
   const scaledUp = new Set(planned.flatMap((c) => (c.action === 'scale-node-group' ? [c.payload.group] : [])))
@@ -74,7 +92,9 @@ export function nextControllerState(config: PolicyConfig, snapshot: ClusterSnaps
     const entry: NodeGroupControllerState = {
       ...(lastScaleUpAt !== undefined ? {lastScaleUpAt} : {}),
       ...(lastScaleDownAt !== undefined ? {lastScaleDownAt} : {}),
-      ...(health && !health.available && health.until !== undefined ? {backoff: {until: health.until, consecutiveFailures: health.consecutiveFailures}} : {}),
+      ...(health && !health.available && health.until !== undefined
+        ? {backoff: {until: health.until, consecutiveFailures: health.consecutiveFailures}}
+        : {}),
     }
     if (Object.keys(entry).length > 0) state.nodeGroups[group.name] = entry
   }
@@ -90,7 +110,13 @@ export function nextControllerState(config: PolicyConfig, snapshot: ClusterSnaps
 function historyWindows(model: ModelConfig): {recommendationSeconds: number; eventSeconds: number} {
   const {scaleUp, scaleDown} = model.behavior
   const recommendationSeconds = Math.max(scaleUp.stabilizationWindowSeconds, scaleDown.stabilizationWindowSeconds, 0)
-  const eventSeconds = Math.max(...scaleUp.policies.map((p) => p.periodSeconds), ...scaleDown.policies.map((p) => p.periodSeconds), scaleUp.cooldownSeconds, scaleDown.cooldownSeconds, 0)
+  const eventSeconds = Math.max(
+    ...scaleUp.policies.map((p) => p.periodSeconds),
+    ...scaleDown.policies.map((p) => p.periodSeconds),
+    scaleUp.cooldownSeconds,
+    scaleDown.cooldownSeconds,
+    0,
+  )
   return {recommendationSeconds, eventSeconds}
 }
 

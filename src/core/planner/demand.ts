@@ -42,7 +42,11 @@ export function compareDemand(a: Demand, b: Demand): number {
 
 /** The same order for per-model passes (predictive warming): critical first, larger requests first, name last. */
 export function compareModels(a: ModelConfig, b: ModelConfig): number {
-  return Number(b.critical) - Number(a.critical) || gpuRequestSize(b.gpu) - gpuRequestSize(a.gpu) || compareNames(a.name, b.name)
+  return (
+    Number(b.critical) - Number(a.critical) ||
+    gpuRequestSize(b.gpu) - gpuRequestSize(a.gpu) ||
+    compareNames(a.name, b.name)
+  )
 }
 
 function rank(kind: DemandKind): number {

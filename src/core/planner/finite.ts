@@ -10,12 +10,21 @@ import type {ControllerState} from '../model/state.js'
 
 /** The first field of the change that breaks the invariant, or undefined when the change is sound. */
 export function findNonFiniteField(change: Change): string | undefined {
-  const counts: Array<[string, unknown]> = change.action === 'repartition-gpu'
-    ? [['payload.gpus', change.payload.gpus.every((g) => isCount(g)) ? 0 : NaN]]
-    : [['from', change.from], ['to', change.to], ...Object.entries(change.payload).filter(([, v]) => typeof v === 'number').map(([k, v]) => [`payload.${k}`, k === 'delta' ? Math.abs(v as number) : v] as [string, unknown])]
+  const counts: Array<[string, unknown]> =
+    change.action === 'repartition-gpu'
+      ? [['payload.gpus', change.payload.gpus.every((g) => isCount(g)) ? 0 : NaN]]
+      : [
+          ['from', change.from],
+          ['to', change.to],
+          ...Object.entries(change.payload)
+            .filter(([, v]) => typeof v === 'number')
+            .map(([k, v]) => [`payload.${k}`, k === 'delta' ? Math.abs(v as number) : v] as [string, unknown]),
+        ]
   for (const [field, value] of counts) if (!isCount(value)) return field
   if (change.eta && !isCount(change.eta.seconds)) return 'eta.seconds'
-  for (const precondition of change.preconditions) if (typeof precondition.equals === 'number' && !isCount(precondition.equals)) return `preconditions.${precondition.path}`
+  for (const precondition of change.preconditions)
+    if (typeof precondition.equals === 'number' && !isCount(precondition.equals))
+      return `preconditions.${precondition.path}`
   for (const reason of change.reasons) {
     const bad = findNonFiniteEvidence(reason.evidence)
     if (bad) return `reasons.${reason.code}.evidence.${bad}`
@@ -36,7 +45,13 @@ export function guardChanges(changes: readonly Change[]): {changes: Change[]; di
     const field = findNonFiniteField(change)
     if (field === undefined) continue
     badTargets.add(targetKey(change))
-    diagnostics.push(bug(`change ${change.id} had a non-finite or negative ${field}: nothing is planned for ${change.target.name} (a gpu-scale bug; please report it with the snapshot)`, change.target, field))
+    diagnostics.push(
+      bug(
+        `change ${change.id} had a non-finite or negative ${field}: nothing is planned for ${change.target.name} (a gpu-scale bug; please report it with the snapshot)`,
+        change.target,
+        field,
+      ),
+    )
   }
   if (badTargets.size === 0) return {changes: [...changes], diagnostics}
   const dropped = new Set(changes.filter((c) => badTargets.has(targetKey(c))).map((c) => c.id))
@@ -46,7 +61,9 @@ export function guardChanges(changes: readonly Change[]): {changes: Change[]; di
       if (dropped.has(change.id) || !change.dependsOn.some((id) => dropped.has(id))) continue
       dropped.add(change.id)
       grew = true
-      diagnostics.push(bug(`change ${change.id} depends on a change dropped as broken: not planned`, change.target, 'dependsOn'))
+      diagnostics.push(
+        bug(`change ${change.id} depends on a change dropped as broken: not planned`, change.target, 'dependsOn'),
+      )
     }
   }
   return {changes: changes.filter((c) => !dropped.has(c.id)), diagnostics}
@@ -55,12 +72,26 @@ export function guardChanges(changes: readonly Change[]): {changes: Change[]; di
 /** Replaces non-finite evidence of targets left alone with null, reporting each as a bug. */
 export function guardSkipped(skipped: readonly Skipped[]): {skipped: Skipped[]; diagnostics: Diagnostic[]} {
   const diagnostics: Diagnostic[] = []
-  const cleaned = skipped.map((s) => ({...s, reasons: s.reasons.map((r) => {
-    const bad = findNonFiniteEvidence(r.evidence)
-    if (!bad) return r
-    diagnostics.push(bug(`reason ${r.code} for ${s.target.name} had non-finite evidence ${bad}: shown as null (a gpu-scale bug)`, s.target, bad))
-    return {...r, evidence: Object.fromEntries(Object.entries(r.evidence).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]))}
-  })}))
+  const cleaned = skipped.map((s) => ({
+    ...s,
+    reasons: s.reasons.map((r) => {
+      const bad = findNonFiniteEvidence(r.evidence)
+      if (!bad) return r
+      diagnostics.push(
+        bug(
+          `reason ${r.code} for ${s.target.name} had non-finite evidence ${bad}: shown as null (a gpu-scale bug)`,
+          s.target,
+          bad,
+        ),
+      )
+      return {
+        ...r,
+        evidence: Object.fromEntries(
+          Object.entries(r.evidence).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]),
+        ),
+      }
+    }),
+  }))
   return {skipped: cleaned, diagnostics}
 }
 
@@ -75,15 +106,23 @@ export function guardState(state: ControllerState): {state: ControllerState; dia
   for (const [key, entry] of Object.entries(state.models)) {
     const recommendations = entry.recommendations.filter((r) => isCount(r.replicas) && isCount(r.at))
     const scaleEvents = entry.scaleEvents.filter((e) => isCount(e.from) && isCount(e.to) && isCount(e.at))
-    const dropped = entry.recommendations.length - recommendations.length + entry.scaleEvents.length - scaleEvents.length
-    if (dropped > 0) diagnostics.push({severity: 'error', code: 'PlanInvariantViolated', message: `${dropped} non-finite or negative record(s) of ${key} left out of the next state (a gpu-scale bug; a signal read as non-finite)`, evidence: {field: `state.models.${key}`}})
+    const dropped =
+      entry.recommendations.length - recommendations.length + entry.scaleEvents.length - scaleEvents.length
+    if (dropped > 0)
+      diagnostics.push({
+        severity: 'error',
+        code: 'PlanInvariantViolated',
+        message: `${dropped} non-finite or negative record(s) of ${key} left out of the next state (a gpu-scale bug; a signal read as non-finite)`,
+        evidence: {field: `state.models.${key}`},
+      })
     models[key] = {recommendations, scaleEvents}
   }
   return {state: {...state, models}, diagnostics}
 }
 
 function findNonFiniteEvidence(evidence: Evidence): string | undefined {
-  for (const [key, value] of Object.entries(evidence)) if (typeof value === 'number' && !Number.isFinite(value)) return key
+  for (const [key, value] of Object.entries(evidence))
+    if (typeof value === 'number' && !Number.isFinite(value)) return key
   return undefined
 }
 

@@ -16,7 +16,17 @@ import type {ModelConfig, NodeGroupConfig, PolicyConfig} from '../model/config.j
 import {podWorkloadKey, workloadKey} from '../model/keys.js'
 import type {Diagnostic, MigChange, Reason} from '../model/plan.js'
 import type {ClusterSnapshot, NodeState} from '../model/snapshot.js'
-import {defaultMigPartedConfig, measureFragmentation, type MigGpu, type MigNode, type MigNodeGpu, type NodeRepartition, packNodeMigConfigs, planRepartitionChange, type RepartitionPlan} from '../mig/index.js'
+import {
+  defaultMigPartedConfig,
+  measureFragmentation,
+  type MigGpu,
+  type MigNode,
+  type MigNodeGpu,
+  type NodeRepartition,
+  packNodeMigConfigs,
+  planRepartitionChange,
+  type RepartitionPlan,
+} from '../mig/index.js'
 import {findGpuModel} from '../mig/catalog.js'
 import type {SimulatedCluster, NodeCapacity} from '../scheduling/cluster.js'
 import {checkGroupFit} from '../scheduling/eligibility.js'
@@ -35,7 +45,14 @@ export interface MigRepartition {
  * reconfiguration) refuse is left out and the rest packed again, so the plan never counts instances it cannot get.
  * `taken`: nodes an earlier demand of this plan already repartitions (a node carries one config label).
  */
-export function planMigForDemand(model: ModelConfig, replicas: number, config: PolicyConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot, taken: ReadonlySet<string> = new Set()): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
+export function planMigForDemand(
+  model: ModelConfig,
+  replicas: number,
+  config: PolicyConfig,
+  capacity: SimulatedCluster,
+  snapshot: ClusterSnapshot,
+  taken: ReadonlySet<string> = new Set(),
+): {repartitions: MigRepartition[]; diagnostics: Diagnostic[]} {
   if (model.gpu.kind !== 'mig' || replicas <= 0) return {repartitions: [], diagnostics: []}
   const profile = model.gpu.profile
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
@@ -44,7 +61,15 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
   for (const node of capacity.nodes) {
     const group = groups.get(node.group)
     const state = states.get(node.name)
-    if (node.condition !== 'ready' || node.virtual || !group || !state || taken.has(node.name) || !findGpuModel(group.gpu.model)?.migCapable) continue
+    if (
+      node.condition !== 'ready' ||
+      node.virtual ||
+      !group ||
+      !state ||
+      taken.has(node.name) ||
+      !findGpuModel(group.gpu.model)?.migCapable
+    )
+      continue
     if (!checkGroupFit(model, group, profilesOfGroup(group)).eligible) continue
     candidates.push({node, state, mig: describeNode(node, state, group)})
   }
@@ -54,8 +79,14 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
   const diagnostics: Diagnostic[] = []
   const refused = new Set<string>()
   for (;;) {
-    const packed = packNodeMigConfigs(candidates.filter((c) => !refused.has(c.node.name)).map((c) => c.mig), demand)
-    const changes = packed.repartitions.map((choice) => ({choice, plan: planChange(byName.get(choice.node) as Candidate, choice, snapshot, config)}))
+    const packed = packNodeMigConfigs(
+      candidates.filter((c) => !refused.has(c.node.name)).map((c) => c.mig),
+      demand,
+    )
+    const changes = packed.repartitions.map((choice) => ({
+      choice,
+      plan: planChange(byName.get(choice.node) as Candidate, choice, snapshot, config),
+    }))
     const blocked = changes.filter((c) => c.plan.change.status !== 'planned')
     if (blocked.length > 0) {
       // Refused drains are shown (the user can lift the budget); the packer then works around those nodes.
@@ -73,10 +104,18 @@ export function planMigForDemand(model: ModelConfig, replicas: number, config: P
       plan.change.reasons.unshift(neededReason(model, profile, remaining, choice))
       // Returning pods take back the instances they were given; the rest of the new layout is free.
       const candidate = byName.get(choice.node) as Candidate
-      capacity.reconfigureGpus(candidate.node, choice.changing.map((index) => {
-        const returning = choice.displaced.filter((d) => d.gpu === index)
-        return {index, freeInstances: choice.layout.filter((i) => !returning.some((d) => d.start === i.start)), idle: returning.length === 0}
-      }), plan.change.eta?.seconds ?? 0)
+      capacity.reconfigureGpus(
+        candidate.node,
+        choice.changing.map((index) => {
+          const returning = choice.displaced.filter((d) => d.gpu === index)
+          return {
+            index,
+            freeInstances: choice.layout.filter((i) => !returning.some((d) => d.start === i.start)),
+            idle: returning.length === 0,
+          }
+        }),
+        plan.change.eta?.seconds ?? 0,
+      )
       remaining -= choice.gained[profile] ?? 0
       repartitions.push({node: choice.node, config: choice.config, change: plan.change})
     }
@@ -116,7 +155,12 @@ function describeNode(node: NodeCapacity, state: NodeState, group: NodeGroupConf
   return {name: node.name, gpus, configs}
 }
 
-function planChange(candidate: Candidate, choice: NodeRepartition, snapshot: ClusterSnapshot, config: PolicyConfig): RepartitionPlan {
+function planChange(
+  candidate: Candidate,
+  choice: NodeRepartition,
+  snapshot: ClusterSnapshot,
+  config: PolicyConfig,
+): RepartitionPlan {
   const {state} = candidate
   const pods = new Map(snapshot.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
   const models = new Map(config.models.map((m) => [workloadKey(m.workload), m]))
@@ -150,9 +194,20 @@ function neededReason(model: ModelConfig, profile: string, remaining: number, ch
   const gained = choice.gained[profile] ?? 0
   return {
     code: 'MigProfileNeeded',
-    message: `${model.name} needs ${remaining} more ${profile} instance(s) and no free one exists; ${choice.changing.length} GPU(s) of ${choice.node} become ${choice.config} (+${gained} × ${profile}) instead of a new node` +
-      (choice.displaced.length > 0 ? `; ${choice.displaced.length} replica(s) on them stop for the reconfiguration and come back on the same node (${choice.displaced.map((d) => `${d.pod} → gpu ${d.gpu} ${d.profile}@${d.start}`).join(', ')})` : ''),
-    evidence: {model: model.name, profile, node: choice.node, config: choice.config, instancesGained: gained, gpusTouched: choice.changing.length, podsDisrupted: choice.displaced.length},
+    message:
+      `${model.name} needs ${remaining} more ${profile} instance(s) and no free one exists; ${choice.changing.length} GPU(s) of ${choice.node} become ${choice.config} (+${gained} × ${profile}) instead of a new node` +
+      (choice.displaced.length > 0
+        ? `; ${choice.displaced.length} replica(s) on them stop for the reconfiguration and come back on the same node (${choice.displaced.map((d) => `${d.pod} → gpu ${d.gpu} ${d.profile}@${d.start}`).join(', ')})`
+        : ''),
+    evidence: {
+      model: model.name,
+      profile,
+      node: choice.node,
+      config: choice.config,
+      instancesGained: gained,
+      gpusTouched: choice.changing.length,
+      podsDisrupted: choice.displaced.length,
+    },
   }
 }
 
@@ -160,7 +215,11 @@ function neededReason(model: ModelConfig, profile: string, remaining: number, ch
  * Free MIG memory that cannot host the profile (MIG placements are fixed, so free slices can be unusable): a
  * diagnostic when replicas of the profile wait while such stranded slices exist.
  */
-export function diagnoseFragmentation(model: ModelConfig, capacity: SimulatedCluster, snapshot: ClusterSnapshot): Diagnostic | undefined {
+export function diagnoseFragmentation(
+  model: ModelConfig,
+  capacity: SimulatedCluster,
+  snapshot: ClusterSnapshot,
+): Diagnostic | undefined {
   if (model.gpu.kind !== 'mig') return undefined
   const states = new Map(snapshot.nodes.map((n) => [n.name, n]))
   const gpus: MigGpu[] = []
@@ -169,7 +228,14 @@ export function diagnoseFragmentation(model: ModelConfig, capacity: SimulatedClu
     if (!state || node.condition !== 'ready') continue
     for (const gpu of state.gpus) {
       if (!gpu.mig.enabled || !findGpuModel(gpu.model)?.migCapable) continue
-      gpus.push({id: `${node.name}/${gpu.index}`, node: node.name, index: gpu.index, model: gpu.model, instances: gpu.mig.instances, reconfigurable: false})
+      gpus.push({
+        id: `${node.name}/${gpu.index}`,
+        node: node.name,
+        index: gpu.index,
+        model: gpu.model,
+        instances: gpu.mig.instances,
+        reconfigurable: false,
+      })
     }
   }
   if (gpus.length === 0) return undefined
@@ -180,6 +246,11 @@ export function diagnoseFragmentation(model: ModelConfig, capacity: SimulatedClu
     code: 'MigFragmentation',
     message: `${report.cluster.strandedMemorySlices} free MIG memory slice(s) cannot host ${model.gpu.profile} (fixed placements) while ${model.name} needs it`,
     target: {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace},
-    evidence: {profile: model.gpu.profile, freeMemorySlices: report.cluster.freeMemorySlices, strandedMemorySlices: report.cluster.strandedMemorySlices, strandedFraction: report.cluster.strandedFraction},
+    evidence: {
+      profile: model.gpu.profile,
+      freeMemorySlices: report.cluster.freeMemorySlices,
+      strandedMemorySlices: report.cluster.strandedMemorySlices,
+      strandedFraction: report.cluster.strandedFraction,
+    },
   }
 }

@@ -43,7 +43,14 @@ import type {ClusterSnapshot, PodState, WorkloadState} from '../model/snapshot.j
 import {assessFleetHealth} from '../policy/nodes/backoff.js'
 import {computeLeadSeconds, type NodeLayerContext, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
 import {planScaleDown} from '../policy/nodes/scale-down.js'
-import {currentBudget, GROUP_LIMIT_CODES, type GroupVerdict, groupSizes, planScaleUp, type ScaleUpDecision} from '../policy/nodes/scale-up.js'
+import {
+  currentBudget,
+  GROUP_LIMIT_CODES,
+  type GroupVerdict,
+  groupSizes,
+  planScaleUp,
+  type ScaleUpDecision,
+} from '../policy/nodes/scale-up.js'
 import type {ReplicaDecision} from '../policy/replicas/types.js'
 import {recommendReplicas} from '../policy/replicas/recommend.js'
 import {chooseGpuShare} from '../mig/index.js'
@@ -125,9 +132,14 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   const snapshot = withControllerState(observed)
   const tick = startTick(config, snapshot)
   // Samples the input boundary dropped as impossible: said once per series, before anything decides on the rest.
-  const diagnostics: Diagnostic[] = [...describeDroppedSamples(snapshot.telemetry), ...describeUnmanagedGroups(config, snapshot)]
+  const diagnostics: Diagnostic[] = [
+    ...describeDroppedSamples(snapshot.telemetry),
+    ...describeUnmanagedGroups(config, snapshot),
+  ]
   const skipped: Skipped[] = []
-  for (const h of tick.health.values()) if (h.reasons.length > 0) skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
+  for (const h of tick.health.values())
+    if (h.reasons.length > 0)
+      skipped.push({layer: 'node', target: {kind: 'NodeGroup', name: h.group}, reasons: h.reasons})
 
   // 1. Replicas.
   const replicas = planReplicas(tick)
@@ -136,9 +148,17 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
 
   // 2–4. Placement, MIG, scale-up: one ordered list of demand, each pass in that order.
   const demands = listDemand(replicas.intents).sort(compareDemand)
-  const placed = placeOnCapacity(tick.cluster, demands.map((d) => d.count), demands)
+  const placed = placeOnCapacity(
+    tick.cluster,
+    demands.map((d) => d.count),
+    demands,
+  )
   const mig = planMigPass(tick, demands, placed)
-  const scaleUp = planScaleUpPass(tick, demands, placed.map((p, i) => p.length + (mig.placements[i]?.length ?? 0)))
+  const scaleUp = planScaleUpPass(
+    tick,
+    demands,
+    placed.map((p, i) => p.length + (mig.placements[i]?.length ?? 0)),
+  )
   const outcomes: DemandOutcome[] = demands.map((demand, i) => ({
     demand,
     placements: [...(placed[i] ?? []), ...(mig.placements[i] ?? []), ...(scaleUp.placements[i] ?? [])],
@@ -162,28 +182,62 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   const scaleDown = planScaleDown(config, snapshot, tick.cluster, tick.sizes, tick.telemetry, scaledUpGroups)
   const replicaDownIds = pods.changes.filter((c) => c.status === 'planned' && c.to < c.from).map((c) => c.id)
   const removals = scaleDown.removals.map((removal): NodeRemovalChange => ({
-    id: `node:${removal.node}`, layer: 'node', action: 'remove-node',
-    target: {kind: 'Node', name: removal.node}, from: removal.groupFrom, to: removal.groupTo, status: 'planned',
-    eta: eta(tick.now, removal.drainSeconds), dependsOn: replicaDownIds, reasons: removal.reasons,
+    id: `node:${removal.node}`,
+    layer: 'node',
+    action: 'remove-node',
+    target: {kind: 'Node', name: removal.node},
+    from: removal.groupFrom,
+    to: removal.groupTo,
+    status: 'planned',
+    eta: eta(tick.now, removal.drainSeconds),
+    dependsOn: replicaDownIds,
+    reasons: removal.reasons,
     preconditions: [groupSizePrecondition(tick.snapshot, removal.group, removal.groupFrom)],
-    payload: {group: removal.group, node: removal.node, groupFrom: removal.groupFrom, groupTo: removal.groupTo, drain: removal.evicts},
+    payload: {
+      group: removal.group,
+      node: removal.node,
+      groupFrom: removal.groupFrom,
+      groupTo: removal.groupTo,
+      drain: removal.evicts,
+    },
     details: {drainSeconds: removal.drainSeconds},
   }))
-  for (const node of scaleDown.kept) skipped.push({layer: 'node', target: {kind: 'Node', name: node.node}, reasons: node.reasons})
+  for (const node of scaleDown.kept)
+    skipped.push({layer: 'node', target: {kind: 'Node', name: node.node}, reasons: node.reasons})
 
   // 7. Assembly.
   const changes: Change[] = [...pods.changes, ...pods.migChanges, ...nodeGroupChanges, ...removals]
   const guarded = guardChanges(changes)
   const guardedSkipped = guardSkipped(skipped)
-  const state = guardState(nextControllerState(config, snapshot, {decisions: replicas.intents.map((i) => ({model: i.model, workload: i.workload, ...(i.decision.recommendation ? {recommendation: i.decision.recommendation} : {})})), changes: guarded.changes, health: tick.health}))
-  return assemblePlan(snapshot, inputFingerprint, guarded.changes, guardedSkipped.skipped, [...diagnostics, ...guarded.diagnostics, ...guardedSkipped.diagnostics, ...state.diagnostics], state.state)
+  const state = guardState(
+    nextControllerState(config, snapshot, {
+      decisions: replicas.intents.map((i) => ({
+        model: i.model,
+        workload: i.workload,
+        ...(i.decision.recommendation ? {recommendation: i.decision.recommendation} : {}),
+      })),
+      changes: guarded.changes,
+      health: tick.health,
+    }),
+  )
+  return assemblePlan(
+    snapshot,
+    inputFingerprint,
+    guarded.changes,
+    guardedSkipped.skipped,
+    [...diagnostics, ...guarded.diagnostics, ...guardedSkipped.diagnostics, ...state.diagnostics],
+    state.state,
+  )
 }
 
 function startTick(config: PolicyConfig, snapshot: ClusterSnapshot): Tick {
   const now = snapshot.capturedAt
   const sizes = groupSizes(config, snapshot)
   return {
-    config, snapshot, now, sizes,
+    config,
+    snapshot,
+    now,
+    sizes,
     telemetry: indexTelemetry(snapshot.telemetry),
     cluster: buildCluster(config, snapshot),
     budget: currentBudget(config, sizes),
@@ -194,10 +248,19 @@ function startTick(config: PolicyConfig, snapshot: ClusterSnapshot): Tick {
 /** Nodes of groups the policy does not name still host replicas, but gpu-scale neither adds nor removes them. */
 function describeUnmanagedGroups(config: PolicyConfig, snapshot: ClusterSnapshot): Diagnostic[] {
   const configured = new Set(config.nodeGroups.map((g) => g.name))
-  return [...new Set(snapshot.nodes.map((n) => n.group))].filter((g) => !configured.has(g)).sort().map((group) => {
-    const count = snapshot.nodes.filter((n) => n.group === group).length
-    return {severity: 'info', code: 'UnmanagedNodeGroup', message: `${count} node(s) of group ${group} are not in the policy: replicas may use them, but gpu-scale never scales that group`, target: {kind: 'NodeGroup', name: group}, evidence: {nodes: count}}
-  })
+  return [...new Set(snapshot.nodes.map((n) => n.group))]
+    .filter((g) => !configured.has(g))
+    .sort()
+    .map((group) => {
+      const count = snapshot.nodes.filter((n) => n.group === group).length
+      return {
+        severity: 'info',
+        code: 'UnmanagedNodeGroup',
+        message: `${count} node(s) of group ${group} are not in the policy: replicas may use them, but gpu-scale never scales that group`,
+        target: {kind: 'NodeGroup', name: group},
+        evidence: {nodes: count},
+      }
+    })
 }
 
 /**
@@ -214,27 +277,72 @@ function planReplicas(tick: Tick): {intents: ReplicaIntent[]; skipped: Skipped[]
   const intents: ReplicaIntent[] = []
   const skipped: Skipped[] = []
   const diagnostics: Diagnostic[] = []
-  for (const model of [...config.models].sort((a, b) => compareKeys(workloadKey(a.workload), workloadKey(b.workload)) || compareKeys(a.name, b.name))) {
+  for (const model of [...config.models].sort(
+    (a, b) => compareKeys(workloadKey(a.workload), workloadKey(b.workload)) || compareKeys(a.name, b.name),
+  )) {
     const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
     const workload = workloads.get(workloadKey(model.workload))
     if (!workload) {
-      diagnostics.push({severity: 'warning', code: 'WorkloadNotFound', message: `${model.workload.kind} ${model.workload.namespace}/${model.workload.name} of model ${model.name} is not in the snapshot`, target})
-      skipped.push({layer: 'pod', target, reasons: [{code: 'WorkloadNotFound', message: 'the workload does not exist in the cluster', evidence: {model: model.name}}]})
+      diagnostics.push({
+        severity: 'warning',
+        code: 'WorkloadNotFound',
+        message: `${model.workload.kind} ${model.workload.namespace}/${model.workload.name} of model ${model.name} is not in the snapshot`,
+        target,
+      })
+      skipped.push({
+        layer: 'pod',
+        target,
+        reasons: [
+          {
+            code: 'WorkloadNotFound',
+            message: 'the workload does not exist in the cluster',
+            evidence: {model: model.name},
+          },
+        ],
+      })
       continue
     }
     if (workload.managedBy) {
-      skipped.push({layer: 'pod', target, reasons: [{code: 'ManagedByOtherAutoscaler', message: `${workload.managedBy} owns this workload's replica count; gpu-scale does not fight it`, evidence: {managedBy: workload.managedBy}}]})
+      skipped.push({
+        layer: 'pod',
+        target,
+        reasons: [
+          {
+            code: 'ManagedByOtherAutoscaler',
+            message: `${workload.managedBy} owns this workload's replica count; gpu-scale does not fight it`,
+            evidence: {managedBy: workload.managedBy},
+          },
+        ],
+      })
       continue
     }
     const pods = podsByWorkload.get(workloadKey(workload)) ?? []
     // Keep-warm decisions (scale to zero) must count the whole way back: a model at zero usually lets its nodes go
     // too, so the first request waits for a node and the weights, not the weights alone (kserve#1247).
-    const coldStartSeconds = model.replicas.min === 0 ? (computeLeadSeconds(model, config, tick.health) ?? estimateWeightLoadSeconds(model)) : undefined
-    const decision = recommendReplicas({model, workload, pods, telemetry: tick.telemetry, settings: config.settings, now, ...(coldStartSeconds !== undefined ? {coldStartSeconds} : {})})
+    const coldStartSeconds =
+      model.replicas.min === 0
+        ? (computeLeadSeconds(model, config, tick.health) ?? estimateWeightLoadSeconds(model))
+        : undefined
+    const decision = recommendReplicas({
+      model,
+      workload,
+      pods,
+      telemetry: tick.telemetry,
+      settings: config.settings,
+      now,
+      ...(coldStartSeconds !== undefined ? {coldStartSeconds} : {}),
+    })
     diagnostics.push(...decision.diagnostics)
     diagnostics.push(...recommendGpuShares(model, config, decision.bottleneck?.kind === 'memory-bandwidth-bound'))
     const pending = pods.filter((p) => p.phase === 'Pending' && !p.node && !p.deleting).length
-    const displaced = pods.filter((p) => p.node !== undefined && interrupted.has(p.node) && !p.deleting && p.phase !== 'Succeeded' && p.phase !== 'Failed').length
+    const displaced = pods.filter(
+      (p) =>
+        p.node !== undefined &&
+        interrupted.has(p.node) &&
+        !p.deleting &&
+        p.phase !== 'Succeeded' &&
+        p.phase !== 'Failed',
+    ).length
     const added = Math.max(0, decision.desired - decision.current)
     // Pending and displaced pods were asked for already and need a home. A scale-down deletes unscheduled pods first
     // (the ReplicaSet controller's deletion order) and then any running ones, so every displaced pod may survive
@@ -260,7 +368,11 @@ function listDemand(intents: readonly ReplicaIntent[]): Demand[] {
  * Pass 2 (and the refill of passes 3 and 4): each demand in order takes free and arriving capacity up to what it
  * still needs. Runs on a fork and commits: the placements are kept.
  */
-function placeOnCapacity(cluster: SimulatedCluster, wanted: readonly number[], demands: readonly Demand[]): Placement[][] {
+function placeOnCapacity(
+  cluster: SimulatedCluster,
+  wanted: readonly number[],
+  demands: readonly Demand[],
+): Placement[][] {
   cluster.fork()
   const placed = demands.map((demand, i) => fill(cluster, demand.model, wanted[i] ?? 0))
   cluster.commit()
@@ -281,7 +393,11 @@ function fill(cluster: SimulatedCluster, model: ModelConfig, count: number): Pla
  * Pass 3: MIG demand still short repartitions idle GPUs of existing nodes (before any node is added: a
  * repartition takes minutes and costs nothing), then takes the new instances.
  */
-function planMigPass(tick: Tick, demands: readonly Demand[], placed: readonly Placement[][]): {repartitions: MigRepartition[][]; placements: Placement[][]; diagnostics: Diagnostic[][]} {
+function planMigPass(
+  tick: Tick,
+  demands: readonly Demand[],
+  placed: readonly Placement[][],
+): {repartitions: MigRepartition[][]; placements: Placement[][]; diagnostics: Diagnostic[][]} {
   const repartitions: MigRepartition[][] = []
   const placements: Placement[][] = []
   const diagnostics: Diagnostic[][] = []
@@ -304,7 +420,10 @@ function planMigPass(tick: Tick, demands: readonly Demand[], placed: readonly Pl
     const notes = [...step.diagnostics]
     // Still short after repartitioning: say (once per model) when free MIG memory exists that fixed placements
     // make unusable.
-    const fragmentation = got.length < short && !fragmented.has(demand.model.name) ? diagnoseFragmentation(demand.model, tick.cluster, tick.snapshot) : undefined
+    const fragmentation =
+      got.length < short && !fragmented.has(demand.model.name)
+        ? diagnoseFragmentation(demand.model, tick.cluster, tick.snapshot)
+        : undefined
     if (fragmentation) {
       fragmented.add(demand.model.name)
       notes.push(fragmentation)
@@ -321,7 +440,11 @@ function planMigPass(tick: Tick, demands: readonly Demand[], placed: readonly Pl
  * what is still pending; doing those loops here means the plan asks for all of it at once instead of surfacing a
  * "duplicate" scale-up on the next run.
  */
-function planScaleUpPass(tick: Tick, demands: readonly Demand[], placedSoFar: readonly number[]): {scaleUps: ScaleUpDecision[][]; verdicts: GroupVerdict[][]; placements: Placement[][]} {
+function planScaleUpPass(
+  tick: Tick,
+  demands: readonly Demand[],
+  placedSoFar: readonly number[],
+): {scaleUps: ScaleUpDecision[][]; verdicts: GroupVerdict[][]; placements: Placement[][]} {
   const scaleUps: ScaleUpDecision[][] = []
   const verdicts: GroupVerdict[][] = []
   const placements: Placement[][] = []
@@ -333,7 +456,15 @@ function planScaleUpPass(tick: Tick, demands: readonly Demand[], placedSoFar: re
     // Nodes an earlier demand's scale-up added may have room left: take it before asking for more.
     const got = fill(tick.cluster, demand.model, wanted)
     for (let round = 0; got.length < wanted && round < tick.config.nodeGroups.length; round++) {
-      const result = planScaleUp(demand.model, wanted - got.length, tick.config, tick.cluster, tick.sizes, tick.budget, {health: tick.health})
+      const result = planScaleUp(
+        demand.model,
+        wanted - got.length,
+        tick.config,
+        tick.cluster,
+        tick.sizes,
+        tick.budget,
+        {health: tick.health},
+      )
       lastVerdicts = result.verdicts
       if (!result.decision) break
       decisions.push(result.decision)
@@ -350,7 +481,11 @@ function planScaleUpPass(tick: Tick, demands: readonly Demand[], placedSoFar: re
 }
 
 /** Turns each model's decision and its demands' outcomes into replica changes, MIG changes and group requests. */
-function assembleReplicaChanges(tick: Tick, intents: readonly ReplicaIntent[], outcomes: readonly DemandOutcome[]): {
+function assembleReplicaChanges(
+  tick: Tick,
+  intents: readonly ReplicaIntent[],
+  outcomes: readonly DemandOutcome[],
+): {
   changes: ReplicaChange[]
   migChanges: MigChange[]
   groupRequests: GroupRequest[]
@@ -369,22 +504,55 @@ function assembleReplicaChanges(tick: Tick, intents: readonly ReplicaIntent[], o
   // Group requests are listed in placement priority order, so the merged node change reads in that order too.
   for (const outcome of outcomes) {
     const intent = intents.find((i) => i.model === outcome.demand.model) as ReplicaIntent
-    for (const scaleUp of outcome.scaleUps) groupRequests.push({scaleUp, reason: scaleUpReason(intent.model, scaleUp, intent)})
+    for (const scaleUp of outcome.scaleUps)
+      groupRequests.push({scaleUp, reason: scaleUpReason(intent.model, scaleUp, intent)})
     migChanges.push(...outcome.repartitions.map((r) => r.change))
     diagnostics.push(...outcome.diagnostics)
   }
   for (const intent of intents) {
     const {model, target, decision, removed, added, existing} = intent
-    const workload: WorkloadRef = {kind: model.workload.kind, namespace: model.workload.namespace, name: model.workload.name}
-    const replicaChange = (fields: {id: string; from: number; to: number; status: 'planned' | 'blocked'; eta: ReplicaChange['eta']; dependsOn: string[]; reasons: Reason[]; details?: Record<string, unknown>}): ReplicaChange => ({
-      ...fields, layer: 'pod', action: 'scale-replicas', target,
+    const workload: WorkloadRef = {
+      kind: model.workload.kind,
+      namespace: model.workload.namespace,
+      name: model.workload.name,
+    }
+    const replicaChange = (fields: {
+      id: string
+      from: number
+      to: number
+      status: 'planned' | 'blocked'
+      eta: ReplicaChange['eta']
+      dependsOn: string[]
+      reasons: Reason[]
+      details?: Record<string, unknown>
+    }): ReplicaChange => ({
+      ...fields,
+      layer: 'pod',
+      action: 'scale-replicas',
+      target,
       // The count the plan was made against: if someone scaled the workload since, this change is stale.
-      preconditions: [{resource: {kind: workload.kind, namespace: workload.namespace, name: workload.name}, path: 'spec.replicas', equals: decision.current}],
+      preconditions: [
+        {
+          resource: {kind: workload.kind, namespace: workload.namespace, name: workload.name},
+          path: 'spec.replicas',
+          equals: decision.current,
+        },
+      ],
       payload: {workload, from: fields.from, to: fields.to},
       signals: {proposals: decision.proposals, decidedBy: decision.decidedBy},
     })
     if (removed > 0) {
-      changes.push(replicaChange({id: `pod:${target.namespace}/${target.name}`, from: decision.current, to: decision.desired, status: 'planned', eta: eta(now, model.terminationGraceSeconds), dependsOn: [], reasons: decision.reasons}))
+      changes.push(
+        replicaChange({
+          id: `pod:${target.namespace}/${target.name}`,
+          from: decision.current,
+          to: decision.desired,
+          status: 'planned',
+          eta: eta(now, model.terminationGraceSeconds),
+          dependsOn: [],
+          reasons: decision.reasons,
+        }),
+      )
       if (existing === 0) continue
     } else if (added === 0 && existing === 0) {
       skipped.push({layer: 'pod', target, reasons: decision.reasons})
@@ -399,28 +567,43 @@ function assembleReplicaChanges(tick: Tick, intents: readonly ReplicaIntent[], o
     const unplacedPending = existing - (existingOutcome?.placements.length ?? 0)
     if (unplacedPending > 0) {
       diagnostics.push({
-        severity: 'error', code: 'PodsPendingForever',
+        severity: 'error',
+        code: 'PodsPendingForever',
         message: `${unplacedPending} pending or displaced pod(s) of ${model.name} fit no free, arriving or addable capacity`,
-        target, evidence: {pending: intent.pending, displaced: intent.displaced, unplaced: unplacedPending},
+        target,
+        evidence: {pending: intent.pending, displaced: intent.displaced, unplaced: unplacedPending},
       })
     }
     if (placedNew > 0) {
       const loadSeconds = estimateWeightLoadSeconds(model)
       const ready = Math.max(...newPlacements.map((p) => p.readyInSeconds))
-      changes.push(replicaChange({
-        id: `pod:${target.namespace}/${target.name}`, from: decision.current, to: decision.current + placedNew, status: 'planned',
-        eta: eta(now, ready + loadSeconds), dependsOn: dependencies(newPlacements, mine),
-        reasons: [...decision.reasons, placementReason(newPlacements, loadSeconds)],
-      }))
+      changes.push(
+        replicaChange({
+          id: `pod:${target.namespace}/${target.name}`,
+          from: decision.current,
+          to: decision.current + placedNew,
+          status: 'planned',
+          eta: eta(now, ready + loadSeconds),
+          dependsOn: dependencies(newPlacements, mine),
+          reasons: [...decision.reasons, placementReason(newPlacements, loadSeconds)],
+        }),
+      )
     } else if (added === 0 && removed === 0) {
       skipped.push({layer: 'pod', target, reasons: decision.reasons})
     }
     if (placedNew < added) {
-      changes.push(replicaChange({
-        id: `pod:${target.namespace}/${target.name}#blocked`, from: decision.current + placedNew, to: decision.desired, status: 'blocked', eta: null, dependsOn: [],
-        reasons: [blockedReason(model, added - placedNew, newOutcome?.verdicts ?? []), ...decision.reasons],
-        details: {groups: newOutcome?.verdicts ?? []},
-      }))
+      changes.push(
+        replicaChange({
+          id: `pod:${target.namespace}/${target.name}#blocked`,
+          from: decision.current + placedNew,
+          to: decision.desired,
+          status: 'blocked',
+          eta: null,
+          dependsOn: [],
+          reasons: [blockedReason(model, added - placedNew, newOutcome?.verdicts ?? []), ...decision.reasons],
+          details: {groups: newOutcome?.verdicts ?? []},
+        }),
+      )
     }
     replicasAfter.set(model, Math.min(decision.current, decision.desired) + placedNew)
   }
@@ -432,7 +615,11 @@ function assembleReplicaChanges(tick: Tick, intents: readonly ReplicaIntent[], o
  * Models in the priority order (critical first, larger requests first, name last): budget and group room are
  * shared, so the order decides who warms when they run short.
  */
-function planWarmingPass(tick: Tick, intents: readonly ReplicaIntent[], replicasAfter: ReadonlyMap<ModelConfig, number>): {groupRequests: GroupRequest[]; diagnostics: Diagnostic[]} {
+function planWarmingPass(
+  tick: Tick,
+  intents: readonly ReplicaIntent[],
+  replicasAfter: ReadonlyMap<ModelConfig, number>,
+): {groupRequests: GroupRequest[]; diagnostics: Diagnostic[]} {
   const groupRequests: GroupRequest[] = []
   const diagnostics: Diagnostic[] = []
   for (const intent of [...intents].sort((a, b) => compareModels(a.model, b.model))) {
@@ -442,7 +629,8 @@ function planWarmingPass(tick: Tick, intents: readonly ReplicaIntent[], replicas
     const warm = planPredictiveScaleUp({...tick, model: intent.model, pods: intent.pods, replicas})
     tick.cluster.commit()
     if (warm.diagnostic) diagnostics.push(warm.diagnostic)
-    if (warm.scaleUp) groupRequests.push({scaleUp: warm.scaleUp, reason: warm.reason, ...(warm.details ? {details: warm.details} : {})})
+    if (warm.scaleUp)
+      groupRequests.push({scaleUp: warm.scaleUp, reason: warm.reason, ...(warm.details ? {details: warm.details} : {})})
   }
   return {groupRequests, diagnostics}
 }
@@ -450,7 +638,8 @@ function planWarmingPass(tick: Tick, intents: readonly ReplicaIntent[], replicas
 /** One change per group: the first request sets `from`, the last sets `to`; every request's reason is kept. */
 function buildNodeGroupChanges(tick: Tick, requests: readonly GroupRequest[]): NodeGroupChange[] {
   const byGroup = new Map<string, GroupRequest[]>()
-  for (const request of requests) byGroup.set(request.scaleUp.group, [...(byGroup.get(request.scaleUp.group) ?? []), request])
+  for (const request of requests)
+    byGroup.set(request.scaleUp.group, [...(byGroup.get(request.scaleUp.group) ?? []), request])
   return [...byGroup].map(([group, list]) => {
     const first = (list[0] as GroupRequest).scaleUp
     const to = Math.max(...list.map((r) => r.scaleUp.to))
@@ -461,10 +650,21 @@ function buildNodeGroupChanges(tick: Tick, requests: readonly GroupRequest[]): N
       if (i === 0) reasons.push(...(chosen?.reasons.filter((r) => r !== first.limitedBy) ?? []))
       if (request.scaleUp.limitedBy) reasons.push(request.scaleUp.limitedBy)
     }
-    const details = Object.assign({groups: first.verdicts, coldStart: first.coldStart}, ...list.map((r) => r.details ?? {})) as Record<string, unknown>
+    const details = Object.assign(
+      {groups: first.verdicts, coldStart: first.coldStart},
+      ...list.map((r) => r.details ?? {}),
+    ) as Record<string, unknown>
     return {
-      id: `node:${group}`, layer: 'node', action: 'scale-node-group', target: {kind: 'NodeGroup', name: group},
-      from: first.from, to, status: 'planned', eta: eta(tick.now, first.readySeconds), dependsOn: [], reasons,
+      id: `node:${group}`,
+      layer: 'node',
+      action: 'scale-node-group',
+      target: {kind: 'NodeGroup', name: group},
+      from: first.from,
+      to,
+      status: 'planned',
+      eta: eta(tick.now, first.readySeconds),
+      dependsOn: [],
+      reasons,
       preconditions: [groupSizePrecondition(tick.snapshot, group, first.from)],
       payload: {group, from: first.from, to, delta: to - first.from},
       details,
@@ -473,7 +673,11 @@ function buildNodeGroupChanges(tick: Tick, requests: readonly GroupRequest[]): N
 }
 
 /** The provider's target size the plan counted from (the registered count when the snapshot has no group state). */
-function groupSizePrecondition(snapshot: ClusterSnapshot, group: string, size: number): Change['preconditions'][number] {
+function groupSizePrecondition(
+  snapshot: ClusterSnapshot,
+  group: string,
+  size: number,
+): Change['preconditions'][number] {
   const state = snapshot.nodeGroups.find((g) => g.name === group)
   return {resource: {kind: 'NodeGroup', name: group}, path: 'status.targetSize', equals: state?.targetSize ?? size}
 }
@@ -487,14 +691,37 @@ function dependencies(placements: readonly Placement[], outcomes: readonly Deman
 }
 
 /** Why a reactive scale-up happens: pending pods, pods displaced by a spot interruption, new replicas. */
-function scaleUpReason(model: ModelConfig, scaleUp: ScaleUpDecision, demand: {pending: number; displaced: number; added: number}): Reason {
+function scaleUpReason(
+  model: ModelConfig,
+  scaleUp: ScaleUpDecision,
+  demand: {pending: number; displaced: number; added: number},
+): Reason {
   const nodes = scaleUp.to - scaleUp.from
   const cold = scaleUp.coldStart
-  const evidence = {model: model.name, nodes, pending: demand.pending, displaced: demand.displaced, newReplicas: demand.added, coldStartSeconds: Math.round(cold.nodeSeconds), provisioningSeconds: cold.provisioningSeconds, driverInitSeconds: cold.driverInitSeconds, imagePullSeconds: cold.imagePullSeconds, weightLoadSeconds: Math.round(cold.weightLoadSeconds)}
-  if (demand.displaced > 0) {
-    return {code: 'SpotInterruption', message: `${demand.displaced} replica(s) of ${model.name} are on node(s) with a spot interruption notice (2 min); replacement: ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s`, evidence}
+  const evidence = {
+    model: model.name,
+    nodes,
+    pending: demand.pending,
+    displaced: demand.displaced,
+    newReplicas: demand.added,
+    coldStartSeconds: Math.round(cold.nodeSeconds),
+    provisioningSeconds: cold.provisioningSeconds,
+    driverInitSeconds: cold.driverInitSeconds,
+    imagePullSeconds: cold.imagePullSeconds,
+    weightLoadSeconds: Math.round(cold.weightLoadSeconds),
   }
-  return {code: 'UnschedulableReplicas', message: `replicas of ${model.name} fit no free or arriving GPU; ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s (provision ${cold.provisioningSeconds}s + drivers ${cold.driverInitSeconds}s + image ${cold.imagePullSeconds}s), serving after ~${Math.round(cold.totalSeconds)}s with weight load`, evidence}
+  if (demand.displaced > 0) {
+    return {
+      code: 'SpotInterruption',
+      message: `${demand.displaced} replica(s) of ${model.name} are on node(s) with a spot interruption notice (2 min); replacement: ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s`,
+      evidence,
+    }
+  }
+  return {
+    code: 'UnschedulableReplicas',
+    message: `replicas of ${model.name} fit no free or arriving GPU; ${nodes} new ${scaleUp.group} node(s) ready in ~${Math.round(cold.nodeSeconds)}s (provision ${cold.provisioningSeconds}s + drivers ${cold.driverInitSeconds}s + image ${cold.imagePullSeconds}s), serving after ~${Math.round(cold.totalSeconds)}s with weight load`,
+    evidence,
+  }
 }
 
 function placementReason(placements: Placement[], loadSeconds: number): Reason {
@@ -518,14 +745,23 @@ function blockedReason(model: ModelConfig, replicas: number, verdicts: GroupVerd
   const ineligible = rejected.filter((v) => !v.reasons.some((r) => GROUP_LIMIT_CODES.has(r.code)))
   // With a limit to point at, groups that can never host the model are named with their reason codes only (the
   // full reasons stay in the change's details.groups); without one, their reasons are the whole story.
-  const never = limits.length > 0
-    ? (ineligible.length > 0 ? [`not eligible: ${ineligible.map((v) => `${v.group} (${[...new Set(v.reasons.map((r) => r.code))].join(', ')})`).join(', ')}`] : [])
-    : ineligible.flatMap((v) => v.reasons.map((r) => r.message))
+  const never =
+    limits.length > 0
+      ? ineligible.length > 0
+        ? [
+            `not eligible: ${ineligible.map((v) => `${v.group} (${[...new Set(v.reasons.map((r) => r.code))].join(', ')})`).join(', ')}`,
+          ]
+        : []
+      : ineligible.flatMap((v) => v.reasons.map((r) => r.message))
   const why = [...limits, ...never]
   return {
     code: 'NoCapacityForReplicas',
     message: `${replicas} replica(s) of ${model.name} would stay pending: ${why.length > 0 ? why.join('; ') : verdicts.length === 0 ? 'no node group is configured' : 'the eligible groups cannot add more nodes'}`,
-    evidence: {replicas, groupsConsidered: verdicts.length, groupsEligible: verdicts.filter((v) => v.chosen || v.nodesNeeded !== undefined).length},
+    evidence: {
+      replicas,
+      groupsConsidered: verdicts.length,
+      groupsEligible: verdicts.filter((v) => v.chosen || v.nodesNeeded !== undefined).length,
+    },
   }
 }
 
@@ -539,16 +775,25 @@ function recommendGpuShares(model: ModelConfig, config: PolicyConfig, bandwidthB
   if (model.gpu.kind !== 'memory') return []
   const memoryGiB = model.gpu.memoryGiB
   const target: Target = {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace}
-  const gpuModels = [...new Set(config.nodeGroups.filter((g) => checkGroupFit(model, g).eligible).map((g) => g.gpu.model))].sort()
+  const gpuModels = [
+    ...new Set(config.nodeGroups.filter((g) => checkGroupFit(model, g).eligible).map((g) => g.gpu.model)),
+  ].sort()
   return gpuModels.map((gpu) => {
     const share = chooseGpuShare(gpu, {memoryGiB, bandwidthBound}, true, {strategy: config.settings.migStrategy})
-    const what = share.kind === 'mig' ? `${share.profile} (${share.resource})` : `${share.count} whole GPU(s) (${share.resource})`
+    const what =
+      share.kind === 'mig' ? `${share.profile} (${share.resource})` : `${share.count} whole GPU(s) (${share.resource})`
     return {
       severity: 'info' as const,
       code: 'GpuShareRecommendation',
       message: `${model.name} needs ${memoryGiB} GiB${bandwidthBound ? ' and is memory-bandwidth bound' : ''}: on ${gpu} request ${what}; ${share.reasons.map((r) => r.message).join('; ')}`,
       target,
-      evidence: {gpu, share: share.kind === 'mig' ? share.profile : 'whole', resource: share.resource, memoryGiB, bandwidthBound},
+      evidence: {
+        gpu,
+        share: share.kind === 'mig' ? share.profile : 'whole',
+        resource: share.resource,
+        memoryGiB,
+        bandwidthBound,
+      },
     }
   })
 }
@@ -574,8 +819,16 @@ function groupPods(pods: readonly PodState[]): Map<string, PodState[]> {
   return map
 }
 
-function assemblePlan(snapshot: ClusterSnapshot, inputFingerprint: string | undefined, changes: Change[], skipped: Skipped[], diagnostics: Diagnostic[], state: Plan['state']): Plan {
-  const phase = (c: Change) => (c.action === 'scale-replicas' && c.to < c.from ? PHASE['scale-replicas-down'] : PHASE[c.action])
+function assemblePlan(
+  snapshot: ClusterSnapshot,
+  inputFingerprint: string | undefined,
+  changes: Change[],
+  skipped: Skipped[],
+  diagnostics: Diagnostic[],
+  state: Plan['state'],
+): Plan {
+  const phase = (c: Change) =>
+    c.action === 'scale-replicas' && c.to < c.from ? PHASE['scale-replicas-down'] : PHASE[c.action]
   changes.sort((a, b) => phase(a) - phase(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const byLayer: Record<Layer, number> = {pod: 0, node: 0, gpu: 0}
   for (const change of changes) if (change.status === 'planned') byLayer[change.layer]++
@@ -585,7 +838,11 @@ function assemblePlan(snapshot: ClusterSnapshot, inputFingerprint: string | unde
     formatVersion: PLAN_FORMAT_VERSION,
     plannedAt: formatTimestamp(snapshot.capturedAt),
     ...(inputFingerprint !== undefined ? {inputFingerprint} : {}),
-    summary: {changes: changes.filter((c) => c.status === 'planned').length, blocked: changes.filter((c) => c.status === 'blocked').length, byLayer},
+    summary: {
+      changes: changes.filter((c) => c.status === 'planned').length,
+      blocked: changes.filter((c) => c.status === 'blocked').length,
+      byLayer,
+    },
     changes,
     skipped,
     diagnostics,

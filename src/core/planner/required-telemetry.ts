@@ -33,7 +33,13 @@ const EVIDENCE_MIN_WINDOW_SECONDS = 180
 
 export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
   const needs = new Map<string, TelemetryNeed>()
-  const need = (metric: string, source: TelemetryNeed['source'], windowSeconds: number, model: string | undefined, why: string) => {
+  const need = (
+    metric: string,
+    source: TelemetryNeed['source'],
+    windowSeconds: number,
+    model: string | undefined,
+    why: string,
+  ) => {
     const key = `${metric}|${source}`
     const entry = needs.get(key) ?? {metric, source, windowSeconds: 0, models: [], why: []}
     entry.windowSeconds = Math.max(entry.windowSeconds, windowSeconds)
@@ -43,26 +49,55 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
   }
   for (const model of config.models) {
     for (const signal of model.signals) {
-      const metric = signal.quantile !== undefined && !isHistogramMetric(signal.metric) ? `${signal.metric}_bucket` : signal.metric
+      const metric =
+        signal.quantile !== undefined && !isHistogramMetric(signal.metric) ? `${signal.metric}_bucket` : signal.metric
       need(metric, signal.source, signal.windowSeconds, model.name, `signal ${signal.name}`)
       const fallback = METRIC_FALLBACKS[signal.metric]
-      if (fallback) need(fallback.metric, signal.source, signal.windowSeconds, model.name, `fallback of ${signal.metric}`)
+      if (fallback)
+        need(fallback.metric, signal.source, signal.windowSeconds, model.name, `fallback of ${signal.metric}`)
       // The forecast fits the trend over 30 minutes and compares with the same time a day earlier when it can.
-      if (signal.targetType === 'AverageValue' && signal.quantile === undefined) need(metric, signal.source, TREND_WINDOW_SECONDS, model.name, 'predictive warming (trend)')
+      if (signal.targetType === 'AverageValue' && signal.quantile === undefined)
+        need(metric, signal.source, TREND_WINDOW_SECONDS, model.name, 'predictive warming (trend)')
     }
     for (const signal of listActivationSignals(model)) {
-      if (model.scaleToZero) need(signal.metric, 'workload', model.scaleToZero.idleSeconds, model.name, 'scale to zero (idle period)')
+      if (model.scaleToZero)
+        need(signal.metric, 'workload', model.scaleToZero.idleSeconds, model.name, 'scale to zero (idle period)')
     }
     const evidenceWindow = Math.max(EVIDENCE_MIN_WINDOW_SECONDS, ...model.signals.map((s) => s.windowSeconds))
-    for (const metric of [DCGM.gpuUtil, DCGM.grEngineActive, DCGM.smActive, DCGM.smOccupancy, DCGM.tensorActive, DCGM.dramActive, DCGM.fbUsed, DCGM.fbFree, DCGM.pcieTx, DCGM.pcieRx]) {
+    for (const metric of [
+      DCGM.gpuUtil,
+      DCGM.grEngineActive,
+      DCGM.smActive,
+      DCGM.smOccupancy,
+      DCGM.tensorActive,
+      DCGM.dramActive,
+      DCGM.fbUsed,
+      DCGM.fbFree,
+      DCGM.pcieTx,
+      DCGM.pcieRx,
+    ]) {
       need(metric, 'gpu', evidenceWindow, model.name, 'bottleneck evidence')
     }
-    for (const metric of [...QUEUE_METRICS, VLLM.running, VLLM.kvCache, VLLM.kvCacheLegacy, VLLM.e2eLatencyBucket, VLLM.ttftBucket]) need(metric, 'pod', evidenceWindow, model.name, 'bottleneck evidence')
+    for (const metric of [
+      ...QUEUE_METRICS,
+      VLLM.running,
+      VLLM.kvCache,
+      VLLM.kvCacheLegacy,
+      VLLM.e2eLatencyBucket,
+      VLLM.ttftBucket,
+    ])
+      need(metric, 'pod', evidenceWindow, model.name, 'bottleneck evidence')
   }
   // Node scale-down: DCGM utilization per node over the unneeded window (a node idle that long may go).
   need(DCGM.gpuUtil, 'node', config.settings.scaleDown.unneededSeconds, undefined, 'node scale-down (unneeded window)')
-  const metrics = [...needs.values()].map((n) => ({...n, models: n.models.sort()})).sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : a.source < b.source ? -1 : 1))
-  return {stepSeconds: config.settings.loopIntervalSeconds, lookbackSeconds: Math.max(0, ...metrics.map((m) => m.windowSeconds)), metrics}
+  const metrics = [...needs.values()]
+    .map((n) => ({...n, models: n.models.sort()}))
+    .sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : a.source < b.source ? -1 : 1))
+  return {
+    stepSeconds: config.settings.loopIntervalSeconds,
+    lookbackSeconds: Math.max(0, ...metrics.map((m) => m.windowSeconds)),
+    metrics,
+  }
 }
 
 /** Seasonal comparison reaches a day back: adapters that can afford it query this much for forecast signals. */

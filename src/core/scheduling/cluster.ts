@@ -150,7 +150,11 @@ export class SimulatedCluster {
    * Rewrites GPUs of a node in place (a MIG repartition: new free instances, busy or idle) and delays the node's
    * readiness to when the reconfiguration ends.
    */
-  reconfigureGpus(node: NodeCapacity, gpus: ReadonlyArray<{index: number; freeInstances: GpuSlot['freeInstances']; idle: boolean}>, readyInSeconds: number): void {
+  reconfigureGpus(
+    node: NodeCapacity,
+    gpus: ReadonlyArray<{index: number; freeInstances: GpuSlot['freeInstances']; idle: boolean}>,
+    readyInSeconds: number,
+  ): void {
     const before = node.gpus.map((g) => ({...g, freeInstances: g.freeInstances.slice()}))
     const readyBefore = node.readyInSeconds
     this.record(() => {
@@ -195,7 +199,9 @@ export class SimulatedCluster {
     if (!candidates) {
       // Ready nodes first, then arriving ones by how soon they are ready: a replica should never wait for a node
       // when a ready GPU is free.
-      candidates = this.nodes.filter((n) => n.condition !== 'unavailable' && admitsNode(model, n)).sort(compareReadiness)
+      candidates = this.nodes
+        .filter((n) => n.condition !== 'unavailable' && admitsNode(model, n))
+        .sort(compareReadiness)
       this.candidates.set(key, candidates)
       this.keyModels.set(key, model)
     }
@@ -255,9 +261,20 @@ function hasFreeCapacity(node: NodeCapacity): boolean {
   return false
 }
 
-function takeOnNode(model: ModelConfig, node: NodeCapacity, memoryGiB: number, journal?: Journal): Placement | undefined {
+function takeOnNode(
+  model: ModelConfig,
+  node: NodeCapacity,
+  memoryGiB: number,
+  journal?: Journal,
+): Placement | undefined {
   const need = model.gpu
-  const base = {node: node.name, group: node.group, planned: node.planned === true, condition: node.condition, readyInSeconds: node.readyInSeconds}
+  const base = {
+    node: node.name,
+    group: node.group,
+    planned: node.planned === true,
+    condition: node.condition,
+    readyInSeconds: node.readyInSeconds,
+  }
   if (need.kind === 'mig') {
     for (const gpu of node.gpus) {
       const at = gpu.freeInstances.findIndex((i) => i.profile === need.profile)
@@ -308,7 +325,8 @@ export function buildCluster(config: PolicyConfig, snapshot: ClusterSnapshot): S
     const missing = state.targetSize - (registered.get(state.name) ?? 0)
     const since = state.lastScaleUpAt ?? now
     const readyIn = Math.max(0, since + estimateNodeColdStartSeconds(group) - now)
-    for (let i = 0; i < missing; i++) nodes.push(templateNode(group, `${group.name}-requested-${i + 1}`, readyIn, bootLayoutOf(group)))
+    for (let i = 0; i < missing; i++)
+      nodes.push(templateNode(group, `${group.name}-requested-${i + 1}`, readyIn, bootLayoutOf(group)))
   }
   return new SimulatedCluster(nodes)
 }
@@ -351,14 +369,21 @@ function toSlot(node: string, gpu: GpuDevice, notAllocatableYet: boolean): GpuSl
     memoryGiB: gpu.memoryMiB / 1024,
     // A time-sliced or MPS GPU is never counted as a free isolated GPU: its memory is shared.
     wholeFree: !gpu.mig.enabled && gpu.pods.length === 0 && gpu.sharing === undefined,
-    freeInstances: gpu.mig.enabled ? gpu.mig.instances.filter((i) => !i.pod).map((i) => ({profile: i.profile, start: i.start, size: i.size})) : [],
+    freeInstances: gpu.mig.enabled
+      ? gpu.mig.instances.filter((i) => !i.pod).map((i) => ({profile: i.profile, start: i.start, size: i.size}))
+      : [],
     migEnabled: gpu.mig.enabled,
     idle: !used && !notAllocatableYet,
   }
 }
 
 /** A node as a group would create it: its labels, taints, GPUs and boot MIG layout. */
-export function templateNode(group: NodeGroupConfig, name: string, readyInSeconds: number, bootLayout: BootLayout = {kind: 'whole'}): NodeCapacity {
+export function templateNode(
+  group: NodeGroupConfig,
+  name: string,
+  readyInSeconds: number,
+  bootLayout: BootLayout = {kind: 'whole'},
+): NodeCapacity {
   const info = findGpuModel(group.gpu.model)
   const memoryGiB = (info?.memoryMiB ?? 0) / 1024
   const gpus: GpuSlot[] = []
@@ -374,6 +399,15 @@ export function templateNode(group: NodeGroupConfig, name: string, readyInSecond
       idle: true,
     })
   }
-  return {name, group: group.name, labels: group.labels, taints: group.taints, condition: 'arriving', readyInSeconds, gpus, virtual: true, capacityType: group.capacityType}
+  return {
+    name,
+    group: group.name,
+    labels: group.labels,
+    taints: group.taints,
+    condition: 'arriving',
+    readyInSeconds,
+    gpus,
+    virtual: true,
+    capacityType: group.capacityType,
+  }
 }
-

@@ -49,14 +49,19 @@ export function matchesSelector(selector: Record<string, string>, labels: Record
 }
 
 export function unmatchedSelector(selector: Record<string, string>, labels: Record<string, string>): string[] {
-  return Object.keys(selector).sort().filter((key) => labels[key] !== selector[key])
+  return Object.keys(selector)
+    .sort()
+    .filter((key) => labels[key] !== selector[key])
 }
 
 /**
  * Critical models never land on spot capacity (registered, arriving or templated): an interruption would take
  * the replicas the fleet cannot lose. The rule is written here once; every placement path calls it.
  */
-export function allowsCapacityType(model: Pick<ModelConfig, 'critical'>, capacityType: CapacityType | undefined): boolean {
+export function allowsCapacityType(
+  model: Pick<ModelConfig, 'critical'>,
+  capacityType: CapacityType | undefined,
+): boolean {
   return !(model.critical && capacityType === 'spot')
 }
 
@@ -64,8 +69,15 @@ export function allowsCapacityType(model: Pick<ModelConfig, 'critical'>, capacit
  * May a pod of this model be scheduled on this node at all, GPUs aside? Taints vs tolerations, the node selector,
  * and critical off spot: what the scheduler and the capacity type decide before any GPU is counted.
  */
-export function admitsNode(model: Pick<ModelConfig, 'critical' | 'tolerations' | 'nodeSelector'>, node: {taints: readonly Taint[]; labels: Record<string, string>; capacityType?: CapacityType}): boolean {
-  return allowsCapacityType(model, node.capacityType) && toleratesAll(node.taints, model.tolerations) && matchesSelector(model.nodeSelector, node.labels)
+export function admitsNode(
+  model: Pick<ModelConfig, 'critical' | 'tolerations' | 'nodeSelector'>,
+  node: {taints: readonly Taint[]; labels: Record<string, string>; capacityType?: CapacityType},
+): boolean {
+  return (
+    allowsCapacityType(model, node.capacityType) &&
+    toleratesAll(node.taints, model.tolerations) &&
+    matchesSelector(model.nodeSelector, node.labels)
+  )
 }
 
 /** Memory one replica needs on its GPU(s), in GiB: weights plus KV-cache headroom, or the configured amount. */
@@ -92,7 +104,11 @@ export interface GroupFit {
  * Checks one group against one model. Every failing rule becomes a reason, so the user sees all of them at once.
  * `migProfiles` lists the MIG profiles a group can expose (from its allowed mig-parted configs).
  */
-export function checkGroupFit(model: ModelConfig, group: NodeGroupConfig, migProfiles: readonly string[] = []): GroupFit {
+export function checkGroupFit(
+  model: ModelConfig,
+  group: NodeGroupConfig,
+  migProfiles: readonly string[] = [],
+): GroupFit {
   const reasons: Reason[] = []
   const target = `${model.workload.namespace}/${model.workload.name}`
   const taints = untoleratedTaints(group.taints, model.tolerations)

@@ -17,9 +17,17 @@ export function layoutOfMigConfig(gpuModel: string, configName: string): BootLay
   if (configName === 'all-balanced') {
     // A set of mixed profiles needs the exact placement search: greedy first-fit puts the 3g at slot 0 and then
     // only one 1g fits, while NVIDIA's balanced layout (2g@0, 1g@2, 1g@3, 3g@4) holds all four.
-    const result = checkInstances(gpuModel, balancedProfiles(gpuModel).map((profile) => ({profile})))
+    const result = checkInstances(
+      gpuModel,
+      balancedProfiles(gpuModel).map((profile) => ({profile})),
+    )
     if (!result.valid) return undefined
-    return {kind: 'mig', instances: result.placements.map((p) => ({profile: p.profile, start: p.start, size: p.size})).sort((a, b) => a.start - b.start)}
+    return {
+      kind: 'mig',
+      instances: result.placements
+        .map((p) => ({profile: p.profile, start: p.start, size: p.size}))
+        .sort((a, b) => a.start - b.start),
+    }
   }
   const profile = findMigProfile(gpuModel, configName.replace(/^all-/, '').replace(/\.me$/, '+me'))
   if (!profile) return undefined

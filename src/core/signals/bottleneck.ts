@@ -76,7 +76,18 @@ export interface EvidenceContext extends ReadContext {
 export function collectEvidence(ctx: EvidenceContext): BottleneckEvidence {
   const e: BottleneckEvidence = {}
   const level = (metric: string, source: 'pod' | 'gpu' = 'gpu') =>
-    readSignal({name: metric, metric, source, targetType: 'AverageValue', target: 1, windowSeconds: ctx.windowSeconds, aggregation: 'avg'}, ctx)
+    readSignal(
+      {
+        name: metric,
+        metric,
+        source,
+        targetType: 'AverageValue',
+        target: 1,
+        windowSeconds: ctx.windowSeconds,
+        aggregation: 'avg',
+      },
+      ctx,
+    )
   const util = level(DCGM.gpuUtil)
   if (util.value !== null) e.gpuUtilPercent = util.value
   assign(e, 'smActive', level(DCGM.smActive).value)
@@ -105,7 +116,19 @@ export function collectEvidence(ctx: EvidenceContext): BottleneckEvidence {
   assign(e, 'running', level(VLLM.running, 'pod').value)
   assign(e, 'kvCacheUsage', level(VLLM.kvCache, 'pod').value)
   const latency = (metric: string) =>
-    readSignal({name: metric, metric, source: 'pod', targetType: 'Value', target: 1, windowSeconds: ctx.windowSeconds, aggregation: 'avg', quantile: 0.95}, ctx).value
+    readSignal(
+      {
+        name: metric,
+        metric,
+        source: 'pod',
+        targetType: 'Value',
+        target: 1,
+        windowSeconds: ctx.windowSeconds,
+        aggregation: 'avg',
+        quantile: 0.95,
+      },
+      ctx,
+    ).value
   assign(e, 'p95LatencySeconds', latency(VLLM.e2eLatencyBucket))
   assign(e, 'ttftP95Seconds', latency(VLLM.ttftBucket))
   return e
@@ -120,7 +143,8 @@ function computeQueueGrowth(index: TelemetryIndex, metric: string, ctx: Evidence
   const totals = new Map<number, number>()
   for (const pod of ctx.podNames) {
     for (const s of seriesForPod(index, metric, ctx.namespace, pod)) {
-      for (const [t, v] of selectWindow(s.samples, ctx.now - ctx.windowSeconds, ctx.now)) totals.set(t, (totals.get(t) ?? 0) + v)
+      for (const [t, v] of selectWindow(s.samples, ctx.now - ctx.windowSeconds, ctx.now))
+        totals.set(t, (totals.get(t) ?? 0) + v)
     }
   }
   const samples: Sample[] = [...totals.entries()].sort((a, b) => a[0] - b[0])
@@ -136,13 +160,28 @@ export interface SloTargets {
 export function findSaturation(e: BottleneckEvidence, slo: SloTargets): Array<{code: string; text: string}> {
   const t = BOTTLENECK_THRESHOLDS
   const found: Array<{code: string; text: string}> = []
-  if (e.dramActive !== undefined && e.dramActive >= t.dramActive) found.push({code: 'dram', text: `DRAM active ${pct(e.dramActive)}`})
-  if (e.pcieBytesPerSecond !== undefined && e.pcieBytesPerSecond >= t.pcieBytesPerSecond) found.push({code: 'pcie', text: `PCIe ${gbps(e.pcieBytesPerSecond)}`})
-  if (e.queuePerPod !== undefined && (e.queuePerPod >= t.queuePerPod || (e.queueGrowthPerMinute ?? 0) > 0 && e.queuePerPod > 0)) {
-    found.push({code: 'queue', text: `queue ${roundForMessage(e.queuePerPod)}/replica${(e.queueGrowthPerMinute ?? 0) > 0 ? ' and growing' : ''}`})
+  if (e.dramActive !== undefined && e.dramActive >= t.dramActive)
+    found.push({code: 'dram', text: `DRAM active ${pct(e.dramActive)}`})
+  if (e.pcieBytesPerSecond !== undefined && e.pcieBytesPerSecond >= t.pcieBytesPerSecond)
+    found.push({code: 'pcie', text: `PCIe ${gbps(e.pcieBytesPerSecond)}`})
+  if (
+    e.queuePerPod !== undefined &&
+    (e.queuePerPod >= t.queuePerPod || ((e.queueGrowthPerMinute ?? 0) > 0 && e.queuePerPod > 0))
+  ) {
+    found.push({
+      code: 'queue',
+      text: `queue ${roundForMessage(e.queuePerPod)}/replica${(e.queueGrowthPerMinute ?? 0) > 0 ? ' and growing' : ''}`,
+    })
   }
-  if (slo.p95LatencySeconds !== undefined && e.p95LatencySeconds !== undefined && e.p95LatencySeconds > slo.p95LatencySeconds) {
-    found.push({code: 'latency', text: `p95 latency ${roundForMessage(e.p95LatencySeconds)}s over the ${slo.p95LatencySeconds}s SLO`})
+  if (
+    slo.p95LatencySeconds !== undefined &&
+    e.p95LatencySeconds !== undefined &&
+    e.p95LatencySeconds > slo.p95LatencySeconds
+  ) {
+    found.push({
+      code: 'latency',
+      text: `p95 latency ${roundForMessage(e.p95LatencySeconds)}s over the ${slo.p95LatencySeconds}s SLO`,
+    })
   }
   if (slo.ttftSeconds !== undefined && e.ttftP95Seconds !== undefined && e.ttftP95Seconds > slo.ttftSeconds) {
     found.push({code: 'ttft', text: `p95 TTFT ${roundForMessage(e.ttftP95Seconds)}s over the ${slo.ttftSeconds}s SLO`})
@@ -167,36 +206,84 @@ export function classifyBottleneck(e: BottleneckEvidence, slo: SloTargets = {}):
   const pressureText = pressure.map((p) => p.text).join(', ')
   const computeLevel = Math.max(e.smActive ?? 0, util !== undefined ? util / 100 : 0)
   const idle = util !== undefined && util < t.gpuUtilLowPercent && (e.smActive === undefined || e.smActive < t.smActive)
-  const make = (kind: BottleneckKind, code: ReasonCode, message: string, recommendedSignal: Classification['recommendedSignal']): Classification => ({
-    kind, reasons: [{code, message, evidence}], recommendedSignal,
+  const make = (
+    kind: BottleneckKind,
+    code: ReasonCode,
+    message: string,
+    recommendedSignal: Classification['recommendedSignal'],
+  ): Classification => ({
+    kind,
+    reasons: [{code, message, evidence}],
+    recommendedSignal,
   })
-  const latencySignal = e.p95LatencySeconds !== undefined ? VLLM.e2eLatencyBucket : e.queueMetric ?? VLLM.waiting
+  const latencySignal = e.p95LatencySeconds !== undefined ? VLLM.e2eLatencyBucket : (e.queueMetric ?? VLLM.waiting)
 
-  if (Object.keys(evidence).length === 0) return make('unknown', 'NoEvidence', 'no GPU or model-server telemetry for these pods', null)
+  if (Object.keys(evidence).length === 0)
+    return make('unknown', 'NoEvidence', 'no GPU or model-server telemetry for these pods', null)
   if (((e.kvCacheUsage ?? 0) >= t.kvCacheUsage || (e.fbUsedFraction ?? 0) >= t.fbUsedFraction) && pressure.length > 0) {
-    const what = e.kvCacheUsage !== undefined ? `KV cache ${pct(e.kvCacheUsage)} full` : `framebuffer ${pct(e.fbUsedFraction ?? 0)} used`
-    return make('kv-cache-bound', 'KvCacheBound', `${what} with ${pressureText}: memory-capacity bound; more replicas add KV cache`,
-      {metric: VLLM.kvCache, why: 'KV-cache usage predicts queueing before latency does'})
+    const what =
+      e.kvCacheUsage !== undefined
+        ? `KV cache ${pct(e.kvCacheUsage)} full`
+        : `framebuffer ${pct(e.fbUsedFraction ?? 0)} used`
+    return make(
+      'kv-cache-bound',
+      'KvCacheBound',
+      `${what} with ${pressureText}: memory-capacity bound; more replicas add KV cache`,
+      {metric: VLLM.kvCache, why: 'KV-cache usage predicts queueing before latency does'},
+    )
   }
   if (e.dramActive !== undefined && e.dramActive >= t.dramActive && e.dramActive >= computeLevel) {
-    return make('memory-bandwidth-bound', 'MemoryBandwidthBound', `${utilText} but DRAM active ${pct(e.dramActive)}: memory-bandwidth bound${pressureText ? ` (${pressureText})` : ''}`,
-      {metric: latencySignal, why: 'GPU utilization under-reports a bandwidth-bound server; latency and queue depth see the saturation'})
+    return make(
+      'memory-bandwidth-bound',
+      'MemoryBandwidthBound',
+      `${utilText} but DRAM active ${pct(e.dramActive)}: memory-bandwidth bound${pressureText ? ` (${pressureText})` : ''}`,
+      {
+        metric: latencySignal,
+        why: 'GPU utilization under-reports a bandwidth-bound server; latency and queue depth see the saturation',
+      },
+    )
   }
-  if (e.pcieBytesPerSecond !== undefined && e.pcieBytesPerSecond >= t.pcieBytesPerSecond && (util === undefined || util < t.gpuUtilHighPercent)) {
-    return make('pcie-bound', 'PcieBound', `${utilText} but PCIe ${gbps(e.pcieBytesPerSecond)}: transfer bound${pressureText ? ` (${pressureText})` : ''}`,
-      {metric: e.queueMetric ?? VLLM.waiting, why: 'host↔device transfers, not kernels, limit throughput; queue depth sees it'})
+  if (
+    e.pcieBytesPerSecond !== undefined &&
+    e.pcieBytesPerSecond >= t.pcieBytesPerSecond &&
+    (util === undefined || util < t.gpuUtilHighPercent)
+  ) {
+    return make(
+      'pcie-bound',
+      'PcieBound',
+      `${utilText} but PCIe ${gbps(e.pcieBytesPerSecond)}: transfer bound${pressureText ? ` (${pressureText})` : ''}`,
+      {
+        metric: e.queueMetric ?? VLLM.waiting,
+        why: 'host↔device transfers, not kernels, limit throughput; queue depth sees it',
+      },
+    )
   }
-  if ((util !== undefined && util >= t.gpuUtilHighPercent) || (e.smActive ?? 0) >= t.smActive || (e.tensorActive ?? 0) >= t.tensorActive) {
-    return make('compute-bound', 'ComputeBound', `${utilText}, SM active ${e.smActive !== undefined ? pct(e.smActive) : 'n/a'}: compute bound`,
-      {metric: e.smActive !== undefined ? DCGM.smActive : DCGM.gpuUtil, why: 'utilization tracks the real limit when the SMs are the bottleneck'})
+  if (
+    (util !== undefined && util >= t.gpuUtilHighPercent) ||
+    (e.smActive ?? 0) >= t.smActive ||
+    (e.tensorActive ?? 0) >= t.tensorActive
+  ) {
+    return make(
+      'compute-bound',
+      'ComputeBound',
+      `${utilText}, SM active ${e.smActive !== undefined ? pct(e.smActive) : 'n/a'}: compute bound`,
+      {
+        metric: e.smActive !== undefined ? DCGM.smActive : DCGM.gpuUtil,
+        why: 'utilization tracks the real limit when the SMs are the bottleneck',
+      },
+    )
   }
   if (idle && pressure.length > 0) {
-    return make('cpu-bound', 'CpuBound', `${utilText} while ${pressureText}: CPU/preprocessing bound`,
-      {metric: e.queueMetric ?? VLLM.waiting, why: 'the GPU waits on the CPU; scale on queue depth and give replicas CPU'})
+    return make('cpu-bound', 'CpuBound', `${utilText} while ${pressureText}: CPU/preprocessing bound`, {
+      metric: e.queueMetric ?? VLLM.waiting,
+      why: 'the GPU waits on the CPU; scale on queue depth and give replicas CPU',
+    })
   }
   if (idle) {
-    return make('underutilized', 'Underutilized', `${utilText} and nothing waits: underutilized`,
-      {metric: DCGM.gpuUtil, why: 'utilization is honest here; it can scale replicas down'})
+    return make('underutilized', 'Underutilized', `${utilText} and nothing waits: underutilized`, {
+      metric: DCGM.gpuUtil,
+      why: 'utilization is honest here; it can scale replicas down',
+    })
   }
   return make('healthy', 'Healthy', `${utilText}${pressureText ? `, ${pressureText}` : ''}: no bottleneck`, null)
 }

@@ -43,13 +43,21 @@ export const QUEUE_METRICS = [VLLM.waiting, TRITON.pending, TGI.queue] as const
  * the MIG case; the KV-cache alias covers vLLM before 0.9.
  */
 export const METRIC_FALLBACKS: Record<string, {metric: string; scale: number; why: string}> = {
-  [DCGM.gpuUtil]: {metric: DCGM.grEngineActive, scale: 100, why: 'DCGM_FI_DEV_GPU_UTIL is absent on MIG slices; read DCGM_FI_PROF_GR_ENGINE_ACTIVE × 100'},
+  [DCGM.gpuUtil]: {
+    metric: DCGM.grEngineActive,
+    scale: 100,
+    why: 'DCGM_FI_DEV_GPU_UTIL is absent on MIG slices; read DCGM_FI_PROF_GR_ENGINE_ACTIVE × 100',
+  },
   [VLLM.kvCache]: {metric: VLLM.kvCacheLegacy, scale: 1, why: 'older vLLM exports vllm:gpu_cache_usage_perc'},
 }
 
 /** Metrics that say how busy the GPU looks: the ones that mislead when the GPU is memory- or transfer-bound. */
 export const UTILIZATION_METRICS: ReadonlySet<string> = new Set([
-  DCGM.gpuUtil, DCGM.grEngineActive, DCGM.smActive, DCGM.smOccupancy, DCGM.tensorActive,
+  DCGM.gpuUtil,
+  DCGM.grEngineActive,
+  DCGM.smActive,
+  DCGM.smOccupancy,
+  DCGM.tensorActive,
 ])
 
 /** Metrics whose per-pod value is a level (averaged across a pod's GPUs/engines), not an amount (summed). */

@@ -70,8 +70,19 @@ interface SeriesRead {
 
 /** Reads `signal` for the pods and workload in `ctx`. */
 export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
-  const memo = ctx.memo && ctx.memo.telemetry === ctx.telemetry && ctx.memo.podNames === ctx.podNames ? ctx.memo : undefined
-  const key = memo ? [signal.metric, signal.source, signal.windowSeconds, signal.aggregation, signal.quantile ?? '', signal.targetType, ctx.replicasAt ? 'load' : 'mean'].join('|') : ''
+  const memo =
+    ctx.memo && ctx.memo.telemetry === ctx.telemetry && ctx.memo.podNames === ctx.podNames ? ctx.memo : undefined
+  const key = memo
+    ? [
+        signal.metric,
+        signal.source,
+        signal.windowSeconds,
+        signal.aggregation,
+        signal.quantile ?? '',
+        signal.targetType,
+        ctx.replicasAt ? 'load' : 'mean',
+      ].join('|')
+    : ''
   const cached = memo?.readings.get(key)
   if (cached) return cached
   const resolved = resolveHistogram(signal, ctx.telemetry)
@@ -106,7 +117,18 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   // per-pod lookup, which on a large fleet is most of the cost of reading evidence nobody exports.
   const fallbackMetric = METRIC_FALLBACKS[signal.metric]?.metric
   if (!ctx.telemetry.byMetric.has(signal.metric) && !(fallbackMetric && ctx.telemetry.byMetric.has(fallbackMetric))) {
-    return {status: 'missing', value: null, total: null, perPod, podsWithData, podsMissing: [...ctx.podNames], podsStale, lastSampleAt: null, metricRead, notes}
+    return {
+      status: 'missing',
+      value: null,
+      total: null,
+      perPod,
+      podsWithData,
+      podsMissing: [...ctx.podNames],
+      podsStale,
+      lastSampleAt: null,
+      metricRead,
+      notes,
+    }
   }
 
   for (const pod of ctx.podNames) {
@@ -159,16 +181,29 @@ function readWorkloadSignal(signal: SignalConfig, ctx: ReadContext): SignalReadi
   const series = seriesForWorkload(ctx.telemetry, signal.metric, ctx.namespace, ctx.workloadNames)
   const base = {perPod: {}, podsWithData: [], podsMissing: [], podsStale: [], metricRead: signal.metric, notes: []}
   if (series.length === 0) return {...base, status: 'missing', value: null, total: null, lastSampleAt: null}
-  const read = isHistogramMetric(signal.metric) ? readHistogram(series, signal, ctx) : readLevelOrAmount(series, signal, ctx, 'sum')
+  const read = isHistogramMetric(signal.metric)
+    ? readHistogram(series, signal, ctx)
+    : readLevelOrAmount(series, signal, ctx, 'sum')
   const status: ReadingStatus = read.status === 'ok' && read.value === null ? 'missing' : read.status
-  return {...base, status, value: status === 'ok' ? read.value : null, total: status === 'ok' ? read.value : null, lastSampleAt: read.lastAt}
+  return {
+    ...base,
+    status,
+    value: status === 'ok' ? read.value : null,
+    total: status === 'ok' ? read.value : null,
+    lastSampleAt: read.lastAt,
+  }
 }
 
 /**
  * One pod's (or the workload's) series reduced to one value: each series aggregated over the window, then averaged
  * (levels such as utilization, across a pod's GPUs) or summed (amounts such as queued requests, across engines).
  */
-function readLevelOrAmount(series: readonly Series[], signal: SignalConfig, ctx: ReadContext, combine?: 'sum' | 'mean'): SeriesRead {
+function readLevelOrAmount(
+  series: readonly Series[],
+  signal: SignalConfig,
+  ctx: ReadContext,
+  combine?: 'sum' | 'mean',
+): SeriesRead {
   const how = combine ?? (isLevelMetric(signal.metric) ? 'mean' : 'sum')
   const values: number[] = []
   let lastAt: number | null = null
@@ -181,7 +216,11 @@ function readLevelOrAmount(series: readonly Series[], signal: SignalConfig, ctx:
     if (hasDroppedInWindow(s, signal, ctx)) return {value: null, status: 'stale', lastAt}
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
     anyFresh = true
-    const v = aggregateSamples(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now), signal.aggregation, signal.windowSeconds)
+    const v = aggregateSamples(
+      selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now),
+      signal.aggregation,
+      signal.windowSeconds,
+    )
     if (v !== null) values.push(v)
   }
   if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
@@ -228,12 +267,18 @@ function lastFiniteAt(samples: readonly Sample[]): number | null {
 }
 
 /** The workload's load over the window: per timestamp, the mean over reporting pods × replicas serving then. */
-function readWorkloadLoad(signal: SignalConfig, ctx: ReadContext, pods: readonly string[], replicasAt: (t: number) => number): number | null {
+function readWorkloadLoad(
+  signal: SignalConfig,
+  ctx: ReadContext,
+  pods: readonly string[],
+  replicasAt: (t: number) => number,
+): number | null {
   const byTime = new Map<number, {sum: number; n: number}>()
   for (const pod of pods) {
     const perPodAt = new Map<number, number>()
     for (const s of seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)) {
-      for (const [t, v] of selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now)) perPodAt.set(t, (perPodAt.get(t) ?? 0) + v)
+      for (const [t, v] of selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now))
+        perPodAt.set(t, (perPodAt.get(t) ?? 0) + v)
     }
     for (const [t, v] of perPodAt) {
       const cell = byTime.get(t) ?? {sum: 0, n: 0}
@@ -244,6 +289,8 @@ function readWorkloadLoad(signal: SignalConfig, ctx: ReadContext, pods: readonly
   }
   // Scaled so that at `now` the load is the sum over reporting pods (a serving pod without samples counts zero).
   const nowReplicas = Math.max(replicasAt(ctx.now), 1)
-  const samples: Sample[] = [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([t, c]) => [t, (c.sum / c.n) * (Math.max(replicasAt(t), 1) / nowReplicas) * pods.length])
+  const samples: Sample[] = [...byTime.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, c]) => [t, (c.sum / c.n) * (Math.max(replicasAt(t), 1) / nowReplicas) * pods.length])
   return aggregateSamples(samples, signal.aggregation, signal.windowSeconds)
 }

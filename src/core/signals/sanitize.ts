@@ -38,7 +38,10 @@ export function boundsOfMetric(metric: string): SampleBounds {
   if (metric === DCGM.gpuUtil || /^DCGM_FI_DEV_\w*_UTIL$/.test(metric)) return PERCENT
   if (/^DCGM_FI_PROF_\w*(ACTIVE|OCCUPANCY)$/.test(metric) || /_perc$|_ratio$/.test(metric)) return RATIO
   if (/^DCGM_FI_/.test(metric)) return NON_NEGATIVE
-  if (/_(bucket|count|sum|total|bytes|seconds|size)$|num_requests|pending_request|queue|_waiting$|_running$/.test(metric)) return NON_NEGATIVE
+  if (
+    /_(bucket|count|sum|total|bytes|seconds|size)$|num_requests|pending_request|queue|_waiting$|_running$/.test(metric)
+  )
+    return NON_NEGATIVE
   return ANY
 }
 
@@ -55,7 +58,11 @@ export interface SanitizedTelemetry {
   affected: number[]
 }
 
-export function sanitizeTelemetry(series: readonly Series[], capturedAt: number, options: {scrapeIntervalSeconds?: number} = {}): SanitizedTelemetry {
+export function sanitizeTelemetry(
+  series: readonly Series[],
+  capturedAt: number,
+  options: {scrapeIntervalSeconds?: number} = {},
+): SanitizedTelemetry {
   const out: Series[] = []
   const affected: number[] = []
   series.forEach((s, index) => {
@@ -77,7 +84,18 @@ export function sanitizeSeries(series: Series, capturedAt: number, scrapeInterva
     const sample = series.samples[i] as [number, number]
     const t = sample[0]
     const v = sample[1]
-    const why = !Number.isFinite(t) || !Number.isFinite(v) ? 'nonFinite' : t > latest ? 'future' : v < bounds.min ? (bounds.min === 0 ? 'negative' : 'outOfRange') : v > bounds.max ? 'outOfRange' : undefined
+    const why =
+      !Number.isFinite(t) || !Number.isFinite(v)
+        ? 'nonFinite'
+        : t > latest
+          ? 'future'
+          : v < bounds.min
+            ? bounds.min === 0
+              ? 'negative'
+              : 'outOfRange'
+            : v > bounds.max
+              ? 'outOfRange'
+              : undefined
     if (why === undefined) {
       kept?.push(sample)
       continue
@@ -130,7 +148,16 @@ export function describeDroppedSamples(series: readonly Series[]): Diagnostic[] 
       severity: 'warning',
       code: 'ImpossibleSamplesDropped',
       message: `dropped ${total} impossible sample${total === 1 ? '' : 's'} of ${formatSeriesName(s)} (${parts.join(', ')}); signals read from it never scale down while a dropped sample is in their window`,
-      evidence: {metric: s.metric, series: formatSeriesName(s), dropped: total, nonFinite: d.nonFinite, negative: d.negative, outOfRange: d.outOfRange, future: d.future, kept: s.samples.length},
+      evidence: {
+        metric: s.metric,
+        series: formatSeriesName(s),
+        dropped: total,
+        nonFinite: d.nonFinite,
+        negative: d.negative,
+        outOfRange: d.outOfRange,
+        future: d.future,
+        kept: s.samples.length,
+      },
     })
   }
   return diagnostics

@@ -62,7 +62,12 @@ export function seriesOfPod(index: TelemetryIndex, namespace: string, pod: strin
  * Workload-level series of a metric for a workload: labelled with its name first, else with the model's name
  * (a gateway usually knows models, not Deployments). Never both, so nothing is counted twice.
  */
-export function seriesForWorkload(index: TelemetryIndex, metric: string, namespace: string, names: readonly string[]): Series[] {
+export function seriesForWorkload(
+  index: TelemetryIndex,
+  metric: string,
+  namespace: string,
+  names: readonly string[],
+): Series[] {
   for (const name of names) {
     const found = index.byWorkload.get(`${metric}|${namespace}/${name}`)
     if (found && found.length > 0) return found

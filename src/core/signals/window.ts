@@ -32,7 +32,11 @@ export function selectWindow(samples: readonly Sample[], from: number, to: numbe
  * Reduces a window of samples to one value. `ewma` weights by time with a time constant of a third of the window,
  * so the oldest sample in the window still counts about 5 %; percentiles use nearest-rank. Empty → null.
  */
-export function aggregateSamples(samples: readonly Sample[], aggregation: Aggregation, windowSeconds: number): number | null {
+export function aggregateSamples(
+  samples: readonly Sample[],
+  aggregation: Aggregation,
+  windowSeconds: number,
+): number | null {
   if (samples.length === 0) return null
   // The common reductions read the samples in place: this runs for every pod and signal of every plan.
   switch (aggregation) {
@@ -87,7 +91,10 @@ export function computePercentile(values: readonly number[], q: number): number 
  * Least-squares line through the samples: its value at `at` and its slope per second. Undefined with fewer than
  * two samples or all at one instant (no line to fit). Used for queue growth and for the node layer's forecast.
  */
-export function fitTrend(samples: ReadonlyArray<readonly [number, number]>, at: number): {value: number; slope: number} | undefined {
+export function fitTrend(
+  samples: ReadonlyArray<readonly [number, number]>,
+  at: number,
+): {value: number; slope: number} | undefined {
   const n = samples.length
   if (n < 2) return undefined
   let sx = 0

@@ -15,7 +15,11 @@ export function criticalVersusBatch(critical = 'z-critical', batch = 'a-batch'):
   return scenario()
     .named('critical-vs-batch')
     .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 3}, {nodes: 3})
-    .model(critical, {gpu: {count: 1}, critical: true, replicas: {min: 1, max: 2}, signals: [gpuUtil]}, {replicas: 1, load: {gpuUtil: 80}})
+    .model(
+      critical,
+      {gpu: {count: 1}, critical: true, replicas: {min: 1, max: 2}, signals: [gpuUtil]},
+      {replicas: 1, load: {gpuUtil: 80}},
+    )
     .model(batch, {gpu: {count: 1}, replicas: {min: 1, max: 2}, signals: [gpuUtil]}, {replicas: 1, load: {gpuUtil: 80}})
 }
 
@@ -28,7 +32,11 @@ export function pendingVersusNew(withPending = 'z-pending', withQueue = 'a-queue
     .named('pending-vs-new')
     .settings({budget: {maxGpus: 3}})
     .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 4}, {nodes: 2})
-    .model(withPending, {gpu: {count: 1}, replicas: {min: 2, max: 2}, signals: [queue]}, {replicas: 2, pending: 1, load: {queue: 4}})
+    .model(
+      withPending,
+      {gpu: {count: 1}, replicas: {min: 2, max: 2}, signals: [queue]},
+      {replicas: 2, pending: 1, load: {queue: 4}},
+    )
     .model(withQueue, {gpu: {count: 1}, replicas: {min: 1, max: 2}, signals: [queue]}, {replicas: 1, load: {queue: 8}})
 }
 

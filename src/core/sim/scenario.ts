@@ -141,7 +141,13 @@ export class ScenarioBuilder {
   /** A model in the config file's shape (`gpu` required), its current replicas and its load profile. */
   model(name: string, raw: Record<string, unknown>, runtime: ModelRuntime): this {
     this.models.push({
-      raw: {name, workload: {kind: 'Deployment', namespace: 'llm', name}, replicas: {min: 1, max: 8}, weights: {sizeGiB: 16, loadGiBps: 1}, ...raw},
+      raw: {
+        name,
+        workload: {kind: 'Deployment', namespace: 'llm', name},
+        replicas: {min: 1, max: 8},
+        weights: {sizeGiB: 16, loadGiBps: 1},
+        ...raw,
+      },
       runtime,
     })
     return this
@@ -177,16 +183,28 @@ export class ScenarioBuilder {
       const ready = runtime.nodes ?? 0
       const initializing = runtime.initializingNodes ?? 0
       const bootConfig = group.migConfigs[0] ?? 'all-disabled'
-      const migConfigOf = (i: number) => (Array.isArray(runtime.migConfig) ? runtime.migConfig[i] : runtime.migConfig) ?? bootConfig
+      const migConfigOf = (i: number) =>
+        (Array.isArray(runtime.migConfig) ? runtime.migConfig[i] : runtime.migConfig) ?? bootConfig
       for (let i = 0; i < ready + initializing; i++) {
         const isReady = i < ready
         const name = `${group.name}-${String(i + 1).padStart(2, '0')}`
-        nodes.push(buildNode(name, group, migConfigOf(i), isReady, now - (isReady ? 3 * 3600 : 90), i < (runtime.interrupted ?? 0) ? now - 30 : undefined))
+        nodes.push(
+          buildNode(
+            name,
+            group,
+            migConfigOf(i),
+            isReady,
+            now - (isReady ? 3 * 3600 : 90),
+            i < (runtime.interrupted ?? 0) ? now - 30 : undefined,
+          ),
+        )
       }
       nodeGroups.push({
         name: group.name,
         targetSize: ready + initializing + (runtime.requested ?? 0),
-        ...(runtime.lastScaleUpMinutesAgo !== undefined ? {lastScaleUpAt: now - runtime.lastScaleUpMinutesAgo * 60} : {}),
+        ...(runtime.lastScaleUpMinutesAgo !== undefined
+          ? {lastScaleUpAt: now - runtime.lastScaleUpMinutesAgo * 60}
+          : {}),
         failures: runtime.failures ?? [],
       })
     }
@@ -197,7 +215,9 @@ export class ScenarioBuilder {
       const runtime = this.models.find((m) => m.raw.name === model.name)?.runtime as ModelRuntime
       const {namespace, name, kind} = model.workload
       workloads.push({
-        kind, namespace, name,
+        kind,
+        namespace,
+        name,
         specReplicas: runtime.replicas,
         readyReplicas: runtime.replicas - (runtime.pending ?? 0) - (runtime.loading ?? 0),
         ...(runtime.managedBy ? {managedBy: runtime.managedBy} : {}),
@@ -210,9 +230,15 @@ export class ScenarioBuilder {
         const pending = i >= runtime.replicas - (runtime.pending ?? 0)
         const loading = !pending && i >= runtime.replicas - (runtime.pending ?? 0) - (runtime.loading ?? 0)
         const pod: PodState = {
-          name: podName, namespace, workload: {kind, name}, phase: pending ? 'Pending' : 'Running',
-          ready: !pending && !loading, deleting: false, createdAt: now - (loading ? 60 : 2 * 3600),
-          gpuRequest: request, daemon: false,
+          name: podName,
+          namespace,
+          workload: {kind, name},
+          phase: pending ? 'Pending' : 'Running',
+          ready: !pending && !loading,
+          deleting: false,
+          createdAt: now - (loading ? 60 : 2 * 3600),
+          gpuRequest: request,
+          daemon: false,
         }
         if (!pending) {
           const bound = bindPod(pod, model, nodes)
@@ -225,18 +251,50 @@ export class ScenarioBuilder {
           }
         }
         pods.push(pod)
-        if (pod.phase === 'Running' && runtime.load) telemetry.push(...podTelemetry(pod, model.name, nodes, runtime.load, now, this.historyMinutes, this.stepSeconds, rng, loading))
+        if (pod.phase === 'Running' && runtime.load)
+          telemetry.push(
+            ...podTelemetry(
+              pod,
+              model.name,
+              nodes,
+              runtime.load,
+              now,
+              this.historyMinutes,
+              this.stepSeconds,
+              rng,
+              loading,
+            ),
+          )
       }
       if (runtime.load?.gatewayQueue !== undefined) {
-        telemetry.push(sampleSeries('gateway_queue_depth', {namespace, workload: name}, runtime.load.gatewayQueue, now, this.historyMinutes, this.stepSeconds, rng, 0))
+        telemetry.push(
+          sampleSeries(
+            'gateway_queue_depth',
+            {namespace, workload: name},
+            runtime.load.gatewayQueue,
+            now,
+            this.historyMinutes,
+            this.stepSeconds,
+            rng,
+            0,
+          ),
+        )
       }
     }
     telemetry.push(...this.extraSeries)
     return {
       config,
       snapshot: {
-        apiVersion: SNAPSHOT_API_VERSION, kind: SNAPSHOT_KIND, capturedAt: now,
-        migStrategy: config.settings.migStrategy, nodeGroups, nodes, pods, workloads, pdbs: [], telemetry,
+        apiVersion: SNAPSHOT_API_VERSION,
+        kind: SNAPSHOT_KIND,
+        capturedAt: now,
+        migStrategy: config.settings.migStrategy,
+        nodeGroups,
+        nodes,
+        pods,
+        workloads,
+        pdbs: [],
+        telemetry,
       },
     }
   }
@@ -253,7 +311,14 @@ function normalizeRaw(raw: Record<string, unknown>, name: string): PolicyConfig 
   return config
 }
 
-function buildNode(name: string, group: PolicyConfig['nodeGroups'][number], migConfig: string, ready: boolean, createdAt: number, interruptionNoticeAt: number | undefined): NodeState {
+function buildNode(
+  name: string,
+  group: PolicyConfig['nodeGroups'][number],
+  migConfig: string,
+  ready: boolean,
+  createdAt: number,
+  interruptionNoticeAt: number | undefined,
+): NodeState {
   const info = findGpuModel(group.gpu.model)
   const layout = layoutOfMigConfig(group.gpu.model, migConfig) ?? {kind: 'whole' as const}
   const gpus: GpuDevice[] = []
@@ -263,14 +328,26 @@ function buildNode(name: string, group: PolicyConfig['nodeGroups'][number], migC
       uuid: `GPU-${hashSuffix(name, index)}-${hashSuffix(group.name, index)}`,
       model: info?.name ?? group.gpu.model,
       memoryMiB: info?.memoryMiB ?? 0,
-      mig: {enabled: layout.kind === 'mig', instances: layout.kind === 'mig' ? layout.instances.map((i) => ({...i})) : []},
+      mig: {
+        enabled: layout.kind === 'mig',
+        instances: layout.kind === 'mig' ? layout.instances.map((i) => ({...i})) : [],
+      },
       pods: [],
     })
   }
   return {
-    name, group: group.name,
-    labels: {...group.labels, 'nvidia.com/gpu.product': info?.aliases[0] ?? group.gpu.model, 'nvidia.com/gpu.count': String(group.gpu.count)},
-    taints: group.taints, ready: true, cordoned: false, createdAt, gpusAllocatable: ready,
+    name,
+    group: group.name,
+    labels: {
+      ...group.labels,
+      'nvidia.com/gpu.product': info?.aliases[0] ?? group.gpu.model,
+      'nvidia.com/gpu.count': String(group.gpu.count),
+    },
+    taints: group.taints,
+    ready: true,
+    cordoned: false,
+    createdAt,
+    gpusAllocatable: ready,
     capacityType: group.capacityType,
     ...(info?.migCapable ? {migConfig, migConfigState: 'success' as const} : {}),
     ...(interruptionNoticeAt !== undefined ? {interruptionNoticeAt} : {}),
@@ -308,7 +385,17 @@ function bindPod(pod: PodState, model: PolicyConfig['models'][number], nodes: No
   return false
 }
 
-function podTelemetry(pod: PodState, modelName: string, nodes: NodeState[], load: LoadShape, now: number, minutes: number, step: number, rng: () => number, loading: boolean): Series[] {
+function podTelemetry(
+  pod: PodState,
+  modelName: string,
+  nodes: NodeState[],
+  load: LoadShape,
+  now: number,
+  minutes: number,
+  step: number,
+  rng: () => number,
+  loading: boolean,
+): Series[] {
   const node = nodes.find((n) => n.name === pod.node)
   const key = `${pod.namespace}/${pod.name}`
   const series: Series[] = []
@@ -319,8 +406,12 @@ function podTelemetry(pod: PodState, modelName: string, nodes: NodeState[], load
     const instance = gpu.mig.instances.find((i) => i.pod === key)
     if (!gpu.pods.includes(key) && !instance) continue
     const labels: Record<string, string> = {
-      gpu: String(gpu.index), UUID: gpu.uuid ?? '', device: `nvidia${gpu.index}`, modelName: findGpuModel(gpu.model)?.aliases[0] ?? gpu.model,
-      Hostname: node?.name ?? '', ...podLabels,
+      gpu: String(gpu.index),
+      UUID: gpu.uuid ?? '',
+      device: `nvidia${gpu.index}`,
+      modelName: findGpuModel(gpu.model)?.aliases[0] ?? gpu.model,
+      Hostname: node?.name ?? '',
+      ...podLabels,
     }
     if (instance) {
       labels.GPU_I_PROFILE = instance.profile
@@ -328,19 +419,56 @@ function podTelemetry(pod: PodState, modelName: string, nodes: NodeState[], load
     }
     // DCGM_FI_DEV_GPU_UTIL is not reported for MIG instances (dcgm-exporter#216): GR_ENGINE_ACTIVE is.
     if (load.gpuUtil !== undefined) {
-      if (instance) series.push(sampleSeries('DCGM_FI_PROF_GR_ENGINE_ACTIVE', labels, scaled(load.gpuUtil, scale / 100), now, minutes, step, rng, 0.02))
-      else series.push(sampleSeries('DCGM_FI_DEV_GPU_UTIL', labels, scaled(load.gpuUtil, scale), now, minutes, step, rng, 0.03))
+      if (instance)
+        series.push(
+          sampleSeries(
+            'DCGM_FI_PROF_GR_ENGINE_ACTIVE',
+            labels,
+            scaled(load.gpuUtil, scale / 100),
+            now,
+            minutes,
+            step,
+            rng,
+            0.02,
+          ),
+        )
+      else
+        series.push(
+          sampleSeries('DCGM_FI_DEV_GPU_UTIL', labels, scaled(load.gpuUtil, scale), now, minutes, step, rng, 0.03),
+        )
     }
-    if (load.dramActive !== undefined) series.push(sampleSeries('DCGM_FI_PROF_DRAM_ACTIVE', labels, scaled(load.dramActive, scale), now, minutes, step, rng, 0.02))
-    if (load.smActive !== undefined) series.push(sampleSeries('DCGM_FI_PROF_SM_ACTIVE', labels, scaled(load.smActive, scale), now, minutes, step, rng, 0.02))
-    if (load.pcieRxBytes !== undefined) series.push(sampleSeries('DCGM_FI_PROF_PCIE_RX_BYTES', labels, scaled(load.pcieRxBytes, scale), now, minutes, step, rng, 0.02))
+    if (load.dramActive !== undefined)
+      series.push(
+        sampleSeries('DCGM_FI_PROF_DRAM_ACTIVE', labels, scaled(load.dramActive, scale), now, minutes, step, rng, 0.02),
+      )
+    if (load.smActive !== undefined)
+      series.push(
+        sampleSeries('DCGM_FI_PROF_SM_ACTIVE', labels, scaled(load.smActive, scale), now, minutes, step, rng, 0.02),
+      )
+    if (load.pcieRxBytes !== undefined)
+      series.push(
+        sampleSeries(
+          'DCGM_FI_PROF_PCIE_RX_BYTES',
+          labels,
+          scaled(load.pcieRxBytes, scale),
+          now,
+          minutes,
+          step,
+          rng,
+          0.02,
+        ),
+      )
   }
   if (loading) return series
   const vllm = {...podLabels, model_name: modelName}
-  if (load.queue !== undefined) series.push(sampleSeries('vllm:num_requests_waiting', vllm, load.queue, now, minutes, step, rng, 0.05, true))
-  if (load.running !== undefined) series.push(sampleSeries('vllm:num_requests_running', vllm, load.running, now, minutes, step, rng, 0.05, true))
-  if (load.kvCache !== undefined) series.push(sampleSeries('vllm:kv_cache_usage_perc', vllm, load.kvCache, now, minutes, step, rng, 0.02))
-  if (load.p95Latency !== undefined) series.push(...latencyHistogram(vllm, load.p95Latency, load.requestRate ?? 2, now, minutes, step))
+  if (load.queue !== undefined)
+    series.push(sampleSeries('vllm:num_requests_waiting', vllm, load.queue, now, minutes, step, rng, 0.05, true))
+  if (load.running !== undefined)
+    series.push(sampleSeries('vllm:num_requests_running', vllm, load.running, now, minutes, step, rng, 0.05, true))
+  if (load.kvCache !== undefined)
+    series.push(sampleSeries('vllm:kv_cache_usage_perc', vllm, load.kvCache, now, minutes, step, rng, 0.02))
+  if (load.p95Latency !== undefined)
+    series.push(...latencyHistogram(vllm, load.p95Latency, load.requestRate ?? 2, now, minutes, step))
   return series
 }
 
@@ -352,7 +480,17 @@ function valueAt(profile: Profile, minutesAgo: number): number {
   return typeof profile === 'number' ? profile : profile(minutesAgo)
 }
 
-function sampleSeries(metric: string, labels: Record<string, string>, profile: Profile, now: number, minutes: number, step: number, rng: () => number, noise: number, integer = false): Series {
+function sampleSeries(
+  metric: string,
+  labels: Record<string, string>,
+  profile: Profile,
+  now: number,
+  minutes: number,
+  step: number,
+  rng: () => number,
+  noise: number,
+  integer = false,
+): Series {
   const samples: Array<[number, number]> = []
   const start = now - minutes * 60
   for (let t = start + step; t <= now; t += step) {
@@ -368,8 +506,19 @@ function sampleSeries(metric: string, labels: Record<string, string>, profile: P
  * Cumulative bucket counters of `vllm:e2e_request_latency_seconds` whose p95 follows the profile: latencies are
  * spread so that 95% of requests fall at or below the target, which histogram_quantile then recovers.
  */
-function latencyHistogram(labels: Record<string, string>, p95: Profile, rate: Profile, now: number, minutes: number, step: number): Series[] {
-  const series = [...HISTOGRAM_BUCKETS.map(String), '+Inf'].map((le) => ({metric: 'vllm:e2e_request_latency_seconds_bucket', labels: {...labels, le}, samples: [] as Array<[number, number]>}))
+function latencyHistogram(
+  labels: Record<string, string>,
+  p95: Profile,
+  rate: Profile,
+  now: number,
+  minutes: number,
+  step: number,
+): Series[] {
+  const series = [...HISTOGRAM_BUCKETS.map(String), '+Inf'].map((le) => ({
+    metric: 'vllm:e2e_request_latency_seconds_bucket',
+    labels: {...labels, le},
+    samples: [] as Array<[number, number]>,
+  }))
   const counts = new Array<number>(series.length).fill(0)
   const start = now - minutes * 60
   for (let t = start + step; t <= now; t += step) {

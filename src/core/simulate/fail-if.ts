@@ -52,7 +52,10 @@ interface Token {
 const UNIT_SECONDS: Record<string, number> = {ms: 0.001, s: 1, m: 60, h: 3600}
 
 export function parseFailIf(source: string): FailIfParse {
-  const fail = (column: number, message: string): FailIfParse => ({ok: false, error: syntaxError(source, column, message)})
+  const fail = (column: number, message: string): FailIfParse => ({
+    ok: false,
+    error: syntaxError(source, column, message),
+  })
   const tokens: Token[] = []
   let i = 0
   while (i < source.length) {
@@ -87,14 +90,19 @@ export function parseFailIf(source: string): FailIfParse {
       i++
       continue
     }
-    if (ch === '=' || ch === '!') return fail(column, `unknown comparison "${source.slice(i, i + 2).trim()}" (use <, <=, >, >= or ==)`)
+    if (ch === '=' || ch === '!')
+      return fail(column, `unknown comparison "${source.slice(i, i + 2).trim()}" (use <, <=, >, >= or ==)`)
     return fail(column, `unexpected "${ch}"`)
   }
   const end = source.length + 1
   const [metricTok, opTok, ...rest] = tokens
   if (!metricTok) return fail(1, 'empty expression: expected a metric name such as slo, gpu_hours or p95_ttft')
   if (metricTok.kind !== 'ident') return fail(metricTok.column, `expected a metric name, got "${metricTok.text}"`)
-  if (!isMetricName(metricTok.text)) return fail(metricTok.column, `unknown metric "${metricTok.text}"${suggest(metricTok.text, METRIC_NAMES)} (metrics: ${METRIC_NAMES.join(', ')})`)
+  if (!isMetricName(metricTok.text))
+    return fail(
+      metricTok.column,
+      `unknown metric "${metricTok.text}"${suggest(metricTok.text, METRIC_NAMES)} (metrics: ${METRIC_NAMES.join(', ')})`,
+    )
   const metric = metricTok.text
   if (!opTok) return fail(end, `expected a comparison (<, <=, >, >=, ==) after "${metric}"`)
   if (opTok.kind !== 'op') return fail(opTok.column, `expected a comparison (<, <=, >, >=, ==), got "${opTok.text}"`)
@@ -110,8 +118,10 @@ export function parseFailIf(source: string): FailIfParse {
     value = {kind: 'number', value: number.value}
     last = first
   } else if (first.kind === 'number') {
-    if (first.unit !== undefined) return fail(first.unitColumn as number, `a factor takes no unit ("${first.text}${first.unit}")`)
-    if (second === undefined || second.kind !== 'star') return fail(second?.column ?? end, `expected "*" or the end after ${first.text}, got "${second?.text ?? ''}"`)
+    if (first.unit !== undefined)
+      return fail(first.unitColumn as number, `a factor takes no unit ("${first.text}${first.unit}")`)
+    if (second === undefined || second.kind !== 'star')
+      return fail(second?.column ?? end, `expected "*" or the end after ${first.text}, got "${second?.text ?? ''}"`)
     if (!third) return fail(end, `expected a policy after "*" (against, oracle, user, baseline:NAME)`)
     const policy = readPolicy(third)
     if ('error' in policy) return fail(third.column, policy.error)
@@ -131,7 +141,10 @@ export function parseFailIf(source: string): FailIfParse {
 }
 
 /** Parses every expression; all errors are returned, not only the first, so a user fixes them in one go. */
-export function parseFailIfAll(sources: readonly string[]): {expressions: FailIfExpression[]; errors: FailIfSyntaxError[]} {
+export function parseFailIfAll(sources: readonly string[]): {
+  expressions: FailIfExpression[]
+  errors: FailIfSyntaxError[]
+} {
   const expressions: FailIfExpression[] = []
   const errors: FailIfSyntaxError[] = []
   for (const s of sources) {
@@ -146,7 +159,10 @@ function readNumber(metric: MetricName, token: Token): {value: number} | {error:
   const n = Number(token.text)
   const unit = token.unit
   const dimension = METRICS[metric].dimension
-  const bad = (allowed: string) => ({error: `${metric} takes ${allowed}, not "${unit}"`, column: token.unitColumn as number})
+  const bad = (allowed: string) => ({
+    error: `${metric} takes ${allowed}, not "${unit}"`,
+    column: token.unitColumn as number,
+  })
   switch (dimension) {
     case 'percent':
       if (unit !== undefined && unit !== '%') return bad('a percentage (99.5 or 99.5%)')
@@ -166,19 +182,32 @@ function readNumber(metric: MetricName, token: Token): {value: number} | {error:
 }
 
 function readPolicy(token: Token): PolicyRef | {error: string} {
-  if (token.kind !== 'ident') return {error: `expected a policy (against, oracle, user, baseline:NAME), got "${token.text}"`}
+  if (token.kind !== 'ident')
+    return {error: `expected a policy (against, oracle, user, baseline:NAME), got "${token.text}"`}
   const t = token.text
   if (t === 'against' || t === 'oracle' || t === 'user') return {kind: t}
   if (t.startsWith('baseline:')) {
     const name = t.slice('baseline:'.length)
-    return name ? {kind: 'baseline', name} : {error: 'expected a baseline name after "baseline:" (for example baseline:hpa-gpu-util)'}
+    return name
+      ? {kind: 'baseline', name}
+      : {error: 'expected a baseline name after "baseline:" (for example baseline:hpa-gpu-util)'}
   }
-  if (isMetricName(t)) return {error: `"${t}" is a metric; the right side compares with the same metric of a policy (against, oracle, baseline:NAME)`}
-  return {error: `unknown policy "${t}"${suggest(t, ['against', 'oracle', 'user', 'baseline:'])} (against, oracle, user, baseline:NAME)`}
+  if (isMetricName(t))
+    return {
+      error: `"${t}" is a metric; the right side compares with the same metric of a policy (against, oracle, baseline:NAME)`,
+    }
+  return {
+    error: `unknown policy "${t}"${suggest(t, ['against', 'oracle', 'user', 'baseline:'])} (against, oracle, user, baseline:NAME)`,
+  }
 }
 
 function syntaxError(source: string, column: number, message: string): FailIfSyntaxError {
-  return {source, column, message, display: `${message} at column ${column}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`}
+  return {
+    source,
+    column,
+    message,
+    display: `${message} at column ${column}\n  ${source}\n  ${' '.repeat(Math.max(0, column - 1))}^`,
+  }
 }
 
 /** "did you mean" for a close name (edit distance ≤ 2), so a typo names its fix. */
@@ -196,7 +225,12 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({length: b.length + 1}, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
     prev = cur
   }
   return prev[b.length] as number
@@ -227,14 +261,22 @@ export interface FailIfEvaluation {
 export function evaluateFailIf(expressions: readonly FailIfExpression[], report: SimulationReport): FailIfEvaluation {
   const results = expressions.map((e) => evaluateOne(e, report))
   const failedResults = results.filter((r) => !r.passed)
-  const summary = failedResults.length === 0
-    ? `fail-if: all ${results.length} gate(s) held`
-    : `fail-if: ${failedResults.length} of ${results.length} gate(s) failed: ${failedResults.map((r) => r.message).join('; ')}`
+  const summary =
+    failedResults.length === 0
+      ? `fail-if: all ${results.length} gate(s) held`
+      : `fail-if: ${failedResults.length} of ${results.length} gate(s) failed: ${failedResults.map((r) => r.message).join('; ')}`
   return {results, failed: failedResults.length, passed: failedResults.length === 0, summary}
 }
 
 function evaluateOne(e: FailIfExpression, report: SimulationReport): FailIfResult {
-  const fail = (error: string, lhs: number | null = null, rhs: number | null = null): FailIfResult => ({expression: e.source, passed: false, lhs, rhs, message: `${e.source}: ${error}`, error})
+  const fail = (error: string, lhs: number | null = null, rhs: number | null = null): FailIfResult => ({
+    expression: e.source,
+    passed: false,
+    lhs,
+    rhs,
+    message: `${e.source}: ${error}`,
+    error,
+  })
   const user = findPolicy(report, {kind: 'user'})
   if (!user) return fail('the run has no user policy to gate')
   const lhs = METRICS[e.metric].get(user.metrics)
@@ -247,7 +289,11 @@ function evaluateOne(e: FailIfExpression, report: SimulationReport): FailIfResul
   } else {
     const other = findPolicy(report, e.value.policy)
     const ref = e.value.policy.kind === 'baseline' ? `baseline:${e.value.policy.name}` : e.value.policy.kind
-    if (!other) return fail(`the run has no policy ${ref} (it has ${report.policies.map((p) => `${p.kind === 'baseline' ? 'baseline:' : ''}${p.name}`).join(', ')})`, lhs)
+    if (!other)
+      return fail(
+        `the run has no policy ${ref} (it has ${report.policies.map((p) => `${p.kind === 'baseline' ? 'baseline:' : ''}${p.name}`).join(', ')})`,
+        lhs,
+      )
     const base = METRICS[e.metric].get(other.metrics)
     if (base === null || !Number.isFinite(base)) return fail(`${ref} has no value for ${e.metric}`, lhs)
     rhs = e.value.factor * base

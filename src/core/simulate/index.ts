@@ -4,12 +4,56 @@
  * (src/views/simulate.ts, src/views/report-html.ts) draw it; the command that runs policies through the twin
  * builds it with measureRun / oracleResult / buildSimulationReport.
  */
-export {evaluateFailIf, parseFailIf, parseFailIfAll, type Comparison, type FailIfEvaluation, type FailIfExpression, type FailIfParse, type FailIfResult, type FailIfSyntaxError, type FailIfValue, type PolicyRef} from './fail-if.js'
-export {fleetShapeOf, replayLog, stepSecondsFor, STRANDED_AFTER_SECONDS, type FleetShape, type LogReplay, type RunSeries, type SimulationSlo} from './log-replay.js'
-export {displayValue, formatMetric, isMetricName, METRIC_NAMES, METRICS, type Dimension, type MetricDef, type MetricName} from './metrics.js'
+export {
+  evaluateFailIf,
+  parseFailIf,
+  parseFailIfAll,
+  type Comparison,
+  type FailIfEvaluation,
+  type FailIfExpression,
+  type FailIfParse,
+  type FailIfResult,
+  type FailIfSyntaxError,
+  type FailIfValue,
+  type PolicyRef,
+} from './fail-if.js'
+export {
+  fleetShapeOf,
+  replayLog,
+  stepSecondsFor,
+  STRANDED_AFTER_SECONDS,
+  type FleetShape,
+  type LogReplay,
+  type RunSeries,
+  type SimulationSlo,
+} from './log-replay.js'
+export {
+  displayValue,
+  formatMetric,
+  isMetricName,
+  METRIC_NAMES,
+  METRICS,
+  type Dimension,
+  type MetricDef,
+  type MetricName,
+} from './metrics.js'
 export {BASELINE_SECONDS, BURST_FACTOR, detectBursts, RECOVERY_OBJECTIVE, type BurstRecovery} from './recovery.js'
 export {
-  buildSimulationReport, measureRun, oracleResult, regretOf, SIMULATION_REPORT_API_VERSION, SIMULATION_REPORT_KIND, sumOracle,
-  type GpuSecondsSplit, type PolicyKind, type PolicyMetrics, type PolicyResult, type Quantiles, type Regret, type RunMeasureOptions, type SimulationReport, type Spread,
+  buildSimulationReport,
+  measureRun,
+  oracleResult,
+  regretOf,
+  SIMULATION_REPORT_API_VERSION,
+  SIMULATION_REPORT_KIND,
+  sumOracle,
+  type GpuSecondsSplit,
+  type PolicyKind,
+  type PolicyMetrics,
+  type PolicyResult,
+  type Quantiles,
+  type Regret,
+  type RunMeasureOptions,
+  type SimulationReport,
+  type Spread,
 } from './report.js'
 export {aggregateSeeds, spreadOf} from './seeds.js'

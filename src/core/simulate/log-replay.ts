@@ -49,12 +49,21 @@ export interface RunSeries {
   /** Allocatable GPUs by MIG profile (`whole` for a GPU without MIG); a slice counts its memory-slice share. */
   gpusByProfile: Record<string, number[]>
   /** Per step, over requests that arrived in it: p95 TTFT and TPOT (null: no request), and the share within SLO. */
-  latency: {p95TtftSeconds: Array<number | null>; p95TpotSeconds: Array<number | null>; attainment: Array<number | null>}
+  latency: {
+    p95TtftSeconds: Array<number | null>
+    p95TpotSeconds: Array<number | null>
+    attainment: Array<number | null>
+  }
 }
 
 export interface LogReplay {
   series: RunSeries
-  requests: {total: number; withinSlo: number; attainment: number; tpot: {p50: number | null; p95: number | null; p99: number | null}}
+  requests: {
+    total: number
+    withinSlo: number
+    attainment: number
+    tpot: {p50: number | null; p95: number | null; p99: number | null}
+  }
   /** GPU-seconds split as the oracle splits them (src/core/oracle): serving, idle but warm, cold start. */
   gpuSeconds: {total: number; serving: number; idleWarm: number; coldStart: number}
   cost: {onDemand: number; spot: number}
@@ -66,14 +75,16 @@ export interface LogReplay {
  * `maxPoints` steps, so a 1-hour replay charts per minute and a 14-day one per 30 minutes and the HTML stays small.
  */
 export function stepSecondsFor(durationSeconds: number, maxPoints = 720): number {
-  for (const step of [60, 300, 900, 1800, 3600, 10800, 21600, 86400]) if (durationSeconds / step <= maxPoints) return step
+  for (const step of [60, 300, 900, 1800, 3600, 10800, 21600, 86400])
+    if (durationSeconds / step <= maxPoints) return step
   return Math.ceil(durationSeconds / maxPoints / 86400) * 86400
 }
 
 /** The fleet shape of a policy config: groups' GPUs and price class, and each model's GPU share per replica. */
 export function fleetShapeOf(config: PolicyConfig): FleetShape {
   const groups: FleetShape['groups'] = {}
-  for (const g of config.nodeGroups) groups[g.name] = {gpuModel: g.gpu.model, gpus: g.gpu.count, capacityType: g.capacityType}
+  for (const g of config.nodeGroups)
+    groups[g.name] = {gpuModel: g.gpu.model, gpus: g.gpu.count, capacityType: g.capacityType}
   const needs = new Map(config.models.map((m) => [m.name, m.gpu]))
   return {
     groups,
@@ -96,7 +107,17 @@ export function fleetShapeOf(config: PolicyConfig): FleetShape {
  * Cost and GPU-seconds follow the twin summary's billing (launch to deletion, failed launches free), so
  * `gpuSeconds.total` equals the summary's GPU-hours × 3600.
  */
-export function replayLog(entries: Iterable<LogEntry>, options: {start: number; end: number; stepSeconds: number; shape: FleetShape; slo?: SimulationSlo; sloByModel?: Record<string, SimulationSlo>}): LogReplay {
+export function replayLog(
+  entries: Iterable<LogEntry>,
+  options: {
+    start: number
+    end: number
+    stepSeconds: number
+    shape: FleetShape
+    slo?: SimulationSlo
+    sloByModel?: Record<string, SimulationSlo>
+  },
+): LogReplay {
   const {start, end, stepSeconds: step, shape} = options
   if (!(step > 0)) throw new RangeError(`stepSeconds must be positive, got ${step}`)
   if (!(end > start)) throw new RangeError(`end must be after start`)
@@ -119,10 +140,23 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
   let within = 0
 
   // Live state.
-  const nodeInfo = new Map<string, {group: string; launched: number; gpus: number; gpuModel: string; allocatable: boolean; profiles: Record<string, number> | null}>()
+  const nodeInfo = new Map<
+    string,
+    {
+      group: string
+      launched: number
+      gpus: number
+      gpuModel: string
+      allocatable: boolean
+      profiles: Record<string, number> | null
+    }
+  >()
   const liveNodes = new Map<string, number>()
   const readyByModel = new Map<string, number>()
-  const pods = new Map<string, {model: string; created: number; scheduled?: number; share: number; ready: boolean; everReady: boolean}>()
+  const pods = new Map<
+    string,
+    {model: string; created: number; scheduled?: number; share: number; ready: boolean; everReady: boolean}
+  >()
   let stranded = 0
   // GPU rates (GPUs in each state) integrated between events.
   let nodeColdGpus = 0
@@ -135,7 +169,8 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
   // Hourly price of the billed nodes, per capacity type: changed at launch and deletion, not summed per event.
   const rate = {onDemand: 0, spot: 0}
   const hourly = new Map<string, number>()
-  const priceClass = (group: string): 'onDemand' | 'spot' => (shape.groups[group]?.capacityType === 'spot' ? 'spot' : 'onDemand')
+  const priceClass = (group: string): 'onDemand' | 'spot' =>
+    shape.groups[group]?.capacityType === 'spot' ? 'spot' : 'onDemand'
   const advance = (t: number) => {
     const to = Math.min(Math.max(t, start), end)
     if (to <= clock) return
@@ -158,7 +193,9 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
         if (!info) continue
         const groupSeries = (nodes[info.group] ??= zeros())
         groupSeries[i] = (groupSeries[i] as number) + 1
-        if (info.allocatable && info.profiles) for (const [p, gpus] of Object.entries(info.profiles)) (gpusByProfile[p] ??= zeros())[i] = ((gpusByProfile[p] as number[])[i] as number) + gpus
+        if (info.allocatable && info.profiles)
+          for (const [p, gpus] of Object.entries(info.profiles))
+            (gpusByProfile[p] ??= zeros())[i] = ((gpusByProfile[p] as number[])[i] as number) + gpus
       }
     }
   }
@@ -169,7 +206,9 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
     for (let index = 0; index < gpus; index++) {
       const layout = layoutForMigConfig(config, {index, model: info.name})
       if ('error' in layout || !layout.enabled) out.whole = (out.whole ?? 0) + 1
-      else for (const inst of layout.instances) out[inst.profile] = (out[inst.profile] ?? 0) + inst.size / info.memorySlices
+      else
+        for (const inst of layout.instances)
+          out[inst.profile] = (out[inst.profile] ?? 0) + inst.size / info.memorySlices
     }
     return out
   }
@@ -181,10 +220,11 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
       if (e.arrival < start || e.arrival >= end) continue
       const slo = sloOf(e.model)
       const tpot = e.ttft !== null && e.outputTokens > 1 ? (e.e2e - e.ttft) / (e.outputTokens - 1) : 0
-      const ok = e.ok
-        && (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds))
-        && (slo.tpotSeconds === undefined || tpot <= slo.tpotSeconds)
-        && (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
+      const ok =
+        e.ok &&
+        (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
+        (slo.tpotSeconds === undefined || tpot <= slo.tpotSeconds) &&
+        (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
       total++
       stepTotal[i] = (stepTotal[i] as number) + 1
       ;(load[e.model] ??= zeros())[i] = ((load[e.model] as number[])[i] as number) + 1 / step
@@ -204,7 +244,14 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
     switch (e.type) {
       case 'node.launched': {
         const g = shape.groups[e.group]
-        nodeInfo.set(e.node, {group: e.group, launched: e.t, gpus: e.gpus, gpuModel: g?.gpuModel ?? '', allocatable: false, profiles: null})
+        nodeInfo.set(e.node, {
+          group: e.group,
+          launched: e.t,
+          gpus: e.gpus,
+          gpuModel: g?.gpuModel ?? '',
+          allocatable: false,
+          profiles: null,
+        })
         liveNodes.set(e.node, e.t)
         hourly.set(e.node, e.hourlyCost)
         rate[priceClass(e.group)] += e.hourlyCost
@@ -298,21 +345,33 @@ export function replayLog(entries: Iterable<LogEntry>, options: {start: number; 
   }
   sampleUntil(Infinity)
   advance(end)
-  for (const pod of pods.values()) if (pod.scheduled === undefined && end - pod.created >= STRANDED_AFTER_SECONDS) stranded++
+  for (const pod of pods.values())
+    if (pod.scheduled === undefined && end - pod.created >= STRANDED_AFTER_SECONDS) stranded++
 
   const p95 = (values: number[]) => (values.length === 0 ? null : percentiles(values).p95)
   const tpot = percentiles(allTpot)
   const orNull = (v: number) => (Number.isNaN(v) ? null : v)
   return {
     series: {
-      start, stepSeconds: step, times, load: sortKeys(load, n), replicas: sortKeys(replicas, n), nodes: sortKeys(nodes, n), gpusByProfile: sortKeys(gpusByProfile, n),
+      start,
+      stepSeconds: step,
+      times,
+      load: sortKeys(load, n),
+      replicas: sortKeys(replicas, n),
+      nodes: sortKeys(nodes, n),
+      gpusByProfile: sortKeys(gpusByProfile, n),
       latency: {
         p95TtftSeconds: stepTtft.map(p95),
         p95TpotSeconds: stepTpot.map(p95),
         attainment: stepTotal.map((t, i) => (t === 0 ? null : (stepWithin[i] as number) / t)),
       },
     },
-    requests: {total, withinSlo: within, attainment: total === 0 ? 1 : within / total, tpot: {p50: orNull(tpot.p50), p95: orNull(tpot.p95), p99: orNull(tpot.p99)}},
+    requests: {
+      total,
+      withinSlo: within,
+      attainment: total === 0 ? 1 : within / total,
+      tpot: {p50: orNull(tpot.p50), p95: orNull(tpot.p95), p99: orNull(tpot.p99)},
+    },
     gpuSeconds: {total: acc.serving + acc.idleWarm + acc.coldStart, ...acc},
     cost,
     strandedPods: stranded,

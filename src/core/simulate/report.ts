@@ -106,9 +106,19 @@ export interface RunMeasureOptions {
  * Measures one policy's twin run. `log` is called twice (the twin summary, then the replay), so pass a function
  * that reads the log afresh: `() => twin.logEntries()`, or an array from `parseJsonLines`.
  */
-export function measureRun(name: string, kind: Exclude<PolicyKind, 'oracle'>, log: () => Iterable<LogEntry>, options: RunMeasureOptions): PolicyResult {
+export function measureRun(
+  name: string,
+  kind: Exclude<PolicyKind, 'oracle'>,
+  log: () => Iterable<LogEntry>,
+  options: RunMeasureOptions,
+): PolicyResult {
   const {start, end} = options
-  const summary = summarizeLog(log(), {start, end, slo: twinSlo(options.slo), sloByModel: Object.fromEntries(Object.entries(options.sloByModel ?? {}).map(([m, s]) => [m, twinSlo(s)]))})
+  const summary = summarizeLog(log(), {
+    start,
+    end,
+    slo: twinSlo(options.slo),
+    sloByModel: Object.fromEntries(Object.entries(options.sloByModel ?? {}).map(([m, s]) => [m, twinSlo(s)])),
+  })
   const replay = replayLog(log(), options)
   const bursts = detectBursts(replay.series)
   const metrics = metricsOf(summary, replay, options.oracle, bursts)
@@ -116,11 +126,23 @@ export function measureRun(name: string, kind: Exclude<PolicyKind, 'oracle'>, lo
 }
 
 function twinSlo(slo: SimulationSlo | undefined): {ttftSeconds?: number; e2eSeconds?: number} {
-  return {...(slo?.ttftSeconds !== undefined ? {ttftSeconds: slo.ttftSeconds} : {}), ...(slo?.e2eSeconds !== undefined ? {e2eSeconds: slo.e2eSeconds} : {})}
+  return {
+    ...(slo?.ttftSeconds !== undefined ? {ttftSeconds: slo.ttftSeconds} : {}),
+    ...(slo?.e2eSeconds !== undefined ? {e2eSeconds: slo.e2eSeconds} : {}),
+  }
 }
 
-function metricsOf(summary: TwinSummary, replay: ReturnType<typeof replayLog>, oracle: GpuSecondsSplit | undefined, recovery: BurstRecovery): PolicyMetrics {
-  const q = (p: {p50: number; p95: number; p99: number}): Quantiles => ({p50: finite(p.p50), p95: finite(p.p95), p99: finite(p.p99)})
+function metricsOf(
+  summary: TwinSummary,
+  replay: ReturnType<typeof replayLog>,
+  oracle: GpuSecondsSplit | undefined,
+  recovery: BurstRecovery,
+): PolicyMetrics {
+  const q = (p: {p50: number; p95: number; p99: number}): Quantiles => ({
+    p50: finite(p.p50),
+    p95: finite(p.p95),
+    p99: finite(p.p99),
+  })
   const g = replay.gpuSeconds
   return {
     sloAttainment: replay.requests.attainment,
@@ -165,7 +187,10 @@ export function sumOracle(models: Record<string, Pick<OracleResult, 'gpuSeconds'
  * The oracle's row. Attainment is 1 by construction (capacity counted at SLO in every bucket); its cost is its
  * GPU-hours at `pricePerGpuHour` when given. Everything it does not define (latency, pods, actions) is null.
  */
-export function oracleResult(models: Record<string, Pick<OracleResult, 'gpuSeconds' | 'steps'>>, options: {pricePerGpuHour?: number; name?: string} = {}): PolicyResult {
+export function oracleResult(
+  models: Record<string, Pick<OracleResult, 'gpuSeconds' | 'steps'>>,
+  options: {pricePerGpuHour?: number; name?: string} = {},
+): PolicyResult {
   const g = sumOracle(models)
   const none: Quantiles = {p50: null, p95: null, p99: null}
   const cost = options.pricePerGpuHour === undefined ? null : (g.total / 3600) * options.pricePerGpuHour
@@ -175,19 +200,34 @@ export function oracleResult(models: Record<string, Pick<OracleResult, 'gpuSecon
     metrics: {
       sloAttainment: 1,
       requests: {total: 0, withinSlo: 0, aborted: null},
-      latencySeconds: none, ttftSeconds: none, tpotSeconds: none,
+      latencySeconds: none,
+      ttftSeconds: none,
+      tpotSeconds: none,
       gpuHours: g.total / 3600,
       gpuHoursSplit: {serving: g.serving / 3600, idleWarm: g.idleWarm / 3600, coldStart: g.coldStart / 3600},
       cost: {total: cost, onDemand: null, spot: null},
       regret: {total: 0, headroom: 0, idleWarm: 0, coldStart: 0},
-      pendingPodMinutes: null, strandedPods: null, scalingActions: null, flaps: null, coldStarts: null, recovery: null,
+      pendingPodMinutes: null,
+      strandedPods: null,
+      scalingActions: null,
+      flaps: null,
+      coldStarts: null,
+      recovery: null,
     },
     series: null,
     oracleReplicas: Object.fromEntries(Object.entries(models).map(([m, r]) => [m, r.steps.map((s) => ({...s}))])),
   }
 }
 
-export function buildSimulationReport(input: {policies: PolicyResult[]; start: number; end: number; stepSeconds: number; seed: number; slo?: SimulationSlo; sloByModel?: Record<string, SimulationSlo>}): SimulationReport {
+export function buildSimulationReport(input: {
+  policies: PolicyResult[]
+  start: number
+  end: number
+  stepSeconds: number
+  seed: number
+  slo?: SimulationSlo
+  sloByModel?: Record<string, SimulationSlo>
+}): SimulationReport {
   const names = new Set<string>()
   for (const p of input.policies) {
     if (names.has(p.name)) throw new RangeError(`two policies are named "${p.name}"`)

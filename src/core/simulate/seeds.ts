@@ -11,8 +11,10 @@ export function aggregateSeeds(reports: readonly SimulationReport[]): Simulation
   if (!first) throw new RangeError('aggregateSeeds needs at least one report')
   const names = first.policies.map((p) => p.name).join(',')
   for (const r of reports) {
-    if (r.policies.map((p) => p.name).join(',') !== names) throw new RangeError(`every seed must compare the same policies in the same order (${names})`)
-    if (r.window.start !== first.window.start || r.window.end !== first.window.end) throw new RangeError('every seed must cover the same window')
+    if (r.policies.map((p) => p.name).join(',') !== names)
+      throw new RangeError(`every seed must compare the same policies in the same order (${names})`)
+    if (r.window.start !== first.window.start || r.window.end !== first.window.end)
+      throw new RangeError('every seed must cover the same window')
   }
   const policies: PolicyResult[] = first.policies.map((policy, i) => {
     const runs = reports.map((r) => (r.policies[i] as PolicyResult).metrics)
@@ -25,7 +27,8 @@ export function aggregateSeeds(reports: readonly SimulationReport[]): Simulation
 
 /** Mean, min and max; null when any seed has no value (a metric either exists for a policy or not). */
 export function spreadOf(values: ReadonlyArray<number | null>): Spread {
-  if (values.length === 0 || values.some((v) => v === null || !Number.isFinite(v))) return {mean: null, min: null, max: null}
+  if (values.length === 0 || values.some((v) => v === null || !Number.isFinite(v)))
+    return {mean: null, min: null, max: null}
   const xs = values as number[]
   return {mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs)}
 }

@@ -17,11 +17,17 @@ import {checkInstances, findMigModel, UnknownProfileError} from '../mig/index.js
 
 export function checkSnapshot(snapshot: ClusterSnapshot, file: string): Problem[] {
   const problems: Problem[] = []
-  const error = (code: string, message: string, path: string) => problems.push({severity: 'error', code, message, location: {file, path}})
+  const error = (code: string, message: string, path: string) =>
+    problems.push({severity: 'error', code, message, location: {file, path}})
 
   const nodes = new Map<string, number>()
   snapshot.nodes.forEach((node, i) => {
-    if (nodes.has(node.name)) error('DuplicateName', `node ${node.name} is listed twice (also nodes[${nodes.get(node.name)}])`, `nodes[${i}].name`)
+    if (nodes.has(node.name))
+      error(
+        'DuplicateName',
+        `node ${node.name} is listed twice (also nodes[${nodes.get(node.name)}])`,
+        `nodes[${i}].name`,
+      )
     nodes.set(node.name, i)
   })
   const pods = new Set<string>()
@@ -29,33 +35,65 @@ export function checkSnapshot(snapshot: ClusterSnapshot, file: string): Problem[
     const key = `${pod.namespace}/${pod.name}`
     if (pods.has(key)) error('DuplicateName', `pod ${key} is listed twice`, `pods[${i}].name`)
     pods.add(key)
-    if (pod.node !== undefined && !nodes.has(pod.node)) error('UnknownNode', `pod ${key} is on node ${pod.node}, which is not in nodes`, `pods[${i}].node`)
+    if (pod.node !== undefined && !nodes.has(pod.node))
+      error('UnknownNode', `pod ${key} is on node ${pod.node}, which is not in nodes`, `pods[${i}].node`)
   })
   checkGpuModels(snapshot, error)
   snapshot.pods.forEach((pod, i) => {
     // With MIG strategy single, nvidia.com/gpu counts MIG slices, up to 7 per GPU; the schema bounds those.
-    if (pod.gpuRequest?.resource === 'nvidia.com/gpu' && pod.gpuRequest.count > MAX_GPUS_PER_NODE && snapshot.migStrategy !== 'single') {
-      error('ImpossibleGpuRequest', `pod ${pod.namespace}/${pod.name} requests ${pod.gpuRequest.count} GPUs; no node has more than ${MAX_GPUS_PER_NODE}, so it can never run`, `pods[${i}].gpuRequest.count`)
+    if (
+      pod.gpuRequest?.resource === 'nvidia.com/gpu' &&
+      pod.gpuRequest.count > MAX_GPUS_PER_NODE &&
+      snapshot.migStrategy !== 'single'
+    ) {
+      error(
+        'ImpossibleGpuRequest',
+        `pod ${pod.namespace}/${pod.name} requests ${pod.gpuRequest.count} GPUs; no node has more than ${MAX_GPUS_PER_NODE}, so it can never run`,
+        `pods[${i}].gpuRequest.count`,
+      )
     }
   })
   snapshot.nodes.forEach((node, i) => {
     node.gpus.forEach((gpu, j) => {
       const at = `nodes[${i}].gpus[${j}]`
       for (const [k, pod] of gpu.pods.entries()) {
-        if (!pods.has(pod)) error('UnknownPod', `GPU ${gpu.index} of ${node.name} lists pod ${pod}, which is not in pods (expected namespace/name)`, `${at}.pods[${k}]`)
+        if (!pods.has(pod))
+          error(
+            'UnknownPod',
+            `GPU ${gpu.index} of ${node.name} lists pod ${pod}, which is not in pods (expected namespace/name)`,
+            `${at}.pods[${k}]`,
+          )
       }
       if (!gpu.mig.enabled) {
-        if (gpu.mig.instances.length > 0) error('MigInstancesWithoutMig', `GPU ${gpu.index} of ${node.name} has MIG instances but mig.enabled is false`, `${at}.mig`)
+        if (gpu.mig.instances.length > 0)
+          error(
+            'MigInstancesWithoutMig',
+            `GPU ${gpu.index} of ${node.name} has MIG instances but mig.enabled is false`,
+            `${at}.mig`,
+          )
         return
       }
       for (const [k, instance] of gpu.mig.instances.entries()) {
-        if (instance.pod !== undefined && !pods.has(instance.pod)) error('UnknownPod', `MIG instance ${instance.profile}@${instance.start} lists pod ${instance.pod}, which is not in pods`, `${at}.mig.instances[${k}].pod`)
+        if (instance.pod !== undefined && !pods.has(instance.pod))
+          error(
+            'UnknownPod',
+            `MIG instance ${instance.profile}@${instance.start} lists pod ${instance.pod}, which is not in pods`,
+            `${at}.mig.instances[${k}].pod`,
+          )
       }
       // Only GPUs whose geometry gpu-scale knows exactly can be checked; others are taken as reported.
       if (!findMigModel(gpu.model) || gpu.mig.instances.length === 0) return
       try {
-        const result = checkInstances(gpu.model, gpu.mig.instances.map((x) => ({profile: x.profile, start: x.start})))
-        if (!result.valid) error('ImpossibleMigLayout', `GPU ${gpu.index} of ${node.name} (${gpu.model}): ${result.reason}`, `${at}.mig.instances`)
+        const result = checkInstances(
+          gpu.model,
+          gpu.mig.instances.map((x) => ({profile: x.profile, start: x.start})),
+        )
+        if (!result.valid)
+          error(
+            'ImpossibleMigLayout',
+            `GPU ${gpu.index} of ${node.name} (${gpu.model}): ${result.reason}`,
+            `${at}.mig.instances`,
+          )
       } catch (e) {
         if (!(e instanceof UnknownProfileError)) throw e
         error('UnknownMigProfile', e.message, `${at}.mig.instances`)
@@ -92,20 +130,35 @@ function checkGpuModels(snapshot: ClusterSnapshot, error: Report): void {
  */
 export function checkSnapshotAgainstConfig(snapshot: ClusterSnapshot, config: PolicyConfig, file: string): Problem[] {
   const problems: Problem[] = []
-  const error = (code: string, message: string, path: string) => problems.push({severity: 'error', code, message, location: {file, path}})
+  const error = (code: string, message: string, path: string) =>
+    problems.push({severity: 'error', code, message, location: {file, path}})
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   snapshot.nodeGroups.forEach((state, i) => {
     const group = groups.get(state.name)
     if (group && state.targetSize > 2 * group.max + 100) {
-      error('TargetSizeFarAboveMax', `node group ${state.name} has targetSize ${state.targetSize}, far beyond its max ${group.max} in the policy; check that the snapshot and the policy describe the same cluster`, `nodeGroups[${i}].targetSize`)
+      error(
+        'TargetSizeFarAboveMax',
+        `node group ${state.name} has targetSize ${state.targetSize}, far beyond its max ${group.max} in the policy; check that the snapshot and the policy describe the same cluster`,
+        `nodeGroups[${i}].targetSize`,
+      )
     }
   })
   const perGpu = snapshot.migStrategy === 'single' ? 7 : 1
-  const largestNode = perGpu * Math.max(0, ...config.nodeGroups.map((g) => g.gpu.count), ...snapshot.nodes.map((n) => n.gpus.length))
+  const largestNode =
+    perGpu * Math.max(0, ...config.nodeGroups.map((g) => g.gpu.count), ...snapshot.nodes.map((n) => n.gpus.length))
   snapshot.pods.forEach((pod, i) => {
     const request = pod.gpuRequest
-    if (request?.resource !== 'nvidia.com/gpu' || request.count <= largestNode || (request.count > MAX_GPUS_PER_NODE && perGpu === 1)) return
-    error('ImpossibleGpuRequest', `pod ${pod.namespace}/${pod.name} requests ${request.count} GPUs, more than any node has (the largest has ${largestNode}); it can never run`, `pods[${i}].gpuRequest.count`)
+    if (
+      request?.resource !== 'nvidia.com/gpu' ||
+      request.count <= largestNode ||
+      (request.count > MAX_GPUS_PER_NODE && perGpu === 1)
+    )
+      return
+    error(
+      'ImpossibleGpuRequest',
+      `pod ${pod.namespace}/${pod.name} requests ${request.count} GPUs, more than any node has (the largest has ${largestNode}); it can never run`,
+      `pods[${i}].gpuRequest.count`,
+    )
   })
   return problems
 }

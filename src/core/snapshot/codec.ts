@@ -35,7 +35,10 @@ export function decodeSnapshot(doc: Doc): ClusterSnapshot {
       targetSize: Number(g.targetSize),
       ...(g.lastScaleUpAt !== undefined ? {lastScaleUpAt: t(g.lastScaleUpAt)} : {}),
       ...(g.lastScaleDownAt !== undefined ? {lastScaleDownAt: t(g.lastScaleDownAt)} : {}),
-      failures: ((g.failures as Doc[]) ?? []).map((f) => ({at: t(f.at), reason: f.reason as 'capacity' | 'timeout' | 'quota'})),
+      failures: ((g.failures as Doc[]) ?? []).map((f) => ({
+        at: t(f.at),
+        reason: f.reason as 'capacity' | 'timeout' | 'quota',
+      })),
     })),
     nodes: ((doc.nodes as Doc[]) ?? []).map(decodeNode),
     pods: ((doc.pods as Doc[]) ?? []).map((p) => decodePod(p, capturedAt)),
@@ -49,7 +52,12 @@ export function decodeSnapshot(doc: Doc): ClusterSnapshot {
       scaleEvents: ((w.scaleEvents as Doc[]) ?? []).map((e) => ({at: t(e.at), from: Number(e.from), to: Number(e.to)})),
       recommendations: ((w.recommendations as Doc[]) ?? []).map((r) => ({at: t(r.at), replicas: Number(r.replicas)})),
     })),
-    pdbs: ((doc.pdbs as Doc[]) ?? []).map((p) => ({namespace: String(p.namespace), name: String(p.name), workload: String(p.workload), maxUnavailable: Number(p.maxUnavailable)})),
+    pdbs: ((doc.pdbs as Doc[]) ?? []).map((p) => ({
+      namespace: String(p.namespace),
+      name: String(p.name),
+      workload: String(p.workload),
+      maxUnavailable: Number(p.maxUnavailable),
+    })),
     telemetry: ((doc.telemetry as Doc[]) ?? []).map((s) => ({
       metric: String(s.metric),
       labels: (s.labels as Record<string, string>) ?? {},
@@ -68,7 +76,10 @@ function decodeSamples(samples: Array<[number, number | string | null]>): Array<
   let numeric = true
   for (let i = 0; i < samples.length && numeric; i++) numeric = typeof (samples[i] as [number, unknown])[1] === 'number'
   if (numeric) return samples as Array<[number, number]>
-  return samples.map(([t, v]) => [t, typeof v === 'number' ? v : v === '+Inf' || v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : NaN])
+  return samples.map(([t, v]) => [
+    t,
+    typeof v === 'number' ? v : v === '+Inf' || v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : NaN,
+  ])
 }
 
 function decodeNode(n: Doc): NodeState {
@@ -140,7 +151,8 @@ export function encodeSnapshot(snapshot: ClusterSnapshot): SnapshotDocument {
     capturedAt: ts(snapshot.capturedAt),
     migStrategy: snapshot.migStrategy,
     nodeGroups: snapshot.nodeGroups.map((g) => ({
-      name: g.name, targetSize: g.targetSize,
+      name: g.name,
+      targetSize: g.targetSize,
       ...(g.lastScaleUpAt !== undefined ? {lastScaleUpAt: ts(g.lastScaleUpAt)} : {}),
       ...(g.lastScaleDownAt !== undefined ? {lastScaleDownAt: ts(g.lastScaleDownAt)} : {}),
       failures: g.failures.map((f) => ({at: ts(f.at), reason: f.reason})),

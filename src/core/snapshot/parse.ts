@@ -43,7 +43,8 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
     json = data !== undefined
     // Well-formed JSON that breaks the schema is located by a scan of the JSON itself: a YAML parse of a large
     // snapshot to place one error would take minutes.
-    if (data !== undefined && !validate(data)) throw invalid(file, sortProblems(describeSchemaErrors(validate.errors ?? [], createJsonLocator(file, text))))
+    if (data !== undefined && !validate(data))
+      throw invalid(file, sortProblems(describeSchemaErrors(validate.errors ?? [], createJsonLocator(file, text))))
   }
   if (data === undefined || !validate(data)) {
     const located = parseLocated(text, file)
@@ -51,7 +52,10 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
     data = located.data
   }
   const decoded = decodeSnapshot(data as Record<string, unknown>)
-  const snapshot: ClusterSnapshot = {...decoded, telemetry: sanitizeTelemetry(decoded.telemetry, decoded.capturedAt).series}
+  const snapshot: ClusterSnapshot = {
+    ...decoded,
+    telemetry: sanitizeTelemetry(decoded.telemetry, decoded.capturedAt).series,
+  }
   const problems = [...checkSnapshot(snapshot, file), ...checkSampleOrder(snapshot, file)]
   if (problems.some((p) => p.severity === 'error')) throw invalid(file, locateProblems(text, file, problems, json))
   return snapshot
@@ -61,14 +65,22 @@ export function parseSnapshot(text: string, file: string): ClusterSnapshot {
  * What a snapshot must also satisfy to be planned with this policy (./check.ts checkSnapshotAgainstConfig); throws a
  * ValidationError with each problem at file:line:col. `text` is the snapshot's text as parsed, for the positions.
  */
-export function assertSnapshotFitsConfig(snapshot: ClusterSnapshot, config: PolicyConfig, text: string, file: string): void {
+export function assertSnapshotFitsConfig(
+  snapshot: ClusterSnapshot,
+  config: PolicyConfig,
+  text: string,
+  file: string,
+): void {
   const problems = checkSnapshotAgainstConfig(snapshot, config, file)
   if (problems.length > 0) throw invalid(file, locateProblems(text, file, problems, looksLikeJson(text)))
 }
 
 function invalid(file: string, problems: Problem[]): ValidationError {
   const errors = problems.filter((p) => p.severity === 'error').length
-  return new ValidationError(`${file} is not a valid cluster snapshot (${errors} problem${errors === 1 ? '' : 's'})`, problems)
+  return new ValidationError(
+    `${file} is not a valid cluster snapshot (${errors} problem${errors === 1 ? '' : 's'})`,
+    problems,
+  )
 }
 
 /** YAML (or JSON that failed the fast path), parsed with positions so every problem gets file:line:col. */
@@ -78,10 +90,22 @@ function parseLocated(text: string, file: string): {data?: unknown; problems: Pr
   const converted = convertYaml(document, lineCounter, file)
   if (converted.problems.length > 0) return {problems: converted.problems}
   const data = converted.data
-  if (data === null || data === undefined) return {problems: [{severity: 'error', code: 'EmptySnapshot', message: 'the file is empty; expected a ClusterSnapshot (see schemas/cluster-snapshot.schema.json)', location: {file}}]}
+  if (data === null || data === undefined)
+    return {
+      problems: [
+        {
+          severity: 'error',
+          code: 'EmptySnapshot',
+          message: 'the file is empty; expected a ClusterSnapshot (see schemas/cluster-snapshot.schema.json)',
+          location: {file},
+        },
+      ],
+    }
   writeNonFiniteSamplesAsText(data)
   if (validate(data)) return {data, problems: []}
-  return {problems: sortProblems(describeSchemaErrors(validate.errors ?? [], createLocator(file, document, lineCounter)))}
+  return {
+    problems: sortProblems(describeSchemaErrors(validate.errors ?? [], createLocator(file, document, lineCounter))),
+  }
 }
 
 /**
@@ -107,7 +131,12 @@ function checkSampleOrder(snapshot: ClusterSnapshot, file: string): Problem[] {
   snapshot.telemetry.forEach((series, i) => {
     for (let j = 1; j < series.samples.length; j++) {
       if ((series.samples[j] as [number, number])[0] <= (series.samples[j - 1] as [number, number])[0]) {
-        problems.push({severity: 'error', code: 'SamplesOutOfOrder', message: `samples of ${series.metric} must ascend in time; sample ${j} is not after sample ${j - 1}`, location: {file, path: `telemetry[${i}].samples[${j}]`}})
+        problems.push({
+          severity: 'error',
+          code: 'SamplesOutOfOrder',
+          message: `samples of ${series.metric} must ascend in time; sample ${j} is not after sample ${j - 1}`,
+          location: {file, path: `telemetry[${i}].samples[${j}]`},
+        })
         break
       }
     }
@@ -128,7 +157,13 @@ function locateProblems(text: string, file: string, problems: Problem[], json: b
     if (!document) return problems
     locate = createLocator(file, document as Document, lineCounter as LineCounter)
   }
-  return sortProblems(problems.map((p) => (p.location.path === undefined ? p : {...p, location: {...locate(parseFieldPath(p.location.path)), path: p.location.path}})))
+  return sortProblems(
+    problems.map((p) =>
+      p.location.path === undefined
+        ? p
+        : {...p, location: {...locate(parseFieldPath(p.location.path)), path: p.location.path}},
+    ),
+  )
 }
 
 /** `nodes[0].gpus[1].mig` → ['nodes', 0, 'gpus', 1, 'mig']. */

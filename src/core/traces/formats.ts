@@ -13,7 +13,10 @@ export type TraceRow =
 
 /** A row that does not parse: which field, and what was wrong with it. */
 export class RowFieldError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message)
     this.name = 'RowFieldError'
   }
@@ -51,8 +54,15 @@ export function detectTraceFormat(firstLine: string): FormatDetection {
     }
     const keys = value !== null && typeof value === 'object' ? Object.keys(value) : []
     const missing = ['timestamp', 'input_length', 'output_length'].filter((k) => !keys.includes(k))
-    if (missing.length === 0) return {format: 'mooncake-jsonl', reason: 'a JSON object with timestamp, input_length and output_length (Mooncake JSON lines)'}
-    return {format: undefined, reason: `a JSON line without ${missing.join(', ')} (Mooncake lines have timestamp, input_length, output_length)`}
+    if (missing.length === 0)
+      return {
+        format: 'mooncake-jsonl',
+        reason: 'a JSON object with timestamp, input_length and output_length (Mooncake JSON lines)',
+      }
+    return {
+      format: undefined,
+      reason: `a JSON line without ${missing.join(', ')} (Mooncake lines have timestamp, input_length, output_length)`,
+    }
   }
   const columns = (splitCsvLine(line) ?? []).map((c) => c.trim().toLowerCase())
   for (const layout of CSV_LAYOUTS) {
@@ -84,28 +94,53 @@ export function createRowParser(format: TraceFormat, firstLine: string): RowPars
   const layout = CSV_LAYOUTS.find((l) => l.format === format)!
   const missing = layout.required.filter((c) => !header.includes(c))
   if (missing.length > 0) {
-    throw new RowFieldError('header', `the ${format} layout needs column(s) ${missing.join(', ')}; the header is "${firstLine.trim().slice(0, 80)}"`)
+    throw new RowFieldError(
+      'header',
+      `the ${format} layout needs column(s) ${missing.join(', ')}; the header is "${firstLine.trim().slice(0, 80)}"`,
+    )
   }
   const at = (name: string): number => header.indexOf(name)
   const width = (...indexes: number[]): number => Math.max(...indexes) + 1
   switch (format) {
     case 'azure-llm': {
       const [ts, input, output] = [at('timestamp'), at('contexttokens'), at('generatedtokens')]
-      return csvParser(format, width(ts, input, output), (f) => ({kind: 'request', time: f.timestamp(ts, 'TIMESTAMP'), model: undefined, inputTokens: f.tokens(input, 'ContextTokens'), outputTokens: f.tokens(output, 'GeneratedTokens')}))
+      return csvParser(format, width(ts, input, output), (f) => ({
+        kind: 'request',
+        time: f.timestamp(ts, 'TIMESTAMP'),
+        model: undefined,
+        inputTokens: f.tokens(input, 'ContextTokens'),
+        outputTokens: f.tokens(output, 'GeneratedTokens'),
+      }))
     }
     case 'requests-csv': {
       const [ts, model, input, output] = [at('timestamp'), at('model'), at('input_tokens'), at('output_tokens')]
-      return csvParser(format, width(ts, model, input, output), (f) => ({kind: 'request', time: f.timestamp(ts, 'timestamp'), model: model < 0 ? undefined : f.name(model), inputTokens: f.tokens(input, 'input_tokens'), outputTokens: f.tokens(output, 'output_tokens')}))
+      return csvParser(format, width(ts, model, input, output), (f) => ({
+        kind: 'request',
+        time: f.timestamp(ts, 'timestamp'),
+        model: model < 0 ? undefined : f.name(model),
+        inputTokens: f.tokens(input, 'input_tokens'),
+        outputTokens: f.tokens(output, 'output_tokens'),
+      }))
     }
     case 'rate-csv': {
       const [ts, model, rps] = [at('time'), at('model'), at('requests_per_second')]
-      return csvParser(format, width(ts, model, rps), (f) => ({kind: 'rate', time: f.timestamp(ts, 'time'), model: model < 0 ? undefined : f.name(model), rps: f.rate(rps, 'requests_per_second')}))
+      return csvParser(format, width(ts, model, rps), (f) => ({
+        kind: 'rate',
+        time: f.timestamp(ts, 'time'),
+        model: model < 0 ? undefined : f.name(model),
+        rps: f.rate(rps, 'requests_per_second'),
+      }))
     }
     case 'alibaba-qps': {
       // One row per container and sampling instant; rows sharing an instant and request type add up
       // (RateSeriesBuilder). The request type is the model key; the container id is not needed.
       const [ts, value, type] = [at('timestamp_anon'), at('value'), at('request_type')]
-      return csvParser(format, width(ts, value, type), (f) => ({kind: 'rate', time: f.timestamp(ts, 'timestamp_anon'), model: type < 0 ? undefined : f.name(type), rps: f.rate(value, 'value')}))
+      return csvParser(format, width(ts, value, type), (f) => ({
+        kind: 'rate',
+        time: f.timestamp(ts, 'timestamp_anon'),
+        model: type < 0 ? undefined : f.name(type),
+        rps: f.rate(value, 'value'),
+      }))
     }
   }
 }
@@ -193,7 +228,8 @@ function csvParser(format: TraceFormat, need: number, read: (fields: CsvFields) 
     hasHeader: true,
     parse(line) {
       if (!fields.load(line)) throw new RowFieldError('columns', 'a quoted field is not closed on this line')
-      if (fields.count < need) throw new RowFieldError('columns', `expected at least ${need} comma-separated fields, got ${fields.count}`)
+      if (fields.count < need)
+        throw new RowFieldError('columns', `expected at least ${need} comma-separated fields, got ${fields.count}`)
       return read(fields)
     },
   }
@@ -206,28 +242,39 @@ function parseMooncakeLine(line: string): TraceRow {
   } catch (error) {
     throw new RowFieldError('json', `not valid JSON (${(error as Error).message})`)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RowFieldError('json', 'expected a JSON object per line')
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new RowFieldError('json', 'expected a JSON object per line')
   const row = value as Record<string, unknown>
   const ms = row.timestamp
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new RowFieldError('timestamp', `expected a number of milliseconds, got ${JSON.stringify(ms)}`)
-  return {kind: 'request', time: ms / 1000, model: undefined, inputTokens: jsonTokens(row.input_length, 'input_length'), outputTokens: jsonTokens(row.output_length, 'output_length')}
+  if (typeof ms !== 'number' || !Number.isFinite(ms))
+    throw new RowFieldError('timestamp', `expected a number of milliseconds, got ${JSON.stringify(ms)}`)
+  return {
+    kind: 'request',
+    time: ms / 1000,
+    model: undefined,
+    inputTokens: jsonTokens(row.input_length, 'input_length'),
+    outputTokens: jsonTokens(row.output_length, 'output_length'),
+  }
 }
 
 function jsonTokens(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RowFieldError(field, `expected a non-negative integer, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new RowFieldError(field, `expected a non-negative integer, got ${JSON.stringify(value)}`)
   return value
 }
 
 function tokenField(text: string, field: string): number {
   const n = Number(text)
   // Number('') and Number(' ') are 0: an empty field must not read as zero tokens.
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff || (n === 0 && text.trim() === '')) throw new RowFieldError(field, `expected a non-negative integer, got "${text}"`)
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff || (n === 0 && text.trim() === ''))
+    throw new RowFieldError(field, `expected a non-negative integer, got "${text}"`)
   return n
 }
 
 function rateField(text: string, field: string): number {
   const n = Number(text)
-  if (!Number.isFinite(n) || n < 0 || (n === 0 && text.trim() === '')) throw new RowFieldError(field, `expected a non-negative number, got "${text}"`)
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && text.trim() === ''))
+    throw new RowFieldError(field, `expected a non-negative number, got "${text}"`)
   return n
 }
 

@@ -32,8 +32,17 @@ export function defaultMaxStepSeconds(format: TraceFormat): number | undefined {
  * Every request of several traces on one clock, in time order: per-request traces as recorded, rate traces as a
  * seeded Poisson process per bucket (trace i uses seed + i, so traces do not share random streams).
  */
-export function replayRequests(traces: readonly LoadedTrace[], options: {seed: number; tokens?: TokenDistributions}): Generator<TraceRequest> {
-  return mergeRequestStreams(traces.map((trace, i) => (trace.table ? iterateRequests(trace.table) : expandRateSeries(trace.series, {seed: options.seed + i, tokens: options.tokens}))))
+export function replayRequests(
+  traces: readonly LoadedTrace[],
+  options: {seed: number; tokens?: TokenDistributions},
+): Generator<TraceRequest> {
+  return mergeRequestStreams(
+    traces.map((trace, i) =>
+      trace.table
+        ? iterateRequests(trace.table)
+        : expandRateSeries(trace.series, {seed: options.seed + i, tokens: options.tokens}),
+    ),
+  )
 }
 
 /** A k-way merge of time-ordered request streams; equal times keep the order of `streams`. */

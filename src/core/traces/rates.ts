@@ -5,7 +5,14 @@
  */
 import type {Prng} from '../mig/prng.js'
 import {createPrng} from '../mig/prng.js'
-import {DEFAULT_TOKEN_DISTRIBUTIONS, type LengthDistribution, meanLength, type RateSample, type TokenDistributions, type TraceRequest} from './types.js'
+import {
+  DEFAULT_TOKEN_DISTRIBUTIONS,
+  type LengthDistribution,
+  meanLength,
+  type RateSample,
+  type TokenDistributions,
+  type TraceRequest,
+} from './types.js'
 
 export interface RateSeries {
   bucketSeconds: number
@@ -104,14 +111,26 @@ export class RateSeriesBuilder {
       this.closeStep(this.stepTime, this.stepTime + (this.lastStepLength ?? this.bucketSeconds))
       this.stepTime = undefined
     }
-    const buckets = endSeconds === undefined ? this.lastBucket + 1 : Math.max(0, Math.ceil((endSeconds - this.startSeconds) / this.bucketSeconds - 1e-9))
+    const buckets =
+      endSeconds === undefined
+        ? this.lastBucket + 1
+        : Math.max(0, Math.ceil((endSeconds - this.startSeconds) / this.bucketSeconds - 1e-9))
     if (buckets > 0) this.ensure(buckets - 1)
-    const per = (arrays: Float64Array[]): Float64Array[] => arrays.map((a) => {
-      const out = new Float64Array(buckets)
-      for (let i = 0; i < buckets; i++) out[i] = a[i]! / this.bucketSeconds
-      return out
-    })
-    return {bucketSeconds: this.bucketSeconds, startSeconds: this.startSeconds, buckets, models: [...this.models], rps: per(this.counts), inputTokensPerSecond: per(this.input), outputTokensPerSecond: per(this.output)}
+    const per = (arrays: Float64Array[]): Float64Array[] =>
+      arrays.map((a) => {
+        const out = new Float64Array(buckets)
+        for (let i = 0; i < buckets; i++) out[i] = a[i]! / this.bucketSeconds
+        return out
+      })
+    return {
+      bucketSeconds: this.bucketSeconds,
+      startSeconds: this.startSeconds,
+      buckets,
+      models: [...this.models],
+      rps: per(this.counts),
+      inputTokensPerSecond: per(this.input),
+      outputTokensPerSecond: per(this.output),
+    }
   }
 
   private anchor(t: number): void {
@@ -164,7 +183,10 @@ export class RateSeriesBuilder {
 
   private ensure(bucket: number): void {
     // Ten million buckets is 19 years of minutes: a larger index means a clock the series was not anchored to.
-    if (bucket >= 1e7) throw new RangeError(`bucket ${bucket} of ${this.bucketSeconds} s is beyond ten million; times on their own clock need startSeconds: 'first-bucket'`)
+    if (bucket >= 1e7)
+      throw new RangeError(
+        `bucket ${bucket} of ${this.bucketSeconds} s is beyond ten million; times on their own clock need startSeconds: 'first-bucket'`,
+      )
     if (bucket > this.lastBucket) this.lastBucket = bucket
     if (bucket < this.capacity) return
     let capacity = this.capacity
@@ -193,12 +215,21 @@ export function mergeRateSeries(series: RateSeries[]): RateSeries {
   if (series.length === 0) throw new RangeError('no series to merge')
   const [first] = series as [RateSeries]
   for (const s of series) {
-    if (s.bucketSeconds !== first.bucketSeconds || s.startSeconds !== first.startSeconds) throw new RangeError('series to merge must share bucketSeconds and startSeconds')
+    if (s.bucketSeconds !== first.bucketSeconds || s.startSeconds !== first.startSeconds)
+      throw new RangeError('series to merge must share bucketSeconds and startSeconds')
   }
   const buckets = Math.max(...series.map((s) => s.buckets))
   const models = [...new Set(series.flatMap((s) => s.models))]
   const zero = (): Float64Array[] => models.map(() => new Float64Array(buckets))
-  const out: RateSeries = {bucketSeconds: first.bucketSeconds, startSeconds: first.startSeconds, buckets, models, rps: zero(), inputTokensPerSecond: zero(), outputTokensPerSecond: zero()}
+  const out: RateSeries = {
+    bucketSeconds: first.bucketSeconds,
+    startSeconds: first.startSeconds,
+    buckets,
+    models,
+    rps: zero(),
+    inputTokensPerSecond: zero(),
+    outputTokensPerSecond: zero(),
+  }
   for (const s of series) {
     s.models.forEach((model, i) => {
       const m = models.indexOf(model)
@@ -230,7 +261,10 @@ export function demandOf(series: RateSeries, model: string, unit: DemandUnit = {
 export type DemandUnit = {kind: 'requests'} | {kind: 'tokens'; inputWeight?: number; outputWeight?: number}
 
 /** The largest bucket demand of any model: what `peakReplicas` scales against. */
-export function peakDemand(series: RateSeries, unit: DemandUnit = {kind: 'requests'}): {model: string | undefined; bucket: number; demand: number} {
+export function peakDemand(
+  series: RateSeries,
+  unit: DemandUnit = {kind: 'requests'},
+): {model: string | undefined; bucket: number; demand: number} {
   let best = {model: undefined as string | undefined, bucket: -1, demand: 0}
   for (const model of series.models) {
     const d = demandOf(series, model, unit)
@@ -259,7 +293,12 @@ export function* expandRateSeries(series: RateSeries, options: ExpandOptions): G
       if (!(rate > 0)) continue
       let t = t0 + exponential(prng, rate)
       while (t < t0 + series.bucketSeconds) {
-        pending.push({t, model: series.models[m]!, inputTokens: sampleLength(tokens.input, prng), outputTokens: sampleLength(tokens.output, prng)})
+        pending.push({
+          t,
+          model: series.models[m]!,
+          inputTokens: sampleLength(tokens.input, prng),
+          outputTokens: sampleLength(tokens.output, prng),
+        })
         t += exponential(prng, rate)
       }
     }

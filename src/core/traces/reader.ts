@@ -50,8 +50,16 @@ export interface TraceReadOptions {
 
 /** A malformed row: file, line and field in `location`, and the message says the same. */
 export class TraceRowError extends UserError {
-  constructor(readonly file: string, readonly line: number, readonly field: string, detail: string) {
-    super(`${file}:${line}: ${field}: ${detail}`, {location: {file, line, path: field}, hint: 'fix the row, or pass skipBadRows (--skip-bad-rows) to skip and count malformed rows'})
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${file}:${line}: ${field}: ${detail}`, {
+      location: {file, line, path: field},
+      hint: 'fix the row, or pass skipBadRows (--skip-bad-rows) to skip and count malformed rows',
+    })
     this.name = 'TraceRowError'
   }
 }
@@ -96,14 +104,26 @@ export class TraceLineReader {
   private readonly scaler: RequestScaler
   private readonly scale: number
   private ended = false
-  readonly stats: TraceReadStats = {format: undefined, kind: undefined, lines: 0, rows: 0, badRows: 0, badRowExamples: [], reordered: 0, outsideWindow: 0, originSeconds: undefined, emitted: 0}
+  readonly stats: TraceReadStats = {
+    format: undefined,
+    kind: undefined,
+    lines: 0,
+    rows: 0,
+    badRows: 0,
+    badRowExamples: [],
+    reordered: 0,
+    outsideWindow: 0,
+    originSeconds: undefined,
+    emitted: 0,
+  }
 
   constructor(private readonly options: TraceReadOptions = {}) {
     this.file = options.file ?? '<trace>'
     this.window = options.reorderWindowSeconds ?? 0
     if (!(this.window >= 0)) throw new UserError(`reorderWindowSeconds must be ≥ 0, got ${this.window}`)
     this.scale = options.rateScale ?? 1
-    if (!(this.scale > 0) || !Number.isFinite(this.scale)) throw new UserError(`rateScale must be a positive number, got ${this.scale}`)
+    if (!(this.scale > 0) || !Number.isFinite(this.scale))
+      throw new UserError(`rateScale must be a positive number, got ${this.scale}`)
     this.scaler = new RequestScaler(this.scale, (r) => {
       this.requests.push(r)
       this.stats.emitted++
@@ -162,7 +182,11 @@ export class TraceLineReader {
     let format = this.options.traceFormat
     if (!format) {
       const detection = detectTraceFormat(line)
-      if (!detection.format) throw new UserError(`${this.file}:${lineNo}: cannot tell the trace layout: ${detection.reason}`, {location: {file: this.file, line: lineNo}, hint: 'set the layout with traceFormat (--trace-format)'})
+      if (!detection.format)
+        throw new UserError(`${this.file}:${lineNo}: cannot tell the trace layout: ${detection.reason}`, {
+          location: {file: this.file, line: lineNo},
+          hint: 'set the layout with traceFormat (--trace-format)',
+        })
       format = detection.format
     }
     try {
@@ -186,7 +210,11 @@ export class TraceLineReader {
   private order(row: TraceRow, line: number): void {
     if (row.time < this.maxTime - this.window) {
       const behind = this.maxTime - row.time
-      return this.bad(line, row.kind === 'rate' ? 'time' : 'timestamp', `${fmt(behind)} s earlier than line ${this.maxTimeLine}; rows may go back in time by at most ${fmt(this.window)} s (reorderWindowSeconds)`)
+      return this.bad(
+        line,
+        row.kind === 'rate' ? 'time' : 'timestamp',
+        `${fmt(behind)} s earlier than line ${this.maxTimeLine}; rows may go back in time by at most ${fmt(this.window)} s (reorderWindowSeconds)`,
+      )
     }
     this.stats.rows++
     if (this.window === 0) {
@@ -234,7 +262,10 @@ export class TraceLineReader {
 }
 
 /** Reads a whole trace held in a string (tests, small inputs). */
-export function readTraceText(text: string, options: TraceReadOptions = {}): {requests: TraceRequest[]; rates: RateSample[]; stats: TraceReadStats} {
+export function readTraceText(
+  text: string,
+  options: TraceReadOptions = {},
+): {requests: TraceRequest[]; rates: RateSample[]; stats: TraceReadStats} {
   const reader = new TraceLineReader(options)
   const requests: TraceRequest[] = []
   const rates: RateSample[] = []

@@ -14,8 +14,12 @@ export class RequestScaler {
   private pending: TraceRequest | undefined
   private acc = 0
 
-  constructor(private readonly scale: number, private readonly emit: (request: TraceRequest) => void) {
-    if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`rate scale must be a positive number, got ${scale}`)
+  constructor(
+    private readonly scale: number,
+    private readonly emit: (request: TraceRequest) => void,
+  ) {
+    if (!(scale > 0) || !Number.isFinite(scale))
+      throw new RangeError(`rate scale must be a positive number, got ${scale}`)
   }
 
   push(request: TraceRequest): void {
@@ -48,7 +52,8 @@ export class RequestScaler {
  */
 export function rateScaleForPeak(peakDemand: number, capacityPerReplica: number, peakReplicas: number): number {
   if (!(peakDemand > 0)) throw new RangeError('the trace has no demand to scale (its peak is 0)')
-  if (!(capacityPerReplica > 0)) throw new RangeError(`capacity per replica must be positive, got ${capacityPerReplica}`)
+  if (!(capacityPerReplica > 0))
+    throw new RangeError(`capacity per replica must be positive, got ${capacityPerReplica}`)
   if (!(peakReplicas > 0)) throw new RangeError(`peak replicas must be positive, got ${peakReplicas}`)
   return (peakReplicas * capacityPerReplica) / peakDemand
 }

@@ -51,10 +51,14 @@ export function syntheticRateFunction(spec: SyntheticTraceSpec, modelIndex: numb
       return {at: () => mean, peak: mean}
     case 'diurnal': {
       const amplitude = spec.diurnal?.amplitude ?? 0.6
-      if (!(amplitude >= 0 && amplitude <= 1)) throw new RangeError(`diurnal amplitude must be in [0, 1], got ${amplitude}`)
+      if (!(amplitude >= 0 && amplitude <= 1))
+        throw new RangeError(`diurnal amplitude must be in [0, 1], got ${amplitude}`)
       const period = spec.diurnal?.periodSeconds ?? 86_400
       const peakAt = spec.diurnal?.peakAtSeconds ?? 14 * 3600
-      return {at: (t) => mean * (1 + amplitude * Math.cos((2 * Math.PI * (t - peakAt)) / period)), peak: mean * (1 + amplitude)}
+      return {
+        at: (t) => mean * (1 + amplitude * Math.cos((2 * Math.PI * (t - peakAt)) / period)),
+        peak: mean * (1 + amplitude),
+      }
     }
     case 'bursty': {
       const factor = spec.burst?.factor ?? 4
@@ -83,7 +87,13 @@ export function syntheticRateFunction(spec: SyntheticTraceSpec, modelIndex: numb
 export function* generateSyntheticRequests(spec: SyntheticTraceSpec): Generator<TraceRequest> {
   const streams = spec.models.map((model, i) => {
     if (!(model.meanRps > 0)) throw new RangeError(`model ${model.name}: meanRps must be positive`)
-    return {model, rate: syntheticRateFunction(spec, i), prng: createPrng(streamSeed(spec.seed, i, 1)), tokens: model.tokens ?? spec.tokens ?? DEFAULT_TOKEN_DISTRIBUTIONS, next: 0}
+    return {
+      model,
+      rate: syntheticRateFunction(spec, i),
+      prng: createPrng(streamSeed(spec.seed, i, 1)),
+      tokens: model.tokens ?? spec.tokens ?? DEFAULT_TOKEN_DISTRIBUTIONS,
+      next: 0,
+    }
   })
   const advance = (s: (typeof streams)[number], from: number): number => {
     let t = from
@@ -98,7 +108,12 @@ export function* generateSyntheticRequests(spec: SyntheticTraceSpec): Generator<
     let best: (typeof streams)[number] | undefined
     for (const s of streams) if (s.next < (best?.next ?? Infinity)) best = s
     if (!best) return
-    yield {t: best.next, model: best.model.name, inputTokens: sampleLength(best.tokens.input, best.prng), outputTokens: sampleLength(best.tokens.output, best.prng)}
+    yield {
+      t: best.next,
+      model: best.model.name,
+      inputTokens: sampleLength(best.tokens.input, best.prng),
+      outputTokens: sampleLength(best.tokens.output, best.prng),
+    }
     best.next = advance(best, best.next)
   }
 }
@@ -126,12 +141,17 @@ const DEFAULT_EPOCH = 1_700_000_000
  * The lines (header first, no line breaks) of `requests` written in a layout. Layouts without a model column
  * (azure-llm, mooncake-jsonl) carry every request unlabeled: generate one model per file for them.
  */
-export function* formatTraceLines(format: TraceFormat, requests: Iterable<TraceRequest>, options: LayoutWriteOptions = {}): Generator<string> {
+export function* formatTraceLines(
+  format: TraceFormat,
+  requests: Iterable<TraceRequest>,
+  options: LayoutWriteOptions = {},
+): Generator<string> {
   const epoch = options.startEpochSeconds ?? DEFAULT_EPOCH
   switch (format) {
     case 'requests-csv':
       yield 'timestamp,model,input_tokens,output_tokens'
-      for (const r of requests) yield `${options.isoTimestamps ? isoTime(epoch + r.t) : r.t.toFixed(3)},${r.model},${r.inputTokens},${r.outputTokens}`
+      for (const r of requests)
+        yield `${options.isoTimestamps ? isoTime(epoch + r.t) : r.t.toFixed(3)},${r.model},${r.inputTokens},${r.outputTokens}`
       return
     case 'azure-llm':
       yield 'TIMESTAMP,ContextTokens,GeneratedTokens'
@@ -167,7 +187,8 @@ export function* formatTraceLines(format: TraceFormat, requests: Iterable<TraceR
             const id = prng.pick(ids)
             per.set(id, (per.get(id) ?? 0) + 1)
           }
-          for (const [id, k] of [...per].sort()) yield `${(epoch + start).toFixed(1)},${formatRate(k / b)},${id},${model}`
+          for (const [id, k] of [...per].sort())
+            yield `${(epoch + start).toFixed(1)},${formatRate(k / b)},${id},${model}`
         }
       }
       return
@@ -176,7 +197,10 @@ export function* formatTraceLines(format: TraceFormat, requests: Iterable<TraceR
 }
 
 /** Per bucket from 0 to the last request: requests per model (every model seen so far, zeros included). */
-function* bucketCounts(requests: Iterable<TraceRequest>, b: number): Generator<{start: number; counts: Map<string, number>}> {
+function* bucketCounts(
+  requests: Iterable<TraceRequest>,
+  b: number,
+): Generator<{start: number; counts: Map<string, number>}> {
   let counts = new Map<string, number>()
   let bucket = 0
   for (const r of requests) {

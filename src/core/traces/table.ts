@@ -31,7 +31,8 @@ export class TraceTableBuilder {
 
   add(r: TraceRequest): void {
     if (this.n === this.t.length) this.grow()
-    if (this.n > 0 && r.t < this.t[this.n - 1]!) throw new RangeError(`requests must be added in time order (${r.t} after ${this.t[this.n - 1]})`)
+    if (this.n > 0 && r.t < this.t[this.n - 1]!)
+      throw new RangeError(`requests must be added in time order (${r.t} after ${this.t[this.n - 1]})`)
     let m = this.index.get(r.model)
     if (m === undefined) {
       m = this.models.length
@@ -48,7 +49,14 @@ export class TraceTableBuilder {
   }
 
   build(): TraceTable {
-    return {length: this.n, models: [...this.models], t: this.t.slice(0, this.n), model: this.model.slice(0, this.n), inputTokens: this.input.slice(0, this.n), outputTokens: this.output.slice(0, this.n)}
+    return {
+      length: this.n,
+      models: [...this.models],
+      t: this.t.slice(0, this.n),
+      model: this.model.slice(0, this.n),
+      inputTokens: this.input.slice(0, this.n),
+      outputTokens: this.output.slice(0, this.n),
+    }
   }
 
   private grow(): void {
@@ -73,7 +81,12 @@ export function tableFromRequests(requests: Iterable<TraceRequest>): TraceTable 
 
 /** Request `i` as the twin consumes it. */
 export function requestAt(table: TraceTable, i: number): TraceRequest {
-  return {t: table.t[i]!, model: table.models[table.model[i]!]!, inputTokens: table.inputTokens[i]!, outputTokens: table.outputTokens[i]!}
+  return {
+    t: table.t[i]!,
+    model: table.models[table.model[i]!]!,
+    inputTokens: table.inputTokens[i]!,
+    outputTokens: table.outputTokens[i]!,
+  }
 }
 
 /** The requests in time order. */

@@ -21,7 +21,14 @@ export class TimestampColumn {
 
   parse(text: string): number | undefined {
     const s = text
-    if (s.length >= 19 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && (s.charCodeAt(10) === 32 || s.charCodeAt(10) === 84) && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+    if (
+      s.length >= 19 &&
+      s.charCodeAt(4) === 45 &&
+      s.charCodeAt(7) === 45 &&
+      (s.charCodeAt(10) === 32 || s.charCodeAt(10) === 84) &&
+      s.charCodeAt(13) === 58 &&
+      s.charCodeAt(16) === 58
+    ) {
       const hour = twoDigits(s, 11)
       const minute = twoDigits(s, 14)
       const second = twoDigits(s, 17)
@@ -71,7 +78,13 @@ function parseGeneral(text: string): number | undefined {
   }
   const m = ISO.exec(s)
   if (!m) return undefined
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number]
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const second = m[6] === undefined ? 0 : Number(m[6])
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined
   let seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000

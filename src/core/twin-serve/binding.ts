@@ -51,7 +51,11 @@ export class TwinBinding implements TwinSeam {
   readonly actions: BindingAction[] = []
   private snap: ClusterSnapshot
 
-  constructor(private readonly twin: Twin, private readonly api: KubeApi, config: PolicyConfig) {
+  constructor(
+    private readonly twin: Twin,
+    private readonly api: KubeApi,
+    config: PolicyConfig,
+  ) {
     for (const m of config.models) this.modelOf.set(`${m.workload.namespace}/${m.workload.name}`, m.name)
     this.snap = twin.snapshot({telemetry: false})
   }
@@ -65,7 +69,11 @@ export class TwinBinding implements TwinSeam {
     if (kind === 'MachineDeployment') this.scaleGroup(name, replicas)
     else {
       let workload = name
-      if (kind === 'ReplicaSet') workload = this.api.getObject('ReplicaSet', namespace, name)?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name ?? name
+      if (kind === 'ReplicaSet')
+        workload =
+          this.api
+            .getObject('ReplicaSet', namespace, name)
+            ?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name ?? name
       const model = this.modelOf.get(`${namespace}/${workload}`)
       if (model) this.act('scaleWorkload', `${namespace}/${workload}`, this.twin.scaleWorkload(model, replicas))
     }
@@ -74,9 +82,11 @@ export class TwinBinding implements TwinSeam {
 
   onNodePatch(name: string, node: KubeObject, previous: KubeObject): void {
     const config = node.metadata.labels?.[MIG_CONFIG]
-    if (config !== undefined && config !== previous.metadata.labels?.[MIG_CONFIG]) this.act('setMigConfig', name, this.twin.setMigConfig(name, config))
+    if (config !== undefined && config !== previous.metadata.labels?.[MIG_CONFIG])
+      this.act('setMigConfig', name, this.twin.setMigConfig(name, config))
     const cordoned = Boolean(node.spec?.unschedulable)
-    if (cordoned !== Boolean(previous.spec?.unschedulable)) this.act('setCordoned', name, this.twin.setCordoned(name, cordoned))
+    if (cordoned !== Boolean(previous.spec?.unschedulable))
+      this.act('setCordoned', name, this.twin.setCordoned(name, cordoned))
     this.sync()
   }
 
@@ -165,7 +175,8 @@ export class TwinBinding implements TwinSeam {
       this.api.removeObject('Node', undefined, node.metadata.name)
       this.rendered.delete(`Node/${node.metadata.name}`)
       for (const pod of this.api.listObjects('Pod', DEVICE_PLUGIN_NAMESPACE)) {
-        if (pod.spec?.nodeName === node.metadata.name) this.api.removeObject('Pod', DEVICE_PLUGIN_NAMESPACE, pod.metadata.name)
+        if (pod.spec?.nodeName === node.metadata.name)
+          this.api.removeObject('Pod', DEVICE_PLUGIN_NAMESPACE, pod.metadata.name)
       }
     }
   }
@@ -175,17 +186,24 @@ export class TwinBinding implements TwinSeam {
     if (this.api.getObject('Pod', DEVICE_PLUGIN_NAMESPACE, name)) return
     const ds = this.api.getObject('DaemonSet', DEVICE_PLUGIN_NAMESPACE, DEVICE_PLUGIN)
     if (!ds) return
-    this.api.upsertObject(runningPod({
-      name, namespace: DEVICE_PLUGIN_NAMESPACE, labels: ds.spec.selector.matchLabels,
-      owner: {apiVersion: 'apps/v1', kind: 'DaemonSet', name: DEVICE_PLUGIN, uid: ds.metadata.uid ?? ''},
-      spec: {...ds.spec.template.spec, nodeName: node.name}, created: shift(node.createdAt), ip: podIp(5000 + (this.nodeIndex.get(node.name) ?? 0)),
-    }))
+    this.api.upsertObject(
+      runningPod({
+        name,
+        namespace: DEVICE_PLUGIN_NAMESPACE,
+        labels: ds.spec.selector.matchLabels,
+        owner: {apiVersion: 'apps/v1', kind: 'DaemonSet', name: DEVICE_PLUGIN, uid: ds.metadata.uid ?? ''},
+        spec: {...ds.spec.template.spec, nodeName: node.name},
+        created: shift(node.createdAt),
+        ip: podIp(5000 + (this.nodeIndex.get(node.name) ?? 0)),
+      }),
+    )
   }
 
   private syncPods(snap: ClusterSnapshot, shift: (t: number) => string): void {
     const live = new Set<string>()
     const replicaSets = new Set<string>()
-    for (const workload of snap.workloads) replicaSets.add(`${workload.namespace}/${workload.name}-${templateHash(workload.name)}`)
+    for (const workload of snap.workloads)
+      replicaSets.add(`${workload.namespace}/${workload.name}-${templateHash(workload.name)}`)
     for (const state of snap.pods) {
       const key = `${state.namespace}/${state.name}`
       live.add(key)
@@ -217,7 +235,12 @@ export class TwinBinding implements TwinSeam {
     const running = state.phase === 'Running'
     let ip = this.podIps.get(key)
     if (running && !ip) this.podIps.set(key, (ip = podIp(++this.podCounter)))
-    const condition = (type: string, ok: boolean, at: number | undefined, extra: object = {}) => ({type, status: ok ? 'True' : 'False', lastTransitionTime: shift(at ?? state.createdAt), ...extra})
+    const condition = (type: string, ok: boolean, at: number | undefined, extra: object = {}) => ({
+      type,
+      status: ok ? 'True' : 'False',
+      lastTransitionTime: shift(at ?? state.createdAt),
+      ...extra,
+    })
     const ready = state.ready && !state.deleting
     const containers = (template.spec?.containers ?? []) as Array<{name: string; image?: string}>
     const deletion = state.deleting ? this.deletingSince.get(key) : undefined
@@ -229,8 +252,22 @@ export class TwinBinding implements TwinSeam {
         namespace: state.namespace,
         labels: {...(template.metadata?.labels ?? {})},
         creationTimestamp: created,
-        ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid ?? '', controller: true, blockOwnerDeletion: true}],
-        ...(deletion ? {deletionTimestamp: deletion, deletionGracePeriodSeconds: template.spec?.terminationGracePeriodSeconds ?? 30} : {}),
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: rs.metadata.name,
+            uid: rs.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        ...(deletion
+          ? {
+              deletionTimestamp: deletion,
+              deletionGracePeriodSeconds: template.spec?.terminationGracePeriodSeconds ?? 30,
+            }
+          : {}),
       },
       spec: {...structuredClone(template.spec ?? {containers: []}), ...(scheduled ? {nodeName: state.node} : {})},
       status: {
@@ -243,12 +280,25 @@ export class TwinBinding implements TwinSeam {
               condition('ContainersReady', ready, state.readyAt ?? state.startedAt),
               condition('Ready', ready, state.readyAt ?? state.startedAt),
             ]
-          : [condition('PodScheduled', false, state.createdAt, {reason: 'Unschedulable', message: 'no node has the GPUs this pod requests free'})],
+          : [
+              condition('PodScheduled', false, state.createdAt, {
+                reason: 'Unschedulable',
+                message: 'no node has the GPUs this pod requests free',
+              }),
+            ],
         ...(scheduled
-          ? {containerStatuses: containers.map((c) => ({
-              name: c.name, image: c.image ?? '', ready, started: running, restartCount: 0,
-              state: running ? {running: {startedAt: shift(state.startedAt ?? state.createdAt)}} : {waiting: {reason: 'ContainerCreating'}},
-            }))}
+          ? {
+              containerStatuses: containers.map((c) => ({
+                name: c.name,
+                image: c.image ?? '',
+                ready,
+                started: running,
+                restartCount: 0,
+                state: running
+                  ? {running: {startedAt: shift(state.startedAt ?? state.createdAt)}}
+                  : {waiting: {reason: 'ContainerCreating'}},
+              })),
+            }
           : {}),
       },
     }
@@ -263,7 +313,17 @@ export class TwinBinding implements TwinSeam {
       if (this.rendered.get(`Workload/${w.namespace}/${w.name}`) === fingerprint) continue
       const rs = this.api.getObject('ReplicaSet', w.namespace, rsName)
       if (rs && rs.spec?.replicas !== w.specReplicas) {
-        this.api.upsertObject({...rs, metadata: {...rs.metadata, annotations: {...rs.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(w.specReplicas)}}, spec: {...rs.spec, replicas: w.specReplicas}})
+        this.api.upsertObject({
+          ...rs,
+          metadata: {
+            ...rs.metadata,
+            annotations: {
+              ...rs.metadata.annotations,
+              'deployment.kubernetes.io/desired-replicas': String(w.specReplicas),
+            },
+          },
+          spec: {...rs.spec, replicas: w.specReplicas},
+        })
       }
       rollUpWorkloadStatus(this.api, w.namespace, rs, w.name, pods.length, ready)
       this.rendered.set(`Workload/${w.namespace}/${w.name}`, fingerprint)

@@ -36,7 +36,11 @@ export function builtinTwinScenario(): TwinScenario {
           name: m.name,
           replicas: replicas.get(m.workload.name) ?? m.replicas.min,
           serving: l.serving,
-          load: {arrivals: {kind: 'poisson', rate: l.rate}, input: AZURE_CONV_TOKENS.input, output: {...AZURE_CONV_TOKENS.output, mean: l.output}},
+          load: {
+            arrivals: {kind: 'poisson', rate: l.rate},
+            input: AZURE_CONV_TOKENS.input,
+            output: {...AZURE_CONV_TOKENS.output, mean: l.output},
+          },
         }
       }),
       spot: {noticeSeconds: 120, ratePerNodeHour: 0, storms: [], replace: true},

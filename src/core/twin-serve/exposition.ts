@@ -52,10 +52,16 @@ const HELP: Record<string, [string, string]> = {
   DCGM_FI_DEV_GPU_UTIL: ['gauge', 'GPU utilization (in %).'],
   DCGM_FI_PROF_GR_ENGINE_ACTIVE: ['gauge', 'Ratio of time the graphics engine is active.'],
   DCGM_FI_PROF_SM_ACTIVE: ['gauge', 'The ratio of cycles an SM has at least 1 warp assigned.'],
-  DCGM_FI_PROF_DRAM_ACTIVE: ['gauge', 'Ratio of cycles the device memory interface is active sending or receiving data.'],
+  DCGM_FI_PROF_DRAM_ACTIVE: [
+    'gauge',
+    'Ratio of cycles the device memory interface is active sending or receiving data.',
+  ],
   DCGM_FI_DEV_FB_USED: ['gauge', 'Framebuffer memory used (in MiB).'],
   DCGM_FI_DEV_FB_FREE: ['gauge', 'Framebuffer memory free (in MiB).'],
-  DCGM_FI_PROF_PCIE_RX_BYTES: ['gauge', 'The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.'],
+  DCGM_FI_PROF_PCIE_RX_BYTES: [
+    'gauge',
+    'The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.',
+  ],
   'vllm:num_requests_running': ['gauge', 'Number of requests in model execution batches.'],
   'vllm:num_requests_waiting': ['gauge', 'Number of requests waiting to be processed.'],
   'vllm:kv_cache_usage_perc': ['gauge', 'KV-cache usage. 1 means 100 percent usage.'],
@@ -67,24 +73,52 @@ const HELP: Record<string, [string, string]> = {
   'vllm:e2e_request_latency_seconds': ['histogram', 'Histogram of e2e request latency in seconds.'],
 }
 
-const DCGM_ORDER = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'GPU_I_PROFILE', 'GPU_I_ID', 'Hostname', 'DCGM_FI_DRIVER_VERSION', 'container', 'namespace', 'pod']
+const DCGM_ORDER = [
+  'gpu',
+  'UUID',
+  'pci_bus_id',
+  'device',
+  'modelName',
+  'GPU_I_PROFILE',
+  'GPU_I_ID',
+  'Hostname',
+  'DCGM_FI_DRIVER_VERSION',
+  'container',
+  'namespace',
+  'pod',
+]
 
 /** Targets for the cluster now: GPU nodes once registered, pods once ready (vLLM serves /metrics when up). */
 export function metricsTargets(snapshot: ClusterSnapshot): MetricsTarget[] {
   const targets: MetricsTarget[] = []
   for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     if (node.gpus.length === 0) continue
-    targets.push({id: `node/${node.name}`, job: 'dcgm-exporter', path: `/_twin/metrics/node/${encodeURIComponent(node.name)}`, labels: {node: node.name, instance: node.name}})
+    targets.push({
+      id: `node/${node.name}`,
+      job: 'dcgm-exporter',
+      path: `/_twin/metrics/node/${encodeURIComponent(node.name)}`,
+      labels: {node: node.name, instance: node.name},
+    })
   }
-  for (const pod of [...snapshot.pods].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))) {
+  for (const pod of [...snapshot.pods].sort((a, b) =>
+    `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
+  )) {
     if (!pod.ready || pod.deleting) continue
-    targets.push({id: `pod/${pod.namespace}/${pod.name}`, job: 'vllm', path: `/_twin/metrics/pod/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`, labels: {namespace: pod.namespace, pod: pod.name, instance: `${pod.namespace}/${pod.name}`}})
+    targets.push({
+      id: `pod/${pod.namespace}/${pod.name}`,
+      job: 'vllm',
+      path: `/_twin/metrics/pod/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`,
+      labels: {namespace: pod.namespace, pod: pod.name, instance: `${pod.namespace}/${pod.name}`},
+    })
   }
   return targets
 }
 
 /** Prometheus file_sd JSON for the targets, all on one host:port told apart by `__metrics_path__` (facts §8). */
-export function fileSdTargets(targets: MetricsTarget[], hostPort: string): Array<{targets: string[]; labels: Record<string, string>}> {
+export function fileSdTargets(
+  targets: MetricsTarget[],
+  hostPort: string,
+): Array<{targets: string[]; labels: Record<string, string>}> {
   return targets.map((t) => ({targets: [hostPort], labels: {job: t.job, __metrics_path__: t.path, ...t.labels}}))
 }
 
@@ -109,7 +143,9 @@ export class MetricFaults {
   /** The faults acting on one series of a target. */
   modesFor(target: string, family: string): Set<MetricFaultMode> {
     const modes = new Set<MetricFaultMode>()
-    for (const f of this.faults) if ((f.target === undefined || f.target === target) && (f.metric === undefined || f.metric === family)) modes.add(f.mode)
+    for (const f of this.faults)
+      if ((f.target === undefined || f.target === target) && (f.metric === undefined || f.metric === family))
+        modes.add(f.mode)
     return modes
   }
 
@@ -126,22 +162,41 @@ export class MetricFaults {
  * The exposition of one target, or undefined when the target does not exist (now a 404, as a scrape of a
  * gone pod fails). `samples` are the twin's latest ones; only those of the last scrape (`at`) are current.
  */
-export function renderTarget(id: string, snapshot: ClusterSnapshot, samples: readonly Sample[], at: number, faults: MetricFaults): string | undefined {
+export function renderTarget(
+  id: string,
+  snapshot: ClusterSnapshot,
+  samples: readonly Sample[],
+  at: number,
+  faults: MetricFaults,
+): string | undefined {
   const [kind, ...rest] = id.split('/')
   const lines: Sample[] = []
   if (kind === 'node') {
     const node = snapshot.nodes.find((n) => n.name === rest[0])
     if (!node || node.gpus.length === 0) return undefined
     const current = samples.filter((s) => s.t === at && s.metric.startsWith('DCGM_') && s.labels.Hostname === node.name)
-    lines.push(...current.map((s) => ({...s, labels: {...s.labels, pci_bus_id: pciBusId(Number(s.labels.gpu)), DCGM_FI_DRIVER_VERSION: DRIVER_VERSION}})))
+    lines.push(
+      ...current.map((s) => ({
+        ...s,
+        labels: {...s.labels, pci_bus_id: pciBusId(Number(s.labels.gpu)), DCGM_FI_DRIVER_VERSION: DRIVER_VERSION},
+      })),
+    )
     lines.push(...idleDevices(node, current, at))
   } else if (kind === 'pod') {
     const [namespace, name] = rest
     const pod = snapshot.pods.find((p) => p.namespace === namespace && p.name === name)
     if (!pod || !pod.ready || pod.deleting) return undefined
     for (const s of samples) {
-      if (s.t !== at || !s.metric.startsWith('vllm:') || s.labels.pod !== name || s.labels.namespace !== namespace) continue
-      lines.push({...s, labels: {engine: '0', model_name: s.labels.model_name ?? '', ...(s.labels.le !== undefined ? {le: formatLe(s.labels.le)} : {})}})
+      if (s.t !== at || !s.metric.startsWith('vllm:') || s.labels.pod !== name || s.labels.namespace !== namespace)
+        continue
+      lines.push({
+        ...s,
+        labels: {
+          engine: '0',
+          model_name: s.labels.model_name ?? '',
+          ...(s.labels.le !== undefined ? {le: formatLe(s.labels.le)} : {}),
+        },
+      })
     }
   } else {
     return undefined
@@ -162,7 +217,8 @@ function renderFamilies(target: string, samples: Sample[], faults: MetricFaults)
     if (modes.has('freeze')) value = faults.freeze(`${target}|${s.metric}${labels}`, value)
     if (modes.has('nan')) value = Number.NaN
     lines.push(`${s.metric}${labels} ${formatValue(value)}`)
-    if (modes.has('duplicate')) lines.push(`${s.metric}${renderLabels({...s.labels, exporter: 'duplicate'})} ${formatValue(value)}`)
+    if (modes.has('duplicate'))
+      lines.push(`${s.metric}${renderLabels({...s.labels, exporter: 'duplicate'})} ${formatValue(value)}`)
   }
   const out: string[] = []
   for (const [family, lines] of families) {
@@ -178,13 +234,29 @@ function idleDevices(node: NodeState, current: Sample[], at: number): Sample[] {
   const out: Sample[] = []
   const modelName = (model: string) => findGpuModel(model)?.aliases[0] ?? model
   for (const gpu of node.gpus) {
-    const base = {gpu: String(gpu.index), UUID: gpu.uuid ?? '', pci_bus_id: pciBusId(gpu.index), device: `nvidia${gpu.index}`, modelName: modelName(gpu.model), Hostname: node.name, DCGM_FI_DRIVER_VERSION: DRIVER_VERSION}
-    const devices = gpu.mig.enabled ? gpu.mig.instances.map((i) => ({...base, GPU_I_PROFILE: i.profile, GPU_I_ID: String(i.start)})) : [base]
+    const base = {
+      gpu: String(gpu.index),
+      UUID: gpu.uuid ?? '',
+      pci_bus_id: pciBusId(gpu.index),
+      device: `nvidia${gpu.index}`,
+      modelName: modelName(gpu.model),
+      Hostname: node.name,
+      DCGM_FI_DRIVER_VERSION: DRIVER_VERSION,
+    }
+    const devices = gpu.mig.enabled
+      ? gpu.mig.instances.map((i) => ({...base, GPU_I_PROFILE: i.profile, GPU_I_ID: String(i.start)}))
+      : [base]
     for (const labels of devices) {
       const mig = 'GPU_I_ID' in labels
       if (used.has(`${labels.gpu}|${mig ? labels.GPU_I_ID : ''}`)) continue
       out.push({metric: mig ? 'DCGM_FI_PROF_GR_ENGINE_ACTIVE' : 'DCGM_FI_DEV_GPU_UTIL', labels, t: at, value: 0})
-      for (const metric of ['DCGM_FI_PROF_SM_ACTIVE', 'DCGM_FI_PROF_DRAM_ACTIVE', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_PROF_PCIE_RX_BYTES']) out.push({metric, labels, t: at, value: 0})
+      for (const metric of [
+        'DCGM_FI_PROF_SM_ACTIVE',
+        'DCGM_FI_PROF_DRAM_ACTIVE',
+        'DCGM_FI_DEV_FB_USED',
+        'DCGM_FI_PROF_PCIE_RX_BYTES',
+      ])
+        out.push({metric, labels, t: at, value: 0})
     }
   }
   return out

@@ -17,7 +17,18 @@ import {MetricFaults, metricsTargets, renderTarget, type MetricFault, type Metri
 
 export {TwinBinding, type BindingAction} from './binding.js'
 export {BUILTIN_TWIN_SCENARIO, builtinTwinScenario} from './builtin-scenario.js'
-export {DRIVER_VERSION, fileSdTargets, formatLe, MetricFaults, metricsTargets, renderTarget, type MetricFault, type MetricFaultMode, type MetricsTarget, type Sample} from './exposition.js'
+export {
+  DRIVER_VERSION,
+  fileSdTargets,
+  formatLe,
+  MetricFaults,
+  metricsTargets,
+  renderTarget,
+  type MetricFault,
+  type MetricFaultMode,
+  type MetricsTarget,
+  type Sample,
+} from './exposition.js'
 
 export type BoundTwinFault =
   | {type: 'metrics'; mode: MetricFault['mode'] | 'clear'; target?: string; metric?: string}
@@ -40,7 +51,10 @@ export interface BoundTwin {
   fault(fault: BoundTwinFault): {ok: boolean; message: string}
 }
 
-export function createBoundTwin(scenario: TwinScenario, options: {historyWindowSeconds?: number; historyLimit?: number} = {}): BoundTwin {
+export function createBoundTwin(
+  scenario: TwinScenario,
+  options: {historyWindowSeconds?: number; historyLimit?: number} = {},
+): BoundTwin {
   // PodDisruptionBudgets are the apiserver's to enforce (evictions); the twin gets none so it never refuses
   // what the API allowed. The scenario's budgets become PDB objects.
   const twin = new Twin({...scenario.options, pdbs: []})
@@ -60,26 +74,47 @@ export function createBoundTwin(scenario: TwinScenario, options: {historyWindowS
   // The scenario's faults, in time order: each is injected at its exact virtual instant.
   const scripted = [...(scenario.faults ?? [])]
   const bound: BoundTwin = {
-    scenario, twin, store, api, binding, metricFaults,
+    scenario,
+    twin,
+    store,
+    api,
+    binding,
+    metricFaults,
     advance(t) {
       while (scripted.length > 0 && scenario.options.start + (scripted[0] as ScenarioFault).atSeconds <= t) {
         const {atSeconds, type, ...rest} = scripted.shift() as ScenarioFault
         twin.runUntil(Math.max(twin.now, scenario.options.start + atSeconds))
-        if (type === 'metrics') bound.fault({type, mode: rest.mode ?? 'vanish', ...(rest.target ? {target: rest.target} : {}), ...(rest.metric ? {metric: rest.metric} : {})})
+        if (type === 'metrics')
+          bound.fault({
+            type,
+            mode: rest.mode ?? 'vanish',
+            ...(rest.target ? {target: rest.target} : {}),
+            ...(rest.metric ? {metric: rest.metric} : {}),
+          })
         else bound.fault({type, node: rest.node ?? '', ...(rest.release ? {release: true} : {})} as BoundTwinFault)
       }
       twin.runUntil(t)
       binding.sync()
     },
     targets: () => metricsTargets(binding.snapshot),
-    metrics: (target) => renderTarget(target, binding.snapshot, twin.latestTelemetry(), twin.lastScrapeAt, metricFaults),
+    metrics: (target) =>
+      renderTarget(target, binding.snapshot, twin.latestTelemetry(), twin.lastScrapeAt, metricFaults),
     fault(fault) {
       if (fault.type === 'metrics') {
         if (fault.mode === 'clear') metricFaults.clear()
-        else metricFaults.add({mode: fault.mode, ...(fault.target ? {target: fault.target} : {}), ...(fault.metric ? {metric: fault.metric} : {})})
-        return {ok: true, message: `metrics ${fault.mode}${fault.target ? ` on ${fault.target}` : ''}${fault.metric ? ` for ${fault.metric}` : ''}`}
+        else
+          metricFaults.add({
+            mode: fault.mode,
+            ...(fault.target ? {target: fault.target} : {}),
+            ...(fault.metric ? {metric: fault.metric} : {}),
+          })
+        return {
+          ok: true,
+          message: `metrics ${fault.mode}${fault.target ? ` on ${fault.target}` : ''}${fault.metric ? ` for ${fault.metric}` : ''}`,
+        }
       }
-      const result = fault.type === 'mig-stuck' ? twin.holdMig(fault.node, !fault.release) : twin.interruptNode(fault.node)
+      const result =
+        fault.type === 'mig-stuck' ? twin.holdMig(fault.node, !fault.release) : twin.interruptNode(fault.node)
       binding.sync()
       return {ok: result.ok, message: result.message}
     },

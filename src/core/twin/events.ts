@@ -14,7 +14,14 @@ export type TwinEvent =
   | {t: number; type: 'node.deleted'; node: string; group: string; reason: 'removed' | 'spot-reclaimed' | 'cancelled'}
   | {t: number; type: 'group.scaled'; group: string; from: number; to: number}
   | {t: number; type: 'mig.config-set'; node: string; config: string}
-  | {t: number; type: 'mig.state'; node: string; config: string; state: 'pending' | 'success' | 'failed'; reason?: string}
+  | {
+      t: number
+      type: 'mig.state'
+      node: string
+      config: string
+      state: 'pending' | 'success' | 'failed'
+      reason?: string
+    }
   | {t: number; type: 'workload.scaled'; model: string; from: number; to: number}
   | {t: number; type: 'pod.created'; pod: string; model: string}
   | {t: number; type: 'pod.scheduled'; pod: string; model: string; node: string}
@@ -52,7 +59,15 @@ export class RequestLog {
 
   constructor(readonly models: readonly string[]) {}
 
-  add(done: number, model: number, arrival: number, firstTokenAt: number, input: number, output: number, ok: boolean): void {
+  add(
+    done: number,
+    model: number,
+    arrival: number,
+    firstTokenAt: number,
+    input: number,
+    output: number,
+    ok: boolean,
+  ): void {
     this.done.push(done)
     this.arrival.push(arrival)
     this.ttft.push(Number.isNaN(firstTokenAt) ? NaN : firstTokenAt - arrival)
@@ -99,5 +114,8 @@ export function toJsonLines(entries: Iterable<LogEntry>): string {
 }
 
 export function parseJsonLines(text: string): LogEntry[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as LogEntry)
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as LogEntry)
 }

@@ -17,15 +17,56 @@ import type {TwinScenario} from './scenario.js'
 import {Twin} from './twin.js'
 
 export {EventQueue} from './event-queue.js'
-export {mergeLog, parseJsonLines, RequestLog, toJsonLines, type LogEntry, type RequestRecord, type TwinEvent} from './events.js'
-export {knownServingBases, resolveServingProfile, stepActivity, stepSeconds, type ServingProfile, type ServingSpec, type StepCoefficients} from './latency-model.js'
-export {AZURE_CONV_TOKENS, nextArrival, rateAt, sampleTokens, type ArrivalSpec, type ModelLoad, type TokenDistribution, type TraceRequest} from './load.js'
+export {
+  mergeLog,
+  parseJsonLines,
+  RequestLog,
+  toJsonLines,
+  type LogEntry,
+  type RequestRecord,
+  type TwinEvent,
+} from './events.js'
+export {
+  knownServingBases,
+  resolveServingProfile,
+  stepActivity,
+  stepSeconds,
+  type ServingProfile,
+  type ServingSpec,
+  type StepCoefficients,
+} from './latency-model.js'
+export {
+  AZURE_CONV_TOKENS,
+  nextArrival,
+  rateAt,
+  sampleTokens,
+  type ArrivalSpec,
+  type ModelLoad,
+  type TokenDistribution,
+  type TraceRequest,
+} from './load.js'
 export {layoutForMigConfig, type GpuLayout} from './mig-manager.js'
 export {elapsed, Replica, stepsWithin, type TwinRequest} from './replica.js'
 export {parseScenario, type ScenarioFault, type ScenarioParseResult, type TwinScenario} from './scenario.js'
 export {SCENARIO_API_VERSION, SCENARIO_KIND, SCENARIO_SCHEMA} from './schema.js'
-export {deviceNeedOf, findFreeDevices, nodeFits, scheduleMostAllocated, type DeviceNeed, type ScheduleContext, type SchedulePod} from './scheduling.js'
-export {FLAP_WINDOW_SECONDS, percentiles, summarizeLog, type Percentiles, type RequestStats, type SloTargets, type TwinSummary} from './summary.js'
+export {
+  deviceNeedOf,
+  findFreeDevices,
+  nodeFits,
+  scheduleMostAllocated,
+  type DeviceNeed,
+  type ScheduleContext,
+  type SchedulePod,
+} from './scheduling.js'
+export {
+  FLAP_WINDOW_SECONDS,
+  percentiles,
+  summarizeLog,
+  type Percentiles,
+  type RequestStats,
+  type SloTargets,
+  type TwinSummary,
+} from './summary.js'
 export {E2E_BUCKETS, Histogram, ITL_BUCKETS, TelemetryStore, TTFT_BUCKETS} from './telemetry.js'
 export {Twin, type ActionResult, type SpotSpec, type TwinModelSpec, type TwinOptions} from './twin.js'
 

@@ -92,8 +92,16 @@ const LLAMA_8B_KV_BYTES = 131072
 /** 8.03 B parameters × 2 bytes (bf16) = 16.06 GB = 14.96 GiB. */
 const LLAMA_8B_WEIGHTS_GIB = 14.96
 
-const BASES: Record<string, {coefficients: Record<string, StepCoefficients>; paramsB: number; kvBytesPerToken: number; weightsGiB: number}> = {
-  'llama-3.1-8b': {coefficients: LLAMA_8B, paramsB: 8.03, kvBytesPerToken: LLAMA_8B_KV_BYTES, weightsGiB: LLAMA_8B_WEIGHTS_GIB},
+const BASES: Record<
+  string,
+  {coefficients: Record<string, StepCoefficients>; paramsB: number; kvBytesPerToken: number; weightsGiB: number}
+> = {
+  'llama-3.1-8b': {
+    coefficients: LLAMA_8B,
+    paramsB: 8.03,
+    kvBytesPerToken: LLAMA_8B_KV_BYTES,
+    weightsGiB: LLAMA_8B_WEIGHTS_GIB,
+  },
 }
 
 export function knownServingBases(): string[] {
@@ -119,7 +127,11 @@ function baseCoefficients(base: (typeof BASES)[string], gpu: string): StepCoeffi
  * The serving profile of a model on a GPU model, whole or as one MIG slice (`migProfile`). Throws when the
  * weights do not fit the memory, since such a replica could never start.
  */
-export function resolveServingProfile(spec: ServingSpec, gpuModel: string, options: {gpus?: number; migProfile?: string} = {}): ServingProfile {
+export function resolveServingProfile(
+  spec: ServingSpec,
+  gpuModel: string,
+  options: {gpus?: number; migProfile?: string} = {},
+): ServingProfile {
   const baseName = spec.base ?? 'llama-3.1-8b'
   const base = BASES[baseName]
   if (!base) throw new Error(`unknown serving base "${baseName}" (known: ${knownServingBases().join(', ')})`)
@@ -157,7 +169,10 @@ export function resolveServingProfile(spec: ServingSpec, gpuModel: string, optio
   const utilization = spec.gpuMemoryUtilization ?? 0.9
   const kvBytes = (memoryMiB / 1024) * utilization * 2 ** 30 - weightsGiB * 2 ** 30
   const kvCapacityTokens = Math.floor(kvBytes / kvBytesPerToken)
-  if (kvCapacityTokens <= 0) throw new Error(`${weightsGiB.toFixed(1)} GiB of weights leave no KV cache in ${(memoryMiB / 1024).toFixed(1)} GiB × ${utilization}`)
+  if (kvCapacityTokens <= 0)
+    throw new Error(
+      `${weightsGiB.toFixed(1)} GiB of weights leave no KV cache in ${(memoryMiB / 1024).toFixed(1)} GiB × ${utilization}`,
+    )
   // vLLM's V1 defaults: H100-class (≥ 70 GiB, not A100) 1024 / 8192, others 256 / 2048.
   const bigGpu = !options.migProfile && (info?.memoryMiB ?? 0) >= 70 * 1024 && !gpu.startsWith('A100')
   return {
@@ -177,16 +192,30 @@ export function resolveServingProfile(spec: ServingSpec, gpuModel: string, optio
 }
 
 /** Seconds one engine step takes. */
-export function stepSeconds(k: StepCoefficients, prefillTokens: number, decodeTokens: number, kvTokens: number): number {
+export function stepSeconds(
+  k: StepCoefficients,
+  prefillTokens: number,
+  decodeTokens: number,
+  kvTokens: number,
+): number {
   return k.a + k.b * prefillTokens + k.c * decodeTokens + k.d * kvTokens
 }
 
 /** How a step's time splits, for DCGM activity: seconds the SMs are busy and seconds DRAM streams. */
-export function stepActivity(profile: ServingProfile, prefillTokens: number, decodeTokens: number, kvTokens: number): {step: number; sm: number; dram: number} {
+export function stepActivity(
+  profile: ServingProfile,
+  prefillTokens: number,
+  decodeTokens: number,
+  kvTokens: number,
+): {step: number; sm: number; dram: number} {
   const k = profile.coefficients
   const compute = k.b * prefillTokens + k.c * decodeTokens
   const memory = k.a + k.d * kvTokens
   const step = compute + memory
   const bytes = profile.weightsGiB * 2 ** 30 + kvTokens * profile.kvBytesPerToken
-  return {step, sm: compute + memory * profile.memoryPhaseSmActivity, dram: Math.min(step, bytes / profile.memoryBandwidth)}
+  return {
+    step,
+    sm: compute + memory * profile.memoryPhaseSmActivity,
+    dram: Math.min(step, bytes / profile.memoryBandwidth),
+  }
 }

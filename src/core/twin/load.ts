@@ -27,7 +27,14 @@ export interface TraceRequest {
 export type ArrivalSpec =
   | {kind: 'poisson'; rate: number}
   /** `rate` outside bursts, `burstRate` for `burstSeconds` every `everySeconds` (first burst at `firstAtSeconds`). */
-  | {kind: 'bursty'; rate: number; burstRate: number; everySeconds: number; burstSeconds: number; firstAtSeconds?: number}
+  | {
+      kind: 'bursty'
+      rate: number
+      burstRate: number
+      everySeconds: number
+      burstSeconds: number
+      firstAtSeconds?: number
+    }
   /** Mean rate × (1 + amplitude·cos(2π(hourOfDay − peakHour)/24)), hour of day in UTC. */
   | {kind: 'diurnal'; meanRate: number; amplitude: number; peakHour: number}
   /** Piecewise constant: each step's rate holds from `atSeconds` (from the start) until the next step. */
@@ -42,7 +49,10 @@ export interface ModelLoad {
 }
 
 /** Azure LLM inference 2023 conversation trace means (1,155 in / 211 out), as the reference quotes them. */
-export const AZURE_CONV_TOKENS = {input: {mean: 1155, distribution: 'lognormal', cv: 1} as TokenDistribution, output: {mean: 211, distribution: 'lognormal', cv: 1} as TokenDistribution}
+export const AZURE_CONV_TOKENS = {
+  input: {mean: 1155, distribution: 'lognormal', cv: 1} as TokenDistribution,
+  output: {mean: 211, distribution: 'lognormal', cv: 1} as TokenDistribution,
+}
 
 export function sampleTokens(dist: TokenDistribution, prng: Prng): number {
   let value: number

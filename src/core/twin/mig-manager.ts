@@ -21,14 +21,20 @@ export interface GpuLayout {
 }
 
 /** The layout a config gives one GPU, or an error message (unknown config, no entry for this GPU, invalid). */
-export function layoutForMigConfig(configName: string, gpu: {index: number; model: string}): GpuLayout | {error: string} {
+export function layoutForMigConfig(
+  configName: string,
+  gpu: {index: number; model: string},
+): GpuLayout | {error: string} {
   const set = defaultMigPartedConfig().configs.find((c) => c.name === configName)
   if (!set) return {error: `no mig-parted config named "${configName}"`}
-  if (!findGpuModel(gpu.model)?.migCapable) return configName === 'all-disabled' ? {enabled: false, instances: []} : {error: `${gpu.model} is not MIG-capable`}
+  if (!findGpuModel(gpu.model)?.migCapable)
+    return configName === 'all-disabled' ? {enabled: false, instances: []} : {error: `${gpu.model} is not MIG-capable`}
   const entry = profilesOfConfigForGpu(set, gpu)
   if (!entry) return {error: `config "${configName}" selects no entry for GPU ${gpu.index} (${gpu.model})`}
   if (!entry.migEnabled) return {enabled: false, instances: []}
-  const requests = Object.entries(entry.migDevices).flatMap(([profile, n]) => Array.from({length: n}, () => ({profile})))
+  const requests = Object.entries(entry.migDevices).flatMap(([profile, n]) =>
+    Array.from({length: n}, () => ({profile})),
+  )
   if (requests.length === 0) return {enabled: true, instances: []}
   let result
   try {
@@ -42,7 +48,11 @@ export function layoutForMigConfig(configName: string, gpu: {index: number; mode
 
 export function sameLayout(gpu: GpuDevice, layout: GpuLayout): boolean {
   if (gpu.mig.enabled !== layout.enabled) return false
-  const key = (list: MigInstance[]) => list.map((i) => `${i.profile}@${i.start}`).sort().join(',')
+  const key = (list: MigInstance[]) =>
+    list
+      .map((i) => `${i.profile}@${i.start}`)
+      .sort()
+      .join(',')
   return key(gpu.mig.instances) === key(layout.instances)
 }
 

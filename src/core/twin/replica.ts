@@ -89,7 +89,12 @@ export class Replica {
   generationTokens = 0
   succeeded = 0
 
-  constructor(readonly profile: ServingProfile, private readonly hooks: ReplicaHooks, now: number, readonly owner: unknown) {
+  constructor(
+    readonly profile: ServingProfile,
+    private readonly hooks: ReplicaHooks,
+    now: number,
+    readonly owner: unknown,
+  ) {
     this.acctT = now
   }
 
@@ -156,7 +161,10 @@ export class Replica {
   }
 
   private canAdmit(req: TwinRequest): boolean {
-    return this.runningCount < this.profile.maxNumSeqs && this.kvReserved + req.input + req.output <= this.profile.kvCapacityTokens
+    return (
+      this.runningCount < this.profile.maxNumSeqs &&
+      this.kvReserved + req.input + req.output <= this.profile.kvCapacityTokens
+    )
   }
 
   private cutRun(now: number): void {
@@ -287,14 +295,34 @@ export class Replica {
       }
       const activity = stepActivity(this.profile, x, batch, kv)
       const duration = activity.step
-      this.run = {kind: 'prefill', t0: now, end: now + duration, duration, batch, chunk, smRatio: activity.sm / activity.step, dramRatio: activity.dram / activity.step}
+      this.run = {
+        kind: 'prefill',
+        t0: now,
+        end: now + duration,
+        duration,
+        batch,
+        chunk,
+        smRatio: activity.sm / activity.step,
+        dramRatio: activity.dram / activity.step,
+      }
     } else if (batch > 0) {
       const m = (this.decoding[0] as Seq).finish - this.step
       const p = k.a + k.c * batch + k.d * kv
       const q = k.d * batch
       const end = now + elapsed(p, q, m)
       const activity = stepActivity(this.profile, 0, batch, kv + (batch * m) / 2)
-      this.run = {kind: 'decode', t0: now, end, s0: this.step, batch, p, q, target: this.step + m, smRatio: activity.sm / activity.step, dramRatio: activity.dram / activity.step}
+      this.run = {
+        kind: 'decode',
+        t0: now,
+        end,
+        s0: this.step,
+        batch,
+        p,
+        q,
+        target: this.step + m,
+        smRatio: activity.sm / activity.step,
+        dramRatio: activity.dram / activity.step,
+      }
     } else {
       return
     }
@@ -312,7 +340,7 @@ export function elapsed(p: number, q: number, n: number): number {
 /** Whole steps completed within `dt` (largest n with elapsed(n) ≤ dt). */
 export function stepsWithin(p: number, q: number, dt: number): number {
   if (dt <= 0) return 0
-  let n = q > 1e-15 ? Math.floor(((q / 2 - p) + Math.sqrt((p - q / 2) ** 2 + 2 * q * dt)) / q) : Math.floor(dt / p)
+  let n = q > 1e-15 ? Math.floor((q / 2 - p + Math.sqrt((p - q / 2) ** 2 + 2 * q * dt)) / q) : Math.floor(dt / p)
   if (n < 0) n = 0
   while (elapsed(p, q, n + 1) <= dt) n++
   while (n > 0 && elapsed(p, q, n) > dt) n--

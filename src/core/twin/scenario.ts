@@ -53,7 +53,9 @@ export interface ScenarioParseResult {
 }
 
 // The same formats (durations, timestamps) as the config loader, since the scenario embeds the policy schema.
-const ajv = addInputFormats(new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, discriminator: true}))
+const ajv = addInputFormats(
+  new Ajv({allErrors: true, strict: true, allowUnionTypes: true, verbose: true, discriminator: true}),
+)
 const validate = ajv.compile(SCENARIO_SCHEMA)
 
 type Dur = string | number
@@ -81,7 +83,12 @@ interface RawScenario {
     coldStartSpread?: number
     migReconfigureTime?: Dur
     capacityErrors?: Array<{group: string; from: Dur; to: Dur}>
-    spot?: {notice?: Dur; interruptionsPerNodeHour?: number; replace?: boolean; storms?: Array<{at: Dur; group: string; count: number}>}
+    spot?: {
+      notice?: Dur
+      interruptionsPerNodeHour?: number
+      replace?: boolean
+      storms?: Array<{at: Dur; group: string; count: number}>
+    }
     pdbs?: Array<{model: string; maxUnavailable: number}>
   }
   models?: Array<{name: string; replicas?: number; serving?: ServingSpec; slo?: {ttft?: Dur; latency?: Dur}}>
@@ -91,11 +98,15 @@ interface RawScenario {
   faults?: Array<Omit<ScenarioFault, 'atSeconds'> & {at: Dur}>
 }
 
-const seconds = (value: Dur | undefined, fallback: number): number => (value === undefined ? fallback : (parseDuration(value) ?? fallback))
+const seconds = (value: Dur | undefined, fallback: number): number =>
+  value === undefined ? fallback : (parseDuration(value) ?? fallback)
 
 export function parseScenario(text: string, file: string): ScenarioParseResult {
   // The config loader's hardened YAML: bounded nesting and alias expansion, duplicate keys refused.
-  const read = readYamlData(text, file, {code: 'EmptyScenario', message: 'the file is empty; expected a Scenario (see examples/scenarios/)'})
+  const read = readYamlData(text, file, {
+    code: 'EmptyScenario',
+    message: 'the file is empty; expected a Scenario (see examples/scenarios/)',
+  })
   if ('problems' in read) return read
   const {data, locate} = read
   if (!validate(data)) return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
@@ -114,40 +125,79 @@ export function parseScenario(text: string, file: string): ScenarioParseResult {
 
 function crossCheck(raw: RawScenario, config: PolicyConfig, locate: Locate): Problem[] {
   const problems: Problem[] = []
-  const error = (code: string, message: string, path: FieldPath) => problems.push({severity: 'error', code, message, location: locate(path)})
+  const error = (code: string, message: string, path: FieldPath) =>
+    problems.push({severity: 'error', code, message, location: locate(path)})
   const models = new Set(config.models.map((m) => m.name))
   const groups = new Map(config.nodeGroups.map((g) => [g.name, g]))
   const knownModels = [...models].join(', ')
   const knownGroups = [...groups.keys()].join(', ')
   raw.models?.forEach((m, i) => {
-    if (!models.has(m.name)) error('UnknownModel', `no model "${m.name}" in cluster.policy (models: ${knownModels})`, ['models', i, 'name'])
+    if (!models.has(m.name))
+      error('UnknownModel', `no model "${m.name}" in cluster.policy (models: ${knownModels})`, ['models', i, 'name'])
   })
   raw.load?.forEach((l, i) => {
-    if (!models.has(l.model)) error('UnknownModel', `no model "${l.model}" in cluster.policy (models: ${knownModels})`, ['load', i, 'model'])
+    if (!models.has(l.model))
+      error('UnknownModel', `no model "${l.model}" in cluster.policy (models: ${knownModels})`, ['load', i, 'model'])
   })
   const seen = new Set<string>()
   raw.load?.forEach((l, i) => {
-    if (seen.has(l.model)) error('DuplicateLoad', `model "${l.model}" has a second load entry; give each model one generator`, ['load', i, 'model'])
+    if (seen.has(l.model))
+      error('DuplicateLoad', `model "${l.model}" has a second load entry; give each model one generator`, [
+        'load',
+        i,
+        'model',
+      ])
     seen.add(l.model)
   })
   raw.trace?.forEach((r, i) => {
     if (!models.has(r.model)) error('UnknownModel', `no model "${r.model}" in cluster.policy`, ['trace', i, 'model'])
   })
   raw.cluster.pdbs?.forEach((p, i) => {
-    if (!models.has(p.model)) error('UnknownModel', `no model "${p.model}" in cluster.policy`, ['cluster', 'pdbs', i, 'model'])
+    if (!models.has(p.model))
+      error('UnknownModel', `no model "${p.model}" in cluster.policy`, ['cluster', 'pdbs', i, 'model'])
   })
   for (const [group, count] of Object.entries(raw.cluster.initialNodes ?? {})) {
     const g = groups.get(group)
-    if (!g) error('UnknownNodeGroup', `no node group "${group}" in cluster.policy (groups: ${knownGroups})`, ['cluster', 'initialNodes', group])
-    else if (count > g.max) error('AboveMax', `${count} nodes at the start exceed ${group}'s max ${g.max}`, ['cluster', 'initialNodes', group])
+    if (!g)
+      error('UnknownNodeGroup', `no node group "${group}" in cluster.policy (groups: ${knownGroups})`, [
+        'cluster',
+        'initialNodes',
+        group,
+      ])
+    else if (count > g.max)
+      error('AboveMax', `${count} nodes at the start exceed ${group}'s max ${g.max}`, [
+        'cluster',
+        'initialNodes',
+        group,
+      ])
   }
   raw.cluster.spot?.storms?.forEach((s, i) => {
     const g = groups.get(s.group)
-    if (!g) error('UnknownNodeGroup', `no node group "${s.group}" in cluster.policy (groups: ${knownGroups})`, ['cluster', 'spot', 'storms', i, 'group'])
-    else if (g.capacityType !== 'spot') error('NotSpot', `group "${s.group}" is on-demand: only spot capacity gets interruption notices`, ['cluster', 'spot', 'storms', i, 'group'])
+    if (!g)
+      error('UnknownNodeGroup', `no node group "${s.group}" in cluster.policy (groups: ${knownGroups})`, [
+        'cluster',
+        'spot',
+        'storms',
+        i,
+        'group',
+      ])
+    else if (g.capacityType !== 'spot')
+      error('NotSpot', `group "${s.group}" is on-demand: only spot capacity gets interruption notices`, [
+        'cluster',
+        'spot',
+        'storms',
+        i,
+        'group',
+      ])
   })
   raw.cluster.capacityErrors?.forEach((w, i) => {
-    if (!groups.has(w.group)) error('UnknownNodeGroup', `no node group "${w.group}" in cluster.policy (groups: ${knownGroups})`, ['cluster', 'capacityErrors', i, 'group'])
+    if (!groups.has(w.group))
+      error('UnknownNodeGroup', `no node group "${w.group}" in cluster.policy (groups: ${knownGroups})`, [
+        'cluster',
+        'capacityErrors',
+        i,
+        'group',
+      ])
   })
   // A replica whose weights leave no KV cache on the GPUs its model can use could never serve.
   raw.models?.forEach((m, i) => {
@@ -156,9 +206,19 @@ function crossCheck(raw: RawScenario, config: PolicyConfig, locate: Locate): Pro
     for (const group of config.nodeGroups) {
       if (!Object.entries(model.nodeSelector).every(([k, v]) => group.labels[k] === v)) continue
       try {
-        resolveServingProfile(m.serving ?? {}, group.gpu.model, model.gpu.kind === 'mig' ? {migProfile: model.gpu.profile} : {gpus: model.gpu.kind === 'whole' ? model.gpu.count : 1})
+        resolveServingProfile(
+          m.serving ?? {},
+          group.gpu.model,
+          model.gpu.kind === 'mig'
+            ? {migProfile: model.gpu.profile}
+            : {gpus: model.gpu.kind === 'whole' ? model.gpu.count : 1},
+        )
       } catch (e) {
-        error('WeightsDoNotFit', `${m.name} on ${group.name} (${group.gpu.model}): ${(e as Error).message}`, ['models', i, 'serving'])
+        error('WeightsDoNotFit', `${m.name} on ${group.name} (${group.gpu.model}): ${(e as Error).message}`, [
+          'models',
+          i,
+          'serving',
+        ])
       }
     }
   })
@@ -170,11 +230,28 @@ function toArrivals(raw: RawArrivals): ArrivalSpec {
     case 'poisson':
       return {kind: 'poisson', rate: raw.rate as number}
     case 'bursty':
-      return {kind: 'bursty', rate: raw.rate as number, burstRate: raw.burstRate as number, everySeconds: seconds(raw.every, 3600), burstSeconds: seconds(raw.burstLength, 60), firstAtSeconds: seconds(raw.firstAt, 0)}
+      return {
+        kind: 'bursty',
+        rate: raw.rate as number,
+        burstRate: raw.burstRate as number,
+        everySeconds: seconds(raw.every, 3600),
+        burstSeconds: seconds(raw.burstLength, 60),
+        firstAtSeconds: seconds(raw.firstAt, 0),
+      }
     case 'diurnal':
-      return {kind: 'diurnal', meanRate: raw.meanRate as number, amplitude: raw.amplitude as number, peakHour: raw.peakHour ?? 14}
+      return {
+        kind: 'diurnal',
+        meanRate: raw.meanRate as number,
+        amplitude: raw.amplitude as number,
+        peakHour: raw.peakHour ?? 14,
+      }
     case 'step':
-      return {kind: 'step', steps: (raw.steps ?? []).map((s) => ({atSeconds: seconds(s.at, 0), rate: s.rate})).sort((a, b) => a.atSeconds - b.atSeconds)}
+      return {
+        kind: 'step',
+        steps: (raw.steps ?? [])
+          .map((s) => ({atSeconds: seconds(s.at, 0), rate: s.rate}))
+          .sort((a, b) => a.atSeconds - b.atSeconds),
+      }
     case 'closed':
       return {kind: 'closed', concurrency: raw.concurrency as number}
   }
@@ -220,12 +297,21 @@ function buildScenario(raw: RawScenario, config: PolicyConfig): TwinScenario {
       replace: spot.replace ?? true,
       storms: (spot.storms ?? []).map((s) => ({atSeconds: seconds(s.at, 0), group: s.group, count: s.count})),
     },
-    capacityErrors: (raw.cluster.capacityErrors ?? []).map((w) => ({group: w.group, fromSeconds: seconds(w.from, 0), toSeconds: seconds(w.to, 0)})),
+    capacityErrors: (raw.cluster.capacityErrors ?? []).map((w) => ({
+      group: w.group,
+      fromSeconds: seconds(w.from, 0),
+      toSeconds: seconds(w.to, 0),
+    })),
     coldStartSigma: raw.cluster.coldStartSpread ?? 0,
     migReconfigureSeconds: seconds(raw.cluster.migReconfigureTime, 60),
     pdbs: (raw.cluster.pdbs ?? []).map((p) => {
       const model = config.models.find((m) => m.name === p.model) as PolicyConfig['models'][number]
-      return {namespace: model.workload.namespace, name: `${p.model}-pdb`, workload: `${model.workload.kind}/${model.workload.name}`, maxUnavailable: p.maxUnavailable}
+      return {
+        namespace: model.workload.namespace,
+        name: `${p.model}-pdb`,
+        workload: `${model.workload.kind}/${model.workload.name}`,
+        maxUnavailable: p.maxUnavailable,
+      }
     }),
     scrapeIntervalSeconds: seconds(raw.telemetry?.scrapeInterval, 30),
     telemetryRetentionSeconds: seconds(raw.telemetry?.retention, 3 * 3600),
@@ -235,10 +321,18 @@ function buildScenario(raw: RawScenario, config: PolicyConfig): TwinScenario {
     ...(raw.metadata.description ? {description: raw.metadata.description} : {}),
     durationSeconds: seconds(raw.duration, 3600),
     options,
-    ...(raw.faults && raw.faults.length > 0 ? {faults: raw.faults.map(({at, ...f}) => ({atSeconds: seconds(at, 0), ...f})).sort((a, b) => a.atSeconds - b.atSeconds)} : {}),
+    ...(raw.faults && raw.faults.length > 0
+      ? {
+          faults: raw.faults
+            .map(({at, ...f}) => ({atSeconds: seconds(at, 0), ...f}))
+            .sort((a, b) => a.atSeconds - b.atSeconds),
+        }
+      : {}),
     slo: {
       ...(config.settings.slo.ttftSeconds !== undefined ? {ttftSeconds: config.settings.slo.ttftSeconds} : {}),
-      ...(config.settings.slo.p95LatencySeconds !== undefined ? {e2eSeconds: config.settings.slo.p95LatencySeconds} : {}),
+      ...(config.settings.slo.p95LatencySeconds !== undefined
+        ? {e2eSeconds: config.settings.slo.p95LatencySeconds}
+        : {}),
     },
     sloByModel,
   }

@@ -30,7 +30,10 @@ export function deviceNeedOf(model: ModelConfig): DeviceNeed {
 }
 
 /** The free devices of a node that satisfy a need, or undefined: whole GPUs by index, or one MIG instance. */
-export function findFreeDevices(node: NodeState, need: DeviceNeed): {gpus: number[]} | {gpu: number; start: number} | undefined {
+export function findFreeDevices(
+  node: NodeState,
+  need: DeviceNeed,
+): {gpus: number[]} | {gpu: number; start: number} | undefined {
   if (need.kind === 'mig') {
     for (const gpu of node.gpus) {
       if (!gpu.mig.enabled) continue
@@ -76,7 +79,9 @@ export const scheduleMostAllocated: SchedulePod = (_pod, nodes, context) => {
   let bestFree = Infinity
   for (const node of nodes) {
     if (!nodeFits(node, context)) continue
-    const free = node.gpus.filter((g) => (g.mig.enabled ? g.mig.instances.some((i) => !i.pod) : g.pods.length === 0)).length
+    const free = node.gpus.filter((g) =>
+      g.mig.enabled ? g.mig.instances.some((i) => !i.pod) : g.pods.length === 0,
+    ).length
     if (free < bestFree || (free === bestFree && best !== undefined && node.name < best.name)) {
       best = node
       bestFree = free

@@ -52,7 +52,10 @@ export interface TwinSummary {
 
 export const FLAP_WINDOW_SECONDS = 600
 
-export function summarizeLog(entries: Iterable<LogEntry>, options: {start: number; end: number; slo?: SloTargets; sloByModel?: Record<string, SloTargets>}): TwinSummary {
+export function summarizeLog(
+  entries: Iterable<LogEntry>,
+  options: {start: number; end: number; slo?: SloTargets; sloByModel?: Record<string, SloTargets>},
+): TwinSummary {
   const {start, end} = options
   const all = new Collector()
   const perModel = new Map<string, Collector>()
@@ -78,7 +81,10 @@ export function summarizeLog(entries: Iterable<LogEntry>, options: {start: numbe
       case 'request': {
         if (e.t < start || e.t > end) break
         const slo = {...options.slo, ...options.sloByModel?.[e.model]}
-        const within = e.ok && (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) && (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
+        const within =
+          e.ok &&
+          (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
+          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
         all.add(e.ok, within, e.ttft, e.e2e)
         let c = perModel.get(e.model)
         if (!c) perModel.set(e.model, (c = new Collector()))
@@ -162,7 +168,9 @@ export function summarizeLog(entries: Iterable<LogEntry>, options: {start: numbe
     start,
     end,
     requests: all.stats(),
-    perModel: Object.fromEntries([...perModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([m, c]) => [m, c.stats()])),
+    perModel: Object.fromEntries(
+      [...perModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([m, c]) => [m, c.stats()]),
+    ),
     gpuHours: gpuSeconds / 3600,
     cost,
     pendingPodMinutes: pendingSeconds / 60,

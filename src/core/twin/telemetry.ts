@@ -10,9 +10,17 @@
  */
 import type {Series} from '../model/snapshot.js'
 
-export const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0] as const
-export const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0] as const
-export const E2E_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0] as const
+export const TTFT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
+  640.0, 2560.0,
+] as const
+export const ITL_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
+] as const
+export const E2E_BUCKETS = [
+  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0,
+  7680.0,
+] as const
 
 /** A Prometheus histogram: per-bucket (non-cumulative) counts, rendered cumulative. */
 export class Histogram {
@@ -142,7 +150,8 @@ export class TelemetryStore {
     const out: Array<{metric: string; labels: Record<string, string>; t: number; value: number}> = []
     for (const s of this.series.values()) {
       const i = s.times.length - 1
-      if (i >= s.head) out.push({metric: s.metric, labels: s.labels, t: s.times[i] as number, value: s.values[i] as number})
+      if (i >= s.head)
+        out.push({metric: s.metric, labels: s.labels, t: s.times[i] as number, value: s.values[i] as number})
     }
     return out
   }

@@ -212,8 +212,18 @@ export class Twin {
       const config = options.config.models.find((m) => m.name === spec.name)
       if (!config) throw new Error(`model "${spec.name}" is not in the policy config`)
       const runtime: ModelRuntime = {
-        index, config, spec, prng: createPrng(options.seed ^ hashString(spec.name)), specReplicas: 0, pods: [], routable: [],
-        queue: [], queueHead: 0, scaleEvents: [], profiles: new Map(), podCounter: 0,
+        index,
+        config,
+        spec,
+        prng: createPrng(options.seed ^ hashString(spec.name)),
+        specReplicas: 0,
+        pods: [],
+        routable: [],
+        queue: [],
+        queueHead: 0,
+        scaleEvents: [],
+        profiles: new Map(),
+        podCounter: 0,
       }
       this.models.push(runtime)
       this.modelByName.set(spec.name, runtime)
@@ -241,9 +251,11 @@ export class Twin {
     if (options.trace) {
       const sorted = options.trace.map((r, index) => ({r, index})).sort((a, b) => a.r.t - b.r.t || a.index - b.index)
       this.traceOrder = sorted.map((s) => s.r)
-      if (this.traceOrder.length > 0) this.queue.push(this.start + (this.traceOrder[0] as TraceRequest).t, {k: 'trace', index: 0})
+      if (this.traceOrder.length > 0)
+        this.queue.push(this.start + (this.traceOrder[0] as TraceRequest).t, {k: 'trace', index: 0})
     }
-    for (const storm of this.spot.storms) this.queue.push(this.start + storm.atSeconds, {k: 'storm', group: storm.group, count: storm.count})
+    for (const storm of this.spot.storms)
+      this.queue.push(this.start + storm.atSeconds, {k: 'storm', group: storm.group, count: storm.count})
     this.queue.push(this.start, {k: 'scrape'})
     this.queueSchedulePass()
   }
@@ -275,7 +287,8 @@ export class Twin {
   scaleWorkload(modelName: string, replicas: number): ActionResult {
     const model = this.modelByName.get(modelName)
     if (!model) return {ok: false, reason: 'UnknownModel', message: `no model "${modelName}"`}
-    if (!Number.isInteger(replicas) || replicas < 0) return {ok: false, reason: 'InvalidReplicas', message: `replicas must be a whole number ≥ 0, got ${replicas}`}
+    if (!Number.isInteger(replicas) || replicas < 0)
+      return {ok: false, reason: 'InvalidReplicas', message: `replicas must be a whole number ≥ 0, got ${replicas}`}
     const from = model.specReplicas
     if (from === replicas) return {ok: true, message: `${modelName} already at ${replicas}`}
     model.specReplicas = replicas
@@ -293,16 +306,32 @@ export class Twin {
   scaleNodeGroup(groupName: string, delta: number): ActionResult {
     const group = this.groups.get(groupName)
     if (!group) return {ok: false, reason: 'UnknownNodeGroup', message: `no node group "${groupName}"`}
-    if (!Number.isInteger(delta) || delta === 0) return {ok: false, reason: 'InvalidDelta', message: `delta must be a non-zero whole number, got ${delta}`}
+    if (!Number.isInteger(delta) || delta === 0)
+      return {ok: false, reason: 'InvalidDelta', message: `delta must be a non-zero whole number, got ${delta}`}
     const from = group.targetSize
     if (delta > 0) {
-      if (from + delta > group.config.max) return {ok: false, reason: 'AboveMax', message: `${groupName}: ${from} + ${delta} exceeds max ${group.config.max}`}
+      if (from + delta > group.config.max)
+        return {
+          ok: false,
+          reason: 'AboveMax',
+          message: `${groupName}: ${from} + ${delta} exceeds max ${group.config.max}`,
+        }
       for (let i = 0; i < delta; i++) this.launchNode(group, false)
       group.lastScaleUpAt = this.clock
     } else {
       const cancellable = group.nodes.filter((n) => n.phase === 'provisioning')
-      if (-delta > cancellable.length) return {ok: false, reason: 'NodesRegistered', message: `${groupName}: only ${cancellable.length} node(s) are still provisioning; remove registered nodes by name`}
-      if (from + delta < group.config.min) return {ok: false, reason: 'BelowMin', message: `${groupName}: ${from} ${delta} is under min ${group.config.min}`}
+      if (-delta > cancellable.length)
+        return {
+          ok: false,
+          reason: 'NodesRegistered',
+          message: `${groupName}: only ${cancellable.length} node(s) are still provisioning; remove registered nodes by name`,
+        }
+      if (from + delta < group.config.min)
+        return {
+          ok: false,
+          reason: 'BelowMin',
+          message: `${groupName}: ${from} ${delta} is under min ${group.config.min}`,
+        }
       for (const node of cancellable.slice(delta)) this.deleteNode(node, 'cancelled')
       group.lastScaleDownAt = this.clock
     }
@@ -321,7 +350,12 @@ export class Twin {
     if (node.removing) return {ok: true, message: `${nodeName} is already being removed`}
     const pods = this.podsOn(node).filter((p) => p.phase !== 'terminating')
     const blocked = this.pdbBlocking(pods)
-    if (blocked) return {ok: false, reason: 'PodDisruptionBudget', message: `evicting ${blocked.pods} pod(s) of ${blocked.workload} from ${nodeName} would break PDB ${blocked.pdb}`}
+    if (blocked)
+      return {
+        ok: false,
+        reason: 'PodDisruptionBudget',
+        message: `evicting ${blocked.pods} pod(s) of ${blocked.workload} from ${nodeName} would break PDB ${blocked.pdb}`,
+      }
     node.removing = true
     node.state.cordoned = true
     node.group.targetSize--
@@ -336,8 +370,10 @@ export class Twin {
   /** Sets `nvidia.com/mig.config`; the MIG manager reports `nvidia.com/mig.config.state` when done. */
   setMigConfig(nodeName: string, config: string): ActionResult {
     const node = this.liveNodes.find((n) => n.name === nodeName)
-    if (!node?.state || node.phase !== 'ready') return {ok: false, reason: 'UnknownNode', message: `no ready node "${nodeName}"`}
-    if (!findGpuModel(node.group.config.gpu.model)?.migCapable) return {ok: false, reason: 'NotMigCapable', message: `${nodeName} has ${node.group.config.gpu.model} GPUs`}
+    if (!node?.state || node.phase !== 'ready')
+      return {ok: false, reason: 'UnknownNode', message: `no ready node "${nodeName}"`}
+    if (!findGpuModel(node.group.config.gpu.model)?.migCapable)
+      return {ok: false, reason: 'NotMigCapable', message: `${nodeName} has ${node.group.config.gpu.model} GPUs`}
     const state = node.state
     state.migConfig = config
     state.labels['nvidia.com/mig.config'] = config
@@ -346,7 +382,11 @@ export class Twin {
     state.gpusAllocatable = false
     node.migVersion++
     this.emit({t: this.clock, type: 'mig.config-set', node: nodeName, config})
-    this.queue.push(this.clock + (this.options.migReconfigureSeconds ?? 60), {k: 'migApply', node, version: node.migVersion})
+    this.queue.push(this.clock + (this.options.migReconfigureSeconds ?? 60), {
+      k: 'migApply',
+      node,
+      version: node.migVersion,
+    })
     return {ok: true, message: `${nodeName} nvidia.com/mig.config=${config}`}
   }
 
@@ -357,8 +397,18 @@ export class Twin {
     if (pod.phase === 'terminating') return {ok: true, message: `${podKey} is already terminating`}
     const blocked = this.pdbBlocking([pod])
     if (blocked) {
-      this.emit({t: this.clock, type: 'pod.eviction-blocked', pod: pod.key, model: pod.model.config.name, pdb: blocked.pdb})
-      return {ok: false, reason: 'PodDisruptionBudget', message: `PDB ${blocked.pdb} allows no disruption of ${blocked.workload} now`}
+      this.emit({
+        t: this.clock,
+        type: 'pod.eviction-blocked',
+        pod: pod.key,
+        model: pod.model.config.name,
+        pdb: blocked.pdb,
+      })
+      return {
+        ok: false,
+        reason: 'PodDisruptionBudget',
+        message: `PDB ${blocked.pdb} allows no disruption of ${blocked.workload} now`,
+      }
     }
     this.terminatePod(pod, 'evicted', pod.model.config.terminationGraceSeconds)
     this.reconcile(pod.model)
@@ -403,7 +453,8 @@ export class Twin {
     const node = this.liveNodes.find((n) => n.name === nodeName)
     if (!node?.state) return {ok: false, reason: 'UnknownNode', message: `no registered node "${nodeName}"`}
     if (held) this.migHeld.add(node)
-    else if (this.migHeld.delete(node) && node.state.migConfigState === 'pending') this.queue.push(this.clock, {k: 'migApply', node, version: node.migVersion})
+    else if (this.migHeld.delete(node) && node.state.migConfigState === 'pending')
+      this.queue.push(this.clock, {k: 'migApply', node, version: node.migVersion})
     return {ok: true, message: `${nodeName} MIG manager ${held ? 'held' : 'released'}`}
   }
 
@@ -511,7 +562,9 @@ export class Twin {
   }
 
   nodeNames(groupName?: string): string[] {
-    return this.liveNodes.filter((n) => n.state && (groupName === undefined || n.group.config.name === groupName)).map((n) => n.name)
+    return this.liveNodes
+      .filter((n) => n.state && (groupName === undefined || n.group.config.name === groupName))
+      .map((n) => n.name)
   }
 
   /** The replica engine of a ready pod (tests read its histograms). */
@@ -563,7 +616,8 @@ export class Twin {
         this.onStorm(e.group, e.count)
         break
       case 'migApply':
-        if (e.node.migVersion === e.version && e.node.phase === 'ready' && !this.migHeld.has(e.node)) this.applyMig(e.node)
+        if (e.node.migVersion === e.version && e.node.phase === 'ready' && !this.migHeld.has(e.node))
+          this.applyMig(e.node)
         break
       case 'schedule':
         this.schedulePassQueued = false
@@ -589,9 +643,14 @@ export class Twin {
 
   private onArrival(model: ModelRuntime, client: number): void {
     const req: TwinRequest = {
-      id: this.requestCounter++, model: model.index, arrival: this.clock,
-      input: sampleTokens(model.spec.load.input, model.prng), output: sampleTokens(model.spec.load.output, model.prng),
-      prefillLeft: 0, firstTokenAt: NaN, client,
+      id: this.requestCounter++,
+      model: model.index,
+      arrival: this.clock,
+      input: sampleTokens(model.spec.load.input, model.prng),
+      output: sampleTokens(model.spec.load.output, model.prng),
+      prefillLeft: 0,
+      firstTokenAt: NaN,
+      client,
     }
     req.prefillLeft = req.input
     this.route(model, req)
@@ -602,7 +661,16 @@ export class Twin {
     const r = this.traceOrder[index] as TraceRequest
     const model = this.modelByName.get(r.model)
     if (model) {
-      const req: TwinRequest = {id: this.requestCounter++, model: model.index, arrival: this.clock, input: r.inputTokens, output: r.outputTokens, prefillLeft: r.inputTokens, firstTokenAt: NaN, client: -1}
+      const req: TwinRequest = {
+        id: this.requestCounter++,
+        model: model.index,
+        arrival: this.clock,
+        input: r.inputTokens,
+        output: r.outputTokens,
+        prefillLeft: r.inputTokens,
+        firstTokenAt: NaN,
+        client: -1,
+      }
       this.route(model, req)
     }
     const next = this.traceOrder[index + 1]
@@ -666,13 +734,31 @@ export class Twin {
 
   private launchNode(group: GroupRuntime, immediate: boolean): TwinNode {
     group.counter++
-    const node: TwinNode = {name: `${group.config.name}-${String(group.counter).padStart(3, '0')}`, group, phase: 'provisioning', launchedAt: this.clock, state: null, pulled: new Set(), removing: false, migVersion: 0}
+    const node: TwinNode = {
+      name: `${group.config.name}-${String(group.counter).padStart(3, '0')}`,
+      group,
+      phase: 'provisioning',
+      launchedAt: this.clock,
+      state: null,
+      pulled: new Set(),
+      removing: false,
+      migVersion: 0,
+    }
     group.nodes.push(node)
     group.targetSize++
-    this.emit({t: this.clock, type: 'node.launched', node: node.name, group: group.config.name, gpus: group.config.gpu.count, hourlyCost: group.config.hourlyCost})
+    this.emit({
+      t: this.clock,
+      type: 'node.launched',
+      node: node.name,
+      group: group.config.name,
+      gpus: group.config.gpu.count,
+      hourlyCost: group.config.hourlyCost,
+    })
     if (immediate) return node
     const since = this.clock - this.start
-    const capacityError = (this.options.capacityErrors ?? []).some((w) => w.group === group.config.name && since >= w.fromSeconds && since < w.toSeconds)
+    const capacityError = (this.options.capacityErrors ?? []).some(
+      (w) => w.group === group.config.name && since >= w.fromSeconds && since < w.toSeconds,
+    )
     if (capacityError) this.queue.push(this.clock + CAPACITY_ERROR_SECONDS, {k: 'capacityError', node})
     else this.queue.push(this.clock + this.jitter(group.config.coldStart.provisioningSeconds), {k: 'registered', node})
     return node
@@ -683,12 +769,31 @@ export class Twin {
     const info = findGpuModel(group.gpu.model)
     const gpus: GpuDevice[] = []
     for (let index = 0; index < group.gpu.count; index++) {
-      gpus.push({index, uuid: `GPU-${node.name}-${index}`, model: info?.name ?? group.gpu.model, memoryMiB: info?.memoryMiB ?? 0, mig: {enabled: false, instances: []}, pods: []})
+      gpus.push({
+        index,
+        uuid: `GPU-${node.name}-${index}`,
+        model: info?.name ?? group.gpu.model,
+        memoryMiB: info?.memoryMiB ?? 0,
+        mig: {enabled: false, instances: []},
+        pods: [],
+      })
     }
-    const labels: Record<string, string> = {...group.labels, 'nvidia.com/gpu.product': info?.aliases[0] ?? group.gpu.model, 'nvidia.com/gpu.count': String(group.gpu.count)}
+    const labels: Record<string, string> = {
+      ...group.labels,
+      'nvidia.com/gpu.product': info?.aliases[0] ?? group.gpu.model,
+      'nvidia.com/gpu.count': String(group.gpu.count),
+    }
     node.state = {
-      name: node.name, group: group.name, labels, taints: group.taints.map((t) => ({...t})), ready: true, cordoned: false,
-      createdAt: this.clock, gpusAllocatable: false, capacityType: group.capacityType, gpus,
+      name: node.name,
+      group: group.name,
+      labels,
+      taints: group.taints.map((t) => ({...t})),
+      ready: true,
+      cordoned: false,
+      createdAt: this.clock,
+      gpusAllocatable: false,
+      capacityType: group.capacityType,
+      gpus,
     }
     if (info?.migCapable) {
       const boot = group.migConfigs[0] ?? 'all-disabled'
@@ -698,7 +803,8 @@ export class Twin {
     node.phase = 'initializing'
     this.liveNodes.push(node)
     this.emit({t: this.clock, type: 'node.registered', node: node.name, group: group.name})
-    if (initialize) this.queue.push(this.clock + this.jitter(group.coldStart.driverInitSeconds), {k: 'allocatable', node})
+    if (initialize)
+      this.queue.push(this.clock + this.jitter(group.coldStart.driverInitSeconds), {k: 'allocatable', node})
   }
 
   private makeAllocatable(node: TwinNode): void {
@@ -755,7 +861,9 @@ export class Twin {
   }
 
   private onStorm(groupName: string, count: number): void {
-    const candidates = this.liveNodes.filter((n) => n.group.config.name === groupName && n.state && n.state.interruptionNoticeAt === undefined && !n.removing)
+    const candidates = this.liveNodes.filter(
+      (n) => n.group.config.name === groupName && n.state && n.state.interruptionNoticeAt === undefined && !n.removing,
+    )
     for (const node of candidates.slice(0, count)) this.onNotice(node)
   }
 
@@ -765,9 +873,20 @@ export class Twin {
     node.state.interruptionNoticeAt = this.clock
     node.state.cordoned = true
     const terminatesAt = this.clock + this.spot.noticeSeconds
-    this.emit({t: this.clock, type: 'node.interruption-notice', node: node.name, group: node.group.config.name, terminatesAt})
+    this.emit({
+      t: this.clock,
+      type: 'node.interruption-notice',
+      node: node.name,
+      group: node.group.config.name,
+      terminatesAt,
+    })
     for (const pod of this.podsOn(node)) {
-      if (pod.phase !== 'terminating') this.terminatePod(pod, 'spot-interruption', Math.min(pod.model.config.terminationGraceSeconds, this.spot.noticeSeconds))
+      if (pod.phase !== 'terminating')
+        this.terminatePod(
+          pod,
+          'spot-interruption',
+          Math.min(pod.model.config.terminationGraceSeconds, this.spot.noticeSeconds),
+        )
     }
     this.reconcileAll()
     this.queue.push(terminatesAt, {k: 'reclaim', node})
@@ -793,7 +912,10 @@ export class Twin {
   }
 
   private applyLayout(gpu: GpuDevice, layout: GpuLayout): void {
-    gpu.mig = {enabled: layout.enabled, instances: layout.instances.map((i) => ({profile: i.profile, start: i.start, size: i.size}))}
+    gpu.mig = {
+      enabled: layout.enabled,
+      instances: layout.instances.map((i) => ({profile: i.profile, start: i.start, size: i.size})),
+    }
   }
 
   private setMigState(node: TwinNode, config: string, state: 'pending' | 'success' | 'failed', reason?: string): void {
@@ -813,7 +935,12 @@ export class Twin {
     } else {
       const busy = state.gpus.filter((gpu, i) => !sameLayout(gpu, layouts[i] as GpuLayout) && gpuHasPods(gpu))
       if (busy.length > 0) {
-        this.setMigState(node, config, 'failed', `GPU ${busy.map((g) => g.index).join(', ')} in use: the MIG manager needs every workload on a GPU it reconfigures stopped`)
+        this.setMigState(
+          node,
+          config,
+          'failed',
+          `GPU ${busy.map((g) => g.index).join(', ')} in use: the MIG manager needs every workload on a GPU it reconfigures stopped`,
+        )
       } else {
         state.gpus.forEach((gpu, i) => {
           if (!sameLayout(gpu, layouts[i] as GpuLayout)) this.applyLayout(gpu, layouts[i] as GpuLayout)
@@ -835,7 +962,9 @@ export class Twin {
     } else if (active.length > model.specReplicas) {
       // ReplicaSet deletion order: unscheduled first, then not ready, then ready; newest first within each.
       const rank = (p: TwinPod) => (p.phase === 'pending' ? 0 : p.phase === 'ready' ? 2 : 1)
-      const victims = [...active].sort((a, b) => rank(a) - rank(b) || b.seq - a.seq).slice(0, active.length - model.specReplicas)
+      const victims = [...active]
+        .sort((a, b) => rank(a) - rank(b) || b.seq - a.seq)
+        .slice(0, active.length - model.specReplicas)
       for (const pod of victims) this.terminatePod(pod, 'scale-down', model.config.terminationGraceSeconds)
     }
   }
@@ -851,13 +980,38 @@ export class Twin {
     const podName = `${name}-${model.podCounter.toString(36).padStart(5, '0')}`
     const need = deviceNeedOf(model.config)
     const state: PodState = {
-      name: podName, namespace, workload: {kind, name}, phase: 'Pending', ready: false, deleting: false, createdAt: this.clock,
-      gpuRequest: need.kind === 'mig'
-        ? {resource: this.options.config.settings.migStrategy === 'single' ? 'nvidia.com/gpu' : `nvidia.com/mig-${need.profile}`, count: 1}
-        : {resource: 'nvidia.com/gpu', count: need.count},
+      name: podName,
+      namespace,
+      workload: {kind, name},
+      phase: 'Pending',
+      ready: false,
+      deleting: false,
+      createdAt: this.clock,
+      gpuRequest:
+        need.kind === 'mig'
+          ? {
+              resource:
+                this.options.config.settings.migStrategy === 'single'
+                  ? 'nvidia.com/gpu'
+                  : `nvidia.com/mig-${need.profile}`,
+              count: 1,
+            }
+          : {resource: 'nvidia.com/gpu', count: need.count},
       daemon: false,
     }
-    const pod: TwinPod = {seq, key: `${namespace}/${podName}`, model, state, phase: 'pending', node: null, devices: null, replica: null, version: 0, loadingUntil: 0, loadSeconds: 0}
+    const pod: TwinPod = {
+      seq,
+      key: `${namespace}/${podName}`,
+      model,
+      state,
+      phase: 'pending',
+      node: null,
+      devices: null,
+      replica: null,
+      version: 0,
+      loadingUntil: 0,
+      loadSeconds: 0,
+    }
     model.pods.push(pod)
     this.pending.push(pod)
     this.emit({t: this.clock, type: 'pod.created', pod: pod.key, model: model.config.name})
@@ -876,7 +1030,10 @@ export class Twin {
     const still: TwinPod[] = []
     for (const pod of this.pending) {
       if (pod.phase !== 'pending') continue
-      const target = this.schedule(pod.state, nodes, {model: pod.model.config, migStrategy: this.options.config.settings.migStrategy})
+      const target = this.schedule(pod.state, nodes, {
+        model: pod.model.config,
+        migStrategy: this.options.config.settings.migStrategy,
+      })
       const node = target === undefined ? undefined : this.liveNodes.find((n) => n.name === target)
       const devices = node?.state ? findFreeDevices(node.state, deviceNeedOf(pod.model.config)) : undefined
       if (!node || !devices) {
@@ -916,21 +1073,41 @@ export class Twin {
       pod.state.phase = 'Running'
       pod.state.startedAt = this.clock
       const weights = pod.model.config.weights
-      pod.loadSeconds = this.jitter(weights.loadSeconds ?? weights.sizeGiB / (weights.loadGiBps && weights.loadGiBps > 0 ? weights.loadGiBps : 1))
+      pod.loadSeconds = this.jitter(
+        weights.loadSeconds ?? weights.sizeGiB / (weights.loadGiBps && weights.loadGiBps > 0 ? weights.loadGiBps : 1),
+      )
       pod.loadingUntil = this.clock + pod.loadSeconds
-      this.emit({t: this.clock, type: 'pod.loading', pod: pod.key, model: pod.model.config.name, node: (pod.node as TwinNode).name, seconds: pod.loadSeconds})
+      this.emit({
+        t: this.clock,
+        type: 'pod.loading',
+        pod: pod.key,
+        model: pod.model.config.name,
+        node: (pod.node as TwinNode).name,
+        seconds: pod.loadSeconds,
+      })
       pod.version++
       this.queue.push(pod.loadingUntil, {k: 'podStep', pod, version: pod.version})
     } else if (pod.phase === 'loading') {
       pod.phase = 'ready'
       pod.state.ready = true
       pod.state.readyAt = this.clock
-      pod.replica = new Replica(this.profileFor(pod), {
-        wake: (replica, time, version) => this.queue.push(time, {k: 'wake', replica, version}),
-        finish: (replica, req, _time, ok) => this.finishRequest(replica, req, ok),
-      }, this.clock, pod)
+      pod.replica = new Replica(
+        this.profileFor(pod),
+        {
+          wake: (replica, time, version) => this.queue.push(time, {k: 'wake', replica, version}),
+          finish: (replica, req, _time, ok) => this.finishRequest(replica, req, ok),
+        },
+        this.clock,
+        pod,
+      )
       pod.model.routable.push(pod)
-      this.emit({t: this.clock, type: 'pod.ready', pod: pod.key, model: pod.model.config.name, node: (pod.node as TwinNode).name})
+      this.emit({
+        t: this.clock,
+        type: 'pod.ready',
+        pod: pod.key,
+        model: pod.model.config.name,
+        node: (pod.node as TwinNode).name,
+      })
       this.drainGateway(pod.model)
     }
   }
@@ -940,12 +1117,18 @@ export class Twin {
     const gpuModel = node.group.config.gpu.model
     const devices = pod.devices as {gpus: number[]} | {gpu: number; start: number}
     let migProfile: string | undefined
-    if (!('gpus' in devices)) migProfile = (node.state as NodeState).gpus[devices.gpu]?.mig.instances.find((i) => i.start === devices.start)?.profile
+    if (!('gpus' in devices))
+      migProfile = (node.state as NodeState).gpus[devices.gpu]?.mig.instances.find(
+        (i) => i.start === devices.start,
+      )?.profile
     const gpus = 'gpus' in devices ? devices.gpus.length : 1
     const key = `${gpuModel}|${gpus}|${migProfile ?? ''}`
     let profile = pod.model.profiles.get(key)
     if (!profile) {
-      profile = resolveServingProfile(pod.model.spec.serving ?? {}, gpuModel, {gpus, ...(migProfile ? {migProfile} : {})})
+      profile = resolveServingProfile(pod.model.spec.serving ?? {}, gpuModel, {
+        gpus,
+        ...(migProfile ? {migProfile} : {}),
+      })
       pod.model.profiles.set(key, profile)
     }
     return profile
@@ -961,7 +1144,14 @@ export class Twin {
     pod.phase = 'terminating'
     pod.state.deleting = true
     pod.version++
-    this.emit({t: this.clock, type: 'pod.terminating', pod: pod.key, model: pod.model.config.name, reason, graceSeconds})
+    this.emit({
+      t: this.clock,
+      type: 'pod.terminating',
+      pod: pod.key,
+      model: pod.model.config.name,
+      reason,
+      graceSeconds,
+    })
     const routable = pod.model.routable.indexOf(pod)
     if (routable >= 0) pod.model.routable.splice(routable, 1)
     if (!wasServing || !pod.replica || pod.replica.outstanding === 0) {
@@ -1019,7 +1209,11 @@ export class Twin {
    */
   private pdbBlocking(pods: TwinPod[]): {pdb: string; workload: string; pods: number} | undefined {
     for (const pdb of this.options.pdbs ?? []) {
-      const model = this.models.find((m) => `${m.config.workload.kind}/${m.config.workload.name}` === pdb.workload && m.config.workload.namespace === pdb.namespace)
+      const model = this.models.find(
+        (m) =>
+          `${m.config.workload.kind}/${m.config.workload.name}` === pdb.workload &&
+          m.config.workload.namespace === pdb.namespace,
+      )
       if (!model) continue
       const disrupted = pods.filter((p) => p.model === model && p.phase === 'ready').length
       if (disrupted === 0) continue
@@ -1039,9 +1233,22 @@ export class Twin {
     this.lastScrape = t
     for (const model of this.models) {
       const {namespace, name} = model.config.workload
-      this.telemetry.record(`gw|${namespace}|${name}`, 'gateway_queue_depth', {namespace, workload: name}, t, model.queue.length - model.queueHead)
+      this.telemetry.record(
+        `gw|${namespace}|${name}`,
+        'gateway_queue_depth',
+        {namespace, workload: name},
+        t,
+        model.queue.length - model.queueHead,
+      )
       for (const pod of model.pods) {
-        if (!pod.node?.state || !pod.devices || pod.phase === 'pending' || pod.phase === 'pulling' || pod.phase === 'gone') continue
+        if (
+          !pod.node?.state ||
+          !pod.devices ||
+          pod.phase === 'pending' ||
+          pod.phase === 'pulling' ||
+          pod.phase === 'gone'
+        )
+          continue
         this.scrapePod(pod, t, first)
       }
     }
@@ -1058,8 +1265,12 @@ export class Twin {
     const gpus = gpuIndices.map((index) => {
       const gpu = state.gpus[index] as GpuDevice
       const labels: Record<string, string> = {
-        gpu: String(index), UUID: gpu.uuid ?? '', device: `nvidia${index}`, modelName: findGpuModel(gpu.model)?.aliases[0] ?? gpu.model,
-        Hostname: node.name, ...podLabels,
+        gpu: String(index),
+        UUID: gpu.uuid ?? '',
+        device: `nvidia${index}`,
+        modelName: findGpuModel(gpu.model)?.aliases[0] ?? gpu.model,
+        Hostname: node.name,
+        ...podLabels,
       }
       const mig = !('gpus' in devices)
       if (!('gpus' in devices)) {
@@ -1130,13 +1341,25 @@ export class Twin {
   }
 
   /** Records a histogram's cumulative buckets, `_sum` and `_count` into consecutive slots; returns the next slot. */
-  private recordHistogram(metric: string, h: Histogram, labels: Record<string, string>, key: string, t: number, slots: StoredSeries[], slot: number): number {
+  private recordHistogram(
+    metric: string,
+    h: Histogram,
+    labels: Record<string, string>,
+    key: string,
+    t: number,
+    slots: StoredSeries[],
+    slot: number,
+  ): number {
     const n = h.bounds.length
     let cumulative = 0
     for (let i = 0; i <= n; i++) {
       cumulative += h.counts[i] as number
       let handle = slots[slot]
-      if (!handle) slots[slot] = handle = this.telemetry.handle(`${metric}|${key}|${i}`, `${metric}_bucket`, {...labels, le: i < n ? String(h.bounds[i]) : '+Inf'})
+      if (!handle)
+        slots[slot] = handle = this.telemetry.handle(`${metric}|${key}|${i}`, `${metric}_bucket`, {
+          ...labels,
+          le: i < n ? String(h.bounds[i]) : '+Inf',
+        })
       this.telemetry.push(handle, t, cumulative)
       slot++
     }
@@ -1149,7 +1372,6 @@ export class Twin {
     this.telemetry.push(count, t, h.count)
     return slot + 1
   }
-
 }
 
 function round(value: number, digits: number): number {

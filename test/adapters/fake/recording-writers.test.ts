@@ -5,7 +5,14 @@
  */
 import {describe, expect, test} from 'vitest'
 
-import {FakeClock, fieldKey, InMemoryLease, InMemoryStateStore, RecordingClusterWriter, RecordingNodeGroupWriter} from '../../../src/adapters/fake/recording-writers.js'
+import {
+  FakeClock,
+  fieldKey,
+  InMemoryLease,
+  InMemoryStateStore,
+  RecordingClusterWriter,
+  RecordingNodeGroupWriter,
+} from '../../../src/adapters/fake/recording-writers.js'
 import type {ExecutableChange, Precondition} from '../../../src/core/ports.js'
 
 const chat = {kind: 'Deployment', namespace: 'llm', name: 'chat'} as const
@@ -29,9 +36,27 @@ function writer(replicas: number): RecordingClusterWriter<ScaleReplicas> {
 
 describe('RecordingClusterWriter', () => {
   test.each([
-    {why: 'preconditions hold: applied, and the field changes', replicas: 2, change: scaleTo(4, 2), status: 'applied', after: 4},
-    {why: 'someone scaled it meanwhile: refused, nothing changes', replicas: 3, change: scaleTo(4, 2), status: 'precondition-failed', after: 3},
-    {why: 'no preconditions: applied', replicas: 2, change: {id: 'x', preconditions: [], to: 5}, status: 'applied', after: 5},
+    {
+      why: 'preconditions hold: applied, and the field changes',
+      replicas: 2,
+      change: scaleTo(4, 2),
+      status: 'applied',
+      after: 4,
+    },
+    {
+      why: 'someone scaled it meanwhile: refused, nothing changes',
+      replicas: 3,
+      change: scaleTo(4, 2),
+      status: 'precondition-failed',
+      after: 3,
+    },
+    {
+      why: 'no preconditions: applied',
+      replicas: 2,
+      change: {id: 'x', preconditions: [], to: 5},
+      status: 'applied',
+      after: 5,
+    },
   ])('$why', async ({replicas, change, status, after}) => {
     const fake = writer(replicas)
     const result = await fake.apply(change)
@@ -41,12 +66,22 @@ describe('RecordingClusterWriter', () => {
   })
 
   test('a failed precondition says which one and what the cluster holds', async () => {
-    expect(await writer(3).apply(scaleTo(4, 2))).toEqual({changeId: 'pod/llm/chat', status: 'precondition-failed', precondition: replicasAre(2), actual: 3})
+    expect(await writer(3).apply(scaleTo(4, 2))).toEqual({
+      changeId: 'pod/llm/chat',
+      status: 'precondition-failed',
+      precondition: replicasAre(2),
+      actual: 3,
+    })
   })
 
   test('failNext fails exactly the next call, recorded, then the writer works again', async () => {
     const fake = writer(2).failNext('the API server timed out', {retryable: true})
-    expect(await fake.apply(scaleTo(4, 2))).toEqual({changeId: 'pod/llm/chat', status: 'failed', message: 'the API server timed out', retryable: true})
+    expect(await fake.apply(scaleTo(4, 2))).toEqual({
+      changeId: 'pod/llm/chat',
+      status: 'failed',
+      message: 'the API server timed out',
+      retryable: true,
+    })
     expect(fake.fields.get(fieldKey(chat, 'spec.replicas'))).toBe(2)
     expect((await fake.apply(scaleTo(4, 2))).status).toBe('applied')
     expect(fake.calls).toHaveLength(2)
@@ -57,11 +92,41 @@ describe('RecordingNodeGroupWriter', () => {
   const groups = () => new RecordingNodeGroupWriter({spot: {nodes: ['spot-1', 'spot-2']}})
 
   test.each([
-    {why: 'grow by a delta', run: (w: RecordingNodeGroupWriter) => w.increaseSize('spot', 2), status: 'done', size: 4, nodes: ['spot-1', 'spot-2', 'spot-new-1', 'spot-new-2']},
-    {why: 'remove the named node, and only it', run: (w: RecordingNodeGroupWriter) => w.removeNode('spot', 'spot-1'), status: 'done', size: 1, nodes: ['spot-2']},
-    {why: 'a node not in the group is not found, nothing changes', run: (w: RecordingNodeGroupWriter) => w.removeNode('spot', 'other-1'), status: 'failed', size: 2, nodes: ['spot-1', 'spot-2']},
-    {why: 'a delta that is not a positive integer is refused', run: (w: RecordingNodeGroupWriter) => w.increaseSize('spot', -1), status: 'failed', size: 2, nodes: ['spot-1', 'spot-2']},
-    {why: 'an unknown group is not found', run: (w: RecordingNodeGroupWriter) => w.increaseSize('gone', 1), status: 'failed', size: 2, nodes: ['spot-1', 'spot-2']},
+    {
+      why: 'grow by a delta',
+      run: (w: RecordingNodeGroupWriter) => w.increaseSize('spot', 2),
+      status: 'done',
+      size: 4,
+      nodes: ['spot-1', 'spot-2', 'spot-new-1', 'spot-new-2'],
+    },
+    {
+      why: 'remove the named node, and only it',
+      run: (w: RecordingNodeGroupWriter) => w.removeNode('spot', 'spot-1'),
+      status: 'done',
+      size: 1,
+      nodes: ['spot-2'],
+    },
+    {
+      why: 'a node not in the group is not found, nothing changes',
+      run: (w: RecordingNodeGroupWriter) => w.removeNode('spot', 'other-1'),
+      status: 'failed',
+      size: 2,
+      nodes: ['spot-1', 'spot-2'],
+    },
+    {
+      why: 'a delta that is not a positive integer is refused',
+      run: (w: RecordingNodeGroupWriter) => w.increaseSize('spot', -1),
+      status: 'failed',
+      size: 2,
+      nodes: ['spot-1', 'spot-2'],
+    },
+    {
+      why: 'an unknown group is not found',
+      run: (w: RecordingNodeGroupWriter) => w.increaseSize('gone', 1),
+      status: 'failed',
+      size: 2,
+      nodes: ['spot-1', 'spot-2'],
+    },
   ])('$why', async ({run, status, size, nodes}) => {
     const fake = groups()
     expect((await run(fake)).status).toBe(status)
@@ -70,9 +135,16 @@ describe('RecordingNodeGroupWriter', () => {
 
   test('a scripted capacity error hits the next call only (the spot fallback path)', async () => {
     const fake = groups().failNext('capacity', 'InsufficientInstanceCapacity')
-    expect(await fake.increaseSize('spot', 1)).toEqual({status: 'failed', failure: 'capacity', message: 'InsufficientInstanceCapacity'})
+    expect(await fake.increaseSize('spot', 1)).toEqual({
+      status: 'failed',
+      failure: 'capacity',
+      message: 'InsufficientInstanceCapacity',
+    })
     expect(await fake.increaseSize('spot', 1)).toEqual({status: 'done'})
-    expect(fake.calls).toEqual([{method: 'increaseSize', group: 'spot', delta: 1}, {method: 'increaseSize', group: 'spot', delta: 1}])
+    expect(fake.calls).toEqual([
+      {method: 'increaseSize', group: 'spot', delta: 1},
+      {method: 'increaseSize', group: 'spot', delta: 1},
+    ])
   })
 })
 

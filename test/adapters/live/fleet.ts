@@ -27,7 +27,11 @@ export interface LiveFleet {
 }
 
 export function exposedSeries(series: readonly Series[] = defaultScenario().snapshot.telemetry): ExposedSeries[] {
-  return series.map((s) => ({metric: s.metric, labels: s.labels, value: (s.samples[s.samples.length - 1] as [number, number])[1]}))
+  return series.map((s) => ({
+    metric: s.metric,
+    labels: s.labels,
+    value: (s.samples[s.samples.length - 1] as [number, number])[1],
+  }))
 }
 
 export async function startLiveFleet(): Promise<LiveFleet> {
@@ -39,11 +43,24 @@ export async function startLiveFleet(): Promise<LiveFleet> {
   const [twin, exposition] = await Promise.all([startTestTwin(), startExposition(exposedSeries())])
   const beforeData = Math.floor(Date.now() / 1000) - 1
   const prometheus = await startPrometheus([exposition.target], {honorLabels: true})
-  await waitFor('the first scrape of the exposition', async () => (await prometheus.query('up'))[0]?.value[1] === '1', 30_000)
+  await waitFor(
+    'the first scrape of the exposition',
+    async () => (await prometheus.query('up'))[0]?.value[1] === '1',
+    30_000,
+  )
   // Four scrapes (1 s apart), so a range ending at settledInstant() holds a sample of every series.
-  await waitFor('four scrapes', async () => Number((await prometheus.query('count_over_time(up[10s])'))[0]?.value[1] ?? 0) >= 4, 30_000)
+  await waitFor(
+    'four scrapes',
+    async () => Number((await prometheus.query('count_over_time(up[10s])'))[0]?.value[1] ?? 0) >= 4,
+    30_000,
+  )
   return {
-    twin, exposition, prometheus, config, dir, beforeData,
+    twin,
+    exposition,
+    prometheus,
+    config,
+    dir,
+    beforeData,
     close: async () => {
       await Promise.all([prometheus.stop(), exposition.close(), twin.close()])
       rmSync(dir, {recursive: true, force: true})

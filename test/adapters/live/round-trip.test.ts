@@ -66,7 +66,19 @@ describe('snapshot then plan --snapshot equals a live plan', () => {
 
   test('gpu-scale snapshot --out, then plan --snapshot -o json, through the CLI', async () => {
     const out = join(fleet.dir, 'cli.yaml')
-    const snap = await cli(['snapshot', '-c', fleet.config, '--kubeconfig', fleet.twin.kubeconfig, '--prometheus', fleet.prometheus.url, '--out', out, '-o', 'json'])
+    const snap = await cli([
+      'snapshot',
+      '-c',
+      fleet.config,
+      '--kubeconfig',
+      fleet.twin.kubeconfig,
+      '--prometheus',
+      fleet.prometheus.url,
+      '--out',
+      out,
+      '-o',
+      'json',
+    ])
     expect(snap.exitCode, snap.stderr).toBe(0)
     expect(JSON.parse(snap.stdout)).toMatchObject({savedTo: out, counts: {nodes: 12}})
     expect(snap.stderr).toContain('[NoControllerState]')
@@ -78,15 +90,42 @@ describe('snapshot then plan --snapshot equals a live plan', () => {
 
 describe('another autoscaler on a configured workload', () => {
   test.each([
-    {why: 'an HPA targeting the Deployment', object: {apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: {name: 'whisper', namespace: 'llm'}, spec: {scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'}, minReplicas: 1, maxReplicas: 4}}, owner: 'HorizontalPodAutoscaler/whisper'},
-    {why: 'a KEDA ScaledObject (named rather than the HPA KEDA makes)', object: {apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: {name: 'llama', namespace: 'llm'}, spec: {scaleTargetRef: {name: 'llama-8b'}, triggers: [{type: 'prometheus', metadata: {query: 'x', threshold: '1'}}]}}, owner: 'ScaledObject/llama'},
+    {
+      why: 'an HPA targeting the Deployment',
+      object: {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: {name: 'whisper', namespace: 'llm'},
+        spec: {
+          scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'},
+          minReplicas: 1,
+          maxReplicas: 4,
+        },
+      },
+      owner: 'HorizontalPodAutoscaler/whisper',
+    },
+    {
+      why: 'a KEDA ScaledObject (named rather than the HPA KEDA makes)',
+      object: {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: {name: 'llama', namespace: 'llm'},
+        spec: {
+          scaleTargetRef: {name: 'llama-8b'},
+          triggers: [{type: 'prometheus', metadata: {query: 'x', threshold: '1'}}],
+        },
+      },
+      owner: 'ScaledObject/llama',
+    },
   ])('$why shows up as the workload owner and a diagnostic', async ({object, owner}) => {
     fleet.twin.cluster.api.upsertObject(object as never)
     const out = join(fleet.dir, `owned-${object.kind}.json`)
     const outcome = await captureSnapshot({config: fleet.config, kubeconfig: fleet.twin.kubeconfig, out})
     const workload = `Deployment/llm/${object.spec.scaleTargetRef.name}`
     expect(outcome.managedBy).toContainEqual({workload, owner})
-    expect(outcome.diagnostics).toContainEqual(expect.objectContaining({code: 'OwnedByAutoscaler', message: expect.stringContaining(owner)}))
+    expect(outcome.diagnostics).toContainEqual(
+      expect.objectContaining({code: 'OwnedByAutoscaler', message: expect.stringContaining(owner)}),
+    )
     const saved = parseSnapshot(readFileSync(out, 'utf8'), out)
     expect(saved.workloads.find((w) => w.name === object.spec.scaleTargetRef.name)?.managedBy).toBe(owner)
   })
@@ -94,9 +133,23 @@ describe('another autoscaler on a configured workload', () => {
 
 describe('a cluster that cannot be read: exit 1, one line naming where', () => {
   test.each([
-    {why: 'a kubeconfig that does not exist', kubeconfig: () => join(fleet.dir, 'missing.kubeconfig'), message: /^error: cannot read the kubeconfig .*missing\.kubeconfig/m},
-    {why: 'an API server nobody listens on', kubeconfig: () => writeKubeconfig('http://127.0.0.1:9'), message: /^error: cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:9\/api\/v1\/(nodes|pods): ECONNREFUSED/m},
-    {why: 'a context the kubeconfig lacks', kubeconfig: () => fleet.twin.kubeconfig, extra: ['--context', 'prod'], message: /^error: context prod is not in kubeconfig/m},
+    {
+      why: 'a kubeconfig that does not exist',
+      kubeconfig: () => join(fleet.dir, 'missing.kubeconfig'),
+      message: /^error: cannot read the kubeconfig .*missing\.kubeconfig/m,
+    },
+    {
+      why: 'an API server nobody listens on',
+      kubeconfig: () => writeKubeconfig('http://127.0.0.1:9'),
+      message:
+        /^error: cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:9\/api\/v1\/(nodes|pods): ECONNREFUSED/m,
+    },
+    {
+      why: 'a context the kubeconfig lacks',
+      kubeconfig: () => fleet.twin.kubeconfig,
+      extra: ['--context', 'prod'],
+      message: /^error: context prod is not in kubeconfig/m,
+    },
   ])('$why', async ({kubeconfig, message, extra}) => {
     const result = await cli(['plan', '-c', fleet.config, '--kubeconfig', kubeconfig(), ...(extra ?? [])])
     expect(result.exitCode).toBe(1)
@@ -105,8 +158,19 @@ describe('a cluster that cannot be read: exit 1, one line naming where', () => {
   })
 
   test('an API error names the URL and the Status message (client-node gives the body as a string)', async () => {
-    await fetch(`${fleet.twin.server.url}/_twin/faults`, {method: 'POST', body: JSON.stringify({type: 'status', code: 500, count: 1, match: {path: '/api/v1/nodes'}})})
-    const result = await cli(['snapshot', '-c', fleet.config, '--kubeconfig', fleet.twin.kubeconfig, '--out', join(fleet.dir, 'x.json')])
+    await fetch(`${fleet.twin.server.url}/_twin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({type: 'status', code: 500, count: 1, match: {path: '/api/v1/nodes'}}),
+    })
+    const result = await cli([
+      'snapshot',
+      '-c',
+      fleet.config,
+      '--kubeconfig',
+      fleet.twin.kubeconfig,
+      '--out',
+      join(fleet.dir, 'x.json'),
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(new RegExp(`^error: GET ${fleet.twin.server.url}/api/v1/nodes failed: HTTP 500`, 'm'))
   })
@@ -114,6 +178,9 @@ describe('a cluster that cannot be read: exit 1, one line naming where', () => {
 
 function writeKubeconfig(server: string): string {
   const path = join(fleet.dir, 'unreachable.kubeconfig')
-  writeFileSync(path, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`)
+  writeFileSync(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+  )
   return path
 }

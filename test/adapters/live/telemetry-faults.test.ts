@@ -30,17 +30,29 @@ afterAll(async () => {
 })
 
 const WHISPER = /^whisper-small/
-const scaleDowns = (plan: Plan) => plan.changes.filter((c) => c.action === 'scale-replicas' && (c.to as number) < (c.from as number)).map((c) => c.target.name)
+const scaleDowns = (plan: Plan) =>
+  plan.changes
+    .filter((c) => c.action === 'scale-replicas' && (c.to as number) < (c.from as number))
+    .map((c) => c.target.name)
 
 async function livePlan(overrides: {prometheus?: string; prometheusTimeout?: number; at?: number} = {}) {
   const at = overrides.at ?? settledInstant()
-  return createPlan({config: fleet.config, kubeconfig: fleet.twin.kubeconfig, prometheus: overrides.prometheus ?? fleet.prometheus.url, ...(overrides.prometheusTimeout ? {prometheusTimeout: overrides.prometheusTimeout} : {}), clock: () => at})
+  return createPlan({
+    config: fleet.config,
+    kubeconfig: fleet.twin.kubeconfig,
+    prometheus: overrides.prometheus ?? fleet.prometheus.url,
+    ...(overrides.prometheusTimeout ? {prometheusTimeout: overrides.prometheusTimeout} : {}),
+    clock: () => at,
+  })
 }
 
 /** Sets whisper-small's exported series to `value` (NaN) or removes them (undefined), and waits until Prometheus shows it and it is older than staleAfter. */
 async function changeWhisper(value: number | undefined): Promise<void> {
   const base = exposedSeries()
-  fleet.exposition.series = value === undefined ? base.filter((s) => !WHISPER.test(s.labels.pod ?? '')) : base.map((s) => (WHISPER.test(s.labels.pod ?? '') ? {...s, value} : s))
+  fleet.exposition.series =
+    value === undefined
+      ? base.filter((s) => !WHISPER.test(s.labels.pod ?? ''))
+      : base.map((s) => (WHISPER.test(s.labels.pod ?? '') ? {...s, value} : s))
   await waitFor('Prometheus to see the change', async () => {
     const answer = await fleet.prometheus.query('vllm:num_requests_waiting{pod=~"whisper-small.*"}')
     return value === undefined ? answer.length === 0 : answer.length > 0 && answer.every((r) => r.value[1] === 'NaN')
@@ -58,11 +70,37 @@ describe('telemetry faults: a diagnostic, and no scale-down', () => {
   })
 
   test.each([
-    {fault: 'Prometheus down (nothing listens)', run: () => livePlan({prometheus: 'http://127.0.0.1:9'}), code: 'TelemetryUnavailable', says: /ECONNREFUSED/},
-    {fault: 'Prometheus slow (no answer within --prometheus-timeout)', run: () => livePlan({prometheus: `http://127.0.0.1:${(silent.address() as {port: number}).port}`, prometheusTimeout: 0.2}), code: 'TelemetryUnavailable', says: /timeout after 3 attempts/},
-    {fault: 'Prometheus empty (a window before any scrape)', run: () => livePlan({at: fleet.beforeData}), code: 'TelemetryEmpty', says: /returned no series/},
-    {fault: 'NaN exported by the model server and DCGM', run: async () => (await changeWhisper(Number.NaN), livePlan()), code: 'NonFiniteSamples', says: /NaN or infinite sample/},
-    {fault: 'stale: the exporter stopped (Prometheus wrote stale markers)', run: async () => (await changeWhisper(undefined), livePlan()), code: 'StaleTelemetry', says: /pod="whisper-small-[^"]+".*newest sample is \d+ s old/},
+    {
+      fault: 'Prometheus down (nothing listens)',
+      run: () => livePlan({prometheus: 'http://127.0.0.1:9'}),
+      code: 'TelemetryUnavailable',
+      says: /ECONNREFUSED/,
+    },
+    {
+      fault: 'Prometheus slow (no answer within --prometheus-timeout)',
+      run: () =>
+        livePlan({prometheus: `http://127.0.0.1:${(silent.address() as {port: number}).port}`, prometheusTimeout: 0.2}),
+      code: 'TelemetryUnavailable',
+      says: /timeout after 3 attempts/,
+    },
+    {
+      fault: 'Prometheus empty (a window before any scrape)',
+      run: () => livePlan({at: fleet.beforeData}),
+      code: 'TelemetryEmpty',
+      says: /returned no series/,
+    },
+    {
+      fault: 'NaN exported by the model server and DCGM',
+      run: async () => (await changeWhisper(Number.NaN), livePlan()),
+      code: 'NonFiniteSamples',
+      says: /NaN or infinite sample/,
+    },
+    {
+      fault: 'stale: the exporter stopped (Prometheus wrote stale markers)',
+      run: async () => (await changeWhisper(undefined), livePlan()),
+      code: 'StaleTelemetry',
+      says: /pod="whisper-small-[^"]+".*newest sample is \d+ s old/,
+    },
   ])('$fault', async ({run, code, says}) => {
     const {plan, diagnostics} = await run()
     expect(diagnostics).toContainEqual(expect.objectContaining({code, message: expect.stringMatching(says)}))

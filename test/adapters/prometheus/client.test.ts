@@ -34,16 +34,46 @@ afterEach(async () => {
 
 const ok = {status: 200, body: JSON.stringify({status: 'success', data: {resultType: 'matrix', result: []}})}
 const badData = {status: 400, body: JSON.stringify({status: 'error', errorType: 'bad_data', error: 'parse error'})}
-const unavailable = {status: 503, body: JSON.stringify({status: 'error', errorType: 'timeout', error: 'query timed out'})}
+const unavailable = {
+  status: 503,
+  body: JSON.stringify({status: 'error', errorType: 'timeout', error: 'query timed out'}),
+}
 const tooMany = {status: 429, body: 'slow down', headers: {'retry-after': '0'}}
 
 describe('retries', () => {
   test.each([
-    {why: 'a 503 (Prometheus query timeout) is retried, then succeeds', replies: [unavailable, ok], ok: true, requests: 2, sleeps: [10]},
+    {
+      why: 'a 503 (Prometheus query timeout) is retried, then succeeds',
+      replies: [unavailable, ok],
+      ok: true,
+      requests: 2,
+      sleeps: [10],
+    },
     {why: 'a 429 waits Retry-After, then succeeds', replies: [tooMany, ok], ok: true, requests: 2, sleeps: [0]},
-    {why: '5xx every time: 3 attempts, backoff doubling, then a server failure', replies: [unavailable], ok: false, failure: 'server', requests: 3, sleeps: [10, 20]},
-    {why: 'a 400 bad_data is the query\'s fault: not retried', replies: [badData], ok: false, failure: 'rejected', requests: 1, sleeps: []},
-    {why: 'no answer within the deadline is a timeout, retried', replies: ['hang' as const], ok: false, failure: 'timeout', requests: 3, sleeps: [10, 20]},
+    {
+      why: '5xx every time: 3 attempts, backoff doubling, then a server failure',
+      replies: [unavailable],
+      ok: false,
+      failure: 'server',
+      requests: 3,
+      sleeps: [10, 20],
+    },
+    {
+      why: "a 400 bad_data is the query's fault: not retried",
+      replies: [badData],
+      ok: false,
+      failure: 'rejected',
+      requests: 1,
+      sleeps: [],
+    },
+    {
+      why: 'no answer within the deadline is a timeout, retried',
+      replies: ['hang' as const],
+      ok: false,
+      failure: 'timeout',
+      requests: 3,
+      sleeps: [10, 20],
+    },
   ])('$why', async ({replies, ok: succeeded, failure, requests, sleeps}) => {
     const url = await serve(replies)
     const slept: number[] = []
@@ -61,14 +91,23 @@ describe('retries', () => {
   test('a closed port is unreachable, named with its URL', async () => {
     const client = new PrometheusClient({url: 'http://127.0.0.1:9', attempts: 2, backoffMs: 1})
     const outcome = await client.instant('vector(1)', 0)
-    expect(outcome).toMatchObject({ok: false, failure: 'unreachable', attempts: 2, message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/api\/v1\/query: ECONNREFUSED/)})
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: 'unreachable',
+      attempts: 2,
+      message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/api\/v1\/query: ECONNREFUSED/),
+    })
   })
 })
 
 describe('requests', () => {
   test.each([
     {why: 'bearer token', options: {bearerToken: 't0k'}, authorization: 'Bearer t0k'},
-    {why: 'basic auth', options: {basicAuth: {username: 'u', password: 'p'}}, authorization: `Basic ${Buffer.from('u:p').toString('base64')}`},
+    {
+      why: 'basic auth',
+      options: {basicAuth: {username: 'u', password: 'p'}},
+      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+    },
     {why: 'no credentials', options: {}, authorization: undefined},
   ])('$why', async ({options, authorization}) => {
     const url = await serve([ok])
@@ -78,8 +117,14 @@ describe('requests', () => {
   })
 
   test('an answer of the wrong shape is rejected, not guessed', async () => {
-    const url = await serve([{status: 200, body: JSON.stringify({status: 'success', data: {resultType: 'scalar', result: [1, '1']}})}])
-    expect(await new PrometheusClient({url}).range('1', 0, 1, 1)).toMatchObject({ok: false, failure: 'rejected', message: expect.stringContaining('expected a matrix, got scalar')})
+    const url = await serve([
+      {status: 200, body: JSON.stringify({status: 'success', data: {resultType: 'scalar', result: [1, '1']}})},
+    ])
+    expect(await new PrometheusClient({url}).range('1', 0, 1, 1)).toMatchObject({
+      ok: false,
+      failure: 'rejected',
+      message: expect.stringContaining('expected a matrix, got scalar'),
+    })
   })
 })
 

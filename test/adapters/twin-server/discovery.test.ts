@@ -4,16 +4,27 @@
  */
 import {describe, expect, test} from 'vitest'
 
-import {aggregatedDiscovery, apiResourceList, wantsAggregatedDiscovery} from '../../../src/adapters/twin-server/discovery.js'
+import {
+  aggregatedDiscovery,
+  apiResourceList,
+  wantsAggregatedDiscovery,
+} from '../../../src/adapters/twin-server/discovery.js'
 import {humanAge, wantsTable} from '../../../src/adapters/twin-server/table.js'
 
-const KUBECTL_DISCOVERY_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'
-const KUBECTL_GET_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'
+const KUBECTL_DISCOVERY_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'
+const KUBECTL_GET_ACCEPT =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'
 
 describe('content negotiation', () => {
   test.each([
     {accept: KUBECTL_DISCOVERY_ACCEPT, aggregated: true, table: false, who: 'kubectl 1.32 discovery'},
-    {accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList', aggregated: false, table: false, who: 'v2beta1 only (not served)'},
+    {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+      aggregated: false,
+      table: false,
+      who: 'v2beta1 only (not served)',
+    },
     {accept: KUBECTL_GET_ACCEPT, aggregated: false, table: true, who: 'kubectl get, human output'},
     {accept: 'application/json, */*;q=0.8', aggregated: false, table: false, who: 'client-node'},
     {accept: undefined, aggregated: false, table: false, who: 'no Accept header'},
@@ -25,20 +36,52 @@ describe('content negotiation', () => {
 
 describe('discovery documents', () => {
   test('every aggregated resource and subresource has a responseKind; scale and eviction name theirs', () => {
-    const doc = aggregatedDiscovery('groups') as {items: Array<{metadata: {name: string}; versions: Array<{resources: Array<{resource: string; responseKind?: object; subresources?: Array<{subresource: string; responseKind?: object}>}>}>}>}
-    const all = [...(aggregatedDiscovery('core') as typeof doc).items, ...doc.items].flatMap((g) => g.versions.flatMap((v) => v.resources))
+    const doc = aggregatedDiscovery('groups') as {
+      items: Array<{
+        metadata: {name: string}
+        versions: Array<{
+          resources: Array<{
+            resource: string
+            responseKind?: object
+            subresources?: Array<{subresource: string; responseKind?: object}>
+          }>
+        }>
+      }>
+    }
+    const all = [...(aggregatedDiscovery('core') as typeof doc).items, ...doc.items].flatMap((g) =>
+      g.versions.flatMap((v) => v.resources),
+    )
     for (const r of all) {
       expect(r.responseKind, r.resource).toBeDefined()
       for (const s of r.subresources ?? []) expect(s.responseKind, `${r.resource}/${s.subresource}`).toBeDefined()
     }
     const deployments = all.find((r) => r.resource === 'deployments')
-    expect(deployments?.subresources?.find((s) => s.subresource === 'scale')?.responseKind).toEqual({group: 'autoscaling', version: 'v1', kind: 'Scale'})
-    expect(doc.items.map((g) => g.metadata.name).sort()).toEqual(['apps', 'autoscaling', 'cluster.x-k8s.io', 'coordination.k8s.io', 'keda.sh', 'policy'])
+    expect(deployments?.subresources?.find((s) => s.subresource === 'scale')?.responseKind).toEqual({
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    })
+    expect(doc.items.map((g) => g.metadata.name).sort()).toEqual([
+      'apps',
+      'autoscaling',
+      'cluster.x-k8s.io',
+      'coordination.k8s.io',
+      'keda.sh',
+      'policy',
+    ])
   })
 
   test('the legacy /api/v1 list has the entry drain looks for', () => {
     const list = apiResourceList('', 'v1') as {resources: Array<{name: string}>}
-    expect(list.resources).toContainEqual({name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create']})
+    expect(list.resources).toContainEqual({
+      name: 'pods/eviction',
+      singularName: '',
+      namespaced: true,
+      group: 'policy',
+      version: 'v1',
+      kind: 'Eviction',
+      verbs: ['create'],
+    })
     expect(apiResourceList('apps', 'v2')).toBeUndefined()
   })
 })

@@ -25,8 +25,18 @@ test('Prometheus scrapes the twin and its series follow a scale-up', async () =>
   const value = async (promql: string) => (await prometheus.query(promql))[0]?.value[1]
   await waitFor('the first scrape', async () => (await value('up{job="twin"}')) === '1', 30_000)
   expect(await value('apiserver_storage_objects{resource="nodes"}')).toBe('12')
-  twin.cluster.api.updateScale(resourceByKind('Deployment'), 'llm', 'whisper-small', {spec: {replicas: 5}}, {patchType: 'application/merge-patch+json'})
+  twin.cluster.api.updateScale(
+    resourceByKind('Deployment'),
+    'llm',
+    'whisper-small',
+    {spec: {replicas: 5}},
+    {patchType: 'application/merge-patch+json'},
+  )
   const pods = twin.objects('Pod').length
-  await waitFor('the pod count after the scale-up', async () => (await value('apiserver_storage_objects{resource="pods"}')) === String(pods), 15_000)
+  await waitFor(
+    'the pod count after the scale-up',
+    async () => (await value('apiserver_storage_objects{resource="pods"}')) === String(pods),
+    15_000,
+  )
   expect(pods).toBe(24)
 }, 60_000)

@@ -25,7 +25,9 @@ interface WatchEvent {
 }
 
 /** Opens a watch and collects its events line by line until the stream ends or `stop()` is called. */
-async function openWatch(path: string): Promise<{events: WatchEvent[]; ended: () => boolean; status: number; contentType: string | null; stop: () => void}> {
+async function openWatch(
+  path: string,
+): Promise<{events: WatchEvent[]; ended: () => boolean; status: number; contentType: string | null; stop: () => void}> {
   const controller = new AbortController()
   const response = await fetch(`${twin.server.url}${path}`, {signal: controller.signal})
   const events: WatchEvent[] = []
@@ -47,7 +49,13 @@ async function openWatch(path: string): Promise<{events: WatchEvent[]; ended: ()
     }
     ended = true
   })()
-  return {events, ended: () => ended, status: response.status, contentType: response.headers.get('content-type'), stop: () => controller.abort()}
+  return {
+    events,
+    ended: () => ended,
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    stop: () => controller.abort(),
+  }
 }
 
 const patchLabel = (node: string, labels: Record<string, string | null>) =>
@@ -61,7 +69,10 @@ test('from resourceVersion 0: an ADDED event per object, then live changes', asy
   expect(new Set(watch.events.map((e) => e.type))).toEqual(new Set(['ADDED']))
   const patched = patchLabel('large-03', {x: '1'})
   await waitFor('the MODIFIED event', () => watch.events.length === 13)
-  expect(watch.events[12]).toMatchObject({type: 'MODIFIED', object: {metadata: {name: 'large-03', resourceVersion: patched.metadata.resourceVersion}}})
+  expect(watch.events[12]).toMatchObject({
+    type: 'MODIFIED',
+    object: {metadata: {name: 'large-03', resourceVersion: patched.metadata.resourceVersion}},
+  })
   watch.stop()
 })
 
@@ -71,7 +82,10 @@ test('from a given resourceVersion: only the changes after it, replayed from his
   patchLabel('l4-pool-02', {a: '1'})
   const watch = await openWatch(`/api/v1/nodes?watch=true&resourceVersion=${rv}`)
   await waitFor('the two replayed events', () => watch.events.length === 2)
-  expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED l4-pool-01', 'MODIFIED l4-pool-02'])
+  expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+    'MODIFIED l4-pool-01',
+    'MODIFIED l4-pool-02',
+  ])
   watch.stop()
 })
 
@@ -99,20 +113,29 @@ test('an RV older than the history is a 200 with one ERROR event carrying 410 Ex
 })
 
 test('a label-selected watch sees an object leave the selection as DELETED and come back as ADDED', async () => {
-  const watch = await openWatch(`/api/v1/nodes?watch=true&resourceVersion=${twin.cluster.store.resourceVersion}&labelSelector=${encodeURIComponent('gpu-scale.dev/pool=l4')}`)
+  const watch = await openWatch(
+    `/api/v1/nodes?watch=true&resourceVersion=${twin.cluster.store.resourceVersion}&labelSelector=${encodeURIComponent('gpu-scale.dev/pool=l4')}`,
+  )
   patchLabel('l4-pool-03', {'gpu-scale.dev/pool': 'retired'})
   patchLabel('large-01', {unrelated: 'change'})
   patchLabel('l4-pool-03', {'gpu-scale.dev/pool': 'l4'})
   await waitFor('two events', () => watch.events.length === 2)
-  expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['DELETED l4-pool-03', 'ADDED l4-pool-03'])
+  expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+    'DELETED l4-pool-03',
+    'ADDED l4-pool-03',
+  ])
   watch.stop()
 })
 
-test('a field-selected pod watch (a kubelet\'s view of one node) sees a pod deleted there', async () => {
-  const watch = await openWatch(`/api/v1/pods?watch=true&resourceVersion=${twin.cluster.store.resourceVersion}&fieldSelector=spec.nodeName%3Dl4-pool-01`)
+test("a field-selected pod watch (a kubelet's view of one node) sees a pod deleted there", async () => {
+  const watch = await openWatch(
+    `/api/v1/pods?watch=true&resourceVersion=${twin.cluster.store.resourceVersion}&fieldSelector=spec.nodeName%3Dl4-pool-01`,
+  )
   await fetch(`${twin.server.url}/api/v1/namespaces/llm/pods/whisper-small-1tplv`, {method: 'DELETE'})
   await waitFor('the DELETED event', () => watch.events.some((e) => e.type === 'DELETED'))
-  expect(watch.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual(['whisper-small-1tplv'])
+  expect(watch.events.filter((e) => e.type === 'DELETED').map((e) => e.object.metadata.name)).toEqual([
+    'whisper-small-1tplv',
+  ])
   watch.stop()
 })
 

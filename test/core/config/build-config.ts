@@ -50,7 +50,9 @@ export function parseChanged(change: (raw: RawDoc) => void = () => {}): ParseRes
 
 /** `code@path` of every problem of one severity: compact to compare in tables. */
 export function listProblems(result: ParseResult, severity?: 'error' | 'warning'): string[] {
-  return result.problems.filter((p) => !severity || p.severity === severity).map((p) => `${p.code}@${p.location.path ?? ''}`)
+  return result.problems
+    .filter((p) => !severity || p.severity === severity)
+    .map((p) => `${p.code}@${p.location.path ?? ''}`)
 }
 
 export function at<T>(list: T[] | undefined, index: number): T {

@@ -38,7 +38,8 @@ function statusOf(fn: () => unknown): {code: number; reason?: string; message?: 
   try {
     fn()
   } catch (error) {
-    if (error instanceof StatusError) return {code: error.code, reason: error.status.reason, message: error.status.message}
+    if (error instanceof StatusError)
+      return {code: error.code, reason: error.status.reason, message: error.status.message}
     throw error
   }
   return {code: 200}
@@ -80,18 +81,54 @@ describe('field selectors (pod strategy ToSelectableFields)', () => {
 })
 
 describe('patches', () => {
-  const node = {metadata: {name: 'n', labels: {a: '1'}}, spec: {taints: [{key: 'x', effect: 'NoSchedule'}]}, status: {conditions: [{type: 'Ready', status: 'True'}, {type: 'DiskPressure', status: 'False'}]}}
+  const node = {
+    metadata: {name: 'n', labels: {a: '1'}},
+    spec: {taints: [{key: 'x', effect: 'NoSchedule'}]},
+    status: {
+      conditions: [
+        {type: 'Ready', status: 'True'},
+        {type: 'DiskPressure', status: 'False'},
+      ],
+    },
+  }
   test.each([
-    {name: 'lists with a merge key merge by it (conditions by type)', patch: {status: {conditions: [{type: 'Ready', status: 'False'}]}}, check: (o: typeof node) => expect(o.status.conditions).toEqual([{type: 'Ready', status: 'False'}, {type: 'DiskPressure', status: 'False'}])},
-    {name: '$patch: delete removes a keyed element', patch: {status: {conditions: [{type: 'DiskPressure', $patch: 'delete'}]}}, check: (o: typeof node) => expect(o.status.conditions).toEqual([{type: 'Ready', status: 'True'}])},
-    {name: 'taints have no merge key upstream: replaced whole', patch: {spec: {taints: [{key: 'y', effect: 'NoExecute'}]}}, check: (o: typeof node) => expect(o.spec.taints).toEqual([{key: 'y', effect: 'NoExecute'}])},
-    {name: 'null deletes a label, as in merge patch', patch: {metadata: {labels: {a: null, b: '2'}}}, check: (o: typeof node) => expect(o.metadata.labels).toEqual({b: '2'})},
+    {
+      name: 'lists with a merge key merge by it (conditions by type)',
+      patch: {status: {conditions: [{type: 'Ready', status: 'False'}]}},
+      check: (o: typeof node) =>
+        expect(o.status.conditions).toEqual([
+          {type: 'Ready', status: 'False'},
+          {type: 'DiskPressure', status: 'False'},
+        ]),
+    },
+    {
+      name: '$patch: delete removes a keyed element',
+      patch: {status: {conditions: [{type: 'DiskPressure', $patch: 'delete'}]}},
+      check: (o: typeof node) => expect(o.status.conditions).toEqual([{type: 'Ready', status: 'True'}]),
+    },
+    {
+      name: 'taints have no merge key upstream: replaced whole',
+      patch: {spec: {taints: [{key: 'y', effect: 'NoExecute'}]}},
+      check: (o: typeof node) => expect(o.spec.taints).toEqual([{key: 'y', effect: 'NoExecute'}]),
+    },
+    {
+      name: 'null deletes a label, as in merge patch',
+      patch: {metadata: {labels: {a: null, b: '2'}}},
+      check: (o: typeof node) => expect(o.metadata.labels).toEqual({b: '2'}),
+    },
   ])('strategic merge: $name', ({patch, check}) => {
     check(applyStrategicMergePatch(node, patch) as typeof node)
   })
 
   test.each([
-    {name: 'add and remove', patch: [{op: 'add', path: '/metadata/labels/b', value: '2'}, {op: 'remove', path: '/metadata/labels/a'}], code: 200},
+    {
+      name: 'add and remove',
+      patch: [
+        {op: 'add', path: '/metadata/labels/b', value: '2'},
+        {op: 'remove', path: '/metadata/labels/a'},
+      ],
+      code: 200,
+    },
     {name: 'a failed test is 422', patch: [{op: 'test', path: '/metadata/labels/a', value: '9'}], code: 422},
     {name: 'a missing path is 422', patch: [{op: 'replace', path: '/spec/nope/x', value: 1}], code: 422},
     {name: 'an object body is 400 (jsonpatch.Patch is an array)', patch: {metadata: {}}, code: 400},
@@ -101,7 +138,11 @@ describe('patches', () => {
 
   test('strategic merge on a custom resource is 415, as for CRDs', () => {
     const {api} = fleet()
-    expect(statusOf(() => api.patch(MDS, 'default', 'standard', 'application/strategic-merge-patch+json', {spec: {replicas: 1}}))).toMatchObject({code: 415, reason: 'UnsupportedMediaType'})
+    expect(
+      statusOf(() =>
+        api.patch(MDS, 'default', 'standard', 'application/strategic-merge-patch+json', {spec: {replicas: 1}}),
+      ),
+    ).toMatchObject({code: 415, reason: 'UnsupportedMediaType'})
   })
 })
 
@@ -109,9 +150,13 @@ describe('store semantics', () => {
   test('every write bumps the one resourceVersion; a no-op write keeps it and sends no event', () => {
     const {api, store} = fleet()
     const before = Number(store.resourceVersion)
-    const patched = api.patch(NODES, undefined, 'large-01', 'application/merge-patch+json', {metadata: {labels: {x: '1'}}})
+    const patched = api.patch(NODES, undefined, 'large-01', 'application/merge-patch+json', {
+      metadata: {labels: {x: '1'}},
+    })
     expect(Number(patched.metadata.resourceVersion)).toBe(before + 1)
-    const again = api.patch(NODES, undefined, 'large-01', 'application/merge-patch+json', {metadata: {labels: {x: '1'}}})
+    const again = api.patch(NODES, undefined, 'large-01', 'application/merge-patch+json', {
+      metadata: {labels: {x: '1'}},
+    })
     expect(again.metadata.resourceVersion).toBe(patched.metadata.resourceVersion)
   })
 
@@ -125,15 +170,31 @@ describe('store semantics', () => {
     const stale = node.metadata.resourceVersion
     api.patch(NODES, undefined, 'l4-pool-01', 'application/merge-patch+json', {metadata: {labels: {bump: '1'}}})
     const current = api.get(NODES, undefined, 'l4-pool-01')
-    const body = {...current, metadata: {...current.metadata, resourceVersion: rv === 'current' ? current.metadata.resourceVersion : rv === 'stale' ? stale : undefined}}
+    const body = {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        resourceVersion: rv === 'current' ? current.metadata.resourceVersion : rv === 'stale' ? stale : undefined,
+      },
+    }
     const result = statusOf(() => api.replace(NODES, undefined, 'l4-pool-01', body))
     expect(result.code).toBe(code)
-    if (code === 409) expect(result.message).toBe('Operation cannot be fulfilled on nodes "l4-pool-01": the object has been modified; please apply your changes to the latest version and try again')
+    if (code === 409)
+      expect(result.message).toBe(
+        'Operation cannot be fulfilled on nodes "l4-pool-01": the object has been modified; please apply your changes to the latest version and try again',
+      )
   })
 
   test('a patch carrying a stale metadata.resourceVersion is a 409 (a precondition, as upstream)', () => {
     const {api} = fleet()
-    expect(statusOf(() => api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {metadata: {resourceVersion: '1'}, spec: {replicas: 3}}))).toMatchObject({code: 409, reason: 'Conflict'})
+    expect(
+      statusOf(() =>
+        api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {
+          metadata: {resourceVersion: '1'},
+          spec: {replicas: 3},
+        }),
+      ),
+    ).toMatchObject({code: 409, reason: 'Conflict'})
   })
 
   test('generation counts spec changes of workloads only, not status or labels', () => {
@@ -179,12 +240,55 @@ describe('watch history window', () => {
 
 describe('validation and errors', () => {
   test.each([
-    {name: 'negative replicas', run: (api: KubeApi) => api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {spec: {replicas: -1}}), code: 422, message: 'Deployment.apps "llama-8b" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'},
-    {name: 'negative Scale replicas', run: (api: KubeApi) => api.updateScale(DEPLOYMENTS, 'llm', 'llama-8b', {spec: {replicas: -2}}, {patchType: 'application/merge-patch+json'}), code: 422, message: 'Scale.autoscaling "llama-8b" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0'},
-    {name: 'a missing object', run: (api: KubeApi) => api.get(DEPLOYMENTS, 'llm', 'nope'), code: 404, message: 'deployments.apps "nope" not found'},
-    {name: 'a create in a missing namespace', run: (api: KubeApi) => api.create(LEASES, 'nowhere', {metadata: {name: 'l'}, spec: {}}), code: 404, message: 'namespaces "nowhere" not found'},
-    {name: 'a Lease time with milliseconds (RFC3339Micro wants 6 digits)', run: (api: KubeApi) => api.create(LEASES, 'default', {metadata: {name: 'l'}, spec: {renewTime: '2026-11-29T12:00:00.123Z'}}), code: 400, message: 'parsing time "2026-11-29T12:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"'},
-    {name: 'a zero lease duration', run: (api: KubeApi) => api.create(LEASES, 'default', {metadata: {name: 'l'}, spec: {leaseDurationSeconds: 0}}), code: 422, message: 'Lease.coordination.k8s.io "l" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0'},
+    {
+      name: 'negative replicas',
+      run: (api: KubeApi) =>
+        api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {spec: {replicas: -1}}),
+      code: 422,
+      message:
+        'Deployment.apps "llama-8b" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    },
+    {
+      name: 'negative Scale replicas',
+      run: (api: KubeApi) =>
+        api.updateScale(
+          DEPLOYMENTS,
+          'llm',
+          'llama-8b',
+          {spec: {replicas: -2}},
+          {patchType: 'application/merge-patch+json'},
+        ),
+      code: 422,
+      message:
+        'Scale.autoscaling "llama-8b" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+    },
+    {
+      name: 'a missing object',
+      run: (api: KubeApi) => api.get(DEPLOYMENTS, 'llm', 'nope'),
+      code: 404,
+      message: 'deployments.apps "nope" not found',
+    },
+    {
+      name: 'a create in a missing namespace',
+      run: (api: KubeApi) => api.create(LEASES, 'nowhere', {metadata: {name: 'l'}, spec: {}}),
+      code: 404,
+      message: 'namespaces "nowhere" not found',
+    },
+    {
+      name: 'a Lease time with milliseconds (RFC3339Micro wants 6 digits)',
+      run: (api: KubeApi) =>
+        api.create(LEASES, 'default', {metadata: {name: 'l'}, spec: {renewTime: '2026-11-29T12:00:00.123Z'}}),
+      code: 400,
+      message:
+        'parsing time "2026-11-29T12:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"',
+    },
+    {
+      name: 'a zero lease duration',
+      run: (api: KubeApi) => api.create(LEASES, 'default', {metadata: {name: 'l'}, spec: {leaseDurationSeconds: 0}}),
+      code: 422,
+      message:
+        'Lease.coordination.k8s.io "l" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0',
+    },
   ])('$name → $code', ({run, code, message}) => {
     const {api} = fleet()
     expect(statusOf(() => run(api))).toMatchObject({code, message})
@@ -193,19 +297,63 @@ describe('validation and errors', () => {
 
 describe('PodDisruptionBudgets (disruption controller, eviction.go)', () => {
   const pod = (name: string, ready: boolean, owner = 'rs'): KubeObject => ({
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: {name, labels: {app: 'x'}, ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: 'u', controller: true}]},
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      labels: {app: 'x'},
+      ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: 'u', controller: true}],
+    },
     status: {conditions: [{type: 'Ready', status: ready ? 'True' : 'False'}]},
   })
-  const pdb = (spec: object): KubeObject => ({apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: {name: 'b'}, spec: {selector: {matchLabels: {app: 'x'}}, ...spec}})
+  const pdb = (spec: object): KubeObject => ({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: {name: 'b'},
+    spec: {selector: {matchLabels: {app: 'x'}}, ...spec},
+  })
   test.each([
-    {budget: {maxUnavailable: 1}, pods: [true, true, true], replicas: 3, want: {desiredHealthy: 2, disruptionsAllowed: 1}, why: 'expected from the ReplicaSet, minus one'},
-    {budget: {minAvailable: 2}, pods: [true, true], replicas: 2, want: {desiredHealthy: 2, disruptionsAllowed: 0}, why: 'minAvailable equal to healthy pods blocks'},
-    {budget: {minAvailable: '50%'}, pods: [true, true, false], replicas: 3, want: {desiredHealthy: 2, disruptionsAllowed: 0}, why: 'percentages round up; an unready pod is not healthy'},
-    {budget: {maxUnavailable: '25%'}, pods: [true, true, true, true], replicas: 4, want: {desiredHealthy: 3, disruptionsAllowed: 1}, why: '25% of 4 is 1 unavailable'},
-    {budget: {maxUnavailable: 1}, pods: [true, true], replicas: 4, want: {expectedPods: 4, desiredHealthy: 3, disruptionsAllowed: 0}, why: 'missing replicas count against the budget'},
+    {
+      budget: {maxUnavailable: 1},
+      pods: [true, true, true],
+      replicas: 3,
+      want: {desiredHealthy: 2, disruptionsAllowed: 1},
+      why: 'expected from the ReplicaSet, minus one',
+    },
+    {
+      budget: {minAvailable: 2},
+      pods: [true, true],
+      replicas: 2,
+      want: {desiredHealthy: 2, disruptionsAllowed: 0},
+      why: 'minAvailable equal to healthy pods blocks',
+    },
+    {
+      budget: {minAvailable: '50%'},
+      pods: [true, true, false],
+      replicas: 3,
+      want: {desiredHealthy: 2, disruptionsAllowed: 0},
+      why: 'percentages round up; an unready pod is not healthy',
+    },
+    {
+      budget: {maxUnavailable: '25%'},
+      pods: [true, true, true, true],
+      replicas: 4,
+      want: {desiredHealthy: 3, disruptionsAllowed: 1},
+      why: '25% of 4 is 1 unavailable',
+    },
+    {
+      budget: {maxUnavailable: 1},
+      pods: [true, true],
+      replicas: 4,
+      want: {expectedPods: 4, desiredHealthy: 3, disruptionsAllowed: 0},
+      why: 'missing replicas count against the budget',
+    },
   ])('$budget over $pods.length pods: $why', ({budget, pods, replicas, want}) => {
-    const status = computePdbStatus(pdb(budget), pods.map((ready, i) => pod(`p${i}`, ready)), () => replicas)
+    const status = computePdbStatus(
+      pdb(budget),
+      pods.map((ready, i) => pod(`p${i}`, ready)),
+      () => replicas,
+    )
     expect(status).toMatchObject(want)
   })
 
@@ -217,8 +365,17 @@ describe('PodDisruptionBudgets (disruption controller, eviction.go)', () => {
       expect.unreachable()
     } catch (error) {
       expect((error as StatusError).status).toMatchObject({
-        code: 429, reason: 'TooManyRequests', message: "Cannot evict pod as it would violate the pod's disruption budget.",
-        details: {causes: [{reason: 'DisruptionBudget', message: 'The disruption budget llama-70b-pdb needs 3 healthy pods and has 3 currently'}]},
+        code: 429,
+        reason: 'TooManyRequests',
+        message: "Cannot evict pod as it would violate the pod's disruption budget.",
+        details: {
+          causes: [
+            {
+              reason: 'DisruptionBudget',
+              message: 'The disruption budget llama-70b-pdb needs 3 healthy pods and has 3 currently',
+            },
+          ],
+        },
       })
     }
     expect(store.get(PODS, 'llm', 'llama-70b-i596l')).toBeDefined()
@@ -243,7 +400,10 @@ describe('the twin seam: what a bound twin is told, and how it answers', () => {
     const calls: string[] = []
     cluster.api.bind({
       onScale: (kind, namespace, name, replicas) => calls.push(`scale ${kind} ${namespace}/${name} ${replicas}`),
-      onNodePatch: (name, node, previous) => calls.push(`node ${name} unschedulable ${Boolean(previous.spec.unschedulable)}→${Boolean(node.spec.unschedulable)}`),
+      onNodePatch: (name, node, previous) =>
+        calls.push(
+          `node ${name} unschedulable ${Boolean(previous.spec.unschedulable)}→${Boolean(node.spec.unschedulable)}`,
+        ),
       onEvict: (namespace, name, pod, cause) => {
         calls.push(`evict ${namespace}/${name} (${cause})`)
         cluster.api.upsertObject({...pod, metadata: {...pod.metadata, deletionTimestamp: '2026-11-29T12:00:00Z'}})
@@ -253,12 +413,47 @@ describe('the twin seam: what a bound twin is told, and how it answers', () => {
   }
 
   test.each([
-    {name: 'a Scale merge-patch', act: (api: KubeApi) => api.updateScale(DEPLOYMENTS, 'llm', 'llama-8b', {spec: {replicas: 5}}, {patchType: 'application/merge-patch+json'}), want: ['scale Deployment llm/llama-8b 5']},
-    {name: 'a MachineDeployment spec.replicas patch', act: (api: KubeApi) => api.patch(MDS, 'default', 'large', 'application/merge-patch+json', {spec: {replicas: 1}}), want: ['scale MachineDeployment default/large 1']},
-    {name: 'a cordon', act: (api: KubeApi) => api.patch(NODES, undefined, 'large-01', 'application/strategic-merge-patch+json', {spec: {unschedulable: true}}), want: ['node large-01 unschedulable false→true']},
-    {name: 'an eviction the budget allows', act: (api: KubeApi) => api.evict('llm', 'llama-70b-i596l'), want: ['evict llm/llama-70b-i596l (eviction)']},
-    {name: 'a DELETE of a pod', act: (api: KubeApi) => api.delete(PODS, 'llm', 'whisper-small-1tplv'), want: ['evict llm/whisper-small-1tplv (delete)']},
-    {name: 'a label change on a Deployment (no replica count written)', act: (api: KubeApi) => api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {metadata: {labels: {a: 'b'}}}), want: []},
+    {
+      name: 'a Scale merge-patch',
+      act: (api: KubeApi) =>
+        api.updateScale(
+          DEPLOYMENTS,
+          'llm',
+          'llama-8b',
+          {spec: {replicas: 5}},
+          {patchType: 'application/merge-patch+json'},
+        ),
+      want: ['scale Deployment llm/llama-8b 5'],
+    },
+    {
+      name: 'a MachineDeployment spec.replicas patch',
+      act: (api: KubeApi) => api.patch(MDS, 'default', 'large', 'application/merge-patch+json', {spec: {replicas: 1}}),
+      want: ['scale MachineDeployment default/large 1'],
+    },
+    {
+      name: 'a cordon',
+      act: (api: KubeApi) =>
+        api.patch(NODES, undefined, 'large-01', 'application/strategic-merge-patch+json', {
+          spec: {unschedulable: true},
+        }),
+      want: ['node large-01 unschedulable false→true'],
+    },
+    {
+      name: 'an eviction the budget allows',
+      act: (api: KubeApi) => api.evict('llm', 'llama-70b-i596l'),
+      want: ['evict llm/llama-70b-i596l (eviction)'],
+    },
+    {
+      name: 'a DELETE of a pod',
+      act: (api: KubeApi) => api.delete(PODS, 'llm', 'whisper-small-1tplv'),
+      want: ['evict llm/whisper-small-1tplv (delete)'],
+    },
+    {
+      name: 'a label change on a Deployment (no replica count written)',
+      act: (api: KubeApi) =>
+        api.patch(DEPLOYMENTS, 'llm', 'llama-8b', 'application/merge-patch+json', {metadata: {labels: {a: 'b'}}}),
+      want: [],
+    },
   ])('$name', ({act, want}) => {
     const {api, calls} = recordingTwin()
     act(api)
@@ -283,7 +478,12 @@ describe('garbage collection (background propagation)', () => {
   test('deleting a Deployment removes its ReplicaSet and pods, and nothing recreates them', () => {
     const {api, store} = fleet()
     api.delete(DEPLOYMENTS, 'llm', 'llama-70b')
-    expect(store.list(resourceByKind('ReplicaSet'), {namespace: 'llm'}).items.map((r) => r.metadata.name).filter((n) => n.startsWith('llama-70b'))).toEqual([])
+    expect(
+      store
+        .list(resourceByKind('ReplicaSet'), {namespace: 'llm'})
+        .items.map((r) => r.metadata.name)
+        .filter((n) => n.startsWith('llama-70b')),
+    ).toEqual([])
     expect(store.list(PODS, {namespace: 'llm', labelSelector: parseLabelSelector('app=llama-70b')}).items).toEqual([])
     expect(store.list(PODS, {namespace: 'llm'}).items).toHaveLength(7)
   })
@@ -293,12 +493,27 @@ describe('the seeded fleet', () => {
   test('nodes advertise GPUs per the MIG strategy and carry GFD labels', () => {
     const {store} = fleet()
     const mig = store.get(NODES, undefined, 'mig-pool-01')!
-    expect(mig.status.capacity).toMatchObject({'nvidia.com/mig-3g.40gb': '2', 'nvidia.com/mig-2g.20gb': '2', 'nvidia.com/mig-1g.10gb': '4'})
+    expect(mig.status.capacity).toMatchObject({
+      'nvidia.com/mig-3g.40gb': '2',
+      'nvidia.com/mig-2g.20gb': '2',
+      'nvidia.com/mig-1g.10gb': '4',
+    })
     expect(mig.status.capacity['nvidia.com/gpu']).toBeUndefined()
-    expect(mig.metadata.labels).toMatchObject({'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/mig.strategy': 'mixed', 'nvidia.com/mig.config': 'all-balanced', 'nvidia.com/mig.config.state': 'success', 'nvidia.com/mig-3g.40gb.count': '2', 'nvidia.com/gpu.family': 'ampere'})
+    expect(mig.metadata.labels).toMatchObject({
+      'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB',
+      'nvidia.com/mig.strategy': 'mixed',
+      'nvidia.com/mig.config': 'all-balanced',
+      'nvidia.com/mig.config.state': 'success',
+      'nvidia.com/mig-3g.40gb.count': '2',
+      'nvidia.com/gpu.family': 'ampere',
+    })
     const large = store.get(NODES, undefined, 'large-02')!
     expect(large.status.allocatable['nvidia.com/gpu']).toBe('4')
-    expect(large.metadata.labels).toMatchObject({'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gpu.family': 'hopper', 'gpu-scale.dev/capacity-type': 'spot'})
+    expect(large.metadata.labels).toMatchObject({
+      'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3',
+      'nvidia.com/gpu.family': 'hopper',
+      'gpu-scale.dev/capacity-type': 'spot',
+    })
   })
 
   test('one MachineDeployment per node group with Cluster Autoscaler min/max and scale-from-zero annotations', () => {

@@ -9,14 +9,39 @@ export {policy, START}
 const coldStart = {provisioning: '120s', driverInit: '60s', imagePull: '30s'}
 
 /** One H100 group (max `max`) and one whole-GPU model scaled on its queue, under `arrivals`. */
-export function queueFleet(options: {max?: number; initialNodes?: number; arrivals: NonNullable<TwinOptions['models'][number]['load']['arrivals']>; seed?: number; settings?: Record<string, unknown>; spot?: boolean}): TwinOptions {
+export function queueFleet(options: {
+  max?: number
+  initialNodes?: number
+  arrivals: NonNullable<TwinOptions['models'][number]['load']['arrivals']>
+  seed?: number
+  settings?: Record<string, unknown>
+  spot?: boolean
+}): TwinOptions {
   const config = policy(
-    [{name: 'pool', gpu: {model: 'H100-80GB', count: 1}, max: options.max ?? 4, coldStart, ...(options.spot ? {capacityType: 'spot'} : {})}],
-    [{name: 'llama', gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', target: 4, window: '1m'}]}],
+    [
+      {
+        name: 'pool',
+        gpu: {model: 'H100-80GB', count: 1},
+        max: options.max ?? 4,
+        coldStart,
+        ...(options.spot ? {capacityType: 'spot'} : {}),
+      },
+    ],
+    [
+      {
+        name: 'llama',
+        gpu: {count: 1},
+        replicas: {min: 1, max: 4},
+        signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', target: 4, window: '1m'}],
+      },
+    ],
     options.settings,
   )
   return {
-    config, start: START, seed: options.seed ?? 7, initialNodes: {pool: options.initialNodes ?? 1},
+    config,
+    start: START,
+    seed: options.seed ?? 7,
+    initialNodes: {pool: options.initialNodes ?? 1},
     models: [{name: 'llama', load: {arrivals: options.arrivals, input: {mean: 1155}, output: {mean: 211}}}],
   }
 }
@@ -33,6 +58,9 @@ export function withSignals(config: PolicyConfig, signals: PolicyConfig['models'
 }
 
 /** Infra events of one type from the log. */
-export function eventsOf<T extends LogEntry['type']>(log: readonly LogEntry[], type: T): Array<Extract<LogEntry, {type: T}>> {
+export function eventsOf<T extends LogEntry['type']>(
+  log: readonly LogEntry[],
+  type: T,
+): Array<Extract<LogEntry, {type: T}>> {
   return log.filter((e): e is Extract<LogEntry, {type: T}> => e.type === type)
 }

@@ -12,6 +12,7 @@ describe('the embedded default mig-parted config', () => {
 
   test('parses and names the configs node groups refer to', () => {
     const names = defaultMigPartedConfig().configs.map((c) => c.name)
-    for (const name of ['all-disabled', 'all-balanced', 'all-3g.40gb', 'all-1g.10gb', 'all-2g.12gb']) expect(names).toContain(name)
+    for (const name of ['all-disabled', 'all-balanced', 'all-3g.40gb', 'all-1g.10gb', 'all-2g.12gb'])
+      expect(names).toContain(name)
   })
 })

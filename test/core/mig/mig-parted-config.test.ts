@@ -14,10 +14,13 @@ describe('NVIDIA default mig-parted config (examples/)', () => {
   })
 
   // Each supported model must be checked by its all-balanced entry (selected by PCI device filter).
-  test.each(['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'])('all-balanced is checked on %s', (gpu) => {
-    const balanced = result.configs.find((c) => c.name === 'all-balanced')
-    expect(balanced?.entries.flatMap((e) => e.checks).filter((c) => c.gpu === gpu && c.valid)).toHaveLength(1)
-  })
+  test.each(['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'])(
+    'all-balanced is checked on %s',
+    (gpu) => {
+      const balanced = result.configs.find((c) => c.name === 'all-balanced')
+      expect(balanced?.entries.flatMap((e) => e.checks).filter((c) => c.gpu === gpu && c.valid)).toHaveLength(1)
+    },
+  )
 
   test('all-1g.10gb means 1 memory slice on 80GB parts and 2 on A100-40GB', () => {
     const entries = result.configs.find((c) => c.name === 'all-1g.10gb')?.entries ?? []
@@ -26,11 +29,20 @@ describe('NVIDIA default mig-parted config (examples/)', () => {
   })
 })
 
-test.each(['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'])('the default config has no errors for --gpu %s, and each model gets a valid all-balanced', (gpu) => {
-  const result = checkMigPartedConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE, {gpu})
-  expect(result.problems.filter((p) => p.severity === 'error')).toEqual([])
-  expect(result.configs.find((c) => c.name === 'all-balanced')?.entries.flatMap((e) => e.checks).filter((c) => c.valid).map((c) => c.gpu)).toEqual([gpu])
-})
+test.each(['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'])(
+  'the default config has no errors for --gpu %s, and each model gets a valid all-balanced',
+  (gpu) => {
+    const result = checkMigPartedConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE, {gpu})
+    expect(result.problems.filter((p) => p.severity === 'error')).toEqual([])
+    expect(
+      result.configs
+        .find((c) => c.name === 'all-balanced')
+        ?.entries.flatMap((e) => e.checks)
+        .filter((c) => c.valid)
+        .map((c) => c.gpu),
+    ).toEqual([gpu])
+  },
+)
 
 describe('invalid configs are reported at file:line:col', () => {
   test.each([
@@ -116,7 +128,8 @@ describe('invalid configs are reported at file:line:col', () => {
   })
 
   test('with --gpu, entries whose filter excludes the model are skipped; unfiltered ones for other GPUs only warn', () => {
-    const text = 'version: v1\nmig-configs:\n  a100-only:\n    - device-filter: "0x20B210DE"\n      devices: all\n      mig-enabled: true\n      mig-devices: {"3g.40gb": 2}\n  plain:\n    - devices: all\n      mig-enabled: true\n      mig-devices: {"3g.40gb": 2}\n'
+    const text =
+      'version: v1\nmig-configs:\n  a100-only:\n    - device-filter: "0x20B210DE"\n      devices: all\n      mig-enabled: true\n      mig-devices: {"3g.40gb": 2}\n  plain:\n    - devices: all\n      mig-enabled: true\n      mig-devices: {"3g.40gb": 2}\n'
     const result = checkMigPartedConfig(text, 'cfg.yaml', {gpu: 'A30'})
     expect(result.configs[0]?.entries[0]?.checks).toEqual([])
     expect(result.configs[0]?.entries[0]?.note).toMatch(/does not select A30-24GB/)

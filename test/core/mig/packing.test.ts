@@ -1,15 +1,38 @@
 import {describe, expect, test} from 'vitest'
 
-import {computeLowerBound, createPrng, generatePackingCase, measureFragmentation, packMigDemand, packMigDemandExhaustive, type MigGpu, type PackingResult} from '../../../src/core/mig/index.js'
+import {
+  computeLowerBound,
+  createPrng,
+  generatePackingCase,
+  measureFragmentation,
+  packMigDemand,
+  packMigDemandExhaustive,
+  type MigGpu,
+  type PackingResult,
+} from '../../../src/core/mig/index.js'
 
-const gpu = (id: string, model: string, instances: MigGpu['instances'], reconfigurable = true): MigGpu => ({id, node: id.split('/')[0] as string, index: Number(id.split('/')[1]), model, instances, reconfigurable})
+const gpu = (id: string, model: string, instances: MigGpu['instances'], reconfigurable = true): MigGpu => ({
+  id,
+  node: id.split('/')[0] as string,
+  index: Number(id.split('/')[1]),
+  model,
+  instances,
+  reconfigurable,
+})
 const unplacedOf = (r: PackingResult): number => r.unplaced.reduce((s, u) => s + u.count, 0)
 
 describe('fragmentation: free memory slices the smallest demanded profile cannot use', () => {
   test.each([
     {
       why: '2g×3 + 1g@6 leave slice 7 free, and no 1g starts at 7',
-      gpus: [gpu('n1/0', 'A100-80GB', [{profile: '2g.20gb', start: 0, pod: 'a'}, {profile: '2g.20gb', start: 2, pod: 'b'}, {profile: '2g.20gb', start: 4, pod: 'c'}, {profile: '1g.10gb', start: 6, pod: 'd'}])],
+      gpus: [
+        gpu('n1/0', 'A100-80GB', [
+          {profile: '2g.20gb', start: 0, pod: 'a'},
+          {profile: '2g.20gb', start: 2, pod: 'b'},
+          {profile: '2g.20gb', start: 4, pod: 'c'},
+          {profile: '1g.10gb', start: 6, pod: 'd'},
+        ]),
+      ],
       profile: '1g.10gb',
       free: 1,
       stranded: 1,
@@ -25,7 +48,13 @@ describe('fragmentation: free memory slices the smallest demanded profile cannot
     },
     {
       why: '4g@0 + 1g@4,5 use 6 compute slices: free slices 6-7 fit one more 1g (compute), slice 7 stranded',
-      gpus: [gpu('n1/0', 'H100-80GB', [{profile: '4g.40gb', start: 0, pod: 'a'}, {profile: '1g.10gb', start: 4}, {profile: '1g.10gb', start: 5}])],
+      gpus: [
+        gpu('n1/0', 'H100-80GB', [
+          {profile: '4g.40gb', start: 0, pod: 'a'},
+          {profile: '1g.10gb', start: 4},
+          {profile: '1g.10gb', start: 5},
+        ]),
+      ],
       profile: '1g.10gb',
       free: 2,
       stranded: 1,
@@ -34,8 +63,14 @@ describe('fragmentation: free memory slices the smallest demanded profile cannot
     {
       why: 'free capacity summed over two GPUs fits a 3g, but neither GPU can place it',
       gpus: [
-        gpu('n1/0', 'A100-80GB', [{profile: '3g.40gb', start: 4, pod: 'a'}, {profile: '1g.10gb', start: 0, pod: 'b'}]),
-        gpu('n1/1', 'A100-80GB', [{profile: '3g.40gb', start: 0, pod: 'c'}, {profile: '1g.10gb', start: 6, pod: 'd'}]),
+        gpu('n1/0', 'A100-80GB', [
+          {profile: '3g.40gb', start: 4, pod: 'a'},
+          {profile: '1g.10gb', start: 0, pod: 'b'},
+        ]),
+        gpu('n1/1', 'A100-80GB', [
+          {profile: '3g.40gb', start: 0, pod: 'c'},
+          {profile: '1g.10gb', start: 6, pod: 'd'},
+        ]),
       ],
       profile: '3g.40gb',
       free: 6,
@@ -69,7 +104,9 @@ describe('fragmentation: free memory slices the smallest demanded profile cannot
     expect(result.podsDisrupted).toBe(1)
     // The 1g must move off slice 0 for the 4g: the new layout puts it at 4 or later.
     expect(result.repartitions[0]?.disruptedPods[0]?.toStart).toBeGreaterThanOrEqual(4)
-    expect(result.assignments).toEqual([{key: 'ns/big', gpu: 'n1/0', node: 'n1', index: 0, profile: '4g.40gb', start: 0, kind: 'new'}])
+    expect(result.assignments).toEqual([
+      {key: 'ns/big', gpu: 'n1/0', node: 'n1', index: 0, profile: '4g.40gb', start: 0, kind: 'new'},
+    ])
   })
 })
 
@@ -77,7 +114,12 @@ describe('packing rules', () => {
   test.each([
     {
       why: 'free instances first: no GPU touched',
-      gpus: [gpu('n/0', 'A100-80GB', [{profile: '3g.40gb', start: 0}, {profile: '3g.40gb', start: 4, pod: 'x'}])],
+      gpus: [
+        gpu('n/0', 'A100-80GB', [
+          {profile: '3g.40gb', start: 0},
+          {profile: '3g.40gb', start: 4, pod: 'x'},
+        ]),
+      ],
       demand: [{key: 'k', profile: '3g.40gb', count: 1}],
       touched: 0,
       disrupted: 0,
@@ -85,7 +127,10 @@ describe('packing rules', () => {
     },
     {
       why: 'an idle GPU is repartitioned before one with pods',
-      gpus: [gpu('n/0', 'A100-80GB', [{profile: '1g.10gb', start: 0, pod: 'x'}]), gpu('n/1', 'A100-80GB', [{profile: '7g.80gb', start: 0}])],
+      gpus: [
+        gpu('n/0', 'A100-80GB', [{profile: '1g.10gb', start: 0, pod: 'x'}]),
+        gpu('n/1', 'A100-80GB', [{profile: '7g.80gb', start: 0}]),
+      ],
       demand: [{key: 'k', profile: '3g.40gb', count: 2}],
       touched: 1,
       disrupted: 0,
@@ -110,7 +155,10 @@ describe('packing rules', () => {
     {
       why: 'a 4g and a 3g share one GPU rather than two',
       gpus: [gpu('n/0', 'H100-80GB', []), gpu('n/1', 'H100-80GB', [])],
-      demand: [{key: 'a', profile: '4g.40gb', count: 1}, {key: 'b', profile: '3g.40gb', count: 1}],
+      demand: [
+        {key: 'a', profile: '4g.40gb', count: 1},
+        {key: 'b', profile: '3g.40gb', count: 1},
+      ],
       touched: 1,
       disrupted: 0,
       unplaced: 0,
@@ -140,12 +188,22 @@ describe('packing rules', () => {
 })
 
 describe('packing equals the exhaustive optimum on generated cases of up to 8 GPUs', () => {
-  const cases = Array.from({length: 240}, (_, i) => generatePackingCase(1000 + i, {gpus: 1 + (i % 8), models: ['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'], maxCountPerProfile: 4}))
+  const cases = Array.from({length: 240}, (_, i) =>
+    generatePackingCase(1000 + i, {
+      gpus: 1 + (i % 8),
+      models: ['A100-40GB', 'A100-80GB', 'H100-80GB', 'H100-94GB', 'H200-141GB', 'A30-24GB'],
+      maxCountPerProfile: 4,
+    }),
+  )
   test.each(cases.map((c) => ({seed: c.seed, gpus: c.gpus.length, c})))('seed $seed ($gpus GPUs)', ({c}) => {
     const packed = packMigDemand(c.gpus, c.demand)
     const optimum = packMigDemandExhaustive(c.gpus, c.demand)
     expect(packed.method).toBe('exact')
-    expect([unplacedOf(packed), packed.gpusTouched, packed.podsDisrupted]).toEqual([unplacedOf(optimum), optimum.gpusTouched, optimum.podsDisrupted])
+    expect([unplacedOf(packed), packed.gpusTouched, packed.podsDisrupted]).toEqual([
+      unplacedOf(optimum),
+      optimum.gpusTouched,
+      optimum.podsDisrupted,
+    ])
     // The lower bound never exceeds the optimum when everything is placed.
     if (unplacedOf(optimum) === 0) expect(packed.lowerBound.gpusTouched).toBeLessThanOrEqual(optimum.gpusTouched)
     // Assignments account for exactly the placed demand.

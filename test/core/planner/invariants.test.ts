@@ -22,14 +22,20 @@ import {scenario} from '../../../src/core/sim/scenario.js'
 const RUNS = 1000
 const BASE_SEED = Number(process.env.INVARIANT_SEED ?? 20261128)
 
-const GPU_MODELS = [{model: 'A100-80GB', migConfigs: ['all-disabled', 'all-3g.40gb']}, {model: 'L4', migConfigs: []}, {model: 'H100-80GB', migConfigs: []}]
+const GPU_MODELS = [
+  {model: 'A100-80GB', migConfigs: ['all-disabled', 'all-3g.40gb']},
+  {model: 'L4', migConfigs: []},
+  {model: 'H100-80GB', migConfigs: []},
+]
 
 function generate(seed: number): {config: PolicyConfig; snapshot: ClusterSnapshot} {
   const rng = createPrng(seed).next
   const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1))
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T
   const b = scenario().seeded(seed).history(10, 120)
-  const settings: Record<string, unknown> = {expanders: [pick(['least-waste', 'price', 'priority', 'spot-first'] as const), 'least-waste']}
+  const settings: Record<string, unknown> = {
+    expanders: [pick(['least-waste', 'price', 'priority', 'spot-first'] as const), 'least-waste'],
+  }
   if (rng() < 0.3) settings.budget = {maxGpus: int(2, 24)}
   else if (rng() < 0.2) settings.budget = {maxHourlyCost: int(3, 40)}
   if (rng() < 0.2) settings.warmHeadroomGpus = int(1, 2)
@@ -41,25 +47,60 @@ function generate(seed: number): {config: PolicyConfig; snapshot: ClusterSnapsho
     const min = int(0, Math.min(1, max))
     const nodes = int(min, max)
     const initializing = rng() < 0.2 ? int(0, max - nodes) : 0
-    const failures = rng() < 0.15 ? [{at: Date.parse('2026-11-28T11:58:00Z') / 1000, reason: pick(['capacity', 'timeout', 'quota'] as const)}] : []
-    b.nodeGroup(`g${g}`, {
-      gpu: {model: gpu.model, count: pick([1, 2, 4])}, min, max, capacityType: rng() < 0.4 ? 'spot' : 'on-demand',
-      hourlyCost: int(1, 10), priority: int(0, 3), labels: {pool: `p${g % 2}`},
-      ...(gpu.migConfigs.length > 0 ? {migConfigs: rng() < 0.3 ? ['all-3g.40gb', 'all-disabled'] : gpu.migConfigs} : {}),
-      ...(rng() < 0.3 ? {taints: [{key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule'}]} : {}),
-    }, {nodes, initializingNodes: initializing, failures, interrupted: rng() < 0.15 ? 1 : 0, ...(rng() < 0.2 ? {lastScaleUpMinutesAgo: int(1, 30)} : {})})
+    const failures =
+      rng() < 0.15
+        ? [{at: Date.parse('2026-11-28T11:58:00Z') / 1000, reason: pick(['capacity', 'timeout', 'quota'] as const)}]
+        : []
+    b.nodeGroup(
+      `g${g}`,
+      {
+        gpu: {model: gpu.model, count: pick([1, 2, 4])},
+        min,
+        max,
+        capacityType: rng() < 0.4 ? 'spot' : 'on-demand',
+        hourlyCost: int(1, 10),
+        priority: int(0, 3),
+        labels: {pool: `p${g % 2}`},
+        ...(gpu.migConfigs.length > 0
+          ? {migConfigs: rng() < 0.3 ? ['all-3g.40gb', 'all-disabled'] : gpu.migConfigs}
+          : {}),
+        ...(rng() < 0.3 ? {taints: [{key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule'}]} : {}),
+      },
+      {
+        nodes,
+        initializingNodes: initializing,
+        failures,
+        interrupted: rng() < 0.15 ? 1 : 0,
+        ...(rng() < 0.2 ? {lastScaleUpMinutesAgo: int(1, 30)} : {}),
+      },
+    )
   }
   const models = int(1, 3)
   for (let m = 0; m < models; m++) {
     const need = rng() < 0.1 ? {migProfile: '3g.40gb'} : {count: pick([1, 1, 2])}
     const replicas = int(0, 4)
     const level = pick([10, 40, 80, 95])
-    b.model(`m${m}`, {
-      gpu: need, replicas: {min: int(0, 1), max: int(2, 6)}, weights: {sizeGiB: pick([1, 8, 16]), loadGiBps: 1}, kvCacheGiB: pick([1, 4]),
-      critical: rng() < 0.2, tolerations: rng() < 0.85 ? [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}] : [],
-      nodeSelector: rng() < 0.3 ? {pool: `p${int(0, 1)}`} : {},
-      signals: [{name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 40, window: '3m'}, {name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'}],
-    }, {replicas, pending: rng() < 0.2 ? int(0, replicas) : 0, load: {gpuUtil: level, queue: rng() < 0.5 ? int(0, 8) : (min: number) => Math.max(0, 8 - min)}})
+    b.model(
+      `m${m}`,
+      {
+        gpu: need,
+        replicas: {min: int(0, 1), max: int(2, 6)},
+        weights: {sizeGiB: pick([1, 8, 16]), loadGiBps: 1},
+        kvCacheGiB: pick([1, 4]),
+        critical: rng() < 0.2,
+        tolerations: rng() < 0.85 ? [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}] : [],
+        nodeSelector: rng() < 0.3 ? {pool: `p${int(0, 1)}`} : {},
+        signals: [
+          {name: 'gpu-util', metric: 'DCGM_FI_DEV_GPU_UTIL', source: 'gpu', target: 40, window: '3m'},
+          {name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'},
+        ],
+      },
+      {
+        replicas,
+        pending: rng() < 0.2 ? int(0, replicas) : 0,
+        load: {gpuUtil: level, queue: rng() < 0.5 ? int(0, 8) : (min: number) => Math.max(0, 8 - min)},
+      },
+    )
   }
   return b.build()
 }
@@ -74,10 +115,12 @@ function checkInvariants(config: PolicyConfig, snapshot: ClusterSnapshot, plan: 
   for (const c of plan.changes.filter(isUp)) {
     const placed = c.reasons.find((r) => r.code === 'ReplicasPlaced')
     const n = placed ? Number(placed.evidence.onFreeGpus) + Number(placed.evidence.onArrivingCapacity) : 0
-    if (Number(c.to) - Number(c.from) !== n) problems.push(`(a) ${c.id} adds ${Number(c.to) - Number(c.from)} replicas but placed ${n}`)
+    if (Number(c.to) - Number(c.from) !== n)
+      problems.push(`(a) ${c.id} adds ${Number(c.to) - Number(c.from)} replicas but placed ${n}`)
   }
   for (const c of plan.changes.filter((x) => x.status === 'blocked')) {
-    if (!c.reasons[0] || c.reasons[0].code !== 'NoCapacityForReplicas') problems.push(`(a) ${c.id} blocked without NoCapacityForReplicas`)
+    if (!c.reasons[0] || c.reasons[0].code !== 'NoCapacityForReplicas')
+      problems.push(`(a) ${c.id} blocked without NoCapacityForReplicas`)
   }
   // (d) min/max and budgets after the plan
   const sizes = new Map<string, number>()
@@ -107,8 +150,10 @@ function checkInvariants(config: PolicyConfig, snapshot: ClusterSnapshot, plan: 
     costBefore += was * g.hourlyCost
   }
   const {maxGpus, maxHourlyCost} = config.settings.budget
-  if (maxGpus !== undefined && gpus > Math.max(maxGpus, gpusBefore)) problems.push(`(d) ${gpus} GPUs > budget ${maxGpus}`)
-  if (maxHourlyCost !== undefined && cost > Math.max(maxHourlyCost, costBefore) + 1e-6) problems.push(`(d) cost ${cost} > budget ${maxHourlyCost}`)
+  if (maxGpus !== undefined && gpus > Math.max(maxGpus, gpusBefore))
+    problems.push(`(d) ${gpus} GPUs > budget ${maxGpus}`)
+  if (maxHourlyCost !== undefined && cost > Math.max(maxHourlyCost, costBefore) + 1e-6)
+    problems.push(`(d) cost ${cost} > budget ${maxHourlyCost}`)
   // (e) order
   for (const c of plan.changes) {
     for (const dep of c.dependsOn) {
@@ -127,16 +172,27 @@ function checkInvariants(config: PolicyConfig, snapshot: ClusterSnapshot, plan: 
   const models = new Set(config.models.map((m) => `${m.workload.namespace}/${m.workload.name}`))
   for (const pod of snapshot.pods) {
     if (!pod.node || !removed.has(pod.node) || pod.daemon) continue
-    if (pod.gpuRequest && !models.has(`${pod.namespace}/${pod.workload?.name}`)) problems.push(`(b) ${pod.name} of an unknown model evicted`)
+    if (pod.gpuRequest && !models.has(`${pod.namespace}/${pod.workload?.name}`))
+      problems.push(`(b) ${pod.name} of an unknown model evicted`)
   }
   let evictedGpus = 0
-  for (const pod of snapshot.pods) if (pod.node && removed.has(pod.node) && pod.gpuRequest?.resource === 'nvidia.com/gpu') evictedGpus += pod.gpuRequest.count
+  for (const pod of snapshot.pods)
+    if (pod.node && removed.has(pod.node) && pod.gpuRequest?.resource === 'nvidia.com/gpu')
+      evictedGpus += pod.gpuRequest.count
   let freeElsewhere = 0
   for (const node of snapshot.nodes) {
-    if (removed.has(node.name) || !node.ready || !node.gpusAllocatable || node.cordoned || node.interruptionNoticeAt !== undefined) continue
+    if (
+      removed.has(node.name) ||
+      !node.ready ||
+      !node.gpusAllocatable ||
+      node.cordoned ||
+      node.interruptionNoticeAt !== undefined
+    )
+      continue
     for (const gpu of node.gpus) if (!gpu.mig.enabled && gpu.pods.length === 0) freeElsewhere++
   }
-  if (evictedGpus > freeElsewhere) problems.push(`(b) ${evictedGpus} GPUs evicted but only ${freeElsewhere} free on nodes that stay`)
+  if (evictedGpus > freeElsewhere)
+    problems.push(`(b) ${evictedGpus} GPUs evicted but only ${freeElsewhere} free on nodes that stay`)
   return problems
 }
 
@@ -185,7 +241,8 @@ describe('coordination invariants over generated scenarios', () => {
         // (c) with the planned nodes already requested, the same demand asks for no more nodes
         const again = planCluster({config, snapshot: withNodesRequested(snapshot, plan)})
         for (const c of again.changes.filter((x) => x.action === 'scale-node-group')) {
-          if (c.reasons.some((r) => r.code === 'UnschedulableReplicas' || r.code === 'PredictiveScaleUp')) failures.push(`seed ${seed}: (c) ${c.id} scaled up again to ${c.to} for capacity already arriving`)
+          if (c.reasons.some((r) => r.code === 'UnschedulableReplicas' || r.code === 'PredictiveScaleUp'))
+            failures.push(`seed ${seed}: (c) ${c.id} scaled up again to ${c.to} for capacity already arriving`)
         }
       }
       if (failures.length > 20) break
@@ -196,6 +253,8 @@ describe('coordination invariants over generated scenarios', () => {
     expect(scaleUps).toBeGreaterThan(50)
     expect(removals).toBeGreaterThan(50)
     expect(blocked).toBeGreaterThan(50)
-    console.log(`invariants: ${planned} scenarios (${rejected} configs refused by the loader), ${scaleUps} scale-ups, ${removals} removals, ${blocked} blocked`)
+    console.log(
+      `invariants: ${planned} scenarios (${rejected} configs refused by the loader), ${scaleUps} scale-ups, ${removals} removals, ${blocked} blocked`,
+    )
   })
 })

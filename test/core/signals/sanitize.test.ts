@@ -1,22 +1,80 @@
 import {describe, expect, test} from 'vitest'
 
 import type {Series} from '../../../src/core/model/snapshot.js'
-import {boundsOfMetric, describeDroppedSamples, sanitizeSeries, sanitizeTelemetry} from '../../../src/core/signals/sanitize.js'
+import {
+  boundsOfMetric,
+  describeDroppedSamples,
+  sanitizeSeries,
+  sanitizeTelemetry,
+} from '../../../src/core/signals/sanitize.js'
 
 const NOW = 1_764_331_200
-const series = (metric: string, values: Array<[number, number]>): Series => ({metric, labels: {pod: 'p-0', namespace: 'llm'}, samples: values})
-const every15s = (values: number[]): Array<[number, number]> => values.map((v, i) => [NOW - 15 * (values.length - 1 - i), v])
+const series = (metric: string, values: Array<[number, number]>): Series => ({
+  metric,
+  labels: {pod: 'p-0', namespace: 'llm'},
+  samples: values,
+})
+const every15s = (values: number[]): Array<[number, number]> =>
+  values.map((v, i) => [NOW - 15 * (values.length - 1 - i), v])
 
 describe('sanitizeSeries drops what cannot be a measurement', () => {
   test.each([
-    {name: 'NaN: DCGM before its first profiling interval', metric: 'DCGM_FI_DEV_GPU_UTIL', samples: every15s([50, NaN, 60]), kept: 2, dropped: {nonFinite: 1}},
-    {name: '+Inf and -Inf: a rate over a counter reset', metric: 'vllm:num_requests_waiting', samples: every15s([Infinity, 3, -Infinity]), kept: 1, dropped: {nonFinite: 2}},
-    {name: 'a negative queue: a wrapped counter or a bad recording rule', metric: 'vllm:num_requests_waiting', samples: every15s([-3, 4]), kept: 1, dropped: {negative: 1}},
-    {name: 'utilization above 100 %', metric: 'DCGM_FI_DEV_GPU_UTIL', samples: every15s([1e6, 40]), kept: 1, dropped: {outOfRange: 1}},
-    {name: 'a ratio above 1: DRAM activity exported as percent', metric: 'DCGM_FI_PROF_DRAM_ACTIVE', samples: every15s([85, 0.85]), kept: 1, dropped: {outOfRange: 1}},
-    {name: 'vLLM KV-cache usage is a fraction despite its name', metric: 'vllm:kv_cache_usage_perc', samples: every15s([0.9, 90]), kept: 1, dropped: {outOfRange: 1}},
-    {name: 'a sample more than one scrape interval after capturedAt: a clock ahead', metric: 'DCGM_FI_DEV_GPU_UTIL', samples: [...every15s([40, 41]), [NOW + 16, 42], [NOW + 3600, 43]] as Array<[number, number]>, kept: 3, dropped: {future: 1}},
-    {name: 'a custom metric may be negative: only non-finite values go', metric: 'my_signed_delta', samples: every15s([-5, NaN, 5]), kept: 2, dropped: {nonFinite: 1}},
+    {
+      name: 'NaN: DCGM before its first profiling interval',
+      metric: 'DCGM_FI_DEV_GPU_UTIL',
+      samples: every15s([50, NaN, 60]),
+      kept: 2,
+      dropped: {nonFinite: 1},
+    },
+    {
+      name: '+Inf and -Inf: a rate over a counter reset',
+      metric: 'vllm:num_requests_waiting',
+      samples: every15s([Infinity, 3, -Infinity]),
+      kept: 1,
+      dropped: {nonFinite: 2},
+    },
+    {
+      name: 'a negative queue: a wrapped counter or a bad recording rule',
+      metric: 'vllm:num_requests_waiting',
+      samples: every15s([-3, 4]),
+      kept: 1,
+      dropped: {negative: 1},
+    },
+    {
+      name: 'utilization above 100 %',
+      metric: 'DCGM_FI_DEV_GPU_UTIL',
+      samples: every15s([1e6, 40]),
+      kept: 1,
+      dropped: {outOfRange: 1},
+    },
+    {
+      name: 'a ratio above 1: DRAM activity exported as percent',
+      metric: 'DCGM_FI_PROF_DRAM_ACTIVE',
+      samples: every15s([85, 0.85]),
+      kept: 1,
+      dropped: {outOfRange: 1},
+    },
+    {
+      name: 'vLLM KV-cache usage is a fraction despite its name',
+      metric: 'vllm:kv_cache_usage_perc',
+      samples: every15s([0.9, 90]),
+      kept: 1,
+      dropped: {outOfRange: 1},
+    },
+    {
+      name: 'a sample more than one scrape interval after capturedAt: a clock ahead',
+      metric: 'DCGM_FI_DEV_GPU_UTIL',
+      samples: [...every15s([40, 41]), [NOW + 16, 42], [NOW + 3600, 43]] as Array<[number, number]>,
+      kept: 3,
+      dropped: {future: 1},
+    },
+    {
+      name: 'a custom metric may be negative: only non-finite values go',
+      metric: 'my_signed_delta',
+      samples: every15s([-5, NaN, 5]),
+      kept: 2,
+      dropped: {nonFinite: 1},
+    },
   ])('$name', ({metric, samples, kept, dropped}) => {
     const out = sanitizeSeries(series(metric, samples), NOW)
     expect(out.samples.length).toBe(kept)

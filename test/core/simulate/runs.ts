@@ -7,7 +7,16 @@
 import {readFileSync} from 'node:fs'
 
 import {computeOracle} from '../../../src/core/oracle/layer-oracle.js'
-import {buildSimulationReport, fleetShapeOf, measureRun, oracleResult, sumOracle, type PolicyResult, type SimulationReport, type SimulationSlo} from '../../../src/core/simulate/index.js'
+import {
+  buildSimulationReport,
+  fleetShapeOf,
+  measureRun,
+  oracleResult,
+  sumOracle,
+  type PolicyResult,
+  type SimulationReport,
+  type SimulationSlo,
+} from '../../../src/core/simulate/index.js'
 import {parseScenario, type TwinScenario} from '../../../src/core/twin/scenario.js'
 import {Twin} from '../../../src/core/twin/twin.js'
 
@@ -30,7 +39,14 @@ export const SCRIPTS: Record<string, Script> = {
     {at: 5 * 60, act: (t) => t.scaleNodeGroup('standard', 2)},
     {at: 5 * 60 + 1, act: (t) => t.scaleWorkload('llama-8b', 4)},
     {at: 25 * 60, act: (t) => t.scaleWorkload('llama-8b', 2)},
-    {at: 26 * 60, act: (t) => t.nodeNames('standard').slice(2).forEach((n) => t.removeNode(n))},
+    {
+      at: 26 * 60,
+      act: (t) =>
+        t
+          .nodeNames('standard')
+          .slice(2)
+          .forEach((n) => t.removeNode(n)),
+    },
     {at: 45 * 60, act: (t) => t.scaleNodeGroup('standard', 2)},
     {at: 45 * 60 + 1, act: (t) => t.scaleWorkload('llama-8b', 4)},
   ],
@@ -39,7 +55,14 @@ export const SCRIPTS: Record<string, Script> = {
     {at: 11 * 60, act: (t) => t.scaleNodeGroup('standard', 2)},
     {at: 11 * 60 + 1, act: (t) => t.scaleWorkload('llama-8b', 4)},
     {at: 16 * 60, act: (t) => t.scaleWorkload('llama-8b', 2)},
-    {at: 18 * 60, act: (t) => t.nodeNames('standard').slice(2).forEach((n) => t.removeNode(n))},
+    {
+      at: 18 * 60,
+      act: (t) =>
+        t
+          .nodeNames('standard')
+          .slice(2)
+          .forEach((n) => t.removeNode(n)),
+    },
     {at: 51 * 60, act: (t) => t.scaleNodeGroup('standard', 2)},
     {at: 51 * 60 + 1, act: (t) => t.scaleWorkload('llama-8b', 4)},
   ],
@@ -73,7 +96,15 @@ export interface Comparison {
  * The three operators on one seed, and the oracle on the demand the runs saw (requests per minute step from the
  * static run's log), at the scenario's capacity of ~4 req/s per replica and its 242 s cold start.
  */
-export function burstComparison(seed: number, seconds = HOUR, rows: Array<[string, PolicyResult['kind'], keyof typeof SCRIPTS]> = [['mine', 'user', 'early'], ['old', 'against', 'static'], ['reactive', 'baseline', 'late']]): Comparison {
+export function burstComparison(
+  seed: number,
+  seconds = HOUR,
+  rows: Array<[string, PolicyResult['kind'], keyof typeof SCRIPTS]> = [
+    ['mine', 'user', 'early'],
+    ['old', 'against', 'static'],
+    ['reactive', 'baseline', 'late'],
+  ],
+): Comparison {
   const scenario = burstScenario(seed)
   const start = scenario.options.start
   const end = start + seconds
@@ -83,9 +114,21 @@ export function burstComparison(seed: number, seconds = HOUR, rows: Array<[strin
   const first = twins[rows[0]![0]] as Twin
   const measureBase = {start, end, stepSeconds: STEP, shape, slo: SLO}
   const demand = measureRun('demand', 'user', () => first.logEntries(), measureBase).series?.load['llama-8b'] ?? []
-  const oracle = computeOracle({demand, bucketSeconds: STEP, startSeconds: start, capacityPerReplica: 4, coldStartSeconds: 242, initialReplicas: 2})
+  const oracle = computeOracle({
+    demand,
+    bucketSeconds: STEP,
+    startSeconds: start,
+    capacityPerReplica: 4,
+    coldStartSeconds: 242,
+    initialReplicas: 2,
+  })
   const oracleSplit = sumOracle({'llama-8b': oracle})
-  const policies = rows.map(([name, kind]) => measureRun(name, kind as Exclude<PolicyResult['kind'], 'oracle'>, () => (twins[name] as Twin).logEntries(), {...measureBase, oracle: oracleSplit}))
+  const policies = rows.map(([name, kind]) =>
+    measureRun(name, kind as Exclude<PolicyResult['kind'], 'oracle'>, () => (twins[name] as Twin).logEntries(), {
+      ...measureBase,
+      oracle: oracleSplit,
+    }),
+  )
   policies.push(oracleResult({'llama-8b': oracle}, {pricePerGpuHour: 2.21}))
   return {report: buildSimulationReport({policies, start, end, stepSeconds: STEP, seed, slo: SLO}), twins}
 }

@@ -1,21 +1,50 @@
 import {describe, expect, test} from 'vitest'
 
-import {detectTraceFormat, parseTimestampSeconds, splitCsvLine, TimestampColumn} from '../../../src/core/traces/index.js'
+import {
+  detectTraceFormat,
+  parseTimestampSeconds,
+  splitCsvLine,
+  TimestampColumn,
+} from '../../../src/core/traces/index.js'
 
 describe('layout detection from the first line', () => {
   test.each([
     {line: 'timestamp,model,input_tokens,output_tokens', format: 'requests-csv', reason: 'our per-request header'},
-    {line: 'timestamp,input_tokens,output_tokens', format: 'requests-csv', reason: 'the model column is optional (assigned with `model`)'},
-    {line: 'Output_Tokens, Input_Tokens ,TIMESTAMP', format: 'requests-csv', reason: 'columns match case-insensitively, trimmed, in any order'},
+    {
+      line: 'timestamp,input_tokens,output_tokens',
+      format: 'requests-csv',
+      reason: 'the model column is optional (assigned with `model`)',
+    },
+    {
+      line: 'Output_Tokens, Input_Tokens ,TIMESTAMP',
+      format: 'requests-csv',
+      reason: 'columns match case-insensitively, trimmed, in any order',
+    },
     {line: 'TIMESTAMP,ContextTokens,GeneratedTokens', format: 'azure-llm', reason: "Azure LLM 2023's header"},
-    {line: '\uFEFFTIMESTAMP,ContextTokens,GeneratedTokens', format: 'azure-llm', reason: 'a UTF-8 byte-order mark is not part of the first column name'},
-    {line: '{"timestamp": 0, "input_length": 6758, "output_length": 500, "hash_ids": [0, 1]}', format: 'mooncake-jsonl', reason: "Mooncake's JSON lines have no header: the first row says it"},
+    {
+      line: '\uFEFFTIMESTAMP,ContextTokens,GeneratedTokens',
+      format: 'azure-llm',
+      reason: 'a UTF-8 byte-order mark is not part of the first column name',
+    },
+    {
+      line: '{"timestamp": 0, "input_length": 6758, "output_length": 500, "hash_ids": [0, 1]}',
+      format: 'mooncake-jsonl',
+      reason: "Mooncake's JSON lines have no header: the first row says it",
+    },
     {line: 'time,model,requests_per_second', format: 'rate-csv', reason: 'rate series header'},
     {line: 'time,requests_per_second', format: 'rate-csv', reason: 'a rate series for one model'},
-    {line: 'timestamp_anon,value,container_ip,request_type', format: 'alibaba-qps', reason: "Alibaba GenTD26 qps.csv's header"},
+    {
+      line: 'timestamp_anon,value,container_ip,request_type',
+      format: 'alibaba-qps',
+      reason: "Alibaba GenTD26 qps.csv's header",
+    },
     {line: '', format: undefined, reason: 'an empty trace has no layout'},
     {line: '1.5,llama,10,20', format: undefined, reason: 'a data row is not a header: CSV layouts need one'},
-    {line: '{"ts": 0, "input_length": 1, "output_length": 2}', format: undefined, reason: 'a JSON line without timestamp is not Mooncake'},
+    {
+      line: '{"ts": 0, "input_length": 1, "output_length": 2}',
+      format: undefined,
+      reason: 'a JSON line without timestamp is not Mooncake',
+    },
     {line: '{"timestamp": 0,', format: undefined, reason: 'broken JSON'},
     {line: 'timestamp,model,prompt_tokens', format: undefined, reason: 'a near miss names what each layout needs'},
   ])('$line → $format ($reason)', ({line, format}) => {
@@ -35,7 +64,11 @@ describe('timestamps', () => {
     {text: '1662859176.0', seconds: 1662859176, reason: "Alibaba's Unix seconds"},
     {text: '1e3', seconds: 1000, reason: 'exponent notation is a number'},
     {text: '2023-11-16T18:17:03Z', seconds: 1700158623, reason: 'ISO-8601 UTC'},
-    {text: '2023-11-16 18:17:03.9799600', seconds: 1700158623.97996, reason: "Azure's layout: space separator, 7 fractional digits, no zone read as UTC"},
+    {
+      text: '2023-11-16 18:17:03.9799600',
+      seconds: 1700158623.97996,
+      reason: "Azure's layout: space separator, 7 fractional digits, no zone read as UTC",
+    },
     {text: '2023-11-16T19:17:03+01:00', seconds: 1700158623, reason: 'an offset is subtracted'},
     {text: '2023-11-16T13:47:03-0430', seconds: 1700158623, reason: 'an offset without colon'},
     {text: '2023-11-16T18:17', seconds: 1700158620, reason: 'seconds may be left out'},

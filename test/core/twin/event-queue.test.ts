@@ -5,8 +5,25 @@ import {createPrng} from '../../../src/core/mig/prng.js'
 
 describe('EventQueue', () => {
   test.each([
-    {name: 'earlier time first, whatever the insertion order', pushes: [[5, 'b'], [1, 'a'], [9, 'c']], expected: ['a', 'b', 'c']},
-    {name: 'equal times pop in insertion order, so runs never depend on heap internals', pushes: [[3, 'x'], [3, 'y'], [1, 'w'], [3, 'z']], expected: ['w', 'x', 'y', 'z']},
+    {
+      name: 'earlier time first, whatever the insertion order',
+      pushes: [
+        [5, 'b'],
+        [1, 'a'],
+        [9, 'c'],
+      ],
+      expected: ['a', 'b', 'c'],
+    },
+    {
+      name: 'equal times pop in insertion order, so runs never depend on heap internals',
+      pushes: [
+        [3, 'x'],
+        [3, 'y'],
+        [1, 'w'],
+        [3, 'z'],
+      ],
+      expected: ['w', 'x', 'y', 'z'],
+    },
   ] as const)('$name', ({pushes, expected}) => {
     const q = new EventQueue<string>()
     for (const [t, e] of pushes) q.push(t, e)

@@ -13,21 +13,62 @@ function randomRun(seed: number): {twin: Twin; events: TwinEvent[]} {
   const prng = createPrng(seed)
   const config = policy(
     [
-      {name: 'whole', gpu: {model: 'H100-80GB', count: 2}, max: 3, labels: {pool: 'whole'}, coldStart: {provisioning: '100s', driverInit: '40s', imagePull: '20s'}},
-      {name: 'mig', gpu: {model: 'A100-80GB', count: 1}, max: 2, capacityType: 'spot', labels: {pool: 'mig'}, migConfigs: ['all-3g.40gb', 'all-balanced', 'all-disabled'], coldStart: {provisioning: '90s', driverInit: '60s', imagePull: '20s'}},
+      {
+        name: 'whole',
+        gpu: {model: 'H100-80GB', count: 2},
+        max: 3,
+        labels: {pool: 'whole'},
+        coldStart: {provisioning: '100s', driverInit: '40s', imagePull: '20s'},
+      },
+      {
+        name: 'mig',
+        gpu: {model: 'A100-80GB', count: 1},
+        max: 2,
+        capacityType: 'spot',
+        labels: {pool: 'mig'},
+        migConfigs: ['all-3g.40gb', 'all-balanced', 'all-disabled'],
+        coldStart: {provisioning: '90s', driverInit: '60s', imagePull: '20s'},
+      },
     ],
     [
       {name: 'chat', gpu: {count: 1}, nodeSelector: {pool: 'whole'}, terminationGrace: '900s'},
-      {name: 'small', gpu: {migProfile: '3g.40gb'}, nodeSelector: {pool: 'mig'}, weights: {sizeGiB: 4, loadGiBps: 1}, terminationGrace: '900s'},
+      {
+        name: 'small',
+        gpu: {migProfile: '3g.40gb'},
+        nodeSelector: {pool: 'mig'},
+        weights: {sizeGiB: 4, loadGiBps: 1},
+        terminationGrace: '900s',
+      },
     ],
   )
   const twin = new Twin({
-    config, start: START, seed, coldStartSigma: 0.15, initialNodes: {whole: 1},
+    config,
+    start: START,
+    seed,
+    coldStartSigma: 0.15,
+    initialNodes: {whole: 1},
     capacityErrors: [{group: 'mig', fromSeconds: prng.int(1800), toSeconds: 1800 + prng.int(1800)}],
     spot: {ratePerNodeHour: 0.5},
     models: [
-      {name: 'chat', replicas: 1, load: {arrivals: {kind: 'poisson', rate: 1 + prng.int(4)}, input: {mean: 800, distribution: 'lognormal', cv: 1}, output: {mean: 200, distribution: 'lognormal', cv: 1}}},
-      {name: 'small', replicas: 1, serving: {paramsB: 3}, load: {arrivals: {kind: 'bursty', rate: 1, burstRate: 6, everySeconds: 900, burstSeconds: 120}, input: {mean: 300}, output: {mean: 50}}},
+      {
+        name: 'chat',
+        replicas: 1,
+        load: {
+          arrivals: {kind: 'poisson', rate: 1 + prng.int(4)},
+          input: {mean: 800, distribution: 'lognormal', cv: 1},
+          output: {mean: 200, distribution: 'lognormal', cv: 1},
+        },
+      },
+      {
+        name: 'small',
+        replicas: 1,
+        serving: {paramsB: 3},
+        load: {
+          arrivals: {kind: 'bursty', rate: 1, burstRate: 6, everySeconds: 900, burstSeconds: 120},
+          input: {mean: 300},
+          output: {mean: 50},
+        },
+      },
     ],
   })
   for (let minute = 1; minute <= 60; minute++) {
@@ -72,7 +113,8 @@ describe.each(Array.from({length: 12}, (_, i) => i + 1))('seeded random run %i',
     const alive = new Map<string, number>()
     for (const e of events) {
       if (e.type === 'node.launched') alive.set(e.group, (alive.get(e.group) ?? 0) + 1)
-      if (e.type === 'node.capacity-error' || e.type === 'node.deleted') alive.set(e.group, (alive.get(e.group) ?? 0) - 1)
+      if (e.type === 'node.capacity-error' || e.type === 'node.deleted')
+        alive.set(e.group, (alive.get(e.group) ?? 0) - 1)
       if (e.type === 'node.launched') expect(alive.get(e.group)).toBeLessThanOrEqual(e.group === 'whole' ? 3 : 2)
     }
     // 3. No request of a model finished before its first pod was ready.
@@ -93,5 +135,14 @@ describe.each(Array.from({length: 12}, (_, i) => i + 1))('seeded random run %i',
 })
 
 test('the random runs exercised every path the invariants guard: spot reclaims, capacity errors, removals, MIG changes', () => {
-  for (const type of ['node.interruption-notice', 'node.capacity-error', 'node.remove-requested', 'mig.success', 'mig.failed', 'group.scaled', 'workload.scaled']) expect(seen).toContain(type)
+  for (const type of [
+    'node.interruption-notice',
+    'node.capacity-error',
+    'node.remove-requested',
+    'mig.success',
+    'mig.failed',
+    'group.scaled',
+    'workload.scaled',
+  ])
+    expect(seen).toContain(type)
 })

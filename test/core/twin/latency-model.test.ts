@@ -10,11 +10,20 @@ import {AZURE_CONV_TOKENS, sampleTokens, type TraceRequest} from '../../../src/c
 import {singleModelTwin, START} from './helpers.js'
 
 /** Output tokens per second and mean inter-token latency of the only replica between `from` and `to` (seconds). */
-function measure(twin: ReturnType<typeof singleModelTwin>, from: number, to: number): {tokensPerSecond: number; itlMs: number; requestsPerSecond: number} {
+function measure(
+  twin: ReturnType<typeof singleModelTwin>,
+  from: number,
+  to: number,
+): {tokensPerSecond: number; itlMs: number; requestsPerSecond: number} {
   twin.runUntil(START + from)
   const pod = twin.podPhases('llama')[0]?.name as string
   const r0 = twin.replicaOf(pod)?.replica
-  const before = {tokens: r0?.generationTokens ?? 0, itlSum: r0?.itl.sum ?? 0, itlCount: r0?.itl.count ?? 0, done: r0?.succeeded ?? 0}
+  const before = {
+    tokens: r0?.generationTokens ?? 0,
+    itlSum: r0?.itl.sum ?? 0,
+    itlCount: r0?.itl.count ?? 0,
+    done: r0?.succeeded ?? 0,
+  }
   twin.runUntil(START + to)
   const r = twin.replicaOf(pod)?.replica
   if (!r) throw new Error('no replica')
@@ -32,21 +41,53 @@ const NIM_H100 = {coefficients: {'H100-80GB': {a: 4580, b: 17.25, c: 6.0, d: 0.0
 describe('published operating points, within 15%', () => {
   test.each([
     {
-      name: 'Vidur: Llama-3-8B on one A100-80GB serves Azure conv at 6.45 QPS — the twin\'s capacity at batch 48 (the middle of the reference\'s batch 32–64 range)',
+      name: "Vidur: Llama-3-8B on one A100-80GB serves Azure conv at 6.45 QPS — the twin's capacity at batch 48 (the middle of the reference's batch 32–64 range)",
       run: () => {
-        const twin = singleModelTwin({gpu: 'A100-80GB', twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: {maxNumSeqs: 48}, load: {arrivals: {kind: 'closed', concurrency: 96}, ...AZURE_CONV_TOKENS}}})
+        const twin = singleModelTwin({
+          gpu: 'A100-80GB',
+          twin: {initialNodes: {pool: 1}},
+          spec: {
+            replicas: 1,
+            serving: {maxNumSeqs: 48},
+            load: {arrivals: {kind: 'closed', concurrency: 96}, ...AZURE_CONV_TOKENS},
+          },
+        })
         return measure(twin, 300, 1500).requestsPerSecond
       },
       published: 6.45,
     },
     {
       name: 'NIM Llama-3.1-8B on H100: inter-token latency 7.6 ms at concurrency 100 (ISL/OSL 200/200 assumed)',
-      run: () => measure(singleModelTwin({twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: NIM_H100, load: {arrivals: {kind: 'closed', concurrency: 100}, input: {mean: 200}, output: {mean: 200}}}}), 300, 900).itlMs,
+      run: () =>
+        measure(
+          singleModelTwin({
+            twin: {initialNodes: {pool: 1}},
+            spec: {
+              replicas: 1,
+              serving: NIM_H100,
+              load: {arrivals: {kind: 'closed', concurrency: 100}, input: {mean: 200}, output: {mean: 200}},
+            },
+          }),
+          300,
+          900,
+        ).itlMs,
       published: 7.6,
     },
     {
       name: 'NIM Llama-3.1-8B on H100: 12.2k output tokens/s at concurrency 100',
-      run: () => measure(singleModelTwin({twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: NIM_H100, load: {arrivals: {kind: 'closed', concurrency: 100}, input: {mean: 200}, output: {mean: 200}}}}), 300, 900).tokensPerSecond,
+      run: () =>
+        measure(
+          singleModelTwin({
+            twin: {initialNodes: {pool: 1}},
+            spec: {
+              replicas: 1,
+              serving: NIM_H100,
+              load: {arrivals: {kind: 'closed', concurrency: 100}, input: {mean: 200}, output: {mean: 200}},
+            },
+          }),
+          300,
+          900,
+        ).tokensPerSecond,
       published: 12_200,
     },
     {
@@ -56,7 +97,8 @@ describe('published operating points, within 15%', () => {
         for (let seed = 1; seed <= 5; seed++) {
           const prng = createPrng(seed)
           const trace: TraceRequest[] = Array.from({length: 200}, () => ({
-            t: 120, model: 'llama',
+            t: 120,
+            model: 'llama',
             inputTokens: sampleTokens({mean: 220, distribution: 'lognormal', cv: 1.2}, prng),
             outputTokens: sampleTokens({mean: 200, distribution: 'lognormal', cv: 1.2, max: 4096}, prng),
           }))
@@ -70,11 +112,25 @@ describe('published operating points, within 15%', () => {
     },
   ])('$name', ({run, published}) => {
     const value = run()
-    expect(Math.abs(value - published) / published, `twin ${value.toFixed(3)} vs published ${published}`).toBeLessThanOrEqual(0.15)
+    expect(
+      Math.abs(value - published) / published,
+      `twin ${value.toFixed(3)} vs published ${published}`,
+    ).toBeLessThanOrEqual(0.15)
   })
 
-  test('NIM\'s 13.3k tokens/s plateau at concurrency 200 is over-predicted by at most 35% (+30% today): a linear step model has no compute-bound knee (a known limit)', () => {
-    const value = measure(singleModelTwin({twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: NIM_H100, load: {arrivals: {kind: 'closed', concurrency: 200}, input: {mean: 200}, output: {mean: 200}}}}), 300, 900).tokensPerSecond
+  test("NIM's 13.3k tokens/s plateau at concurrency 200 is over-predicted by at most 35% (+30% today): a linear step model has no compute-bound knee (a known limit)", () => {
+    const value = measure(
+      singleModelTwin({
+        twin: {initialNodes: {pool: 1}},
+        spec: {
+          replicas: 1,
+          serving: NIM_H100,
+          load: {arrivals: {kind: 'closed', concurrency: 200}, input: {mean: 200}, output: {mean: 200}},
+        },
+      }),
+      300,
+      900,
+    ).tokensPerSecond
     expect(value).toBeGreaterThan(13_300)
     expect(value / 13_300).toBeLessThan(1.35)
   })
@@ -82,8 +138,20 @@ describe('published operating points, within 15%', () => {
 
 describe('memory and MIG shares', () => {
   test.each([
-    {name: 'Llama-3.1-8B on H100-80GB holds ≈ 467k KV tokens (BLIS: 29,205 blocks × 16)', gpu: 'H100-80GB', options: {}, expected: 467_280, tolerance: 0.02},
-    {name: 'on a 3g.40gb slice: the slice\'s 39 GiB × 0.9 minus 15 GiB of weights', gpu: 'A100-80GB', options: {migProfile: '3g.40gb'}, expected: Math.floor(((40192 / 1024) * 0.9 - 14.96) * 8192), tolerance: 0.001},
+    {
+      name: 'Llama-3.1-8B on H100-80GB holds ≈ 467k KV tokens (BLIS: 29,205 blocks × 16)',
+      gpu: 'H100-80GB',
+      options: {},
+      expected: 467_280,
+      tolerance: 0.02,
+    },
+    {
+      name: "on a 3g.40gb slice: the slice's 39 GiB × 0.9 minus 15 GiB of weights",
+      gpu: 'A100-80GB',
+      options: {migProfile: '3g.40gb'},
+      expected: Math.floor(((40192 / 1024) * 0.9 - 14.96) * 8192),
+      tolerance: 0.001,
+    },
   ])('KV capacity: $name', ({gpu, options, expected, tolerance}) => {
     const profile = resolveServingProfile({}, gpu, options)
     expect(Math.abs(profile.kvCapacityTokens - expected) / expected).toBeLessThanOrEqual(tolerance)

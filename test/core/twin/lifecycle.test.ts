@@ -4,9 +4,24 @@ import {singleModelTwin, START} from './helpers.js'
 
 describe('cold start: a scale-up serves only after provisioning, then init, then image pull and weight load', () => {
   test.each([
-    {name: 'the seed\'s standard group (120 s + 60 s + 30 s) and 16 GiB at 0.5 GiB/s (32 s)', coldStart: {provisioning: '120s', driverInit: '60s', imagePull: '30s'}, weights: {sizeGiB: 16, loadGiBps: 0.5}, parts: [120, 60, 30, 32]},
-    {name: 'a slow spot launch (150 s) and a measured 66 s load', coldStart: {provisioning: '150s', driverInit: '60s', imagePull: '30s'}, weights: {sizeGiB: 60, loadTime: '66s'}, parts: [150, 60, 30, 66]},
-    {name: 'no image pull: the node had no image to fetch', coldStart: {provisioning: '90s', driverInit: '45s', imagePull: '0s'}, weights: {sizeGiB: 10, loadGiBps: 1}, parts: [90, 45, 0, 10]},
+    {
+      name: "the seed's standard group (120 s + 60 s + 30 s) and 16 GiB at 0.5 GiB/s (32 s)",
+      coldStart: {provisioning: '120s', driverInit: '60s', imagePull: '30s'},
+      weights: {sizeGiB: 16, loadGiBps: 0.5},
+      parts: [120, 60, 30, 32],
+    },
+    {
+      name: 'a slow spot launch (150 s) and a measured 66 s load',
+      coldStart: {provisioning: '150s', driverInit: '60s', imagePull: '30s'},
+      weights: {sizeGiB: 60, loadTime: '66s'},
+      parts: [150, 60, 30, 66],
+    },
+    {
+      name: 'no image pull: the node had no image to fetch',
+      coldStart: {provisioning: '90s', driverInit: '45s', imagePull: '0s'},
+      weights: {sizeGiB: 10, loadGiBps: 1},
+      parts: [90, 45, 0, 10],
+    },
   ])('$name', ({coldStart, weights, parts}) => {
     const twin = singleModelTwin({
       group: {coldStart, min: 0},
@@ -45,7 +60,11 @@ describe('node groups: delays, limits and capacity errors', () => {
   test.each([
     {name: 'above max is refused, nothing launches', delta: 9, expected: {ok: false, reason: 'AboveMax'}},
     {name: 'zero is not a change', delta: 0, expected: {ok: false, reason: 'InvalidDelta'}},
-    {name: 'a registered node cannot be removed by a negative delta (use removeNode)', delta: -1, expected: {ok: false, reason: 'NodesRegistered'}},
+    {
+      name: 'a registered node cannot be removed by a negative delta (use removeNode)',
+      delta: -1,
+      expected: {ok: false, reason: 'NodesRegistered'},
+    },
   ])('$name', ({delta, expected}) => {
     const twin = singleModelTwin({twin: {initialNodes: {pool: 1}}})
     expect(twin.scaleNodeGroup('pool', delta)).toMatchObject(expected)
@@ -57,7 +76,9 @@ describe('node groups: delays, limits and capacity errors', () => {
     twin.runUntil(START + 60)
     expect(twin.scaleNodeGroup('pool', -1)).toMatchObject({ok: true})
     twin.runUntil(START + 3600)
-    expect(twin.events.filter((e) => e.type === 'node.deleted').map((e) => [e.node, e.reason])).toEqual([['pool-002', 'cancelled']])
+    expect(twin.events.filter((e) => e.type === 'node.deleted').map((e) => [e.node, e.reason])).toEqual([
+      ['pool-002', 'cancelled'],
+    ])
     expect(twin.nodeNames('pool')).toEqual(['pool-001'])
   })
 
@@ -99,10 +120,20 @@ describe('pods: Pending when nothing fits, termination with grace, PodDisruption
   })
 
   test.each([
-    {name: 'maxUnavailable 0 blocks evicting a ready pod', maxUnavailable: 0, expected: {ok: false, reason: 'PodDisruptionBudget'}},
+    {
+      name: 'maxUnavailable 0 blocks evicting a ready pod',
+      maxUnavailable: 0,
+      expected: {ok: false, reason: 'PodDisruptionBudget'},
+    },
     {name: 'maxUnavailable 1 allows one', maxUnavailable: 1, expected: {ok: true}},
   ])('PDB on removeNode: $name', ({maxUnavailable, expected}) => {
-    const twin = singleModelTwin({spec: {replicas: 2}, twin: {initialNodes: {pool: 2}, pdbs: [{namespace: 'llm', name: 'llama-pdb', workload: 'Deployment/llama', maxUnavailable}]}})
+    const twin = singleModelTwin({
+      spec: {replicas: 2},
+      twin: {
+        initialNodes: {pool: 2},
+        pdbs: [{namespace: 'llm', name: 'llama-pdb', workload: 'Deployment/llama', maxUnavailable}],
+      },
+    })
     twin.runUntil(START + 600)
     expect(twin.removeNode('pool-001')).toMatchObject(expected)
     const pod = twin.podPhases('llama').find((p) => p.phase === 'ready') as {name: string}
@@ -123,11 +154,23 @@ describe('spot interruption: the notice, then the pods are replaced and go Pendi
     expect(notice).toMatchObject({node: 'pool-001', terminatesAt: START + 1920})
     // Right after the notice: the busy pod drains (grace capped at the 120 s notice) and its replacement is Pending
     // because the only node is cordoned.
-    expect(twin.podPhases('llama').map((p) => p.phase).sort()).toEqual(['pending', 'terminating'])
-    expect(twin.events.find((e) => e.type === 'pod.terminating')).toMatchObject({reason: 'spot-interruption', graceSeconds: 120})
+    expect(
+      twin
+        .podPhases('llama')
+        .map((p) => p.phase)
+        .sort(),
+    ).toEqual(['pending', 'terminating'])
+    expect(twin.events.find((e) => e.type === 'pod.terminating')).toMatchObject({
+      reason: 'spot-interruption',
+      graceSeconds: 120,
+    })
     expect(twin.snapshot().nodes[0]).toMatchObject({cordoned: true, interruptionNoticeAt: START + 1800})
     twin.runUntil(START + 1920)
-    expect(twin.events.find((e) => e.type === 'node.deleted')).toMatchObject({node: 'pool-001', reason: 'spot-reclaimed', t: START + 1920})
+    expect(twin.events.find((e) => e.type === 'node.deleted')).toMatchObject({
+      node: 'pool-001',
+      reason: 'spot-reclaimed',
+      t: START + 1920,
+    })
     // The group replaces the instance (ASG desired capacity); the Pending pod lands there after its cold start.
     twin.runUntil(START + 3600)
     expect(twin.nodeNames('pool')).toEqual(['pool-002'])
@@ -137,7 +180,17 @@ describe('spot interruption: the notice, then the pods are replaced and go Pendi
 
 describe('requests the engine can never take', () => {
   test('a closed-loop client whose requests exceed the KV cache is rejected and backs off, instead of spinning in place', () => {
-    const twin = singleModelTwin({gpu: 'A100-80GB', model: {gpu: {migProfile: '1g.10gb'}}, group: {migConfigs: ['all-1g.10gb']}, twin: {initialNodes: {pool: 1}}, spec: {replicas: 1, serving: {weightsGiB: 2}, load: {arrivals: {kind: 'closed', concurrency: 1}, input: {mean: 100_000}, output: {mean: 10}}}})
+    const twin = singleModelTwin({
+      gpu: 'A100-80GB',
+      model: {gpu: {migProfile: '1g.10gb'}},
+      group: {migConfigs: ['all-1g.10gb']},
+      twin: {initialNodes: {pool: 1}},
+      spec: {
+        replicas: 1,
+        serving: {weightsGiB: 2},
+        load: {arrivals: {kind: 'closed', concurrency: 1}, input: {mean: 100_000}, output: {mean: 10}},
+      },
+    })
     twin.runUntil(START + 600)
     // One rejection per second once the replica is up (about 60 s of pull and load), none served.
     expect(twin.requests.ok.some(Boolean)).toBe(false)

@@ -9,17 +9,27 @@ import {Twin} from '../../../src/core/twin/twin.js'
 import {repoRoot} from '../../helpers/cli.js'
 
 const dir = `${repoRoot}/examples/scenarios`
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
 
 function load(file: string) {
   const result = parseScenario(readFileSync(`${dir}/${file}`, 'utf8'), `examples/scenarios/${file}`)
-  if (!result.scenario) throw new Error(result.problems.map((p) => `${formatLocation(p.location)} ${p.message}`).join('\n'))
+  if (!result.scenario)
+    throw new Error(result.problems.map((p) => `${formatLocation(p.location)} ${p.message}`).join('\n'))
   return result.scenario
 }
 
 describe('example scenarios', () => {
-  test('the issue\'s six scenarios are there', () => {
-    expect(files).toEqual(['burst.yaml', 'diurnal-day.yaml', 'llm-fleet-mixed.yaml', 'memory-bound.yaml', 'seed-production.yaml', 'spot-storm.yaml'])
+  test("the issue's six scenarios are there", () => {
+    expect(files).toEqual([
+      'burst.yaml',
+      'diurnal-day.yaml',
+      'llm-fleet-mixed.yaml',
+      'memory-bound.yaml',
+      'seed-production.yaml',
+      'spot-storm.yaml',
+    ])
   })
 
   test.each(files)('%s parses without problems and runs 20 minutes', (file) => {
@@ -31,18 +41,24 @@ describe('example scenarios', () => {
     expect(twin.events.length).toBeGreaterThan(0)
   })
 
-  test('seed-production\'s policy is examples/seed-production.yaml, field for field', () => {
+  test("seed-production's policy is examples/seed-production.yaml, field for field", () => {
     const seed = parseConfig(readFileSync(`${repoRoot}/examples/seed-production.yaml`, 'utf8'), 'seed').config
     expect(load('seed-production.yaml').options.config).toEqual(seed)
   })
 
   test('seed-production starts from zero: nothing serves until a node is asked for, so requests queue at the gateway', () => {
     const scenario = load('seed-production.yaml')
-    expect(scenario.options.config.nodeGroups.map((g) => [g.name, g.capacityType, g.max, g.min])).toEqual([['standard', 'on-demand', 5, 0], ['large', 'spot', 3, 0]])
+    expect(scenario.options.config.nodeGroups.map((g) => [g.name, g.capacityType, g.max, g.min])).toEqual([
+      ['standard', 'on-demand', 5, 0],
+      ['large', 'spot', 3, 0],
+    ])
     const twin = new Twin(scenario.options)
     twin.runUntil(scenario.options.start + 600)
     expect(twin.requests.length).toBe(0)
-    const queue = twin.snapshot().telemetry.filter((s) => s.metric === 'gateway_queue_depth').map((s) => (s.samples.at(-1) as [number, number])[1])
+    const queue = twin
+      .snapshot()
+      .telemetry.filter((s) => s.metric === 'gateway_queue_depth')
+      .map((s) => (s.samples.at(-1) as [number, number])[1])
     expect(Math.max(...queue)).toBeGreaterThan(0)
   })
 
@@ -67,11 +83,17 @@ describe('example scenarios', () => {
     const scenario = load('spot-storm.yaml')
     const twin = new Twin(scenario.options)
     twin.runUntil(scenario.options.start + scenario.durationSeconds)
-    const summary = summarizeLog(twin.logEntries(), {start: scenario.options.start, end: scenario.options.start + scenario.durationSeconds, slo: scenario.slo})
+    const summary = summarizeLog(twin.logEntries(), {
+      start: scenario.options.start,
+      end: scenario.options.start + scenario.durationSeconds,
+      slo: scenario.slo,
+    })
     expect(summary.spotInterruptions).toBe(3)
     expect(summary.capacityErrors).toBeGreaterThan(0)
     expect(summary.pendingPodMinutes).toBeGreaterThan(0)
-    expect(summary.perModel['llama-70b']?.sloAttainment).toBeLessThan(summary.perModel['llama-8b']?.sloAttainment as number)
+    expect(summary.perModel['llama-70b']?.sloAttainment).toBeLessThan(
+      summary.perModel['llama-8b']?.sloAttainment as number,
+    )
   })
 })
 
@@ -79,11 +101,36 @@ describe('scenario problems point at file:line:col', () => {
   const base = readFileSync(`${dir}/burst.yaml`, 'utf8')
   test.each([
     {name: 'a YAML syntax error', text: 'apiVersion: [', code: 'YamlSyntax', line: 1},
-    {name: 'an unknown field, with a suggestion', text: base.replace('duration: 2h', 'duraton: 2h'), code: 'UnknownField', line: 12},
-    {name: 'an arrival kind that does not exist', text: base.replace('kind: bursty', 'kind: burst'), code: 'InvalidValue', line: 42},
-    {name: 'a policy error inside cluster.policy is located in the scenario file', text: base.replace('max: 6\n        hourlyCost', 'max: -1\n        hourlyCost'), code: 'OutOfRange', line: 25},
-    {name: 'load for a model the policy does not have', text: base.replace('  - model: llama-8b\n    arrivals', '  - model: llama-9b\n    arrivals'), code: 'UnknownModel', line: 41},
-    {name: 'more nodes at the start than the group\'s max', text: base.replace('initialNodes: {standard: 2}', 'initialNodes: {standard: 9}'), code: 'AboveMax', line: 15},
+    {
+      name: 'an unknown field, with a suggestion',
+      text: base.replace('duration: 2h', 'duraton: 2h'),
+      code: 'UnknownField',
+      line: 12,
+    },
+    {
+      name: 'an arrival kind that does not exist',
+      text: base.replace('kind: bursty', 'kind: burst'),
+      code: 'InvalidValue',
+      line: 42,
+    },
+    {
+      name: 'a policy error inside cluster.policy is located in the scenario file',
+      text: base.replace('max: 6\n        hourlyCost', 'max: -1\n        hourlyCost'),
+      code: 'OutOfRange',
+      line: 25,
+    },
+    {
+      name: 'load for a model the policy does not have',
+      text: base.replace('  - model: llama-8b\n    arrivals', '  - model: llama-9b\n    arrivals'),
+      code: 'UnknownModel',
+      line: 41,
+    },
+    {
+      name: "more nodes at the start than the group's max",
+      text: base.replace('initialNodes: {standard: 2}', 'initialNodes: {standard: 9}'),
+      code: 'AboveMax',
+      line: 15,
+    },
   ])('$name', ({text, code, line}) => {
     const {scenario, problems} = parseScenario(text, 'burst.yaml')
     expect(scenario).toBeUndefined()
@@ -98,7 +145,14 @@ describe('planning a moment of the twin', () => {
     const scenario = load('llm-fleet-mixed.yaml')
     const snapshot = snapshotScenarioAt(scenario, 35 * 60, 1800)
     expect(snapshot.capturedAt).toBe(scenario.options.start + 2100)
-    expect(snapshot.workloads.map((w) => [w.name, w.readyReplicas])).toEqual([['chat-8b', 2], ['code-8b', 1], ['chat-70b', 1], ['embed-3b', 2], ['rerank-1b', 2], ['guard-1b', 2]])
+    expect(snapshot.workloads.map((w) => [w.name, w.readyReplicas])).toEqual([
+      ['chat-8b', 2],
+      ['code-8b', 1],
+      ['chat-70b', 1],
+      ['embed-3b', 2],
+      ['rerank-1b', 2],
+      ['guard-1b', 2],
+    ])
     const util = snapshot.telemetry.filter((s) => s.metric === 'DCGM_FI_DEV_GPU_UTIL')
     expect(util.length).toBeGreaterThan(0)
     expect(Math.min(...util.map((s) => s.samples[0]?.[0] as number))).toBe(scenario.options.start + 300)

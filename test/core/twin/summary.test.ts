@@ -9,22 +9,63 @@ import {policy, START} from './helpers.js'
 function busyTwin(seed: number): Twin {
   const config = policy(
     [
-      {name: 'standard', gpu: {model: 'A100-80GB', count: 1}, max: 5, hourlyCost: 4.1, labels: {pool: 'standard'}, coldStart: {provisioning: '120s', driverInit: '60s', imagePull: '30s'}},
-      {name: 'large', gpu: {model: 'H100-80GB', count: 4}, max: 3, capacityType: 'spot', hourlyCost: 12.5, labels: {pool: 'large'}, coldStart: {provisioning: '150s', driverInit: '60s', imagePull: '30s'}},
+      {
+        name: 'standard',
+        gpu: {model: 'A100-80GB', count: 1},
+        max: 5,
+        hourlyCost: 4.1,
+        labels: {pool: 'standard'},
+        coldStart: {provisioning: '120s', driverInit: '60s', imagePull: '30s'},
+      },
+      {
+        name: 'large',
+        gpu: {model: 'H100-80GB', count: 4},
+        max: 3,
+        capacityType: 'spot',
+        hourlyCost: 12.5,
+        labels: {pool: 'large'},
+        coldStart: {provisioning: '150s', driverInit: '60s', imagePull: '30s'},
+      },
     ],
     [
       {name: 'llama-8b', gpu: {count: 1}, nodeSelector: {pool: 'standard'}, terminationGrace: '600s'},
-      {name: 'llama-70b', gpu: {count: 2}, nodeSelector: {pool: 'large'}, weights: {sizeGiB: 131, loadGiBps: 2}, terminationGrace: '600s'},
+      {
+        name: 'llama-70b',
+        gpu: {count: 2},
+        nodeSelector: {pool: 'large'},
+        weights: {sizeGiB: 131, loadGiBps: 2},
+        terminationGrace: '600s',
+      },
     ],
   )
   const twin = new Twin({
-    config, start: START, seed, coldStartSigma: 0.2,
+    config,
+    start: START,
+    seed,
+    coldStartSigma: 0.2,
     initialNodes: {standard: 1, large: 1},
     capacityErrors: [{group: 'large', fromSeconds: 600, toSeconds: 900}],
     spot: {ratePerNodeHour: 0.5, storms: [{atSeconds: 1500, group: 'large', count: 1}]},
     models: [
-      {name: 'llama-8b', replicas: 1, load: {arrivals: {kind: 'poisson', rate: 3}, input: {mean: 1155, distribution: 'lognormal', cv: 1}, output: {mean: 211, distribution: 'lognormal', cv: 1}}},
-      {name: 'llama-70b', replicas: 1, serving: {paramsB: 70, weightsGiB: 131}, load: {arrivals: {kind: 'bursty', rate: 0.5, burstRate: 3, everySeconds: 900, burstSeconds: 120}, input: {mean: 800}, output: {mean: 300}}},
+      {
+        name: 'llama-8b',
+        replicas: 1,
+        load: {
+          arrivals: {kind: 'poisson', rate: 3},
+          input: {mean: 1155, distribution: 'lognormal', cv: 1},
+          output: {mean: 211, distribution: 'lognormal', cv: 1},
+        },
+      },
+      {
+        name: 'llama-70b',
+        replicas: 1,
+        serving: {paramsB: 70, weightsGiB: 131},
+        load: {
+          arrivals: {kind: 'bursty', rate: 0.5, burstRate: 3, everySeconds: 900, burstSeconds: 120},
+          input: {mean: 800},
+          output: {mean: 300},
+        },
+      },
     ],
   })
   twin.runUntil(START + 300)
@@ -51,7 +92,13 @@ describe('GPU-hours and cost', () => {
     // except launches that failed for capacity.
     const launched = new Map<string, {t: number; gpus: number; cost: number; end: number}>()
     for (const e of lines as Array<Record<string, unknown>>) {
-      if (e.type === 'node.launched') launched.set(e.node as string, {t: e.t as number, gpus: e.gpus as number, cost: e.hourlyCost as number, end: START + 3600})
+      if (e.type === 'node.launched')
+        launched.set(e.node as string, {
+          t: e.t as number,
+          gpus: e.gpus as number,
+          cost: e.hourlyCost as number,
+          end: START + 3600,
+        })
       if (e.type === 'node.deleted') (launched.get(e.node as string) as {end: number}).end = e.t as number
       if (e.type === 'node.capacity-error') launched.delete(e.node as string)
     }
@@ -65,7 +112,8 @@ describe('GPU-hours and cost', () => {
     const summary = summarizeLog(lines, {start: START, end: START + 3600})
     // The run exercised every billing path.
     const types = new Set(lines.map((e) => e.type))
-    for (const type of ['node.capacity-error', 'node.interruption-notice', 'node.deleted', 'node.remove-requested']) expect(types).toContain(type)
+    for (const type of ['node.capacity-error', 'node.interruption-notice', 'node.deleted', 'node.remove-requested'])
+      expect(types).toContain(type)
     expect(Math.abs(metered.gpuSeconds - gpuSeconds)).toBeLessThan(1)
     expect(Math.abs(summary.gpuHours * 3600 - gpuSeconds)).toBeLessThan(1)
     // One second of the most expensive node is 12.5 / 3600.
@@ -85,12 +133,23 @@ describe('determinism', () => {
 })
 
 describe('summary from an event log', () => {
-  const req = (t: number, ttft: number | null, e2e: number, ok = true, model = 'm'): LogEntry => ({t, type: 'request', model, arrival: t - e2e, ttft, e2e, inputTokens: 10, outputTokens: 10, ok})
+  const req = (t: number, ttft: number | null, e2e: number, ok = true, model = 'm'): LogEntry => ({
+    t,
+    type: 'request',
+    model,
+    arrival: t - e2e,
+    ttft,
+    e2e,
+    inputTokens: 10,
+    outputTokens: 10,
+    ok,
+  })
   test.each([
     {
       name: 'SLO attainment counts TTFT and latency targets; an aborted request misses',
       log: [req(10, 0.2, 1), req(11, 0.8, 1), req(12, 0.2, 9), req(13, null, 2, false)],
-      check: (s: ReturnType<typeof summarizeLog>) => expect(s.requests).toMatchObject({total: 4, served: 3, aborted: 1, withinSlo: 1, sloAttainment: 0.25}),
+      check: (s: ReturnType<typeof summarizeLog>) =>
+        expect(s.requests).toMatchObject({total: 4, served: 3, aborted: 1, withinSlo: 1, sloAttainment: 0.25}),
     },
     {
       name: 'a reversal within 10 minutes is a flap; one after 10 minutes is not',

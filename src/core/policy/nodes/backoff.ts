@@ -44,21 +44,37 @@ export function computeBackoffSeconds(consecutive: number): number {
   return Math.min(MAX_BACKOFF_SECONDS, INITIAL_BACKOFF_SECONDS * 2 ** (consecutive - 1))
 }
 
-export function assessGroupHealth(group: NodeGroupConfig, state: NodeGroupState | undefined, nodes: readonly NodeState[], now: number): GroupHealth {
+export function assessGroupHealth(
+  group: NodeGroupConfig,
+  state: NodeGroupState | undefined,
+  nodes: readonly NodeState[],
+  now: number,
+): GroupHealth {
   const timedOutNodes = nodes
-    .filter((n) => n.group === group.name && (!n.ready || !n.gpusAllocatable) && now - n.createdAt > group.maxNodeProvisionSeconds)
+    .filter(
+      (n) =>
+        n.group === group.name && (!n.ready || !n.gpusAllocatable) && now - n.createdAt > group.maxNodeProvisionSeconds,
+    )
     .map((n) => n.name)
     .sort()
   const failures = [
     ...(state?.failures ?? []),
-    ...nodes.filter((n) => timedOutNodes.includes(n.name)).map((n) => ({at: n.createdAt + group.maxNodeProvisionSeconds, reason: 'timeout' as const})),
-  ].filter((f) => f.at <= now).sort((a, b) => a.at - b.at)
+    ...nodes
+      .filter((n) => timedOutNodes.includes(n.name))
+      .map((n) => ({at: n.createdAt + group.maxNodeProvisionSeconds, reason: 'timeout' as const})),
+  ]
+    .filter((f) => f.at <= now)
+    .sort((a, b) => a.at - b.at)
   const reasons: Reason[] = []
   if (timedOutNodes.length > 0) {
     reasons.push({
       code: 'NodeProvisionTimeout',
       message: `${timedOutNodes.length} ${group.name} node(s) not ready after ${group.maxNodeProvisionSeconds}s (${timedOutNodes.join(', ')}): not counted as capacity`,
-      evidence: {group: group.name, nodes: timedOutNodes.join(','), maxNodeProvisionSeconds: group.maxNodeProvisionSeconds},
+      evidence: {
+        group: group.name,
+        nodes: timedOutNodes.join(','),
+        maxNodeProvisionSeconds: group.maxNodeProvisionSeconds,
+      },
     })
   }
   // Karpenter's ICE cache applies to spot capacity errors only; those do not escalate CA's backoff, because the
@@ -69,7 +85,12 @@ export function assessGroupHealth(group: NodeGroupConfig, state: NodeGroupState 
     reasons.push({
       code: 'SpotCapacityUnavailable',
       message: `${group.name} reported insufficient spot capacity ${now - lastCapacity.at}s ago; not asked again for ${until - now}s (3 min capacity cache), other groups are tried instead`,
-      evidence: {group: group.name, failedAt: lastCapacity.at, retryInSeconds: until - now, cooldownSeconds: SPOT_CAPACITY_COOLDOWN_SECONDS},
+      evidence: {
+        group: group.name,
+        failedAt: lastCapacity.at,
+        retryInSeconds: until - now,
+        cooldownSeconds: SPOT_CAPACITY_COOLDOWN_SECONDS,
+      },
     })
     return {group: group.name, available: false, reasons, until, timedOutNodes, consecutiveFailures: 0}
   }
@@ -81,21 +102,34 @@ export function assessGroupHealth(group: NodeGroupConfig, state: NodeGroupState 
     consecutive = previous !== undefined && failure.at - previous > BACKOFF_RESET_SECONDS ? 1 : consecutive + 1
     previous = failure.at
   }
-  if (previous === undefined || now - previous > BACKOFF_RESET_SECONDS) return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: 0}
+  if (previous === undefined || now - previous > BACKOFF_RESET_SECONDS)
+    return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: 0}
   const backoff = computeBackoffSeconds(consecutive)
   const until = previous + backoff
-  if (now >= until) return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: consecutive}
+  if (now >= until)
+    return {group: group.name, available: true, reasons, timedOutNodes, consecutiveFailures: consecutive}
   const last = escalating[escalating.length - 1]
   reasons.push({
     code: 'GroupBackedOff',
     message: `${group.name} is backed off for ${until - now}s more after ${consecutive} consecutive failure(s) (last: ${last?.reason ?? 'timeout'}); backoff ${backoff}s (5 min doubling to 30 min)`,
-    evidence: {group: group.name, consecutiveFailures: consecutive, backoffSeconds: backoff, retryInSeconds: until - now, lastFailure: last?.reason ?? null},
+    evidence: {
+      group: group.name,
+      consecutiveFailures: consecutive,
+      backoffSeconds: backoff,
+      retryInSeconds: until - now,
+      lastFailure: last?.reason ?? null,
+    },
   })
   return {group: group.name, available: false, reasons, until, timedOutNodes, consecutiveFailures: consecutive}
 }
 
 /** Health of every configured group, by name. */
-export function assessFleetHealth(groups: readonly NodeGroupConfig[], states: readonly NodeGroupState[], nodes: readonly NodeState[], now: number): Map<string, GroupHealth> {
+export function assessFleetHealth(
+  groups: readonly NodeGroupConfig[],
+  states: readonly NodeGroupState[],
+  nodes: readonly NodeState[],
+  now: number,
+): Map<string, GroupHealth> {
   const byName = new Map(states.map((s) => [s.name, s]))
   const byGroup = new Map<string, NodeState[]>()
   for (const node of nodes) {

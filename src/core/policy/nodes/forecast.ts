@@ -61,7 +61,11 @@ function sampleNear(samples: ReadonlyArray<readonly [number, number]>, t: number
   return best && Math.abs(best[0] - t) <= 300 ? best[1] : undefined
 }
 
-function forecastSeries(series: Series, now: number, lead: number): {now: number; projected: number; slope: number; seasonal: boolean} | undefined {
+function forecastSeries(
+  series: Series,
+  now: number,
+  lead: number,
+): {now: number; projected: number; slope: number; seasonal: boolean} | undefined {
   const samples = series.samples
   // Samples ascend in time (the loader checks): the window [now - 30 min, now] is one contiguous run.
   let end = samples.length
@@ -86,7 +90,13 @@ function forecastSeries(series: Series, now: number, lead: number): {now: number
   return {now: trend.value, projected: Math.max(0, projected), slope: trend.slope, seasonal}
 }
 
-function forecastSignal(signal: SignalConfig, pods: readonly PodState[], telemetry: TelemetryIndex, now: number, lead: number): SignalForecast | undefined {
+function forecastSignal(
+  signal: SignalConfig,
+  pods: readonly PodState[],
+  telemetry: TelemetryIndex,
+  now: number,
+  lead: number,
+): SignalForecast | undefined {
   if (signal.targetType !== 'AverageValue' || signal.quantile !== undefined || signal.target <= 0) return undefined
   let sumNow = 0
   let sumProjected = 0
@@ -117,10 +127,16 @@ function forecastSignal(signal: SignalConfig, pods: readonly PodState[], telemet
   }
   if (counted === 0) return undefined
   return {
-    signal: signal.name, metric: signal.metric, target: signal.target,
-    now: round(sumNow), projected: round(sumProjected), slopePerMinute: round(slope * 60),
-    replicasNow: Math.ceil(sumNow / signal.target - 1e-9), replicas: Math.ceil(sumProjected / signal.target - 1e-9),
-    pods: counted, method: seasonal ? 'trend+seasonal' : 'trend',
+    signal: signal.name,
+    metric: signal.metric,
+    target: signal.target,
+    now: round(sumNow),
+    projected: round(sumProjected),
+    slopePerMinute: round(slope * 60),
+    replicasNow: Math.ceil(sumNow / signal.target - 1e-9),
+    replicas: Math.ceil(sumProjected / signal.target - 1e-9),
+    pods: counted,
+    method: seasonal ? 'trend+seasonal' : 'trend',
   }
 }
 
@@ -128,7 +144,13 @@ function forecastSignal(signal: SignalConfig, pods: readonly PodState[], telemet
  * Forecast of the replicas the model needs at now + `leadSeconds`, from its serving pods' telemetry. Pods with no
  * samples contribute nothing (their load shows in the others'), which under-forecasts rather than over-forecasts.
  */
-export function forecastDemand(model: ModelConfig, pods: readonly PodState[], telemetry: TelemetryIndex, now: number, leadSeconds: number): DemandForecast {
+export function forecastDemand(
+  model: ModelConfig,
+  pods: readonly PodState[],
+  telemetry: TelemetryIndex,
+  now: number,
+  leadSeconds: number,
+): DemandForecast {
   const serving = pods.filter((p) => p.phase === 'Running' && !p.deleting)
   const signals: SignalForecast[] = []
   for (const signal of model.signals) {

@@ -18,7 +18,14 @@ import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import {estimateColdStart} from '../../scheduling/cold-start.js'
 import {type DemandForecast, forecastDemand} from './forecast.js'
-import {gpusPerReplica, GROUP_LIMIT_CODES, type NodeBudget, planScaleUp, replicasPerNode, type ScaleUpDecision} from './scale-up.js'
+import {
+  gpusPerReplica,
+  GROUP_LIMIT_CODES,
+  type NodeBudget,
+  planScaleUp,
+  replicasPerNode,
+  type ScaleUpDecision,
+} from './scale-up.js'
 import {roundForMessage} from '../../model/round.js'
 
 /** What the node layer reads in a planning tick: shared by the planner's passes and predictive warming. */
@@ -50,7 +57,11 @@ export interface PredictiveOutcome {
 }
 
 /** The shortest time until a replica on a new node serves, over groups that could host the model now. */
-export function computeLeadSeconds(model: ModelConfig, config: PolicyConfig, health: ReadonlyMap<string, GroupHealth>): number | undefined {
+export function computeLeadSeconds(
+  model: ModelConfig,
+  config: PolicyConfig,
+  health: ReadonlyMap<string, GroupHealth>,
+): number | undefined {
   let lead: number | undefined
   for (const group of config.nodeGroups) {
     if (health.get(group.name)?.available === false) continue
@@ -63,7 +74,11 @@ export function computeLeadSeconds(model: ModelConfig, config: PolicyConfig, hea
 
 export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome {
   const {model, replicas, config, cluster: capacity, now} = input
-  const none: Reason = {code: 'NoForecastGrowth', message: `${model.name}: no growth forecast beyond current capacity`, evidence: {model: model.name}}
+  const none: Reason = {
+    code: 'NoForecastGrowth',
+    message: `${model.name}: no growth forecast beyond current capacity`,
+    evidence: {model: model.name},
+  }
   const lead = computeLeadSeconds(model, config, input.health)
   if (lead === undefined) return {reason: none}
   const forecast = forecastDemand(model, input.pods, input.telemetry, now, lead)
@@ -76,21 +91,41 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
   const covered = replicas + free
   if (covered >= needed) return {forecast, reason: none}
   const gap = needed - covered
-  const result = planScaleUp(model, gap, config, capacity, input.sizes, input.budget, {health: input.health, nodeLabel: 'warm'})
+  const result = planScaleUp(model, gap, config, capacity, input.sizes, input.budget, {
+    health: input.health,
+    nodeLabel: 'warm',
+  })
   const at = `+${Math.round(lead)}s`
   const top = forecast.signals.find((s) => s.signal === forecast.decidedBy)
   const evidence = {
-    model: model.name, forecastReplicas: forecast.replicas, leadSeconds: forecast.leadSeconds, replicas, freeReplicaSlots: free,
-    capacityReplicas: covered, headroomGpus, signal: forecast.decidedBy, signalNow: top?.now ?? null, signalProjected: top?.projected ?? null,
-    slopePerMinute: top?.slopePerMinute ?? null, method: top?.method ?? null,
+    model: model.name,
+    forecastReplicas: forecast.replicas,
+    leadSeconds: forecast.leadSeconds,
+    replicas,
+    freeReplicaSlots: free,
+    capacityReplicas: covered,
+    headroomGpus,
+    signal: forecast.decidedBy,
+    signalNow: top?.now ?? null,
+    signalProjected: top?.projected ?? null,
+    slopePerMinute: top?.slopePerMinute ?? null,
+    method: top?.method ?? null,
   }
   const details = {forecast: {[model.name]: forecast}}
   if (!result.decision) {
-    const limits = result.verdicts.flatMap((v) => v.reasons.filter((r) => GROUP_LIMIT_CODES.has(r.code)).map((r) => r.message))
+    const limits = result.verdicts.flatMap((v) =>
+      v.reasons.filter((r) => GROUP_LIMIT_CODES.has(r.code)).map((r) => r.message),
+    )
     const why = limits.length > 0 ? limits.join('; ') : 'no eligible node group'
     return {
-      forecast, reason: none,
-      diagnostic: {severity: 'info', code: 'PredictiveScaleUpBlocked', message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}, capacity ${covered}; no group can warm nodes: ${why}`, evidence},
+      forecast,
+      reason: none,
+      diagnostic: {
+        severity: 'info',
+        code: 'PredictiveScaleUpBlocked',
+        message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}, capacity ${covered}; no group can warm nodes: ${why}`,
+        evidence,
+      },
     }
   }
   const d = result.decision

@@ -73,7 +73,8 @@ export function planScaleDown(
   scaledUpGroups: ReadonlySet<string>,
 ): {removals: NodeRemoval[]; kept: NodeKept[]} {
   const inputs: ScaleDownInputs = {
-    config, snapshot,
+    config,
+    snapshot,
     groups: new Map(config.nodeGroups.map((g) => [g.name, g])),
     models: new Map(config.models.map((m) => [workloadKey(m.workload), m])),
     working: new Map(capacity.nodes.map((n) => [n.name, n])),
@@ -87,7 +88,11 @@ export function planScaleDown(
  * Conditions 1–4 (per node, no simulation), then the order removals are tried in: empty nodes first (nothing to
  * move), spot before on-demand (it may go anyway), the most expensive first, name last.
  */
-export function findScaleDownCandidates(inputs: ScaleDownInputs, telemetry: TelemetryIndex, scaledUpGroups: ReadonlySet<string>): {candidates: ScaleDownCandidate[]; kept: NodeKept[]} {
+export function findScaleDownCandidates(
+  inputs: ScaleDownInputs,
+  telemetry: TelemetryIndex,
+  scaledUpGroups: ReadonlySet<string>,
+): {candidates: ScaleDownCandidate[]; kept: NodeKept[]} {
   const {config, snapshot, groups, models, working} = inputs
   const now = snapshot.capturedAt
   const {unneededSeconds, gpuUtilizationThreshold, delayAfterAddSeconds} = config.settings.scaleDown
@@ -106,31 +111,53 @@ export function findScaleDownCandidates(inputs: ScaleDownInputs, telemetry: Tele
     const group = groups.get(node.group)
     const slot = working.get(node.name)
     if (!group || !slot || slot.condition !== 'ready') continue
-    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) =>
+      kept.push({
+        node: node.name,
+        group: node.group,
+        reasons: [{code, message, evidence: {node: node.name, ...evidence}}],
+      })
     const used = slot.gpus.filter((g) => !g.idle).length
     const utilization = slot.gpus.length === 0 ? 0 : used / slot.gpus.length
     // Busy nodes are the normal case: not recorded, or a 2,000-node plan would list every one of them.
     if (utilization >= gpuUtilizationThreshold) continue
     const lastScaleUp = groupStates.get(node.group)?.lastScaleUpAt
     if (scaledUpGroups.has(node.group) || (lastScaleUp !== undefined && now - lastScaleUp < delayAfterAddSeconds)) {
-      keep('ScaleDownDelayAfterAdd', `${node.group} scaled up within ${delayAfterAddSeconds}s; ${node.name} is kept`, {delayAfterAddSeconds, ...(lastScaleUp !== undefined ? {secondsSinceScaleUp: now - lastScaleUp} : {})})
+      keep('ScaleDownDelayAfterAdd', `${node.group} scaled up within ${delayAfterAddSeconds}s; ${node.name} is kept`, {
+        delayAfterAddSeconds,
+        ...(lastScaleUp !== undefined ? {secondsSinceScaleUp: now - lastScaleUp} : {}),
+      })
       continue
     }
     const idleFor = idleSeconds(node, utilByNode.get(node.name) ?? [], now, gpuUtilizationThreshold)
     if (idleFor < unneededSeconds) {
-      keep('NotUnneededLongEnough', `${node.name} unneeded for ${Math.round(idleFor)}s of the ${unneededSeconds}s needed before removal`, {idleSeconds: Math.round(idleFor), unneededSeconds})
+      keep(
+        'NotUnneededLongEnough',
+        `${node.name} unneeded for ${Math.round(idleFor)}s of the ${unneededSeconds}s needed before removal`,
+        {idleSeconds: Math.round(idleFor), unneededSeconds},
+      )
       continue
     }
     const pods = podsByNode.get(node.name) ?? []
     const warming = pods.find((p) => isWarming(p, models.get(podWorkloadKey(p)), now))
     if (warming) {
       const model = models.get(podWorkloadKey(warming))
-      keep('ReplicaWarmingUp', `${warming.namespace}/${warming.name} on ${node.name} is ${warming.ready ? `inside its ${model?.healthCheckGraceSeconds ?? 0}s health-check grace` : 'still loading'}; the node is kept`, {pod: `${warming.namespace}/${warming.name}`, ready: warming.ready})
+      keep(
+        'ReplicaWarmingUp',
+        `${warming.namespace}/${warming.name} on ${node.name} is ${warming.ready ? `inside its ${model?.healthCheckGraceSeconds ?? 0}s health-check grace` : 'still loading'}; the node is kept`,
+        {pod: `${warming.namespace}/${warming.name}`, ready: warming.ready},
+      )
       continue
     }
     candidates.push({node, slot, pods, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
   }
-  candidates.sort((a, b) => Number(a.pods.length > 0) - Number(b.pods.length > 0) || Number(b.spot) - Number(a.spot) || b.cost - a.cost || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0))
+  candidates.sort(
+    (a, b) =>
+      Number(a.pods.length > 0) - Number(b.pods.length > 0) ||
+      Number(b.spot) - Number(a.spot) ||
+      b.cost - a.cost ||
+      (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0),
+  )
   return {candidates: candidates.map(({node, slot, pods}) => ({node, slot, pods})), kept}
 }
 
@@ -139,7 +166,12 @@ export function findScaleDownCandidates(inputs: ScaleDownInputs, telemetry: Tele
  * nodes that stay, its GPUs taken out) and is committed only when everything fits, so two removals never count the
  * same free GPU and a rejected removal leaves no trace.
  */
-export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly ScaleDownCandidate[], capacity: SimulatedCluster, sizes: Map<string, number>): {removals: NodeRemoval[]; kept: NodeKept[]} {
+export function simulateRemovals(
+  inputs: ScaleDownInputs,
+  candidates: readonly ScaleDownCandidate[],
+  capacity: SimulatedCluster,
+  sizes: Map<string, number>,
+): {removals: NodeRemoval[]; kept: NodeKept[]} {
   const {config, snapshot, groups, models, working} = inputs
   const {unneededSeconds, gpuUtilizationThreshold} = config.settings.scaleDown
   const removals: NodeRemoval[] = []
@@ -150,7 +182,12 @@ export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly S
   for (const {node, slot, pods} of candidates) {
     const group = groups.get(node.group)
     if (!group) continue
-    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) => kept.push({node: node.name, group: node.group, reasons: [{code, message, evidence: {node: node.name, ...evidence}}]})
+    const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) =>
+      kept.push({
+        node: node.name,
+        group: node.group,
+        reasons: [{code, message, evidence: {node: node.name, ...evidence}}],
+      })
     const size = sizes.get(node.group) ?? 0
     if (size - 1 < group.min) {
       keep('GroupAtMin', `${node.group} is at its min size ${group.min}`, {size, min: group.min})
@@ -158,12 +195,20 @@ export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly S
     }
     const pdbBlock = checkPdbs(pods, snapshot, evictedByWorkload, unavailableByWorkload)
     if (pdbBlock) {
-      keep('PodDisruptionBudget', `evicting ${pdbBlock.pod} would exceed PodDisruptionBudget ${pdbBlock.pdb} (maxUnavailable ${pdbBlock.maxUnavailable}, ${pdbBlock.unavailable} already unavailable or evicted)`, {pdb: pdbBlock.pdb, maxUnavailable: pdbBlock.maxUnavailable, unavailable: pdbBlock.unavailable})
+      keep(
+        'PodDisruptionBudget',
+        `evicting ${pdbBlock.pod} would exceed PodDisruptionBudget ${pdbBlock.pdb} (maxUnavailable ${pdbBlock.maxUnavailable}, ${pdbBlock.unavailable} already unavailable or evicted)`,
+        {pdb: pdbBlock.pdb, maxUnavailable: pdbBlock.maxUnavailable, unavailable: pdbBlock.unavailable},
+      )
       continue
     }
     const cpuPods = pods.filter((p) => !p.gpuRequest)
     if (cpuPods.length > 0 && !hasCpuHome(node, snapshot.nodes, removed, working)) {
-      keep('CpuPodsWouldNotFit', `${cpuPods.length} CPU pod(s) on ${node.name} have no other node with the same taints to move to`, {pods: cpuPods.length})
+      keep(
+        'CpuPodsWouldNotFit',
+        `${cpuPods.length} CPU pod(s) on ${node.name} have no other node with the same taints to move to`,
+        {pods: cpuPods.length},
+      )
       continue
     }
     const gpuPods = pods.filter((p) => p.gpuRequest)
@@ -171,7 +216,9 @@ export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly S
     const homes = relocateGpuPods(gpuPods, models, capacity, node.name, removed)
     if (!homes.ok) {
       capacity.revert()
-      keep('PodsWouldNotFit', `${homes.pod} on ${node.name} fits no free GPU on a node that stays`, {pod: homes.pod ?? ''})
+      keep('PodsWouldNotFit', `${homes.pod} on ${node.name} fits no free GPU on a node that stays`, {
+        pod: homes.pod ?? '',
+      })
       continue
     }
     // The node's own GPUs are gone: nothing may be placed on them later.
@@ -180,16 +227,53 @@ export function simulateRemovals(inputs: ScaleDownInputs, candidates: readonly S
     removed.add(node.name)
     for (const pod of pods) if (pod.workload) bump(evictedByWorkload, podWorkloadKey(pod))
     sizes.set(node.group, size - 1)
-    const drainSeconds = Math.max(0, ...pods.map((p) => models.get(podWorkloadKey(p))?.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS))
+    const drainSeconds = Math.max(
+      0,
+      ...pods.map((p) => models.get(podWorkloadKey(p))?.terminationGraceSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS),
+    )
     const threshold = formatPercent(gpuUtilizationThreshold)
-    const reasons: Reason[] = [pods.length === 0
-      ? {code: 'NodeUnneeded', message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${threshold})`, evidence: {node: node.name, unneededSeconds, threshold: gpuUtilizationThreshold, hourlyCost: group.hourlyCost}}
-      : {code: gpuPods.length === 0 ? 'CpuPodsOnGpuNode' : 'NodeUnderutilized', message: gpuPods.length === 0
-        ? `${node.name} is kept alive only by ${cpuPods.length} CPU pod(s) that fit elsewhere: drain it and release its ${slot.gpus.length} GPU(s)`
-        : `${node.name} is under ${threshold} GPU-allocated; its ${gpuPods.length} GPU pod(s) and ${cpuPods.length} CPU pod(s) fit on nodes that stay`,
-      evidence: {node: node.name, gpuPods: gpuPods.length, cpuPods: cpuPods.length, drainSeconds, hourlyCost: group.hourlyCost}}]
-    if (size - 1 === 0) reasons.push({code: 'ScaleToZero', message: `${node.group} is idle: scaled to zero (min ${group.min})`, evidence: {group: node.group, min: group.min}})
-    removals.push({node: node.name, group: node.group, groupFrom: size, groupTo: size - 1, drainSeconds, evicts: pods.map((p) => `${p.namespace}/${p.name}`), reasons})
+    const reasons: Reason[] = [
+      pods.length === 0
+        ? {
+            code: 'NodeUnneeded',
+            message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${threshold})`,
+            evidence: {
+              node: node.name,
+              unneededSeconds,
+              threshold: gpuUtilizationThreshold,
+              hourlyCost: group.hourlyCost,
+            },
+          }
+        : {
+            code: gpuPods.length === 0 ? 'CpuPodsOnGpuNode' : 'NodeUnderutilized',
+            message:
+              gpuPods.length === 0
+                ? `${node.name} is kept alive only by ${cpuPods.length} CPU pod(s) that fit elsewhere: drain it and release its ${slot.gpus.length} GPU(s)`
+                : `${node.name} is under ${threshold} GPU-allocated; its ${gpuPods.length} GPU pod(s) and ${cpuPods.length} CPU pod(s) fit on nodes that stay`,
+            evidence: {
+              node: node.name,
+              gpuPods: gpuPods.length,
+              cpuPods: cpuPods.length,
+              drainSeconds,
+              hourlyCost: group.hourlyCost,
+            },
+          },
+    ]
+    if (size - 1 === 0)
+      reasons.push({
+        code: 'ScaleToZero',
+        message: `${node.group} is idle: scaled to zero (min ${group.min})`,
+        evidence: {group: node.group, min: group.min},
+      })
+    removals.push({
+      node: node.name,
+      group: node.group,
+      groupFrom: size,
+      groupTo: size - 1,
+      drainSeconds,
+      evicts: pods.map((p) => `${p.namespace}/${p.name}`),
+      reasons,
+    })
   }
   return {removals, kept}
 }
@@ -207,21 +291,35 @@ function isWarming(pod: PodState, model: ModelConfig | undefined, now: number): 
 
 function countUnavailable(pods: readonly PodState[]): Map<string, number> {
   const map = new Map<string, number>()
-  for (const pod of pods) if (pod.workload && (!pod.ready || pod.deleting) && pod.phase !== 'Succeeded') bump(map, podWorkloadKey(pod))
+  for (const pod of pods)
+    if (pod.workload && (!pod.ready || pod.deleting) && pod.phase !== 'Succeeded') bump(map, podWorkloadKey(pod))
   return map
 }
 
-function checkPdbs(pods: readonly PodState[], snapshot: ClusterSnapshot, evicted: Map<string, number>, unavailable: Map<string, number>): {pod: string; pdb: string; maxUnavailable: number; unavailable: number} | undefined {
+function checkPdbs(
+  pods: readonly PodState[],
+  snapshot: ClusterSnapshot,
+  evicted: Map<string, number>,
+  unavailable: Map<string, number>,
+): {pod: string; pdb: string; maxUnavailable: number; unavailable: number} | undefined {
   const extra = new Map<string, number>()
   for (const pod of pods) {
     if (!pod.workload) continue
     const key = podWorkloadKey(pod)
-    const pdb = snapshot.pdbs.find((b) => b.namespace === pod.namespace && b.workload === `${pod.workload?.kind}/${pod.workload?.name}`)
+    const pdb = snapshot.pdbs.find(
+      (b) => b.namespace === pod.namespace && b.workload === `${pod.workload?.kind}/${pod.workload?.name}`,
+    )
     if (!pdb) continue
     // An unready pod does not count twice: it is already in the unavailable count.
     if (pod.ready) bump(extra, key)
     const total = (unavailable.get(key) ?? 0) + (evicted.get(key) ?? 0) + (extra.get(key) ?? 0)
-    if (total > pdb.maxUnavailable) return {pod: `${pod.namespace}/${pod.name}`, pdb: `${pdb.namespace}/${pdb.name}`, maxUnavailable: pdb.maxUnavailable, unavailable: total - 1}
+    if (total > pdb.maxUnavailable)
+      return {
+        pod: `${pod.namespace}/${pod.name}`,
+        pdb: `${pdb.namespace}/${pdb.name}`,
+        maxUnavailable: pdb.maxUnavailable,
+        unavailable: total - 1,
+      }
   }
   return undefined
 }
@@ -231,17 +329,36 @@ function sameTaints(a: NodeState['taints'], b: NodeState['taints']): boolean {
   return a.length === b.length && a.map(key).sort().join('|') === b.map(key).sort().join('|')
 }
 
-function hasCpuHome(node: NodeState, nodes: readonly NodeState[], removed: ReadonlySet<string>, working: ReadonlyMap<string, NodeCapacity>): boolean {
-  return nodes.some((other) => other.name !== node.name && !removed.has(other.name) && working.get(other.name)?.condition === 'ready' && !other.cordoned && sameTaints(other.taints, node.taints))
+function hasCpuHome(
+  node: NodeState,
+  nodes: readonly NodeState[],
+  removed: ReadonlySet<string>,
+  working: ReadonlyMap<string, NodeCapacity>,
+): boolean {
+  return nodes.some(
+    (other) =>
+      other.name !== node.name &&
+      !removed.has(other.name) &&
+      working.get(other.name)?.condition === 'ready' &&
+      !other.cordoned &&
+      sameTaints(other.taints, node.taints),
+  )
 }
 
 /** Places each GPU pod of the node on other nodes that stay (consuming the capacity), or says which does not fit. */
-function relocateGpuPods(pods: readonly PodState[], models: ReadonlyMap<string, ModelConfig>, capacity: SimulatedCluster, nodeName: string, removed: ReadonlySet<string>): {ok: boolean; pod?: string} {
+function relocateGpuPods(
+  pods: readonly PodState[],
+  models: ReadonlyMap<string, ModelConfig>,
+  capacity: SimulatedCluster,
+  nodeName: string,
+  removed: ReadonlySet<string>,
+): {ok: boolean; pod?: string} {
   const accept = (n: NodeCapacity) => n.name !== nodeName && !removed.has(n.name) && n.condition === 'ready'
   for (const pod of pods) {
     const model = models.get(podWorkloadKey(pod))
     // A GPU pod gpu-scale knows nothing about cannot be simulated: never guess that it fits.
-    if (!model || capacity.countPlaceable(model, 1, accept) === 0) return {ok: false, pod: `${pod.namespace}/${pod.name}`}
+    if (!model || capacity.countPlaceable(model, 1, accept) === 0)
+      return {ok: false, pod: `${pod.namespace}/${pod.name}`}
   }
   for (const pod of pods) {
     const model = models.get(podWorkloadKey(pod))
@@ -268,7 +385,12 @@ function indexUtilization(telemetry: TelemetryIndex): Map<string, Array<Array<[n
  * utilization never shortens the window below the node's age: a node without telemetry counts as idle since it
  * was created only because the caller already checked its GPU allocation.
  */
-function idleSeconds(node: NodeState, series: ReadonlyArray<ReadonlyArray<[number, number]>>, now: number, threshold: number): number {
+function idleSeconds(
+  node: NodeState,
+  series: ReadonlyArray<ReadonlyArray<[number, number]>>,
+  now: number,
+  threshold: number,
+): number {
   let lastBusy = node.createdAt
   for (const samples of series) {
     for (const [t, v] of samples) if (t <= now && v / 100 >= threshold && t > lastBusy) lastBusy = t

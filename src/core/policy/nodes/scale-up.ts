@@ -17,7 +17,12 @@ import {type ColdStart, estimateColdStart} from '../../scheduling/cold-start.js'
 import {roundForMessage} from '../../model/round.js'
 
 /** Reasons that cap a group which could host the model (as opposed to groups that never can). */
-export const GROUP_LIMIT_CODES: ReadonlySet<string> = new Set(['GroupAtMax', 'BudgetExceeded', 'GroupBackedOff', 'SpotCapacityUnavailable'])
+export const GROUP_LIMIT_CODES: ReadonlySet<string> = new Set([
+  'GroupAtMax',
+  'BudgetExceeded',
+  'GroupBackedOff',
+  'SpotCapacityUnavailable',
+])
 
 export interface GroupVerdict {
   group: string
@@ -121,26 +126,51 @@ export function planScaleUp(
     }
     const perNode = replicasPerNode(model, group)
     if (perNode === 0) {
-      verdicts.push({group: group.name, chosen: false, reasons: [{code: 'NoRoomOnTemplate', message: `a new ${group.name} node cannot host a replica of ${model.name} with its boot MIG layout ${group.migConfigs[0] ?? 'all-disabled'}`, evidence: {group: group.name}}]})
+      verdicts.push({
+        group: group.name,
+        chosen: false,
+        reasons: [
+          {
+            code: 'NoRoomOnTemplate',
+            message: `a new ${group.name} node cannot host a replica of ${model.name} with its boot MIG layout ${group.migConfigs[0] ?? 'all-disabled'}`,
+            evidence: {group: group.name},
+          },
+        ],
+      })
       continue
     }
     const size = sizes.get(group.name) ?? 0
     const wanted = Math.ceil(replicas / perNode)
     const room = group.max - size
     const byGpuBudget = maxGpus === undefined ? Infinity : Math.floor((maxGpus - budget.gpus) / group.gpu.count)
-    const byCostBudget = maxHourlyCost === undefined || group.hourlyCost <= 0 ? Infinity : Math.floor((maxHourlyCost - budget.hourlyCost + 1e-9) / group.hourlyCost)
+    const byCostBudget =
+      maxHourlyCost === undefined || group.hourlyCost <= 0
+        ? Infinity
+        : Math.floor((maxHourlyCost - budget.hourlyCost + 1e-9) / group.hourlyCost)
     const nodes = Math.max(0, Math.min(wanted, room, byGpuBudget, byCostBudget))
     const limit = describeLimit(group, model, {wanted, room, byGpuBudget, byCostBudget, size}, budget, config)
     if (nodes <= 0) {
-      verdicts.push({group: group.name, chosen: false, reasons: [limit ?? {code: 'GroupAtMax', message: `group ${group.name} cannot grow`, evidence: {group: group.name}}]})
+      verdicts.push({
+        group: group.name,
+        chosen: false,
+        reasons: [
+          limit ?? {code: 'GroupAtMax', message: `group ${group.name} cannot grow`, evidence: {group: group.name}},
+        ],
+      })
       continue
     }
     const placeable = Math.min(replicas, nodes * perNode)
     const usedGpus = Math.min(nodes * group.gpu.count, Math.ceil((placeable / perNode) * group.gpu.count))
     const wastedGpus = nodes * group.gpu.count - usedGpus
     eligible.push({
-      group, nodes, placeable, wastedGpus, wasteRatio: wastedGpus / (nodes * group.gpu.count),
-      cost: nodes * group.hourlyCost, coldStart: estimateColdStart(group, model), ...(nodes < wanted && limit ? {limitedBy: limit} : {}),
+      group,
+      nodes,
+      placeable,
+      wastedGpus,
+      wasteRatio: wastedGpus / (nodes * group.gpu.count),
+      cost: nodes * group.hourlyCost,
+      coldStart: estimateColdStart(group, model),
+      ...(nodes < wanted && limit ? {limitedBy: limit} : {}),
     })
   }
   if (eligible.length === 0) {
@@ -150,15 +180,36 @@ export function planScaleUp(
   // Expander chain: a group that hosts more of the replicas first (one that hosts all beats one that hosts some),
   // then the configured expanders in order (CA's chain: each one filters the ties of the previous), then the name
   // for a deterministic tie-break where CA would pick at random.
-  eligible.sort((a, b) => b.placeable - a.placeable || compareByExpanders(a, b, config) || a.group.name.localeCompare(b.group.name))
+  eligible.sort(
+    (a, b) => b.placeable - a.placeable || compareByExpanders(a, b, config) || a.group.name.localeCompare(b.group.name),
+  )
   const best = eligible[0] as Option
   const chain = config.settings.expanders.join(' > ')
   for (const option of eligible) {
     const chosen = option === best
-    const evidence = {group: option.group.name, nodes: option.nodes, replicas: option.placeable, wastedGpus: option.wastedGpus, hourlyCost: option.cost, capacityType: option.group.capacityType, priority: option.group.priority, coldStartSeconds: Math.round(option.coldStart.totalSeconds)}
-    const reasons: Reason[] = [chosen
-      ? {code: 'ExpanderChose', message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.wastedGpus} idle GPU(s) at ${roundForMessage(option.cost)}/h, ready in ~${Math.round(option.coldStart.totalSeconds)}s (${chain})`, evidence}
-      : {code: 'ExpanderRejected', message: `${option.group.name} ranked below ${best.group.name} by ${decidingExpander(best, option, config)} (${option.placeable} replica(s), ${option.wastedGpus} idle GPU(s), ${roundForMessage(option.cost)}/h, ${option.group.capacityType})`, evidence}]
+    const evidence = {
+      group: option.group.name,
+      nodes: option.nodes,
+      replicas: option.placeable,
+      wastedGpus: option.wastedGpus,
+      hourlyCost: option.cost,
+      capacityType: option.group.capacityType,
+      priority: option.group.priority,
+      coldStartSeconds: Math.round(option.coldStart.totalSeconds),
+    }
+    const reasons: Reason[] = [
+      chosen
+        ? {
+            code: 'ExpanderChose',
+            message: `${option.group.name}: ${option.nodes} node(s) host ${option.placeable} replica(s) with ${option.wastedGpus} idle GPU(s) at ${roundForMessage(option.cost)}/h, ready in ~${Math.round(option.coldStart.totalSeconds)}s (${chain})`,
+            evidence,
+          }
+        : {
+            code: 'ExpanderRejected',
+            message: `${option.group.name} ranked below ${best.group.name} by ${decidingExpander(best, option, config)} (${option.placeable} replica(s), ${option.wastedGpus} idle GPU(s), ${roundForMessage(option.cost)}/h, ${option.group.capacityType})`,
+            evidence,
+          },
+    ]
     if (option.limitedBy) reasons.push(option.limitedBy)
     verdicts.push({group: option.group.name, chosen, nodesNeeded: option.nodes, coldStart: option.coldStart, reasons})
   }
@@ -168,7 +219,10 @@ export function planScaleUp(
   const layout = cachedBootLayout(group)
   const label = options.nodeLabel ?? 'new'
   for (let i = 0; i < best.nodes; i++) {
-    const node: NodeCapacity = {...templateNode(group, `${group.name}-${label}-${from + i + 1}`, best.coldStart.nodeSeconds, layout), planned: true}
+    const node: NodeCapacity = {
+      ...templateNode(group, `${group.name}-${label}-${from + i + 1}`, best.coldStart.nodeSeconds, layout),
+      planned: true,
+    }
     capacity.addNode(node)
   }
   sizes.set(group.name, from + best.nodes)
@@ -176,8 +230,15 @@ export function planScaleUp(
   budget.hourlyCost += best.nodes * group.hourlyCost
   return {
     decision: {
-      group: group.name, from, to: from + best.nodes, nodesAdded: best.nodes, readySeconds: best.coldStart.nodeSeconds,
-      coldStart: best.coldStart, hosts: {[model.name]: best.placeable}, ...(best.limitedBy ? {limitedBy: best.limitedBy} : {}), verdicts,
+      group: group.name,
+      from,
+      to: from + best.nodes,
+      nodesAdded: best.nodes,
+      readySeconds: best.coldStart.nodeSeconds,
+      coldStart: best.coldStart,
+      hosts: {[model.name]: best.placeable},
+      ...(best.limitedBy ? {limitedBy: best.limitedBy} : {}),
+      verdicts,
     },
     placed: best.placeable,
     verdicts,
@@ -185,17 +246,55 @@ export function planScaleUp(
 }
 
 /** Which limit binds (max size, GPU budget, cost budget), as a reason; undefined when the demand fits. */
-function describeLimit(group: NodeGroupConfig, _model: ModelConfig, n: {wanted: number; room: number; byGpuBudget: number; byCostBudget: number; size: number}, budget: NodeBudget, config: PolicyConfig): Reason | undefined {
+function describeLimit(
+  group: NodeGroupConfig,
+  _model: ModelConfig,
+  n: {wanted: number; room: number; byGpuBudget: number; byCostBudget: number; size: number},
+  budget: NodeBudget,
+  config: PolicyConfig,
+): Reason | undefined {
   const smallest = Math.min(n.room, n.byGpuBudget, n.byCostBudget)
   if (smallest >= n.wanted) return undefined
   if (n.room === smallest) {
-    return {code: 'GroupAtMax', message: `group ${group.name} is at ${n.size} of its max ${group.max} nodes${n.room > 0 ? ` (room for ${n.room} of the ${n.wanted} needed)` : ''}`, evidence: {group: group.name, size: n.size, max: group.max, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.room)}}
+    return {
+      code: 'GroupAtMax',
+      message: `group ${group.name} is at ${n.size} of its max ${group.max} nodes${n.room > 0 ? ` (room for ${n.room} of the ${n.wanted} needed)` : ''}`,
+      evidence: {
+        group: group.name,
+        size: n.size,
+        max: group.max,
+        nodesWanted: n.wanted,
+        nodesAllowed: Math.max(0, n.room),
+      },
+    }
   }
   const {maxGpus, maxHourlyCost} = config.settings.budget
   if (n.byGpuBudget === smallest) {
-    return {code: 'BudgetExceeded', message: `the GPU budget (${maxGpus} GPUs, ${budget.gpus} in use or requested) allows ${Math.max(0, n.byGpuBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'gpus', gpus: budget.gpus, maxGpus: maxGpus ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byGpuBudget)}}
+    return {
+      code: 'BudgetExceeded',
+      message: `the GPU budget (${maxGpus} GPUs, ${budget.gpus} in use or requested) allows ${Math.max(0, n.byGpuBudget)} of the ${n.wanted} ${group.name} node(s) needed`,
+      evidence: {
+        group: group.name,
+        budget: 'gpus',
+        gpus: budget.gpus,
+        maxGpus: maxGpus ?? null,
+        nodesWanted: n.wanted,
+        nodesAllowed: Math.max(0, n.byGpuBudget),
+      },
+    }
   }
-  return {code: 'BudgetExceeded', message: `the cost budget (${maxHourlyCost}/h, ${roundForMessage(budget.hourlyCost)}/h in use or requested) allows ${Math.max(0, n.byCostBudget)} of the ${n.wanted} ${group.name} node(s) needed`, evidence: {group: group.name, budget: 'hourlyCost', hourlyCost: budget.hourlyCost, maxHourlyCost: maxHourlyCost ?? null, nodesWanted: n.wanted, nodesAllowed: Math.max(0, n.byCostBudget)}}
+  return {
+    code: 'BudgetExceeded',
+    message: `the cost budget (${maxHourlyCost}/h, ${roundForMessage(budget.hourlyCost)}/h in use or requested) allows ${Math.max(0, n.byCostBudget)} of the ${n.wanted} ${group.name} node(s) needed`,
+    evidence: {
+      group: group.name,
+      budget: 'hourlyCost',
+      hourlyCost: budget.hourlyCost,
+      maxHourlyCost: maxHourlyCost ?? null,
+      nodesWanted: n.wanted,
+      nodesAllowed: Math.max(0, n.byCostBudget),
+    },
+  }
 }
 
 /** One expander's comparison: negative when `a` is preferred. */
@@ -217,7 +316,8 @@ function compareByExpanders(a: Option, b: Option, config: PolicyConfig): number 
 
 function decidingExpander(best: Option, other: Option, config: PolicyConfig): string {
   if (best.placeable !== other.placeable) return 'replicas hosted'
-  for (const expander of config.settings.expanders) if (Math.abs(compareBy(expander, best, other)) > 1e-9) return expander
+  for (const expander of config.settings.expanders)
+    if (Math.abs(compareBy(expander, best, other)) > 1e-9) return expander
   return 'name'
 }
 

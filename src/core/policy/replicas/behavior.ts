@@ -42,13 +42,32 @@ export function stabilizeRecommendation(args: {
   if (value > down) value = down
   if (value === desired) return {value, reason: null}
   if (desired >= current) {
-    return {value, reason: {code: 'ScaleUpStabilized', message: `recent recommendations were lower: holding at ${value} (lowest in the last ${args.upWindowSeconds}s) instead of ${desired}`, evidence: {desired, stabilized: value, windowSeconds: args.upWindowSeconds}}}
+    return {
+      value,
+      reason: {
+        code: 'ScaleUpStabilized',
+        message: `recent recommendations were lower: holding at ${value} (lowest in the last ${args.upWindowSeconds}s) instead of ${desired}`,
+        evidence: {desired, stabilized: value, windowSeconds: args.upWindowSeconds},
+      },
+    }
   }
-  return {value, reason: {code: 'ScaleDownStabilized', message: `recent recommendations were higher: holding at ${value} (highest in the last ${args.downWindowSeconds}s) instead of ${desired}`, evidence: {desired, stabilized: value, windowSeconds: args.downWindowSeconds}}}
+  return {
+    value,
+    reason: {
+      code: 'ScaleDownStabilized',
+      message: `recent recommendations were higher: holding at ${value} (highest in the last ${args.downWindowSeconds}s) instead of ${desired}`,
+      evidence: {desired, stabilized: value, windowSeconds: args.downWindowSeconds},
+    },
+  }
 }
 
 /** Replicas added (up) or removed (down) by scale events newer than `now - periodSeconds`. */
-export function sumReplicaChanges(events: readonly ScaleEvent[], now: number, periodSeconds: number, direction: 'up' | 'down'): number {
+export function sumReplicaChanges(
+  events: readonly ScaleEvent[],
+  now: number,
+  periodSeconds: number,
+  direction: 'up' | 'down',
+): number {
   let total = 0
   for (const e of events) {
     if (!(e.at > now - periodSeconds)) continue
@@ -59,25 +78,43 @@ export function sumReplicaChanges(events: readonly ScaleEvent[], now: number, pe
 }
 
 /** `calculateScaleUpLimitWithScalingRules`: the most the count may reach now, given the period's past changes. */
-export function computeScaleUpLimit(current: number, events: readonly ScaleEvent[], rules: ScalingRules, now: number): number {
+export function computeScaleUpLimit(
+  current: number,
+  events: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+): number {
   if (rules.selectPolicy === 'Disabled') return current
   let result = rules.selectPolicy === 'Min' ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER
   for (const policy of rules.policies) {
-    const periodStart = current - sumReplicaChanges(events, now, policy.periodSeconds, 'up') + sumReplicaChanges(events, now, policy.periodSeconds, 'down')
+    const periodStart =
+      current -
+      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
+      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
     // Percent rounds up, "because the proposed change might not increase the replica count causing the target to never scale up".
-    const proposed = policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100))
+    const proposed =
+      policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100))
     result = rules.selectPolicy === 'Min' ? Math.min(result, proposed) : Math.max(result, proposed)
   }
   return rules.policies.length === 0 ? current : result
 }
 
 /** `calculateScaleDownLimitWithBehaviors`: the least the count may reach now. Percent truncates like Go's int32(). */
-export function computeScaleDownLimit(current: number, events: readonly ScaleEvent[], rules: ScalingRules, now: number): number {
+export function computeScaleDownLimit(
+  current: number,
+  events: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+): number {
   if (rules.selectPolicy === 'Disabled') return current
   let result = rules.selectPolicy === 'Min' ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER
   for (const policy of rules.policies) {
-    const periodStart = current - sumReplicaChanges(events, now, policy.periodSeconds, 'up') + sumReplicaChanges(events, now, policy.periodSeconds, 'down')
-    const proposed = policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100))
+    const periodStart =
+      current -
+      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
+      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
+    const proposed =
+      policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100))
     result = rules.selectPolicy === 'Min' ? Math.max(result, proposed) : Math.min(result, proposed)
   }
   return rules.policies.length === 0 ? current : result
@@ -101,44 +138,102 @@ export function limitScaleRate(args: {
   if (desired > current) {
     const limit = Math.max(computeScaleUpLimit(current, events, args.scaleUp, now), current)
     if (max > limit) {
-      if (desired > limit) return {value: limit, reason: {code: 'ScaleUpLimit', message: `scale-up rate policy (${describePolicies(args.scaleUp)}) allows ${limit} now, not ${desired}`, evidence: {desired, limit, selectPolicy: args.scaleUp.selectPolicy}}}
+      if (desired > limit)
+        return {
+          value: limit,
+          reason: {
+            code: 'ScaleUpLimit',
+            message: `scale-up rate policy (${describePolicies(args.scaleUp)}) allows ${limit} now, not ${desired}`,
+            evidence: {desired, limit, selectPolicy: args.scaleUp.selectPolicy},
+          },
+        }
     } else if (desired > max) {
-      return {value: max, reason: {code: 'TooManyReplicas', message: `capped at replicas.max ${max} (signals want ${desired})`, evidence: {desired, max}}}
+      return {
+        value: max,
+        reason: {
+          code: 'TooManyReplicas',
+          message: `capped at replicas.max ${max} (signals want ${desired})`,
+          evidence: {desired, max},
+        },
+      }
     }
   } else if (desired < current) {
     const limit = Math.min(computeScaleDownLimit(current, events, args.scaleDown, now), current)
     if (min < limit) {
-      if (desired < limit) return {value: limit, reason: {code: 'ScaleDownLimit', message: `scale-down rate policy (${describePolicies(args.scaleDown)}) allows ${limit} now, not ${desired}`, evidence: {desired, limit, selectPolicy: args.scaleDown.selectPolicy}}}
+      if (desired < limit)
+        return {
+          value: limit,
+          reason: {
+            code: 'ScaleDownLimit',
+            message: `scale-down rate policy (${describePolicies(args.scaleDown)}) allows ${limit} now, not ${desired}`,
+            evidence: {desired, limit, selectPolicy: args.scaleDown.selectPolicy},
+          },
+        }
     } else if (desired < min) {
-      return {value: min, reason: {code: 'TooFewReplicas', message: `raised to replicas.min ${min} (signals want ${desired})`, evidence: {desired, min}}}
+      return {
+        value: min,
+        reason: {
+          code: 'TooFewReplicas',
+          message: `raised to replicas.min ${min} (signals want ${desired})`,
+          evidence: {desired, min},
+        },
+      }
     }
   }
   return {value: desired, reason: null}
 }
 
 /** HPA's legacy path (no `spec.behavior`): `stabilizeRecommendation` keeps the highest recommendation of the window. */
-export function stabilizeLegacy(desired: number, now: number, history: readonly Recommendation[], windowSeconds: number): StepResult {
+export function stabilizeLegacy(
+  desired: number,
+  now: number,
+  history: readonly Recommendation[],
+  windowSeconds: number,
+): StepResult {
   let value = desired
   // Upstream drops records *before* the cutoff, so one exactly at the cutoff still counts.
   for (const rec of history) if (!(rec.at < now - windowSeconds) && rec.replicas > value) value = rec.replicas
   if (value === desired) return {value, reason: null}
-  return {value, reason: {code: 'ScaleDownStabilized', message: `recent recommendations were higher: holding at ${value} (highest in the last ${windowSeconds}s)`, evidence: {desired, stabilized: value, windowSeconds}}}
+  return {
+    value,
+    reason: {
+      code: 'ScaleDownStabilized',
+      message: `recent recommendations were higher: holding at ${value} (highest in the last ${windowSeconds}s)`,
+      evidence: {desired, stabilized: value, windowSeconds},
+    },
+  }
 }
 
 /** HPA's legacy `convertDesiredReplicasWithRules`: bounds plus the `max(2×current, 4)` scale-up cap per sync. */
 export function limitLegacy(current: number, desired: number, min: number, max: number): StepResult {
   const scaleUpLimit = Math.max(2 * current, 4)
   const maxAllowed = max > scaleUpLimit ? scaleUpLimit : max
-  if (desired < min) return {value: min, reason: {code: 'TooFewReplicas', message: `raised to minReplicas ${min}`, evidence: {desired, min}}}
+  if (desired < min)
+    return {
+      value: min,
+      reason: {code: 'TooFewReplicas', message: `raised to minReplicas ${min}`, evidence: {desired, min}},
+    }
   if (desired > maxAllowed) {
     return max > scaleUpLimit
-      ? {value: maxAllowed, reason: {code: 'ScaleUpLimit', message: `legacy scale-up cap max(2×${current}, 4) = ${scaleUpLimit}`, evidence: {desired, limit: scaleUpLimit}}}
-      : {value: maxAllowed, reason: {code: 'TooManyReplicas', message: `capped at maxReplicas ${max}`, evidence: {desired, max}}}
+      ? {
+          value: maxAllowed,
+          reason: {
+            code: 'ScaleUpLimit',
+            message: `legacy scale-up cap max(2×${current}, 4) = ${scaleUpLimit}`,
+            evidence: {desired, limit: scaleUpLimit},
+          },
+        }
+      : {
+          value: maxAllowed,
+          reason: {code: 'TooManyReplicas', message: `capped at maxReplicas ${max}`, evidence: {desired, max}},
+        }
   }
   return {value: desired, reason: null}
 }
 
 function describePolicies(rules: ScalingRules): string {
-  const parts = rules.policies.map((p) => `${p.type === 'Pods' ? `${p.value} pods` : `${p.value}%`}/${p.periodSeconds}s`)
+  const parts = rules.policies.map(
+    (p) => `${p.type === 'Pods' ? `${p.value} pods` : `${p.value}%`}/${p.periodSeconds}s`,
+  )
   return `${parts.join(', ')}; select ${rules.selectPolicy}`
 }

@@ -83,7 +83,11 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
     diagnostics,
     algorithm: 'gpu-scale',
     recommendation,
-    pods: {serving: step.roles.serving.length, arriving: step.roles.arriving.length, unhealthy: step.roles.unhealthy.length},
+    pods: {
+      serving: step.roles.serving.length,
+      arriving: step.roles.arriving.length,
+      unhealthy: step.roles.unhealthy.length,
+    },
     bottleneck: {kind: evidence.classification.kind, evidence: toEvidence(evidence.evidence)},
   }
 }
@@ -95,7 +99,10 @@ function prepare(input: ReplicaInput): Step {
   const names = workloadNames(model)
   const podNames = roles.serving.map((p) => p.name)
   return {
-    input, current, roles, names,
+    input,
+    current,
+    roles,
+    names,
     target: {kind: model.workload.kind, name: model.workload.name, namespace: model.workload.namespace},
     read: {
       telemetry: input.telemetry,
@@ -113,7 +120,13 @@ function prepare(input: ReplicaInput): Step {
 
 function describeUnhealthyPods({input, roles, target}: Step): Diagnostic[] {
   const {model, now} = input
-  return roles.unhealthy.map((pod) => ({severity: 'warning', code: 'UnhealthyPod', message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`, target, evidence: {pod: pod.name}}))
+  return roles.unhealthy.map((pod) => ({
+    severity: 'warning',
+    code: 'UnhealthyPod',
+    message: `pod ${pod.name} is running but not ready ${Math.round(now - (pod.startedAt ?? pod.createdAt))}s after start (grace ${model.healthCheckGraceSeconds}s): not counted as capacity`,
+    target,
+    evidence: {pod: pod.name},
+  }))
 }
 
 /** Step 1: one proposal per signal, and a diagnostic per telemetry gap. */
@@ -123,47 +136,98 @@ function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] 
   return model.signals.map((signal) => {
     const reading = readSignal(signal, step.read)
     const proposal = proposeFromReading(signal, reading, model, current, roles.serving.length)
-    for (const note of reading.notes) diagnostics.push({severity: 'info', code: 'MetricFallback', message: `${signal.name}: ${note}`, target, evidence: {signal: signal.name, metric: reading.metricRead}})
+    for (const note of reading.notes)
+      diagnostics.push({
+        severity: 'info',
+        code: 'MetricFallback',
+        message: `${signal.name}: ${note}`,
+        target,
+        evidence: {signal: signal.name, metric: reading.metricRead},
+      })
     if (proposal.status === 'missing' || proposal.status === 'stale') {
       const code = proposal.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry'
-      const detail = proposal.status === 'stale' && reading.lastSampleAt !== null ? `newest sample ${Math.round(now - reading.lastSampleAt)}s old (stale after ${settings.staleAfterSeconds}s)` : 'no samples'
+      const detail =
+        proposal.status === 'stale' && reading.lastSampleAt !== null
+          ? `newest sample ${Math.round(now - reading.lastSampleAt)}s old (stale after ${settings.staleAfterSeconds}s)`
+          : 'no samples'
       // At zero replicas pod signals cannot exist: that is expected, not a gap.
       if (!(current === 0 && signal.source !== 'workload')) {
-        diagnostics.push({severity: 'warning', code, message: `${signal.name} (${signal.metric}): ${detail}; it cannot scale down`, target, evidence: {signal: signal.name, metric: signal.metric}})
+        diagnostics.push({
+          severity: 'warning',
+          code,
+          message: `${signal.name} (${signal.metric}): ${detail}; it cannot scale down`,
+          target,
+          evidence: {signal: signal.name, metric: signal.metric},
+        })
       }
-    } else if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && !isHistogramMetric(reading.metricRead)) {
-      diagnostics.push({severity: 'warning', code: 'PartialTelemetry', message: `${signal.name}: no fresh samples from ${[...reading.podsMissing, ...reading.podsStale].join(', ')}; counted as zero load, and no scale-down on this signal`, target, evidence: {signal: signal.name, missingPods: [...reading.podsMissing, ...reading.podsStale].join(',')}})
+    } else if (
+      reading.podsMissing.length + reading.podsStale.length > 0 &&
+      signal.source !== 'workload' &&
+      !isHistogramMetric(reading.metricRead)
+    ) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'PartialTelemetry',
+        message: `${signal.name}: no fresh samples from ${[...reading.podsMissing, ...reading.podsStale].join(', ')}; counted as zero load, and no scale-down on this signal`,
+        target,
+        evidence: {signal: signal.name, missingPods: [...reading.podsMissing, ...reading.podsStale].join(',')},
+      })
     }
     return proposal
   })
 }
 
 /** Step 2: a utilization proposal that holds or lowers the count while saturation shows elsewhere is unreliable. */
-function markUnreliableUtilization(step: Step, proposals: SignalProposal[], reasons: Reason[]): {evidence: ReturnType<typeof collectEvidence>; classification: ReturnType<typeof classifyBottleneck>} {
+function markUnreliableUtilization(
+  step: Step,
+  proposals: SignalProposal[],
+  reasons: Reason[],
+): {evidence: ReturnType<typeof collectEvidence>; classification: ReturnType<typeof classifyBottleneck>} {
   const {input, current, roles} = step
   const {model, settings} = input
   const windowSeconds = Math.max(...model.signals.map((s) => s.windowSeconds), 180)
   const evidence = roles.serving.length > 0 ? collectEvidence({...step.read, windowSeconds}) : {}
   const classification = classifyBottleneck(evidence, settings.slo)
   const saturation = findSaturation(evidence, settings.slo)
-  const othersUp = proposals.filter((p) => !UTILIZATION_METRICS.has(p.metric) && p.status === 'ok' && (p.replicas ?? 0) > current)
+  const othersUp = proposals.filter(
+    (p) => !UTILIZATION_METRICS.has(p.metric) && p.status === 'ok' && (p.replicas ?? 0) > current,
+  )
   for (const p of proposals) {
     if (!UTILIZATION_METRICS.has(p.metric) || p.status !== 'ok' || p.replicas === null || p.replicas > current) continue
     const signs = [...saturation.map((s) => s.text), ...othersUp.map((o) => `${o.signal} wants ${o.replicas}`)]
     if (signs.length === 0) continue
-    const decider = pickHighest(othersUp) ?? pickHighest(proposals.filter((o) => o !== p && o.status === 'ok' && !UTILIZATION_METRICS.has(o.metric)))
+    const decider =
+      pickHighest(othersUp) ??
+      pickHighest(proposals.filter((o) => o !== p && o.status === 'ok' && !UTILIZATION_METRICS.has(o.metric)))
     const label = describeUtil(p)
-    const kind = classification.kind === 'memory-bandwidth-bound' ? 'memory-bandwidth bound' : classification.kind === 'pcie-bound' ? 'PCIe/transfer bound' : classification.kind === 'cpu-bound' ? 'CPU/preprocessing bound' : classification.kind === 'kv-cache-bound' ? 'KV-cache bound' : 'saturated'
+    const kind =
+      classification.kind === 'memory-bandwidth-bound'
+        ? 'memory-bandwidth bound'
+        : classification.kind === 'pcie-bound'
+          ? 'PCIe/transfer bound'
+          : classification.kind === 'cpu-bound'
+            ? 'CPU/preprocessing bound'
+            : classification.kind === 'kv-cache-bound'
+              ? 'KV-cache bound'
+              : 'saturated'
     const message = `${label} but ${signs.join(', ')}: ${kind}; ${decider ? `scaling on ${decider.signal}` : 'holding replicas'}`
     p.status = 'unreliable'
     p.note = message
-    reasons.push({code: 'UnreliableSignal', message, evidence: {signal: p.signal, value: round(p.value), ...toEvidence(evidence)}})
+    reasons.push({
+      code: 'UnreliableSignal',
+      message,
+      evidence: {signal: p.signal, value: round(p.value), ...toEvidence(evidence)},
+    })
   }
   return {evidence, classification}
 }
 
 /** Steps 3–4a: the highest valid proposal; a decrease is held when any signal is missing, stale or partial. */
-function combineProposals(step: Step, proposals: readonly SignalProposal[], reasons: Reason[]): {raw: number; decidedBy: string | null} {
+function combineProposals(
+  step: Step,
+  proposals: readonly SignalProposal[],
+  reasons: Reason[],
+): {raw: number; decidedBy: string | null} {
   const {input, current} = step
   const {model} = input
   const valid = proposals.filter((p) => p.status === 'ok' && p.replicas !== null)
@@ -175,7 +239,12 @@ function combineProposals(step: Step, proposals: readonly SignalProposal[], reas
   }
   if (valid.length === 0 && unreliable.length === 0) {
     const code = invalid.some((p) => p.status === 'missing') ? 'MissingTelemetry' : 'StaleTelemetry'
-    if (current > 0 || listActivationSignals(model).length === 0) reasons.push({code, message: `no valid signal (${invalid.map((p) => `${p.signal}: ${p.status}`).join(', ')}): holding ${current} replicas`, evidence: {current}})
+    if (current > 0 || listActivationSignals(model).length === 0)
+      reasons.push({
+        code,
+        message: `no valid signal (${invalid.map((p) => `${p.signal}: ${p.status}`).join(', ')}): holding ${current} replicas`,
+        evidence: {current},
+      })
     return {raw: current, decidedBy: null}
   }
   const best = pickHighest(valid)
@@ -184,13 +253,21 @@ function combineProposals(step: Step, proposals: readonly SignalProposal[], reas
   reasons.push(describeProposalOutcome(best, raw, current))
   if (raw < current && invalid.length > 0) {
     const p = invalid[0] as SignalProposal
-    reasons.push({code: p.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry', message: `${invalid.map((q) => `${q.signal} is ${q.status}`).join(', ')}: not scaling down on missing or stale data (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+    reasons.push({
+      code: p.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry',
+      message: `${invalid.map((q) => `${q.signal} is ${q.status}`).join(', ')}: not scaling down on missing or stale data (holding ${current}, not ${raw})`,
+      evidence: {wanted: raw, current},
+    })
     raw = current
     decidedBy = null
   }
   const partial = valid.filter((p) => p.partial === true)
   if (raw < current && partial.length > 0) {
-    reasons.push({code: 'PartialTelemetry', message: `${partial.map((p) => p.signal).join(', ')} lack samples from some serving pods: not scaling down (holding ${current}, not ${raw})`, evidence: {wanted: raw, current}})
+    reasons.push({
+      code: 'PartialTelemetry',
+      message: `${partial.map((p) => p.signal).join(', ')} lack samples from some serving pods: not scaling down (holding ${current}, not ${raw})`,
+      evidence: {wanted: raw, current},
+    })
     raw = current
     decidedBy = null
   }
@@ -202,11 +279,19 @@ function holdForArrivingCapacity({roles, current}: Step, raw: number, reasons: R
   if (roles.arriving.length === 0 || current === 0) return raw
   const evidence = {serving: roles.serving.length, arriving: roles.arriving.length, current, wanted: raw}
   if (raw < current) {
-    reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) still pending or loading are capacity arriving, not idle: holding ${current}, not ${raw}`, evidence})
+    reasons.push({
+      code: 'CapacityArriving',
+      message: `${roles.arriving.length} pod(s) still pending or loading are capacity arriving, not idle: holding ${current}, not ${raw}`,
+      evidence,
+    })
     return current
   }
   if (raw === current || raw > roles.serving.length) {
-    reasons.push({code: 'CapacityArriving', message: `${roles.arriving.length} pod(s) pending or loading are already part of the ${current} replicas${raw > current ? `; adding ${raw - current} more` : ''}`, evidence})
+    reasons.push({
+      code: 'CapacityArriving',
+      message: `${roles.arriving.length} pod(s) pending or loading are already part of the ${current} replicas${raw > current ? `; adding ${raw - current} more` : ''}`,
+      evidence,
+    })
   }
   return raw
 }
@@ -215,7 +300,10 @@ function holdForArrivingCapacity({roles, current}: Step, raw: number, reasons: R
 function stabilize({input, current}: Step, raw: number, reasons: Reason[]): number {
   const {model, workload, now} = input
   const stabilized = stabilizeRecommendation({
-    current, desired: raw, now, history: workload.recommendations,
+    current,
+    desired: raw,
+    now,
+    history: workload.recommendations,
     upWindowSeconds: model.behavior.scaleUp.stabilizationWindowSeconds,
     downWindowSeconds: model.behavior.scaleDown.stabilizationWindowSeconds,
   })
@@ -231,7 +319,11 @@ function applyCooldown({input, current}: Step, desired: number, reasons: Reason[
   const rules = desired > current ? model.behavior.scaleUp : model.behavior.scaleDown
   const since = now - lastEvent
   if (since >= rules.cooldownSeconds) return desired
-  reasons.push({code: 'Cooldown', message: `last scale event ${Math.round(since)}s ago, inside the ${rules.cooldownSeconds}s scale-${desired > current ? 'up' : 'down'} cooldown: holding ${current}, not ${desired}`, evidence: {sinceSeconds: Math.round(since), cooldownSeconds: rules.cooldownSeconds, wanted: desired}})
+  reasons.push({
+    code: 'Cooldown',
+    message: `last scale event ${Math.round(since)}s ago, inside the ${rules.cooldownSeconds}s scale-${desired > current ? 'up' : 'down'} cooldown: holding ${current}, not ${desired}`,
+    evidence: {sinceSeconds: Math.round(since), cooldownSeconds: rules.cooldownSeconds, wanted: desired},
+  })
   return current
 }
 
@@ -239,24 +331,60 @@ function applyCooldown({input, current}: Step, desired: number, reasons: Reason[
 function applyRateAndBounds({input, current}: Step, desired: number, reasons: Reason[]): number {
   const {model, workload, now} = input
   const floor = Math.max(model.replicas.min, 1)
-  const limited = limitScaleRate({current, desired, min: floor, max: model.replicas.max, events: workload.scaleEvents, now, scaleUp: model.behavior.scaleUp, scaleDown: model.behavior.scaleDown})
+  const limited = limitScaleRate({
+    current,
+    desired,
+    min: floor,
+    max: model.replicas.max,
+    events: workload.scaleEvents,
+    now,
+    scaleUp: model.behavior.scaleUp,
+    scaleDown: model.behavior.scaleDown,
+  })
   if (limited.reason) reasons.push(limited.reason)
   if (current > model.replicas.max && limited.value > model.replicas.max) {
-    reasons.push({code: 'TooManyReplicas', message: `current ${current} is above replicas.max ${model.replicas.max}`, evidence: {current, max: model.replicas.max}})
+    reasons.push({
+      code: 'TooManyReplicas',
+      message: `current ${current} is above replicas.max ${model.replicas.max}`,
+      evidence: {current, max: model.replicas.max},
+    })
     return model.replicas.max
   }
   if (current < floor && limited.value < floor && current > 0) {
-    reasons.push({code: 'TooFewReplicas', message: `current ${current} is below replicas.min ${floor}`, evidence: {current, min: floor}})
+    reasons.push({
+      code: 'TooFewReplicas',
+      message: `current ${current} is below replicas.min ${floor}`,
+      evidence: {current, min: floor},
+    })
     return floor
   }
   return limited.value
 }
 
 /** Step 8: activation from zero, the idle period before zero, keep-warm. */
-function applyZeroBoundary({input, current, names}: Step, desired: number, raw: number, reasons: Reason[]): {desired: number; clearsDecider: boolean} {
+function applyZeroBoundary(
+  {input, current, names}: Step,
+  desired: number,
+  raw: number,
+  reasons: Reason[],
+): {desired: number; clearsDecider: boolean} {
   const {model, settings, now} = input
-  const activations = listActivationSignals(model).map((s) => readActivation(s, {telemetry: input.telemetry, namespace: model.workload.namespace, names, now, staleAfterSeconds: settings.staleAfterSeconds}))
-  const zero = decideZero({model, current, activations, coldStartSeconds: input.coldStartSeconds ?? estimateWeightLoadSeconds(model), othersWant: raw})
+  const activations = listActivationSignals(model).map((s) =>
+    readActivation(s, {
+      telemetry: input.telemetry,
+      namespace: model.workload.namespace,
+      names,
+      now,
+      staleAfterSeconds: settings.staleAfterSeconds,
+    }),
+  )
+  const zero = decideZero({
+    model,
+    current,
+    activations,
+    coldStartSeconds: input.coldStartSeconds ?? estimateWeightLoadSeconds(model),
+    othersWant: raw,
+  })
   if (zero.action === 'wake') {
     reasons.push(zero.reason)
     return {desired: Math.min(Math.max(1, model.replicas.min, raw), model.replicas.max), clearsDecider: false}
@@ -275,11 +403,16 @@ function applyZeroBoundary({input, current, names}: Step, desired: number, raw: 
   }
   if (current === 0 && model.replicas.min > 0) {
     const raised = Math.min(model.replicas.min, model.replicas.max)
-    reasons.push({code: 'TooFewReplicas', message: `raised from 0 to replicas.min ${raised}`, evidence: {min: model.replicas.min}})
+    reasons.push({
+      code: 'TooFewReplicas',
+      message: `raised from 0 to replicas.min ${raised}`,
+      evidence: {min: model.replicas.min},
+    })
     return {desired: raised, clearsDecider: false}
   }
   // min 0 with no workload-level signal: nothing can tell us to wake, and nothing told us to; stay put.
-  if (current === 0 && desired > 0 && listActivationSignals(model).length === 0) return {desired: 0, clearsDecider: false}
+  if (current === 0 && desired > 0 && listActivationSignals(model).length === 0)
+    return {desired: 0, clearsDecider: false}
   return {desired, clearsDecider: false}
 }
 
@@ -288,11 +421,23 @@ function applyZeroBoundary({input, current, names}: Step, desired: number, raw: 
  * serving pods without samples counting as zero; AverageValue on the workload: `ceil(value / target)` with the
  * tolerance judged per current replica (HPA's External AverageValue); Value: `ceil(ratio × serving pods)`.
  */
-export function proposeFromReading(signal: SignalConfig, reading: SignalReading, model: ModelConfig, current: number, serving: number): SignalProposal {
+export function proposeFromReading(
+  signal: SignalConfig,
+  reading: SignalReading,
+  model: ModelConfig,
+  current: number,
+  serving: number,
+): SignalProposal {
   const base: SignalProposal = {
-    signal: signal.name, metric: signal.metric, value: reading.value === null ? null : round(reading.value), target: signal.target,
-    windowSeconds: signal.windowSeconds, aggregation: signal.quantile !== undefined ? `p${Math.round(signal.quantile * 100)}` : signal.aggregation,
-    replicas: null, status: reading.status, ratio: null,
+    signal: signal.name,
+    metric: signal.metric,
+    value: reading.value === null ? null : round(reading.value),
+    target: signal.target,
+    windowSeconds: signal.windowSeconds,
+    aggregation: signal.quantile !== undefined ? `p${Math.round(signal.quantile * 100)}` : signal.aggregation,
+    replicas: null,
+    status: reading.status,
+    ratio: null,
   }
   if (reading.status !== 'ok' || reading.value === null) return base
   if (reading.metricRead !== signal.metric) base.note = `read ${reading.metricRead}`
@@ -330,11 +475,40 @@ function pickHighest(list: readonly SignalProposal[]): SignalProposal | null {
 
 function describeProposalOutcome(best: SignalProposal | null, raw: number, current: number): Reason {
   if (!best || raw === current) {
-    return {code: 'WithinTolerance', message: best ? `highest proposal ${best.replicas} (${best.signal}); signals within tolerance or held: no change from ${current}` : `no change from ${current}`, evidence: {current, ...(best ? {signal: best.signal, value: best.value, target: best.target} : {})}}
+    return {
+      code: 'WithinTolerance',
+      message: best
+        ? `highest proposal ${best.replicas} (${best.signal}); signals within tolerance or held: no change from ${current}`
+        : `no change from ${current}`,
+      evidence: {current, ...(best ? {signal: best.signal, value: best.value, target: best.target} : {})},
+    }
   }
   const what = `${best.signal} ${best.value === null ? 'n/a' : roundForMessage(best.value)} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
-  if (raw > current) return {code: 'ScaleUpSignal', message: `${what} proposes ${raw} replicas (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
-  return {code: 'ScaleDownSignal', message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`, evidence: {signal: best.signal, metric: best.metric, value: best.value, target: best.target, proposed: raw, current}}
+  if (raw > current)
+    return {
+      code: 'ScaleUpSignal',
+      message: `${what} proposes ${raw} replicas (from ${current})`,
+      evidence: {
+        signal: best.signal,
+        metric: best.metric,
+        value: best.value,
+        target: best.target,
+        proposed: raw,
+        current,
+      },
+    }
+  return {
+    code: 'ScaleDownSignal',
+    message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`,
+    evidence: {
+      signal: best.signal,
+      metric: best.metric,
+      value: best.value,
+      target: best.target,
+      proposed: raw,
+      current,
+    },
+  }
 }
 
 function describeUtil(p: SignalProposal): string {
@@ -352,7 +526,11 @@ function round(n: number | null): number | null {
 }
 
 /** spec.replicas at time t, rebuilt from the current count by undoing the scale events after t. */
-export function replicasServingAt(t: number, current: number, events: readonly {at: number; from: number; to: number}[]): number {
+export function replicasServingAt(
+  t: number,
+  current: number,
+  events: readonly {at: number; from: number; to: number}[],
+): number {
   let replicas = current
   for (const e of [...events].sort((a, b) => b.at - a.at)) {
     if (e.at <= t) break

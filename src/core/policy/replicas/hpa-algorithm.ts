@@ -49,7 +49,10 @@ export interface HpaPod {
 }
 
 /** `groupPods` for non-CPU metrics: ignored (deleting/Failed), unready (Pending), missing (no metric), ready. */
-export function groupPods(pods: readonly HpaPod[], metrics: ReadonlyMap<string, number>): {readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string>} {
+export function groupPods(
+  pods: readonly HpaPod[],
+  metrics: ReadonlyMap<string, number>,
+): {readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string>} {
   const unready = new Set<string>()
   const missing = new Set<string>()
   const ignored = new Set<string>()
@@ -72,7 +75,13 @@ function computeUsageRatio(metrics: ReadonlyMap<string, number>, targetMilli: nu
 }
 
 /** `calcPlainMetricReplicas`: Pods metrics with the two-pass conservative fill-in and direction-flip guards. */
-export function calcPlainMetricReplicas(pods: readonly HpaPod[], podMetrics: ReadonlyMap<string, number>, current: number, targetMilli: number, tol: Tolerances): MetricResult {
+export function calcPlainMetricReplicas(
+  pods: readonly HpaPod[],
+  podMetrics: ReadonlyMap<string, number>,
+  current: number,
+  targetMilli: number,
+  tol: Tolerances,
+): MetricResult {
   if (pods.length === 0) return {error: 'no pods returned by selector while calculating replica count'}
   const metrics = new Map(podMetrics)
   const {readyPodCount, unready, missing, ignored} = groupPods(pods, metrics)
@@ -94,23 +103,36 @@ export function calcPlainMetricReplicas(pods: readonly HpaPod[], podMetrics: Rea
   }
   if (scaleUpWithUnready) for (const name of unready) metrics.set(name, 0)
   const {ratio: newRatio} = computeUsageRatio(metrics, targetMilli)
-  if (isWithinTolerance(tol, newRatio) || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1)) return {replicas: current, usage}
+  if (isWithinTolerance(tol, newRatio) || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1))
+    return {replicas: current, usage}
   const newReplicas = capInt32(Math.ceil(newRatio * metrics.size))
-  if ((newRatio < 1 && newReplicas > current) || (newRatio > 1 && newReplicas < current)) return {replicas: current, usage}
+  if ((newRatio < 1 && newReplicas > current) || (newRatio > 1 && newReplicas < current))
+    return {replicas: current, usage}
   return {replicas: newReplicas, usage}
 }
 
 /** `getUsageRatioReplicaCount` (Object and External Value targets): ready = Running and Ready; from zero, ceil(ratio). */
-export function calcUsageRatioReplicas(pods: readonly HpaPod[], current: number, ratio: number, tol: Tolerances): MetricResult {
+export function calcUsageRatioReplicas(
+  pods: readonly HpaPod[],
+  current: number,
+  ratio: number,
+  tol: Tolerances,
+): MetricResult {
   if (current === 0) return {replicas: capInt32(Math.ceil(ratio)), usage: 0}
   if (isWithinTolerance(tol, ratio)) return {replicas: current, usage: 0}
-  if (pods.length === 0) return {error: 'unable to calculate ready pods: no pods returned by selector while calculating replica count'}
+  if (pods.length === 0)
+    return {error: 'unable to calculate ready pods: no pods returned by selector while calculating replica count'}
   const ready = pods.filter((p) => p.phase === 'Running' && p.ready).length
   return {replicas: capInt32(Math.ceil(ratio * ready)), usage: 0}
 }
 
 /** `GetExternalPerPodMetricReplicas` / `GetObjectPerPodMetricReplicas`: AverageValue against status.replicas. */
-export function calcPerPodTotalReplicas(statusReplicas: number, usageMilli: number, targetMilli: number, tol: Tolerances): MetricResult {
+export function calcPerPodTotalReplicas(
+  statusReplicas: number,
+  usageMilli: number,
+  targetMilli: number,
+  tol: Tolerances,
+): MetricResult {
   const ratio = usageMilli / (targetMilli * statusReplicas)
   const replicas = isWithinTolerance(tol, ratio) ? statusReplicas : capInt32(Math.ceil(usageMilli / targetMilli))
   return {replicas, usage: statusReplicas > 0 ? Math.ceil(usageMilli / statusReplicas) : usageMilli}
@@ -132,21 +154,38 @@ export function recommendHpa(input: ReplicaInput): ReplicaDecision {
 
   // reconcileAutoscaler pre-checks: these skip metrics and normalization entirely.
   if (current === 0 && min !== 0) {
-    reasons.push({code: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero', evidence: {current, min}})
+    reasons.push({
+      code: 'ScalingDisabled',
+      message: 'scaling is disabled since the replica count of the target is zero',
+      evidence: {current, min},
+    })
     return {...base, desired: 0, proposals: [], decidedBy: null, reasons, diagnostics}
   }
   if (current > max) {
-    reasons.push({code: 'CurrentAboveMax', message: `current number of replicas ${current} above maxReplicas ${max}`, evidence: {current, max}})
+    reasons.push({
+      code: 'CurrentAboveMax',
+      message: `current number of replicas ${current} above maxReplicas ${max}`,
+      evidence: {current, max},
+    })
     return {...base, desired: max, proposals: [], decidedBy: null, reasons, diagnostics}
   }
   if (current < min) {
-    reasons.push({code: 'CurrentBelowMin', message: `current number of replicas ${current} below minReplicas ${min}`, evidence: {current, min}})
+    reasons.push({
+      code: 'CurrentBelowMin',
+      message: `current number of replicas ${current} below minReplicas ${min}`,
+      evidence: {current, min},
+    })
     return {...base, desired: min, proposals: [], decidedBy: null, reasons, diagnostics}
   }
 
   // computeReplicasForMetrics: the max over valid metrics; invalid metrics block a scale-down.
   const tol: Tolerances = {scaleDown: model.behavior.scaleDown.tolerance, scaleUp: model.behavior.scaleUp.tolerance}
-  const hpaPods: HpaPod[] = input.pods.map((p) => ({name: p.name, phase: p.phase, ready: p.ready, deleting: p.deleting}))
+  const hpaPods: HpaPod[] = input.pods.map((p) => ({
+    name: p.name,
+    phase: p.phase,
+    ready: p.ready,
+    deleting: p.deleting,
+  }))
   const statusReplicas = input.pods.filter((p) => !p.deleting && p.phase !== 'Failed' && p.phase !== 'Succeeded').length
   const proposals: SignalProposal[] = []
   let replicas = 0
@@ -159,7 +198,13 @@ export function recommendHpa(input: ReplicaInput): ReplicaDecision {
     if ('error' in result.outcome) {
       invalidCount++
       firstError ??= `${signal.name}: ${result.outcome.error}`
-      diagnostics.push({severity: 'warning', code: 'InvalidMetric', message: `${signal.name} (${signal.metric}): ${result.outcome.error}`, target, evidence: {signal: signal.name}})
+      diagnostics.push({
+        severity: 'warning',
+        code: 'InvalidMetric',
+        message: `${signal.name} (${signal.metric}): ${result.outcome.error}`,
+        target,
+        evidence: {signal: signal.name},
+      })
       continue
     }
     if (replicas === 0 || result.outcome.replicas > replicas) {
@@ -168,17 +213,40 @@ export function recommendHpa(input: ReplicaInput): ReplicaDecision {
     }
   }
   if (model.signals.length === 0 || invalidCount >= model.signals.length || (invalidCount > 0 && replicas < current)) {
-    reasons.push({code: 'InvalidMetric', message: model.signals.length === 0 ? 'no metrics configured' : `invalid metrics (${invalidCount} invalid out of ${model.signals.length}), first error is: ${firstError}${invalidCount < model.signals.length ? '; a scale-down is never taken with invalid metrics' : ''}`, evidence: {invalid: invalidCount, metrics: model.signals.length, proposed: replicas}})
+    reasons.push({
+      code: 'InvalidMetric',
+      message:
+        model.signals.length === 0
+          ? 'no metrics configured'
+          : `invalid metrics (${invalidCount} invalid out of ${model.signals.length}), first error is: ${firstError}${invalidCount < model.signals.length ? '; a scale-down is never taken with invalid metrics' : ''}`,
+      evidence: {invalid: invalidCount, metrics: model.signals.length, proposed: replicas},
+    })
     return {...base, desired: current, proposals, decidedBy: null, reasons, diagnostics}
   }
   let desired = 0
   if (replicas > desired) desired = replicas
-  if (desired > current) reasons.push({code: 'ScaleUpSignal', message: `${metricName} above target: ${desired} replicas`, evidence: {signal: metricName, proposed: desired, current}})
-  else if (desired < current) reasons.push({code: 'ScaleDownSignal', message: `all metrics below target: ${desired} replicas`, evidence: {signal: metricName, proposed: desired, current}})
-  else reasons.push({code: 'WithinTolerance', message: `metrics within tolerance [down ${tol.scaleDown}, up ${tol.scaleUp}]: ${current} replicas`, evidence: {current}})
+  if (desired > current)
+    reasons.push({
+      code: 'ScaleUpSignal',
+      message: `${metricName} above target: ${desired} replicas`,
+      evidence: {signal: metricName, proposed: desired, current},
+    })
+  else if (desired < current)
+    reasons.push({
+      code: 'ScaleDownSignal',
+      message: `all metrics below target: ${desired} replicas`,
+      evidence: {signal: metricName, proposed: desired, current},
+    })
+  else
+    reasons.push({
+      code: 'WithinTolerance',
+      message: `metrics within tolerance [down ${tol.scaleDown}, up ${tol.scaleUp}]: ${current} replicas`,
+      evidence: {current},
+    })
 
   // recordInitialRecommendation: a controller with no history starts it with the current count, now.
-  const history: Recommendation[] = workload.recommendations.length > 0 ? workload.recommendations : [{at: now, replicas: current}]
+  const history: Recommendation[] =
+    workload.recommendations.length > 0 ? workload.recommendations : [{at: now, replicas: current}]
   const recommendation = {at: now, replicas: desired}
   if (model.legacyHpaBehavior) {
     const stabilized = stabilizeLegacy(desired, now, history, model.behavior.scaleDown.stabilizationWindowSeconds)
@@ -187,23 +255,67 @@ export function recommendHpa(input: ReplicaInput): ReplicaDecision {
     if (limited.reason) reasons.push(limited.reason)
     desired = limited.value
   } else {
-    const stabilized = stabilizeRecommendation({current, desired, now, history, upWindowSeconds: model.behavior.scaleUp.stabilizationWindowSeconds, downWindowSeconds: model.behavior.scaleDown.stabilizationWindowSeconds})
+    const stabilized = stabilizeRecommendation({
+      current,
+      desired,
+      now,
+      history,
+      upWindowSeconds: model.behavior.scaleUp.stabilizationWindowSeconds,
+      downWindowSeconds: model.behavior.scaleDown.stabilizationWindowSeconds,
+    })
     if (stabilized.reason) reasons.push(stabilized.reason)
-    const limited = limitScaleRate({current, desired: stabilized.value, min, max, events: workload.scaleEvents, now, scaleUp: model.behavior.scaleUp, scaleDown: model.behavior.scaleDown})
+    const limited = limitScaleRate({
+      current,
+      desired: stabilized.value,
+      min,
+      max,
+      events: workload.scaleEvents,
+      now,
+      scaleUp: model.behavior.scaleUp,
+      scaleDown: model.behavior.scaleDown,
+    })
     if (limited.reason) reasons.push(limited.reason)
     desired = limited.value
   }
-  return {...base, desired, proposals, decidedBy: desired !== current ? metricName : null, reasons, diagnostics, recommendation}
+  return {
+    ...base,
+    desired,
+    proposals,
+    decidedBy: desired !== current ? metricName : null,
+    reasons,
+    diagnostics,
+    recommendation,
+  }
 }
 
-function computeMetricReplicas(signal: SignalConfig, input: ReplicaInput, pods: readonly HpaPod[], statusReplicas: number, current: number, tol: Tolerances): {proposal: SignalProposal; outcome: MetricResult} {
+function computeMetricReplicas(
+  signal: SignalConfig,
+  input: ReplicaInput,
+  pods: readonly HpaPod[],
+  statusReplicas: number,
+  current: number,
+  tol: Tolerances,
+): {proposal: SignalProposal; outcome: MetricResult} {
   const {model, settings, now} = input
-  const ctx = {telemetry: input.telemetry, namespace: model.workload.namespace, workloadNames: workloadNames(model), podNames: pods.map((p) => p.name), now, staleAfterSeconds: settings.staleAfterSeconds}
+  const ctx = {
+    telemetry: input.telemetry,
+    namespace: model.workload.namespace,
+    workloadNames: workloadNames(model),
+    podNames: pods.map((p) => p.name),
+    now,
+    staleAfterSeconds: settings.staleAfterSeconds,
+  }
   const reading = readSignal(signal, ctx)
   const targetMilli = toMilli(signal.target)
   const proposal: SignalProposal = {
-    signal: signal.name, metric: signal.metric, value: reading.value === null ? null : Math.round(reading.value * 1000) / 1000, target: signal.target,
-    windowSeconds: signal.windowSeconds, aggregation: signal.aggregation, replicas: null, status: reading.status === 'ok' ? 'ok' : reading.status,
+    signal: signal.name,
+    metric: signal.metric,
+    value: reading.value === null ? null : Math.round(reading.value * 1000) / 1000,
+    target: signal.target,
+    windowSeconds: signal.windowSeconds,
+    aggregation: signal.aggregation,
+    replicas: null,
+    status: reading.status === 'ok' ? 'ok' : reading.status,
   }
   let outcome: MetricResult
   const kind = describeSource(signal)
@@ -212,7 +324,9 @@ function computeMetricReplicas(signal: SignalConfig, input: ReplicaInput, pods: 
     for (const [pod, v] of Object.entries(reading.perPod)) metrics.set(pod, toMilli(v))
     outcome = calcPlainMetricReplicas(pods, metrics, current, targetMilli, tol)
   } else if (reading.value === null) {
-    outcome = {error: `unable to get ${kind.toLowerCase()} metric ${signal.metric}: ${reading.status === 'stale' ? 'stale samples' : 'no samples'}`}
+    outcome = {
+      error: `unable to get ${kind.toLowerCase()} metric ${signal.metric}: ${reading.status === 'stale' ? 'stale samples' : 'no samples'}`,
+    }
   } else if (kind === 'External AverageValue') {
     outcome = calcPerPodTotalReplicas(statusReplicas, toMilli(reading.value), targetMilli, tol)
   } else {
@@ -232,5 +346,3 @@ function describeSource(signal: SignalConfig): 'Pods' | 'Object Value' | 'Extern
   if (signal.source === 'workload') return signal.targetType === 'Value' ? 'External Value' : 'External AverageValue'
   return signal.targetType === 'AverageValue' ? 'Pods' : 'Object Value'
 }
-
-

@@ -30,17 +30,35 @@ export function listActivationSignals(model: ModelConfig): SignalConfig[] {
   return model.signals.filter((s) => s.source === 'workload')
 }
 
-export function readActivation(signal: SignalConfig, args: {telemetry: TelemetryIndex; namespace: string; names: readonly string[]; now: number; staleAfterSeconds: number}): ActivationState {
+export function readActivation(
+  signal: SignalConfig,
+  args: {
+    telemetry: TelemetryIndex
+    namespace: string
+    names: readonly string[]
+    now: number
+    staleAfterSeconds: number
+  },
+): ActivationState {
   const threshold = signal.activationThreshold ?? 0
   const series = seriesForWorkload(args.telemetry, signal.metric, args.namespace, args.names)
   // Sum same-timestamp samples across series (a gateway may export one series per route).
   const totals = new Map<number, number>()
-  for (const s of series) for (const [t, v] of s.samples) if (Number.isFinite(v) && t <= args.now) totals.set(t, (totals.get(t) ?? 0) + v)
+  for (const s of series)
+    for (const [t, v] of s.samples) if (Number.isFinite(v) && t <= args.now) totals.set(t, (totals.get(t) ?? 0) + v)
   const samples: Sample[] = [...totals.entries()].sort((a, b) => a[0] - b[0])
   const base = {signal: signal.name, threshold}
-  if (samples.length === 0) return {...base, value: null, status: 'missing', idleForSeconds: 0, expectedGapSeconds: null}
+  if (samples.length === 0)
+    return {...base, value: null, status: 'missing', idleForSeconds: 0, expectedGapSeconds: null}
   const last = samples[samples.length - 1] as Sample
-  if (last[0] < args.now - args.staleAfterSeconds) return {...base, value: null, status: 'stale', idleForSeconds: 0, expectedGapSeconds: computeExpectedGap(samples, threshold)}
+  if (last[0] < args.now - args.staleAfterSeconds)
+    return {
+      ...base,
+      value: null,
+      status: 'stale',
+      idleForSeconds: 0,
+      expectedGapSeconds: computeExpectedGap(samples, threshold),
+    }
   let idleSince = last[1] > threshold ? args.now : (samples[0] as Sample)[0]
   for (let i = samples.length - 1; i >= 0; i--) {
     const [t, v] = samples[i] as Sample
@@ -53,7 +71,13 @@ export function readActivation(signal: SignalConfig, args: {telemetry: Telemetry
     }
     idleSince = t
   }
-  return {...base, value: last[1], status: 'ok', idleForSeconds: Math.max(0, args.now - idleSince), expectedGapSeconds: computeExpectedGap(samples, threshold)}
+  return {
+    ...base,
+    value: last[1],
+    status: 'ok',
+    idleForSeconds: Math.max(0, args.now - idleSince),
+    expectedGapSeconds: computeExpectedGap(samples, threshold),
+  }
 }
 
 /** Mean duration of completed idle gaps (active → idle → active) in the history; null when none was seen. */
@@ -81,7 +105,13 @@ export type ZeroVerdict =
   | {action: 'none'; reason: Reason | null}
 
 /** Decides the zero boundary only; every other decision stays with the main algorithm. */
-export function decideZero(args: {model: ModelConfig; current: number; activations: readonly ActivationState[]; coldStartSeconds: number; othersWant: number}): ZeroVerdict {
+export function decideZero(args: {
+  model: ModelConfig
+  current: number
+  activations: readonly ActivationState[]
+  coldStartSeconds: number
+  othersWant: number
+}): ZeroVerdict {
   const {model, current, activations} = args
   if (model.replicas.min !== 0 || activations.length === 0) return {action: 'none', reason: null}
   const active = activations.filter((a) => a.status === 'ok' && (a.value as number) > a.threshold)
@@ -92,25 +122,80 @@ export function decideZero(args: {model: ModelConfig; current: number; activatio
   if (current === 0) {
     if (active.length > 0) {
       const a = active[0] as ActivationState
-      return {action: 'wake', reason: {code: 'Activation', message: `${a.signal} is ${a.value} > activation threshold ${a.threshold}: waking from zero`, evidence}}
+      return {
+        action: 'wake',
+        reason: {
+          code: 'Activation',
+          message: `${a.signal} is ${a.value} > activation threshold ${a.threshold}: waking from zero`,
+          evidence,
+        },
+      }
     }
-    return {action: 'stay-zero', reason: {code: 'BelowActivationThreshold', message: invalid.length === activations.length ? 'no activation data: staying at zero' : 'no activation signal above its threshold: staying at zero', evidence}}
+    return {
+      action: 'stay-zero',
+      reason: {
+        code: 'BelowActivationThreshold',
+        message:
+          invalid.length === activations.length
+            ? 'no activation data: staying at zero'
+            : 'no activation signal above its threshold: staying at zero',
+        evidence,
+      },
+    }
   }
   const config = model.scaleToZero
   if (!config || active.length > 0 || args.othersWant > 1) return {action: 'none', reason: null}
   if (invalid.length > 0) {
     const a = invalid[0] as ActivationState
-    return {action: 'none', reason: {code: a.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry', message: `${a.signal} is ${a.status}: never scaling to zero without fresh activation data`, evidence}}
+    return {
+      action: 'none',
+      reason: {
+        code: a.status === 'stale' ? 'StaleTelemetry' : 'MissingTelemetry',
+        message: `${a.signal} is ${a.status}: never scaling to zero without fresh activation data`,
+        evidence,
+      },
+    }
   }
   const idleFor = Math.min(...activations.map((a) => a.idleForSeconds))
   if (idleFor < config.idleSeconds) {
-    return {action: 'none', reason: {code: 'ScaleToZeroIdle', message: `idle for ${Math.round(idleFor)}s of the ${config.idleSeconds}s required before scaling to zero`, evidence: {...evidence, idleForSeconds: Math.round(idleFor), idleSeconds: config.idleSeconds}}}
+    return {
+      action: 'none',
+      reason: {
+        code: 'ScaleToZeroIdle',
+        message: `idle for ${Math.round(idleFor)}s of the ${config.idleSeconds}s required before scaling to zero`,
+        evidence: {...evidence, idleForSeconds: Math.round(idleFor), idleSeconds: config.idleSeconds},
+      },
+    }
   }
   const gaps = activations.map((a) => a.expectedGapSeconds).filter((g): g is number => g !== null)
   const expectedGap = gaps.length > 0 ? Math.min(...gaps) : null
   const needed = args.coldStartSeconds * config.keepWarmFactor
   if (expectedGap !== null && expectedGap < needed) {
-    return {action: 'keep-warm', reason: {code: 'KeepWarm', message: `next request expected in ~${Math.round(expectedGap)}s, sooner than cold start ${Math.round(args.coldStartSeconds)}s × ${config.keepWarmFactor}: keeping 1 replica warm`, evidence: {...evidence, expectedGapSeconds: Math.round(expectedGap), coldStartSeconds: args.coldStartSeconds, keepWarmFactor: config.keepWarmFactor}}}
+    return {
+      action: 'keep-warm',
+      reason: {
+        code: 'KeepWarm',
+        message: `next request expected in ~${Math.round(expectedGap)}s, sooner than cold start ${Math.round(args.coldStartSeconds)}s × ${config.keepWarmFactor}: keeping 1 replica warm`,
+        evidence: {
+          ...evidence,
+          expectedGapSeconds: Math.round(expectedGap),
+          coldStartSeconds: args.coldStartSeconds,
+          keepWarmFactor: config.keepWarmFactor,
+        },
+      },
+    }
   }
-  return {action: 'zero', reason: {code: 'ScaleToZeroIdle', message: `idle for ${Math.round(idleFor)}s ≥ ${config.idleSeconds}s${expectedGap === null ? ' (no request gap seen yet)' : ` and next request expected in ~${Math.round(expectedGap)}s ≥ ${Math.round(needed)}s`}: scaling to zero`, evidence: {...evidence, idleForSeconds: Math.round(idleFor), expectedGapSeconds: expectedGap === null ? null : Math.round(expectedGap), coldStartSeconds: args.coldStartSeconds}}}
+  return {
+    action: 'zero',
+    reason: {
+      code: 'ScaleToZeroIdle',
+      message: `idle for ${Math.round(idleFor)}s ≥ ${config.idleSeconds}s${expectedGap === null ? ' (no request gap seen yet)' : ` and next request expected in ~${Math.round(expectedGap)}s ≥ ${Math.round(needed)}s`}: scaling to zero`,
+      evidence: {
+        ...evidence,
+        idleForSeconds: Math.round(idleFor),
+        expectedGapSeconds: expectedGap === null ? null : Math.round(expectedGap),
+        coldStartSeconds: args.coldStartSeconds,
+      },
+    },
+  }
 }

@@ -13,14 +13,35 @@ const NOW = 1_000_000
 
 function group(raw: Partial<NodeGroupConfig> = {}): NodeGroupConfig {
   return {
-    name: 'g', gpu: {model: 'A100-80GB', count: 1}, capacityType: 'on-demand', min: 0, max: 4, labels: {}, taints: [],
-    hourlyCost: 1, coldStart: {provisioningSeconds: 120, driverInitSeconds: 60, imagePullSeconds: 30}, migConfigs: [],
-    priority: 0, maxNodeProvisionSeconds: 900, ...raw,
+    name: 'g',
+    gpu: {model: 'A100-80GB', count: 1},
+    capacityType: 'on-demand',
+    min: 0,
+    max: 4,
+    labels: {},
+    taints: [],
+    hourlyCost: 1,
+    coldStart: {provisioningSeconds: 120, driverInitSeconds: 60, imagePullSeconds: 30},
+    migConfigs: [],
+    priority: 0,
+    maxNodeProvisionSeconds: 900,
+    ...raw,
   }
 }
 
 function stuckNode(ageSeconds: number): NodeState {
-  return {name: 'g-01', group: 'g', labels: {}, taints: [], ready: true, cordoned: false, createdAt: NOW - ageSeconds, gpusAllocatable: false, capacityType: 'on-demand', gpus: []}
+  return {
+    name: 'g-01',
+    group: 'g',
+    labels: {},
+    taints: [],
+    ready: true,
+    cordoned: false,
+    createdAt: NOW - ageSeconds,
+    gpusAllocatable: false,
+    capacityType: 'on-demand',
+    gpus: [],
+  }
 }
 
 describe('computeBackoffSeconds: CA 5 min initial, doubling, 30 min max', () => {
@@ -37,18 +58,82 @@ describe('computeBackoffSeconds: CA 5 min initial, doubling, 30 min max', () => 
 })
 
 describe('assessGroupHealth: backoff and the spot capacity cache', () => {
-  const failures = (...list: Array<[number, NodeGroupState['failures'][number]['reason']]>) => list.map(([ago, reason]) => ({at: NOW - ago, reason}))
+  const failures = (...list: Array<[number, NodeGroupState['failures'][number]['reason']]>) =>
+    list.map(([ago, reason]) => ({at: NOW - ago, reason}))
   test.each([
     {name: 'no failures: available', cfg: {}, failures: [], nodes: [], available: true, code: undefined},
-    {name: 'a timeout 2 min ago: GroupBackedOff (5 min)', cfg: {}, failures: failures([120, 'timeout']), nodes: [], available: false, code: 'GroupBackedOff'},
-    {name: 'a timeout 6 min ago: backoff over, available', cfg: {}, failures: failures([360, 'timeout']), nodes: [], available: true, code: undefined},
-    {name: 'three quota failures, last 15 min ago: 20 min backoff still on', cfg: {}, failures: failures([1500, 'quota'], [1200, 'quota'], [900, 'quota']), nodes: [], available: false, code: 'GroupBackedOff'},
-    {name: 'a failure 4 h ago: reset after 3 h, available', cfg: {}, failures: failures([4 * 3600, 'timeout']), nodes: [], available: true, code: undefined},
-    {name: 'spot capacity error 1 min ago: SpotCapacityUnavailable (3 min cache)', cfg: {capacityType: 'spot' as const}, failures: failures([60, 'capacity']), nodes: [], available: false, code: 'SpotCapacityUnavailable'},
-    {name: 'spot capacity error 4 min ago: cache expired, available', cfg: {capacityType: 'spot' as const}, failures: failures([240, 'capacity']), nodes: [], available: true, code: undefined},
-    {name: 'a node without allocatable GPUs for 16 min: NodeProvisionTimeout, backed off', cfg: {}, failures: [], nodes: [stuckNode(960)], available: false, code: 'NodeProvisionTimeout'},
-    {name: 'a node initializing for 2 min: still arriving, available', cfg: {}, failures: [], nodes: [stuckNode(120)], available: true, code: undefined},
-    {name: 'per-group maxNodeProvisionSeconds (5 min): a 6-min-old node times out', cfg: {maxNodeProvisionSeconds: 300}, failures: [], nodes: [stuckNode(360)], available: false, code: 'NodeProvisionTimeout'},
+    {
+      name: 'a timeout 2 min ago: GroupBackedOff (5 min)',
+      cfg: {},
+      failures: failures([120, 'timeout']),
+      nodes: [],
+      available: false,
+      code: 'GroupBackedOff',
+    },
+    {
+      name: 'a timeout 6 min ago: backoff over, available',
+      cfg: {},
+      failures: failures([360, 'timeout']),
+      nodes: [],
+      available: true,
+      code: undefined,
+    },
+    {
+      name: 'three quota failures, last 15 min ago: 20 min backoff still on',
+      cfg: {},
+      failures: failures([1500, 'quota'], [1200, 'quota'], [900, 'quota']),
+      nodes: [],
+      available: false,
+      code: 'GroupBackedOff',
+    },
+    {
+      name: 'a failure 4 h ago: reset after 3 h, available',
+      cfg: {},
+      failures: failures([4 * 3600, 'timeout']),
+      nodes: [],
+      available: true,
+      code: undefined,
+    },
+    {
+      name: 'spot capacity error 1 min ago: SpotCapacityUnavailable (3 min cache)',
+      cfg: {capacityType: 'spot' as const},
+      failures: failures([60, 'capacity']),
+      nodes: [],
+      available: false,
+      code: 'SpotCapacityUnavailable',
+    },
+    {
+      name: 'spot capacity error 4 min ago: cache expired, available',
+      cfg: {capacityType: 'spot' as const},
+      failures: failures([240, 'capacity']),
+      nodes: [],
+      available: true,
+      code: undefined,
+    },
+    {
+      name: 'a node without allocatable GPUs for 16 min: NodeProvisionTimeout, backed off',
+      cfg: {},
+      failures: [],
+      nodes: [stuckNode(960)],
+      available: false,
+      code: 'NodeProvisionTimeout',
+    },
+    {
+      name: 'a node initializing for 2 min: still arriving, available',
+      cfg: {},
+      failures: [],
+      nodes: [stuckNode(120)],
+      available: true,
+      code: undefined,
+    },
+    {
+      name: 'per-group maxNodeProvisionSeconds (5 min): a 6-min-old node times out',
+      cfg: {maxNodeProvisionSeconds: 300},
+      failures: [],
+      nodes: [stuckNode(360)],
+      available: false,
+      code: 'NodeProvisionTimeout',
+    },
   ])('$name', ({cfg, failures: list, nodes, available, code}) => {
     const health = assessGroupHealth(group(cfg), {name: 'g', targetSize: 1, failures: list}, nodes, NOW)
     expect(health.available).toBe(available)
@@ -58,8 +143,19 @@ describe('assessGroupHealth: backoff and the spot capacity cache', () => {
 })
 
 describe('estimateColdStart: node parts plus weight load', () => {
-  const base = scenario().nodeGroup('a', {gpu: {model: 'A100-80GB', count: 1}, max: 1}).model('m', {gpu: {count: 1}, signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'}]}, {replicas: 0}).build().config.models[0]
-  const model = (weights: {sizeGiB: number; loadGiBps?: number; loadSeconds?: number}) => (base ? {...base, weights} : undefined)
+  const base = scenario()
+    .nodeGroup('a', {gpu: {model: 'A100-80GB', count: 1}, max: 1})
+    .model(
+      'm',
+      {
+        gpu: {count: 1},
+        signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'}],
+      },
+      {replicas: 0},
+    )
+    .build().config.models[0]
+  const model = (weights: {sizeGiB: number; loadGiBps?: number; loadSeconds?: number}) =>
+    base ? {...base, weights} : undefined
   test.each([
     {name: 'size ÷ throughput: 16 GiB at 0.5 GiB/s = 32 s', weights: {sizeGiB: 16, loadGiBps: 0.5}, total: 242},
     {name: 'measured loadSeconds wins', weights: {sizeGiB: 16, loadGiBps: 0.5, loadSeconds: 90}, total: 300},
@@ -72,22 +168,59 @@ describe('estimateColdStart: node parts plus weight load', () => {
 
 describe('forecast', () => {
   test('fitTrend recovers an exact line', () => {
-    const samples: Array<[number, number]> = [[0, 1], [60, 3], [120, 5]]
+    const samples: Array<[number, number]> = [
+      [0, 1],
+      [60, 3],
+      [120, 5],
+    ]
     expect(fitTrend(samples, 180)).toEqual({value: 7, slope: 2 / 60})
     expect(fitTrend([[0, 1]], 60)).toBeUndefined()
   })
 
   const queue = {name: 'queue', metric: 'vllm:num_requests_waiting', source: 'pod', target: 4, window: '3m'}
-  const build = (profile: number | ((m: number) => number), historyMinutes = 60, replicas = 2) => scenario()
-    .history(historyMinutes, 60)
-    .nodeGroup('a', {gpu: {model: 'A100-80GB', count: 1}, max: 8}, {nodes: 4})
-    .model('m', {gpu: {count: 1}, replicas: {min: 1, max: 20}, signals: [queue]}, {replicas, load: {queue: profile}})
-    .build()
+  const build = (profile: number | ((m: number) => number), historyMinutes = 60, replicas = 2) =>
+    scenario()
+      .history(historyMinutes, 60)
+      .nodeGroup('a', {gpu: {model: 'A100-80GB', count: 1}, max: 8}, {nodes: 4})
+      .model('m', {gpu: {count: 1}, replicas: {min: 1, max: 20}, signals: [queue]}, {replicas, load: {queue: profile}})
+      .build()
   test.each([
-    {name: 'rising queue (1/min per pod): 15 replicas now, 18 at +5 min', profile: (m: number) => 30 - m, lead: 300, history: 60, replicas: 2, expected: 18, method: 'trend'},
-    {name: 'flat queue: the forecast equals now', profile: 8, lead: 300, history: 60, replicas: 2, expected: 4, method: 'trend'},
-    {name: 'falling queue: never below the model min', profile: (m: number) => m * 0.5, lead: 600, history: 60, replicas: 2, expected: 1, method: 'trend'},
-    {name: 'daily seasonality: yesterday rose 10/pod over the next 10 min, today is flat', profile: (m: number) => (m > 1430 && m <= 1440 ? 4 + (1440 - m) : m > 1430 - 30 && m <= 1430 ? 14 : 4), lead: 600, history: 1500, replicas: 1, expected: 4, method: 'trend+seasonal'},
+    {
+      name: 'rising queue (1/min per pod): 15 replicas now, 18 at +5 min',
+      profile: (m: number) => 30 - m,
+      lead: 300,
+      history: 60,
+      replicas: 2,
+      expected: 18,
+      method: 'trend',
+    },
+    {
+      name: 'flat queue: the forecast equals now',
+      profile: 8,
+      lead: 300,
+      history: 60,
+      replicas: 2,
+      expected: 4,
+      method: 'trend',
+    },
+    {
+      name: 'falling queue: never below the model min',
+      profile: (m: number) => m * 0.5,
+      lead: 600,
+      history: 60,
+      replicas: 2,
+      expected: 1,
+      method: 'trend',
+    },
+    {
+      name: 'daily seasonality: yesterday rose 10/pod over the next 10 min, today is flat',
+      profile: (m: number) => (m > 1430 && m <= 1440 ? 4 + (1440 - m) : m > 1430 - 30 && m <= 1430 ? 14 : 4),
+      lead: 600,
+      history: 1500,
+      replicas: 1,
+      expected: 4,
+      method: 'trend+seasonal',
+    },
   ])('$name', ({profile, lead, history, replicas, expected, method}) => {
     const {config, snapshot} = build(profile, history, replicas)
     const model = config.models[0]
@@ -100,9 +233,12 @@ describe('forecast', () => {
   test('no telemetry: no forecast (missing data never forecasts growth)', () => {
     const {config, snapshot} = scenario()
       .nodeGroup('a', {gpu: {model: 'A100-80GB', count: 1}, max: 8}, {nodes: 4})
-      .model('m', {gpu: {count: 1}, signals: [queue]}, {replicas: 2}).build()
+      .model('m', {gpu: {count: 1}, signals: [queue]}, {replicas: 2})
+      .build()
     const model = config.models[0]
     if (!model) throw new Error('no model')
-    expect(forecastDemand(model, snapshot.pods, indexTelemetry(snapshot.telemetry), snapshot.capturedAt, 300).replicas).toBeNull()
+    expect(
+      forecastDemand(model, snapshot.pods, indexTelemetry(snapshot.telemetry), snapshot.capturedAt, 300).replicas,
+    ).toBeNull()
   })
 })

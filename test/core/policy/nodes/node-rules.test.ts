@@ -12,13 +12,24 @@ const a100 = (raw: Record<string, unknown> = {}) => ({gpu: {model: 'A100-80GB', 
 const quad = (raw: Record<string, unknown> = {}) => ({gpu: {model: 'A100-80GB', count: 4}, max: 6, ...raw})
 
 /** A model at 2 replicas whose GPU utilization (80% vs a 40% target) asks for 4. */
-const busy = (b: ScenarioBuilder, raw: Record<string, unknown> = {}) => b.model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [gpuUtil], ...raw}, {replicas: 2, load: {gpuUtil: 80}})
+const busy = (b: ScenarioBuilder, raw: Record<string, unknown> = {}) =>
+  b.model(
+    'chat',
+    {gpu: {count: 1}, replicas: {min: 1, max: 4}, signals: [gpuUtil], ...raw},
+    {replicas: 2, load: {gpuUtil: 80}},
+  )
 /** A model exactly at target: the pod layer leaves it alone. */
-const steady = (b: ScenarioBuilder, replicas: number, runtime: Record<string, unknown> = {}) => b.model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 8}, signals: [gpuUtil], terminationGrace: '120s'}, {replicas, load: {gpuUtil: 40}, ...runtime})
+const steady = (b: ScenarioBuilder, replicas: number, runtime: Record<string, unknown> = {}) =>
+  b.model(
+    'chat',
+    {gpu: {count: 1}, replicas: {min: 1, max: 8}, signals: [gpuUtil], terminationGrace: '120s'},
+    {replicas, load: {gpuUtil: 40}, ...runtime},
+  )
 
 const find = (plan: Plan, id: string): Change | undefined => plan.changes.find((c) => c.id === id)
 const codes = (change: Change | undefined) => change?.reasons.map((r) => r.code) ?? []
-const keptCodes = (plan: Plan, node: string) => plan.skipped.find((s) => s.target.name === node)?.reasons.map((r) => r.code) ?? []
+const keptCodes = (plan: Plan, node: string) =>
+  plan.skipped.find((s) => s.target.name === node)?.reasons.map((r) => r.code) ?? []
 
 type Built = {config: PolicyConfig; snapshot: ClusterSnapshot}
 
@@ -38,7 +49,17 @@ function movePod(built: Built, index: number, to: string): Built {
 }
 
 function addCpuPod(built: Built, node: string): Built {
-  built.snapshot.pods.push({name: 'log-shipper', namespace: 'ops', workload: {kind: 'Deployment', name: 'log-shipper'}, phase: 'Running', node, ready: true, deleting: false, createdAt: built.snapshot.capturedAt - 7200, daemon: false})
+  built.snapshot.pods.push({
+    name: 'log-shipper',
+    namespace: 'ops',
+    workload: {kind: 'Deployment', name: 'log-shipper'},
+    phase: 'Running',
+    node,
+    ready: true,
+    deleting: false,
+    createdAt: built.snapshot.capturedAt - 7200,
+    daemon: false,
+  })
   return built
 }
 
@@ -46,17 +67,34 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
   test.each([
     {
       name: 'spot-first: the spot group is chosen (ExpanderChose) and on-demand recorded as ranked below',
-      build: () => busy(scenario().settings({expanders: ['spot-first', 'least-waste']}).nodeGroup('od', a100(), {nodes: 2}).nodeGroup('spot', a100({capacityType: 'spot'}))).build(),
+      build: () =>
+        busy(
+          scenario()
+            .settings({expanders: ['spot-first', 'least-waste']})
+            .nodeGroup('od', a100(), {nodes: 2})
+            .nodeGroup('spot', a100({capacityType: 'spot'})),
+        ).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:spot')?.to).toBe(2)
         expect(find(plan, 'node:od')).toBeUndefined()
-        const groups = find(plan, 'node:spot')?.details?.groups as Array<{group: string; reasons: Array<{code: string}>}>
+        const groups = find(plan, 'node:spot')?.details?.groups as Array<{
+          group: string
+          reasons: Array<{code: string}>
+        }>
         expect(groups.find((g) => g.group === 'od')?.reasons[0]?.code).toBe('ExpanderRejected')
       },
     },
     {
       name: 'a spot capacity error 1 min ago: SpotCapacityUnavailable, fall back to on-demand',
-      build: () => busy(scenario().settings({expanders: ['spot-first']}).nodeGroup('od', a100(), {nodes: 2}).nodeGroup('spot', a100({capacityType: 'spot'}), {failures: [{at: Date.parse('2026-11-28T11:59:00Z') / 1000, reason: 'capacity'}]})).build(),
+      build: () =>
+        busy(
+          scenario()
+            .settings({expanders: ['spot-first']})
+            .nodeGroup('od', a100(), {nodes: 2})
+            .nodeGroup('spot', a100({capacityType: 'spot'}), {
+              failures: [{at: Date.parse('2026-11-28T11:59:00Z') / 1000, reason: 'capacity'}],
+            }),
+        ).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:od')?.to).toBe(4)
         expect(find(plan, 'node:spot')).toBeUndefined()
@@ -66,7 +104,14 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
     },
     {
       name: 'a critical model never lands on spot (CriticalOffSpot), even with spot-first',
-      build: () => busy(scenario().settings({expanders: ['spot-first']}).nodeGroup('od', a100(), {nodes: 2}).nodeGroup('spot', a100({capacityType: 'spot'})), {critical: true}).build(),
+      build: () =>
+        busy(
+          scenario()
+            .settings({expanders: ['spot-first']})
+            .nodeGroup('od', a100(), {nodes: 2})
+            .nodeGroup('spot', a100({capacityType: 'spot'})),
+          {critical: true},
+        ).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:od')?.to).toBe(4)
         const groups = find(plan, 'node:od')?.details?.groups as Array<{group: string; reasons: Array<{code: string}>}>
@@ -75,17 +120,30 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
     },
     {
       name: 'priority expander: the higher-priority group wins',
-      build: () => busy(scenario().settings({expanders: ['priority']}).nodeGroup('low', a100({priority: 1}), {nodes: 2}).nodeGroup('high', a100({priority: 10}))).build(),
+      build: () =>
+        busy(
+          scenario()
+            .settings({expanders: ['priority']})
+            .nodeGroup('low', a100({priority: 1}), {nodes: 2})
+            .nodeGroup('high', a100({priority: 10})),
+        ).build(),
       check: (plan: Plan) => expect(find(plan, 'node:high')?.to).toBe(2),
     },
     {
       name: 'price expander: the cheaper group wins',
-      build: () => busy(scenario().settings({expanders: ['price']}).nodeGroup('dear', a100({hourlyCost: 5}), {nodes: 2}).nodeGroup('cheap', a100({hourlyCost: 2}))).build(),
+      build: () =>
+        busy(
+          scenario()
+            .settings({expanders: ['price']})
+            .nodeGroup('dear', a100({hourlyCost: 5}), {nodes: 2})
+            .nodeGroup('cheap', a100({hourlyCost: 2})),
+        ).build(),
       check: (plan: Plan) => expect(find(plan, 'node:cheap')?.to).toBe(2),
     },
     {
       name: 'least-waste: two 1-GPU nodes beat one 4-GPU node with 2 idle GPUs',
-      build: () => busy(scenario().nodeGroup('a-quad', quad(), {nodes: 0}).nodeGroup('b-one', a100(), {nodes: 2})).build(),
+      build: () =>
+        busy(scenario().nodeGroup('a-quad', quad(), {nodes: 0}).nodeGroup('b-one', a100(), {nodes: 2})).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:b-one')?.to).toBe(4)
         expect(find(plan, 'node:a-quad')).toBeUndefined()
@@ -93,7 +151,13 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
     },
     {
       name: 'the only group is backed off after a provisioning timeout: blocked with GroupBackedOff, no scale-up',
-      build: () => busy(scenario().nodeGroup('a', a100(), {nodes: 2, failures: [{at: Date.parse('2026-11-28T11:58:00Z') / 1000, reason: 'timeout'}]})).build(),
+      build: () =>
+        busy(
+          scenario().nodeGroup('a', a100(), {
+            nodes: 2,
+            failures: [{at: Date.parse('2026-11-28T11:58:00Z') / 1000, reason: 'timeout'}],
+          }),
+        ).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:a')).toBeUndefined()
         expect(find(plan, 'pod:llm/chat#blocked')?.reasons[0]?.message).toMatch(/backed off/)
@@ -103,18 +167,28 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
     {
       name: 'a node stuck initializing past maxNodeProvisionTime is not capacity and backs the group off (NodeProvisionTimeout)',
       build: () => {
-        const built = busy(scenario().nodeGroup('a', a100({maxNodeProvisionTime: '60s'}), {nodes: 2, initializingNodes: 1})).build()
+        const built = busy(
+          scenario().nodeGroup('a', a100({maxNodeProvisionTime: '60s'}), {nodes: 2, initializingNodes: 1}),
+        ).build()
         return built
       },
       check: (plan: Plan) => {
-        expect(plan.skipped.find((s) => s.target.name === 'a')?.reasons.map((r) => r.code)).toEqual(['NodeProvisionTimeout', 'GroupBackedOff'])
+        expect(plan.skipped.find((s) => s.target.name === 'a')?.reasons.map((r) => r.code)).toEqual([
+          'NodeProvisionTimeout',
+          'GroupBackedOff',
+        ])
         expect(find(plan, 'node:a')).toBeUndefined()
       },
     },
     {
       name: 'a spot interruption notice: the pods on that node get new capacity at once (SpotInterruption)',
       build: () => {
-        const built = steady(scenario().nodeGroup('spot', a100({capacityType: 'spot'}), {nodes: 2}).nodeGroup('od', a100()), 2).build()
+        const built = steady(
+          scenario()
+            .nodeGroup('spot', a100({capacityType: 'spot'}), {nodes: 2})
+            .nodeGroup('od', a100()),
+          2,
+        ).build()
         const node = built.snapshot.nodes[0]
         if (node) node.interruptionNoticeAt = built.snapshot.capturedAt - 20
         return built
@@ -142,11 +216,19 @@ describe('node scale-up: simulated scheduling and the expander chain', () => {
 })
 
 describe('predictive warming', () => {
-  const rising = (b: ScenarioBuilder) => b.model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 8}, weights: {sizeGiB: 16, loadGiBps: 1}, signals: [queue]}, {replicas: 2, load: {queue: (m: number) => 3 + (30 - m) * 0.2}})
+  const rising = (b: ScenarioBuilder) =>
+    b.model(
+      'chat',
+      {gpu: {count: 1}, replicas: {min: 1, max: 8}, weights: {sizeGiB: 16, loadGiBps: 1}, signals: [queue]},
+      {replicas: 2, load: {queue: (m: number) => 3 + (30 - m) * 0.2}},
+    )
   test.each([
     {
       name: 'queue rising 0.2/min per pod: PredictiveScaleUp adds a node now, with the forecast in details',
-      build: () => rising(scenario().nodeGroup('a', a100({max: 12, coldStart: {provisioning: '600s', driverInit: '60s'}}), {nodes: 4})).build(),
+      build: () =>
+        rising(
+          scenario().nodeGroup('a', a100({max: 12, coldStart: {provisioning: '600s', driverInit: '60s'}}), {nodes: 4}),
+        ).build(),
       check: (plan: Plan) => {
         const node = find(plan, 'node:a')
         expect(codes(node)).toContain('PredictiveScaleUp')
@@ -155,12 +237,15 @@ describe('predictive warming', () => {
         expect(node?.details?.forecast).toBeDefined()
         expect(node?.eta?.seconds).toBe(660)
         // Warming adds nodes, never replicas: the pod layer decides replicas when the load arrives.
-        expect(Number(find(plan, 'pod:llm/chat')?.to ?? 0)).toBeLessThanOrEqual(Number(reason?.evidence.forecastReplicas))
+        expect(Number(find(plan, 'pod:llm/chat')?.to ?? 0)).toBeLessThanOrEqual(
+          Number(reason?.evidence.forecastReplicas),
+        )
       },
     },
     {
       name: 'the same rise with a fast cold start (60 s): the forecast fits current capacity, no warming',
-      build: () => rising(scenario().nodeGroup('a', a100({max: 12, coldStart: {provisioning: '44s'}}), {nodes: 4})).build(),
+      build: () =>
+        rising(scenario().nodeGroup('a', a100({max: 12, coldStart: {provisioning: '44s'}}), {nodes: 4})).build(),
       check: (plan: Plan) => expect(codes(find(plan, 'node:a'))).not.toContain('PredictiveScaleUp'),
     },
     {
@@ -214,8 +299,27 @@ describe('node scale-down: safe removal', () => {
     },
     {
       name: 'a CPU pod with nowhere else to go keeps the node (CpuPodsWouldNotFit)',
-      build: () => addCpuPod(scenario().nodeGroup('a', a100(), {nodes: 1}).nodeGroup('b', a100({labels: {pool: 'b'}, taints: [{key: 'x', value: 'y', effect: 'NoSchedule'}]}), {nodes: 1})
-        .model('chat', {gpu: {count: 1}, replicas: {min: 1, max: 8}, signals: [gpuUtil], tolerations: [{key: 'x', operator: 'Exists'}], nodeSelector: {pool: 'b'}}, {replicas: 1, load: {gpuUtil: 40}}).build(), 'a-01'),
+      build: () =>
+        addCpuPod(
+          scenario()
+            .nodeGroup('a', a100(), {nodes: 1})
+            .nodeGroup('b', a100({labels: {pool: 'b'}, taints: [{key: 'x', value: 'y', effect: 'NoSchedule'}]}), {
+              nodes: 1,
+            })
+            .model(
+              'chat',
+              {
+                gpu: {count: 1},
+                replicas: {min: 1, max: 8},
+                signals: [gpuUtil],
+                tolerations: [{key: 'x', operator: 'Exists'}],
+                nodeSelector: {pool: 'b'},
+              },
+              {replicas: 1, load: {gpuUtil: 40}},
+            )
+            .build(),
+          'a-01',
+        ),
       check: (plan: Plan) => expect(keptCodes(plan, 'a-01')).toEqual(['CpuPodsWouldNotFit']),
     },
     {
@@ -228,7 +332,13 @@ describe('node scale-down: safe removal', () => {
     },
     {
       name: 'an idle group with min 0 scales to zero (ScaleToZero)',
-      build: () => steady(scenario().nodeGroup('a', a100(), {nodes: 2}).nodeGroup('idle', a100({labels: {pool: 'idle'}}), {nodes: 1}), 2).build(),
+      build: () =>
+        steady(
+          scenario()
+            .nodeGroup('a', a100(), {nodes: 2})
+            .nodeGroup('idle', a100({labels: {pool: 'idle'}}), {nodes: 1}),
+          2,
+        ).build(),
       check: (plan: Plan) => expect(codes(find(plan, 'node:idle-01'))).toEqual(['NodeUnneeded', 'ScaleToZero']),
     },
     {

@@ -14,7 +14,10 @@ const UTIL = 'DCGM_FI_DEV_GPU_UTIL'
 const queue = signal({name: 'queue', metric: WAITING, target: 10})
 const util = signal({name: 'gpu-util', metric: UTIL, source: 'gpu', target: 60})
 
-const historyArb = fc.array(fc.record({at: fc.integer({min: NOW - 900, max: NOW - 1}), replicas: fc.integer({min: 1, max: 12})}), {maxLength: 6})
+const historyArb = fc.array(
+  fc.record({at: fc.integer({min: NOW - 900, max: NOW - 1}), replicas: fc.integer({min: 1, max: 12})}),
+  {maxLength: 6},
+)
 
 describe('gpu-scale recommender properties', () => {
   test('more load never yields fewer replicas', () => {
@@ -30,10 +33,16 @@ describe('gpu-scale recommender properties', () => {
             const series: Series[] = []
             for (let i = 0; i < n; i++) {
               const load = (loads[i] as number) * k
-              series.push(gauge(WAITING, `p${i}`, load), gauge(UTIL, `p${i}`, Math.min(100, load * 2.5)), gauge('DCGM_FI_PROF_DRAM_ACTIVE', `p${i}`, dram))
+              series.push(
+                gauge(WAITING, `p${i}`, load),
+                gauge(UTIL, `p${i}`, Math.min(100, load * 2.5)),
+                gauge('DCGM_FI_PROF_DRAM_ACTIVE', `p${i}`, dram),
+              )
             }
             const model = makeModel({signals: [queue, util], replicas: {min: 1, max: 12}})
-            return recommendReplicas(makeInput({model, pods: pods(n), series, workload: {specReplicas: n, recommendations: history}})).desired
+            return recommendReplicas(
+              makeInput({model, pods: pods(n), series, workload: {specReplicas: n, recommendations: history}}),
+            ).desired
           }
           expect(decide(factor)).toBeGreaterThanOrEqual(decide(1))
         },
@@ -51,7 +60,9 @@ describe('gpu-scale recommender properties', () => {
         (n, ratios, history) => {
           const series = Array.from({length: n}, (_, i) => gauge(WAITING, `p${i}`, 10 * (ratios[i] as number)))
           const model = makeModel({signals: [queue], replicas: {min: 1, max: 12}})
-          const decision = recommendReplicas(makeInput({model, pods: pods(n), series, workload: {specReplicas: n, recommendations: history}}))
+          const decision = recommendReplicas(
+            makeInput({model, pods: pods(n), series, workload: {specReplicas: n, recommendations: history}}),
+          )
           expect(decision.desired).toBe(n)
           expect(decision.reasons.map((r) => r.code)).toContain('WithinTolerance')
         },
@@ -70,11 +81,14 @@ describe('gpu-scale recommender properties', () => {
         (period, burstTicks, peak, base) => {
           const step = 15
           const burst = Math.min(burstTicks * step, period / 2)
-          const load = (t: number) => ((t % period + period) % period < burst ? peak : base)
+          const load = (t: number) => (((t % period) + period) % period < burst ? peak : base)
           const timeline = simulate({load, cycles: 20, period, step})
           // A flap is a scale-down followed by a scale-up: with a period shorter than the 300 s scale-down
           // stabilization window, the highest recommendation of the window always covers the next batch.
-          const moves = timeline.slice(1).map((r, i) => Math.sign(r - (timeline[i] as number))).filter((s) => s !== 0)
+          const moves = timeline
+            .slice(1)
+            .map((r, i) => Math.sign(r - (timeline[i] as number)))
+            .filter((s) => s !== 0)
           const downThenUp = moves.some((m, i) => m < 0 && moves.slice(i + 1).some((later) => later > 0))
           expect(downThenUp, `replicas over time: ${timeline.join(',')}`).toBe(false)
         },
@@ -110,7 +124,17 @@ function simulate(args: {load: (t: number) => number; cycles: number; period: nu
         .map((h) => [h.t, args.load(h.t) / h.replicas])
       series.push({metric: WAITING, labels: {namespace: NS, pod: `p${i}`}, samples})
     }
-    const input = makeInput({model, pods: podList, series, now, workload: {specReplicas: replicas, recommendations: recommendations.filter((r) => r.at > now - 600), scaleEvents: scaleEvents.filter((e) => e.at > now - 600)}})
+    const input = makeInput({
+      model,
+      pods: podList,
+      series,
+      now,
+      workload: {
+        specReplicas: replicas,
+        recommendations: recommendations.filter((r) => r.at > now - 600),
+        scaleEvents: scaleEvents.filter((e) => e.at > now - 600),
+      },
+    })
     const decision = recommendReplicas(input)
     if (decision.recommendation) recommendations.push(decision.recommendation)
     if (decision.desired !== replicas) scaleEvents.push({at: now, from: replicas, to: decision.desired})

@@ -12,14 +12,39 @@ export const NS = 'llm'
 
 /** autoscaling/v2 defaults (pkg/apis/autoscaling/v2/defaults.go) with tolerance 0.1 and no cooldown. */
 export function scaleUpRules(over: Partial<ScalingRules> = {}): ScalingRules {
-  return {stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{type: 'Pods', value: 4, periodSeconds: 15}, {type: 'Percent', value: 100, periodSeconds: 15}], tolerance: 0.1, cooldownSeconds: 0, ...over}
+  return {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      {type: 'Pods', value: 4, periodSeconds: 15},
+      {type: 'Percent', value: 100, periodSeconds: 15},
+    ],
+    tolerance: 0.1,
+    cooldownSeconds: 0,
+    ...over,
+  }
 }
 export function scaleDownRules(over: Partial<ScalingRules> = {}): ScalingRules {
-  return {stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{type: 'Percent', value: 100, periodSeconds: 15}], tolerance: 0.1, cooldownSeconds: 0, ...over}
+  return {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: 'Max',
+    policies: [{type: 'Percent', value: 100, periodSeconds: 15}],
+    tolerance: 0.1,
+    cooldownSeconds: 0,
+    ...over,
+  }
 }
 
 export function signal(over: Partial<SignalConfig> & Pick<SignalConfig, 'metric'>): SignalConfig {
-  return {name: over.metric, source: 'pod', targetType: 'AverageValue', target: 10, windowSeconds: 180, aggregation: 'avg', ...over}
+  return {
+    name: over.metric,
+    source: 'pod',
+    targetType: 'AverageValue',
+    target: 10,
+    windowSeconds: 180,
+    aggregation: 'avg',
+    ...over,
+  }
 }
 
 export function makeModel(over: Partial<ModelConfig> = {}): ModelConfig {
@@ -57,7 +82,20 @@ export function makeSettings(over: Partial<Settings> = {}): Settings {
 }
 
 export function pod(name: string, over: Partial<PodState> = {}): PodState {
-  return {name, namespace: NS, workload: {kind: 'Deployment', name: 'llama-8b'}, phase: 'Running', node: 'node-a', ready: true, deleting: false, createdAt: NOW - 3600, startedAt: NOW - 3600, readyAt: NOW - 3300, daemon: false, ...over}
+  return {
+    name,
+    namespace: NS,
+    workload: {kind: 'Deployment', name: 'llama-8b'},
+    phase: 'Running',
+    node: 'node-a',
+    ready: true,
+    deleting: false,
+    createdAt: NOW - 3600,
+    startedAt: NOW - 3600,
+    readyAt: NOW - 3300,
+    daemon: false,
+    ...over,
+  }
 }
 
 export function pods(n: number, over: Partial<PodState> = {}): PodState[] {
@@ -65,7 +103,12 @@ export function pods(n: number, over: Partial<PodState> = {}): PodState[] {
 }
 
 /** A gauge sampled every 15 s over the last `spanSeconds` (default 5 min), ending `ageSeconds` ago. */
-export function gauge(metric: string, podName: string, value: number | ((t: number) => number), opts: {ageSeconds?: number; spanSeconds?: number; labels?: Record<string, string>} = {}): Series {
+export function gauge(
+  metric: string,
+  podName: string,
+  value: number | ((t: number) => number),
+  opts: {ageSeconds?: number; spanSeconds?: number; labels?: Record<string, string>} = {},
+): Series {
   const end = NOW - (opts.ageSeconds ?? 0)
   const span = opts.spanSeconds ?? 300
   const samples: Array<[number, number]> = []
@@ -74,7 +117,11 @@ export function gauge(metric: string, podName: string, value: number | ((t: numb
 }
 
 /** A workload-level series (gateway queue, request rate): labelled with namespace + workload, no pod. */
-export function workloadGauge(metric: string, value: number | ((t: number) => number), opts: {ageSeconds?: number; spanSeconds?: number; workload?: string} = {}): Series {
+export function workloadGauge(
+  metric: string,
+  value: number | ((t: number) => number),
+  opts: {ageSeconds?: number; spanSeconds?: number; workload?: string} = {},
+): Series {
   const s = gauge(metric, '', value, opts)
   return {metric, labels: {namespace: NS, workload: opts.workload ?? 'llama-8b'}, samples: s.samples}
 }
@@ -83,7 +130,13 @@ export function workloadGauge(metric: string, value: number | ((t: number) => nu
  * Histogram bucket counters for one pod whose requests all take about `latencySeconds`: `ratePerSecond` requests
  * land in the first bucket at or above it, cumulatively in every bucket above.
  */
-export function latencyHistogram(metric: string, podName: string, latencySeconds: number, ratePerSecond = 2, bounds = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 60]): Series[] {
+export function latencyHistogram(
+  metric: string,
+  podName: string,
+  latencySeconds: number,
+  ratePerSecond = 2,
+  bounds = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 60],
+): Series[] {
   const out: Series[] = []
   for (const le of [...bounds, Infinity]) {
     const counts = le >= latencySeconds ? ratePerSecond : 0
@@ -95,14 +148,36 @@ export function latencyHistogram(metric: string, podName: string, latencySeconds
 }
 
 export function workload(over: Partial<WorkloadState> = {}): WorkloadState {
-  return {kind: 'Deployment', namespace: NS, name: 'llama-8b', specReplicas: 3, readyReplicas: 3, scaleEvents: [], recommendations: [], ...over}
+  return {
+    kind: 'Deployment',
+    namespace: NS,
+    name: 'llama-8b',
+    specReplicas: 3,
+    readyReplicas: 3,
+    scaleEvents: [],
+    recommendations: [],
+    ...over,
+  }
 }
 
-export function makeInput(args: {model?: ModelConfig; pods?: PodState[]; series?: Series[]; workload?: Partial<WorkloadState>; settings?: Partial<Settings>; events?: ScaleEvent[]; coldStartSeconds?: number; now?: number}): ReplicaInput {
+export function makeInput(args: {
+  model?: ModelConfig
+  pods?: PodState[]
+  series?: Series[]
+  workload?: Partial<WorkloadState>
+  settings?: Partial<Settings>
+  events?: ScaleEvent[]
+  coldStartSeconds?: number
+  now?: number
+}): ReplicaInput {
   const podList = args.pods ?? pods(3)
   return {
     model: args.model ?? makeModel(),
-    workload: workload({specReplicas: podList.filter((p) => !p.deleting).length, readyReplicas: podList.filter((p) => p.ready).length, ...args.workload}),
+    workload: workload({
+      specReplicas: podList.filter((p) => !p.deleting).length,
+      readyReplicas: podList.filter((p) => p.ready).length,
+      ...args.workload,
+    }),
     pods: podList,
     telemetry: indexTelemetry(args.series ?? []),
     settings: makeSettings(args.settings),
