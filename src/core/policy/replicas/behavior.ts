@@ -84,19 +84,10 @@ export function computeScaleUpLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === 'Disabled') return current
-  let result = rules.selectPolicy === 'Min' ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER
-  for (const policy of rules.policies) {
-    const periodStart =
-      current -
-      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
-      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
-    // Percent rounds up, "because the proposed change might not increase the replica count causing the target to never scale up".
-    const proposed =
-      policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100))
-    result = rules.selectPolicy === 'Min' ? Math.min(result, proposed) : Math.max(result, proposed)
-  }
-  return rules.policies.length === 0 ? current : result
+  // Percent rounds up, "because the proposed change might not increase the replica count causing the target to never scale up".
+  return limitByPolicies(current, events, rules, now, 'up', (periodStart, policy) =>
+    policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100)),
+  )
 }
 
 /** `calculateScaleDownLimitWithBehaviors`: the least the count may reach now. Percent truncates like Go's int32(). */
@@ -106,18 +97,34 @@ export function computeScaleDownLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === 'Disabled') return current
-  let result = rules.selectPolicy === 'Min' ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER
-  for (const policy of rules.policies) {
-    const periodStart =
+  return limitByPolicies(current, events, rules, now, 'down', (periodStart, policy) =>
+    policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100)),
+  )
+}
+
+/**
+ * The limit the rules allow in one direction: each policy proposes a count from the count at the start of its
+ * period; `Min` takes the smallest change (the tightest limit), `Max` the largest. No policy, or `Disabled`: current.
+ */
+function limitByPolicies(
+  current: number,
+  events: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+  direction: 'up' | 'down',
+  propose: (periodStart: number, policy: ScalingRules['policies'][number]) => number,
+): number {
+  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current
+  const proposals = rules.policies.map((policy) =>
+    propose(
       current -
-      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
-      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
-    const proposed =
-      policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100))
-    result = rules.selectPolicy === 'Min' ? Math.max(result, proposed) : Math.min(result, proposed)
-  }
-  return rules.policies.length === 0 ? current : result
+        sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
+        sumReplicaChanges(events, now, policy.periodSeconds, 'down'),
+      policy,
+    ),
+  )
+  const takeLowest = (direction === 'up') === (rules.selectPolicy === 'Min')
+  return takeLowest ? Math.min(...proposals) : Math.max(...proposals)
 }
 
 /**
