@@ -4,6 +4,7 @@
  */
 import {REASON_CODES} from '../model/reason-codes.js'
 import {CONTROLLER_STATE_BODY} from './state-schema.js'
+import {arrayOf, closedObject} from '../input/json-schema.js'
 
 export {REASON_CODES}
 
@@ -107,12 +108,7 @@ function changeOf(
       eta: {
         oneOf: [
           {type: 'null'},
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['seconds', 'at'],
-            properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}},
-          },
+          closedObject(['seconds', 'at'], {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}}),
         ],
       },
       dependsOn: {type: 'array', items: {type: 'string'}},
@@ -137,12 +133,11 @@ function changeOf(
     },
   }
 }
-const workloadRef = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['kind', 'namespace', 'name'],
-  properties: {kind: {enum: ['Deployment', 'StatefulSet']}, namespace: {type: 'string'}, name: {type: 'string'}},
-}
+const workloadRef = closedObject(['kind', 'namespace', 'name'], {
+  kind: {enum: ['Deployment', 'StatefulSet']},
+  namespace: {type: 'string'},
+  name: {type: 'string'},
+})
 const strings = {type: 'array', items: {type: 'string'}}
 
 export const PLAN_SCHEMA = {
@@ -177,12 +172,11 @@ export const PLAN_SCHEMA = {
       properties: {
         changes: {type: 'integer', minimum: 0},
         blocked: {type: 'integer', minimum: 0},
-        byLayer: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['pod', 'node', 'gpu'],
-          properties: {pod: {type: 'integer'}, node: {type: 'integer'}, gpu: {type: 'integer'}},
-        },
+        byLayer: closedObject(['pod', 'node', 'gpu'], {
+          pod: {type: 'integer'},
+          node: {type: 'integer'},
+          gpu: {type: 'integer'},
+        }),
       },
     },
     changes: {
@@ -193,27 +187,25 @@ export const PLAN_SCHEMA = {
             'scale-replicas',
             'pod',
             count,
+            closedObject(['workload', 'from', 'to'], {workload: workloadRef, from: count, to: count}),
             {
-              type: 'object',
-              additionalProperties: false,
-              required: ['workload', 'from', 'to'],
-              properties: {workload: workloadRef, from: count, to: count},
-            },
-            {
-              signals: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['proposals', 'decidedBy'],
-                properties: {proposals: {type: 'array', items: proposal}, decidedBy: {type: ['string', 'null']}},
-              },
+              signals: closedObject(['proposals', 'decidedBy'], {
+                proposals: {type: 'array', items: proposal},
+                decidedBy: {type: ['string', 'null']},
+              }),
             },
           ),
-          changeOf('scale-node-group', 'node', count, {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'from', 'to', 'delta'],
-            properties: {group: {type: 'string'}, from: count, to: count, delta: {type: 'integer', minimum: 1}},
-          }),
+          changeOf(
+            'scale-node-group',
+            'node',
+            count,
+            closedObject(['group', 'from', 'to', 'delta'], {
+              group: {type: 'string'},
+              from: count,
+              to: count,
+              delta: {type: 'integer', minimum: 1},
+            }),
+          ),
           changeOf('remove-node', 'node', count, {
             type: 'object',
             additionalProperties: false,
@@ -247,15 +239,13 @@ export const PLAN_SCHEMA = {
         ],
       },
     },
-    skipped: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['layer', 'target', 'reasons'],
-        properties: {layer, target, reasons: {type: 'array', minItems: 1, items: reason}},
-      },
-    },
+    skipped: arrayOf(
+      closedObject(['layer', 'target', 'reasons'], {
+        layer,
+        target,
+        reasons: {type: 'array', minItems: 1, items: reason},
+      }),
+    ),
     diagnostics: {
       type: 'array',
       items: {

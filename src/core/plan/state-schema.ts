@@ -2,6 +2,8 @@
  * JSON Schema of the controller state (schemas/controller-state.schema.json is generated from this): what one
  * tick persists for the next (`Plan.state`, `ClusterSnapshot.state`). Times are epoch seconds.
  */
+import {arrayOf, closedObject} from '../input/json-schema.js'
+
 const epochSeconds = {type: 'number', minimum: 0, description: 'Epoch seconds.'}
 const count = {type: 'integer', minimum: 0}
 
@@ -25,24 +27,8 @@ export const CONTROLLER_STATE_BODY = {
         additionalProperties: false,
         required: ['recommendations', 'scaleEvents'],
         properties: {
-          recommendations: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'replicas'],
-              properties: {at: epochSeconds, replicas: count},
-            },
-          },
-          scaleEvents: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'from', 'to'],
-              properties: {at: epochSeconds, from: count, to: count},
-            },
-          },
+          recommendations: arrayOf(closedObject(['at', 'replicas'], {at: epochSeconds, replicas: count})),
+          scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: epochSeconds, from: count, to: count})),
         },
       },
     },
@@ -54,12 +40,7 @@ export const CONTROLLER_STATE_BODY = {
         properties: {
           lastScaleUpAt: epochSeconds,
           lastScaleDownAt: epochSeconds,
-          backoff: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['until', 'consecutiveFailures'],
-            properties: {until: epochSeconds, consecutiveFailures: count},
-          },
+          backoff: closedObject(['until', 'consecutiveFailures'], {until: epochSeconds, consecutiveFailures: count}),
         },
       },
     },

@@ -7,6 +7,7 @@
  */
 import {CONTROLLER_STATE_BODY} from '../plan/state-schema.js'
 import {TIMESTAMP_FORMAT} from '../input/formats.js'
+import {arrayOf, closedObject} from '../input/json-schema.js'
 import {
   MAX_EPOCH_SECONDS,
   MAX_GPU_MEMORY_MIB,
@@ -27,12 +28,11 @@ const timestamp = {
   description: 'RFC 3339 timestamp, e.g. 2026-11-28T12:00:00Z; an offset is converted to UTC.',
 }
 const labels = {type: 'object', additionalProperties: {type: 'string'}}
-const taint = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['key', 'effect'],
-  properties: {key: str, value: str, effect: {enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute']}},
-}
+const taint = closedObject(['key', 'effect'], {
+  key: str,
+  value: str,
+  effect: {enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute']},
+})
 
 export const SNAPSHOT_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -59,15 +59,9 @@ export const SNAPSHOT_SCHEMA = {
           targetSize: groupCount,
           lastScaleUpAt: timestamp,
           lastScaleDownAt: timestamp,
-          failures: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'reason'],
-              properties: {at: timestamp, reason: {enum: ['capacity', 'timeout', 'quota']}},
-            },
-          },
+          failures: arrayOf(
+            closedObject(['at', 'reason'], {at: timestamp, reason: {enum: ['capacity', 'timeout', 'quota']}}),
+          ),
         },
       },
     },
@@ -168,12 +162,7 @@ export const SNAPSHOT_SCHEMA = {
         properties: {
           name: str,
           namespace: str,
-          workload: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['kind', 'name'],
-            properties: {kind: str, name: str},
-          },
+          workload: closedObject(['kind', 'name'], {kind: str, name: str}),
           phase: {enum: ['Pending', 'Running', 'Succeeded', 'Failed']},
           node: str,
           ready: {type: 'boolean'},
@@ -212,36 +201,19 @@ export const SNAPSHOT_SCHEMA = {
           specReplicas: groupCount,
           readyReplicas: groupCount,
           managedBy: str,
-          scaleEvents: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'from', 'to'],
-              properties: {at: timestamp, from: groupCount, to: groupCount},
-            },
-          },
-          recommendations: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'replicas'],
-              properties: {at: timestamp, replicas: groupCount},
-            },
-          },
+          scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: timestamp, from: groupCount, to: groupCount})),
+          recommendations: arrayOf(closedObject(['at', 'replicas'], {at: timestamp, replicas: groupCount})),
         },
       },
     },
-    pdbs: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['namespace', 'name', 'workload', 'maxUnavailable'],
-        properties: {namespace: str, name: str, workload: str, maxUnavailable: groupCount},
-      },
-    },
+    pdbs: arrayOf(
+      closedObject(['namespace', 'name', 'workload', 'maxUnavailable'], {
+        namespace: str,
+        name: str,
+        workload: str,
+        maxUnavailable: groupCount,
+      }),
+    ),
     telemetry: {
       type: 'array',
       items: {
