@@ -9,28 +9,18 @@ import {arrayOf, closedObject} from '../input/json-schema.js'
 export {REASON_CODES}
 
 const evidence = {type: 'object', additionalProperties: {type: ['string', 'number', 'boolean', 'null']}}
-const reason = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code', 'message', 'evidence'],
-  properties: {
-    code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'},
-    message: {type: 'string', minLength: 1},
-    evidence,
-  },
-}
-const target = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['kind', 'name'],
-  properties: {
-    kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']},
-    name: {type: 'string'},
-    namespace: {type: 'string'},
-    node: {type: 'string'},
-    gpu: {type: 'integer'},
-  },
-}
+const reason = closedObject(['code', 'message', 'evidence'], {
+  code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'},
+  message: {type: 'string', minLength: 1},
+  evidence,
+})
+const target = closedObject(['kind', 'name'], {
+  kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']},
+  name: {type: 'string'},
+  namespace: {type: 'string'},
+  node: {type: 'string'},
+  gpu: {type: 'integer'},
+})
 const layer = {enum: ['pod', 'node', 'gpu']}
 const count = {type: 'integer', minimum: 0}
 const precondition = {
@@ -39,25 +29,18 @@ const precondition = {
   required: ['resource', 'path', 'equals'],
   description: 'What must still hold in the cluster for the change to be safe: `apply` checks it per change.',
   properties: {
-    resource: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['kind', 'name'],
-      properties: {
-        kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']},
-        name: {type: 'string'},
-        namespace: {type: 'string'},
-      },
-    },
+    resource: closedObject(['kind', 'name'], {
+      kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']},
+      name: {type: 'string'},
+      namespace: {type: 'string'},
+    }),
     path: {type: 'string'},
     equals: {type: ['string', 'number', 'boolean', 'null']},
   },
 }
-const proposal = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
-  properties: {
+const proposal = closedObject(
+  ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
+  {
     signal: {type: 'string'},
     metric: {type: 'string'},
     value: {type: ['number', 'null']},
@@ -70,7 +53,7 @@ const proposal = {
     partial: {type: 'boolean'},
     ratio: {type: ['number', 'null']},
   },
-}
+)
 
 /** One branch per action: its layer, its from/to types and its typed payload. */
 function changeOf(
@@ -115,19 +98,13 @@ function changeOf(
       reasons: {type: 'array', minItems: 1, items: reason, description: 'A change with no reason does not exist.'},
       preconditions: {type: 'array', items: precondition},
       payload,
-      steps: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['action', 'description'],
-          properties: {
-            action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']},
-            description: {type: 'string'},
-            timeoutSeconds: {type: 'number'},
-          },
-        },
-      },
+      steps: arrayOf(
+        closedObject(['action', 'description'], {
+          action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']},
+          description: {type: 'string'},
+          timeoutSeconds: {type: 'number'},
+        }),
+      ),
       details: {type: 'object', description: 'For people only; never read by the applier.'},
       ...extra,
     },
@@ -165,20 +142,15 @@ export const PLAN_SCHEMA = {
     formatVersion: {const: 2},
     plannedAt: {type: 'string', format: 'date-time'},
     inputFingerprint: {type: 'string', pattern: '^sha256:[0-9a-f]{64}$'},
-    summary: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['changes', 'blocked', 'byLayer'],
-      properties: {
-        changes: {type: 'integer', minimum: 0},
-        blocked: {type: 'integer', minimum: 0},
-        byLayer: closedObject(['pod', 'node', 'gpu'], {
-          pod: {type: 'integer'},
-          node: {type: 'integer'},
-          gpu: {type: 'integer'},
-        }),
-      },
-    },
+    summary: closedObject(['changes', 'blocked', 'byLayer'], {
+      changes: {type: 'integer', minimum: 0},
+      blocked: {type: 'integer', minimum: 0},
+      byLayer: closedObject(['pod', 'node', 'gpu'], {
+        pod: {type: 'integer'},
+        node: {type: 'integer'},
+        gpu: {type: 'integer'},
+      }),
+    }),
     changes: {
       type: 'array',
       items: {
@@ -206,35 +178,30 @@ export const PLAN_SCHEMA = {
               delta: {type: 'integer', minimum: 1},
             }),
           ),
-          changeOf('remove-node', 'node', count, {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'node', 'groupFrom', 'groupTo', 'drain'],
-            properties: {
+          changeOf(
+            'remove-node',
+            'node',
+            count,
+            closedObject(['group', 'node', 'groupFrom', 'groupTo', 'drain'], {
               group: {type: 'string'},
               node: {type: 'string'},
               groupFrom: count,
               groupTo: count,
               drain: strings,
-            },
-          }),
+            }),
+          ),
           changeOf(
             'repartition-gpu',
             'gpu',
             {type: 'string'},
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'],
-              properties: {
-                node: {type: 'string'},
-                migConfig: {type: 'string'},
-                previousMigConfig: {type: ['string', 'null']},
-                gpus: {type: 'array', items: count},
-                drain: strings,
-                migConfigEntry: {type: 'string'},
-              },
-            },
+            closedObject(['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'], {
+              node: {type: 'string'},
+              migConfig: {type: 'string'},
+              previousMigConfig: {type: ['string', 'null']},
+              gpus: {type: 'array', items: count},
+              drain: strings,
+              migConfigEntry: {type: 'string'},
+            }),
           ),
         ],
       },
@@ -246,21 +213,15 @@ export const PLAN_SCHEMA = {
         reasons: {type: 'array', minItems: 1, items: reason},
       }),
     ),
-    diagnostics: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['severity', 'code', 'message'],
-        properties: {
-          severity: {enum: ['info', 'warning', 'error']},
-          code: {type: 'string'},
-          message: {type: 'string'},
-          target,
-          evidence,
-        },
-      },
-    },
+    diagnostics: arrayOf(
+      closedObject(['severity', 'code', 'message'], {
+        severity: {enum: ['info', 'warning', 'error']},
+        code: {type: 'string'},
+        message: {type: 'string'},
+        target,
+        evidence,
+      }),
+    ),
     state: {...CONTROLLER_STATE_BODY, description: 'The controller state to persist and pass with the next snapshot.'},
   },
   $defs: {

@@ -22,15 +22,10 @@ export const CONTROLLER_STATE_BODY = {
     models: {
       type: 'object',
       description: 'Keyed by workload, `namespace/Kind/name`.',
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['recommendations', 'scaleEvents'],
-        properties: {
-          recommendations: arrayOf(closedObject(['at', 'replicas'], {at: epochSeconds, replicas: count})),
-          scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: epochSeconds, from: count, to: count})),
-        },
-      },
+      additionalProperties: closedObject(['recommendations', 'scaleEvents'], {
+        recommendations: arrayOf(closedObject(['at', 'replicas'], {at: epochSeconds, replicas: count})),
+        scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: epochSeconds, from: count, to: count})),
+      }),
     },
     nodeGroups: {
       type: 'object',
@@ -44,20 +39,14 @@ export const CONTROLLER_STATE_BODY = {
         },
       },
     },
-    changes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'action', 'since', 'status'],
-        properties: {
-          id: {type: 'string'},
-          action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
-          since: epochSeconds,
-          status: {enum: ['pending', 'in-progress', 'succeeded', 'failed']},
-        },
-      },
-    },
+    changes: arrayOf(
+      closedObject(['id', 'action', 'since', 'status'], {
+        id: {type: 'string'},
+        action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
+        since: epochSeconds,
+        status: {enum: ['pending', 'in-progress', 'succeeded', 'failed']},
+      }),
+    ),
   },
 } as const
 
