@@ -41,22 +41,18 @@ export function stabilizeRecommendation(args: {
   if (value < up) value = up
   if (value > down) value = down
   if (value === desired) return {value, reason: null}
-  if (desired >= current) {
-    return {
-      value,
-      reason: {
-        code: 'ScaleUpStabilized',
-        message: `recent recommendations were lower: holding at ${value} (lowest in the last ${args.upWindowSeconds}s) instead of ${desired}`,
-        evidence: {desired, stabilized: value, windowSeconds: args.upWindowSeconds},
-      },
-    }
-  }
+  // Rising, the lowest recent recommendation holds it back; falling, the highest.
+  const rising = desired >= current
+  const windowSeconds = rising ? args.upWindowSeconds : args.downWindowSeconds
+  const [code, were, extreme] = rising
+    ? (['ScaleUpStabilized', 'lower', 'lowest'] as const)
+    : (['ScaleDownStabilized', 'higher', 'highest'] as const)
   return {
     value,
     reason: {
-      code: 'ScaleDownStabilized',
-      message: `recent recommendations were higher: holding at ${value} (highest in the last ${args.downWindowSeconds}s) instead of ${desired}`,
-      evidence: {desired, stabilized: value, windowSeconds: args.downWindowSeconds},
+      code,
+      message: `recent recommendations were ${were}: holding at ${value} (${extreme} in the last ${windowSeconds}s) instead of ${desired}`,
+      evidence: {desired, stabilized: value, windowSeconds},
     },
   }
 }
