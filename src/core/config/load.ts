@@ -9,7 +9,7 @@
  *   3. normalization (defaults, durations, GPU model names);
  *   4. semantic checks across fields (./check.ts).
  */
-import {Ajv, type ErrorObject} from 'ajv'
+import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
 
 import type {Problem} from '../errors.js'
 import {addInputFormats, DURATION_FORMAT, TIMESTAMP_FORMAT} from '../input/formats.js'
@@ -36,13 +36,15 @@ const validate = ajv.compile(CONFIG_SCHEMA)
 
 /**
  * YAML text → its data and a locator of fields in it, through the hardened parser (bounded nesting and alias
- * expansion, duplicate keys refused); an empty file is the problem `empty`. Shared by every YAML input (configs,
- * scenarios) so each refuses the same hostile text the same way.
+ * expansion, duplicate keys refused), checked against the compiled schema `validate`; an empty file is the problem
+ * `empty`. Shared by every YAML input (configs, scenarios) so each refuses the same hostile or invalid text the
+ * same way.
  */
-export function readYamlData(
+export function readValidYaml(
   text: string,
   file: string,
   empty: {code: string; message: string},
+  validate: ValidateFunction,
 ): {data: unknown; locate: Locate} | {problems: Problem[]} {
   const {document, lineCounter, problems: syntax} = parseYamlSafely(text, file)
   if (!document || syntax.length > 0) return {problems: syntax}
@@ -51,19 +53,23 @@ export function readYamlData(
   if (converted.problems.length > 0) return {problems: converted.problems}
   if (converted.data === null || converted.data === undefined)
     return {problems: [{severity: 'error', ...empty, location: locate([])}]}
+  if (!validate(converted.data))
+    return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
   return {data: converted.data, locate}
 }
 
 export function parseConfig(text: string, file: string): ParseResult {
-  const read = readYamlData(text, file, {
-    code: 'EmptyConfig',
-    message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)',
-  })
+  const read = readValidYaml(
+    text,
+    file,
+    {
+      code: 'EmptyConfig',
+      message: 'the file is empty; expected a ScalingPolicy (start from examples/seed-production.yaml)',
+    },
+    validate,
+  )
   if ('problems' in read) return read
   const {data, locate} = read
-  if (!validate(data)) {
-    return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
-  }
   const normalized = normalizeConfig(data as unknown as RawConfig, locate)
   const problems = [...normalized.problems, ...checkConfig(normalized.config, locate)]
   const sorted = sortProblems(problems)

@@ -8,6 +8,7 @@
  * integers, durations are at most 30 days, so nothing the planner computes from a valid config overflows. Defaults are documented here (`default`) and filled in by ./normalize.ts, which is what the planner reads.
  */
 import {DURATION_FORMAT, DURATION_PATTERN} from '../input/formats.js'
+import {object, type Schema} from '../input/json-schema.js'
 import {
   MAX_FLEET_GPUS,
   MAX_GPUS_PER_NODE,
@@ -25,8 +26,6 @@ export const MIG_PROFILE_PATTERN = '^\\d+g\\.\\d+gb(?:\\+me)?$'
 /** Kubernetes object names (RFC 1123 DNS subdomain, lower case). */
 export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$'
 
-type Schema = Record<string, unknown>
-
 function duration(description: string, defaultValue?: string): Schema {
   return {
     type: ['string', 'number'],
@@ -36,16 +35,6 @@ function duration(description: string, defaultValue?: string): Schema {
     maximum: MAX_DURATION_SECONDS,
     description: `${description} A duration: 30s, 3m, 1h, 500ms, or a number of seconds; at most 30 days.`,
     ...(defaultValue === undefined ? {} : {default: defaultValue}),
-  }
-}
-
-function object(description: string, properties: Record<string, Schema>, required: string[] = []): Schema {
-  return {
-    type: 'object',
-    description,
-    additionalProperties: false,
-    properties,
-    ...(required.length > 0 ? {required} : {}),
   }
 }
 

@@ -159,16 +159,7 @@ export class BuiltinTwin implements TwinSeam {
         name: `${rs.metadata.name}-${suffix}`,
         namespace: rs.metadata.namespace,
         labels: {...(template.metadata?.labels ?? {})},
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: rs.metadata.name,
-            uid: rs.metadata.uid ?? '',
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [replicaSetOwner(rs)],
       },
       spec: structuredClone(template.spec ?? {containers: []}),
       status: {phase: 'Pending'},
@@ -260,6 +251,18 @@ export function templateHash(name: string): string {
 
 function compareDesc(a: string | undefined, b: string | undefined): number {
   return (b ?? '').localeCompare(a ?? '')
+}
+
+/** The owner reference a ReplicaSet's pods carry: it controls them, and deleting it waits for them. */
+export function replicaSetOwner(rs: KubeObject) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    name: rs.metadata.name,
+    uid: rs.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  }
 }
 
 export function podIp(n: number): string {

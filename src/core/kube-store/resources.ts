@@ -37,6 +37,22 @@ function type(
   return {custom: false, generation: false, ...t}
 }
 
+/** An apps/v1 workload: namespaced, generation-tracked, in `all`; plural and singular are the kind in lower case. */
+function appsWorkload(kind: string, shortName: string, subresources: ResourceType['subresources']): ResourceType {
+  return type({
+    group: 'apps',
+    version: 'v1',
+    kind,
+    plural: `${kind.toLowerCase()}s`,
+    singular: kind.toLowerCase(),
+    namespaced: true,
+    shortNames: [shortName],
+    subresources,
+    generation: true,
+    categories: ['all'],
+  })
+}
+
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   type({
     group: '',
@@ -89,42 +105,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['cm'],
     subresources: [],
   }),
-  type({
-    group: 'apps',
-    version: 'v1',
-    kind: 'Deployment',
-    plural: 'deployments',
-    singular: 'deployment',
-    namespaced: true,
-    shortNames: ['deploy'],
-    subresources: ['status', 'scale'],
-    generation: true,
-    categories: ['all'],
-  }),
-  type({
-    group: 'apps',
-    version: 'v1',
-    kind: 'ReplicaSet',
-    plural: 'replicasets',
-    singular: 'replicaset',
-    namespaced: true,
-    shortNames: ['rs'],
-    subresources: ['status', 'scale'],
-    generation: true,
-    categories: ['all'],
-  }),
-  type({
-    group: 'apps',
-    version: 'v1',
-    kind: 'DaemonSet',
-    plural: 'daemonsets',
-    singular: 'daemonset',
-    namespaced: true,
-    shortNames: ['ds'],
-    subresources: ['status'],
-    generation: true,
-    categories: ['all'],
-  }),
+  appsWorkload('Deployment', 'deploy', ['status', 'scale']),
+  appsWorkload('ReplicaSet', 'rs', ['status', 'scale']),
+  appsWorkload('DaemonSet', 'ds', ['status']),
   type({
     group: 'policy',
     version: 'v1',

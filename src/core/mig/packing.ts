@@ -736,17 +736,7 @@ export function packMigDemand(gpus: MigGpu[], demand: ProfileDemand[], options: 
   const gpuOptions = buildOptions(gpus, names, totals)
   const models = [...new Set(gpuOptions.flatMap((o) => (o.model ? [o.model] : [])))]
   const {method, choice} = solveUnits(gpuOptions, totals, weighDemand(models, names), options)
-  const smallest = smallestDemandProfile(gpus, names)
-  return buildResult(
-    method,
-    gpuOptions,
-    choice,
-    demand,
-    names,
-    totals,
-    computeLowerBound(gpus, demand),
-    smallest ? measureFragmentation(gpus, smallest) : null,
-  )
+  return buildResult(method, gpuOptions, choice, demand, names, totals, gpus)
 }
 
 /**
@@ -757,17 +747,7 @@ export function packMigDemandExhaustive(gpus: MigGpu[], demand: ProfileDemand[])
   const {names, totals} = aggregateDemand(demand)
   const gpuOptions = buildOptions(gpus, names, totals)
   const choice = solveUnitsExhaustive(gpuOptions, totals)
-  const smallest = smallestDemandProfile(gpus, names)
-  return buildResult(
-    'exact',
-    gpuOptions,
-    choice,
-    demand,
-    names,
-    totals,
-    computeLowerBound(gpus, demand),
-    smallest ? measureFragmentation(gpus, smallest) : null,
-  )
+  return buildResult('exact', gpuOptions, choice, demand, names, totals, gpus)
 }
 
 function smallestDemandProfile(gpus: MigGpu[], names: string[]): string | undefined {
@@ -786,9 +766,11 @@ function buildResult(
   demand: ProfileDemand[],
   names: string[],
   totals: number[],
-  lowerBound: PackingLowerBound,
-  fragmentation: FragmentationReport | null,
+  gpus: MigGpu[],
 ): PackingResult {
+  const lowerBound = computeLowerBound(gpus, demand)
+  const smallest = smallestDemandProfile(gpus, names)
+  const fragmentation = smallest ? measureFragmentation(gpus, smallest) : null
   // Units of demand per profile name, in demand order, handed out as GPUs provide instances.
   const queues = names.map((name) =>
     demand

@@ -65,14 +65,7 @@ export function describeTimestampProblem(text: string): string | undefined {
   const m = TIMESTAMP.exec(text)
   if (!m)
     return 'expected an RFC 3339 time such as 2026-11-28T12:00:00Z (date, "T", time, and "Z" or an offset like +02:00)'
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
+  const [year, month, day, hour, minute, second] = dateTimeFields(m)
   if (month < 1 || month > 12) return `month ${month} does not exist`
   const days = daysInMonth(year, month)
   if (day < 1 || day > days)
@@ -90,14 +83,7 @@ export function describeTimestampProblem(text: string): string | undefined {
 
 function timestampSeconds(text: string): number {
   const m = TIMESTAMP.exec(text) as RegExpExecArray
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
+  const [year, month, day, hour, minute, second] = dateTimeFields(m)
   const fraction = m[7] === undefined ? 0 : Number(m[7])
   const sign = m[9] === '-' ? -1 : 1
   const offsetSeconds = m[9] === undefined ? 0 : sign * (Number(m[10]) * 3600 + Number(m[11]) * 60)
@@ -105,6 +91,11 @@ function timestampSeconds(text: string): number {
   const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second))
   date.setUTCFullYear(year)
   return date.getTime() / 1000 + fraction - offsetSeconds
+}
+
+/** Year, month, day, hour, minute and second of a TIMESTAMP match, as numbers. */
+function dateTimeFields(m: RegExpExecArray): [number, number, number, number, number, number] {
+  return m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -4,32 +4,23 @@
  */
 import {REASON_CODES} from '../model/reason-codes.js'
 import {CONTROLLER_STATE_BODY} from './state-schema.js'
+import {arrayOf, closedObject} from '../input/json-schema.js'
 
 export {REASON_CODES}
 
 const evidence = {type: 'object', additionalProperties: {type: ['string', 'number', 'boolean', 'null']}}
-const reason = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code', 'message', 'evidence'],
-  properties: {
-    code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'},
-    message: {type: 'string', minLength: 1},
-    evidence,
-  },
-}
-const target = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['kind', 'name'],
-  properties: {
-    kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']},
-    name: {type: 'string'},
-    namespace: {type: 'string'},
-    node: {type: 'string'},
-    gpu: {type: 'integer'},
-  },
-}
+const reason = closedObject(['code', 'message', 'evidence'], {
+  code: {type: 'string', pattern: '^[A-Z][A-Za-z0-9]+$'},
+  message: {type: 'string', minLength: 1},
+  evidence,
+})
+const target = closedObject(['kind', 'name'], {
+  kind: {enum: ['Deployment', 'StatefulSet', 'NodeGroup', 'Node', 'GPU']},
+  name: {type: 'string'},
+  namespace: {type: 'string'},
+  node: {type: 'string'},
+  gpu: {type: 'integer'},
+})
 const layer = {enum: ['pod', 'node', 'gpu']}
 const count = {type: 'integer', minimum: 0}
 const precondition = {
@@ -38,25 +29,18 @@ const precondition = {
   required: ['resource', 'path', 'equals'],
   description: 'What must still hold in the cluster for the change to be safe: `apply` checks it per change.',
   properties: {
-    resource: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['kind', 'name'],
-      properties: {
-        kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']},
-        name: {type: 'string'},
-        namespace: {type: 'string'},
-      },
-    },
+    resource: closedObject(['kind', 'name'], {
+      kind: {enum: ['Deployment', 'StatefulSet', 'Node', 'NodeGroup']},
+      name: {type: 'string'},
+      namespace: {type: 'string'},
+    }),
     path: {type: 'string'},
     equals: {type: ['string', 'number', 'boolean', 'null']},
   },
 }
-const proposal = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
-  properties: {
+const proposal = closedObject(
+  ['signal', 'metric', 'value', 'target', 'windowSeconds', 'aggregation', 'replicas', 'status'],
+  {
     signal: {type: 'string'},
     metric: {type: 'string'},
     value: {type: ['number', 'null']},
@@ -69,7 +53,7 @@ const proposal = {
     partial: {type: 'boolean'},
     ratio: {type: ['number', 'null']},
   },
-}
+)
 
 /** One branch per action: its layer, its from/to types and its typed payload. */
 function changeOf(
@@ -107,42 +91,30 @@ function changeOf(
       eta: {
         oneOf: [
           {type: 'null'},
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['seconds', 'at'],
-            properties: {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}},
-          },
+          closedObject(['seconds', 'at'], {seconds: {type: 'number', minimum: 0}, at: {type: 'string'}}),
         ],
       },
       dependsOn: {type: 'array', items: {type: 'string'}},
       reasons: {type: 'array', minItems: 1, items: reason, description: 'A change with no reason does not exist.'},
       preconditions: {type: 'array', items: precondition},
       payload,
-      steps: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['action', 'description'],
-          properties: {
-            action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']},
-            description: {type: 'string'},
-            timeoutSeconds: {type: 'number'},
-          },
-        },
-      },
+      steps: arrayOf(
+        closedObject(['action', 'description'], {
+          action: {enum: ['cordon', 'drain', 'set-mig-config', 'wait-mig-config', 'uncordon']},
+          description: {type: 'string'},
+          timeoutSeconds: {type: 'number'},
+        }),
+      ),
       details: {type: 'object', description: 'For people only; never read by the applier.'},
       ...extra,
     },
   }
 }
-const workloadRef = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['kind', 'namespace', 'name'],
-  properties: {kind: {enum: ['Deployment', 'StatefulSet']}, namespace: {type: 'string'}, name: {type: 'string'}},
-}
+const workloadRef = closedObject(['kind', 'namespace', 'name'], {
+  kind: {enum: ['Deployment', 'StatefulSet']},
+  namespace: {type: 'string'},
+  name: {type: 'string'},
+})
 const strings = {type: 'array', items: {type: 'string'}}
 
 export const PLAN_SCHEMA = {
@@ -170,21 +142,15 @@ export const PLAN_SCHEMA = {
     formatVersion: {const: 2},
     plannedAt: {type: 'string', format: 'date-time'},
     inputFingerprint: {type: 'string', pattern: '^sha256:[0-9a-f]{64}$'},
-    summary: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['changes', 'blocked', 'byLayer'],
-      properties: {
-        changes: {type: 'integer', minimum: 0},
-        blocked: {type: 'integer', minimum: 0},
-        byLayer: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['pod', 'node', 'gpu'],
-          properties: {pod: {type: 'integer'}, node: {type: 'integer'}, gpu: {type: 'integer'}},
-        },
-      },
-    },
+    summary: closedObject(['changes', 'blocked', 'byLayer'], {
+      changes: {type: 'integer', minimum: 0},
+      blocked: {type: 'integer', minimum: 0},
+      byLayer: closedObject(['pod', 'node', 'gpu'], {
+        pod: {type: 'integer'},
+        node: {type: 'integer'},
+        gpu: {type: 'integer'},
+      }),
+    }),
     changes: {
       type: 'array',
       items: {
@@ -193,84 +159,69 @@ export const PLAN_SCHEMA = {
             'scale-replicas',
             'pod',
             count,
+            closedObject(['workload', 'from', 'to'], {workload: workloadRef, from: count, to: count}),
             {
-              type: 'object',
-              additionalProperties: false,
-              required: ['workload', 'from', 'to'],
-              properties: {workload: workloadRef, from: count, to: count},
-            },
-            {
-              signals: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['proposals', 'decidedBy'],
-                properties: {proposals: {type: 'array', items: proposal}, decidedBy: {type: ['string', 'null']}},
-              },
+              signals: closedObject(['proposals', 'decidedBy'], {
+                proposals: {type: 'array', items: proposal},
+                decidedBy: {type: ['string', 'null']},
+              }),
             },
           ),
-          changeOf('scale-node-group', 'node', count, {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'from', 'to', 'delta'],
-            properties: {group: {type: 'string'}, from: count, to: count, delta: {type: 'integer', minimum: 1}},
-          }),
-          changeOf('remove-node', 'node', count, {
-            type: 'object',
-            additionalProperties: false,
-            required: ['group', 'node', 'groupFrom', 'groupTo', 'drain'],
-            properties: {
+          changeOf(
+            'scale-node-group',
+            'node',
+            count,
+            closedObject(['group', 'from', 'to', 'delta'], {
+              group: {type: 'string'},
+              from: count,
+              to: count,
+              delta: {type: 'integer', minimum: 1},
+            }),
+          ),
+          changeOf(
+            'remove-node',
+            'node',
+            count,
+            closedObject(['group', 'node', 'groupFrom', 'groupTo', 'drain'], {
               group: {type: 'string'},
               node: {type: 'string'},
               groupFrom: count,
               groupTo: count,
               drain: strings,
-            },
-          }),
+            }),
+          ),
           changeOf(
             'repartition-gpu',
             'gpu',
             {type: 'string'},
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'],
-              properties: {
-                node: {type: 'string'},
-                migConfig: {type: 'string'},
-                previousMigConfig: {type: ['string', 'null']},
-                gpus: {type: 'array', items: count},
-                drain: strings,
-                migConfigEntry: {type: 'string'},
-              },
-            },
+            closedObject(['node', 'migConfig', 'previousMigConfig', 'gpus', 'drain'], {
+              node: {type: 'string'},
+              migConfig: {type: 'string'},
+              previousMigConfig: {type: ['string', 'null']},
+              gpus: {type: 'array', items: count},
+              drain: strings,
+              migConfigEntry: {type: 'string'},
+            }),
           ),
         ],
       },
     },
-    skipped: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['layer', 'target', 'reasons'],
-        properties: {layer, target, reasons: {type: 'array', minItems: 1, items: reason}},
-      },
-    },
-    diagnostics: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['severity', 'code', 'message'],
-        properties: {
-          severity: {enum: ['info', 'warning', 'error']},
-          code: {type: 'string'},
-          message: {type: 'string'},
-          target,
-          evidence,
-        },
-      },
-    },
+    skipped: arrayOf(
+      closedObject(['layer', 'target', 'reasons'], {
+        layer,
+        target,
+        reasons: {type: 'array', minItems: 1, items: reason},
+      }),
+    ),
+    diagnostics: arrayOf(
+      closedObject(['severity', 'code', 'message'], {
+        severity: {enum: ['info', 'warning', 'error']},
+        code: {type: 'string'},
+        message: {type: 'string'},
+        target,
+        evidence,
+      }),
+    ),
     state: {...CONTROLLER_STATE_BODY, description: 'The controller state to persist and pass with the next snapshot.'},
   },
   $defs: {

@@ -2,6 +2,8 @@
  * JSON Schema of the controller state (schemas/controller-state.schema.json is generated from this): what one
  * tick persists for the next (`Plan.state`, `ClusterSnapshot.state`). Times are epoch seconds.
  */
+import {arrayOf, closedObject} from '../input/json-schema.js'
+
 const epochSeconds = {type: 'number', minimum: 0, description: 'Epoch seconds.'}
 const count = {type: 'integer', minimum: 0}
 
@@ -20,31 +22,10 @@ export const CONTROLLER_STATE_BODY = {
     models: {
       type: 'object',
       description: 'Keyed by workload, `namespace/Kind/name`.',
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['recommendations', 'scaleEvents'],
-        properties: {
-          recommendations: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'replicas'],
-              properties: {at: epochSeconds, replicas: count},
-            },
-          },
-          scaleEvents: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'from', 'to'],
-              properties: {at: epochSeconds, from: count, to: count},
-            },
-          },
-        },
-      },
+      additionalProperties: closedObject(['recommendations', 'scaleEvents'], {
+        recommendations: arrayOf(closedObject(['at', 'replicas'], {at: epochSeconds, replicas: count})),
+        scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: epochSeconds, from: count, to: count})),
+      }),
     },
     nodeGroups: {
       type: 'object',
@@ -54,29 +35,18 @@ export const CONTROLLER_STATE_BODY = {
         properties: {
           lastScaleUpAt: epochSeconds,
           lastScaleDownAt: epochSeconds,
-          backoff: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['until', 'consecutiveFailures'],
-            properties: {until: epochSeconds, consecutiveFailures: count},
-          },
+          backoff: closedObject(['until', 'consecutiveFailures'], {until: epochSeconds, consecutiveFailures: count}),
         },
       },
     },
-    changes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'action', 'since', 'status'],
-        properties: {
-          id: {type: 'string'},
-          action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
-          since: epochSeconds,
-          status: {enum: ['pending', 'in-progress', 'succeeded', 'failed']},
-        },
-      },
-    },
+    changes: arrayOf(
+      closedObject(['id', 'action', 'since', 'status'], {
+        id: {type: 'string'},
+        action: {enum: ['scale-replicas', 'scale-node-group', 'remove-node', 'repartition-gpu']},
+        since: epochSeconds,
+        status: {enum: ['pending', 'in-progress', 'succeeded', 'failed']},
+      }),
+    ),
   },
 } as const
 

@@ -102,22 +102,22 @@ export function fleetShapeOf(config: PolicyConfig): FleetShape {
   }
 }
 
+/** The window and step of a replay, the fleet it bills, and the SLO (default, and per model). */
+export interface ReplayOptions {
+  start: number
+  end: number
+  stepSeconds: number
+  shape: FleetShape
+  slo?: SimulationSlo
+  sloByModel?: Record<string, SimulationSlo>
+}
+
 /**
  * Replays a log over [start, end) at `stepSeconds`. `slo` is the default, `sloByModel` overrides per model.
  * Cost and GPU-seconds follow the twin summary's billing (launch to deletion, failed launches free), so
  * `gpuSeconds.total` equals the summary's GPU-hours × 3600.
  */
-export function replayLog(
-  entries: Iterable<LogEntry>,
-  options: {
-    start: number
-    end: number
-    stepSeconds: number
-    shape: FleetShape
-    slo?: SimulationSlo
-    sloByModel?: Record<string, SimulationSlo>
-  },
-): LogReplay {
+export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): LogReplay {
   const {start, end, stepSeconds: step, shape} = options
   if (!(step > 0)) throw new RangeError(`stepSeconds must be positive, got ${step}`)
   if (!(end > start)) throw new RangeError(`end must be after start`)

@@ -20,6 +20,14 @@ export interface MetricDef {
   get: (m: PolicyMetrics) => number | null
 }
 
+/** A metric where less is better (all but SLO attainment). */
+const lower = (label: string, dimension: Dimension, get: MetricDef['get']): MetricDef => ({
+  label,
+  dimension,
+  better: 'lower',
+  get,
+})
+
 export const METRICS = {
   slo: {
     label: 'SLO attainment (TTFT and TPOT within targets)',
@@ -27,87 +35,27 @@ export const METRICS = {
     better: 'higher',
     get: (m) => m.sloAttainment,
   },
-  p50_latency: {
-    label: 'p50 end-to-end latency',
-    dimension: 'seconds',
-    better: 'lower',
-    get: (m) => m.latencySeconds.p50,
-  },
-  p95_latency: {
-    label: 'p95 end-to-end latency',
-    dimension: 'seconds',
-    better: 'lower',
-    get: (m) => m.latencySeconds.p95,
-  },
-  p99_latency: {
-    label: 'p99 end-to-end latency',
-    dimension: 'seconds',
-    better: 'lower',
-    get: (m) => m.latencySeconds.p99,
-  },
-  p50_ttft: {label: 'p50 time to first token', dimension: 'seconds', better: 'lower', get: (m) => m.ttftSeconds.p50},
-  p95_ttft: {label: 'p95 time to first token', dimension: 'seconds', better: 'lower', get: (m) => m.ttftSeconds.p95},
-  p99_ttft: {label: 'p99 time to first token', dimension: 'seconds', better: 'lower', get: (m) => m.ttftSeconds.p99},
-  p95_tpot: {
-    label: 'p95 mean time per output token',
-    dimension: 'seconds',
-    better: 'lower',
-    get: (m) => m.tpotSeconds.p95,
-  },
-  gpu_hours: {
-    label: 'GPU-hours billed (cold start included)',
-    dimension: 'gpu-hours',
-    better: 'lower',
-    get: (m) => m.gpuHours,
-  },
-  cost: {label: "cost at the config's node prices", dimension: 'money', better: 'lower', get: (m) => m.cost.total},
-  cost_on_demand: {label: 'cost of on-demand nodes', dimension: 'money', better: 'lower', get: (m) => m.cost.onDemand},
-  cost_spot: {label: 'cost of spot nodes', dimension: 'money', better: 'lower', get: (m) => m.cost.spot},
-  regret: {
-    label: 'GPU-hours above the oracle',
-    dimension: 'gpu-hours',
-    better: 'lower',
-    get: (m) => m.regret?.total ?? null,
-  },
-  regret_headroom: {
-    label: 'regret: over-provisioned serving headroom',
-    dimension: 'gpu-hours',
-    better: 'lower',
-    get: (m) => m.regret?.headroom ?? null,
-  },
-  regret_idle_warm: {
-    label: 'regret: idle-warm GPUs',
-    dimension: 'gpu-hours',
-    better: 'lower',
-    get: (m) => m.regret?.idleWarm ?? null,
-  },
-  regret_cold_start: {
-    label: 'regret: cold-start GPU time',
-    dimension: 'gpu-hours',
-    better: 'lower',
-    get: (m) => m.regret?.coldStart ?? null,
-  },
-  pending_minutes: {
-    label: 'pending-pod minutes',
-    dimension: 'minutes',
-    better: 'lower',
-    get: (m) => m.pendingPodMinutes,
-  },
-  stranded_pods: {
-    label: 'pods pending 10 min or more',
-    dimension: 'count',
-    better: 'lower',
-    get: (m) => m.strandedPods,
-  },
-  aborted: {label: 'requests aborted', dimension: 'count', better: 'lower', get: (m) => m.requests.aborted},
-  scaling_actions: {label: 'scaling actions', dimension: 'count', better: 'lower', get: (m) => m.scalingActions},
-  flaps: {label: 'flaps (direction reversals within 10 min)', dimension: 'count', better: 'lower', get: (m) => m.flaps},
-  recovery: {
-    label: 'longest time to recover from a burst',
-    dimension: 'seconds',
-    better: 'lower',
-    get: (m) => m.recovery?.worstSeconds ?? null,
-  },
+  p50_latency: lower('p50 end-to-end latency', 'seconds', (m) => m.latencySeconds.p50),
+  p95_latency: lower('p95 end-to-end latency', 'seconds', (m) => m.latencySeconds.p95),
+  p99_latency: lower('p99 end-to-end latency', 'seconds', (m) => m.latencySeconds.p99),
+  p50_ttft: lower('p50 time to first token', 'seconds', (m) => m.ttftSeconds.p50),
+  p95_ttft: lower('p95 time to first token', 'seconds', (m) => m.ttftSeconds.p95),
+  p99_ttft: lower('p99 time to first token', 'seconds', (m) => m.ttftSeconds.p99),
+  p95_tpot: lower('p95 mean time per output token', 'seconds', (m) => m.tpotSeconds.p95),
+  gpu_hours: lower('GPU-hours billed (cold start included)', 'gpu-hours', (m) => m.gpuHours),
+  cost: lower("cost at the config's node prices", 'money', (m) => m.cost.total),
+  cost_on_demand: lower('cost of on-demand nodes', 'money', (m) => m.cost.onDemand),
+  cost_spot: lower('cost of spot nodes', 'money', (m) => m.cost.spot),
+  regret: lower('GPU-hours above the oracle', 'gpu-hours', (m) => m.regret?.total ?? null),
+  regret_headroom: lower('regret: over-provisioned serving headroom', 'gpu-hours', (m) => m.regret?.headroom ?? null),
+  regret_idle_warm: lower('regret: idle-warm GPUs', 'gpu-hours', (m) => m.regret?.idleWarm ?? null),
+  regret_cold_start: lower('regret: cold-start GPU time', 'gpu-hours', (m) => m.regret?.coldStart ?? null),
+  pending_minutes: lower('pending-pod minutes', 'minutes', (m) => m.pendingPodMinutes),
+  stranded_pods: lower('pods pending 10 min or more', 'count', (m) => m.strandedPods),
+  aborted: lower('requests aborted', 'count', (m) => m.requests.aborted),
+  scaling_actions: lower('scaling actions', 'count', (m) => m.scalingActions),
+  flaps: lower('flaps (direction reversals within 10 min)', 'count', (m) => m.flaps),
+  recovery: lower('longest time to recover from a burst', 'seconds', (m) => m.recovery?.worstSeconds ?? null),
 } satisfies Record<string, MetricDef>
 
 export type MetricName = keyof typeof METRICS

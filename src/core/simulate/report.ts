@@ -12,7 +12,7 @@
 import type {OracleResult} from '../oracle/layer-oracle.js'
 import type {LogEntry} from '../twin/events.js'
 import {summarizeLog, type TwinSummary} from '../twin/summary.js'
-import {replayLog, type FleetShape, type RunSeries, type SimulationSlo} from './log-replay.js'
+import {replayLog, type ReplayOptions, type RunSeries, type SimulationSlo} from './log-replay.js'
 import {detectBursts, type BurstRecovery} from './recovery.js'
 
 export const SIMULATION_REPORT_API_VERSION = 'gpu-scale.dev/v1alpha1'
@@ -91,13 +91,7 @@ export interface SimulationReport {
   policies: PolicyResult[]
 }
 
-export interface RunMeasureOptions {
-  start: number
-  end: number
-  stepSeconds: number
-  shape: FleetShape
-  slo?: SimulationSlo
-  sloByModel?: Record<string, SimulationSlo>
+export interface RunMeasureOptions extends ReplayOptions {
   /** The oracle's GPU-seconds split for the same demand, to measure regret against; absent: no regret. */
   oracle?: GpuSecondsSplit
 }

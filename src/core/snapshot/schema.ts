@@ -7,6 +7,7 @@
  */
 import {CONTROLLER_STATE_BODY} from '../plan/state-schema.js'
 import {TIMESTAMP_FORMAT} from '../input/formats.js'
+import {arrayOf, closedObject} from '../input/json-schema.js'
 import {
   MAX_EPOCH_SECONDS,
   MAX_GPU_MEMORY_MIB,
@@ -27,12 +28,11 @@ const timestamp = {
   description: 'RFC 3339 timestamp, e.g. 2026-11-28T12:00:00Z; an offset is converted to UTC.',
 }
 const labels = {type: 'object', additionalProperties: {type: 'string'}}
-const taint = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['key', 'effect'],
-  properties: {key: str, value: str, effect: {enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute']}},
-}
+const taint = closedObject(['key', 'effect'], {
+  key: str,
+  value: str,
+  effect: {enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute']},
+})
 
 export const SNAPSHOT_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -48,239 +48,156 @@ export const SNAPSHOT_SCHEMA = {
     kind: {const: 'ClusterSnapshot'},
     capturedAt: timestamp,
     migStrategy: {enum: ['none', 'single', 'mixed'], description: 'k8s-device-plugin MIG_STRATEGY of the cluster.'},
-    nodeGroups: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'targetSize'],
-        properties: {
-          name: str,
-          targetSize: groupCount,
-          lastScaleUpAt: timestamp,
-          lastScaleDownAt: timestamp,
-          failures: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'reason'],
-              properties: {at: timestamp, reason: {enum: ['capacity', 'timeout', 'quota']}},
-            },
-          },
+    nodeGroups: arrayOf(
+      closedObject(['name', 'targetSize'], {
+        name: str,
+        targetSize: groupCount,
+        lastScaleUpAt: timestamp,
+        lastScaleDownAt: timestamp,
+        failures: arrayOf(
+          closedObject(['at', 'reason'], {at: timestamp, reason: {enum: ['capacity', 'timeout', 'quota']}}),
+        ),
+      }),
+    ),
+    nodes: arrayOf(
+      closedObject(['name', 'group', 'ready', 'createdAt', 'gpus'], {
+        name: str,
+        group: str,
+        labels,
+        taints: {type: 'array', items: taint},
+        ready: {type: 'boolean'},
+        cordoned: {type: 'boolean'},
+        createdAt: timestamp,
+        gpusAllocatable: {type: 'boolean', description: 'False while drivers and the device plugin initialize.'},
+        capacityType: {enum: ['on-demand', 'spot']},
+        migConfig: {type: 'string', description: 'The nvidia.com/mig.config label.'},
+        migConfigState: {
+          enum: ['pending', 'rebooting', 'success', 'failed'],
+          description: 'The nvidia.com/mig.config.state label.',
         },
-      },
-    },
-    nodes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'group', 'ready', 'createdAt', 'gpus'],
-        properties: {
-          name: str,
-          group: str,
-          labels,
-          taints: {type: 'array', items: taint},
-          ready: {type: 'boolean'},
-          cordoned: {type: 'boolean'},
-          createdAt: timestamp,
-          gpusAllocatable: {type: 'boolean', description: 'False while drivers and the device plugin initialize.'},
-          capacityType: {enum: ['on-demand', 'spot']},
-          migConfig: {type: 'string', description: 'The nvidia.com/mig.config label.'},
-          migConfigState: {
-            enum: ['pending', 'rebooting', 'success', 'failed'],
-            description: 'The nvidia.com/mig.config.state label.',
-          },
-          interruptionNoticeAt: timestamp,
-          gpus: {
-            type: 'array',
-            maxItems: MAX_GPUS_PER_NODE,
-            description: `The node's GPUs: at most ${MAX_GPUS_PER_NODE}.`,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['index', 'model'],
-              properties: {
-                index: {
-                  type: 'integer',
-                  minimum: 0,
-                  maximum: MAX_GPUS_PER_NODE - 1,
-                  description: `0–${MAX_GPUS_PER_NODE - 1}.`,
-                },
-                uuid: str,
-                model: {
-                  type: 'string',
-                  description:
-                    'GPU model: alias or nvidia.com/gpu.product value (one gpu-scale knows: see `gpu-scale mig gpus`).',
-                },
-                memoryMiB: {
-                  type: 'number',
-                  minimum: 0,
-                  maximum: MAX_GPU_MEMORY_MIB,
-                  description: `0–${MAX_GPU_MEMORY_MIB}.`,
-                },
-                mig: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['enabled'],
-                  properties: {
-                    enabled: {type: 'boolean'},
-                    instances: {
-                      type: 'array',
-                      maxItems: MAX_MIG_INSTANCES,
-                      items: {
-                        type: 'object',
-                        additionalProperties: false,
-                        required: ['profile', 'start'],
-                        properties: {
-                          profile: str,
-                          start: {type: 'integer', minimum: 0, maximum: MIG_SLICES - 1},
-                          size: {type: 'integer', minimum: 1, maximum: MIG_SLICES},
-                          pod: str,
-                        },
-                      },
-                    },
-                  },
-                },
-                sharing: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['strategy', 'replicas'],
-                  properties: {
-                    strategy: {enum: ['time-slicing', 'mps']},
-                    replicas: {type: 'integer', minimum: 1, maximum: MAX_SHARING_REPLICAS},
-                  },
-                },
-                pods: {type: 'array', items: str},
+        interruptionNoticeAt: timestamp,
+        gpus: {
+          type: 'array',
+          maxItems: MAX_GPUS_PER_NODE,
+          description: `The node's GPUs: at most ${MAX_GPUS_PER_NODE}.`,
+          items: closedObject(['index', 'model'], {
+            index: {
+              type: 'integer',
+              minimum: 0,
+              maximum: MAX_GPUS_PER_NODE - 1,
+              description: `0–${MAX_GPUS_PER_NODE - 1}.`,
+            },
+            uuid: str,
+            model: {
+              type: 'string',
+              description:
+                'GPU model: alias or nvidia.com/gpu.product value (one gpu-scale knows: see `gpu-scale mig gpus`).',
+            },
+            memoryMiB: {
+              type: 'number',
+              minimum: 0,
+              maximum: MAX_GPU_MEMORY_MIB,
+              description: `0–${MAX_GPU_MEMORY_MIB}.`,
+            },
+            mig: closedObject(['enabled'], {
+              enabled: {type: 'boolean'},
+              instances: {
+                type: 'array',
+                maxItems: MAX_MIG_INSTANCES,
+                items: closedObject(['profile', 'start'], {
+                  profile: str,
+                  start: {type: 'integer', minimum: 0, maximum: MIG_SLICES - 1},
+                  size: {type: 'integer', minimum: 1, maximum: MIG_SLICES},
+                  pod: str,
+                }),
               },
-            },
-          },
+            }),
+            sharing: closedObject(['strategy', 'replicas'], {
+              strategy: {enum: ['time-slicing', 'mps']},
+              replicas: {type: 'integer', minimum: 1, maximum: MAX_SHARING_REPLICAS},
+            }),
+            pods: {type: 'array', items: str},
+          }),
         },
-      },
-    },
-    pods: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'namespace', 'phase'],
-        properties: {
-          name: str,
-          namespace: str,
-          workload: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['kind', 'name'],
-            properties: {kind: str, name: str},
+      }),
+    ),
+    pods: arrayOf(
+      closedObject(['name', 'namespace', 'phase'], {
+        name: str,
+        namespace: str,
+        workload: closedObject(['kind', 'name'], {kind: str, name: str}),
+        phase: {enum: ['Pending', 'Running', 'Succeeded', 'Failed']},
+        node: str,
+        ready: {type: 'boolean'},
+        deleting: {type: 'boolean'},
+        createdAt: timestamp,
+        startedAt: timestamp,
+        readyAt: timestamp,
+        gpuRequest: closedObject(['resource', 'count'], {
+          resource: {type: 'string', pattern: '^nvidia\\.com/(gpu|mig-.+)$'},
+          count: {
+            type: 'integer',
+            minimum: 1,
+            maximum: MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES,
+            description: `1–${MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES}: no node has more GPUs (or MIG instances).`,
           },
-          phase: {enum: ['Pending', 'Running', 'Succeeded', 'Failed']},
-          node: str,
-          ready: {type: 'boolean'},
-          deleting: {type: 'boolean'},
-          createdAt: timestamp,
-          startedAt: timestamp,
-          readyAt: timestamp,
-          gpuRequest: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['resource', 'count'],
-            properties: {
-              resource: {type: 'string', pattern: '^nvidia\\.com/(gpu|mig-.+)$'},
-              count: {
-                type: 'integer',
-                minimum: 1,
-                maximum: MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES,
-                description: `1–${MAX_GPUS_PER_NODE * MAX_MIG_INSTANCES}: no node has more GPUs (or MIG instances).`,
+        }),
+        daemon: {type: 'boolean'},
+      }),
+    ),
+    workloads: arrayOf(
+      closedObject(['kind', 'namespace', 'name', 'specReplicas'], {
+        kind: {enum: ['Deployment', 'StatefulSet']},
+        namespace: str,
+        name: str,
+        specReplicas: groupCount,
+        readyReplicas: groupCount,
+        managedBy: str,
+        scaleEvents: arrayOf(closedObject(['at', 'from', 'to'], {at: timestamp, from: groupCount, to: groupCount})),
+        recommendations: arrayOf(closedObject(['at', 'replicas'], {at: timestamp, replicas: groupCount})),
+      }),
+    ),
+    pdbs: arrayOf(
+      closedObject(['namespace', 'name', 'workload', 'maxUnavailable'], {
+        namespace: str,
+        name: str,
+        workload: str,
+        maxUnavailable: groupCount,
+      }),
+    ),
+    telemetry: arrayOf(
+      closedObject(['metric', 'samples'], {
+        metric: {
+          type: 'string',
+          minLength: 1,
+          description: 'The real exported metric name, e.g. DCGM_FI_DEV_GPU_UTIL.',
+        },
+        labels,
+        samples: {
+          type: 'array',
+          description:
+            '[unixSeconds, value] pairs, ascending. Values may be NaN or ±Inf (YAML .nan/.inf, or "NaN", "+Inf", "-Inf" as Prometheus writes them): such samples are dropped with a diagnostic.',
+          items: {
+            type: 'array',
+            minItems: 2,
+            maxItems: 2,
+            items: [
+              {
+                type: 'number',
+                minimum: 0,
+                maximum: MAX_EPOCH_SECONDS,
+                description: `Unix time in seconds: 0–${MAX_EPOCH_SECONDS} (a larger number is milliseconds).`,
               },
-            },
-          },
-          daemon: {type: 'boolean'},
-        },
-      },
-    },
-    workloads: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['kind', 'namespace', 'name', 'specReplicas'],
-        properties: {
-          kind: {enum: ['Deployment', 'StatefulSet']},
-          namespace: str,
-          name: str,
-          specReplicas: groupCount,
-          readyReplicas: groupCount,
-          managedBy: str,
-          scaleEvents: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'from', 'to'],
-              properties: {at: timestamp, from: groupCount, to: groupCount},
-            },
-          },
-          recommendations: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['at', 'replicas'],
-              properties: {at: timestamp, replicas: groupCount},
-            },
+              {
+                type: ['number', 'string', 'null'],
+                pattern: '^(NaN|[+-]?Inf)$',
+                description: 'The value; null, "NaN" and "±Inf" are read as no value.',
+              },
+            ],
           },
         },
-      },
-    },
-    pdbs: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['namespace', 'name', 'workload', 'maxUnavailable'],
-        properties: {namespace: str, name: str, workload: str, maxUnavailable: groupCount},
-      },
-    },
-    telemetry: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['metric', 'samples'],
-        properties: {
-          metric: {
-            type: 'string',
-            minLength: 1,
-            description: 'The real exported metric name, e.g. DCGM_FI_DEV_GPU_UTIL.',
-          },
-          labels,
-          samples: {
-            type: 'array',
-            description:
-              '[unixSeconds, value] pairs, ascending. Values may be NaN or ±Inf (YAML .nan/.inf, or "NaN", "+Inf", "-Inf" as Prometheus writes them): such samples are dropped with a diagnostic.',
-            items: {
-              type: 'array',
-              minItems: 2,
-              maxItems: 2,
-              items: [
-                {
-                  type: 'number',
-                  minimum: 0,
-                  maximum: MAX_EPOCH_SECONDS,
-                  description: `Unix time in seconds: 0–${MAX_EPOCH_SECONDS} (a larger number is milliseconds).`,
-                },
-                {
-                  type: ['number', 'string', 'null'],
-                  pattern: '^(NaN|[+-]?Inf)$',
-                  description: 'The value; null, "NaN" and "±Inf" are read as no value.',
-                },
-              ],
-            },
-          },
-        },
-      },
-    },
+      }),
+    ),
     state: {
       ...CONTROLLER_STATE_BODY,
       description: "The controller state the previous tick persisted (a plan's `state`).",

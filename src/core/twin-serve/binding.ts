@@ -20,7 +20,7 @@
  * when the twin's state of them changed, so watches see real changes only.
  */
 import type {KubeApi} from '../kube-store/api.js'
-import {podIp, rollUpWorkloadStatus, templateHash} from '../kube-store/builtin-twin.js'
+import {podIp, replicaSetOwner, rollUpWorkloadStatus, templateHash} from '../kube-store/builtin-twin.js'
 import type {ScalableKind, TwinSeam} from '../kube-store/seam.js'
 import {DEVICE_PLUGIN, DEVICE_PLUGIN_NAMESPACE, MACHINE_NAMESPACE, nodeObject, runningPod} from '../kube-store/seed.js'
 import {formatTime} from '../kube-store/store.js'
@@ -252,16 +252,7 @@ export class TwinBinding implements TwinSeam {
         namespace: state.namespace,
         labels: {...(template.metadata?.labels ?? {})},
         creationTimestamp: created,
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: rs.metadata.name,
-            uid: rs.metadata.uid ?? '',
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [replicaSetOwner(rs)],
         ...(deletion
           ? {
               deletionTimestamp: deletion,

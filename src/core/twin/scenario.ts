@@ -11,7 +11,7 @@
 import {Ajv} from 'ajv'
 
 import {checkConfig} from '../config/check.js'
-import {describeSchemaErrors, dedupe, readYamlData, sortProblems} from '../config/load.js'
+import {readValidYaml, sortProblems} from '../config/load.js'
 import {type FieldPath, type Locate} from '../config/locate.js'
 import {normalizeConfig, type RawConfig} from '../config/normalize.js'
 import type {Problem} from '../errors.js'
@@ -103,13 +103,14 @@ const seconds = (value: Dur | undefined, fallback: number): number =>
 
 export function parseScenario(text: string, file: string): ScenarioParseResult {
   // The config loader's hardened YAML: bounded nesting and alias expansion, duplicate keys refused.
-  const read = readYamlData(text, file, {
-    code: 'EmptyScenario',
-    message: 'the file is empty; expected a Scenario (see examples/scenarios/)',
-  })
+  const read = readValidYaml(
+    text,
+    file,
+    {code: 'EmptyScenario', message: 'the file is empty; expected a Scenario (see examples/scenarios/)'},
+    validate,
+  )
   if ('problems' in read) return read
   const {data, locate} = read
-  if (!validate(data)) return {problems: sortProblems(dedupe(describeSchemaErrors(validate.errors ?? [], locate)))}
   const raw = data as unknown as RawScenario
 
   const policyPath: FieldPath = ['cluster', 'policy']

@@ -5,24 +5,13 @@
  * scripts/write-schemas.ts; ./scenario.ts validates with it, so editors and the parser agree.
  */
 import {CONFIG_SCHEMA, DURATION_PATTERN, NAME_PATTERN} from '../config/schema.js'
+import {object, type Schema} from '../input/json-schema.js'
 
 export const SCENARIO_API_VERSION = 'gpu-scale.dev/v1alpha1'
 export const SCENARIO_KIND = 'Scenario'
 
-type Schema = Record<string, unknown>
-
 // The policy is embedded whole, so a scenario's cluster is validated exactly as gpu-scale.yaml is.
 const {$schema: _schema, $id: _id, ...POLICY_SCHEMA} = CONFIG_SCHEMA
-
-function object(description: string, properties: Record<string, Schema>, required: string[] = []): Schema {
-  return {
-    type: 'object',
-    description,
-    additionalProperties: false,
-    properties,
-    ...(required.length > 0 ? {required} : {}),
-  }
-}
 
 function duration(description: string, defaultValue?: string): Schema {
   return {

@@ -41,22 +41,18 @@ export function stabilizeRecommendation(args: {
   if (value < up) value = up
   if (value > down) value = down
   if (value === desired) return {value, reason: null}
-  if (desired >= current) {
-    return {
-      value,
-      reason: {
-        code: 'ScaleUpStabilized',
-        message: `recent recommendations were lower: holding at ${value} (lowest in the last ${args.upWindowSeconds}s) instead of ${desired}`,
-        evidence: {desired, stabilized: value, windowSeconds: args.upWindowSeconds},
-      },
-    }
-  }
+  // Rising, the lowest recent recommendation holds it back; falling, the highest.
+  const rising = desired >= current
+  const windowSeconds = rising ? args.upWindowSeconds : args.downWindowSeconds
+  const [code, were, extreme] = rising
+    ? (['ScaleUpStabilized', 'lower', 'lowest'] as const)
+    : (['ScaleDownStabilized', 'higher', 'highest'] as const)
   return {
     value,
     reason: {
-      code: 'ScaleDownStabilized',
-      message: `recent recommendations were higher: holding at ${value} (highest in the last ${args.downWindowSeconds}s) instead of ${desired}`,
-      evidence: {desired, stabilized: value, windowSeconds: args.downWindowSeconds},
+      code,
+      message: `recent recommendations were ${were}: holding at ${value} (${extreme} in the last ${windowSeconds}s) instead of ${desired}`,
+      evidence: {desired, stabilized: value, windowSeconds},
     },
   }
 }
@@ -84,19 +80,10 @@ export function computeScaleUpLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === 'Disabled') return current
-  let result = rules.selectPolicy === 'Min' ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER
-  for (const policy of rules.policies) {
-    const periodStart =
-      current -
-      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
-      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
-    // Percent rounds up, "because the proposed change might not increase the replica count causing the target to never scale up".
-    const proposed =
-      policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100))
-    result = rules.selectPolicy === 'Min' ? Math.min(result, proposed) : Math.max(result, proposed)
-  }
-  return rules.policies.length === 0 ? current : result
+  // Percent rounds up, "because the proposed change might not increase the replica count causing the target to never scale up".
+  return limitByPolicies(current, events, rules, now, 'up', (periodStart, policy) =>
+    policy.type === 'Pods' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100)),
+  )
 }
 
 /** `calculateScaleDownLimitWithBehaviors`: the least the count may reach now. Percent truncates like Go's int32(). */
@@ -106,18 +93,34 @@ export function computeScaleDownLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === 'Disabled') return current
-  let result = rules.selectPolicy === 'Min' ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER
-  for (const policy of rules.policies) {
-    const periodStart =
+  return limitByPolicies(current, events, rules, now, 'down', (periodStart, policy) =>
+    policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100)),
+  )
+}
+
+/**
+ * The limit the rules allow in one direction: each policy proposes a count from the count at the start of its
+ * period; `Min` takes the smallest change (the tightest limit), `Max` the largest. No policy, or `Disabled`: current.
+ */
+function limitByPolicies(
+  current: number,
+  events: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+  direction: 'up' | 'down',
+  propose: (periodStart: number, policy: ScalingRules['policies'][number]) => number,
+): number {
+  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current
+  const proposals = rules.policies.map((policy) =>
+    propose(
       current -
-      sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
-      sumReplicaChanges(events, now, policy.periodSeconds, 'down')
-    const proposed =
-      policy.type === 'Pods' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100))
-    result = rules.selectPolicy === 'Min' ? Math.max(result, proposed) : Math.min(result, proposed)
-  }
-  return rules.policies.length === 0 ? current : result
+        sumReplicaChanges(events, now, policy.periodSeconds, 'up') +
+        sumReplicaChanges(events, now, policy.periodSeconds, 'down'),
+      policy,
+    ),
+  )
+  const takeLowest = (direction === 'up') === (rules.selectPolicy === 'Min')
+  return takeLowest ? Math.min(...proposals) : Math.max(...proposals)
 }
 
 /**

@@ -484,30 +484,20 @@ function describeProposalOutcome(best: SignalProposal | null, raw: number, curre
     }
   }
   const what = `${best.signal} ${best.value === null ? 'n/a' : roundForMessage(best.value)} vs target ${best.target} (${best.aggregation} over ${best.windowSeconds}s)`
+  const evidence = {
+    signal: best.signal,
+    metric: best.metric,
+    value: best.value,
+    target: best.target,
+    proposed: raw,
+    current,
+  }
   if (raw > current)
-    return {
-      code: 'ScaleUpSignal',
-      message: `${what} proposes ${raw} replicas (from ${current})`,
-      evidence: {
-        signal: best.signal,
-        metric: best.metric,
-        value: best.value,
-        target: best.target,
-        proposed: raw,
-        current,
-      },
-    }
+    return {code: 'ScaleUpSignal', message: `${what} proposes ${raw} replicas (from ${current})`, evidence}
   return {
     code: 'ScaleDownSignal',
     message: `every valid signal is below target; highest: ${what} proposes ${raw} (from ${current})`,
-    evidence: {
-      signal: best.signal,
-      metric: best.metric,
-      value: best.value,
-      target: best.target,
-      proposed: raw,
-      current,
-    },
+    evidence,
   }
 }
 
