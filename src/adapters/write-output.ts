@@ -5,21 +5,14 @@
 import {writeFile} from 'node:fs/promises'
 
 import {UserError} from '../core/errors.js'
+import {fileErrorReason} from './read-input.js'
 
 /** Writes `text` to `path`; on failure throws "cannot write the WHAT to PATH: why". */
 export async function writeOutputFile(path: string, text: string, what: string): Promise<void> {
   try {
     await writeFile(path, text)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'no such directory'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (error as Error).message
+    const why = fileErrorReason(error, 'no such directory', () => (error as Error).message)
     throw new UserError(`cannot write the ${what} to ${path}: ${why}`, {
       hint: 'check the directory exists and is writable',
       location: {file: path},

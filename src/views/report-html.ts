@@ -422,6 +422,17 @@ function svgOpen(): string {
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">`
 }
 
+/** The horizontal grid lines with their value labels, one per tick between yMin and yMax. */
+function yGrid(y: (v: number) => number, yMin: number, yMax: number): string[] {
+  return ticks(yMin, yMax).map(
+    (v) =>
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
+  )
+}
+
+/** The left and bottom axis lines of a chart. */
+const AXIS_LINES = `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`
+
 function axes(
   times: readonly number[],
   x: (v: number) => number,
@@ -430,19 +441,13 @@ function axes(
   yMax: number,
   unit: string,
 ): string {
-  const out: string[] = []
-  for (const v of ticks(yMin, yMax))
-    out.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
-    )
+  const out = yGrid(y, yMin, yMax)
   const t0 = times[0] ?? 0
   const span = (times.at(-1) ?? t0) - t0
   const every = DURATION_TICKS.find((d) => span / d <= 7) ?? niceStep(span / 6)
   for (let t = 0; t <= span; t += every)
     out.push(`<text x="${f(x(t0 + t))}" y="${H - 8}" text-anchor="middle">${escapeHtml(formatDuration(t))}</text>`)
-  out.push(
-    `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`,
-  )
+  out.push(AXIS_LINES)
   out.push(`<text x="4" y="${M.top + 8}">${escapeHtml(unit)}</text>`)
   return out.join('')
 }
@@ -457,16 +462,10 @@ function axesXY(
   xUnit: string,
   yUnit: string,
 ): string {
-  const out: string[] = []
-  for (const v of ticks(yMin, yMax))
-    out.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
-    )
+  const out = yGrid(y, yMin, yMax)
   for (const v of ticks(xMin, xMax))
     out.push(`<text x="${f(x(v))}" y="${H - 8}" text-anchor="middle">${escapeHtml(tickLabel(v))}</text>`)
-  out.push(
-    `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`,
-  )
+  out.push(AXIS_LINES)
   out.push(
     `<text x="4" y="${M.top + 8}">${escapeHtml(yUnit)}</text><text x="${W - M.right}" y="${H - M.bottom - 4}" text-anchor="end">${escapeHtml(xUnit)}</text>`,
   )
