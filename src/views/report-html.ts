@@ -67,6 +67,9 @@ export function renderReportHtml(
   )
   if (first) {
     const times = first.times
+    /** One line per policy, in its color, with the values `pick` takes from its run. */
+    const policyLines = (pick: (p: (typeof runs)[number]) => Line['values']): Line[] =>
+      runs.map((p) => ({name: p.name, color: colors.get(p.name) as string, values: pick(p)}))
     const loadModels = Object.keys(first.load)
     parts.push(
       chartBox(
@@ -85,11 +88,7 @@ export function renderReportHtml(
     )
     const models = unique(runs.flatMap((p) => Object.keys(p.series?.replicas ?? {})))
     for (const model of models) {
-      const lines: Line[] = runs.map((p) => ({
-        name: p.name,
-        color: colors.get(p.name) as string,
-        values: p.series?.replicas[model] ?? [],
-      }))
+      const lines: Line[] = policyLines((p) => p.series?.replicas[model] ?? [])
       const oracle = report.policies.find((p) => p.kind === 'oracle' && p.oracleReplicas?.[model])
       if (oracle)
         lines.push({
@@ -113,11 +112,7 @@ export function renderReportHtml(
           'Billed nodes (launched, not yet deleted), cold start included.',
           lineChart(
             times,
-            runs.map((p) => ({
-              name: p.name,
-              color: colors.get(p.name) as string,
-              values: p.series?.nodes[group] ?? [],
-            })),
+            policyLines((p) => p.series?.nodes[group] ?? []),
             {unit: 'nodes', step: true},
           ),
         ),
@@ -148,11 +143,7 @@ export function renderReportHtml(
         'Per step, over the requests that arrived in it. The dashed line is the TTFT target.',
         lineChart(
           times,
-          runs.map((p) => ({
-            name: p.name,
-            color: colors.get(p.name) as string,
-            values: p.series?.latency.p95TtftSeconds ?? [],
-          })),
+          policyLines((p) => p.series?.latency.p95TtftSeconds ?? []),
           {
             unit: 's',
             ref: ttft === undefined ? undefined : {value: ttft, label: `SLO ${formatMetric('p95_ttft', ttft)}`},
@@ -168,11 +159,7 @@ export function renderReportHtml(
           'Mean time per output token after the first, p95 per step. The dashed line is the TPOT target.',
           lineChart(
             times,
-            runs.map((p) => ({
-              name: p.name,
-              color: colors.get(p.name) as string,
-              values: p.series?.latency.p95TpotSeconds ?? [],
-            })),
+            policyLines((p) => p.series?.latency.p95TpotSeconds ?? []),
             {unit: 's', ref: {value: tpot, label: `SLO ${formatMetric('p95_tpot', tpot)}`}},
           ),
         ),
@@ -183,11 +170,7 @@ export function renderReportHtml(
         `Per step. Shaded: steps under ${Math.round(RECOVERY_OBJECTIVE * 100)}% for some policy — where a policy was late.`,
         lineChart(
           times,
-          runs.map((p) => ({
-            name: p.name,
-            color: colors.get(p.name) as string,
-            values: (p.series?.latency.attainment ?? []).map((v) => (v === null ? null : v * 100)),
-          })),
+          policyLines((p) => (p.series?.latency.attainment ?? []).map((v) => (v === null ? null : v * 100))),
           {
             unit: '%',
             yMin: 0,
