@@ -31,6 +31,21 @@ export function resolveMaxInputBytes(env: NodeJS.ProcessEnv = process.env): numb
   return value
 }
 
+/**
+ * Why a file operation failed, in a few words: `missing` for ENOENT (a file to read, a directory to write), the
+ * common codes by name, `other(code)` for the rest.
+ */
+export function fileErrorReason(error: unknown, missing: string, other: (code: string | undefined) => string): string {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT'
+    ? missing
+    : code === 'EISDIR'
+      ? 'is a directory'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : other(code)
+}
+
 export async function readInputFile(
   path: string,
   description: InputFileDescription,
@@ -41,15 +56,7 @@ export async function readInputFile(
   try {
     bytes = path === '-' ? await readStdin(maxBytes + 1) : await readFileUpTo(path, maxBytes + 1)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'not found'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : `cannot be read (${code ?? String(error)})`
+    const why = fileErrorReason(error, 'not found', (code) => `cannot be read (${code ?? String(error)})`)
     // The location (printed first) names the file; the message says what is wrong with it.
     throw new UserError(`${description.what} ${why}`, {hint: description.hint, location: {file}, cause: error})
   }

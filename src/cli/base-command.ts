@@ -5,9 +5,16 @@
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {formatLocation, UserError, ValidationError} from '../core/errors.js'
+import {formatLocation, type Problem, UserError, ValidationError} from '../core/errors.js'
 import {EXIT, type ExitCode, type ExitCodeMap, exitCodes, renderExitCodeHelp} from '../core/exit-codes.js'
-import {type OutputFormat, renderJson, renderYaml, useColor} from '../views/output.js'
+import {
+  describeDiagnostic,
+  describeWarning,
+  type OutputFormat,
+  renderJson,
+  renderYaml,
+  useColor,
+} from '../views/output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -16,10 +23,10 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 
 /**
  * A command description followed by the exit codes that command returns (declared with `exitCodes()` from the one
- * map in src/core/exit-codes.ts), so --help never lists a code the command cannot produce. Single line breaks
+ * map in src/core/exit-codes.ts; by default the two every command has), so --help never lists a code the command cannot produce. Single line breaks
  * inside a paragraph are joined (oclif wraps to the terminal itself); blank lines separate paragraphs.
  */
-export function describe(text: string, codes: ExitCodeMap): string {
+export function describe(text: string, codes: ExitCodeMap = exitCodes()): string {
   const paragraphs = text
     .trim()
     .split(/\n\s*\n/)
@@ -83,6 +90,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Progress and logs go to stderr so stdout stays machine-readable. */
   protected info(message: string): void {
     process.stderr.write(message + '\n')
+  }
+
+  /** The config's warnings, then the live cluster's diagnostics, on stderr before the result. */
+  protected reportProblems(
+    warnings: readonly Problem[],
+    diagnostics: ReadonlyArray<{severity: string; code: string; message: string}> = [],
+  ): void {
+    for (const w of warnings) this.info(describeWarning(w))
+    for (const d of diagnostics) this.info(describeDiagnostic(d))
   }
 
   /**

@@ -22,6 +22,12 @@ export const scenarioFlag = Flags.string({
   summary:
     "With --sim: plan this scenario's twin (a shipped name or a file), run with gpu-scale in the loop up to --at.",
 })
+/** A GPU model for the mig commands (required where the command needs one). */
+export const migGpuFlag = Flags.custom<string>({
+  char: 'g',
+  summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).',
+  helpValue: 'MODEL',
+})
 export const atFlag = Flags.string({
   summary: "With --scenario: the moment to plan, after the scenario's start (35m, 2h; default 0s).",
 })
@@ -67,6 +73,16 @@ export const liveFlags = {
     summary: "Do not verify Prometheus' TLS certificate (verification is on by default).",
     helpGroup: 'CLUSTER',
   }),
+}
+
+/** Where `plan` and `analyze` read the cluster from: a config with a live cluster, a snapshot, or the twin. */
+export const clusterInputFlags = {
+  config: configFlag,
+  snapshot: snapshotFlag,
+  sim: simFlag,
+  scenario: scenarioFlag,
+  at: atFlag,
+  ...liveFlags,
 }
 
 /** The live flags as the services take them; durations in seconds. Throws on a malformed --prometheus-timeout. */

@@ -1,24 +1,18 @@
 import type {AnalysisResult} from '../core/analyze/analyze-cluster.js'
 import {analyzeInputs} from '../services/analyze.js'
 import {renderAnalysis} from '../views/analyze.js'
-import {describeDiagnostic, describeWarning} from '../views/output.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
-import {atFlag, configFlag, liveFlags, scenarioFlag, simFlag, snapshotFlag, toLiveRequest} from '../cli/flags.js'
-import {exitCodes} from '../core/exit-codes.js'
-
-const EXIT_CODES = exitCodes()
+import {clusterInputFlags, toLiveRequest} from '../cli/flags.js'
 
 export default class AnalyzeCommand extends BaseCommand<typeof AnalyzeCommand> {
   static override summary =
     'Explain what limits each model and GPU (compute, memory bandwidth, PCIe, CPU, KV cache) and which signal to scale on.'
 
-  static override exitCodes = EXIT_CODES
   static override description = describe(
     `Reads GPU (DCGM) and model-server (vLLM, Triton, TGI) telemetry from the live cluster and Prometheus
 (--kubeconfig/--context, --prometheus), a cluster snapshot (--snapshot) or the built-in simulated cluster (--sim) and classifies every model and GPU: compute bound, memory-bandwidth bound,
 PCIe/transfer bound, CPU/preprocessing bound, KV-cache (memory-capacity) bound, underutilized or healthy,
 with the evidence values. "Why is this model slow although its GPUs look idle?" is answered here.`,
-    EXIT_CODES,
   )
 
   static override examples = [
@@ -29,18 +23,12 @@ with the evidence values. "Why is this model slow although its GPUs look idle?" 
   ]
 
   static override flags = {
-    config: configFlag,
-    snapshot: snapshotFlag,
-    sim: simFlag,
-    scenario: scenarioFlag,
-    at: atFlag,
-    ...liveFlags,
+    ...clusterInputFlags,
   }
 
   async run(): Promise<AnalysisResult> {
     const {result, warnings, diagnostics} = await analyzeInputs({...this.flags, ...toLiveRequest(this.flags)})
-    for (const w of warnings) this.info(describeWarning(w))
-    for (const d of diagnostics) this.info(describeDiagnostic(d))
+    this.reportProblems(warnings, diagnostics)
     this.output(result, (r, color) => renderAnalysis(r, {color}))
     return result
   }

@@ -3,10 +3,9 @@ import {Flags} from '@oclif/core'
 import {EXIT, exitCodes} from '../core/exit-codes.js'
 import type {Plan} from '../core/model/plan.js'
 import {createPlan, hasChanges} from '../services/plan.js'
-import {describeDiagnostic, describeWarning} from '../views/output.js'
 import {renderPlan} from '../views/plan.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
-import {atFlag, configFlag, liveFlags, scenarioFlag, simFlag, snapshotFlag, toLiveRequest} from '../cli/flags.js'
+import {clusterInputFlags, toLiveRequest} from '../cli/flags.js'
 
 const EXIT_CODES = exitCodes([EXIT.ok, 'success; with --detailed-exitcode: the plan has no changes'], EXIT.changes)
 
@@ -33,12 +32,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   ]
 
   static override flags = {
-    config: configFlag,
-    snapshot: snapshotFlag,
-    sim: simFlag,
-    scenario: scenarioFlag,
-    at: atFlag,
-    ...liveFlags,
+    ...clusterInputFlags,
     out: Flags.string({
       summary: 'Also save the plan as JSON to this file (the same bytes -o json prints).',
       env: 'GPU_SCALE_PLAN_OUT',
@@ -54,8 +48,7 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
       ...this.flags,
       ...toLiveRequest(this.flags),
     })
-    for (const w of warnings) this.info(describeWarning(w))
-    for (const d of diagnostics) this.info(describeDiagnostic(d))
+    this.reportProblems(warnings, diagnostics)
     if (savedTo) this.info(`plan saved to ${savedTo}`)
     this.output(plan, (p, color) => renderPlan(p, {color, source, detailed: this.flags.detailed}))
     if (this.flags['detailed-exitcode']) this.exitWith(hasChanges(plan) ? EXIT.changes : EXIT.ok)

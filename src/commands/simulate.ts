@@ -1,19 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../cli/base-command.js'
-import {exitCodes} from '../core/exit-codes.js'
 import {simulate, type SimulateResult} from '../services/simulate.js'
-import {describeWarning} from '../views/output.js'
 import {startProgress} from '../views/progress.js'
 import {renderSimulate} from '../views/simulate-run.js'
-
-const EXIT_CODES = exitCodes()
 
 export default class SimulateCommand extends BaseCommand<typeof SimulateCommand> {
   static override summary =
     'Run a scenario on the digital twin with gpu-scale in the loop, and summarize SLO, latency, cost and scaling.'
 
-  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Runs a scenario (a shipped one by name: seed-production, burst, diurnal-day, llm-fleet-mixed, memory-bound, ' +
       'spot-storm; or a scenario file) on the discrete-event twin. Every loop interval of virtual time gpu-scale plans ' +
@@ -21,7 +16,6 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
       'nodes serve after provisioning and driver init, replicas after weight load, MIG changes after drain and ' +
       'reconfiguration. Prints SLO attainment, latency and TTFT percentiles, GPU-hours and cost, pending-pod minutes, ' +
       'cold starts, scaling actions and flaps, and blocked changes. One seed gives the same run every time.',
-    EXIT_CODES,
   )
 
   static override examples = [
@@ -61,7 +55,7 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     } finally {
       progress.stop()
     }
-    for (const w of outcome.warnings) this.info(describeWarning(w))
+    this.reportProblems(outcome.warnings)
     this.output(outcome.result, (r, color) => renderSimulate(r, {color}))
     return outcome.result
   }

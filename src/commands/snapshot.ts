@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {EXIT, exitCodes} from '../core/exit-codes.js'
 import {captureSnapshot, type SnapshotOutcome} from '../services/snapshot.js'
-import {describeDiagnostic, describeWarning} from '../views/output.js'
 import {renderSnapshotOutcome} from '../views/snapshot.js'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {configFlag, liveFlags, simFlag, toLiveRequest} from '../cli/flags.js'
@@ -46,8 +45,7 @@ export default class SnapshotCommand extends BaseCommand<typeof SnapshotCommand>
       ...(this.flags.config ? {config: this.flags.config} : {}),
       ...(this.flags.sim ? {sim: true} : {}),
     })
-    for (const w of outcome.warnings) this.info(describeWarning(w))
-    for (const d of outcome.diagnostics) this.info(describeDiagnostic(d))
+    this.reportProblems(outcome.warnings, outcome.diagnostics)
     this.output(outcome, (o) => renderSnapshotOutcome(o))
     return outcome
   }

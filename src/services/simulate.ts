@@ -10,7 +10,8 @@ import {ClosedLoop, type LoopTotals} from '../core/loop/index.js'
 import type {PolicyConfig} from '../core/model/config.js'
 import {formatTimestamp, parseDuration} from '../core/model/duration.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
-import {summarizeLog, type TwinScenario, type TwinSummary} from '../core/twin/index.js'
+import type {SimulateResult} from '../core/loop/simulate-result.js'
+import {summarizeLog, type TwinScenario} from '../core/twin/index.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {loadScenarioFile, writeEventLog} from '../adapters/scenario-file.js'
 import type {Problem} from '../core/errors.js'
@@ -28,28 +29,7 @@ export interface SimulateRequest {
   stopwatch?: () => number
 }
 
-/** What `simulate` prints (`-o json` prints exactly this). */
-export interface SimulateResult {
-  scenario: string
-  file: string
-  policy: string
-  seed: number
-  start: string
-  end: string
-  durationSeconds: number
-  summary: TwinSummary
-  loop: {
-    ticks: number
-    loopIntervalSeconds: number
-    applied: LoopTotals['applied']
-    outcomes: LoopTotals['outcomes']
-    /** Distinct changes the planner had to block (no capacity, budget, max), and on how many ticks. */
-    blockedChanges: string[]
-    blockedTicks: number
-    mig: LoopTotals['mig']
-  }
-  events?: {file: string; entries: number}
-}
+export type {SimulateResult}
 
 export interface SimulateOutcome {
   result: SimulateResult

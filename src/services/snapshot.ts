@@ -6,6 +6,7 @@
 import {UserError} from '../core/errors.js'
 import type {Problem} from '../core/errors.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
+import type {SnapshotSummary} from '../core/model/snapshot-summary.js'
 import {defaultScenario} from '../core/sim/default-scenario.js'
 import {formatTimestamp} from '../core/model/duration.js'
 import {loadConfigFile} from '../adapters/config-file.js'
@@ -20,22 +21,8 @@ export interface SnapshotRequest extends LiveFlags {
   out: string
 }
 
-/** What `snapshot -o json` prints: where it went and what it holds (the snapshot itself is the file). */
-export interface SnapshotOutcome {
-  savedTo: string
-  source: string
-  capturedAt: string
-  counts: {
-    nodeGroups: number
-    nodes: number
-    pods: number
-    workloads: number
-    pdbs: number
-    series: number
-    samples: number
-  }
-  /** Workloads another autoscaler owns (`apply` will refuse them). */
-  managedBy: Array<{workload: string; owner: string}>
+/** What `snapshot -o json` prints: the summary, with the live diagnostics and the config's warnings. */
+export interface SnapshotOutcome extends SnapshotSummary {
   diagnostics: LiveDiagnostic[]
   warnings: Problem[]
 }

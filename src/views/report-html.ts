@@ -67,6 +67,9 @@ export function renderReportHtml(
   )
   if (first) {
     const times = first.times
+    /** One line per policy, in its color, with the values `pick` takes from its run. */
+    const policyLines = (pick: (p: (typeof runs)[number]) => Line['values']): Line[] =>
+      runs.map((p) => ({name: p.name, color: colors.get(p.name) as string, values: pick(p)}))
     const loadModels = Object.keys(first.load)
     parts.push(
       chartBox(
@@ -85,11 +88,7 @@ export function renderReportHtml(
     )
     const models = unique(runs.flatMap((p) => Object.keys(p.series?.replicas ?? {})))
     for (const model of models) {
-      const lines: Line[] = runs.map((p) => ({
-        name: p.name,
-        color: colors.get(p.name) as string,
-        values: p.series?.replicas[model] ?? [],
-      }))
+      const lines: Line[] = policyLines((p) => p.series?.replicas[model] ?? [])
       const oracle = report.policies.find((p) => p.kind === 'oracle' && p.oracleReplicas?.[model])
       if (oracle)
         lines.push({
@@ -113,11 +112,7 @@ export function renderReportHtml(
           'Billed nodes (launched, not yet deleted), cold start included.',
           lineChart(
             times,
-            runs.map((p) => ({
-              name: p.name,
-              color: colors.get(p.name) as string,
-              values: p.series?.nodes[group] ?? [],
-            })),
+            policyLines((p) => p.series?.nodes[group] ?? []),
             {unit: 'nodes', step: true},
           ),
         ),
@@ -148,11 +143,7 @@ export function renderReportHtml(
         'Per step, over the requests that arrived in it. The dashed line is the TTFT target.',
         lineChart(
           times,
-          runs.map((p) => ({
-            name: p.name,
-            color: colors.get(p.name) as string,
-            values: p.series?.latency.p95TtftSeconds ?? [],
-          })),
+          policyLines((p) => p.series?.latency.p95TtftSeconds ?? []),
           {
             unit: 's',
             ref: ttft === undefined ? undefined : {value: ttft, label: `SLO ${formatMetric('p95_ttft', ttft)}`},
@@ -168,11 +159,7 @@ export function renderReportHtml(
           'Mean time per output token after the first, p95 per step. The dashed line is the TPOT target.',
           lineChart(
             times,
-            runs.map((p) => ({
-              name: p.name,
-              color: colors.get(p.name) as string,
-              values: p.series?.latency.p95TpotSeconds ?? [],
-            })),
+            policyLines((p) => p.series?.latency.p95TpotSeconds ?? []),
             {unit: 's', ref: {value: tpot, label: `SLO ${formatMetric('p95_tpot', tpot)}`}},
           ),
         ),
@@ -183,11 +170,7 @@ export function renderReportHtml(
         `Per step. Shaded: steps under ${Math.round(RECOVERY_OBJECTIVE * 100)}% for some policy — where a policy was late.`,
         lineChart(
           times,
-          runs.map((p) => ({
-            name: p.name,
-            color: colors.get(p.name) as string,
-            values: (p.series?.latency.attainment ?? []).map((v) => (v === null ? null : v * 100)),
-          })),
+          policyLines((p) => (p.series?.latency.attainment ?? []).map((v) => (v === null ? null : v * 100))),
           {
             unit: '%',
             yMin: 0,
@@ -422,6 +405,17 @@ function svgOpen(): string {
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img">`
 }
 
+/** The horizontal grid lines with their value labels, one per tick between yMin and yMax. */
+function yGrid(y: (v: number) => number, yMin: number, yMax: number): string[] {
+  return ticks(yMin, yMax).map(
+    (v) =>
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
+  )
+}
+
+/** The left and bottom axis lines of a chart. */
+const AXIS_LINES = `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`
+
 function axes(
   times: readonly number[],
   x: (v: number) => number,
@@ -430,19 +424,13 @@ function axes(
   yMax: number,
   unit: string,
 ): string {
-  const out: string[] = []
-  for (const v of ticks(yMin, yMax))
-    out.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
-    )
+  const out = yGrid(y, yMin, yMax)
   const t0 = times[0] ?? 0
   const span = (times.at(-1) ?? t0) - t0
   const every = DURATION_TICKS.find((d) => span / d <= 7) ?? niceStep(span / 6)
   for (let t = 0; t <= span; t += every)
     out.push(`<text x="${f(x(t0 + t))}" y="${H - 8}" text-anchor="middle">${escapeHtml(formatDuration(t))}</text>`)
-  out.push(
-    `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`,
-  )
+  out.push(AXIS_LINES)
   out.push(`<text x="4" y="${M.top + 8}">${escapeHtml(unit)}</text>`)
   return out.join('')
 }
@@ -457,16 +445,10 @@ function axesXY(
   xUnit: string,
   yUnit: string,
 ): string {
-  const out: string[] = []
-  for (const v of ticks(yMin, yMax))
-    out.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="#eee"/><text x="${M.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${escapeHtml(tickLabel(v))}</text>`,
-    )
+  const out = yGrid(y, yMin, yMax)
   for (const v of ticks(xMin, xMax))
     out.push(`<text x="${f(x(v))}" y="${H - 8}" text-anchor="middle">${escapeHtml(tickLabel(v))}</text>`)
-  out.push(
-    `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#999"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#999"/>`,
-  )
+  out.push(AXIS_LINES)
   out.push(
     `<text x="4" y="${M.top + 8}">${escapeHtml(yUnit)}</text><text x="${W - M.right}" y="${H - M.bottom - 4}" text-anchor="end">${escapeHtml(xUnit)}</text>`,
   )

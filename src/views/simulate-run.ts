@@ -1,54 +1,16 @@
 /**
  * What `simulate` prints: one summary of the run — SLO attainment, latency and TTFT percentiles, GPU-hours and
  * cost, pending-pod minutes, cold starts, scaling actions and flaps, blocked changes — then one row per model.
- * The fields it reads are named here (views never import services); the service's SimulateResult fits them.
+ * It prints the core's SimulateResult, the type the service builds (views never import services).
  */
+import type {SimulateResult} from '../core/loop/simulate-result.js'
 import {heading, renderTable} from './output.js'
-
-interface Stats {
-  total: number
-  served: number
-  aborted: number
-  sloAttainment: number
-  ttft: {p50: number; p95: number; p99: number}
-  latency: {p50: number; p95: number; p99: number}
-}
-
-export interface SimulateView {
-  scenario: string
-  policy: string
-  seed: number
-  start: string
-  end: string
-  durationSeconds: number
-  summary: {
-    requests: Stats
-    perModel: Record<string, Stats>
-    gpuHours: number
-    cost: number
-    pendingPodMinutes: number
-    coldStarts: {nodes: number; pods: number}
-    scalingActions: {workloads: number; nodeGroups: number; nodeRemovals: number; migChanges: number; total: number}
-    flaps: number
-    spotInterruptions: number
-    capacityErrors: number
-    migFailures: number
-  }
-  loop: {
-    ticks: number
-    loopIntervalSeconds: number
-    outcomes: Record<string, number>
-    blockedChanges: string[]
-    blockedTicks: number
-  }
-  events?: {file: string; entries: number}
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const secs = (x: number) => (Number.isFinite(x) ? (x < 10 ? `${x.toFixed(2)}s` : `${x.toFixed(0)}s`) : '-')
 const triple = (p: {p50: number; p95: number; p99: number}) => `${secs(p.p50)} / ${secs(p.p95)} / ${secs(p.p99)}`
 
-export function renderSimulate(result: SimulateView, options: {color?: boolean; width?: number} = {}): string {
+export function renderSimulate(result: SimulateResult, options: {color?: boolean; width?: number} = {}): string {
   const s = result.summary
   const hours = result.durationSeconds / 3600
   const rows: Array<[string, string]> = [

@@ -1,21 +1,5 @@
 /** What `snapshot` prints: where the snapshot went and what it holds (the service's SnapshotOutcome fits it). */
-
-export interface SnapshotSummary {
-  savedTo: string
-  source: string
-  capturedAt: string
-  counts: {
-    nodeGroups: number
-    nodes: number
-    pods: number
-    workloads: number
-    pdbs: number
-    series: number
-    samples: number
-  }
-  managedBy: Array<{workload: string; owner: string}>
-  diagnostics: Array<{severity: string}>
-}
+import type {SnapshotSummary} from '../core/model/snapshot-summary.js'
 
 export function renderSnapshotOutcome(summary: SnapshotSummary): string {
   const c = summary.counts

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {describe, BaseCommand} from '../../cli/base-command.js'
+import {migGpuFlag} from '../../cli/flags.js'
 import {UserError} from '../../core/errors.js'
 import {EXIT, exitCodes} from '../../core/exit-codes.js'
 import type {CheckResult, MigPartedCheckResult} from '../../core/mig/index.js'
@@ -28,11 +29,7 @@ export default class MigCheck extends BaseCommand<typeof MigCheck> {
     instances: Args.string({description: 'PROFILE[@START] ... (e.g. 3g.40gb@4 1g.10gb)', required: false}),
   }
   static override flags = {
-    gpu: Flags.string({
-      char: 'g',
-      summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).',
-      helpValue: 'MODEL',
-    }),
+    gpu: migGpuFlag(),
     config: Flags.file({
       char: 'f',
       summary: 'A mig-parted config file (version: v1, mig-configs:) to validate.',

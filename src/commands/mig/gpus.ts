@@ -1,15 +1,10 @@
 import {describe, BaseCommand} from '../../cli/base-command.js'
 import {listMigGpuModels, migProfilesFor} from '../../core/mig/index.js'
 import {renderMigGpus, type MigGpuRow} from '../../views/mig.js'
-import {exitCodes} from '../../core/exit-codes.js'
-
-const EXIT_CODES = exitCodes()
 
 export default class MigGpus extends BaseCommand<typeof MigGpus> {
-  static override exitCodes = EXIT_CODES
   static override description = describe(
     'List the GPU models whose MIG geometry gpu-scale knows: names, GPU Feature Discovery aliases, memory and compute slices, PCI device IDs.',
-    EXIT_CODES,
   )
   static override examples = ['<%= config.bin %> mig gpus', '<%= config.bin %> mig gpus -o json']
 

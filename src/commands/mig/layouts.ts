@@ -1,29 +1,20 @@
 import {Flags} from '@oclif/core'
 
 import {describe, BaseCommand} from '../../cli/base-command.js'
+import {migGpuFlag} from '../../cli/flags.js'
 import {enumerateMaximalLayouts, type Layout, requireMigModel} from '../../core/mig/index.js'
 import {renderMigLayouts} from '../../views/mig.js'
-import {exitCodes} from '../../core/exit-codes.js'
-
-const EXIT_CODES = exitCodes()
 
 export default class MigLayouts extends BaseCommand<typeof MigLayouts> {
-  static override exitCodes = EXIT_CODES
   static override description = describe(
     'List every maximal valid MIG layout of a GPU model: sets of placed instances to which no further profile can be added.',
-    EXIT_CODES,
   )
   static override examples = [
     '<%= config.bin %> mig layouts --gpu A30',
     '<%= config.bin %> mig layouts --gpu H100-80GB --media-extensions -o json',
   ]
   static override flags = {
-    gpu: Flags.string({
-      char: 'g',
-      summary: 'GPU model: canonical (A100-80GB), GFD nvidia.com/gpu.product (NVIDIA-A100-SXM4-80GB) or alias (H200).',
-      helpValue: 'MODEL',
-      required: true,
-    }),
+    gpu: migGpuFlag({required: true}),
     'media-extensions': Flags.boolean({summary: 'Also list layouts with a +me (media extensions) instance.'}),
   }
 

@@ -1,17 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../cli/base-command.js'
-import {exitCodes} from '../../core/exit-codes.js'
 import {startSimServe, waitForShutdownSignal, type SimServeInfo} from '../../services/sim-serve.js'
 import {renderSimServe} from '../../views/sim-serve.js'
-
-const EXIT_CODES = exitCodes()
 
 export default class SimServeCommand extends BaseCommand<typeof SimServeCommand> {
   static override summary =
     'Serve the simulated GPU fleet as a Kubernetes API on 127.0.0.1, for kubectl and client-node.'
 
-  static override exitCodes = EXIT_CODES
   static override description = describe(
     'Starts a Kubernetes API server (JSON, core/v1, apps/v1, policy/v1, coordination.k8s.io/v1, autoscaling/v2, ' +
       'keda.sh and cluster.x-k8s.io MachineDeployments) on 127.0.0.1 only, seeded with the built-in fleet: GPU ' +
@@ -24,7 +20,6 @@ export default class SimServeCommand extends BaseCommand<typeof SimServeCommand>
       'ready pod) are listed in a Prometheus file_sd targets file. Faults (409, 429 with Retry-After, 500, slow ' +
       'answers, dropped watches, metrics that vanish, freeze, read NaN or duplicate, a stuck MIG change, a spot ' +
       'interruption) are injected with POST <api>/_twin/faults.',
-    EXIT_CODES,
   )
 
   static override examples = [
