@@ -5,80 +5,17 @@
  * share of the loop's time (the rest is the twin: requests, telemetry, snapshots, the executor).
  * Run: npm run build && node dist/bench/closed-loop-fleet-day.js
  */
-import {parseConfig} from '../src/core/config/load.js'
 import {ClosedLoop} from '../src/core/loop/index.js'
-import {parseTimestamp} from '../src/core/model/duration.js'
-import {AZURE_CONV_TOKENS} from '../src/core/twin/load.js'
 import {summarizeLog} from '../src/core/twin/summary.js'
-import type {TwinModelSpec} from '../src/core/twin/twin.js'
+import {FLEET_INITIAL_NODES, FLEET_SPECS, FLEET_START, fleetPolicy} from './fixtures/fleet-day.js'
 
-const START = parseTimestamp('2026-11-28T00:00:00Z') as number
+const START = FLEET_START
 const HOURS = Number(process.env.BENCH_LOOP_HOURS ?? 24)
 const RUN = HOURS * 3600
-const toleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
-const taints = [{key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule'}]
-
-const models: Array<{
-  name: string
-  pool: string
-  gpu: Record<string, unknown>
-  replicas: number
-  rate: number
-  paramsB: number
-}> = [
-  {name: 'chat-8b-a', pool: 'h100', gpu: {count: 1}, replicas: 3, rate: 12, paramsB: 8},
-  {name: 'chat-8b-b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 8, paramsB: 8},
-  {name: 'code-8b', pool: 'h100', gpu: {count: 1}, replicas: 2, rate: 6, paramsB: 8},
-  {name: 'chat-70b', pool: 'h100x4', gpu: {count: 4}, replicas: 2, rate: 3, paramsB: 70},
-  {name: 'rag-8b', pool: 'a100', gpu: {count: 1}, replicas: 2, rate: 4, paramsB: 8},
-  {name: 'summarize-8b', pool: 'a100', gpu: {count: 1}, replicas: 2, rate: 3, paramsB: 8},
-  {name: 'small-3b-a', pool: 'mig', gpu: {migProfile: '3g.40gb'}, replicas: 2, rate: 2, paramsB: 3},
-  {name: 'small-3b-b', pool: 'mig', gpu: {migProfile: '3g.40gb'}, replicas: 2, rate: 2, paramsB: 3},
-  {name: 'tiny-1b-a', pool: 'mig', gpu: {migProfile: '2g.20gb'}, replicas: 2, rate: 2, paramsB: 1},
-  {name: 'tiny-1b-b', pool: 'mig', gpu: {migProfile: '2g.20gb'}, replicas: 1, rate: 1, paramsB: 1},
-]
-
-const raw = {
-  apiVersion: 'gpu-scale.dev/v1alpha1',
-  kind: 'ScalingPolicy',
-  metadata: {name: 'loop-fleet-day'},
-  settings: {loopInterval: '30s'},
-  nodeGroups: [
-    {name: 'h100', gpu: {model: 'H100-80GB', count: 1}, max: 10, taints, labels: {pool: 'h100'}, hourlyCost: 4.02},
-    {name: 'h100x4', gpu: {model: 'H100-80GB', count: 4}, max: 4, taints, labels: {pool: 'h100x4'}, hourlyCost: 16.08},
-    {name: 'a100', gpu: {model: 'A100-80GB', count: 1}, max: 8, taints, labels: {pool: 'a100'}, hourlyCost: 2.21},
-    {
-      name: 'mig',
-      gpu: {model: 'A100-80GB', count: 2},
-      max: 4,
-      taints,
-      labels: {pool: 'mig'},
-      hourlyCost: 4.42,
-      migConfigs: ['all-balanced', 'all-3g.40gb'],
-    },
-  ],
-  models: models.map((m) => ({
-    name: m.name,
-    workload: {kind: 'Deployment', namespace: 'llm', name: m.name},
-    replicas: {min: 1, max: 8},
-    gpu: m.gpu,
-    weights: {sizeGiB: m.paramsB * 1.87, loadGiBps: 2},
-    tolerations: toleration,
-    nodeSelector: {pool: m.pool},
-    signals: [{name: 'queue', metric: 'vllm:num_requests_waiting', target: 4}],
-  })),
-}
-const {config, problems} = parseConfig(JSON.stringify(raw), '<bench>')
-if (!config) throw new Error(problems.map((p) => p.message).join('; '))
-
-const specs: TwinModelSpec[] = models.map((m) => ({
-  name: m.name,
-  replicas: m.replicas,
-  serving: {paramsB: m.paramsB},
-  load: {arrivals: {kind: 'diurnal', meanRate: m.rate / 4, amplitude: 0.6, peakHour: 15}, ...AZURE_CONV_TOKENS},
-}))
+const config = fleetPolicy('loop-fleet-day', {loopInterval: '30s'})
+const specs = FLEET_SPECS
 const loop = new ClosedLoop({
-  twin: {config, models: specs, start: START, seed: 11, initialNodes: {h100: 7, h100x4: 2, a100: 4, mig: 3}},
+  twin: {config, models: specs, start: START, seed: 11, initialNodes: FLEET_INITIAL_NODES},
   config,
   stopwatch: () => performance.now(),
 })
