@@ -5,6 +5,7 @@
  */
 import type {SimulateResult} from '../core/loop/simulate-result.js'
 import {heading, renderTable} from './output.js'
+import {wrapParagraph} from './table.js'
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const secs = (x: number) => (Number.isFinite(x) ? (x < 10 ? `${x.toFixed(2)}s` : `${x.toFixed(0)}s`) : '-')
@@ -47,7 +48,10 @@ export function renderSimulate(result: SimulateResult, options: {color?: boolean
   const models = Object.entries(s.perModel).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const out = [
     heading(
-      `Simulated ${result.scenario}: ${result.start} → ${result.end} (${hours.toFixed(hours < 10 ? 1 : 0)} h, seed ${result.seed}, ${result.loop.ticks} loop ticks of ${result.loop.loopIntervalSeconds}s)`,
+      wrapParagraph(
+        `Simulated ${result.scenario}: ${result.start} → ${result.end} (${hours.toFixed(hours < 10 ? 1 : 0)} h, seed ${result.seed}, ${result.loop.ticks} loop ticks of ${result.loop.loopIntervalSeconds}s)`,
+        options.width,
+      ),
       options.color,
     ),
     `policy: ${result.policy}`,
