@@ -57,7 +57,7 @@ import {chooseGpuShare} from '../mig/index.js'
 import {buildCluster, type Placement, type SimulatedCluster} from '../scheduling/cluster.js'
 import {estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 import {checkGroupFit} from '../scheduling/eligibility.js'
-import {describeDroppedSamples} from '../signals/sanitize.js'
+import {describeDroppedSamples, sanitizeTelemetry} from '../signals/sanitize.js'
 import {indexTelemetry} from '../signals/telemetry-index.js'
 import {nextControllerState, withControllerState} from './controller-state.js'
 import {compareDemand, compareModels, type Demand} from './demand.js'
@@ -129,7 +129,7 @@ interface GroupRequest {
 }
 
 export function planCluster({config, snapshot: observed, inputFingerprint}: PlanInput): Plan {
-  const snapshot = withControllerState(observed)
+  const snapshot = withControllerState(withSaneTelemetry(observed))
   const tick = startTick(config, snapshot)
   // Samples the input boundary dropped as impossible: said once per series, before anything decides on the rest.
   const diagnostics: Diagnostic[] = [
@@ -228,6 +228,16 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
     [...diagnostics, ...guarded.diagnostics, ...guardedSkipped.diagnostics, ...state.diagnostics],
     state.state,
   )
+}
+
+/**
+ * The planner's own input boundary: snapshots built in process (the twin, the live readers, tests) reach it without
+ * the file loader, so impossible samples are dropped here too. A loaded snapshot was already sanitized, and
+ * sanitizing returns every clean series as it is: that case costs one pass over the samples and no copy.
+ */
+function withSaneTelemetry(snapshot: ClusterSnapshot): ClusterSnapshot {
+  const sane = sanitizeTelemetry(snapshot.telemetry, snapshot.capturedAt)
+  return sane.affected.length === 0 ? snapshot : {...snapshot, telemetry: sane.series}
 }
 
 function startTick(config: PolicyConfig, snapshot: ClusterSnapshot): Tick {

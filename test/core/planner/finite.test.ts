@@ -36,7 +36,46 @@ function countFields(plan: Plan): Array<[string, number]> {
   ])
 }
 
+interface HostileCase {
+  util: number
+  queue: number
+  extra: number
+  replicas: number
+  nodes: number
+  seed: number
+}
+
+/** Plans the case and checks that no number of the plan is non-finite, and that no count is negative. */
+function expectFinitePlan({util, queue, extra, replicas, nodes, seed}: HostileCase): void {
+  const {config, snapshot} = scenario()
+    .seeded(seed)
+    .history(10, 60)
+    .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes})
+    .model('chat', {gpu: {count: 1}, replicas: {min: 0, max: 6}, signals}, {replicas, load: {gpuUtil: util, queue}})
+    .series({
+      metric: 'vllm:num_requests_waiting',
+      labels: {namespace: 'llm', pod: 'chat-extra', model_name: 'chat'},
+      samples: [
+        [snapshot0 - 30, extra],
+        [snapshot0, extra],
+      ],
+    })
+    .build()
+  const plan = planCluster({config, snapshot})
+  expect(numbers(plan).filter(([, v]) => !Number.isFinite(v))).toEqual([])
+  expect(countFields(plan).filter(([, v]) => v < 0 || !Number.isInteger(v))).toEqual([])
+}
+
 describe('no plan holds NaN, Infinity or a negative count (generated telemetry)', () => {
+  test.each([
+    {
+      // Found by the property below in CI: a snapshot built in process (no file loader, so no sanitizer) carried
+      // NaN queue samples into the demand forecast, whose `now` reached the change's details as NaN.
+      name: 'NaN queue samples in a snapshot built in process never reach a forecast (the planner sanitizes too)',
+      case: {util: 195.6501937007059, queue: Number.NaN, extra: Number.NaN, replicas: 1, nodes: 1, seed: 1},
+    },
+  ])('$name', ({case: hostileCase}) => expectFinitePlan(hostileCase))
+
   test('over hostile samples, replica counts and group sizes', () => {
     fc.assert(
       fc.property(
@@ -48,30 +87,7 @@ describe('no plan holds NaN, Infinity or a negative count (generated telemetry)'
           nodes: fc.integer({min: 0, max: 4}),
           seed: fc.integer({min: 1, max: 1000}),
         }),
-        ({util, queue, extra, replicas, nodes, seed}) => {
-          const {config, snapshot} = scenario()
-            .seeded(seed)
-            .history(10, 60)
-            .nodeGroup('a100', {gpu: {model: 'A100-80GB', count: 1}, max: 6}, {nodes})
-            .model(
-              'chat',
-              {gpu: {count: 1}, replicas: {min: 0, max: 6}, signals},
-              {replicas, load: {gpuUtil: util, queue}},
-            )
-            .series({
-              metric: 'vllm:num_requests_waiting',
-              labels: {namespace: 'llm', pod: 'chat-extra', model_name: 'chat'},
-              samples: [
-                [snapshot0 - 30, extra],
-                [snapshot0, extra],
-              ],
-            })
-            .build()
-          const plan = planCluster({config, snapshot})
-          const all = numbers(plan)
-          expect(all.filter(([, v]) => !Number.isFinite(v))).toEqual([])
-          expect(countFields(plan).filter(([, v]) => v < 0 || !Number.isInteger(v))).toEqual([])
-        },
+        expectFinitePlan,
       ),
       {numRuns: 40},
     )
