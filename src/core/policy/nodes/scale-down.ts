@@ -6,7 +6,9 @@
  *    counting what this plan just placed on it;
  * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m);
  * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m): DCGM utilization under the
- *    threshold on every GPU for the whole window;
+ *    threshold on every GPU for the whole window. A node that hosts pods needs that evidence: with no samples, or
+ *    none newer than `staleAfterSeconds` (Prometheus or the exporter down), it is kept, and a gap inside the
+ *    window counts as busy. An empty node needs none (nothing runs on it);
  * 4. no replica on it is still loading or inside its health-check grace (evicting it would waste the load and
  *    hide whether the replica works);
  * 5. every non-DaemonSet pod on it fits elsewhere: GPU replicas on free GPUs of nodes that stay (simulated on the
@@ -129,7 +131,27 @@ export function findScaleDownCandidates(
       })
       continue
     }
-    const idleFor = idleSeconds(node, utilByNode.get(node.name) ?? [], now, gpuUtilizationThreshold)
+    const series = utilByNode.get(node.name) ?? []
+    const newest = newestSampleAt(series, now)
+    // Absence is not idleness. A node that hosts pods is removed only on DCGM evidence that its GPUs have idled:
+    // with the exporter or Prometheus down or stale, its pods may be serving. An empty node needs no telemetry
+    // (nothing runs on it, Cluster Autoscaler removes empty nodes on allocation alone).
+    if (used > 0 && newest === undefined) {
+      keep('MissingTelemetry', `${node.name} has no DCGM utilization samples: it is not removed on absent data`, {
+        metric: GPU_UTIL_METRIC,
+      })
+      continue
+    }
+    if (used > 0 && newest !== undefined && now - newest > config.settings.staleAfterSeconds) {
+      keep(
+        'StaleTelemetry',
+        `${node.name}'s newest DCGM sample is ${Math.round(now - newest)}s old (stale after ` +
+          `${config.settings.staleAfterSeconds}s): it is not removed on stale data`,
+        {metric: GPU_UTIL_METRIC, sampleAgeSeconds: Math.round(now - newest)},
+      )
+      continue
+    }
+    const idleFor = idleSeconds(node, series, now, gpuUtilizationThreshold, config.settings.staleAfterSeconds)
     if (idleFor < unneededSeconds) {
       keep(
         'NotUnneededLongEnough',
@@ -380,20 +402,36 @@ function indexUtilization(telemetry: TelemetryIndex): Map<string, Array<Array<[n
   return map
 }
 
+/** The newest DCGM sample at or before `now` over the node's GPUs; undefined when there is none. */
+function newestSampleAt(series: ReadonlyArray<ReadonlyArray<[number, number]>>, now: number): number | undefined {
+  let newest: number | undefined
+  for (const samples of series)
+    for (const [t] of samples) if (t <= now && (newest === undefined || t > newest)) newest = t
+  return newest
+}
+
 /**
- * How long every GPU of the node has been under the utilization threshold, from DCGM samples. Unknown
- * utilization never shortens the window below the node's age: a node without telemetry counts as idle since it
- * was created only because the caller already checked its GPU allocation.
+ * How long every GPU of the node has been under the utilization threshold, from DCGM samples. Before the first
+ * sample the node counts as idle since it was created (the window simply starts later than the node), but a gap
+ * longer than `staleAfterSeconds` inside the samples (the exporter or Prometheus was down) counts as busy: the node
+ * is unneeded only for as long as data shows it.
  */
 function idleSeconds(
   node: NodeState,
   series: ReadonlyArray<ReadonlyArray<[number, number]>>,
   now: number,
   threshold: number,
+  staleAfterSeconds: number,
 ): number {
   let lastBusy = node.createdAt
   for (const samples of series) {
-    for (const [t, v] of samples) if (t <= now && v / 100 >= threshold && t > lastBusy) lastBusy = t
+    let previous: number | undefined
+    for (const [t, v] of samples) {
+      if (t > now) break
+      const busy = v / 100 >= threshold || (previous !== undefined && t - previous > staleAfterSeconds)
+      if (busy && t > lastBusy) lastBusy = t
+      previous = t
+    }
   }
   return now - lastBusy
 }

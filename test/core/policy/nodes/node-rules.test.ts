@@ -45,6 +45,33 @@ function movePod(built: Built, index: number, to: string): Built {
   gpu.pods = gpu.pods.filter((p) => p !== key)
   free.pods.push(key)
   pod.node = to
+  // Its DCGM series move with it: dcgm-exporter labels a GPU's samples with the pod on it and the node it is on.
+  for (const series of built.snapshot.telemetry)
+    if (series.labels.pod === pod.name && series.labels.Hostname !== undefined) series.labels.Hostname = to
+  return built
+}
+
+const DCGM_UTIL = 'DCGM_FI_DEV_GPU_UTIL'
+
+/** Prometheus or the exporter answered nothing: the snapshot has no GPU utilization at all. */
+function withoutDcgm(built: Built): Built {
+  built.snapshot.telemetry = built.snapshot.telemetry.filter((s) => s.metric !== DCGM_UTIL)
+  return built
+}
+
+/** DCGM utilization stopped `secondsAgo` before the capture (a scrape that has been failing since). */
+function dcgmUntil(built: Built, secondsAgo: number): Built {
+  const cutoff = built.snapshot.capturedAt - secondsAgo
+  for (const s of built.snapshot.telemetry)
+    if (s.metric === DCGM_UTIL) s.samples = s.samples.filter(([t]) => t <= cutoff)
+  return built
+}
+
+/** DCGM utilization missing for `seconds` ending 60 s before the capture: the exporter was down for a while. */
+function dcgmGap(built: Built, seconds: number): Built {
+  const end = built.snapshot.capturedAt - 60
+  for (const s of built.snapshot.telemetry)
+    if (s.metric === DCGM_UTIL) s.samples = s.samples.filter(([t]) => t <= end - seconds || t > end)
   return built
 }
 
@@ -283,6 +310,35 @@ describe('node scale-down: safe removal', () => {
         expect(find(plan, 'node:q-02')).toBeUndefined()
         expect(keptCodes(plan, 'q-02')).toEqual(['PodDisruptionBudget'])
       },
+    },
+    {
+      name: 'a node with pods and no DCGM samples is kept (MissingTelemetry): absence is not idleness',
+      build: () => withoutDcgm(movePod(steady(scenario().nodeGroup('q', quad(), {nodes: 2}), 4).build(), 3, 'q-02')),
+      check: (plan: Plan) => {
+        expect(find(plan, 'node:q-02')).toBeUndefined()
+        expect(keptCodes(plan, 'q-02')).toEqual(['MissingTelemetry'])
+      },
+    },
+    {
+      name: 'a node with pods whose newest DCGM sample is older than staleAfter is kept (StaleTelemetry): Prometheus is down',
+      build: () => dcgmUntil(movePod(steady(scenario().nodeGroup('q', quad(), {nodes: 2}), 4).build(), 3, 'q-02'), 600),
+      check: (plan: Plan) => {
+        expect(find(plan, 'node:q-02')).toBeUndefined()
+        expect(keptCodes(plan, 'q-02')).toEqual(['StaleTelemetry'])
+      },
+    },
+    {
+      name: 'a gap in DCGM inside the window counts as busy (NotUnneededLongEnough): idle only as long as data shows',
+      build: () => dcgmGap(movePod(steady(scenario().nodeGroup('q', quad(), {nodes: 2}), 4).build(), 3, 'q-02'), 300),
+      check: (plan: Plan) => {
+        expect(find(plan, 'node:q-02')).toBeUndefined()
+        expect(keptCodes(plan, 'q-02')).toEqual(['NotUnneededLongEnough'])
+      },
+    },
+    {
+      name: 'an empty node needs no telemetry (NodeUnneeded): nothing runs on it, as Cluster Autoscaler removes it',
+      build: () => withoutDcgm(steady(scenario().nodeGroup('q', quad(), {nodes: 2}), 4).build()),
+      check: (plan: Plan) => expect(codes(find(plan, 'node:q-02'))).toEqual(['NodeUnneeded']),
     },
     {
       name: 'a replica still loading keeps its node (ReplicaWarmingUp)',
