@@ -10,7 +10,14 @@ import {join} from 'node:path'
 import {stringify} from 'yaml'
 
 import {resourceByKind, type KubeObject} from '../../src/core/kube-store/index.js'
-import type {Change, MigChange, NodeGroupChange, NodeRemovalChange, Plan, ReplicaChange} from '../../src/core/model/plan.js'
+import type {
+  Change,
+  MigChange,
+  NodeGroupChange,
+  NodeRemovalChange,
+  Plan,
+  ReplicaChange,
+} from '../../src/core/model/plan.js'
 import {planCluster} from '../../src/core/planner/plan-cluster.js'
 import type {Clock} from '../../src/core/ports.js'
 import {defaultScenario, defaultScenarioBuilder} from '../../src/core/sim/default-scenario.js'
@@ -74,8 +81,7 @@ export async function startApplyTwin(): Promise<ApplyTwin> {
       writeFileSync(path, JSON.stringify(planOf(changes)))
       return path
     },
-    apply: (request) =>
-      applyOnce({config, kubeconfig: serve.info.kubeconfig, clockPort: clock, ...request}),
+    apply: (request) => applyOnce({config, kubeconfig: serve.info.kubeconfig, clockPort: clock, ...request}),
     close: async () => {
       await serve.close()
       rmSync(dir, {recursive: true, force: true})
@@ -127,7 +133,12 @@ export function growGroup(group: string, from: number, to: number): NodeGroupCha
   }
 }
 
-export function removeNode(group: string, node: string, groupFrom: number, dependsOn: string[] = []): NodeRemovalChange {
+export function removeNode(
+  group: string,
+  node: string,
+  groupFrom: number,
+  dependsOn: string[] = [],
+): NodeRemovalChange {
   return {
     ...common,
     dependsOn,
