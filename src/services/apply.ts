@@ -19,7 +19,7 @@
  */
 import {createHash} from 'node:crypto'
 
-import {applyPlan, type ApplyResult, type ChangeStatus} from '../core/apply/index.js'
+import {applyPlan, type ChangeStatus} from '../core/apply/index.js'
 import {
   type ApplyJournal,
   clearProgress,
@@ -30,6 +30,7 @@ import {
   recordResult,
   resumableChanges,
 } from '../core/apply/journal.js'
+import type {AppliedChange, ApplyOutcome} from '../core/apply/apply-result.js'
 import {UserError} from '../core/errors.js'
 import {EXIT} from '../core/exit-codes.js'
 import type {Change, Plan, ReplicaChange} from '../core/model/plan.js'
@@ -73,32 +74,6 @@ export interface ApplyRequest extends LiveFlags {
   log?: (line: string) => void
   /** Tests: throw after this many journaled writes, as a crash would stop the process. */
   crashAfterWrites?: number
-}
-
-export interface AppliedChange {
-  id: string
-  action: Change['action']
-  target: string
-  from: string | number
-  to: string | number
-  status: ChangeStatus['status']
-  /** Why it was not applied, or what was done instead (an HPA driven). */
-  detail: string
-}
-
-/** The typed result `apply -o json` prints. */
-export interface ApplyOutcome {
-  apiVersion: 'gpu-scale.dev/v1alpha1'
-  kind: 'ApplyResult'
-  source: string
-  plannedAt: string
-  planId: string
-  /** Changes a crashed run left mid-way, finished first. */
-  resumed: string[]
-  replanned: boolean
-  changes: AppliedChange[]
-  counts: ApplyResult['counts']
-  exitCode: 0 | 1 | 4
 }
 
 export class SimulatedCrash extends Error {
@@ -405,3 +380,5 @@ async function driveOwner(
   }
   return {changeId: change.id, status: 'applied'}
 }
+
+export type {AppliedChange, ApplyOutcome}
