@@ -80,6 +80,19 @@ describe('apply acts on the cluster, and kubectl sees the plan', () => {
     expect(await jsonpath(['machinedeployment', 'standard'], '{.spec.replicas}')).toBe('4')
   })
 
+  test('live (-c, no saved plan): plans the cluster then applies; a second live apply finds only what failed', async () => {
+    twin.serve.bound.advance(twin.serve.bound.twin.now + 600)
+    const first = await twin.apply({yes: true})
+    const applied = first.outcome.changes.filter((c) => c.status === 'applied').map((c) => c.id)
+    expect(applied.length, JSON.stringify(first.outcome.changes)).toBeGreaterThan(0)
+    expect(first.outcome.source).toContain('policy: ')
+    const second = await twin.apply({yes: true})
+    // What was applied is no longer planned; only the change that cannot act (mig-pool has no actuator) remains.
+    expect(second.outcome.changes.map((c) => c.id)).toEqual(
+      first.outcome.changes.filter((c) => c.status !== 'applied').map((c) => c.id),
+    )
+  })
+
   test('replicas go through the scale subresource as an explicit merge patch', async () => {
     const {outcome} = await twin.apply({plan: twin.savePlan([replicas('llama-8b', 2, 3)])})
     expect(outcome.exitCode).toBe(0)
