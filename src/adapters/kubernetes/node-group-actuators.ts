@@ -25,12 +25,12 @@ import type {Change} from '../../core/model/plan.js'
 import type {NodeGroupActuator, NodeGroupConfig, PolicyConfig} from '../../core/model/config.js'
 import type {NodeGroupFailure, NodeGroupWriter, NodeGroupWriteResult} from '../../core/ports.js'
 import {CAPI, type KubeApi, type KubeObject} from './kube-api.js'
-import {groupOfNode} from './map-snapshot.js'
+import {groupOfNode, HEADROOM_LABEL, pendingPlaceholders} from './map-snapshot.js'
 import {ApiCallError} from './retry.js'
 
 export const DELETE_MACHINE_ANNOTATION = 'cluster.x-k8s.io/delete-machine'
 export const MACHINE_ANNOTATION = 'cluster.x-k8s.io/machine'
-export const HEADROOM_LABEL = 'gpu-scale.dev/headroom'
+export {HEADROOM_LABEL}
 /** Below every default (0), so any real pod preempts a placeholder; negative values are allowed for user classes. */
 export const HEADROOM_PRIORITY = -10
 const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10'
@@ -106,8 +106,9 @@ export function createNodeGroupWriter(
 
 /**
  * A group's target size as the planner saw it (`status.targetSize` of a NodeGroup precondition): the
- * MachineDeployment's spec.replicas for a machine-deployment group, else its registered nodes — the same rule as
- * the snapshot mapping (map-snapshot.ts), so a precondition compares like with like.
+ * MachineDeployment's spec.replicas for a machine-deployment group, else its registered nodes, plus a headroom
+ * group's pending placeholders — the same rule as the snapshot mapping (map-snapshot.ts), so a precondition
+ * compares like with like.
  */
 export async function readGroupTargetSize(api: KubeApi, config: PolicyConfig, name: string): Promise<unknown> {
   const group = config.nodeGroups.find((g) => g.name === name)
@@ -117,7 +118,9 @@ export async function readGroupTargetSize(api: KubeApi, config: PolicyConfig, na
     return md ? (md.spec?.replicas ?? undefined) : undefined
   }
   const nodes = await api.call('GET', '/api/v1/nodes', () => api.core.listNode())
-  return nodes.items.filter((n) => groupOfNode(n.metadata?.labels ?? {}, config) === name).length
+  const registered = nodes.items.filter((n) => groupOfNode(n.metadata?.labels ?? {}, config) === name).length
+  if (group.actuator?.kind !== 'headroom') return registered
+  return registered + pendingPlaceholders(await listPlaceholders(api, group.actuator, name), name)
 }
 
 function failed(failure: NodeGroupFailure, message: string): NodeGroupWriteResult {

@@ -99,7 +99,7 @@ describe('against the twin', () => {
     expect(patches.at(-1)?.contentType).toBe('application/merge-patch+json')
   })
 
-  test('headroom: one placeholder per node wanted, the PriorityClass created once; removing deletes one', async () => {
+  test('headroom: one placeholder per node wanted, the PriorityClass created once, pending ones count as nodes on their way; removing deletes one', async () => {
     expect(await groups.increaseSize('large', 2)).toEqual({status: 'done'})
     expect(await groups.increaseSize('large', 1)).toEqual({status: 'done'})
     const placeholders = () =>
@@ -114,8 +114,11 @@ describe('against the twin', () => {
       value: -10,
       preemptionPolicy: 'Never',
     })
+    // Pending placeholders are nodes on their way: counted in the target size, so the next plan does not ask again.
+    expect(await readGroupTargetSize(api, config, 'large')).toBe(3 + 3)
     expect(await groups.removeNode('large', 'large-003')).toEqual({status: 'done'})
     expect(placeholders()).toHaveLength(2)
+    expect(await readGroupTargetSize(api, config, 'large')).toBe(3 + 2)
   })
 
   test('a group the config does not have, and one without an actuator: failed, saying what to do', async () => {
