@@ -21,9 +21,9 @@ import {createHash} from 'node:crypto'
 
 import {applyPlan, type ChangeStatus} from '../core/apply/index.js'
 import {
-  type ApplyJournal,
   clearProgress,
   openJournal,
+  type PersistedState,
   planIdOf,
   progressOf,
   recordProgress,
@@ -34,7 +34,6 @@ import type {AppliedChange, ApplyOutcome} from '../core/apply/apply-result.js'
 import {UserError} from '../core/errors.js'
 import {EXIT} from '../core/exit-codes.js'
 import type {Change, Plan, ReplicaChange} from '../core/model/plan.js'
-import type {ControllerState} from '../core/model/state.js'
 import type {ChangeResult, Clock, ClusterWriter} from '../core/ports.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {LiveClusterWriter} from '../adapters/kubernetes/cluster-writer.js'
@@ -49,12 +48,6 @@ import {readPlanFile} from '../adapters/plan-file.js'
 import type {LiveFlags} from './live-cluster.js'
 import {DEFAULT_CONFIG_PATH} from './plan-inputs.js'
 import {createPlan} from './plan.js'
-
-/** What `apply` keeps in its ConfigMap: the planner's controller state and the apply journal. */
-export interface PersistedState {
-  controllerState?: ControllerState
-  applyJournal?: ApplyJournal
-}
 
 export interface ApplyRequest extends LiveFlags {
   config?: string

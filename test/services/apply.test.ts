@@ -86,7 +86,10 @@ describe('apply acts on the cluster, and kubectl sees the plan', () => {
     const applied = first.outcome.changes.filter((c) => c.status === 'applied').map((c) => c.id)
     expect(applied.length, JSON.stringify(first.outcome.changes)).toBeGreaterThan(0)
     expect(first.outcome.source).toContain('policy: ')
+    expect(first.diagnostics.map((d) => d.code)).toContain('NoControllerState')
     const second = await twin.apply({yes: true})
+    // The second plan read the controller state the first run saved (stabilization carries over between runs).
+    expect(second.diagnostics.map((d) => d.code)).not.toContain('NoControllerState')
     // What was applied is no longer planned; only the change that cannot act (mig-pool has no actuator) remains.
     expect(second.outcome.changes.map((c) => c.id)).toEqual(
       first.outcome.changes.filter((c) => c.status !== 'applied').map((c) => c.id),
