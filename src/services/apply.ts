@@ -90,6 +90,23 @@ const wallClock: Clock = {
 export async function applyOnce(
   request: ApplyRequest,
 ): Promise<{outcome: ApplyOutcome; diagnostics: LiveDiagnostic[]}> {
+  try {
+    return await applyWith(request)
+  } catch (error) {
+    // An API failure outside any one change (listing HPAs, saving the journal): one line naming the URL.
+    if (error instanceof ApiCallError)
+      throw new UserError(error.message, {
+        hint:
+          error.code === 401 || error.code === 403
+            ? 'the credentials lack a permission apply needs (README, Apply: RBAC)'
+            : 'rerun apply: finished changes are journaled and not repeated',
+        cause: error,
+      })
+    throw error
+  }
+}
+
+async function applyWith(request: ApplyRequest): Promise<{outcome: ApplyOutcome; diagnostics: LiveDiagnostic[]}> {
   const configPath = request.config ?? DEFAULT_CONFIG_PATH
   const {config} = await loadConfigFile(configPath)
   const clock = request.clockPort ?? wallClock
@@ -172,7 +189,7 @@ export async function applyOnce(
   const driven = new Map<string, string>()
   const run = async (changes: readonly Change[], started: ReadonlySet<string>) => {
     const owners = await findOwners(api, changes)
-    const refusals = await consent(changes, request, owners)
+    const refusals = await consent(changes, request, owners, started)
     const cluster: ClusterWriter<Change> = {
       apply: async (change): Promise<ChangeResult> => {
         const owner = owners.get(change.id)
@@ -276,6 +293,7 @@ async function consent(
   changes: readonly Change[],
   request: ApplyRequest,
   owners: ReadonlyMap<string, Owner>,
+  started: ReadonlySet<string>,
 ): Promise<Map<string, string>> {
   const refusals = new Map<string, string>()
   for (const [id, owner] of owners)
@@ -286,7 +304,8 @@ async function consent(
       )
   const needed = changes.filter((c) => {
     const flag = consentFlagFor(c)
-    if (!flag || refusals.has(c.id) || request.yes) return false
+    // A change an earlier run started was consented to then; leaving it half-done (a node cordoned) is worse.
+    if (!flag || refusals.has(c.id) || request.yes || started.has(c.id)) return false
     return flag === '--allow-scale-down' ? !request.allowScaleDown : !request.allowMigReconfig
   })
   if (needed.length > 0 && request.confirm && (await request.confirm(needed))) return refusals

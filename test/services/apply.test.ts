@@ -356,11 +356,25 @@ describe('faults', () => {
     expect(migLabel('mig-pool-002')).toBe(next)
     expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('true')
     const labelWrites = writes().filter((r) => r.resource === 'nodes').length
-    const {outcome} = await twin.apply({plan, yes: true})
+    // No consent flag this time: the crashed run had it, and a half-done repartition is worse than finishing it.
+    const {outcome} = await twin.apply({plan})
     // The precondition (label == before) now reads the crashed run's own write: not checked again, not refused.
     expect(outcome.changes[0]?.status, outcome.changes[0]?.detail).toBe('applied')
     expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('')
     // Only the uncordon was written to the node: no second cordon, no second label.
     expect(writes().filter((r) => r.resource === 'nodes').length - labelWrites).toBe(1)
+  })
+
+  test('a crash mid-MIG, then another plan (a live rerun plans afresh): the half-done change is finished first', async () => {
+    const plan = twin.savePlan([repartition('mig-pool-002', migLabel('mig-pool-002'), otherMigConfig('mig-pool-002'))])
+    await expect(twin.apply({plan, yes: true, crashAfterWrites: 1})).rejects.toBeInstanceOf(SimulatedCrash)
+    expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('true')
+    const {outcome} = await twin.apply({plan: twin.savePlan([replicas('llama-8b', 2, 3)])})
+    expect(outcome.resumed).toEqual(['gpu:mig-pool-002'])
+    expect(outcome.changes.map((c) => [c.id, c.status])).toEqual([
+      ['gpu:mig-pool-002', 'applied'],
+      ['pod:llm/llama-8b', 'applied'],
+    ])
+    expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('')
   })
 })
