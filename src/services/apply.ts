@@ -185,7 +185,7 @@ async function applyWith(request: ApplyRequest): Promise<{outcome: ApplyOutcome;
     },
   })
 
-  const results: Array<{status: ChangeStatus; change: Change; detail?: string}> = []
+  const results: Array<{status: ChangeStatus; change: Change}> = []
   const driven = new Map<string, string>()
   const run = async (changes: readonly Change[], started: ReadonlySet<string>) => {
     const owners = await findOwners(api, changes)
@@ -245,11 +245,9 @@ async function applyWith(request: ApplyRequest): Promise<{outcome: ApplyOutcome;
   const changes = results.map(({status, change}) => describeChange(status, change, driven.get(change.id)))
   const counts = {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0}
   for (const c of changes) counts[c.status]++
-  const refused = changes.some(
-    (c) =>
-      c.status === 'precondition-failed' ||
-      (c.status === 'skipped' &&
-        results.find((r) => r.change.id === c.id && r.status.status === 'skipped' && r.status.reason === 'refused')),
+  const refused = results.some(
+    ({status}) =>
+      status.status === 'precondition-failed' || (status.status === 'skipped' && status.reason === 'refused'),
   )
   const exitCode = counts.failed > 0 ? EXIT.error : refused ? EXIT.refused : EXIT.ok
   return {

@@ -5,11 +5,7 @@
  */
 import {describe, expect, test} from 'vitest'
 
-import {
-  fieldKey,
-  RecordingClusterWriter,
-  RecordingNodeGroupWriter,
-} from '../../../src/adapters/fake/recording-writers.js'
+import {fieldKey, RecordingNodeGroupWriter} from '../../../src/adapters/fake/recording-writers.js'
 import {applyPlan, type ApplyOptions} from '../../../src/core/apply/index.js'
 import type {Change} from '../../../src/core/model/plan.js'
 import {growGroup, repartition, replicas} from '../../services/apply-helpers.js'
