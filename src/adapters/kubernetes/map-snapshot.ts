@@ -385,11 +385,19 @@ function mapNodeGroups(
         'cluster.x-k8s.io/v1beta2 MachineDeployments are not served: node-group sizes are counted from the nodes',
     })
   return config.nodeGroups.map((g) => {
-    const md = mds.get(g.name)
+    // The MachineDeployment apply scales (nodeGroups[].actuator) when there is one, else the one named as the group:
+    // the size read here is what apply's preconditions compare with (node-group-actuators.ts readGroupTargetSize).
+    const actuator = g.actuator?.kind === 'machine-deployment' ? g.actuator : undefined
+    const md = actuator
+      ? (objects.machineDeployments ?? []).find(
+          (m) => m.metadata?.name === actuator.name && m.metadata?.namespace === actuator.namespace,
+        )
+      : mds.get(g.name)
     const registered = nodes.filter((n) => n.group === g.name).length
-    const targetSize = md
-      ? Number(md.spec?.replicas ?? registered)
-      : registered + pendingPlaceholders(objects.pods, g.name)
+    // Pending headroom placeholders are nodes asked for and not yet there. Under Cluster API the autoscaler may
+    // already have raised the MachineDeployment for one: counted twice for those minutes, which plans less, never more.
+    const targetSize =
+      (md ? Number(md.spec?.replicas ?? registered) : registered) + pendingPlaceholders(objects.pods, g.name)
     return {name: g.name, targetSize, failures: []}
   })
 }

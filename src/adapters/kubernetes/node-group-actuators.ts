@@ -106,21 +106,34 @@ export function createNodeGroupWriter(
 
 /**
  * A group's target size as the planner saw it (`status.targetSize` of a NodeGroup precondition): the
- * MachineDeployment's spec.replicas for a machine-deployment group, else its registered nodes, plus a headroom
- * group's pending placeholders — the same rule as the snapshot mapping (map-snapshot.ts), so a precondition
- * compares like with like.
+ * spec.replicas of the actuator's MachineDeployment (else of one named as the group), else its registered nodes;
+ * plus its pending headroom placeholders — the same rule as the snapshot mapping (map-snapshot.ts), so a
+ * precondition compares like with like.
  */
 export async function readGroupTargetSize(api: KubeApi, config: PolicyConfig, name: string): Promise<unknown> {
   const group = config.nodeGroups.find((g) => g.name === name)
   if (!group) return undefined
-  if (group.actuator?.kind === 'machine-deployment') {
-    const md = await readMachineDeployment(api, group.actuator)
-    return md ? (md.spec?.replicas ?? undefined) : undefined
-  }
+  const md =
+    group.actuator?.kind === 'machine-deployment'
+      ? await readMachineDeployment(api, group.actuator)
+      : await findMachineDeploymentNamed(api, name)
   const nodes = await api.call('GET', '/api/v1/nodes', () => api.core.listNode())
   const registered = nodes.items.filter((n) => groupOfNode(n.metadata?.labels ?? {}, config) === name).length
-  if (group.actuator?.kind !== 'headroom') return registered
-  return registered + pendingPlaceholders(await listPlaceholders(api, group.actuator, name), name)
+  const labelSelector = `${HEADROOM_LABEL}=${name}`
+  const pods = await api.call('GET', `/api/v1/pods?labelSelector=${labelSelector}`, () =>
+    api.core.listPodForAllNamespaces({labelSelector}),
+  )
+  return (
+    Number(md ? (md.spec?.replicas ?? registered) : registered) + pendingPlaceholders(pods.items as KubeObject[], name)
+  )
+}
+
+/** The MachineDeployment named as the group, in any namespace (Cluster API not installed: none). */
+async function findMachineDeploymentNamed(api: KubeApi, name: string): Promise<KubeObject | undefined> {
+  const list = (await api.optional('GET', `/apis/${CAPI.group}/${CAPI.version}/machinedeployments`, () =>
+    api.custom.listClusterCustomObject({...CAPI, plural: 'machinedeployments'}),
+  )) as {items?: KubeObject[]} | undefined
+  return list?.items?.find((md) => md.metadata?.name === name)
 }
 
 function failed(failure: NodeGroupFailure, message: string): NodeGroupWriteResult {
