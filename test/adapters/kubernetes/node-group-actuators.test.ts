@@ -15,6 +15,7 @@ import {
   runCommand,
 } from '../../../src/adapters/kubernetes/node-group-actuators.js'
 import type {PolicyConfig} from '../../../src/core/model/config.js'
+import {captureLiveCluster} from '../../../src/services/live-cluster.js'
 import type {NodeGroupWriter} from '../../../src/core/ports.js'
 import {startApplyTwin, type ApplyTwin} from '../../services/apply-helpers.js'
 
@@ -119,6 +120,13 @@ describe('against the twin', () => {
     expect(await groups.removeNode('large', 'large-003')).toEqual({status: 'done'})
     expect(placeholders()).toHaveLength(2)
     expect(await readGroupTargetSize(api, config, 'large')).toBe(3 + 2)
+  })
+
+  test('the precondition reader and the snapshot mapping agree on every group target size (else apply would call its own plan stale)', async () => {
+    await groups.increaseSize('large', 1)
+    const {snapshot} = await captureLiveCluster(config, {kubeconfig: twin.serve.info.kubeconfig})
+    for (const group of snapshot.nodeGroups)
+      expect(await readGroupTargetSize(api, config, group.name), group.name).toBe(group.targetSize)
   })
 
   test('a group the config does not have, and one without an actuator: failed, saying what to do', async () => {
