@@ -79,6 +79,57 @@ export interface StoredSeries {
   samples: Array<[number, number]>
   /** Index of the first sample still inside the retention window. */
   head: number
+  /** Downsampled long history (metrics the store was told to keep long), oldest first; see LongHistory. */
+  long?: LongSeries
+}
+
+/**
+ * A downsampled long history for some metrics: one sample per bucket (its mean, stamped at the bucket's middle),
+ * kept far longer than the raw retention. The planner's daily forecast compares with the same time yesterday; a
+ * raw day of every series per tick would cost more than the planner, while 5-minute means of the few forecast
+ * metrics over 8 days cost a few thousand samples per series.
+ */
+export interface LongHistory {
+  /** Which metrics keep one. */
+  keep: (metric: string) => boolean
+  bucketSeconds: number
+  retentionSeconds: number
+}
+
+interface LongSeries {
+  samples: Array<[number, number]>
+  head: number
+  bucketStart: number
+  sum: number
+  n: number
+}
+
+/** Adds a sample to its bucket; a sample past the bucket closes it into one (mean, bucket middle) sample. */
+function addToLong(long: LongSeries, bucketSeconds: number, t: number, value: number): void {
+  if (t >= long.bucketStart + bucketSeconds) {
+    if (long.n > 0) long.samples.push([long.bucketStart + bucketSeconds / 2, long.sum / long.n])
+    long.bucketStart = Math.floor(t / bucketSeconds) * bucketSeconds
+    long.sum = 0
+    long.n = 0
+  }
+  if (!Number.isFinite(value)) return
+  long.sum += value
+  long.n++
+}
+
+function trimLong(long: LongSeries, cutoff: number): void {
+  while (long.head < long.samples.length && (long.samples[long.head] as [number, number])[0] < cutoff) long.head++
+  if (long.head > 1024 && long.head * 2 > long.samples.length) {
+    long.samples = long.samples.slice(long.head)
+    long.head = 0
+  }
+}
+
+/** Closed buckets with from ≤ t < to. */
+function selectLong(long: LongSeries, from: number, to: number): Array<[number, number]> {
+  const lo = firstAtOrAfter(long.samples, long.head, from)
+  const hi = firstAtOrAfter(long.samples, lo, to)
+  return hi > lo ? long.samples.slice(lo, hi) : []
 }
 
 /**
@@ -101,7 +152,10 @@ function firstAtOrAfter(samples: ReadonlyArray<[number, number]>, start: number,
 export class TelemetryStore {
   private series = new Map<string, StoredSeries>()
 
-  constructor(private readonly retentionSeconds: number) {}
+  constructor(
+    private readonly retentionSeconds: number,
+    private readonly longHistory?: LongHistory,
+  ) {}
 
   /** The series `key` (metric + labels), created on first use. Re-fetch after trim(): empty series are dropped. */
   handle(key: string, metric: string, labels: Record<string, string>): StoredSeries {
@@ -109,6 +163,7 @@ export class TelemetryStore {
     if (!s) {
       // Frozen: every snapshot hands out this one object, so nobody may change it.
       s = {key, metric, labels: Object.freeze({...labels}), samples: [], head: 0}
+      if (this.longHistory?.keep(metric)) s.long = {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0}
       this.series.set(key, s)
     }
     return s
@@ -116,20 +171,23 @@ export class TelemetryStore {
 
   /** Appends a sample to the series `key`. */
   record(key: string, metric: string, labels: Record<string, string>, t: number, value: number): void {
-    this.handle(key, metric, labels).samples.push([t, value])
+    this.push(this.handle(key, metric, labels), t, value)
   }
 
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
     if (s.samples.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
     s.samples.push([t, value])
+    if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
   }
 
   /** Drops samples older than the retention window, and series with none left. */
   trim(now: number): void {
     const cutoff = now - this.retentionSeconds
+    const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
     for (const [key, s] of this.series) {
       while (s.head < s.samples.length && (s.samples[s.head] as [number, number])[0] < cutoff) s.head++
+      if (s.long) trimLong(s.long, longCutoff)
       if (s.head === s.samples.length) {
         this.series.delete(key)
       } else if (s.head > 1024 && s.head * 2 > s.samples.length) {
@@ -143,7 +201,7 @@ export class TelemetryStore {
    * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs and labels are the
    * store's own (shared, never copied; nothing that reads a snapshot writes into it); each series' array is new.
    */
-  window(from: number, to: number, select?: WindowSelect): Series[] {
+  window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
     for (const s of this.series.values()) {
       const samples = s.samples
@@ -176,8 +234,15 @@ export class TelemetryStore {
         }
         end = a
       }
-      if (end > lo)
-        out.push({metric: s.metric, labels: s.labels as Record<string, string>, samples: samples.slice(lo, end)})
+      const recent = end > lo ? samples.slice(lo, end) : []
+      // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
+      const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
+      if (recent.length + before.length > 0)
+        out.push({
+          metric: s.metric,
+          labels: s.labels as Record<string, string>,
+          samples: before.length > 0 ? [...before, ...recent] : recent,
+        })
     }
     return out
   }

@@ -40,7 +40,7 @@ import {nextArrival, sampleTokens, type ModelLoad, type TraceRequest} from './lo
 import {gpuHasPods, layoutForMigConfig, sameLayout, type GpuLayout} from './mig-manager.js'
 import {Replica, type TwinRequest} from './replica.js'
 import {deviceNeedOf, findFreeDevices, scheduleMostAllocated, type SchedulePod} from './scheduling.js'
-import {TelemetryStore, type Histogram, type StoredSeries, type WindowSelect} from './telemetry.js'
+import {TelemetryStore, type Histogram, type LongHistory, type StoredSeries, type WindowSelect} from './telemetry.js'
 
 export interface TwinModelSpec {
   /** Name of a model in the policy config. */
@@ -82,6 +82,8 @@ export interface TwinOptions {
   pdbs?: PodDisruptionBudget[]
   scrapeIntervalSeconds?: number
   telemetryRetentionSeconds?: number
+  /** Metrics to keep a downsampled long history of (the closed loop's daily forecast), see TelemetryStore. */
+  longHistory?: LongHistory
   /** Where Pending pods go; the planner kernel's simulated cluster plugs in here. */
   schedule?: SchedulePod
 }
@@ -202,7 +204,7 @@ export class Twin {
     this.infraPrng = createPrng(options.seed ^ 0x5eed)
     this.spot = {...DEFAULT_SPOT, ...options.spot}
     this.scrapeInterval = options.scrapeIntervalSeconds ?? 30
-    this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600)
+    this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600, options.longHistory)
     this.schedule = options.schedule ?? scheduleMostAllocated
     this.requests = new RequestLog(options.models.map((m) => m.name))
     for (const group of options.config.nodeGroups) {
@@ -480,7 +482,13 @@ export class Twin {
    * the closed loop): a metric it leaves out is not carried, and one it shortens keeps only its own lookback.
    */
   snapshot(
-    options: {historySeconds?: number; telemetry?: boolean; telemetrySelect?: WindowSelect} = {},
+    options: {
+      historySeconds?: number
+      telemetry?: boolean
+      telemetrySelect?: WindowSelect
+      /** Also carry the long history's buckets in this range (older than the raw window), see `longHistory`. */
+      longRange?: {from: number; to: number}
+    } = {},
   ): ClusterSnapshot {
     const now = this.clock
     const history = options.historySeconds ?? 3600
@@ -488,7 +496,9 @@ export class Twin {
     const pods = this.models.flatMap((m) => m.pods.map((p) => clonePlain(p.state)))
     // `telemetry: false` skips the series (the API binding reads the cluster many times a second).
     const telemetry: Series[] =
-      options.telemetry === false ? [] : this.telemetry.window(now - history, now, options.telemetrySelect)
+      options.telemetry === false
+        ? []
+        : this.telemetry.window(now - history, now, options.telemetrySelect, options.longRange)
     return {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,

@@ -117,3 +117,47 @@ describe("a store's window", () => {
     expect(Object.isFrozen(before[0]?.labels)).toBe(true)
   })
 })
+
+describe("the store's long history (the daily forecast's yesterday)", () => {
+  // Raw retention 1 h; 5-minute means kept 8 days for the queue only. One sample a minute for 26 h: value = hour.
+  const store = new TelemetryStore(HOUR, {
+    keep: (m) => m === 'vllm:num_requests_waiting',
+    bucketSeconds: 300,
+    retentionSeconds: 8 * 24 * HOUR,
+  })
+  for (let t = 0; t <= 26 * HOUR; t += 60) {
+    store.record('q', 'vllm:num_requests_waiting', {pod: 'a'}, t, Math.floor(t / HOUR))
+    store.record('u', 'DCGM_FI_DEV_GPU_UTIL', {pod: 'a'}, t, 50)
+    if (t % (20 * 60) === 0) store.trim(t)
+  }
+  const now = 26 * HOUR
+  const day = 24 * HOUR
+  const series = store.window(now - 1800, now, undefined, {from: now - day - 600, to: now - day + 3600})
+  const queue = series.find((s) => s.metric === 'vllm:num_requests_waiting')?.samples ?? []
+  const util = series.find((s) => s.metric === 'DCGM_FI_DEV_GPU_UTIL')?.samples ?? []
+
+  test.each([
+    {
+      why: 'yesterday around now comes as 5-minute means stamped at each bucket middle',
+      check: () =>
+        expect(queue.filter(([t]) => t < now - 1800).slice(0, 3)).toEqual([
+          [now - day - 600 + 150, 1],
+          [now - day - 300 + 150, 1],
+          [now - day + 150, 2],
+        ]),
+    },
+    {
+      why: 'only the requested hour of the long history, then the raw window (ascending, no overlap)',
+      check: () => {
+        const long = queue.filter(([t]) => t < now - 1800)
+        expect(long.length).toBe(14)
+        expect(queue.map(([t]) => t)).toEqual([...queue.map(([t]) => t)].sort((a, b) => a - b))
+        expect(queue.filter(([t]) => t > now - 1800).length).toBe(30)
+      },
+    },
+    {
+      why: 'a metric not kept long carries its raw window only',
+      check: () => expect(util.length > 0 && util.every(([t]) => t >= now - 1800)).toBe(true),
+    },
+  ])('$why', ({check}) => check())
+})
