@@ -20,9 +20,11 @@ import type {PolicyConfig} from '../model/config.js'
 import type {Change, Plan} from '../model/plan.js'
 import type {ControllerState, InFlightChange} from '../model/state.js'
 import {planCluster} from '../planner/plan-cluster.js'
-import {TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
+import {SEASON_SECONDS, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {requiredTelemetry} from '../planner/required-telemetry.js'
+import {isHistogramMetric} from '../signals/metric-names.js'
 import {Twin, type TwinOptions} from '../twin/index.js'
+import type {WindowSelect} from '../twin/telemetry.js'
 import {scheduleWithKernel} from './kernel-scheduler.js'
 import {TwinActuator} from './twin-actuator.js'
 
@@ -33,6 +35,12 @@ export interface LoopOptions {
   config: PolicyConfig
   /** Wall-clock milliseconds (performance.now in a bench), to measure the planner's share; none in tests. */
   stopwatch?: () => number
+  /**
+   * `required` (default): each tick's snapshot carries only the metrics the planner reads for this policy
+   * (requiredTelemetry), histograms only over their own window. `full`: every series over the whole history, as
+   * `plan --sim` shows it (the reference a test holds the short snapshot to: the plans must be the same).
+   */
+  snapshotTelemetry?: 'required' | 'full'
 }
 
 /** What one tick did. */
@@ -69,6 +77,8 @@ export class ClosedLoop {
   private state: ControllerState | undefined
   private nextTickAt: number
   private readonly historySeconds: number
+  private readonly telemetrySelect: WindowSelect | undefined
+  private readonly forecastMetrics: ReadonlySet<string>
   private readonly totals = {
     ticks: 0,
     outcomes: {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0},
@@ -83,13 +93,27 @@ export class ClosedLoop {
   private readonly groupOfChange = new Map<string, string>()
 
   constructor(private readonly options: LoopOptions) {
-    this.twin = new Twin({...options.twin, schedule: scheduleWithKernel})
+    this.forecastMetrics = listForecastMetrics(options.config)
+    const forecastMetrics = this.forecastMetrics
+    this.twin = new Twin({
+      ...options.twin,
+      schedule: scheduleWithKernel,
+      ...(forecastMetrics.size > 0
+        ? {
+            longHistory: {
+              keep: (metric: string) => forecastMetrics.has(metric),
+              bucketSeconds: LONG_BUCKET_SECONDS,
+              retentionSeconds: LONG_RETENTION_SECONDS,
+            },
+          }
+        : {}),
+    })
     this.actuator = new TwinActuator(this.twin, options.twin.config)
     this.interval = options.config.settings.loopIntervalSeconds
     this.nextTickAt = this.twin.now
     // Enough telemetry for every signal window, the scale-down's unneeded time, and the forecast's trend window
     // (30 min): the planner reads nothing older, and copying a longer window is most of a tick's non-planner time.
-    // (The forecast's day-ago seasonal term is left out: carrying 24 h per tick would cost more than the planner.)
+    // (The forecast's day-ago seasonal term reads a downsampled long history instead, see LONG_BUCKET_SECONDS.)
     const {scaleDown} = options.config.settings
     this.historySeconds =
       Math.max(
@@ -99,6 +123,10 @@ export class ClosedLoop {
         TREND_WINDOW_SECONDS,
       ) +
       2 * this.interval
+    this.telemetrySelect =
+      options.snapshotTelemetry === 'full'
+        ? undefined
+        : selectRequiredTelemetry(options.config, this.historySeconds, this.interval)
   }
 
   /** The controller state the next tick will plan with. */
@@ -127,7 +155,21 @@ export class ClosedLoop {
     const watch = this.options.stopwatch
     const started = watch?.()
     this.actuator.progress()
-    const snapshot = this.twin.snapshot({historySeconds: this.historySeconds})
+    const now = this.twin.now
+    const snapshot = this.twin.snapshot({
+      historySeconds: this.historySeconds,
+      ...(this.telemetrySelect ? {telemetrySelect: this.telemetrySelect} : {}),
+      // Yesterday around now, for the daily forecast (it reads the samples nearest to now − 24 h and to
+      // now + lead − 24 h, each within 5 minutes).
+      ...(this.forecastMetrics.size > 0
+        ? {
+            longRange: {
+              from: now - SEASON_SECONDS - 2 * LONG_BUCKET_SECONDS,
+              to: now - SEASON_SECONDS + SEASONAL_LEAD_SECONDS,
+            },
+          }
+        : {}),
+    })
     const state = this.state && refreshInFlight(this.state, this.actuator, this.twin, this.groupOfChange)
     if (state) snapshot.state = state
     const planStarted = watch?.()
@@ -181,6 +223,44 @@ export class ClosedLoop {
         : {}),
     }
   }
+}
+
+/**
+ * The daily forecast in the loop (src/core/policy/nodes/forecast.ts) compares each pod's signal with the same time
+ * yesterday. The twin keeps raw telemetry for hours, so for the metrics the forecast reads (AverageValue signals
+ * without a quantile) it also keeps 5-minute means for 8 days, and each tick's snapshot carries the ones around
+ * now − 24 h: a dozen samples per series, where a raw day would be 2,880. 5 minutes because the forecast takes the
+ * sample nearest to its instant within 5 minutes; a lead time over SEASONAL_LEAD_SECONDS gets no seasonal term
+ * (its sample a day ago is not carried) and falls back to the trend, as with too short a history.
+ */
+const LONG_BUCKET_SECONDS = 300
+const LONG_RETENTION_SECONDS = 8 * 24 * 3600
+const SEASONAL_LEAD_SECONDS = 3600
+
+function listForecastMetrics(config: PolicyConfig): Set<string> {
+  const metrics = new Set<string>()
+  for (const model of config.models)
+    for (const signal of model.signals)
+      if (signal.targetType === 'AverageValue' && signal.quantile === undefined) metrics.add(signal.metric)
+  return metrics
+}
+
+/**
+ * The telemetry a tick's snapshot carries: only metrics the planner reads for this policy (requiredTelemetry; the
+ * twin also records inter-token latency, token counters, `_sum`/`_count` that no rule reads). Histogram buckets
+ * are read only as rates over their window, so they keep that window (plus two loop intervals of margin); every
+ * other metric keeps the whole history, because some rules read all of it (node scale-down finds the last busy
+ * GPU sample, the forecast fits its trend). Histograms are most of the twin's series and samples, so this is most
+ * of what a tick used to copy, sanitize and index. The closed-loop test plans both snapshots every tick and
+ * requires the same plan.
+ */
+function selectRequiredTelemetry(config: PolicyConfig, historySeconds: number, interval: number): WindowSelect {
+  const lookback = new Map<string, number>()
+  for (const need of requiredTelemetry(config).metrics) {
+    const seconds = isHistogramMetric(need.metric) ? need.windowSeconds + 2 * interval : historySeconds
+    lookback.set(need.metric, Math.max(lookback.get(need.metric) ?? 0, seconds))
+  }
+  return (metric) => lookback.get(metric)
 }
 
 /**

@@ -40,7 +40,7 @@ import {nextArrival, sampleTokens, type ModelLoad, type TraceRequest} from './lo
 import {gpuHasPods, layoutForMigConfig, sameLayout, type GpuLayout} from './mig-manager.js'
 import {Replica, type TwinRequest} from './replica.js'
 import {deviceNeedOf, findFreeDevices, scheduleMostAllocated, type SchedulePod} from './scheduling.js'
-import {TelemetryStore, type Histogram, type StoredSeries} from './telemetry.js'
+import {TelemetryStore, type Histogram, type LongHistory, type StoredSeries, type WindowSelect} from './telemetry.js'
 
 export interface TwinModelSpec {
   /** Name of a model in the policy config. */
@@ -82,6 +82,8 @@ export interface TwinOptions {
   pdbs?: PodDisruptionBudget[]
   scrapeIntervalSeconds?: number
   telemetryRetentionSeconds?: number
+  /** Metrics to keep a downsampled long history of (the closed loop's daily forecast), see TelemetryStore. */
+  longHistory?: LongHistory
   /** Where Pending pods go; the planner kernel's simulated cluster plugs in here. */
   schedule?: SchedulePod
 }
@@ -202,7 +204,7 @@ export class Twin {
     this.infraPrng = createPrng(options.seed ^ 0x5eed)
     this.spot = {...DEFAULT_SPOT, ...options.spot}
     this.scrapeInterval = options.scrapeIntervalSeconds ?? 30
-    this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600)
+    this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600, options.longHistory)
     this.schedule = options.schedule ?? scheduleMostAllocated
     this.requests = new RequestLog(options.models.map((m) => m.name))
     for (const group of options.config.nodeGroups) {
@@ -475,13 +477,28 @@ export class Twin {
   // ---- reading the twin ------------------------------------------------------------------------------------
 
   /** The cluster as a ClusterSnapshot at the current time, telemetry from the last `historySeconds`. */
-  snapshot(options: {historySeconds?: number; telemetry?: boolean} = {}): ClusterSnapshot {
+  /**
+   * The cluster now, as a snapshot. `telemetrySelect` narrows the telemetry per metric (what a planner reads, see
+   * the closed loop): a metric it leaves out is not carried, and one it shortens keeps only its own lookback.
+   */
+  snapshot(
+    options: {
+      historySeconds?: number
+      telemetry?: boolean
+      telemetrySelect?: WindowSelect
+      /** Also carry the long history's buckets in this range (older than the raw window), see `longHistory`. */
+      longRange?: {from: number; to: number}
+    } = {},
+  ): ClusterSnapshot {
     const now = this.clock
     const history = options.historySeconds ?? 3600
-    const nodes = this.liveNodes.filter((n) => n.state).map((n) => structuredClone(n.state as NodeState))
-    const pods = this.models.flatMap((m) => m.pods.map((p) => structuredClone(p.state)))
+    const nodes = this.liveNodes.filter((n) => n.state).map((n) => clonePlain(n.state as NodeState))
+    const pods = this.models.flatMap((m) => m.pods.map((p) => clonePlain(p.state)))
     // `telemetry: false` skips the series (the API binding reads the cluster many times a second).
-    const telemetry: Series[] = options.telemetry === false ? [] : this.telemetry.window(now - history, now)
+    const telemetry: Series[] =
+      options.telemetry === false
+        ? []
+        : this.telemetry.window(now - history, now, options.telemetrySelect, options.longRange)
     return {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
@@ -1372,6 +1389,19 @@ export class Twin {
     this.telemetry.push(count, t, h.count)
     return slot + 1
   }
+}
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives: what node and pod states are), several times cheaper
+ * than structuredClone, which the loop paid for every node and pod on every tick. Keys holding undefined are kept,
+ * as structuredClone keeps them.
+ */
+function clonePlain<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(clonePlain) as T
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key])
+  return out as T
 }
 
 function round(value: number, digits: number): number {

@@ -1,0 +1,66 @@
+/**
+ * The daily forecast in the loop: from the second day the snapshot carries yesterday (5-minute means of the
+ * forecast metrics), so predictive warming sees the morning rise coming before the queue does.
+ *
+ * The diurnal-day scenario as shipped is carried by one replica per model all day (nothing to warm), so both
+ * models' load is multiplied by 5: the assistant's morning rise then needs new nodes, which is what warming is
+ * for (day 1, on the trend alone, warms nothing before its rise). A run of 30 simulated hours, so the suite runs it only with LOOP_SEASONAL=1 (`npm run test:invariants` sets it).
+ */
+import {describe, expect, test} from 'vitest'
+
+import {ClosedLoop} from '../../../src/core/loop/index.js'
+import {loadScenario} from './helpers.js'
+
+const HOUR = 3600
+const LOAD_FACTOR = 5
+
+describe.runIf(process.env.LOOP_SEASONAL === '1')('diurnal-day over 30 h: warming before the daily rise', async () => {
+  const scenario = loadScenario('diurnal-day')
+  const options = {
+    ...scenario.options,
+    models: scenario.options.models.map((m) =>
+      m.load.arrivals?.kind === 'diurnal'
+        ? {...m, load: {...m.load, arrivals: {...m.load.arrivals, meanRate: m.load.arrivals.meanRate * LOAD_FACTOR}}}
+        : m,
+    ),
+  }
+  const start = options.start
+  const warmings: Array<{at: number; method: unknown}> = []
+  const reactive: number[] = []
+  const loop = new ClosedLoop({twin: options, config: options.config})
+  await loop.runUntil(start + 30 * HOUR, (tick) => {
+    // The assistant's rise: a tick that scales it up and must add nodes for it (search-chat peaks at night).
+    const assistantUp = tick.plan.changes.some(
+      (c) => c.action === 'scale-replicas' && c.target.name === 'assistant' && c.to > c.from,
+    )
+    for (const change of tick.plan.changes) {
+      if (change.action !== 'scale-node-group') continue
+      for (const reason of change.reasons) {
+        if (reason.code === 'PredictiveScaleUp') warmings.push({at: tick.at, method: reason.evidence.method})
+        if (reason.code === 'UnschedulableReplicas' && assistantUp) reactive.push(tick.at)
+      }
+    }
+  })
+  // The assistant's daily rise on day 2: its first reactive scale-up after the night (from 26 h on).
+  const rise = reactive.find((t) => t >= start + 26 * HOUR) ?? Infinity
+  const seasonal = warmings.filter((w) => w.method === 'trend+seasonal')
+
+  test.each([
+    {
+      why: 'day 1 has no yesterday: no forecast is seasonal before 24 h of history',
+      check: () => expect(seasonal.filter((w) => w.at < start + 24 * HOUR)).toEqual([]),
+    },
+    {
+      why: 'day 2 has its rise (reactive scale-ups after the night)',
+      check: () => expect(rise).toBeLessThan(start + 30 * HOUR),
+    },
+    {
+      why: 'a seasonal forecast warms nodes before that rise, within the hour before it',
+      check: () =>
+        expect(
+          seasonal.some((w) => w.at < rise && w.at >= rise - HOUR),
+          JSON.stringify({rise, warmings}),
+        ).toBe(true),
+    },
+  ])('$why', ({check}) => check())
+})
