@@ -39,7 +39,8 @@ export interface ControllerPorts {
   lease: Lease
   state: StateStore<ControllerState>
   reader: ClusterReader
-  apply: ApplyPorts
+  /** The write ports, or a function building them for a tick's plan (an actuator that needs the plan's changes). */
+  apply: ApplyPorts | ((plan: Plan) => ApplyPorts)
   /**
    * Drops the stored in-flight changes the world has finished, judged against this tick's snapshot (a node group
    * whose nodes all serve, a MIG change the manager reported on). By default judged from the snapshot alone
@@ -256,7 +257,8 @@ export async function runController(ports: ControllerPorts, options: ControllerO
     const tickPlan = await guard('plan', async () => plan({config: options.config, snapshot}))
     for (const change of tickPlan.changes) emit(decisionEvent(change, snapshot.capturedAt, n))
 
-    const guarded = guardPorts(ports.apply, tickPlan.changes, {
+    const applyPorts = typeof ports.apply === 'function' ? ports.apply(tickPlan) : ports.apply
+    const guarded = guardPorts(applyPorts, tickPlan.changes, {
       signal,
       renew: async () => (await checkLease('apply')).held,
     })
