@@ -11,6 +11,7 @@
  * the view: one per tick (what was decided, what happened, and with --sim what the fleet does), one per lease
  * change, error or state conflict.
  */
+import {createHash} from 'node:crypto'
 import {hostname} from 'node:os'
 import {performance} from 'node:perf_hooks'
 import {setImmediate as yieldToEventLoop, setTimeout as sleepWall} from 'node:timers/promises'
@@ -18,8 +19,30 @@ import {setImmediate as yieldToEventLoop, setTimeout as sleepWall} from 'node:ti
 import {loadConfigFile} from '../adapters/config-file.js'
 import {InMemoryLease, InMemoryStateStore} from '../adapters/fake/recording-writers.js'
 import {startControlServer, type ControlServer} from '../adapters/http/control-server.js'
-import type {JsonLog, LogLevel} from '../adapters/json-log.js'
+import {createJsonLog, type JsonLog, type LogLevel} from '../adapters/json-log.js'
+import {LiveClusterWriter} from '../adapters/kubernetes/cluster-writer.js'
+import {connectCluster} from '../adapters/kubernetes/connection.js'
+import {createFieldReader} from '../adapters/kubernetes/field-reader.js'
+import {KubeApi} from '../adapters/kubernetes/kube-api.js'
+import {KubeLease} from '../adapters/kubernetes/lease.js'
+import {createNodeGroupWriter} from '../adapters/kubernetes/node-group-actuators.js'
+import {ConfigMapStateStore} from '../adapters/kubernetes/state-store.js'
 import {loadScenarioFile} from '../adapters/scenario-file.js'
+import {systemClock} from '../adapters/system-clock.js'
+import {
+  type ApplyJournal,
+  clearProgress,
+  openJournal,
+  planIdOf,
+  progressOf,
+  recordProgress,
+  recordResult,
+} from '../core/apply/journal.js'
+import type {Change, Plan} from '../core/model/plan.js'
+import type {ChangeResult, Clock, ClusterWriter, StateStore} from '../core/ports.js'
+import {consent, driveOwner, findOwners, type PersistedState} from './apply.js'
+import {captureLiveCluster, type LiveFlags} from './live-cluster.js'
+import {DEFAULT_CONFIG_PATH} from './plan-inputs.js'
 import {UserError, type Problem} from '../core/errors.js'
 import {ControllerMetrics} from '../core/loop/controller-metrics.js'
 import {runController, type ControllerEvent, type ControllerPorts} from '../core/loop/controller.js'
@@ -153,6 +176,197 @@ export async function watchSim(request: WatchSimRequest): Promise<WatchOutcome> 
       ...(listen ? {listen} : {}),
     },
     warnings,
+  }
+}
+
+export interface WatchLiveRequest extends WatchCommon, LiveFlags {
+  /** The Lease (default `gpu-scale-controller` in the connection's namespace). */
+  leaseName?: string
+  leaseNamespace?: string
+  /** Consent, as `apply` takes it: without it, scale-downs, node removals and MIG changes are refused per tick. */
+  yes?: boolean
+  allowScaleDown?: boolean
+  allowMigReconfig?: boolean
+  hpaMode?: 'refuse' | 'drive'
+  migTimeoutSeconds?: number
+  /** Stop after this long (30m); forever by default. */
+  for?: string
+  /** Write every controller event as a JSON line on stderr. */
+  jsonLogs?: boolean
+  /** The wall clock by default; tests pass one that advances a twin. */
+  clockPort?: Clock
+}
+
+/**
+ * The loop against a live cluster: the ClusterReader is the live capture `plan` uses (Kubernetes + Prometheus), the
+ * write ports are `apply`'s (the scale subresource, each group's actuator, MIG with the journal of its steps), with
+ * `apply`'s consent and HPA rules; the state lives in `apply`'s ConfigMap (`gpu-scale-state`, next to the apply
+ * journal, so `apply` and `apply --watch` share one history), and leadership in a coordination.k8s.io Lease.
+ */
+export async function watchLive(request: WatchLiveRequest): Promise<WatchOutcome> {
+  const configPath = request.config ?? DEFAULT_CONFIG_PATH
+  const {config, warnings} = await loadConfigFile(configPath)
+  const interval = parseInterval(request.interval, config)
+  const clock = request.clockPort ?? systemClock
+  const identity = request.identity ?? defaultIdentity()
+  const log = request.log ?? (request.jsonLogs ? createJsonLog(process.stderr) : undefined)
+  const connection = await connectCluster(request)
+  const api = new KubeApi(connection, {
+    sleep: (seconds) => clock.sleep(seconds),
+    onRetry: ({call, error, delaySeconds}) =>
+      log?.('warn', 'api.retry', {call, error: error.code ?? error.kind, delaySeconds}),
+  })
+  const lease = new KubeLease(
+    connection,
+    {name: request.leaseName ?? 'gpu-scale-controller', namespace: request.leaseNamespace ?? connection.namespace},
+    clock,
+  )
+  const state = new SharedStateStore(new ConfigMapStateStore<PersistedState>(api, {namespace: connection.namespace}))
+  const read = createFieldReader(api, config)
+  const at = () => new Date(clock.now() * 1000).toISOString()
+  const hash = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
+  const writer = new LiveClusterWriter(api, {
+    clock,
+    read,
+    ...(request.migTimeoutSeconds !== undefined ? {migTimeoutSeconds: request.migTimeoutSeconds} : {}),
+    log: (line) => log?.('info', 'apply.step', {message: line}),
+    progress: {
+      get: (id) => progressOf(state.journal(at()), id),
+      save: (change, progress) => state.saveJournal(recordProgress(state.journal(at()), change, progress, at())),
+      clear: (id) => state.saveJournal(clearProgress(state.journal(at()), id, at())),
+    },
+  })
+  const seen = new Set<string>()
+  const owners = new Map<string, Awaited<ReturnType<typeof findOwners>>>()
+  const ports: ControllerPorts = {
+    clock,
+    lease,
+    state,
+    reader: {
+      snapshot: async () => {
+        const capture = await captureLiveCluster(config, {...request, clock: () => clock.now()})
+        // Each distinct diagnostic once: a missing Prometheus would otherwise repeat every tick.
+        for (const d of capture.diagnostics) {
+          const key = `${d.code}|${d.message}`
+          if (seen.has(key)) continue
+          seen.add(key)
+          log?.(d.severity === 'info' ? 'info' : 'warn', 'snapshot.diagnostic', {code: d.code, message: d.message})
+        }
+        return capture.snapshot
+      },
+    },
+    apply: (plan: Plan) => {
+      const cluster: ClusterWriter<Change> = {
+        apply: async (change): Promise<ChangeResult> => {
+          const owner = owners.get(plan.plannedAt)?.get(change.id)
+          if (owner && request.hpaMode === 'drive' && change.action === 'scale-replicas')
+            return driveOwner(api, change, owner, read)
+          return writer.apply(change)
+        },
+      }
+      return {cluster, nodeGroups: createNodeGroupWriter(api, config, {changes: plan.changes}), read}
+    },
+    applyOptions: async (plan) => {
+      const found = await findOwners(api, plan.changes)
+      owners.clear()
+      owners.set(plan.plannedAt, found)
+      // Unattended: nobody to ask, so what no flag consented to is refused, tick after tick, and said so.
+      const refusals = await consent(plan.changes, request, found)
+      const journal = openJournal(state.journal(at()), planIdOf(plan.changes, hash), at())
+      state.setJournal(journal)
+      return {
+        started: new Set(journal.inProgress.map((p) => p.change.id)),
+        refuse: (change) => refusals.get(change.id),
+        onResult: (status) => state.setJournal(recordResult(state.journal(at()), status, at())),
+      }
+    },
+  }
+  const start = clock.now()
+  const until = request.for === undefined ? undefined : start + parsePositiveDuration(request.for, '--for')
+  const {run, listen, decisions, blocked} = await runWithObservers(ports, {
+    signal: request.signal,
+    ...(request.listen !== undefined ? {listen: request.listen} : {}),
+    ...(request.onUpdate ? {onUpdate: request.onUpdate} : {}),
+    ...(request.onListening ? {onListening: request.onListening} : {}),
+    ...(log ? {log} : {}),
+    config,
+    interval,
+    identity,
+    start,
+    ...(until !== undefined ? {until} : {}),
+  })
+  const end = clock.now()
+  return {
+    summary: {
+      type: 'summary',
+      mode: 'live',
+      source: `${connection.source} (${connection.server})`,
+      policy: configPath,
+      identity,
+      start: formatTimestamp(start),
+      end: formatTimestamp(end),
+      durationSeconds: Math.round(end - start),
+      intervalSeconds: interval,
+      loop: loopSummary(run, decisions, blocked),
+      ...(listen ? {listen} : {}),
+    },
+    warnings,
+  }
+}
+
+/**
+ * The controller state as the loop sees it, inside `apply`'s ConfigMap (`{controllerState, applyJournal}`): a load
+ * hands out the controller state with the ConfigMap's version; a save writes it back next to the journal, by
+ * compare-and-swap. MIG steps saved during a tick (the journal) also bump the version: those are this leader's own
+ * writes, so the tick's final save is made against the version they produced — anyone else's write in between
+ * still conflicts.
+ */
+class SharedStateStore implements StateStore<ControllerState> {
+  private persisted: PersistedState = {}
+  private handedOut: string | undefined
+  private current: string | undefined
+
+  constructor(private readonly store: ConfigMapStateStore<PersistedState>) {}
+
+  journal(at: string): ApplyJournal {
+    return this.persisted.applyJournal ?? openJournal(undefined, '', at)
+  }
+
+  setJournal(journal: ApplyJournal): void {
+    this.persisted = {...this.persisted, applyJournal: journal}
+  }
+
+  async saveJournal(journal: ApplyJournal): Promise<void> {
+    this.setJournal(journal)
+    const saved = await this.store.save(this.persisted, this.current)
+    if (!saved.saved)
+      throw new Error(`ConfigMap ${this.store.namespace}/${this.store.name} was written by someone else mid-tick`)
+    this.current = saved.version
+  }
+
+  async load(): Promise<{state: ControllerState; version: string} | undefined> {
+    const loaded = await this.store.load()
+    this.persisted = loaded?.state ?? {}
+    this.handedOut = loaded?.version
+    this.current = loaded?.version
+    const state = this.persisted.controllerState
+    return state && loaded ? {state, version: loaded.version} : undefined
+  }
+
+  async save(
+    state: ControllerState,
+    expectedVersion: string | undefined,
+  ): Promise<{saved: true; version: string} | {saved: false; reason: 'conflict'}> {
+    const base = expectedVersion === this.handedOut ? this.current : expectedVersion
+    // No controller state yet, but the ConfigMap exists (apply's journal): write on top of the version loaded.
+    const version = base ?? this.current
+    const saved = await this.store.save({...this.persisted, controllerState: state}, version)
+    if (saved.saved) {
+      this.persisted = {...this.persisted, controllerState: state}
+      this.current = saved.version
+      this.handedOut = saved.version
+    }
+    return saved
   }
 }
 

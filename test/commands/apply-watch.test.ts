@@ -59,11 +59,8 @@ describe('apply --watch --sim', () => {
   })
 
   test.each([
-    {
-      args: ['apply'],
-      error: 'error: apply without --watch (apply a plan once) is not part of this build',
-      why: 'no --watch',
-    },
+    {args: ['apply', '--sim'], error: 'error: apply --sim runs only with --watch', why: 'the twin is for the loop'},
+    {args: ['apply', '--watch', '--speed', '60'], error: 'error: --speed needs --sim', why: 'live runs in real time'},
     {
       args: ['apply', '--watch', '--sim', '--speed', '-3'],
       error: 'error: --speed -3 is not a number ≥ 0',

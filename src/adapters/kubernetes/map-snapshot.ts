@@ -59,6 +59,9 @@ export function mapLiveObjects(
       ({w, selector}) => w.namespace === namespace && Object.keys(selector).length > 0 && matches(selector, labels),
     )
     const node = object.spec?.nodeName as string | undefined
+    // apply's headroom placeholders (node-group-actuators.ts) are capacity on its way, not load: any real pod
+    // preempts them, so they hold no GPU here; pending ones count in their group's target size below.
+    if (labels[HEADROOM_LABEL] !== undefined) continue
     if (!owned && !(node !== undefined && gpuNodes.has(node))) continue
     const pod = mapPod(object, capturedAt, owned ? {kind: owned.w.kind, name: owned.w.name} : undefined)
     if (pod.node !== undefined && !nodeNames.has(pod.node)) delete pod.node // bound to a node that is gone: pending again
@@ -384,9 +387,24 @@ function mapNodeGroups(
   return config.nodeGroups.map((g) => {
     const md = mds.get(g.name)
     const registered = nodes.filter((n) => n.group === g.name).length
-    const targetSize = md ? Number(md.spec?.replicas ?? registered) : registered
+    const targetSize = md
+      ? Number(md.spec?.replicas ?? registered)
+      : registered + pendingPlaceholders(objects.pods, g.name)
     return {name: g.name, targetSize, failures: []}
   })
+}
+
+/** The label of apply's headroom placeholder pods (the value is the group). */
+export const HEADROOM_LABEL = 'gpu-scale.dev/headroom'
+
+/**
+ * A headroom group's nodes on their way: one per placeholder pod still pending (the autoscaler has not added its
+ * node yet). Counted in the group's target size, so the next plan does not ask for the same nodes again.
+ */
+export function pendingPlaceholders(pods: readonly KubeObject[], group: string): number {
+  return pods.filter(
+    (p) => p.metadata?.labels?.[HEADROOM_LABEL] === group && !p.spec?.nodeName && !p.metadata?.deletionTimestamp,
+  ).length
 }
 
 function maxUnavailableOf(

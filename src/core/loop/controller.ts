@@ -12,7 +12,7 @@
  *   4. planCluster: the same function `plan` runs.
  *   5. applyPlan through the apply ports, each write guarded: the lease is renewed right before every write (a
  *      lost lease stops the next write at once, not at the next tick) and, after an abort, no write starts.
- *   6. save `plan.state` with the tick's journal (applied changes `in-progress`, changes not started because of a
+ *   6. if the Lease is still ours, save `plan.state` with the tick's journal (applied changes `in-progress`, changes not started because of a
  *      shutdown `pending`, refused or failed ones dropped so the next tick decides them afresh) by compare-and-swap
  *      on the version read in step 2. A conflict means another writer: the state is re-read, never overwritten.
  *   7. sleep the interval on the Clock.
@@ -25,7 +25,7 @@
  * released, and `runController` resolves with what the run did. Decisions and outcomes are emitted as structured
  * events (`ControllerEvent`) for logs, metrics and views; the loop never formats text.
  */
-import {applyPlan, type ApplyPorts, type ChangeStatus} from '../apply/index.js'
+import {applyPlan, type ApplyOptions, type ApplyPorts, type ChangeStatus} from '../apply/index.js'
 import type {PolicyConfig} from '../model/config.js'
 import type {Change, Plan} from '../model/plan.js'
 import type {ClusterSnapshot} from '../model/snapshot.js'
@@ -41,6 +41,11 @@ export interface ControllerPorts {
   reader: ClusterReader
   /** The write ports, or a function building them for a tick's plan (an actuator that needs the plan's changes). */
   apply: ApplyPorts | ((plan: Plan) => ApplyPorts)
+  /**
+   * The executor's options for a tick's plan: changes to refuse (no consent, another autoscaler owns the workload),
+   * changes a crashed run left mid-way (`started`), a hook per result (the apply journal). None by default.
+   */
+  applyOptions?: (plan: Plan) => Promise<ApplyOptions>
   /**
    * Drops the stored in-flight changes the world has finished, judged against this tick's snapshot (a node group
    * whose nodes all serve, a MIG change the manager reported on). By default judged from the snapshot alone
@@ -264,7 +269,8 @@ export async function runController(ports: ControllerPorts, options: ControllerO
     })
     let results: ChangeStatus[]
     try {
-      results = (await applyPlan(tickPlan, guarded.ports)).results
+      const executorOptions = ports.applyOptions ? await ports.applyOptions(tickPlan) : {}
+      results = (await applyPlan(tickPlan, guarded.ports, executorOptions)).results
     } catch (error) {
       // A port threw mid-plan: save what was applied before it, then back off.
       await saveJournal(n, tickPlan, guarded.outcomes(), loaded?.version)
@@ -298,6 +304,10 @@ export async function runController(ports: ControllerPorts, options: ControllerO
     expectedVersion: string | undefined,
   ): Promise<void> => {
     const next = journal(tickPlan.state, outcomes)
+    // Saving is acting too: a replica that lost the Lease during a slow tick leaves the state to the new leader
+    // (the compare-and-swap would refuse it anyway when the new leader saved first; this also covers the case
+    // where it has not yet).
+    if (!(await guard('lease', () => checkLease('apply'))).held) return
     const saved = await guard('state-save', () => ports.state.save(next, expectedVersion))
     if (saved.saved) {
       emit({event: 'state.saved', at: clock.now(), tick: n, version: saved.version, inFlight: next.changes.length})
