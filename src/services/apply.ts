@@ -21,9 +21,9 @@ import {createHash} from 'node:crypto'
 
 import {applyPlan, type ChangeStatus} from '../core/apply/index.js'
 import {
-  type ApplyJournal,
   clearProgress,
   openJournal,
+  type PersistedState,
   planIdOf,
   progressOf,
   recordProgress,
@@ -34,7 +34,6 @@ import type {AppliedChange, ApplyOutcome} from '../core/apply/apply-result.js'
 import {UserError} from '../core/errors.js'
 import {EXIT} from '../core/exit-codes.js'
 import type {Change, Plan, ReplicaChange} from '../core/model/plan.js'
-import type {ControllerState} from '../core/model/state.js'
 import type {ChangeResult, Clock, ClusterWriter} from '../core/ports.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {LiveClusterWriter} from '../adapters/kubernetes/cluster-writer.js'
@@ -49,12 +48,6 @@ import {readPlanFile} from '../adapters/plan-file.js'
 import type {LiveFlags} from './live-cluster.js'
 import {DEFAULT_CONFIG_PATH} from './plan-inputs.js'
 import {createPlan} from './plan.js'
-
-/** What `apply` keeps in its ConfigMap: the planner's controller state and the apply journal. */
-export interface PersistedState {
-  controllerState?: ControllerState
-  applyJournal?: ApplyJournal
-}
 
 export interface ApplyRequest extends LiveFlags {
   config?: string
@@ -97,6 +90,23 @@ const wallClock: Clock = {
 export async function applyOnce(
   request: ApplyRequest,
 ): Promise<{outcome: ApplyOutcome; diagnostics: LiveDiagnostic[]}> {
+  try {
+    return await applyWith(request)
+  } catch (error) {
+    // An API failure outside any one change (listing HPAs, saving the journal): one line naming the URL.
+    if (error instanceof ApiCallError)
+      throw new UserError(error.message, {
+        hint:
+          error.code === 401 || error.code === 403
+            ? 'the credentials lack a permission apply needs (README, Apply: RBAC)'
+            : 'rerun apply: finished changes are journaled and not repeated',
+        cause: error,
+      })
+    throw error
+  }
+}
+
+async function applyWith(request: ApplyRequest): Promise<{outcome: ApplyOutcome; diagnostics: LiveDiagnostic[]}> {
   const configPath = request.config ?? DEFAULT_CONFIG_PATH
   const {config} = await loadConfigFile(configPath)
   const clock = request.clockPort ?? wallClock
@@ -175,11 +185,11 @@ export async function applyOnce(
     },
   })
 
-  const results: Array<{status: ChangeStatus; change: Change; detail?: string}> = []
+  const results: Array<{status: ChangeStatus; change: Change}> = []
   const driven = new Map<string, string>()
   const run = async (changes: readonly Change[], started: ReadonlySet<string>) => {
     const owners = await findOwners(api, changes)
-    const refusals = await consent(changes, request, owners)
+    const refusals = await consent(changes, request, owners, started)
     const cluster: ClusterWriter<Change> = {
       apply: async (change): Promise<ChangeResult> => {
         const owner = owners.get(change.id)
@@ -235,11 +245,9 @@ export async function applyOnce(
   const changes = results.map(({status, change}) => describeChange(status, change, driven.get(change.id)))
   const counts = {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0}
   for (const c of changes) counts[c.status]++
-  const refused = changes.some(
-    (c) =>
-      c.status === 'precondition-failed' ||
-      (c.status === 'skipped' &&
-        results.find((r) => r.change.id === c.id && r.status.status === 'skipped' && r.status.reason === 'refused')),
+  const refused = results.some(
+    ({status}) =>
+      status.status === 'precondition-failed' || (status.status === 'skipped' && status.reason === 'refused'),
   )
   const exitCode = counts.failed > 0 ? EXIT.error : refused ? EXIT.refused : EXIT.ok
   return {
@@ -284,6 +292,7 @@ export async function consent(
   changes: readonly Change[],
   request: Pick<ApplyRequest, 'yes' | 'allowScaleDown' | 'allowMigReconfig' | 'hpaMode' | 'confirm'>,
   owners: ReadonlyMap<string, Owner>,
+  started: ReadonlySet<string>,
 ): Promise<Map<string, string>> {
   const refusals = new Map<string, string>()
   for (const [id, owner] of owners)
@@ -294,7 +303,8 @@ export async function consent(
       )
   const needed = changes.filter((c) => {
     const flag = consentFlagFor(c)
-    if (!flag || refusals.has(c.id) || request.yes) return false
+    // A change an earlier run started was consented to then; leaving it half-done (a node cordoned) is worse.
+    if (!flag || refusals.has(c.id) || request.yes || started.has(c.id)) return false
     return flag === '--allow-scale-down' ? !request.allowScaleDown : !request.allowMigReconfig
   })
   if (needed.length > 0 && request.confirm && (await request.confirm(needed))) return refusals

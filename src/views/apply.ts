@@ -69,7 +69,9 @@ export function startApplyProgress(stream: NodeJS.WriteStream = process.stderr):
   const spinner = ora({text: 'applying', stream}).start()
   return {
     line: (text) => {
-      spinner.text = text
+      // Stopped while the user was asked for consent: spin again with the next step.
+      if (spinner.isSpinning) spinner.text = text
+      else spinner.start(text)
     },
     stop: () => {
       spinner.stop()

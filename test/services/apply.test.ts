@@ -86,7 +86,10 @@ describe('apply acts on the cluster, and kubectl sees the plan', () => {
     const applied = first.outcome.changes.filter((c) => c.status === 'applied').map((c) => c.id)
     expect(applied.length, JSON.stringify(first.outcome.changes)).toBeGreaterThan(0)
     expect(first.outcome.source).toContain('policy: ')
+    expect(first.diagnostics.map((d) => d.code)).toContain('NoControllerState')
     const second = await twin.apply({yes: true})
+    // The second plan read the controller state the first run saved (stabilization carries over between runs).
+    expect(second.diagnostics.map((d) => d.code)).not.toContain('NoControllerState')
     // What was applied is no longer planned; only the change that cannot act (mig-pool has no actuator) remains.
     expect(second.outcome.changes.map((c) => c.id)).toEqual(
       first.outcome.changes.filter((c) => c.status !== 'applied').map((c) => c.id),
@@ -220,42 +223,71 @@ describe('refusals', () => {
     expect(outcome.exitCode).not.toBe(4)
   })
 
-  const hpa = {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: {name: 'whisper', namespace: 'llm'},
-    spec: {
-      scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'},
-      minReplicas: 1,
-      maxReplicas: 3,
+  const owners = [
+    {
+      kind: 'HorizontalPodAutoscaler',
+      path: '/apis/autoscaling/v2/namespaces/llm/horizontalpodautoscalers',
+      object: {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: {name: 'whisper', namespace: 'llm'},
+        spec: {
+          scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'whisper-small'},
+          minReplicas: 1,
+          maxReplicas: 3,
+        },
+      },
+      bounds: ['hpa', '{.spec.minReplicas} {.spec.maxReplicas}'],
     },
-  }
-  const createHpa = async () => {
-    const response = await fetch(`${twin.serve.info.api}/apis/autoscaling/v2/namespaces/llm/horizontalpodautoscalers`, {
+    {
+      kind: 'ScaledObject',
+      path: '/apis/keda.sh/v1alpha1/namespaces/llm/scaledobjects',
+      object: {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: {name: 'whisper', namespace: 'llm'},
+        spec: {
+          scaleTargetRef: {name: 'whisper-small'},
+          minReplicaCount: 1,
+          maxReplicaCount: 3,
+          triggers: [{type: 'prometheus', metadata: {query: 'x', threshold: '1'}}],
+        },
+      },
+      bounds: ['scaledobject', '{.spec.minReplicaCount} {.spec.maxReplicaCount}'],
+    },
+  ]
+  const createOwner = async (owner: (typeof owners)[number]) => {
+    const response = await fetch(`${twin.serve.info.api}${owner.path}`, {
       method: 'POST',
       headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify(hpa),
+      body: JSON.stringify(owner.object),
     })
     expect(response.status).toBe(201)
   }
 
-  test('an HPA on the workload: refused (exit 4), naming it; the workload is untouched', async () => {
-    await createHpa()
-    const {outcome} = await twin.apply({plan: twin.savePlan([replicas('whisper-small', 3, 4)])})
-    expect(outcome.exitCode).toBe(4)
-    expect(outcome.changes[0]).toMatchObject({status: 'skipped'})
-    expect(outcome.changes[0]?.detail).toContain('HorizontalPodAutoscaler/whisper')
-    expect(await jsonpath(['deployment', 'whisper-small', '-n', 'llm'], '{.spec.replicas}')).toBe('3')
-  })
+  test.each(owners)(
+    'a $kind on the workload: refused (exit 4), naming it; the workload is untouched',
+    async (owner) => {
+      await createOwner(owner)
+      const {outcome} = await twin.apply({plan: twin.savePlan([replicas('whisper-small', 3, 4)])})
+      expect(outcome.exitCode).toBe(4)
+      expect(outcome.changes[0]).toMatchObject({status: 'skipped'})
+      expect(outcome.changes[0]?.detail).toContain(`${owner.kind}/whisper scales this workload`)
+      expect(await jsonpath(['deployment', 'whisper-small', '-n', 'llm'], '{.spec.replicas}')).toBe('3')
+    },
+  )
 
-  test('--hpa-mode drive sets the HPA min/max to the planned count instead of scaling the workload', async () => {
-    await createHpa()
-    const {outcome} = await twin.apply({plan: twin.savePlan([replicas('whisper-small', 3, 4)]), hpaMode: 'drive'})
-    expect(outcome.exitCode).toBe(0)
-    expect(outcome.changes[0]?.detail).toContain('HorizontalPodAutoscaler/whisper min/max set to 4')
-    expect(await jsonpath(['hpa', 'whisper', '-n', 'llm'], '{.spec.minReplicas} {.spec.maxReplicas}')).toBe('4 4')
-    expect(await jsonpath(['deployment', 'whisper-small', '-n', 'llm'], '{.spec.replicas}')).toBe('3')
-  })
+  test.each(owners)(
+    '--hpa-mode drive sets the $kind min/max to the planned count instead of scaling the workload',
+    async (owner) => {
+      await createOwner(owner)
+      const {outcome} = await twin.apply({plan: twin.savePlan([replicas('whisper-small', 3, 4)]), hpaMode: 'drive'})
+      expect(outcome.exitCode).toBe(0)
+      expect(outcome.changes[0]?.detail).toContain(`${owner.kind}/whisper min/max set to 4`)
+      expect(await jsonpath([owner.bounds[0] as string, 'whisper', '-n', 'llm'], owner.bounds[1] as string)).toBe('4 4')
+      expect(await jsonpath(['deployment', 'whisper-small', '-n', 'llm'], '{.spec.replicas}')).toBe('3')
+    },
+  )
 })
 
 describe('faults', () => {
@@ -324,11 +356,25 @@ describe('faults', () => {
     expect(migLabel('mig-pool-002')).toBe(next)
     expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('true')
     const labelWrites = writes().filter((r) => r.resource === 'nodes').length
-    const {outcome} = await twin.apply({plan, yes: true})
+    // No consent flag this time: the crashed run had it, and a half-done repartition is worse than finishing it.
+    const {outcome} = await twin.apply({plan})
     // The precondition (label == before) now reads the crashed run's own write: not checked again, not refused.
     expect(outcome.changes[0]?.status, outcome.changes[0]?.detail).toBe('applied')
     expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('')
     // Only the uncordon was written to the node: no second cordon, no second label.
     expect(writes().filter((r) => r.resource === 'nodes').length - labelWrites).toBe(1)
+  })
+
+  test('a crash mid-MIG, then another plan (a live rerun plans afresh): the half-done change is finished first', async () => {
+    const plan = twin.savePlan([repartition('mig-pool-002', migLabel('mig-pool-002'), otherMigConfig('mig-pool-002'))])
+    await expect(twin.apply({plan, yes: true, crashAfterWrites: 1})).rejects.toBeInstanceOf(SimulatedCrash)
+    expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('true')
+    const {outcome} = await twin.apply({plan: twin.savePlan([replicas('llama-8b', 2, 3)])})
+    expect(outcome.resumed).toEqual(['gpu:mig-pool-002'])
+    expect(outcome.changes.map((c) => [c.id, c.status])).toEqual([
+      ['gpu:mig-pool-002', 'applied'],
+      ['pod:llm/llama-8b', 'applied'],
+    ])
+    expect(await jsonpath(['node', 'mig-pool-002'], '{.spec.unschedulable}')).toBe('')
   })
 })

@@ -40,8 +40,8 @@ export class KubeApi {
   }
 
   /** One call with retries; a 409 re-runs `run` (which re-reads), 429/5xx back off. */
-  call<T>(method: string, path: string, run: () => Promise<T>): Promise<T> {
-    return withRetry({server: this.server, method, path}, run, this.retry)
+  call<T>(method: string, path: string, run: () => Promise<T>, options: Partial<RetryOptions> = {}): Promise<T> {
+    return withRetry({server: this.server, method, path}, run, {...this.retry, ...options})
   }
 
   /** A read whose 404 means "absent". */

@@ -74,14 +74,21 @@ export class ConfigMapStateStore<S> implements StateStore<S> {
       data: {[this.key]: JSON.stringify(state)},
     }
     try {
-      // One try each: a conflict is the caller's to resolve (re-load, merge, save again), never retried blindly.
+      // A conflict is the caller's to resolve (re-load, merge, save again), never retried blindly; 429/5xx back off.
+      const once = {maxConflicts: 0}
       const written =
         expectedVersion === undefined
-          ? await this.api.once('POST', `/api/v1/namespaces/${this.namespace}/configmaps`, () =>
-              this.api.core.createNamespacedConfigMap({namespace: this.namespace, body}),
+          ? await this.api.call(
+              'POST',
+              `/api/v1/namespaces/${this.namespace}/configmaps`,
+              () => this.api.core.createNamespacedConfigMap({namespace: this.namespace, body}),
+              once,
             )
-          : await this.api.once('PUT', this.path, () =>
-              this.api.core.replaceNamespacedConfigMap({namespace: this.namespace, name: this.name, body}),
+          : await this.api.call(
+              'PUT',
+              this.path,
+              () => this.api.core.replaceNamespacedConfigMap({namespace: this.namespace, name: this.name, body}),
+              once,
             )
       return {saved: true, version: written.metadata?.resourceVersion ?? ''}
     } catch (error) {

@@ -14,7 +14,17 @@
  * 3. `done` grows only on `applied`; a change that failed or was refused stays to be tried again.
  */
 import type {Change, MigChange} from '../model/plan.js'
+import type {ControllerState} from '../model/state.js'
 import type {ChangeStatus} from './apply-plan.js'
+
+/**
+ * What gpu-scale keeps in its state ConfigMap (`gpu-scale-state`, key `state.json`): the planner's controller state
+ * (read back by the next live plan, so consecutive runs stabilize like one HPA controller) and the apply journal.
+ */
+export interface PersistedState {
+  controllerState?: ControllerState
+  applyJournal?: ApplyJournal
+}
 
 /** The steps of a MIG repartition already done (in this order), and whether it was apply that cordoned the node. */
 export interface MigProgress {

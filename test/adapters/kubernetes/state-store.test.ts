@@ -50,6 +50,20 @@ describe('ConfigMapStateStore', () => {
     expect((await s.load())?.state.n).toBe(stale ? 2 : 3)
   })
 
+  test('a 500 while saving backs off and saves; a 409 is not retried blindly', async () => {
+    const s = store('flaky')
+    const first = await s.save({n: 1}, undefined)
+    if (!first.saved) throw new Error('first save failed')
+    await twin.fault({type: 'status', code: 500, match: {method: 'PUT', path: '/configmaps/flaky'}})
+    const second = await s.save({n: 2}, first.version)
+    expect(second.saved).toBe(true)
+    await twin.fault({type: 'status', code: 409, match: {method: 'PUT', path: '/configmaps/flaky'}})
+    const puts = () => twin.serve.server.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/flaky')).length
+    const before = puts()
+    expect(await s.save({n: 3}, second.saved ? second.version : '')).toEqual({saved: false, reason: 'conflict'})
+    expect(puts() - before).toBe(1)
+  })
+
   test('two first saves race on create: the loser gets a conflict', async () => {
     const s = store('race')
     expect((await s.save({n: 1}, undefined)).saved).toBe(true)
