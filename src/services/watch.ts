@@ -31,6 +31,7 @@ import {loadScenarioFile} from '../adapters/scenario-file.js'
 import {systemClock} from '../adapters/system-clock.js'
 import {
   type ApplyJournal,
+  type PersistedState,
   clearProgress,
   openJournal,
   planIdOf,
@@ -40,7 +41,7 @@ import {
 } from '../core/apply/journal.js'
 import type {Change, Plan} from '../core/model/plan.js'
 import type {ChangeResult, Clock, ClusterWriter, StateStore} from '../core/ports.js'
-import {consent, driveOwner, findOwners, type PersistedState} from './apply.js'
+import {consent, driveOwner, findOwners} from './apply.js'
 import {captureLiveCluster, type LiveFlags} from './live-cluster.js'
 import {DEFAULT_CONFIG_PATH} from './plan-inputs.js'
 import {UserError, type Problem} from '../core/errors.js'
@@ -272,12 +273,13 @@ export async function watchLive(request: WatchLiveRequest): Promise<WatchOutcome
       const found = await findOwners(api, plan.changes)
       owners.clear()
       owners.set(plan.plannedAt, found)
-      // Unattended: nobody to ask, so what no flag consented to is refused, tick after tick, and said so.
-      const refusals = await consent(plan.changes, request, found)
       const journal = openJournal(state.journal(at()), planIdOf(plan.changes, hash), at())
       state.setJournal(journal)
+      const started = new Set(journal.inProgress.map((p) => p.change.id))
+      // Unattended: nobody to ask, so what no flag consented to is refused, tick after tick, and said so.
+      const refusals = await consent(plan.changes, request, found, started)
       return {
-        started: new Set(journal.inProgress.map((p) => p.change.id)),
+        started,
         refuse: (change) => refusals.get(change.id),
         onResult: (status) => state.setJournal(recordResult(state.journal(at()), status, at())),
       }
