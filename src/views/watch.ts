@@ -53,7 +53,9 @@ function decision(d: WatchDecision, color: boolean): string {
           ? 'planned'
           : paint(d.outcome, 'yellow', color)
   const reason = d.reason ? ` — ${d.reason.code}` : ''
-  return `${d.action} ${d.target} ${d.from}→${d.to} ${verb}${reason}`
+  // Why it was not applied (a refusal names the flag to pass), clipped: the JSON log carries it whole.
+  const why = d.outcome !== undefined && d.outcome !== 'applied' && d.message ? `: ${clip(d.message, 90)}` : ''
+  return `${d.action} ${d.target} ${d.from}→${d.to} ${verb}${why}${reason}`
 }
 
 export function renderWatchSummary(summary: WatchSummary, color = false): string {
@@ -95,6 +97,10 @@ export function renderWatchSummary(summary: WatchSummary, color = false): string
       (summary.listen ? `; served /metrics and /healthz on ${summary.listen}` : ''),
   )
   return lines.join('\n') + '\n'
+}
+
+function clip(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`
 }
 
 function seconds(value: number): string {
