@@ -325,7 +325,7 @@ export async function watchLive(request: WatchLiveRequest): Promise<WatchOutcome
  * writes, so the tick's final save is made against the version they produced — anyone else's write in between
  * still conflicts.
  */
-class SharedStateStore implements StateStore<ControllerState> {
+export class SharedStateStore implements StateStore<ControllerState> {
   private persisted: PersistedState = {}
   private handedOut: string | undefined
   private current: string | undefined
