@@ -53,7 +53,9 @@ test.each([
   },
   {
     name: 'this leader wrote a MIG step mid-tick',
-    before: async () => undefined,
+    before: async (raw: ConfigMapStateStore<PersistedState>) => {
+      await raw.save({controllerState: state(1)}, undefined)
+    },
     during: async (_raw: ConfigMapStateStore<PersistedState>, shared: SharedStateStore) => {
       await shared.saveJournal(journal('mid-tick'))
     },
