@@ -3,6 +3,6 @@ import {checkConfigFile} from '../adapters/config-file.js'
 import {summarizeProblems, type ValidationReport} from '../core/config/report.js'
 
 export async function validateConfigFile(path: string): Promise<ValidationReport> {
-  const {file, problems} = await checkConfigFile(path)
-  return summarizeProblems(file, problems)
+  const {file, problems, config} = await checkConfigFile(path)
+  return summarizeProblems(file, problems, config)
 }

@@ -7,10 +7,24 @@ import {formatLocation} from '../core/errors.js'
 import {paint} from './output.js'
 
 export function renderValidation(report: ValidationReport, color: boolean): string {
-  return report.problems
+  const problems = report.problems
     .map((problem) => {
       const severity = paint(problem.severity, problem.severity === 'error' ? 'red' : 'yellow', color)
       return `${formatLocation(problem.location)}: ${severity}: ${problem.message} [${problem.code}]\n`
+    })
+    .join('')
+  return problems + renderDefaultSignals(report)
+}
+
+/** One line per model on gpu-scale's default signals: which ones (secondary marked), and which were left out. */
+function renderDefaultSignals(report: ValidationReport): string {
+  return report.defaultSignals
+    .map((m) => {
+      const used = m.signals
+        .map((s) => `${s.name} (${s.metric} ${s.target}${s.secondary ? ', secondary' : ''})`)
+        .join(', ')
+      const omitted = m.omitted.map((o) => `; ${o.name} off: ${o.reason}`).join('')
+      return `model ${m.model}: default signals: ${used}${omitted}\n`
     })
     .join('')
 }

@@ -49,6 +49,7 @@ describe('gpu-scale validate', () => {
       valid: false,
       errors: 1,
       warnings: 0,
+      defaultSignals: [],
       problems: [
         {
           severity: 'error',
@@ -62,7 +63,31 @@ describe('gpu-scale validate', () => {
 
   test('-o json of a valid config', async () => {
     const {stdout} = await cli(['validate', '-c', SEED, '--json'])
-    expect(JSON.parse(stdout)).toEqual({file: SEED, valid: true, errors: 0, warnings: 0, problems: []})
+    expect(JSON.parse(stdout)).toEqual({
+      file: SEED,
+      valid: true,
+      errors: 0,
+      warnings: 0,
+      problems: [],
+      defaultSignals: [],
+    })
+  })
+
+  test('-o json lists the models on default signals (examples/multi-signal.yaml)', async () => {
+    const {stdout} = await cli(['validate', '-c', 'examples/multi-signal.yaml', '-o', 'json'])
+    const report = JSON.parse(stdout) as {defaultSignals: Array<{model: string; signals: Array<{name: string}>}>}
+    expect(report.defaultSignals.map((m) => [m.model, m.signals.map((s) => s.name)])).toEqual(
+      ['llama-8b', 'llama-70b'].map((m) => [
+        m,
+        [
+          'default-queue-depth',
+          'default-p95-latency',
+          'default-p95-ttft',
+          'default-kv-cache',
+          'default-gpu-dram-active',
+        ],
+      ]),
+    )
   })
 
   test('a missing file names the path and says what to do', async () => {

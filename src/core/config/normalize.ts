@@ -22,6 +22,7 @@ import {parseDuration} from '../model/duration.js'
 import {GPU_MODELS, findGpuModel} from '../mig/catalog.js'
 import type {Problem} from '../errors.js'
 import type {FieldPath, Locate} from './locate.js'
+import {listDefaultSignals} from './default-signals.js'
 import {suggestName} from './suggest.js'
 
 type Duration = string | number
@@ -82,9 +83,11 @@ interface RawModel {
   nodeSelector?: Record<string, string>
   algorithm?: ModelConfig['algorithm']
   legacyHpaBehavior?: boolean
-  signals?: Array<
-    Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}
-  >
+  signals?:
+    | 'default'
+    | Array<
+        Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}
+      >
   behavior?: {scaleUp?: RawRules; scaleDown?: RawRules}
   healthCheckGrace?: Duration
   terminationGrace?: Duration
@@ -131,8 +134,9 @@ export function normalizeConfig(raw: RawConfig, locate: Locate): NormalizeResult
     nodeGroups: raw.nodeGroups.map((group, index) =>
       normalizeNodeGroup(group, ['nodeGroups', index], locate, problems),
     ),
-    models: raw.models.map((model) => normalizeModel(model)),
+    models: [],
   }
+  config.models = raw.models.map((model) => normalizeModel(model, config.settings))
   return {config, problems}
 }
 
@@ -231,7 +235,7 @@ function normalizeRules(raw: RawRules | undefined, defaults: ScalingRules): Scal
   }
 }
 
-function normalizeSignal(raw: NonNullable<RawModel['signals']>[number]): SignalConfig {
+function normalizeSignal(raw: Exclude<NonNullable<RawModel['signals']>, 'default'>[number]): SignalConfig {
   const signal: SignalConfig = {
     name: raw.name,
     metric: raw.metric,
@@ -255,7 +259,23 @@ function normalizeToleration(raw: NonNullable<RawModel['tolerations']>[number]):
   return toleration
 }
 
-function normalizeModel(raw: RawModel): ModelConfig {
+/**
+ * `signals: default`, or no `signals:` on a model that scales: gpu-scale's multi-signal defaults. A model pinned at
+ * replicas.min == replicas.max has nothing to scale, so it gets none; `signals: []` stays an explicit "none".
+ */
+function normalizeSignals(raw: RawModel, settings: Settings): {signals: SignalConfig[]; defaulted: boolean} {
+  const wantsDefaults =
+    raw.signals === 'default' || (raw.signals === undefined && raw.replicas.min !== raw.replicas.max)
+  if (wantsDefaults)
+    return {signals: listDefaultSignals(settings).defaults.map((d) => ({...d.signal})), defaulted: true}
+  return {
+    signals: raw.signals === undefined || raw.signals === 'default' ? [] : raw.signals.map(normalizeSignal),
+    defaulted: false,
+  }
+}
+
+function normalizeModel(raw: RawModel, settings: Settings): ModelConfig {
+  const signals = normalizeSignals(raw, settings)
   const weights: ModelConfig['weights'] = {sizeGiB: raw.weights?.sizeGiB ?? 0, loadGiBps: raw.weights?.loadGiBps ?? 1}
   const loadSeconds = optionalSeconds(raw.weights?.loadTime)
   if (loadSeconds !== undefined) weights.loadSeconds = loadSeconds
@@ -272,7 +292,8 @@ function normalizeModel(raw: RawModel): ModelConfig {
     kvCacheGiB: raw.kvCacheGiB ?? 0,
     tolerations: (raw.tolerations ?? []).map(normalizeToleration),
     nodeSelector: {...(raw.nodeSelector ?? {})},
-    signals: (raw.signals ?? []).map(normalizeSignal),
+    signals: signals.signals,
+    ...(signals.defaulted ? {signalsDefaulted: true} : {}),
     behavior: {
       scaleUp: normalizeRules(raw.behavior?.scaleUp, DEFAULT_BEHAVIOR.scaleUp),
       scaleDown: normalizeRules(raw.behavior?.scaleDown, DEFAULT_BEHAVIOR.scaleDown),

@@ -316,10 +316,10 @@ const model: Schema = object(
         'With algorithm hpa: reproduce an HPA without spec.behavior (legacy max-of-window scale-down stabilization and the max(2×current, 4) scale-up cap).',
     },
     signals: {
-      type: 'array',
-      default: [],
+      type: ['array', 'string'],
+      pattern: '^default$',
       description:
-        'Scaling signals; the one asking for the most replicas wins (as in HPA). Required unless replicas.min == replicas.max.',
+        "Scaling signals; the one asking for the most replicas wins (as in HPA). Absent (on a model that scales) or `default`: gpu-scale's multi-signal defaults (README, Default signals).",
       items: signal,
     },
     behavior: object('Scaling behavior per direction (HPA defaults when absent).', {

@@ -22,7 +22,9 @@ import type {ControllerState, InFlightChange} from '../model/state.js'
 import {planCluster} from '../planner/plan-cluster.js'
 import {TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {requiredTelemetry} from '../planner/required-telemetry.js'
+import {isHistogramMetric} from '../signals/metric-names.js'
 import {Twin, type TwinOptions} from '../twin/index.js'
+import type {WindowSelect} from '../twin/telemetry.js'
 import {scheduleWithKernel} from './kernel-scheduler.js'
 import {TwinActuator} from './twin-actuator.js'
 
@@ -33,6 +35,12 @@ export interface LoopOptions {
   config: PolicyConfig
   /** Wall-clock milliseconds (performance.now in a bench), to measure the planner's share; none in tests. */
   stopwatch?: () => number
+  /**
+   * `required` (default): each tick's snapshot carries only the metrics the planner reads for this policy
+   * (requiredTelemetry), histograms only over their own window. `full`: every series over the whole history, as
+   * `plan --sim` shows it (the reference a test holds the short snapshot to: the plans must be the same).
+   */
+  snapshotTelemetry?: 'required' | 'full'
 }
 
 /** What one tick did. */
@@ -69,6 +77,7 @@ export class ClosedLoop {
   private state: ControllerState | undefined
   private nextTickAt: number
   private readonly historySeconds: number
+  private readonly telemetrySelect: WindowSelect | undefined
   private readonly totals = {
     ticks: 0,
     outcomes: {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0},
@@ -99,6 +108,10 @@ export class ClosedLoop {
         TREND_WINDOW_SECONDS,
       ) +
       2 * this.interval
+    this.telemetrySelect =
+      options.snapshotTelemetry === 'full'
+        ? undefined
+        : selectRequiredTelemetry(options.config, this.historySeconds, this.interval)
   }
 
   /** The controller state the next tick will plan with. */
@@ -127,7 +140,10 @@ export class ClosedLoop {
     const watch = this.options.stopwatch
     const started = watch?.()
     this.actuator.progress()
-    const snapshot = this.twin.snapshot({historySeconds: this.historySeconds})
+    const snapshot = this.twin.snapshot({
+      historySeconds: this.historySeconds,
+      ...(this.telemetrySelect ? {telemetrySelect: this.telemetrySelect} : {}),
+    })
     const state = this.state && refreshInFlight(this.state, this.actuator, this.twin, this.groupOfChange)
     if (state) snapshot.state = state
     const planStarted = watch?.()
@@ -181,6 +197,24 @@ export class ClosedLoop {
         : {}),
     }
   }
+}
+
+/**
+ * The telemetry a tick's snapshot carries: only metrics the planner reads for this policy (requiredTelemetry; the
+ * twin also records inter-token latency, token counters, `_sum`/`_count` that no rule reads). Histogram buckets
+ * are read only as rates over their window, so they keep that window (plus two loop intervals of margin); every
+ * other metric keeps the whole history, because some rules read all of it (node scale-down finds the last busy
+ * GPU sample, the forecast fits its trend). Histograms are most of the twin's series and samples, so this is most
+ * of what a tick used to copy, sanitize and index. The closed-loop test plans both snapshots every tick and
+ * requires the same plan.
+ */
+function selectRequiredTelemetry(config: PolicyConfig, historySeconds: number, interval: number): WindowSelect {
+  const lookback = new Map<string, number>()
+  for (const need of requiredTelemetry(config).metrics) {
+    const seconds = isHistogramMetric(need.metric) ? need.windowSeconds + 2 * interval : historySeconds
+    lookback.set(need.metric, Math.max(lookback.get(need.metric) ?? 0, seconds))
+  }
+  return (metric) => lookback.get(metric)
 }
 
 /**

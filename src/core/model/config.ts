@@ -76,6 +76,11 @@ export interface SignalConfig {
   quantile?: number
   /** Below this value (workload total), a model at 0 replicas stays at 0 (KEDA's activation threshold). */
   activationThreshold?: number
+  /**
+   * A secondary signal may hold replicas (its proposal counts up to the current count) but never add one by
+   * itself. Set only by gpu-scale's defaults (src/core/config/default-signals.ts) for their GPU metric.
+   */
+  secondary?: boolean
 }
 
 export type PolicyType = 'Pods' | 'Percent'
@@ -114,6 +119,8 @@ export interface ModelConfig {
   tolerations: Toleration[]
   nodeSelector: Record<string, string>
   signals: SignalConfig[]
+  /** The config named no signals (or `signals: default`): `signals` are gpu-scale's defaults. */
+  signalsDefaulted?: boolean
   behavior: {scaleUp: ScalingRules; scaleDown: ScalingRules}
   /** `hpa` reproduces autoscaling/v2 exactly; `gpu-scale` adds smoothing, signal reliability and cross-layer checks. */
   algorithm: 'gpu-scale' | 'hpa'

@@ -51,8 +51,32 @@ function balancedProfiles(gpuModel: string): string[] {
   return [three?.name, two?.name, one?.name, one?.name].filter((p): p is string => p !== undefined)
 }
 
+/**
+ * Profiles per group config object: the planner asks for every group and model on every tick (predictive warming's
+ * lead time), and resolving `all-balanced` runs the exact placement search each time. Keyed weakly by the config
+ * object, which a policy never changes once loaded.
+ */
+const PROFILES_OF_GROUP = new WeakMap<
+  NodeGroupConfig,
+  {migConfigs: readonly string[]; gpu: string; profiles: string[]}
+>()
+
 /** MIG profiles any of the group's allowed configs can expose. */
 export function profilesOfGroup(group: NodeGroupConfig): string[] {
+  const cached = PROFILES_OF_GROUP.get(group)
+  // Still keyed on what it was computed from, in case a caller edited the group in place.
+  if (cached && cached.gpu === group.gpu.model && sameNames(cached.migConfigs, group.migConfigs))
+    return [...cached.profiles]
+  const profiles = resolveProfilesOfGroup(group)
+  PROFILES_OF_GROUP.set(group, {migConfigs: [...group.migConfigs], gpu: group.gpu.model, profiles})
+  return [...profiles]
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i])
+}
+
+function resolveProfilesOfGroup(group: NodeGroupConfig): string[] {
   const profiles = new Set<string>()
   for (const name of group.migConfigs) {
     const layout = layoutOfMigConfig(group.gpu.model, name)

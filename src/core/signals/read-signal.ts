@@ -13,7 +13,7 @@ import type {Series} from '../model/snapshot.js'
 import {type Bucket, computeHistogramQuantile, parseLe} from './histogram.js'
 import {isHistogramMetric, isLevelMetric, METRIC_FALLBACKS} from './metric-names.js'
 import {type TelemetryIndex, seriesForPod, seriesForWorkload} from './telemetry-index.js'
-import {aggregateSamples, computeCounterRate, type Sample, selectWindow} from './window.js'
+import {aggregateSamples, aggregateWindow, computeCounterRateInWindow, type Sample, selectWindow} from './window.js'
 
 export interface ReadContext {
   telemetry: TelemetryIndex
@@ -66,6 +66,8 @@ interface SeriesRead {
   value: number | null
   status: ReadingStatus
   lastAt: number | null
+  /** Histograms: the bucket rates summed by `le`, so the pods' total needs no second pass over the samples. */
+  byLe?: Map<number, number>
 }
 
 /** Reads `signal` for the pods and workload in `ctx`. */
@@ -111,7 +113,8 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   const notes: string[] = []
   let lastAt: number | null = null
   let metricRead = signal.metric
-  const allBuckets: Series[] = []
+  // Histograms: every pod's bucket rates summed by `le`, in pod order (what reading all their buckets at once sums).
+  const totalByLe = new Map<number, number>()
 
   // A metric (and its fallback) absent from the whole snapshot is missing for every pod: say so without a
   // per-pod lookup, which on a large fleet is most of the cost of reading evidence nobody exports.
@@ -155,7 +158,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
     else {
       perPod[pod] = read.value * scale
       podsWithData.push(pod)
-      if (histogram) allBuckets.push(...series)
+      if (histogram && read.byLe) for (const [le, rate] of read.byLe) totalByLe.set(le, (totalByLe.get(le) ?? 0) + rate)
     }
   }
 
@@ -163,7 +166,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   let total: number | null = null
   if (podsWithData.length > 0) {
     if (histogram) {
-      value = readHistogram(allBuckets, signal, ctx).value
+      value = quantileOf(totalByLe, signal)
       total = value
     } else if (ctx.replicasAt && !isLevelMetric(signal.metric)) {
       total = readWorkloadLoad(signal, ctx, podsWithData, ctx.replicasAt)
@@ -216,8 +219,10 @@ function readLevelOrAmount(
     if (hasDroppedInWindow(s, signal, ctx)) return {value: null, status: 'stale', lastAt}
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
     anyFresh = true
-    const v = aggregateSamples(
-      selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now),
+    const v = aggregateWindow(
+      s.samples,
+      ctx.now - signal.windowSeconds,
+      ctx.now,
       signal.aggregation,
       signal.windowSeconds,
     )
@@ -242,15 +247,21 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
     if (hasDroppedInWindow(s, signal, ctx)) return {value: null, status: 'stale', lastAt}
     if (last === null || last < ctx.now - ctx.staleAfterSeconds) continue
     anyFresh = true
-    const rate = computeCounterRate(selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now))
+    const rate = computeCounterRateInWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now)
     if (rate === null) continue
     byLe.set(le, (byLe.get(le) ?? 0) + rate)
   }
   if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
+  const q = quantileOf(byLe, signal)
+  // No requests finished in the window: no latency to speak of (missing, not zero).
+  return q !== null ? {value: q, status: 'ok', lastAt, byLe} : {value: null, status: 'missing', lastAt}
+}
+
+/** The signal's quantile of bucket rates summed by `le`; null when no request finished in the window. */
+function quantileOf(byLe: ReadonlyMap<number, number>, signal: SignalConfig): number | null {
   const buckets: Bucket[] = [...byLe.entries()].map(([le, count]) => ({le, count}))
   const q = computeHistogramQuantile(signal.quantile ?? 0.95, buckets)
-  // No requests finished in the window: no latency to speak of (missing, not zero).
-  return Number.isFinite(q) ? {value: q, status: 'ok', lastAt} : {value: null, status: 'missing', lastAt}
+  return Number.isFinite(q) ? q : null
 }
 
 /** A sample dropped as impossible (./sanitize.ts) within the window: what is left of the window is not trusted. */

@@ -28,6 +28,74 @@ export function selectWindow(samples: readonly Sample[], from: number, to: numbe
   return out
 }
 
+/** Index of the first sample with `t > from` (samples ascend in time). */
+function firstAfter(samples: readonly Sample[], from: number): number {
+  let lo = 0
+  let hi = samples.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((samples[mid] as Sample)[0] <= from) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * `aggregateSamples(selectWindow(samples, from, to), aggregation, windowSeconds)` without building the window: the
+ * planner reduces a window per pod, signal and piece of bottleneck evidence on every tick, and for the common
+ * reductions (avg, max, last) reading the samples in place saves most of that time's allocations.
+ */
+export function aggregateWindow(
+  samples: readonly Sample[],
+  from: number,
+  to: number,
+  aggregation: Aggregation,
+  windowSeconds: number,
+): number | null {
+  if (aggregation !== 'avg' && aggregation !== 'max' && aggregation !== 'last')
+    return aggregateSamples(selectWindow(samples, from, to), aggregation, windowSeconds)
+  let n = 0
+  let sum = 0
+  let max = -Infinity
+  let last = 0
+  for (let i = firstAfter(samples, from); i < samples.length; i++) {
+    const sample = samples[i] as Sample
+    if (sample[0] > to) break
+    const v = sample[1]
+    if (!Number.isFinite(v)) continue
+    n++
+    sum += v
+    max = Math.max(max, v)
+    last = v
+  }
+  if (n === 0) return null
+  return aggregation === 'avg' ? sum / n : aggregation === 'max' ? max : last
+}
+
+/** `computeCounterRate(selectWindow(samples, from, to))` without building the window. */
+export function computeCounterRateInWindow(samples: readonly Sample[], from: number, to: number): number | null {
+  let n = 0
+  let increase = 0
+  let prev = 0
+  let firstT = 0
+  let lastT = 0
+  for (let i = firstAfter(samples, from); i < samples.length; i++) {
+    const sample = samples[i] as Sample
+    const t = sample[0]
+    if (t > to) break
+    const cur = sample[1]
+    if (!Number.isFinite(cur)) continue
+    if (n === 0) firstT = t
+    else increase += cur >= prev ? cur - prev : cur
+    prev = cur
+    lastT = t
+    n++
+  }
+  if (n < 2) return null
+  const span = lastT - firstT
+  return span > 0 ? increase / span : null
+}
+
 /**
  * Reduces a window of samples to one value. `ewma` weights by time with a time constant of a third of the window,
  * so the oldest sample in the window still counts about 5 %; percentiles use nearest-rank. Empty → null.

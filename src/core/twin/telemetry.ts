@@ -66,15 +66,36 @@ export class Histogram {
   }
 }
 
-/** A series a caller holds on to, so recording a sample is two array pushes (a fleet-day is millions). */
+/**
+ * A series a caller holds on to, so recording a sample is one push (a fleet-day is millions). Each sample is its
+ * `[t, value]` pair from the moment it is recorded, and a snapshot's window shares those pairs (and the frozen
+ * labels) instead of building new ones: the closed loop takes a 30-minute window every 30 s, so building every
+ * pair afresh each tick copied each sample some sixty times.
+ */
 export interface StoredSeries {
   key: string
   metric: string
-  labels: Record<string, string>
-  times: number[]
-  values: number[]
+  labels: Readonly<Record<string, string>>
+  samples: Array<[number, number]>
   /** Index of the first sample still inside the retention window. */
   head: number
+}
+
+/**
+ * Which series a window carries, by metric: how far back (seconds before `to`) its samples are kept, or undefined
+ * to leave the metric out. A series whose newest sample is older than its lookback keeps that one sample.
+ */
+export type WindowSelect = (metric: string) => number | undefined
+
+function firstAtOrAfter(samples: ReadonlyArray<[number, number]>, start: number, from: number): number {
+  let lo = start
+  let hi = samples.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((samples[mid] as [number, number])[0] < from) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 export class TelemetryStore {
@@ -86,7 +107,8 @@ export class TelemetryStore {
   handle(key: string, metric: string, labels: Record<string, string>): StoredSeries {
     let s = this.series.get(key)
     if (!s) {
-      s = {key, metric, labels, times: [], values: [], head: 0}
+      // Frozen: every snapshot hands out this one object, so nobody may change it.
+      s = {key, metric, labels: Object.freeze({...labels}), samples: [], head: 0}
       this.series.set(key, s)
     }
     return s
@@ -94,53 +116,68 @@ export class TelemetryStore {
 
   /** Appends a sample to the series `key`. */
   record(key: string, metric: string, labels: Record<string, string>, t: number, value: number): void {
-    const s = this.handle(key, metric, labels)
-    s.times.push(t)
-    s.values.push(value)
+    this.handle(key, metric, labels).samples.push([t, value])
   }
 
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
-    if (s.times.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
-    s.times.push(t)
-    s.values.push(value)
+    if (s.samples.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
+    s.samples.push([t, value])
   }
 
   /** Drops samples older than the retention window, and series with none left. */
   trim(now: number): void {
     const cutoff = now - this.retentionSeconds
     for (const [key, s] of this.series) {
-      while (s.head < s.times.length && (s.times[s.head] as number) < cutoff) s.head++
-      if (s.head === s.times.length) {
+      while (s.head < s.samples.length && (s.samples[s.head] as [number, number])[0] < cutoff) s.head++
+      if (s.head === s.samples.length) {
         this.series.delete(key)
-      } else if (s.head > 1024 && s.head * 2 > s.times.length) {
-        s.times = s.times.slice(s.head)
-        s.values = s.values.slice(s.head)
+      } else if (s.head > 1024 && s.head * 2 > s.samples.length) {
+        s.samples = s.samples.slice(s.head)
         s.head = 0
       }
     }
   }
 
-  /** Every series with its samples in [from, to], as a snapshot carries them. */
-  window(from: number, to: number): Series[] {
+  /**
+   * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs and labels are the
+   * store's own (shared, never copied; nothing that reads a snapshot writes into it); each series' array is new.
+   */
+  window(from: number, to: number, select?: WindowSelect): Series[] {
     const out: Series[] = []
     for (const s of this.series.values()) {
-      const samples: Array<[number, number]> = []
-      // Samples are appended in time order: start at the first one ≥ from (binary search), stop past `to`. The
-      // closed loop asks for a window every tick, so scanning the whole retention each time dominated its cost.
-      let lo = s.head
-      let hi = s.times.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if ((s.times[mid] as number) < from) lo = mid + 1
-        else hi = mid
+      const samples = s.samples
+      let seriesFrom = from
+      if (select) {
+        const lookback = select(s.metric)
+        if (lookback === undefined) continue
+        seriesFrom = Math.max(from, to - lookback)
       }
-      for (let i = lo; i < s.times.length; i++) {
-        const t = s.times[i] as number
-        if (t > to) break
-        samples.push([t, s.values[i] as number])
+      // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
+      // `select` shortens it) and the first one > to.
+      let lo = firstAtOrAfter(samples, s.head, from)
+      if (seriesFrom > from) {
+        const shortLo = firstAtOrAfter(samples, lo, seriesFrom)
+        // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
+        // as the full window would; older ones are never read.
+        lo =
+          shortLo < samples.length && (samples[shortLo] as [number, number])[0] <= to
+            ? shortLo
+            : Math.max(lo, shortLo - 1)
       }
-      if (samples.length > 0) out.push({metric: s.metric, labels: {...s.labels}, samples})
+      let end = samples.length
+      if (end > lo && (samples[end - 1] as [number, number])[0] > to) {
+        let a = lo
+        let b = end
+        while (a < b) {
+          const mid = (a + b) >>> 1
+          if ((samples[mid] as [number, number])[0] <= to) a = mid + 1
+          else b = mid
+        }
+        end = a
+      }
+      if (end > lo)
+        out.push({metric: s.metric, labels: s.labels as Record<string, string>, samples: samples.slice(lo, end)})
     }
     return out
   }
@@ -149,9 +186,9 @@ export class TelemetryStore {
   latest(): Array<{metric: string; labels: Record<string, string>; t: number; value: number}> {
     const out: Array<{metric: string; labels: Record<string, string>; t: number; value: number}> = []
     for (const s of this.series.values()) {
-      const i = s.times.length - 1
-      if (i >= s.head)
-        out.push({metric: s.metric, labels: s.labels, t: s.times[i] as number, value: s.values[i] as number})
+      const last = s.samples[s.samples.length - 1]
+      if (s.samples.length > s.head && last)
+        out.push({metric: s.metric, labels: s.labels as Record<string, string>, t: last[0], value: last[1]})
     }
     return out
   }

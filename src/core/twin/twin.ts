@@ -40,7 +40,7 @@ import {nextArrival, sampleTokens, type ModelLoad, type TraceRequest} from './lo
 import {gpuHasPods, layoutForMigConfig, sameLayout, type GpuLayout} from './mig-manager.js'
 import {Replica, type TwinRequest} from './replica.js'
 import {deviceNeedOf, findFreeDevices, scheduleMostAllocated, type SchedulePod} from './scheduling.js'
-import {TelemetryStore, type Histogram, type StoredSeries} from './telemetry.js'
+import {TelemetryStore, type Histogram, type StoredSeries, type WindowSelect} from './telemetry.js'
 
 export interface TwinModelSpec {
   /** Name of a model in the policy config. */
@@ -475,13 +475,20 @@ export class Twin {
   // ---- reading the twin ------------------------------------------------------------------------------------
 
   /** The cluster as a ClusterSnapshot at the current time, telemetry from the last `historySeconds`. */
-  snapshot(options: {historySeconds?: number; telemetry?: boolean} = {}): ClusterSnapshot {
+  /**
+   * The cluster now, as a snapshot. `telemetrySelect` narrows the telemetry per metric (what a planner reads, see
+   * the closed loop): a metric it leaves out is not carried, and one it shortens keeps only its own lookback.
+   */
+  snapshot(
+    options: {historySeconds?: number; telemetry?: boolean; telemetrySelect?: WindowSelect} = {},
+  ): ClusterSnapshot {
     const now = this.clock
     const history = options.historySeconds ?? 3600
-    const nodes = this.liveNodes.filter((n) => n.state).map((n) => structuredClone(n.state as NodeState))
-    const pods = this.models.flatMap((m) => m.pods.map((p) => structuredClone(p.state)))
+    const nodes = this.liveNodes.filter((n) => n.state).map((n) => clonePlain(n.state as NodeState))
+    const pods = this.models.flatMap((m) => m.pods.map((p) => clonePlain(p.state)))
     // `telemetry: false` skips the series (the API binding reads the cluster many times a second).
-    const telemetry: Series[] = options.telemetry === false ? [] : this.telemetry.window(now - history, now)
+    const telemetry: Series[] =
+      options.telemetry === false ? [] : this.telemetry.window(now - history, now, options.telemetrySelect)
     return {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
@@ -1372,6 +1379,19 @@ export class Twin {
     this.telemetry.push(count, t, h.count)
     return slot + 1
   }
+}
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives: what node and pod states are), several times cheaper
+ * than structuredClone, which the loop paid for every node and pod on every tick. Keys holding undefined are kept,
+ * as structuredClone keeps them.
+ */
+function clonePlain<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(clonePlain) as T
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key])
+  return out as T
 }
 
 function round(value: number, digits: number): number {

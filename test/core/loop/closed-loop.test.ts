@@ -8,7 +8,7 @@ import {applyPlan} from '../../../src/core/apply/index.js'
 import {ClosedLoop, type TickRecord} from '../../../src/core/loop/index.js'
 import type {MigChange} from '../../../src/core/model/plan.js'
 import {parseJsonLines, summarizeLog} from '../../../src/core/twin/index.js'
-import {eventsOf, loadScenario, policy, queueFleet, START, withSignals} from './helpers.js'
+import {eventsOf, loadExampleConfig, loadScenario, policy, queueFleet, START} from './helpers.js'
 
 const HOUR = 3600
 
@@ -293,31 +293,13 @@ describe('the event log is the record', () => {
   })
 })
 
-describe("seed-production: the article's 40% GPU-utilization policy against gpu-scale's multi-signal policy", async () => {
+describe("seed-production: the article's 40% GPU-utilization policy against gpu-scale's multi-signal defaults", async () => {
   // GPU_UTIL is "a kernel ran in the sample period": one request keeps it near 100%, so a 40% target asks for
-  // replicas whatever the load. Queue depth and p95 latency (under the 30 s SLO) scale on what the load needs.
+  // replicas whatever the load. The defaults (queue depth, p95 latency and TTFT against the SLO, KV cache, DRAM
+  // activity as a secondary signal) scale on what the load needs.
   const scenario = loadScenario('seed-production')
-  const multi = withSignals(scenario.options.config, [
-    {
-      name: 'queue',
-      metric: 'vllm:num_requests_waiting',
-      source: 'pod',
-      targetType: 'AverageValue',
-      target: 4,
-      windowSeconds: 60,
-      aggregation: 'avg',
-    },
-    {
-      name: 'p95-latency',
-      metric: 'vllm:e2e_request_latency_seconds',
-      source: 'pod',
-      targetType: 'Value',
-      target: 20,
-      quantile: 0.95,
-      windowSeconds: 180,
-      aggregation: 'p95',
-    },
-  ])
+  // examples/multi-signal.yaml: the seed's cluster with no `signals:`, so every model gets gpu-scale's defaults.
+  const multi = loadExampleConfig('multi-signal.yaml')
   const end = scenario.options.start + 2 * HOUR
   const summaries = await Promise.all(
     [scenario.options.config, multi].map(async (config) => {
@@ -345,5 +327,9 @@ describe("seed-production: the article's 40% GPU-utilization policy against gpu-
       check: () => expect(gpuScale.gpuHours).toBeLessThan(seed.gpuHours),
     },
     {why: 'and costs less', check: () => expect(gpuScale.cost).toBeLessThan(seed.cost)},
+    {
+      why: 'every model of the example runs on the defaults (no signals written in the file)',
+      check: () => expect(multi.models.map((m) => m.signalsDefaulted)).toEqual([true, true]),
+    },
   ])('$why', ({check}) => check())
 })

@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs'
 
+import {parseConfig} from '../../../src/core/config/load.js'
 import type {PolicyConfig} from '../../../src/core/model/config.js'
 import {parseScenario, type LogEntry, type TwinOptions, type TwinScenario} from '../../../src/core/twin/index.js'
 import {policy, START} from '../twin/helpers.js'
@@ -52,9 +53,11 @@ export function loadScenario(name: string): TwinScenario {
   return scenario
 }
 
-/** The same policy with every model's signals replaced (the cluster, groups and models are unchanged). */
-export function withSignals(config: PolicyConfig, signals: PolicyConfig['models'][number]['signals']): PolicyConfig {
-  return {...config, models: config.models.map((m) => ({...m, signals}))}
+/** A policy from examples/ through the product's own loader (defaults filled in, as `-c FILE` would). */
+export function loadExampleConfig(file: string): PolicyConfig {
+  const {config, problems} = parseConfig(readFileSync(`examples/${file}`, 'utf8'), `examples/${file}`)
+  if (!config) throw new Error(problems.map((p) => p.message).join('; '))
+  return config
 }
 
 /** Infra events of one type from the log. */

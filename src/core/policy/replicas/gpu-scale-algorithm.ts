@@ -458,6 +458,12 @@ export function proposeFromReading(
     replicas = within(ratio) && current > 0 ? current : Math.ceil(ratio * pods - 1e-9)
   }
   base.ratio = Number.isFinite(ratio) ? round(ratio) : null
+  // A secondary signal (a GPU metric in gpu-scale's defaults) holds replicas but never adds one by itself.
+  if (signal.secondary === true && replicas > current) {
+    base.replicas = current
+    base.note = `secondary: wants ${replicas}, holds at most ${current}`
+    return base
+  }
   base.replicas = replicas
   if (within(ratio) && current > 0) base.note = `within tolerance [${round(1 - tolDown)}, ${round(1 + tolUp)}]`
   if (reading.podsMissing.length + reading.podsStale.length > 0 && signal.source !== 'workload' && replicas < current) {

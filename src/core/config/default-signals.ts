@@ -1,0 +1,131 @@
+/**
+ * gpu-scale's multi-signal defaults: what a model scales on when its config names no `signals:` (or says
+ * `signals: default`). Defined once, here; normalization (./normalize.ts) fills them in, `validate` lists them and
+ * plans show them by name (every default's name starts with `default-`).
+ *
+ * Why these and not GPU utilization: `DCGM_FI_DEV_GPU_UTIL` is the fraction of time any kernel ran, so one request
+ * keeps it near 100% and a utilization target asks for replicas whatever the load (NVIDIA/dcgm-exporter#301;
+ * reference: serving-performance-facts.md "GPU utilization is misleading"), and it does not exist on MIG slices
+ * (NVIDIA/DCGM#80). What an inference server's users feel is the queue, the latency against the SLO and the KV
+ * cache running out, so those drive replicas; a GPU metric is kept as a secondary signal only: it may hold
+ * replicas whose memory bandwidth is busy, never add one by itself.
+ *
+ * The metrics are vLLM's (vllm/v1/metrics/loggers.py) and dcgm-exporter's; a server that exports other names
+ * (Triton, TGI) should list its own signals.
+ */
+import type {SignalConfig, Settings} from '../model/config.js'
+import {DCGM, VLLM} from '../signals/metric-names.js'
+
+/** Every default's name starts with this, so a plan's proposals say which signals were defaulted. */
+export const DEFAULT_SIGNAL_PREFIX = 'default-'
+
+export interface DefaultSignal {
+  signal: SignalConfig
+  /** Why this signal and this target. */
+  reason: string
+  /** Where the metric and the number come from. */
+  source: string
+}
+
+/** Why a default was left out of a model's set (its SLO is not configured). */
+export interface OmittedDefault {
+  name: string
+  reason: string
+}
+
+export interface DefaultSignalSet {
+  defaults: DefaultSignal[]
+  omitted: OmittedDefault[]
+}
+
+/**
+ * The defaults for a config's settings, in the order a plan lists them. The latency and TTFT signals need the SLO
+ * they hold (`settings.slo.p95Latency`, `settings.slo.ttft`); without it they are omitted, and said so.
+ */
+export function listDefaultSignals(settings: Pick<Settings, 'slo'>): DefaultSignalSet {
+  const defaults: DefaultSignal[] = [
+    {
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}queue-depth`,
+        metric: VLLM.waiting,
+        source: 'pod',
+        targetType: 'AverageValue',
+        target: 5,
+        windowSeconds: 60,
+        aggregation: 'avg',
+      },
+      reason:
+        'requests waiting per replica is the load a replica cannot take yet: it rises before latency does and falls to zero when capacity is enough; 5 per replica, averaged over 1 minute so one batch does not add a replica',
+      source:
+        'vllm:num_requests_waiting ("the primary queue signal", vllm/v1/metrics/loggers.py); threshold 5 per replica from KEDA\'s Prometheus-scaler example for vLLM',
+    },
+  ]
+  const omitted: OmittedDefault[] = []
+  const {p95LatencySeconds, ttftSeconds} = settings.slo
+  if (p95LatencySeconds !== undefined)
+    defaults.push({
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}p95-latency`,
+        metric: 'vllm:e2e_request_latency_seconds',
+        source: 'pod',
+        targetType: 'Value',
+        target: p95LatencySeconds,
+        windowSeconds: 180,
+        aggregation: 'p95',
+        quantile: 0.95,
+      },
+      reason:
+        'the p95 end-to-end latency held at settings.slo.p95Latency: the SLO itself, read as Prometheus would over 3 minutes',
+      source: 'histogram_quantile(0.95, sum by (le) (rate(vllm:e2e_request_latency_seconds_bucket[3m])))',
+    })
+  else omitted.push({name: `${DEFAULT_SIGNAL_PREFIX}p95-latency`, reason: 'settings.slo.p95Latency is not set'})
+  if (ttftSeconds !== undefined)
+    defaults.push({
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}p95-ttft`,
+        metric: 'vllm:time_to_first_token_seconds',
+        source: 'pod',
+        targetType: 'Value',
+        target: ttftSeconds,
+        windowSeconds: 180,
+        aggregation: 'p95',
+        quantile: 0.95,
+      },
+      reason:
+        'the p95 time to first token held at settings.slo.ttft: queueing shows here first in an interactive service',
+      source: 'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket[3m])))',
+    })
+  else omitted.push({name: `${DEFAULT_SIGNAL_PREFIX}p95-ttft`, reason: 'settings.slo.ttft is not set'})
+  defaults.push(
+    {
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}kv-cache`,
+        metric: VLLM.kvCache,
+        source: 'pod',
+        targetType: 'AverageValue',
+        target: 0.8,
+        windowSeconds: 60,
+        aggregation: 'avg',
+      },
+      reason:
+        'a full KV cache makes vLLM preempt running requests and stop admitting new ones while the GPU looks busy; 80% leaves headroom for the requests already admitted to grow',
+      source: 'vllm:kv_cache_usage_perc, a 0–1 fraction (vllm/v1/metrics/loggers.py)',
+    },
+    {
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}gpu-dram-active`,
+        metric: DCGM.dramActive,
+        source: 'gpu',
+        targetType: 'AverageValue',
+        target: 0.8,
+        windowSeconds: 180,
+        aggregation: 'avg',
+        secondary: true,
+      },
+      reason:
+        'secondary: decode is memory-bandwidth bound, so DRAM activity says how busy a replica really is; it may hold replicas above 80% bandwidth, never add one (GPU utilization alone reads ~100% with one request)',
+      source: 'DCGM_FI_PROF_DRAM_ACTIVE, 0–1 (dcgm_fields.h, field 1005, dcgm-exporter)',
+    },
+  )
+  return {defaults, omitted}
+}
