@@ -22,7 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-sim-trace-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 const SEED_CONFIG = 'examples/seed-production.yaml'
-const MULTI_SIGNAL = 'test/fixtures/simulate/multi-signal.yaml'
+// gpu-scale's multi-signal defaults (queue, p95 latency and TTFT against the SLO, KV cache) over the seed's fleet.
+const MULTI_SIGNAL = 'examples/multi-signal.yaml'
 
 function writeTrace(name: string, spec: SyntheticTraceSpec, format: TraceFormat = 'requests-csv'): string {
   const path = join(dir, name)
@@ -96,7 +97,7 @@ describe('multi-signal against the seed setup', () => {
     {trace: 41, minutes: 45},
     {trace: 11, minutes: 45},
   ])(
-    'on/off bursts (trace seed $trace, $minutes min): queue + KV + TTFT beats hpa-gpu-util on attainment',
+    'on/off bursts (trace seed $trace, $minutes min): the multi-signal defaults beat hpa-gpu-util on attainment',
     async ({trace, minutes}) => {
       const {report} = await simulateTrace({
         config: MULTI_SIGNAL,

@@ -245,7 +245,8 @@ function withReactiveNodes(config: PolicyConfig): void {
 
 /** HPA semantics with its default behavior; scale-to-zero and gpu-scale's own options do not exist there. */
 function hpaModel(model: ModelConfig): ModelConfig {
-  const {scaleToZero: _, ...rest} = model
+  // Its signals are the baseline's own, never gpu-scale's defaults.
+  const {scaleToZero: _, signalsDefaulted: __, ...rest} = model
   return {
     ...rest,
     algorithm: 'hpa',
