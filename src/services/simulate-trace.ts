@@ -29,12 +29,7 @@ import {
   type SimulationReport,
   type SimulationSlo,
 } from '../core/simulate/index.js'
-import {
-  baselineConfig,
-  BASELINE_NAMES,
-  isBaselineName,
-  type BaselineName,
-} from '../core/simulate/baselines.js'
+import {baselineConfig, BASELINE_NAMES, isBaselineName, type BaselineName} from '../core/simulate/baselines.js'
 import {
   buildReplayWorld,
   capacityAtSlo,
@@ -45,9 +40,9 @@ import {
   replicaColdStartSeconds,
   REPLAY_START,
   servingProfileOf,
+  replayLoad,
   servingSpecOf,
-  stepArrivals,
-  twinTokens,
+  type WarmUp,
 } from '../core/simulate/world.js'
 import {
   DEFAULT_TOKEN_DISTRIBUTIONS,
@@ -135,11 +130,11 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
 
   const notes: string[] = []
   const {slo, defaulted} = replaySloOf(user)
-  if (defaulted)
+  if (defaulted.length > 0)
     notes.push(
-      `note: ${user.name} sets no settings.slo; measuring attainment against TTFT ${DEFAULT_REPLAY_SLO.ttftSeconds}s and TPOT ${DEFAULT_REPLAY_SLO.tpotSeconds * 1000}ms (MLPerf's server-scenario limits)`,
+      `note: ${user.name} sets no ${defaulted.map((d) => `settings.slo.${d}`).join(' or ')}; measuring attainment against ${defaulted.map((d) => (d === 'ttft' ? `TTFT ${DEFAULT_REPLAY_SLO.ttftSeconds}s` : `TPOT ${DEFAULT_REPLAY_SLO.tpotSeconds * 1000}ms`)).join(' and ')} (MLPerf's server-scenario limits)`,
     )
-  const tpotTarget = slo.tpotSeconds ?? DEFAULT_REPLAY_SLO.tpotSeconds
+  const tpotTarget = slo.tpotSeconds as number
 
   // The traces: scaled to a peak when asked (read once to measure it), then read for the replay.
   const sources = traceSources(request, world)
@@ -177,11 +172,17 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
   const windowEnd = windowStart + duration
   const oracle: Record<string, OracleResult> = {}
   const peakReplicas: Record<string, number> = {}
+  // What the trace's first minute needs: every policy starts with at least this many replicas, warm, and the
+  // lead-in replays that minute's rate, so the window begins with a fleet sized for its traffic.
+  const firstReplicas: Record<string, number> = {}
+  const warmUp: Record<string, WarmUp> = {}
   let oracleCost = 0
   for (const model of world.models) {
     const spec = specs.get(model.name)
     if (!spec || !series.models.includes(model.name)) continue
     const demand = demandOf(series, model.name).slice(0, buckets)
+    firstReplicas[model.name] = replicasNeeded(demand[0] ?? 0, spec.capacity)
+    warmUp[model.name] = {rps: demand[0] ?? 0, tokens: tokensOf(model.name)}
     oracle[model.name] = computeOracle({
       demand,
       bucketSeconds: series.bucketSeconds,
@@ -189,7 +190,7 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
       capacityPerReplica: spec.capacity,
       coldStartSeconds: spec.coldStartSeconds,
       gpusPerReplica: spec.gpusPerReplica,
-      initialReplicas: model.replicas.min,
+      initialReplicas: firstReplicas[model.name],
     })
     oracleCost += (oracle[model.name] as OracleResult).gpuHours * spec.pricePerGpuHour
     peakReplicas[model.name] = replicasNeeded(Math.max(0, ...demand), spec.capacity)
@@ -215,7 +216,19 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
     const seed = firstSeed + k
     const results: PolicyResult[] = []
     for (const policy of policies) {
-      const twin = twinFor({world, scenario, policy: policy.config, seed, start, leadIn, requests, series, buckets})
+      const twin = twinFor({
+        world,
+        scenario,
+        policy: policy.config,
+        firstReplicas,
+        warmUp,
+        seed,
+        start,
+        leadIn,
+        requests,
+        series,
+        buckets,
+      })
       const loop = new ClosedLoop({twin, config: policy.config})
       const total = windowEnd + DRAIN_SECONDS - start
       let shown = -1
@@ -462,6 +475,8 @@ function twinFor(input: {
   world: PolicyConfig
   scenario: TwinScenario | undefined
   policy: PolicyConfig
+  firstReplicas: Record<string, number>
+  warmUp: Record<string, WarmUp>
   seed: number
   start: number
   leadIn: number
@@ -470,7 +485,13 @@ function twinFor(input: {
   buckets: number
 }): TwinOptions {
   const {world, scenario, policy, seed, start, leadIn, requests, series, buckets} = input
-  const replicas = Object.fromEntries(policy.models.map((m) => [m.name, m.replicas.min]))
+  // Each policy starts at its own minimum, or at what the first minute needs when that is more (within its max).
+  const replicas = Object.fromEntries(
+    policy.models.map((m) => [
+      m.name,
+      Math.min(m.replicas.max, Math.max(m.replicas.min, input.firstReplicas[m.name] ?? 0)),
+    ]),
+  )
   const rates = requests
     ? undefined
     : {
@@ -478,6 +499,7 @@ function twinFor(input: {
         rps: Object.fromEntries(series.models.map((m, i) => [m, (series.rps[i] as Float64Array).slice(0, buckets)])),
         tokens: DEFAULT_TOKEN_DISTRIBUTIONS,
       }
+  const traced = (requests ?? []).filter((r) => r.t < buckets * series.bucketSeconds)
   if (!scenario)
     return buildReplayWorld({
       world,
@@ -485,26 +507,20 @@ function twinFor(input: {
       start,
       seed,
       leadInSeconds: leadIn,
-      ...(requests ? {requests: requests.filter((r) => r.t < buckets * series.bucketSeconds)} : {}),
+      warmUp: input.warmUp,
+      requests: traced,
       ...(rates ? {rates} : {}),
     })
   // A scenario's world keeps its own nodes, spread, spot and faults; the trace replaces its load.
   return {
     ...scenario.options,
     seed,
-    models: scenario.options.models.map((m) => {
-      const rps = rates?.rps[m.name]
-      return {
-        ...m,
-        replicas: replicas[m.name] ?? m.replicas,
-        load: {
-          arrivals: rps ? stepArrivals(rps, series.bucketSeconds, leadIn) : {kind: 'none'},
-          input: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.input),
-          output: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.output),
-        },
-      }
-    }),
-    trace: (requests ?? []).filter((r) => r.t < buckets * series.bucketSeconds).map((r) => ({...r, t: r.t + leadIn})),
+    models: scenario.options.models.map((m) => ({
+      ...m,
+      replicas: Math.max(replicas[m.name] ?? 0, m.replicas ?? 0),
+      load: replayLoad(m.name, leadIn, rates, input.warmUp[m.name]),
+    })),
+    trace: traced.map((r) => ({...r, t: r.t + leadIn})),
   }
 }
 

@@ -41,28 +41,34 @@ export const DEFAULT_REPLAY_SLO: Required<Pick<SimulationSlo, 'ttftSeconds' | 't
 export const TRACE_COLD_START_SPREAD = 0.1
 
 /**
- * A replay runs this long before the trace's first instant, with no load, so every policy's starting replicas
- * have loaded their weights (warm, as a production fleet is when a recorded hour begins). At least a minute;
- * a whole number of minutes so chart steps line up with the trace's.
+ * A replay runs this long before the trace's first instant, so every policy's starting replicas have loaded
+ * their weights and its signals have a few minutes of the traffic the trace starts with (warm, as a production
+ * fleet is when a recorded hour begins): the slowest weight load and image pull, plus three minutes (the default
+ * signal window), in whole minutes so chart steps line up with the trace's.
  */
 export function leadInSecondsFor(config: PolicyConfig): number {
   const load = Math.max(0, ...config.models.map(estimateWeightLoadSeconds))
   const pull = Math.max(0, ...config.nodeGroups.map((g) => g.coldStart.imagePullSeconds))
-  return Math.max(60, Math.ceil((load + pull + 30) / 60) * 60)
+  return Math.ceil((load + pull + 180) / 60) * 60
 }
 
-/** The SLO a replay measures: the config's targets, or DEFAULT_REPLAY_SLO for a config that sets none. */
-export function replaySloOf(config: PolicyConfig): {slo: SimulationSlo; defaulted: boolean} {
-  const {ttftSeconds, tpotSeconds, p95LatencySeconds} = config.settings.slo
-  if (ttftSeconds === undefined && tpotSeconds === undefined && p95LatencySeconds === undefined)
-    return {slo: {...DEFAULT_REPLAY_SLO}, defaulted: true}
+/**
+ * The per-request SLO a replay measures attainment against: the config's TTFT and TPOT targets, each defaulting
+ * to DEFAULT_REPLAY_SLO's when the config sets none (`defaulted` names those, so the command can say so).
+ * `slo.p95Latency` is a percentile target for the whole workload, not a per-request one: it is left out (a long
+ * answer may take longer than the p95 and still be served well), and the report shows the percentiles.
+ */
+export function replaySloOf(config: PolicyConfig): {slo: SimulationSlo; defaulted: Array<'ttft' | 'tpot'>} {
+  const {ttftSeconds, tpotSeconds} = config.settings.slo
+  const defaulted: Array<'ttft' | 'tpot'> = []
+  if (ttftSeconds === undefined) defaulted.push('ttft')
+  if (tpotSeconds === undefined) defaulted.push('tpot')
   return {
     slo: {
-      ...(ttftSeconds !== undefined ? {ttftSeconds} : {}),
-      ...(tpotSeconds !== undefined ? {tpotSeconds} : {}),
-      ...(p95LatencySeconds !== undefined ? {e2eSeconds: p95LatencySeconds} : {}),
+      ttftSeconds: ttftSeconds ?? DEFAULT_REPLAY_SLO.ttftSeconds,
+      tpotSeconds: tpotSeconds ?? DEFAULT_REPLAY_SLO.tpotSeconds,
     },
-    defaulted: false,
+    defaulted,
   }
 }
 
@@ -104,12 +110,13 @@ export function servingProfileOf(
 }
 
 /**
- * Requests per second one replica serves with its mean time per output token within `tpotSeconds`, at steady
- * state with `inputTokens` / `outputTokens` per request on average. With B sequences running, a step decodes B
- * tokens, prefills the prompts arriving meanwhile (B × input ÷ output tokens per step) and reads their KV
- * (B × (input + output ÷ 2) tokens), so step time is linear in B; B is the largest batch whose step meets the
- * target, bounded by max_num_seqs and the KV cache; throughput is B ÷ (output tokens × step). A100-80GB with
- * Llama-3.1-8B at 1,682 / 213 tokens and 50 ms: about 6 req/s, within the reference's 6–9 (§5).
+ * Requests per second one replica serves with its requests' time per output token within `tpotSeconds`, at
+ * steady state with `inputTokens` / `outputTokens` per request on average. With B sequences running, a step
+ * decodes B tokens, prefills the prompts arriving meanwhile (B × input ÷ output tokens per step) and reads their
+ * KV (B × (input + output ÷ 2) tokens), so step time is linear in B; B is the largest batch whose mean step stays
+ * within SLO_STEP_SHARE of the target, bounded by max_num_seqs and the KV cache; throughput is B ÷ (output
+ * tokens × step). A100-80GB with Llama-3.1-8B at 1,682 / 213 tokens: about 6 req/s with the mean step at 50 ms
+ * (the reference's 6–9, §5), so about 4 req/s for a 50 ms target.
  *
  * This is capacity *at SLO* (reference §3): what the oracle counts, never a utilization target.
  */
@@ -122,13 +129,22 @@ export function capacityAtSlo(
   const input = Math.max(1, tokens.input)
   const output = Math.max(1, tokens.output)
   const perSequence = (b * input) / output + c + d * (input + output / 2)
-  const byTarget = (tpotSeconds - a) / perSequence
+  const byTarget = (SLO_STEP_SHARE * tpotSeconds - a) / perSequence
   const byKv = profile.kvCapacityTokens / (input + output)
   // A target below one sequence's step cannot be met at any batch: one sequence at a time is the best there is.
   const batch = Math.max(1, Math.min(byTarget, profile.maxNumSeqs, byKv))
   const step = a + perSequence * batch
   return batch / (output * step)
 }
+
+/**
+ * The share of the TPOT target a replica's mean step may take. A request's TPOT is the mean of the steps it
+ * decodes in, and steps vary with the prompts prefilled beside them and with arrivals bunching up, so a fleet
+ * sized at mean step = target misses it often. Measured on the twin (20 minutes of the Azure conversation trace,
+ * a fleet fixed at what the peak needs by this capacity): 0.8 → 96.5% of requests within TTFT and TPOT,
+ * 0.65 → 98.6%, 0.6 → 99.2%. Capacity at SLO means nearly every request meets it, so 0.6.
+ */
+export const SLO_STEP_SHARE = 0.6
 
 /** A trace's token-length distribution in the twin's terms (mean and coefficient of variation). */
 export function twinTokens(d: LengthDistribution): TokenDistribution {
@@ -167,6 +183,12 @@ export function initialNodesFor(world: PolicyConfig, replicas: Record<string, nu
   return nodes
 }
 
+/** The lead-in's load of one model: the rate the trace starts with, and its requests' mean token lengths. */
+export interface WarmUp {
+  rps: number
+  tokens: {input: number; output: number}
+}
+
 export interface ReplayWorldInput {
   /** The world: groups, models, serving. */
   world: PolicyConfig
@@ -180,6 +202,8 @@ export interface ReplayWorldInput {
   requests?: readonly TraceRequest[]
   /** Rate traces: per model, requests per second in buckets from the trace's start. */
   rates?: {bucketSeconds: number; rps: Record<string, ArrayLike<number>>; tokens: TokenDistributions}
+  /** Load during the lead-in, per model: the trace's first-minute rate and its mean token lengths. */
+  warmUp?: Record<string, WarmUp>
   /** Serving specs by model (a scenario's); others come from servingSpecOf. */
   serving?: Record<string, ServingSpec>
   coldStartSigma?: number
@@ -189,18 +213,12 @@ export interface ReplayWorldInput {
 export function buildReplayWorld(input: ReplayWorldInput): TwinOptions {
   const {world, leadInSeconds: lead} = input
   const models: TwinModelSpec[] = world.models.map((model) => {
-    const rps = input.rates?.rps[model.name]
-    const arrivals: ArrivalSpec = rps ? stepArrivals(rps, input.rates!.bucketSeconds, lead) : {kind: 'none'}
-    const tokens = input.rates?.tokens
+    const warmUp = input.warmUp?.[model.name]
     return {
       name: model.name,
       replicas: input.replicas[model.name] ?? model.replicas.min,
       serving: input.serving?.[model.name] ?? servingSpecOf(model),
-      load: {
-        arrivals,
-        input: tokens ? twinTokens(tokens.input) : {mean: 1},
-        output: tokens ? twinTokens(tokens.output) : {mean: 1},
-      },
+      load: replayLoad(model.name, lead, input.rates, warmUp),
     }
   })
   return {
@@ -214,6 +232,33 @@ export function buildReplayWorld(input: ReplayWorldInput): TwinOptions {
     scrapeIntervalSeconds: 30,
     telemetryRetentionSeconds: 3 * 3600,
   }
+}
+
+/**
+ * One model's generated load in a replay: during the lead-in, Poisson arrivals at the trace's first-minute rate
+ * (`warmUp`) so the controller's signals describe the traffic the trace starts with; then, for a rate trace, its
+ * rates. A per-request trace's own requests come through the twin's trace, not from here.
+ */
+export function replayLoad(
+  model: string,
+  lead: number,
+  rates: ReplayWorldInput['rates'],
+  warmUp: WarmUp | undefined,
+): TwinModelSpec['load'] {
+  const rps = rates?.rps[model]
+  const steps: Array<{atSeconds: number; rate: number}> = []
+  if (warmUp && warmUp.rps > 0) steps.push({atSeconds: 0, rate: warmUp.rps})
+  if (rps) {
+    const trace = stepArrivals(rps, rates!.bucketSeconds, lead)
+    if (trace.kind === 'step') steps.push(...trace.steps)
+  } else if (steps.length > 0) steps.push({atSeconds: lead, rate: 0})
+  const tokens = rates
+    ? {input: twinTokens(rates.tokens.input), output: twinTokens(rates.tokens.output)}
+    : {
+        input: {mean: warmUp?.tokens.input ?? 1, distribution: 'lognormal' as const, cv: 1},
+        output: {mean: warmUp?.tokens.output ?? 1, distribution: 'lognormal' as const, cv: 1},
+      }
+  return {arrivals: steps.length > 0 ? {kind: 'step', steps} : {kind: 'none'}, ...tokens}
 }
 
 /** A rate series as the twin's piecewise-constant arrivals, runs of equal rate merged; 0 after the last bucket. */
