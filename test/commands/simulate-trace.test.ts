@@ -131,7 +131,8 @@ describe('gpu-scale simulate --trace', () => {
     {
       why: 'a --fail-if that does not parse: exit 1, the column and a caret, before any replay',
       args: ['--fail-if', 'gpu_hours > 1.1 * agianst'],
-      stderr: /unknown policy "agianst" \(did you mean against\?\).* at column 19\n\s+gpu_hours > 1\.1 \* agianst\n {20}\^/s,
+      stderr:
+        /unknown policy "agianst" \(did you mean against\?\).* at column 19\n\s+gpu_hours > 1\.1 \* agianst\n {20}\^/s,
     },
     {
       why: 'a malformed trace row: exit 1 with file:line and the field',

@@ -262,7 +262,9 @@ describe('predictive warming', () => {
       name: 'nodes.mode reactive ignores warmHeadroomGpus: no GPUs kept free ahead of a flat forecast',
       build: () =>
         steady(
-          scenario().settings({warmHeadroomGpus: 2, nodes: {mode: 'reactive'}}).nodeGroup('a', a100(), {nodes: 2}),
+          scenario()
+            .settings({warmHeadroomGpus: 2, nodes: {mode: 'reactive'}})
+            .nodeGroup('a', a100(), {nodes: 2}),
           2,
         ).build(),
       check: (plan: Plan) => expect(find(plan, 'node:a')).toBeUndefined(),
