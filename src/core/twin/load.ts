@@ -123,6 +123,13 @@ function maxRate(spec: ArrivalSpec): number {
   }
 }
 
+/** Absolute time after which the rate stays 0 for good (a step process ending at rate 0), else Infinity. */
+function quietAfter(spec: ArrivalSpec, start: number): number {
+  if (spec.kind !== 'step' || spec.steps.length === 0) return Infinity
+  const last = spec.steps.reduce((a, b) => (b.atSeconds >= a.atSeconds ? b : a))
+  return last.rate > 0 ? Infinity : start + last.atSeconds
+}
+
 /**
  * The next open-loop arrival after `t`, or Infinity: exponential gaps at the process's peak rate, each kept with
  * probability rate(t)/peak (Lewis–Shedler thinning: exact for any bounded rate function).
@@ -130,10 +137,13 @@ function maxRate(spec: ArrivalSpec): number {
 export function nextArrival(spec: ArrivalSpec, t: number, start: number, end: number, prng: Prng): number {
   const peak = maxRate(spec)
   if (!(peak > 0)) return Infinity
+  // A step process whose last step is 0 has no arrival after it: without this bound, thinning would draw
+  // candidates forever when the caller's end is Infinity (the twin's is).
+  const stop = Math.min(end, quietAfter(spec, start))
   let time = t
   for (;;) {
     time += -Math.log(1 - prng.next()) / peak
-    if (time >= end) return Infinity
+    if (time >= stop) return Infinity
     const rate = rateAt(spec, time, start)
     if (rate >= peak || prng.next() * peak < rate) return time
   }

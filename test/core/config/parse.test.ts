@@ -188,6 +188,7 @@ describe('normalization', () => {
         scaleDown: {unneededSeconds: 600, gpuUtilizationThreshold: 0.5, delayAfterAddSeconds: 600},
         staleAfterSeconds: 120,
         warmHeadroomGpus: 0,
+        nodes: {mode: 'predictive'},
       },
       nodeGroups: [
         {
