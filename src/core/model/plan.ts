@@ -95,7 +95,8 @@ export interface SignalProposal {
   windowSeconds: number
   aggregation: string
   replicas: number | null
-  status: 'ok' | 'missing' | 'stale' | 'unreliable'
+  /** `idle`: a latency histogram in whose window no request finished; it abstains. */
+  status: 'ok' | 'missing' | 'stale' | 'unreliable' | 'idle'
   note?: string
   /** Some serving pods reported no fresh samples: this proposal may scale up, never down. */
   partial?: boolean

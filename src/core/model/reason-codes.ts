@@ -39,6 +39,8 @@ export const REPLICA_REASON_CODES = {
   TooFewReplicas: 'raised to replicas.min',
   Cooldown: 'a recent scale event blocks a move in this direction',
   MissingTelemetry: 'a signal has no samples: never scale down on it',
+  NoRecentRequests:
+    'every signal is a latency histogram in whose window no request finished: replicas hold (an idle latency signal abstains; it never blocks the other signals)',
   StaleTelemetry: "a signal's newest sample is older than settings.staleAfterSeconds: never scale down on it",
   PartialTelemetry: 'some serving pods have no samples: the signal may scale up, never down',
   UnreliableSignal: 'GPU utilization is low while other evidence says the replicas are saturated',

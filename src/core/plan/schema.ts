@@ -48,7 +48,7 @@ const proposal = closedObject(
     windowSeconds: {type: 'number'},
     aggregation: {type: 'string'},
     replicas: {type: ['integer', 'null']},
-    status: {enum: ['ok', 'missing', 'stale', 'unreliable']},
+    status: {enum: ['ok', 'missing', 'stale', 'unreliable', 'idle']},
     note: {type: 'string'},
     partial: {type: 'boolean'},
     ratio: {type: ['number', 'null']},

@@ -44,7 +44,12 @@ export interface ReadingMemo {
   readings: Map<string, SignalReading>
 }
 
-export type ReadingStatus = 'ok' | 'missing' | 'stale'
+/**
+ * `idle`: a latency histogram whose series are fresh but in whose window no request finished. There is no latency
+ * to read, and none is missing either: the signal abstains (proposes nothing, holds nothing) and the other signals
+ * decide. Only histograms are ever idle; a gauge with no samples is missing.
+ */
+export type ReadingStatus = 'ok' | 'missing' | 'stale' | 'idle'
 
 export interface SignalReading {
   status: ReadingStatus
@@ -110,6 +115,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   const podsWithData: string[] = []
   const podsMissing: string[] = []
   const podsStale: string[] = []
+  const podsIdle: string[] = []
   const notes: string[] = []
   let lastAt: number | null = null
   let metricRead = signal.metric
@@ -154,6 +160,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
     const read = histogram ? readHistogram(series, signal, ctx) : readLevelOrAmount(series, signal, ctx)
     if (read.lastAt !== null) lastAt = Math.max(lastAt ?? -Infinity, read.lastAt)
     if (read.status === 'stale') podsStale.push(pod)
+    else if (read.status === 'idle') podsIdle.push(pod)
     else if (read.status === 'missing' || read.value === null) podsMissing.push(pod)
     else {
       perPod[pod] = read.value * scale
@@ -176,7 +183,14 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
       value = total / podsWithData.length
     }
   }
-  const status: ReadingStatus = value !== null ? 'ok' : podsStale.length > 0 ? 'stale' : 'missing'
+  const status: ReadingStatus =
+    value !== null
+      ? 'ok'
+      : podsStale.length > 0
+        ? 'stale'
+        : podsIdle.length > 0 && podsMissing.length === 0
+          ? 'idle'
+          : 'missing'
   return {status, value, total, perPod, podsWithData, podsMissing, podsStale, lastSampleAt: lastAt, metricRead, notes}
 }
 
@@ -253,8 +267,8 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
   }
   if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
   const q = quantileOf(byLe, signal)
-  // No requests finished in the window: no latency to speak of (missing, not zero).
-  return q !== null ? {value: q, status: 'ok', lastAt, byLe} : {value: null, status: 'missing', lastAt}
+  // No request finished in the window: no latency to speak of (idle: neither zero nor missing).
+  return q !== null ? {value: q, status: 'ok', lastAt, byLe} : {value: null, status: 'idle', lastAt}
 }
 
 /** The signal's quantile of bucket rates summed by `le`; null when no request finished in the window. */

@@ -237,6 +237,15 @@ function combineProposals(
     reasons.push({code: 'NoSignals', message: 'no signals configured: replicas stay as they are', evidence: {current}})
     return {raw: current, decidedBy: null}
   }
+  if (valid.length === 0 && unreliable.length === 0 && invalid.length === 0) {
+    // Every signal is a latency histogram with no finished request: nothing says more or fewer replicas.
+    reasons.push({
+      code: 'NoRecentRequests',
+      message: `no request finished in any signal's window: holding ${current} replicas`,
+      evidence: {current},
+    })
+    return {raw: current, decidedBy: null}
+  }
   if (valid.length === 0 && unreliable.length === 0) {
     const code = invalid.some((p) => p.status === 'missing') ? 'MissingTelemetry' : 'StaleTelemetry'
     if (current > 0 || listActivationSignals(model).length === 0)

@@ -315,7 +315,8 @@ function computeMetricReplicas(
     windowSeconds: signal.windowSeconds,
     aggregation: signal.aggregation,
     replicas: null,
-    status: reading.status === 'ok' ? 'ok' : reading.status,
+    // An HPA has no idle metric: a quantile with no observations is NaN, which the metrics adapter drops (missing).
+    status: reading.status === 'idle' ? 'missing' : reading.status,
   }
   let outcome: MetricResult
   const kind = describeSource(signal)

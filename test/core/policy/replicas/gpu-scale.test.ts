@@ -149,6 +149,37 @@ const rows: Row[] = [
     diagnostic: 'MissingTelemetry',
   },
   {
+    name: 'a latency signal in whose window no request finished abstains: idle is not missing, the queue scales down',
+    signals: [queue, p95],
+    series: [
+      ...perPod(WAITING, [2, 2, 2]),
+      ...['p0', 'p1', 'p2'].flatMap((p) => latencyHistogram('vllm:e2e_request_latency_seconds_bucket', p, 4, 0)),
+    ],
+    history: [{at: NOW - 400, replicas: 3}],
+    expected: 1,
+    code: 'ScaleDownSignal',
+  },
+  {
+    name: 'when every signal is an idle latency histogram, replicas hold (NoRecentRequests)',
+    signals: [p95],
+    series: ['p0', 'p1', 'p2'].flatMap((p) => latencyHistogram('vllm:e2e_request_latency_seconds_bucket', p, 4, 0)),
+    history: [{at: NOW - 400, replicas: 3}],
+    expected: 3,
+    code: 'NoRecentRequests',
+  },
+  {
+    name: 'an idle latency histogram on some pods and none on another is missing there: no scale-down',
+    signals: [queue, p95],
+    series: [
+      ...perPod(WAITING, [2, 2, 2]),
+      ...['p0', 'p1'].flatMap((p) => latencyHistogram('vllm:e2e_request_latency_seconds_bucket', p, 4, 0)),
+    ],
+    history: [{at: NOW - 400, replicas: 3}],
+    expected: 3,
+    code: 'MissingTelemetry',
+    diagnostic: 'MissingTelemetry',
+  },
+  {
     name: 'a stale signal never scales down',
     series: perPod(WAITING, [2, 2, 2], {ageSeconds: 400}),
     history: [{at: NOW - 400, replicas: 3}],
