@@ -11,6 +11,7 @@ import {
   type ModelConfig,
   type NodeGroupConfig,
   type PolicyConfig,
+  type ResourceMetric,
   type ScalingPolicy,
   type ScalingRules,
   type SignalConfig,
@@ -82,7 +83,13 @@ interface RawModel {
   algorithm?: ModelConfig['algorithm']
   legacyHpaBehavior?: boolean
   signals?: Array<
-    Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}
+    Omit<Partial<SignalConfig>, 'windowSeconds' | 'resource'> & {
+      name: string
+      metric: string
+      target: number
+      window?: Duration
+      resource?: {name: ResourceMetric['name']; container?: string; targetType?: ResourceMetric['targetType']}
+    }
   >
   behavior?: {scaleUp?: RawRules; scaleDown?: RawRules}
   healthCheckGrace?: Duration
@@ -240,6 +247,12 @@ function normalizeSignal(raw: NonNullable<RawModel['signals']>[number]): SignalC
   if (raw.query !== undefined) signal.query = raw.query
   if (raw.quantile !== undefined) signal.quantile = raw.quantile
   if (raw.activationThreshold !== undefined) signal.activationThreshold = raw.activationThreshold
+  if (raw.resource !== undefined)
+    signal.resource = {
+      name: raw.resource.name,
+      ...(raw.resource.container === undefined ? {} : {container: raw.resource.container}),
+      targetType: raw.resource.targetType ?? 'Utilization',
+    }
   return signal
 }
 
