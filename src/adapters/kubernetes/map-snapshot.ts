@@ -292,7 +292,7 @@ function mapPod(object: KubeObject, capturedAt: number, workload: PodState['work
   const startedAt = epoch(status.startTime)
   const readyAt = ready ? epoch(readyCondition?.lastTransitionTime) : undefined
   const notReadySince = readyCondition && !ready ? epoch(readyCondition.lastTransitionTime) : undefined
-  const containers = containerRequestsOf(object.spec ?? {})
+  const containerRequests = containerRequestsOf(object.spec ?? {})
   return {
     name: object.metadata?.name ?? '',
     namespace: object.metadata?.namespace ?? '',
@@ -309,7 +309,7 @@ function mapPod(object: KubeObject, capturedAt: number, workload: PodState['work
     ...(startedAt !== undefined ? {startedAt} : {}),
     ...(readyAt !== undefined ? {readyAt} : {}),
     ...(notReadySince !== undefined ? {notReadySince} : {}),
-    ...(containers.length > 0 ? {containers} : {}),
+    ...(containerRequests.length > 0 ? {containerRequests} : {}),
     ...(request ? {gpuRequest: request} : {}),
     daemon: owner?.kind === 'DaemonSet' || object.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined,
   }

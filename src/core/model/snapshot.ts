@@ -75,7 +75,7 @@ export interface PodState {
    */
   notReadySince?: number
   /** Per-container requests, for HPA `Resource` metrics (utilization is usage over requests); absent when not captured. */
-  containers?: ContainerRequests[]
+  containerRequests?: ContainerRequests[]
   /** GPU request: resource `nvidia.com/gpu` or `nvidia.com/mig-<profile>`, and count; absent for CPU-only pods. */
   gpuRequest?: {resource: string; count: number}
   /** True for DaemonSet and mirror pods, which never block node removal. */

@@ -138,7 +138,9 @@ function decodePod(p: Doc, capturedAt: number): PodState {
     ...(p.startedAt !== undefined ? {startedAt: t(p.startedAt)} : {}),
     ...(p.readyAt !== undefined ? {readyAt: t(p.readyAt)} : {}),
     ...(p.notReadySince !== undefined ? {notReadySince: t(p.notReadySince)} : {}),
-    ...(p.containers !== undefined ? {containers: p.containers as PodState['containers']} : {}),
+    ...(p.containerRequests !== undefined
+      ? {containerRequests: p.containerRequests as PodState['containerRequests']}
+      : {}),
     ...(p.gpuRequest !== undefined ? {gpuRequest: p.gpuRequest as PodState['gpuRequest']} : {}),
     daemon: Boolean(p.daemon ?? false),
   }

@@ -134,7 +134,7 @@ export const SNAPSHOT_SCHEMA = {
         startedAt: timestamp,
         readyAt: timestamp,
         notReadySince: timestamp,
-        containers: {
+        containerRequests: {
           type: 'array',
           maxItems: 100,
           description: 'Per-container requests, for HPA Resource metrics: cpu in cores, memory in bytes.',

@@ -9,7 +9,7 @@
  *                                  ending at the newest sample) and `container_memory_working_set_bytes` (the newest
  *                                  sample), per container, summed over the pod's containers (or one container);
  *   the metric's Timestamp/Window → the newest sample's time and the signal's window;
- *   pod.spec requests            → `PodState.containers[].requests`;
+ *   pod.spec requests            → `PodState.containerRequests[].requests`;
  *   the Ready condition          → `ready`, with `readyAt` / `notReadySince` as its lastTransitionTime.
  *
  * CPU readiness (groupPods, resource == cpu), with the kube-controller-manager defaults:
@@ -48,7 +48,7 @@ export interface PodResourceMetric {
 /** The pod fields the CPU readiness rule reads. */
 export type ResourcePod = Pick<
   PodState,
-  'name' | 'phase' | 'ready' | 'deleting' | 'startedAt' | 'readyAt' | 'notReadySince' | 'containers'
+  'name' | 'phase' | 'ready' | 'deleting' | 'startedAt' | 'readyAt' | 'notReadySince' | 'containerRequests'
 >
 
 /**
@@ -163,11 +163,11 @@ export function calculateRequests(
 ): Map<string, number> | {error: string} {
   const requests = new Map<string, number>()
   for (const pod of pods) {
-    if (pod.containers === undefined)
+    if (pod.containerRequests === undefined)
       return {error: `no container requests captured for Pod ${pod.name} (take the snapshot with gpu-scale snapshot)`}
     let request = 0
     let found = resource.container === undefined
-    for (const c of pod.containers) {
+    for (const c of pod.containerRequests) {
       if (resource.container !== undefined && c.name !== resource.container) continue
       const value = c.requests[resource.name]
       if (value === undefined)

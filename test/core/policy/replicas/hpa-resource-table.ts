@@ -63,7 +63,7 @@ function makePods(specs: PodSpec[]): PodState[] {
       startedAt,
       createdAt: startedAt,
       ...(ready ? {readyAt: s.start === 'hot' ? NOW - 30 : startedAt + 60} : {notReadySince: startedAt}),
-      containers,
+      containerRequests: containers,
     })
   })
 }
