@@ -6,6 +6,9 @@
  *   reconcile     https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/podautoscaler/horizontal.go
  *
  * Mapping of gpu-scale signals to HPA metric sources:
+ *   `resource` signal             → `Resource` / `ContainerResource` (cpu, memory; ./hpa-resource.ts: requests, CPU
+ *                                   readiness, missing pods at max(100 %, target)): Utilization → GetResourceReplicas,
+ *                                   AverageValue → GetRawResourceReplicas;
  *   pod/gpu source, AverageValue → `Pods` metric (calcPlainMetricReplicas, per-pod samples);
  *   pod/gpu source, Value        → `Object` metric on the workload (its workload-level value, e.g. a p95);
  *   workload source, Value       → `External` metric, Value target (sum of series);
