@@ -3,12 +3,18 @@
  * what the core needs, at one capture instant. Shared by `snapshot` (which saves it) and a live `plan` (which plans
  * it), so a saved snapshot and a live plan read the same thing.
  *
- * Controller state: there is no ConfigMap state store yet (it comes with `apply`), so `state` is left empty and a
- * diagnostic says so; the planner then plans as on a first run.
+ * Controller state: read from the ConfigMap `apply` writes (`gpu-scale-state` in the connection's namespace, see
+ * src/adapters/kubernetes/state-store.ts), so consecutive live plans stabilize like one HPA controller. None there
+ * (a first run), unreadable or of another format: `state` is left empty, a diagnostic says which, and the planner
+ * plans as on a first run.
  */
 import type {PolicyConfig} from '../core/model/config.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
-import {connectCluster, type ClusterConnectionFlags} from '../adapters/kubernetes/connection.js'
+import type {PersistedState} from '../core/apply/journal.js'
+import {CONTROLLER_STATE_FORMAT_VERSION, CONTROLLER_STATE_KIND, type ControllerState} from '../core/model/state.js'
+import {connectCluster, type ClusterConnection, type ClusterConnectionFlags} from '../adapters/kubernetes/connection.js'
+import {KubeApi} from '../adapters/kubernetes/kube-api.js'
+import {ConfigMapStateStore} from '../adapters/kubernetes/state-store.js'
 import {mapLiveObjects} from '../adapters/kubernetes/map-snapshot.js'
 import {readLiveObjects} from '../adapters/kubernetes/read-cluster.js'
 import type {LiveDiagnostic} from '../adapters/live-diagnostic.js'
@@ -48,7 +54,7 @@ export async function captureLiveCluster(config: PolicyConfig, flags: LiveFlags)
         ...(flags.prometheusInsecureSkipTlsVerify ? {insecureSkipTlsVerify: true} : {}),
       })
     : undefined
-  const [objects, telemetry] = await Promise.all([
+  const [objects, telemetry, stored] = await Promise.all([
     readLiveObjects(connection, config.models),
     prometheus
       ? readTelemetry(prometheus, config, capturedAt)
@@ -62,19 +68,35 @@ export async function captureLiveCluster(config: PolicyConfig, flags: LiveFlags)
             } satisfies LiveDiagnostic,
           ],
         }),
+    readControllerState(connection),
   ])
   const {cluster, diagnostics} = mapLiveObjects(objects, config, capturedAt)
   return {
-    snapshot: {...cluster, telemetry: telemetry.series},
-    diagnostics: [
-      ...diagnostics,
-      ...telemetry.diagnostics,
-      {
-        severity: 'info',
-        code: 'NoControllerState',
-        message: 'no controller-state ConfigMap store exists yet: state left empty (planned as a first run)',
-      },
-    ],
+    snapshot: {...cluster, telemetry: telemetry.series, ...(stored.state ? {state: stored.state} : {})},
+    diagnostics: [...diagnostics, ...telemetry.diagnostics, ...(stored.diagnostic ? [stored.diagnostic] : [])],
     source: `${connection.source} (${connection.server})${prometheus ? `, Prometheus ${prometheus.url}` : ''}`,
+  }
+}
+
+/** The controller state `apply` saved, or why there is none (a diagnostic; never an error: a plan still works). */
+async function readControllerState(
+  connection: ClusterConnection,
+): Promise<{state?: ControllerState; diagnostic?: LiveDiagnostic}> {
+  const store = new ConfigMapStateStore<PersistedState>(new KubeApi(connection, {sleep: async () => undefined}), {
+    namespace: connection.namespace,
+  })
+  const where = `ConfigMap ${connection.namespace}/${store.name}`
+  const none = (message: string, severity: LiveDiagnostic['severity'] = 'info') => ({
+    diagnostic: {severity, code: 'NoControllerState', message} satisfies LiveDiagnostic,
+  })
+  try {
+    const loaded = await store.load()
+    const state = loaded?.state.controllerState
+    if (!state) return none(`no controller state in ${where} yet: planned as a first run`)
+    if (state.kind !== CONTROLLER_STATE_KIND || state.formatVersion !== CONTROLLER_STATE_FORMAT_VERSION)
+      return none(`${where} holds a controller state of another format: ignored, planned as a first run`, 'warning')
+    return {state}
+  } catch (error) {
+    return none(`cannot read ${where}: ${(error as Error).message.split('\n')[0]}; planned as a first run`, 'warning')
   }
 }

@@ -62,6 +62,9 @@ export function mapLiveObjects(
       ({w, selector}) => w.namespace === namespace && Object.keys(selector).length > 0 && matches(selector, labels),
     )
     const node = object.spec?.nodeName as string | undefined
+    // apply's headroom placeholders (node-group-actuators.ts) are capacity on its way, not load: any real pod
+    // preempts them, so they hold no GPU here; pending ones count in their group's target size below.
+    if (labels[HEADROOM_LABEL] !== undefined) continue
     if (!owned && !(node !== undefined && gpuNodes.has(node))) continue
     const pod = mapPod(object, capturedAt, owned ? {kind: owned.w.kind, name: owned.w.name} : undefined)
     if (pod.node !== undefined && !nodeNames.has(pod.node)) delete pod.node // bound to a node that is gone: pending again
@@ -415,11 +418,34 @@ function mapNodeGroups(
         'cluster.x-k8s.io/v1beta2 MachineDeployments are not served: node-group sizes are counted from the nodes',
     })
   return config.nodeGroups.map((g) => {
-    const md = mds.get(g.name)
+    // The MachineDeployment apply scales (nodeGroups[].actuator) when there is one, else the one named as the group:
+    // the size read here is what apply's preconditions compare with (node-group-actuators.ts readGroupTargetSize).
+    const actuator = g.actuator?.kind === 'machine-deployment' ? g.actuator : undefined
+    const md = actuator
+      ? (objects.machineDeployments ?? []).find(
+          (m) => m.metadata?.name === actuator.name && m.metadata?.namespace === actuator.namespace,
+        )
+      : mds.get(g.name)
     const registered = nodes.filter((n) => n.group === g.name).length
-    const targetSize = md ? Number(md.spec?.replicas ?? registered) : registered
+    // Pending headroom placeholders are nodes asked for and not yet there. Under Cluster API the autoscaler may
+    // already have raised the MachineDeployment for one: counted twice for those minutes, which plans less, never more.
+    const targetSize =
+      (md ? Number(md.spec?.replicas ?? registered) : registered) + pendingPlaceholders(objects.pods, g.name)
     return {name: g.name, targetSize, failures: []}
   })
+}
+
+/** The label of apply's headroom placeholder pods (the value is the group). */
+export const HEADROOM_LABEL = 'gpu-scale.dev/headroom'
+
+/**
+ * A headroom group's nodes on their way: one per placeholder pod still pending (the autoscaler has not added its
+ * node yet). Counted in the group's target size, so the next plan does not ask for the same nodes again.
+ */
+export function pendingPlaceholders(pods: readonly KubeObject[], group: string): number {
+  return pods.filter(
+    (p) => p.metadata?.labels?.[HEADROOM_LABEL] === group && !p.spec?.nodeName && !p.metadata?.deletionTimestamp,
+  ).length
 }
 
 function maxUnavailableOf(

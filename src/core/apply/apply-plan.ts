@@ -32,7 +32,32 @@ export interface ApplyPorts {
   read: FieldReader
 }
 
-export type SkipReason = 'blocked' | 'dependency-not-applied' | 'dependency-missing' | 'dependency-cycle'
+export type SkipReason =
+  | 'blocked'
+  | 'dependency-not-applied'
+  | 'dependency-missing'
+  | 'dependency-cycle'
+  /** An earlier run applied it (the journal says so): not repeated, and it satisfies its dependents. */
+  | 'done-earlier'
+  /** The caller refused it before acting (no consent for a destructive step, another autoscaler owns it). */
+  | 'refused'
+
+/**
+ * What a caller that resumes and journals (`apply`) adds; `simulate`'s loop passes none of it.
+ * - `done`: ids an earlier run finished: reported `skipped: done-earlier`, never re-run, and counted as applied
+ *   for their dependents (a crash must not strand what depended on finished work).
+ * - `started`: ids an earlier run began (a MIG change that cordoned and relabelled the node): their preconditions
+ *   were checked before the first step and now read the run's own writes, so they are not checked again; the
+ *   writer resumes at the step it reached.
+ * - `refuse`: a reason to refuse a change before acting, or undefined.
+ * - `onResult`: awaited after each change, before the next one starts (the journal is written here).
+ */
+export interface ApplyOptions {
+  done?: ReadonlySet<string>
+  started?: ReadonlySet<string>
+  refuse?: (change: Change) => string | undefined
+  onResult?: (status: ChangeStatus, change: Change) => Promise<void> | void
+}
 
 /** What happened to one change: exactly one entry per change of the plan, in execution order. */
 export type ChangeStatus =
@@ -71,7 +96,11 @@ export interface ApplyResult {
 /** Node-group failures worth retrying on the next tick: a conflict or a transient capacity shortage. */
 const RETRYABLE_GROUP_FAILURES: ReadonlySet<NodeGroupFailure> = new Set(['capacity', 'conflict'])
 
-export async function applyPlan(plan: {changes: readonly Change[]}, ports: ApplyPorts): Promise<ApplyResult> {
+export async function applyPlan(
+  plan: {changes: readonly Change[]},
+  ports: ApplyPorts,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   const results: ChangeStatus[] = []
   const statusById = new Map<string, ChangeStatus>()
   const record = (status: ChangeStatus) => {
@@ -90,7 +119,9 @@ export async function applyPlan(plan: {changes: readonly Change[]}, ports: Apply
       })
       continue
     }
-    record(await applyOne(item.change, plan.changes, statusById, ports))
+    const status = await applyOne(item.change, plan.changes, statusById, ports, options)
+    record(status)
+    await options.onResult?.(status, item.change)
   }
   const counts = {applied: 0, 'precondition-failed': 0, failed: 0, skipped: 0}
   for (const r of results) counts[r.status]++
@@ -102,13 +133,16 @@ async function applyOne(
   all: readonly Change[],
   done: ReadonlyMap<string, ChangeStatus>,
   ports: ApplyPorts,
+  options: ApplyOptions,
 ): Promise<ChangeStatus> {
   const base = {changeId: change.id, action: change.action}
   if (change.status === 'blocked')
     return {...base, status: 'skipped', reason: 'blocked', message: 'blocked in the plan: shown, never executed'}
+  if (options.done?.has(change.id))
+    return {...base, status: 'skipped', reason: 'done-earlier', message: 'applied by an earlier run (journal)'}
   for (const dependency of change.dependsOn) {
     const outcome = done.get(dependency)
-    if (outcome?.status === 'applied') continue
+    if (outcome?.status === 'applied' || (outcome?.status === 'skipped' && outcome.reason === 'done-earlier')) continue
     if (!all.some((c) => c.id === dependency))
       return {
         ...base,
@@ -126,7 +160,9 @@ async function applyOne(
       dependency,
     }
   }
-  for (const precondition of change.preconditions) {
+  const refusal = options.refuse?.(change)
+  if (refusal !== undefined) return {...base, status: 'skipped', reason: 'refused', message: refusal}
+  for (const precondition of options.started?.has(change.id) ? [] : change.preconditions) {
     const actual = await ports.read(precondition.resource, precondition.path)
     if (!sameValue(actual, precondition.equals)) return {...base, status: 'precondition-failed', precondition, actual}
   }

@@ -1,6 +1,7 @@
 /** The apply executor's public API: shared by `simulate`'s closed loop and the live `apply`. */
 export {
   applyPlan,
+  type ApplyOptions,
   type ApplyPorts,
   type ApplyResult,
   type ChangeStatus,

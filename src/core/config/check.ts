@@ -46,6 +46,13 @@ function checkBounds(config: PolicyConfig, report: Report): void {
         i,
         'min',
       ])
+    if (group.actuator?.kind === 'command' && group.actuator.command.length === 0)
+      report(
+        'error',
+        'ActuatorCommandMissing',
+        'actuator kind command needs `command: [program, args...]` (run without a shell)',
+        ['nodeGroups', i, 'actuator'],
+      )
   })
   config.models.forEach((model, i) => {
     const {min, max} = model.replicas

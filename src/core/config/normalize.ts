@@ -9,6 +9,7 @@ import {
   CONFIG_KIND,
   type GpuNeed,
   type ModelConfig,
+  type NodeGroupActuator,
   type NodeGroupConfig,
   type PolicyConfig,
   type ResourceMetric,
@@ -61,6 +62,14 @@ interface RawNodeGroup {
   migConfigs?: string[]
   priority?: number
   maxNodeProvisionTime?: Duration
+  actuator?: {
+    kind: NodeGroupActuator['kind']
+    namespace?: string
+    name?: string
+    priorityClassName?: string
+    command?: string[]
+    timeout?: Duration
+  }
 }
 
 interface RawRules {
@@ -212,6 +221,23 @@ function normalizeNodeGroup(raw: RawNodeGroup, path: FieldPath, locate: Locate, 
     migConfigs: [...(raw.migConfigs ?? ['all-disabled'])],
     priority: raw.priority ?? 0,
     maxNodeProvisionSeconds: seconds(raw.maxNodeProvisionTime, 900),
+    ...(raw.actuator ? {actuator: normalizeActuator(raw.actuator, raw.name)} : {}),
+  }
+}
+
+/** Fills an actuator's defaults: the group's name for its MachineDeployment, `default` namespaces, a 60 s timeout. */
+function normalizeActuator(raw: NonNullable<RawNodeGroup['actuator']>, group: string): NodeGroupActuator {
+  switch (raw.kind) {
+    case 'machine-deployment':
+      return {kind: raw.kind, namespace: raw.namespace ?? 'default', name: raw.name ?? group}
+    case 'headroom':
+      return {
+        kind: raw.kind,
+        namespace: raw.namespace ?? 'default',
+        priorityClassName: raw.priorityClassName ?? 'gpu-scale-headroom',
+      }
+    case 'command':
+      return {kind: raw.kind, command: [...(raw.command ?? [])], timeoutSeconds: seconds(raw.timeout, 60)}
   }
 }
 

@@ -267,6 +267,35 @@ const nodeGroup: Schema = object(
       description: 'Higher wins with the priority expander. -1000000–1000000.',
     },
     maxNodeProvisionTime: duration('A node not ready after this long counts as failed and backs the group off.', '15m'),
+    actuator: object(
+      "How `gpu-scale apply` resizes this group. Without one, apply refuses the group's node changes (plans still show them).",
+      {
+        kind: {
+          type: 'string',
+          enum: ['machine-deployment', 'headroom', 'command'],
+          description:
+            "machine-deployment: a Cluster API MachineDeployment (scale subresource; removal marks the Machine with cluster.x-k8s.io/delete-machine); headroom: negative-priority placeholder pods asking for the group's GPUs so Cluster Autoscaler or Karpenter adds nodes; command: an external program, the change as JSON on stdin.",
+        },
+        namespace: {
+          ...name("machine-deployment: the MachineDeployment's namespace; headroom: where placeholder pods run."),
+          default: 'default',
+        },
+        name: name('machine-deployment: the MachineDeployment; defaults to the group name.'),
+        priorityClassName: {
+          ...name('headroom: the PriorityClass of the placeholder pods (negative value, e.g. -10).'),
+          default: 'gpu-scale-headroom',
+        },
+        command: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 64,
+          description: 'command: the program and its arguments, run without a shell (argv).',
+          items: {type: 'string', minLength: 1},
+        },
+        timeout: duration('command: how long the program may run before it is killed and the change fails.', '60s'),
+      },
+      ['kind'],
+    ),
   },
   ['name', 'gpu', 'max'],
 )

@@ -129,6 +129,17 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: [],
     subresources: [],
   }),
+  // apply's headroom actuator creates its negative-priority class (scheduling.k8s.io/v1, cluster-scoped, `pc`).
+  type({
+    group: 'scheduling.k8s.io',
+    version: 'v1',
+    kind: 'PriorityClass',
+    plural: 'priorityclasses',
+    singular: 'priorityclass',
+    namespaced: false,
+    shortNames: ['pc'],
+    subresources: [],
+  }),
   type({
     group: 'autoscaling',
     version: 'v2',

@@ -49,7 +49,22 @@ export interface NodeGroupConfig {
   priority: number
   /** A node that is not ready after this long counts as failed and backs the group off (CA: 15 min). */
   maxNodeProvisionSeconds: number
+  /** How `apply` resizes the group; absent: `apply` refuses node changes for it (plans still show them). */
+  actuator?: NodeGroupActuator
 }
+
+/**
+ * How `apply` acts on a node group (see src/adapters/kubernetes/node-group-actuators.ts):
+ * - `machine-deployment`: the Cluster API MachineDeployment's scale subresource; a node is removed by marking its
+ *   Machine with `cluster.x-k8s.io/delete-machine` and then lowering the replicas;
+ * - `headroom`: placeholder pods of a negative-priority PriorityClass asking for the group's GPUs, so Cluster
+ *   Autoscaler or Karpenter adds nodes ahead of demand and real pods preempt them;
+ * - `command`: an external program run without a shell, the change as JSON on stdin.
+ */
+export type NodeGroupActuator =
+  | {kind: 'machine-deployment'; namespace: string; name: string}
+  | {kind: 'headroom'; namespace: string; priorityClassName: string}
+  | {kind: 'command'; command: string[]; timeoutSeconds: number}
 
 /** What one replica needs: whole GPUs, one MIG instance of a profile, or an amount of GPU memory. */
 export type GpuNeed =

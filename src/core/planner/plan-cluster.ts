@@ -181,7 +181,7 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   const nodeGroupChanges = buildNodeGroupChanges(tick, requests)
   const scaleDown = planScaleDown(config, snapshot, tick.cluster, tick.sizes, tick.telemetry, scaledUpGroups)
   const replicaDownIds = pods.changes.filter((c) => c.status === 'planned' && c.to < c.from).map((c) => c.id)
-  const removals = scaleDown.removals.map((removal): NodeRemovalChange => ({
+  const removals = scaleDown.removals.map((removal, index): NodeRemovalChange => ({
     id: `node:${removal.node}`,
     layer: 'node',
     action: 'remove-node',
@@ -192,7 +192,16 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
     eta: eta(tick.now, removal.drainSeconds),
     dependsOn: replicaDownIds,
     reasons: removal.reasons,
-    preconditions: [groupSizePrecondition(tick.snapshot, removal.group, removal.groupFrom)],
+    // The size this removal runs at: the earlier removals of the same group (executed first, in plan order) each
+    // took one, so the second of two removals expects one less, not the snapshot's size.
+    preconditions: [
+      groupSizePrecondition(
+        tick.snapshot,
+        removal.group,
+        removal.groupFrom,
+        scaleDown.removals.slice(0, index).filter((r) => r.group === removal.group).length,
+      ),
+    ],
     payload: {
       group: removal.group,
       node: removal.node,
@@ -687,9 +696,14 @@ function groupSizePrecondition(
   snapshot: ClusterSnapshot,
   group: string,
   size: number,
+  removedBefore = 0,
 ): Change['preconditions'][number] {
   const state = snapshot.nodeGroups.find((g) => g.name === group)
-  return {resource: {kind: 'NodeGroup', name: group}, path: 'status.targetSize', equals: state?.targetSize ?? size}
+  return {
+    resource: {kind: 'NodeGroup', name: group},
+    path: 'status.targetSize',
+    equals: (state?.targetSize ?? size) - removedBefore,
+  }
 }
 
 function dependencies(placements: readonly Placement[], outcomes: readonly DemandOutcome[]): string[] {

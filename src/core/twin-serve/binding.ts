@@ -6,8 +6,9 @@
  * Client writes → twin verbs:
  * - Deployment (or its ReplicaSet) replicas → `scaleWorkload`;
  * - MachineDeployment replicas → `scaleNodeGroup` by the delta; a scale-down first cancels nodes still
- *   provisioning (cluster-autoscaler's DecreaseTargetSize), then removes the newest registered nodes by name, as
- *   Cluster API deletes Machines (newest first is CAPI's `Newest` deletion policy);
+ *   provisioning (cluster-autoscaler's DecreaseTargetSize), then removes the registered nodes marked
+ *   `cluster.x-k8s.io/delete-machine` first, then the newest by name, as Cluster API deletes Machines (newest
+ *   first is CAPI's `Newest` deletion policy);
  * - node label `nvidia.com/mig.config` → `setMigConfig` (the MIG manager, facts §6); `spec.unschedulable` →
  *   `setCordoned`;
  * - an eviction the apiserver allowed, or a pod DELETE → the pod terminates with its grace period (the
@@ -31,6 +32,7 @@ import type {ActionResult, Twin} from '../twin/index.js'
 
 const MIG_CONFIG = 'nvidia.com/mig.config'
 const NODE_GROUP_LABEL = 'gpu-scale.dev/node-group'
+const DELETE_MACHINE = 'cluster.x-k8s.io/delete-machine'
 
 /** A twin verb the binding called, with the twin's answer (kept for tests and the control endpoint). */
 export interface BindingAction {
@@ -137,7 +139,13 @@ export class TwinBinding implements TwinSeam {
       this.act('scaleNodeGroup', group, result)
       if (result.ok) delta += cancel
     }
-    const newestFirst = [...registered].sort((a, b) => b.createdAt - a.createdAt || b.name.localeCompare(a.name))
+    // A Machine marked `cluster.x-k8s.io/delete-machine` goes first whatever the deletion policy (Cluster API's
+    // MachineSet controller); the twin has no Machine objects, so the mark is read from the node.
+    const marked = (name: string) =>
+      this.api.getObject('Node', undefined, name)?.metadata.annotations?.[DELETE_MACHINE] !== undefined ? 0 : 1
+    const newestFirst = [...registered].sort(
+      (a, b) => marked(a.name) - marked(b.name) || b.createdAt - a.createdAt || b.name.localeCompare(a.name),
+    )
     for (const node of newestFirst) {
       if (delta >= 0) break
       const result = this.twin.removeNode(node.name)

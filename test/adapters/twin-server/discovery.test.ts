@@ -68,6 +68,7 @@ describe('discovery documents', () => {
       'coordination.k8s.io',
       'keda.sh',
       'policy',
+      'scheduling.k8s.io',
     ])
   })
 
