@@ -287,9 +287,10 @@ export function consentFlagFor(change: Change): '--allow-scale-down' | '--allow-
   return undefined
 }
 
-async function consent(
+/** Per change id, why it is refused: an HPA or ScaledObject owns it, or a destructive step has no consent. */
+export async function consent(
   changes: readonly Change[],
-  request: ApplyRequest,
+  request: Pick<ApplyRequest, 'yes' | 'allowScaleDown' | 'allowMigReconfig' | 'hpaMode' | 'confirm'>,
   owners: ReadonlyMap<string, Owner>,
   started: ReadonlySet<string>,
 ): Promise<Map<string, string>> {
@@ -315,14 +316,14 @@ async function consent(
   return refusals
 }
 
-interface Owner {
+export interface Owner {
   kind: 'HorizontalPodAutoscaler' | 'ScaledObject'
   namespace: string
   name: string
 }
 
 /** The HPA or ScaledObject targeting each replica change's workload (KEDA's own HPA is named by its ScaledObject). */
-async function findOwners(api: KubeApi, changes: readonly Change[]): Promise<Map<string, Owner>> {
+export async function findOwners(api: KubeApi, changes: readonly Change[]): Promise<Map<string, Owner>> {
   const owners = new Map<string, Owner>()
   const replica = changes.filter((c): c is ReplicaChange => c.action === 'scale-replicas' && c.status === 'planned')
   const namespaces = [...new Set(replica.map((c) => c.payload.workload.namespace))]
@@ -349,7 +350,7 @@ async function findOwners(api: KubeApi, changes: readonly Change[]): Promise<Map
 }
 
 /** `--hpa-mode drive`: the owner's bounds pinned to the planned count (after the same precondition check). */
-async function driveOwner(
+export async function driveOwner(
   api: KubeApi,
   change: ReplicaChange,
   owner: Owner,

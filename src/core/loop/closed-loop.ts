@@ -87,18 +87,7 @@ export class ClosedLoop {
     this.actuator = new TwinActuator(this.twin, options.twin.config)
     this.interval = options.config.settings.loopIntervalSeconds
     this.nextTickAt = this.twin.now
-    // Enough telemetry for every signal window, the scale-down's unneeded time, and the forecast's trend window
-    // (30 min): the planner reads nothing older, and copying a longer window is most of a tick's non-planner time.
-    // (The forecast's day-ago seasonal term is left out: carrying 24 h per tick would cost more than the planner.)
-    const {scaleDown} = options.config.settings
-    this.historySeconds =
-      Math.max(
-        requiredTelemetry(options.config).lookbackSeconds,
-        scaleDown.unneededSeconds,
-        scaleDown.delayAfterAddSeconds,
-        TREND_WINDOW_SECONDS,
-      ) +
-      2 * this.interval
+    this.historySeconds = loopHistorySeconds(options.config, this.interval)
   }
 
   /** The controller state the next tick will plan with. */
@@ -181,6 +170,25 @@ export class ClosedLoop {
         : {}),
     }
   }
+}
+
+/**
+ * How much telemetry history a tick's snapshot carries: every signal window, the scale-down's unneeded time, and the
+ * forecast's trend window (30 min) — the planner reads nothing older, and copying a longer window is most of a
+ * tick's non-planner time. (The forecast's day-ago seasonal term is left out: carrying 24 h per tick would cost more
+ * than the planner.) Shared with the controller loop over the twin (./sim-world.ts).
+ */
+export function loopHistorySeconds(config: PolicyConfig, intervalSeconds: number): number {
+  const {scaleDown} = config.settings
+  return (
+    Math.max(
+      requiredTelemetry(config).lookbackSeconds,
+      scaleDown.unneededSeconds,
+      scaleDown.delayAfterAddSeconds,
+      TREND_WINDOW_SECONDS,
+    ) +
+    2 * intervalSeconds
+  )
 }
 
 /**
