@@ -74,6 +74,24 @@ const FOLDER_ARROWS = [
   {folder: 'kube-store', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'traces', 'oracle']},
   {folder: 'traces', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store', 'oracle']},
   {folder: 'oracle', forbidden: ['planner', 'policy', 'scheduling', 'sim', 'config', 'twin', 'kube-store']},
+  // Translating an HPA or ScaledObject reads the config's input rules and the replica policy's names; it never plans
+  // and knows no world.
+  {
+    folder: 'import',
+    forbidden: [
+      'planner',
+      'scheduling',
+      'mig',
+      'sim',
+      'twin',
+      'twin-serve',
+      'kube-store',
+      'apply',
+      'loop',
+      'traces',
+      'oracle',
+    ],
+  },
 ]
 
 /** src/core never imports the outer rings (I/O, UI, oclif), nor any module that does I/O. */

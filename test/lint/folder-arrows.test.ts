@@ -35,6 +35,18 @@ describe('folder arrows are enforced by lint', () => {
       fails: true,
     },
     {
+      name: 'the HPA import translation importing the planner',
+      file: 'src/core/import/fixture.ts',
+      source: "import {planCluster as imported} from '../planner/plan-cluster.js'",
+      fails: true,
+    },
+    {
+      name: 'the HPA import translation importing the replica policy (its metric names)',
+      file: 'src/core/import/fixture.ts',
+      source: "import {RESOURCE_METRICS as imported} from '../policy/replicas/hpa-resource.js'",
+      fails: false,
+    },
+    {
       name: 'mig importing the planner',
       file: 'src/core/mig/fixture.ts',
       source: "import {planCluster as imported} from '../planner/plan-cluster.js'",

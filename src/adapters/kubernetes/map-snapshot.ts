@@ -10,12 +10,14 @@
  *   capacity > 0 means the device plugin has not registered yet (`gpusAllocatable: false`).
  * - Pods: those of configured workloads, plus every pod bound to a GPU node (another pod on a node decides whether
  *   it may go). Owner: the pod's ReplicaSet's Deployment (name minus the template hash) or StatefulSet.
- *   Only names, phase, readiness, node, times and GPU requests are kept: no env values, no secrets, no specs.
+ *   Only names, phase, readiness (and when it last changed), node, times, GPU requests and each container's CPU and
+ *   memory requests (for HPA Resource metrics) are kept: no env values, no secrets, no specs.
  * - A workload owned by an HPA or a KEDA ScaledObject gets `managedBy` (apply refuses to fight it) and a warning.
  */
 import type {PolicyConfig} from '../../core/model/config.js'
 import type {
   ClusterSnapshot,
+  ContainerRequests,
   GpuDevice,
   MigInstance,
   NodeGroupState,
@@ -26,6 +28,7 @@ import type {
 } from '../../core/model/snapshot.js'
 import {findGpuModel} from '../../core/mig/catalog.js'
 import {findStart, findMigProfile} from '../../core/mig/index.js'
+import {parseQuantity} from '../../core/input/quantity.js'
 import {layoutOfMigConfig} from '../../core/scheduling/mig-configs.js'
 import type {LiveDiagnostic} from '../live-diagnostic.js'
 import type {KubeObject, LiveObjects} from './read-cluster.js'
@@ -291,6 +294,8 @@ function mapPod(object: KubeObject, capturedAt: number, workload: PodState['work
   const request = gpuRequestOf(object.spec?.containers ?? [])
   const startedAt = epoch(status.startTime)
   const readyAt = ready ? epoch(readyCondition?.lastTransitionTime) : undefined
+  const notReadySince = readyCondition && !ready ? epoch(readyCondition.lastTransitionTime) : undefined
+  const containerRequests = containerRequestsOf(object.spec ?? {})
   return {
     name: object.metadata?.name ?? '',
     namespace: object.metadata?.namespace ?? '',
@@ -306,9 +311,37 @@ function mapPod(object: KubeObject, capturedAt: number, workload: PodState['work
     createdAt: epoch(object.metadata?.creationTimestamp) ?? capturedAt,
     ...(startedAt !== undefined ? {startedAt} : {}),
     ...(readyAt !== undefined ? {readyAt} : {}),
+    ...(notReadySince !== undefined ? {notReadySince} : {}),
+    ...(containerRequests.length > 0 ? {containerRequests} : {}),
     ...(request ? {gpuRequest: request} : {}),
     daemon: owner?.kind === 'DaemonSet' || object.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined,
   }
+}
+
+type ContainerSpec = {
+  name?: string
+  restartPolicy?: string
+  resources?: {limits?: Record<string, string>; requests?: Record<string, string>}
+}
+
+/**
+ * CPU and memory requests per container, for HPA Resource metrics: the containers and the restartable (sidecar)
+ * init containers, as the HPA's calculateRequests counts them. A request not set is absent (the HPA then refuses
+ * utilization); an unparseable one too. Only these two numbers are kept from the spec.
+ */
+export function containerRequestsOf(spec: {
+  containers?: ContainerSpec[]
+  initContainers?: ContainerSpec[]
+}): ContainerRequests[] {
+  const sidecars = (spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
+  return [...(spec.containers ?? []), ...sidecars].map((c) => {
+    const requests: ContainerRequests['requests'] = {}
+    const cpu = parseQuantity(c.resources?.requests?.cpu)
+    const memory = parseQuantity(c.resources?.requests?.memory)
+    if (cpu !== undefined && cpu >= 0) requests.cpu = cpu
+    if (memory !== undefined && memory >= 0) requests.memory = memory
+    return {name: c.name ?? '', requests}
+  })
 }
 
 /** The pod's GPU request: limits win (extended resources must set limits; requests default to them). */

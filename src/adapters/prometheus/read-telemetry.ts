@@ -8,6 +8,7 @@
 import type {PolicyConfig} from '../../core/model/config.js'
 import type {Series} from '../../core/model/snapshot.js'
 import {requiredTelemetry} from '../../core/planner/required-telemetry.js'
+import {RESOURCE_METRICS} from '../../core/policy/replicas/hpa-resource.js'
 import type {LiveDiagnostic} from '../live-diagnostic.js'
 import type {PrometheusClient} from './client.js'
 import {seriesFromMatrix} from './results.js'
@@ -16,6 +17,16 @@ export interface TelemetryQueryPlan {
   metric: string
   query: string
   windowSeconds: number
+}
+
+/**
+ * Metrics whose bare name is not the query to run. cAdvisor's container series carry the pod-level cgroup
+ * (container="") and the pause container ("POD") too, plus `id`/`image`/`name` labels; HPA Resource metrics read
+ * the containers only, one series each.
+ */
+const DEFAULT_QUERIES: Record<string, string> = {
+  [RESOURCE_METRICS.cpu]: `sum by (namespace, pod, container) (${RESOURCE_METRICS.cpu}{container!="",container!="POD"})`,
+  [RESOURCE_METRICS.memory]: `sum by (namespace, pod, container) (${RESOURCE_METRICS.memory}{container!="",container!="POD"})`,
 }
 
 /** One query per metric: the longest window any rule reads it over, and the config's override when one is set. */
@@ -28,7 +39,7 @@ export function planTelemetryQueries(config: PolicyConfig): {queries: TelemetryQ
   for (const need of required.metrics) {
     const entry = byMetric.get(need.metric) ?? {
       metric: need.metric,
-      query: overrides.get(need.metric) ?? need.metric,
+      query: overrides.get(need.metric) ?? DEFAULT_QUERIES[need.metric] ?? need.metric,
       windowSeconds: 0,
     }
     entry.windowSeconds = Math.max(entry.windowSeconds, need.windowSeconds)

@@ -165,6 +165,16 @@ function checkSignals(config: PolicyConfig, report: Report): void {
         ['models', i, 'signals'],
       )
     }
+    model.signals.forEach((signal, j) => {
+      // Only the HPA replica math knows requests and CPU readiness; gpu-scale's would read a CPU counter as a level.
+      if (signal.resource && model.algorithm !== 'hpa')
+        report(
+          'error',
+          'ResourceSignalNeedsHpa',
+          `signal ${signal.name} is an HPA Resource metric, which only algorithm hpa reads; set algorithm: hpa on model ${model.name} or remove resource`,
+          ['models', i, 'signals', j, 'resource'],
+        )
+    })
   })
 }
 

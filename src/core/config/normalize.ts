@@ -12,6 +12,7 @@ import {
   type NodeGroupActuator,
   type NodeGroupConfig,
   type PolicyConfig,
+  type ResourceMetric,
   type ScalingPolicy,
   type ScalingRules,
   type SignalConfig,
@@ -95,7 +96,13 @@ interface RawModel {
   signals?:
     | 'default'
     | Array<
-        Omit<Partial<SignalConfig>, 'windowSeconds'> & {name: string; metric: string; target: number; window?: Duration}
+        Omit<Partial<SignalConfig>, 'windowSeconds' | 'resource'> & {
+          name: string
+          metric: string
+          target: number
+          window?: Duration
+          resource?: {name: ResourceMetric['name']; container?: string; targetType?: ResourceMetric['targetType']}
+        }
       >
   behavior?: {scaleUp?: RawRules; scaleDown?: RawRules}
   healthCheckGrace?: Duration
@@ -274,6 +281,12 @@ function normalizeSignal(raw: Exclude<NonNullable<RawModel['signals']>, 'default
   if (raw.query !== undefined) signal.query = raw.query
   if (raw.quantile !== undefined) signal.quantile = raw.quantile
   if (raw.activationThreshold !== undefined) signal.activationThreshold = raw.activationThreshold
+  if (raw.resource !== undefined)
+    signal.resource = {
+      name: raw.resource.name,
+      ...(raw.resource.container === undefined ? {} : {container: raw.resource.container}),
+      targetType: raw.resource.targetType ?? 'Utilization',
+    }
   return signal
 }
 

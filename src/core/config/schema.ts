@@ -165,6 +165,21 @@ const signal: Schema = object(
       'Below this workload total a model at 0 replicas stays at 0 (KEDA activation threshold).',
       MAX_SIGNAL_VALUE,
     ),
+    resource: object(
+      "With algorithm hpa: an HPA Resource metric (ContainerResource with `container`), read from cAdvisor (metric container_cpu_usage_seconds_total for cpu, container_memory_working_set_bytes for memory) and the pods' requests, with HPA's CPU readiness rules.",
+      {
+        name: {type: 'string', enum: ['cpu', 'memory'], description: 'The resource.'},
+        container: {type: 'string', minLength: 1, description: 'ContainerResource: only this container counts.'},
+        targetType: {
+          type: 'string',
+          enum: ['Utilization', 'AverageValue'],
+          default: 'Utilization',
+          description:
+            "Utilization: target is a percentage of the pods' requests; AverageValue: target is per pod, in cores or bytes.",
+        },
+      },
+      ['name'],
+    ),
   },
   ['name', 'metric', 'target'],
 )

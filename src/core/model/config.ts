@@ -96,6 +96,20 @@ export interface SignalConfig {
    * itself. Set only by gpu-scale's defaults (src/core/config/default-signals.ts) for their GPU metric.
    */
   secondary?: boolean
+  /**
+   * An HPA `Resource` (or, with `container`, `ContainerResource`) metric, for `algorithm: hpa`: the pods' CPU (the
+   * rate of `container_cpu_usage_seconds_total` over `windowSeconds`) or memory (`container_memory_working_set_bytes`)
+   * as metrics-server reports it. With `targetType: Utilization`, `target` is a percentage of the pods' requests;
+   * with `AverageValue`, an amount per pod (cores, bytes). CPU follows HPA's readiness rules (hpa-algorithm.ts).
+   */
+  resource?: ResourceMetric
+}
+
+export interface ResourceMetric {
+  name: 'cpu' | 'memory'
+  /** ContainerResource: only this container's usage and request count. */
+  container?: string
+  targetType: 'Utilization' | 'AverageValue'
 }
 
 export type PolicyType = 'Pods' | 'Percent'

@@ -69,10 +69,23 @@ export interface PodState {
   createdAt: number
   startedAt?: number
   readyAt?: number
+  /**
+   * The Ready condition's lastTransitionTime while the pod is not ready. HPA's CPU rule uses it to tell a pod that
+   * never became ready (unready within 30 s of starting: its samples are ignored) from one that went unready later.
+   */
+  notReadySince?: number
+  /** Per-container requests, for HPA `Resource` metrics (utilization is usage over requests); absent when not captured. */
+  containerRequests?: ContainerRequests[]
   /** GPU request: resource `nvidia.com/gpu` or `nvidia.com/mig-<profile>`, and count; absent for CPU-only pods. */
   gpuRequest?: {resource: string; count: number}
   /** True for DaemonSet and mirror pods, which never block node removal. */
   daemon: boolean
+}
+
+/** One container's CPU (cores) and memory (bytes) requests; a resource it does not request is absent. */
+export interface ContainerRequests {
+  name: string
+  requests: {cpu?: number; memory?: number}
 }
 
 export interface ScaleEvent {

@@ -56,7 +56,7 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
       if (fallback)
         need(fallback.metric, signal.source, signal.windowSeconds, model.name, `fallback of ${signal.metric}`)
       // The forecast fits the trend over 30 minutes and compares with the same time a day earlier when it can.
-      if (signal.targetType === 'AverageValue' && signal.quantile === undefined)
+      if (signal.targetType === 'AverageValue' && signal.quantile === undefined && !signal.resource)
         need(metric, signal.source, TREND_WINDOW_SECONDS, model.name, 'predictive warming (trend)')
     }
     for (const signal of listActivationSignals(model)) {

@@ -137,6 +137,10 @@ function decodePod(p: Doc, capturedAt: number): PodState {
     createdAt: opt(p.createdAt) ?? capturedAt,
     ...(p.startedAt !== undefined ? {startedAt: t(p.startedAt)} : {}),
     ...(p.readyAt !== undefined ? {readyAt: t(p.readyAt)} : {}),
+    ...(p.notReadySince !== undefined ? {notReadySince: t(p.notReadySince)} : {}),
+    ...(p.containerRequests !== undefined
+      ? {containerRequests: p.containerRequests as PodState['containerRequests']}
+      : {}),
     ...(p.gpuRequest !== undefined ? {gpuRequest: p.gpuRequest as PodState['gpuRequest']} : {}),
     daemon: Boolean(p.daemon ?? false),
   }
@@ -167,6 +171,7 @@ export function encodeSnapshot(snapshot: ClusterSnapshot): SnapshotDocument {
       createdAt: ts(p.createdAt),
       ...(p.startedAt !== undefined ? {startedAt: ts(p.startedAt)} : {}),
       ...(p.readyAt !== undefined ? {readyAt: ts(p.readyAt)} : {}),
+      ...(p.notReadySince !== undefined ? {notReadySince: ts(p.notReadySince)} : {}),
     })),
     workloads: snapshot.workloads.map((w) => ({
       ...w,

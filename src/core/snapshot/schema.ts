@@ -133,6 +133,19 @@ export const SNAPSHOT_SCHEMA = {
         createdAt: timestamp,
         startedAt: timestamp,
         readyAt: timestamp,
+        notReadySince: timestamp,
+        containerRequests: {
+          type: 'array',
+          maxItems: 100,
+          description: 'Per-container requests, for HPA Resource metrics: cpu in cores, memory in bytes.',
+          items: closedObject(['name', 'requests'], {
+            name: str,
+            requests: closedObject([], {
+              cpu: {type: 'number', minimum: 0, maximum: 1e6},
+              memory: {type: 'number', minimum: 0, maximum: 1e15},
+            }),
+          }),
+        },
         gpuRequest: closedObject(['resource', 'count'], {
           resource: {type: 'string', pattern: '^nvidia\\.com/(gpu|mig-.+)$'},
           count: {

@@ -1,7 +1,13 @@
 /** Live Kubernetes objects → snapshot parts (src/adapters/kubernetes/map-snapshot.ts), rule by rule. */
 import {describe, expect, test} from 'vitest'
 
-import {findAutoscaler, gpuRequestOf, gpusOfNode, groupOfNode} from '../../../src/adapters/kubernetes/map-snapshot.js'
+import {
+  containerRequestsOf,
+  findAutoscaler,
+  gpuRequestOf,
+  gpusOfNode,
+  groupOfNode,
+} from '../../../src/adapters/kubernetes/map-snapshot.js'
 import {defaultScenario} from '../../../src/core/sim/default-scenario.js'
 
 const {config} = defaultScenario()
@@ -139,5 +145,44 @@ describe('findAutoscaler', () => {
     },
   ])('$why', ({hpas, scaledObjects, owner}) => {
     expect(findAutoscaler(workload, {hpas, scaledObjects})).toBe(owner)
+  })
+})
+
+describe('containerRequestsOf (HPA Resource metrics read requests per container)', () => {
+  test.each([
+    {
+      why: 'millicores and binary memory units',
+      spec: {containers: [{name: 'server', resources: {requests: {cpu: '500m', memory: '2Gi'}}}]},
+      expected: [{name: 'server', requests: {cpu: 0.5, memory: 2 * 2 ** 30}}],
+    },
+    {
+      why: 'a container without requests keeps an empty entry, so the HPA math can refuse utilization',
+      spec: {containers: [{name: 'a', resources: {requests: {cpu: '1'}}}, {name: 'b'}]},
+      expected: [
+        {name: 'a', requests: {cpu: 1}},
+        {name: 'b', requests: {}},
+      ],
+    },
+    {
+      why: 'restartable init containers (sidecars) count, one-shot init containers do not',
+      spec: {
+        containers: [{name: 'main', resources: {requests: {cpu: '100m'}}}],
+        initContainers: [
+          {name: 'setup', resources: {requests: {cpu: '20m'}}},
+          {name: 'proxy', restartPolicy: 'Always', resources: {requests: {cpu: '50m'}}},
+        ],
+      },
+      expected: [
+        {name: 'main', requests: {cpu: 0.1}},
+        {name: 'proxy', requests: {cpu: 0.05}},
+      ],
+    },
+    {
+      why: 'an unparseable quantity is left out, never guessed',
+      spec: {containers: [{name: 'x', resources: {requests: {cpu: 'lots', memory: '1e3'}}}]},
+      expected: [{name: 'x', requests: {memory: 1000}}],
+    },
+  ])('$why', ({spec, expected}) => {
+    expect(containerRequestsOf(spec)).toEqual(expected)
   })
 })

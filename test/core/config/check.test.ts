@@ -73,6 +73,23 @@ describe('semantic errors', () => {
       expected: ['MissingSignals@models[0].signals'],
     },
     {
+      reason: 'an HPA Resource signal on the gpu-scale algorithm (it would read a CPU counter as a level)',
+      change: (raw) =>
+        (model(raw).signals = [
+          {name: 'cpu', metric: 'container_cpu_usage_seconds_total', target: 60, resource: {name: 'cpu'}},
+        ]),
+      expected: ['ResourceSignalNeedsHpa@models[0].signals[0].resource'],
+    },
+    {
+      reason: 'an HPA Resource signal with algorithm hpa',
+      change: (raw) =>
+        Object.assign(model(raw), {
+          algorithm: 'hpa',
+          signals: [{name: 'cpu', metric: 'container_cpu_usage_seconds_total', target: 60, resource: {name: 'cpu'}}],
+        }),
+      expected: [],
+    },
+    {
       reason: 'no signals on a fixed-size model is fine',
       change: (raw) => Object.assign(model(raw), {signals: [], replicas: {min: 2, max: 2}}),
       expected: [],

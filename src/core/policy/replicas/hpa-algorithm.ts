@@ -6,6 +6,9 @@
  *   reconcile     https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/podautoscaler/horizontal.go
  *
  * Mapping of gpu-scale signals to HPA metric sources:
+ *   `resource` signal             → `Resource` / `ContainerResource` (cpu, memory; ./hpa-resource.ts: requests, CPU
+ *                                   readiness, missing pods at max(100 %, target)): Utilization → GetResourceReplicas,
+ *                                   AverageValue → GetRawResourceReplicas;
  *   pod/gpu source, AverageValue → `Pods` metric (calcPlainMetricReplicas, per-pod samples);
  *   pod/gpu source, Value        → `Object` metric on the workload (its workload-level value, e.g. a p95);
  *   workload source, Value       → `External` metric, Value target (sum of series);
@@ -15,12 +18,20 @@
  * For custom metrics only Pending pods are "unready" (groupPods' readiness rules apply to CPU only); a pod whose
  * newest sample is older than settings.staleAfterSeconds is "missing", as the metrics adapter would not return it.
  */
-import type {SignalConfig} from '../../model/config.js'
+import type {ResourceMetric, SignalConfig} from '../../model/config.js'
 import type {Reason} from '../../model/plan.js'
 import type {PodState} from '../../model/snapshot.js'
 import {readSignal} from '../../signals/read-signal.js'
 import {limitLegacy, limitScaleRate, stabilizeLegacy, stabilizeRecommendation, type Recommendation} from './behavior.js'
 import {workloadNames} from './gpu-scale-algorithm.js'
+import {
+  calculateRequests,
+  computeUtilizationRatio,
+  groupResourcePods,
+  type PodResourceMetric,
+  readResourceMetrics,
+  type ResourcePod,
+} from './hpa-resource.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
 
 const MAX_INT32 = 2147483647
@@ -74,17 +85,23 @@ function computeUsageRatio(metrics: ReadonlyMap<string, number>, targetMilli: nu
   return {ratio: usage / targetMilli, usage}
 }
 
-/** `calcPlainMetricReplicas`: Pods metrics with the two-pass conservative fill-in and direction-flip guards. */
+export type PodGroups = ReturnType<typeof groupPods>
+
+/**
+ * `calcPlainMetricReplicas`: Pods metrics (and Resource metrics with an AverageValue target) with the two-pass
+ * conservative fill-in and direction-flip guards. `grouping` replaces groupPods' custom-metric rules (CPU has its own).
+ */
 export function calcPlainMetricReplicas(
   pods: readonly HpaPod[],
   podMetrics: ReadonlyMap<string, number>,
   current: number,
   targetMilli: number,
   tol: Tolerances,
+  grouping?: PodGroups,
 ): MetricResult {
   if (pods.length === 0) return {error: 'no pods returned by selector while calculating replica count'}
   const metrics = new Map(podMetrics)
-  const {readyPodCount, unready, missing, ignored} = groupPods(pods, metrics)
+  const {readyPodCount, unready, missing, ignored} = grouping ?? groupPods(pods, metrics)
   for (const name of [...ignored, ...unready]) metrics.delete(name)
   // Samples of pods the selector no longer lists do not belong to this workload in a snapshot; drop them.
   const listed = new Set(pods.map((p) => p.name))
@@ -109,6 +126,53 @@ export function calcPlainMetricReplicas(
   if ((newRatio < 1 && newReplicas > current) || (newRatio > 1 && newReplicas < current))
     return {replicas: current, usage}
   return {replicas: newReplicas, usage}
+}
+
+/**
+ * `GetResourceReplicas`: a Resource metric with a Utilization target. Like calcPlainMetricReplicas, but on the ratio
+ * of total usage to total requests, and a missing pod counts as max(100 %, target) of its request on a scale-down.
+ */
+export function calcResourceUtilizationReplicas(
+  pods: readonly ResourcePod[],
+  podMetrics: ReadonlyMap<string, PodResourceMetric>,
+  current: number,
+  targetUtilization: number,
+  resource: ResourceMetric,
+  tol: Tolerances,
+  now: number,
+): MetricResult {
+  if (pods.length === 0) return {error: 'no pods returned by selector while calculating replica count'}
+  const {readyPodCount, unready, missing, ignored} = groupResourcePods(pods, podMetrics, resource.name, now)
+  const metrics = new Map<string, number>()
+  for (const [name, m] of podMetrics) if (!ignored.has(name) && !unready.has(name)) metrics.set(name, m.value)
+  if (metrics.size === 0) return {error: 'did not receive metrics for targeted pods (pods might be unready)'}
+  const requests = calculateRequests(pods, resource)
+  if ('error' in requests) return requests
+  const first = computeUtilizationRatio(metrics, requests, targetUtilization)
+  if ('error' in first) return first
+  const {ratio, utilization} = first
+  const scaleUpWithUnready = unready.size > 0 && ratio > 1
+  if (!scaleUpWithUnready && missing.size === 0) {
+    if (isWithinTolerance(tol, ratio)) return {replicas: current, usage: utilization}
+    return {replicas: capInt32(Math.ceil(ratio * readyPodCount)), usage: utilization}
+  }
+  if (missing.size > 0) {
+    // A scale-down assumes a missing pod uses all its request (or the target, when that is above 100 %).
+    const fallback = Math.max(100, Math.trunc(targetUtilization))
+    if (ratio < 1)
+      for (const name of missing) metrics.set(name, Math.trunc(((requests.get(name) ?? 0) * fallback) / 100))
+    else if (ratio > 1) for (const name of missing) metrics.set(name, 0)
+  }
+  if (scaleUpWithUnready) for (const name of unready) metrics.set(name, 0)
+  const second = computeUtilizationRatio(metrics, requests, targetUtilization)
+  if ('error' in second) return second
+  const newRatio = second.ratio
+  if (isWithinTolerance(tol, newRatio) || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1))
+    return {replicas: current, usage: utilization}
+  const newReplicas = capInt32(Math.ceil(newRatio * metrics.size))
+  if ((newRatio < 1 && newReplicas > current) || (newRatio > 1 && newReplicas < current))
+    return {replicas: current, usage: utilization}
+  return {replicas: newReplicas, usage: utilization}
 }
 
 /** `getUsageRatioReplicaCount` (Object and External Value targets): ready = Running and Ready; from zero, ceil(ratio). */
@@ -297,6 +361,7 @@ function computeMetricReplicas(
   tol: Tolerances,
 ): {proposal: SignalProposal; outcome: MetricResult} {
   const {model, settings, now} = input
+  if (signal.resource) return computeResourceMetricReplicas(signal, signal.resource, input, current, tol)
   const ctx = {
     telemetry: input.telemetry,
     namespace: model.workload.namespace,
@@ -346,4 +411,51 @@ function computeMetricReplicas(
 function describeSource(signal: SignalConfig): 'Pods' | 'Object Value' | 'External Value' | 'External AverageValue' {
   if (signal.source === 'workload') return signal.targetType === 'Value' ? 'External Value' : 'External AverageValue'
   return signal.targetType === 'AverageValue' ? 'Pods' : 'Object Value'
+}
+
+/** A Resource / ContainerResource metric: Utilization → GetResourceReplicas; AverageValue → GetRawResourceReplicas. */
+function computeResourceMetricReplicas(
+  signal: SignalConfig,
+  resource: ResourceMetric,
+  input: ReplicaInput,
+  current: number,
+  tol: Tolerances,
+): {proposal: SignalProposal; outcome: MetricResult} {
+  const {model, settings, now} = input
+  const metrics = readResourceMetrics(
+    signal,
+    resource,
+    input.telemetry,
+    model.workload.namespace,
+    input.pods.map((p) => p.name),
+    now,
+    settings.staleAfterSeconds,
+  )
+  const kind = `${resource.container === undefined ? 'Resource' : 'ContainerResource'} ${resource.name} ${resource.targetType}`
+  let outcome: MetricResult
+  if (metrics.size === 0) {
+    outcome = {
+      error: `unable to get metrics for resource ${resource.name}: no metrics returned from resource metrics API`,
+    }
+  } else if (resource.targetType === 'Utilization') {
+    outcome = calcResourceUtilizationReplicas(input.pods, metrics, current, signal.target, resource, tol, now)
+  } else {
+    const values = new Map<string, number>()
+    for (const [name, m] of metrics) values.set(name, m.value)
+    const grouping = groupResourcePods(input.pods, metrics, resource.name, now)
+    const hpaPods = input.pods.map((p) => ({name: p.name, phase: p.phase, ready: p.ready, deleting: p.deleting}))
+    outcome = calcPlainMetricReplicas(hpaPods, values, current, toMilli(signal.target), tol, grouping)
+  }
+  const proposal: SignalProposal = {
+    signal: signal.name,
+    metric: signal.metric,
+    value: 'error' in outcome ? null : resource.targetType === 'Utilization' ? outcome.usage : outcome.usage / 1000,
+    target: signal.target,
+    windowSeconds: signal.windowSeconds,
+    aggregation: signal.aggregation,
+    replicas: 'error' in outcome ? null : outcome.replicas,
+    status: 'error' in outcome ? 'missing' : 'ok',
+    note: 'error' in outcome ? `${kind}: ${outcome.error}` : kind,
+  }
+  return {proposal, outcome}
 }
