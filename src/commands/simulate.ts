@@ -114,8 +114,6 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     'fail-if': Flags.string({
       summary: 'Exit 3 when this holds for your policy ("slo < 99.5", "gpu_hours > 1.1 * against"); repeatable.',
       multiple: true,
-      helpGroup: 'TRACE',
-      dependsOn: ['trace'],
     }),
   }
 
@@ -135,6 +133,7 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
         for: this.flags.for,
         seed: this.flags.seed,
         events: this.flags.events,
+        failIf: this.flags['fail-if'] ?? [],
         onProgress: progress.update,
       })
     } finally {
@@ -142,6 +141,12 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     }
     this.reportProblems(outcome.warnings)
     this.output(outcome.result, (r, color) => renderSimulate(r, {color}))
+    const failIf = outcome.result.failIf
+    if (failIf) {
+      // The one line a CI log shows; stdout keeps exactly the typed result.
+      this.info(failIf.summary)
+      if (!failIf.passed) this.exitWith(EXIT.gateFailed)
+    }
     return outcome.result
   }
 
@@ -191,10 +196,10 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     for (const note of outcome.notes) this.info(note)
     const failIf = outcome.failIf
     this.output(outcome.report, (r, color) => renderSimulation(r, {color, ...(failIf ? {failIf} : {})}))
-    if (failIf && !failIf.passed) {
+    if (failIf) {
       // The one line a CI log shows; stdout keeps exactly the typed result.
       this.info(failIf.summary)
-      this.exitWith(EXIT.gateFailed)
+      if (!failIf.passed) this.exitWith(EXIT.gateFailed)
     }
     return outcome.report
   }

@@ -11,6 +11,14 @@ import type {PolicyConfig} from '../core/model/config.js'
 import {formatTimestamp, parseDuration} from '../core/model/duration.js'
 import type {ClusterSnapshot} from '../core/model/snapshot.js'
 import type {SimulateResult} from '../core/loop/simulate-result.js'
+import {
+  buildSimulationReport,
+  evaluateFailIf,
+  fleetShapeOf,
+  measureRun,
+  parseFailIfAll,
+  stepSecondsFor,
+} from '../core/simulate/index.js'
 import {summarizeLog, type TwinScenario} from '../core/twin/index.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {loadScenarioFile, writeEventLog} from '../adapters/scenario-file.js'
@@ -23,6 +31,8 @@ export interface SimulateRequest {
   for?: string
   seed?: number
   events?: string
+  /** `--fail-if` expressions, judged on this run (exit 3 when one holds: the command decides). */
+  failIf?: string[]
   /** Called after every tick with the share of the run done (0–1). */
   onProgress?: (done: number) => void
   /** Wall-clock milliseconds, for the planner's share of the loop's time. */
@@ -38,6 +48,12 @@ export interface SimulateOutcome {
 }
 
 export async function simulate(request: SimulateRequest): Promise<SimulateOutcome> {
+  // Gates first: a typo in --fail-if should cost nothing, not a run.
+  const gates = parseFailIfAll(request.failIf ?? [])
+  if (gates.errors.length > 0)
+    throw new UserError(`--fail-if: ${gates.errors.map((e) => e.display).join('\n')}`, {
+      hint: 'expressions look like "slo < 99.5" or "flaps > 0" (see gpu-scale simulate --help)',
+    })
   const {scenario, file} = await loadScenarioFile(request.scenario)
   const {config, policy, warnings} = await choosePolicy(scenario, request.config)
   const durationSeconds = request.for === undefined ? scenario.durationSeconds : parseRunDuration(request.for, '--for')
@@ -78,6 +94,22 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
       blockedTicks: totals.blockedTicks,
       mig: totals.mig,
     },
+  }
+  if (gates.expressions.length > 0) {
+    // The gates read the same metrics as a trace replay's `user` row, measured on this run's event log.
+    const stepSeconds = stepSecondsFor(durationSeconds)
+    const slo = {...scenario.slo}
+    const sloByModel = scenario.sloByModel
+    const row = measureRun(policy, 'user', () => loop.twin.logEntries(), {
+      start,
+      end,
+      stepSeconds,
+      shape: fleetShapeOf(scenario.options.config),
+      slo,
+      sloByModel,
+    })
+    const report = buildSimulationReport({policies: [row], start, end, stepSeconds, seed, slo, sloByModel})
+    result.failIf = evaluateFailIf(gates.expressions, report)
   }
   if (request.events)
     result.events = {file: request.events, entries: await writeEventLog(request.events, loop.twin.logEntries())}

@@ -44,6 +44,36 @@ describe('gpu-scale simulate', () => {
     expect(again.scalingActions).toEqual(result.summary.scalingActions)
   })
 
+  test.each([
+    {
+      why: 'a gate that holds on the run (GPU-hours above zero) fails the job: exit 3, the gate in the JSON result',
+      gates: ['gpu_hours > 0', 'flaps > 1000'],
+      exit: 3,
+      line: /^fail-if: 1 of 2 gate\(s\) failed: gpu_hours [\d.]+ > 0$/,
+    },
+    {
+      why: 'gates that do not hold pass: exit 0, and stderr says they held',
+      gates: ['gpu_hours < 0', 'slo < 0'],
+      exit: 0,
+      line: /^fail-if: all 2 gate\(s\) held$/,
+    },
+  ])('--fail-if on a scenario run: $why', async ({gates, exit, line}) => {
+    const args = ['simulate', '--scenario', 'burst', '--for', '10m', '-o', 'json']
+    for (const gate of gates) args.push('--fail-if', gate)
+    const {stdout, stderr, exitCode} = await cli(args)
+    expect(exitCode, stderr).toBe(exit)
+    const result = JSON.parse(stdout) as SimulateResult
+    expect(result.failIf?.results.map((r) => r.passed)).toHaveLength(2)
+    expect(result.failIf?.passed).toBe(exit === 0)
+    expect(stderr.trim().split('\n').at(-1)).toMatch(line)
+  })
+
+  test('a --fail-if that does not parse fails before the run: exit 1', async () => {
+    const {stderr, exitCode} = await cli(['simulate', '--scenario', 'burst', '--for', '10m', '--fail-if', 'slo <'])
+    expect(exitCode).toBe(1)
+    expect(stderr).toContain('--fail-if')
+  })
+
   test('prints the summary table by default', async () => {
     const {stdout, exitCode} = await cli(['simulate', '--scenario', 'memory-bound', '--for', '10m'])
     expect(exitCode).toBe(0)

@@ -1,4 +1,5 @@
 /** The result of one closed-loop run as `gpu-scale simulate` reports it: the service builds it, the view prints it. */
+import type {FailIfEvaluation} from '../simulate/fail-if.js'
 import type {TwinSummary} from '../twin/summary.js'
 import type {LoopTotals} from './closed-loop.js'
 
@@ -23,4 +24,6 @@ export interface SimulateResult {
     mig: LoopTotals['mig']
   }
   events?: {file: string; entries: number}
+  /** `--fail-if` gates, judged on this run's metrics (the `user` row; a scenario run has no other row). */
+  failIf?: FailIfEvaluation
 }
