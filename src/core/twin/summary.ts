@@ -4,6 +4,9 @@
  * - SLO attainment: the share of requests that were served with TTFT and end-to-end latency within their
  *   targets (an aborted request misses);
  * - p50/p95/p99 of end-to-end latency and TTFT over served requests (nearest rank);
+ * - fluid cohorts (`requests.fluid`, ./fluid.ts) count with their (fractional) size: their latencies are evaluated
+ *   over the model's token points, and quantiles then come from a histogram of 0.5%-wide log bins (so they are
+ *   within 0.5% of the fluid model's own); the backlog left at the window's end counts as requests that missed;
  * - GPU-hours and cost: every node from launch to deletion (or the end of the window), clipped to the window —
  *   clouds bill an instance from launch, cold start included; a launch that failed for capacity costs nothing;
  * - pending-pod minutes: from creation until scheduled (or deleted unscheduled);
@@ -11,7 +14,8 @@
  * - scaling actions and flaps: a flap is a change of direction on the same target (workload or node group)
  *   within 10 minutes of its previous change (kubeai#67's 0→1→0 is two flaps).
  */
-import type {LogEntry} from './events.js'
+import type {FluidTokensRecord, LogEntry} from './events.js'
+import {fluidTtft} from './fluid.js'
 
 export interface SloTargets {
   ttftSeconds?: number
@@ -69,6 +73,13 @@ export function summarizeLog(
   let spotInterruptions = 0
   let capacityErrors = 0
   let migFailures = 0
+  const fluidTokens = new Map<string, FluidTokensRecord>()
+  const fluidBacklog = new Map<string, number>()
+  const collector = (model: string): Collector => {
+    let c = perModel.get(model)
+    if (!c) perModel.set(model, (c = new Collector()))
+    return c
+  }
   const change = (target: string, t: number, dir: number) => {
     if (dir === 0) return
     const last = lastChange.get(target)
@@ -86,9 +97,33 @@ export function summarizeLog(
           (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
           (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
         all.add(e.ok, within, e.ttft, e.e2e)
-        let c = perModel.get(e.model)
-        if (!c) perModel.set(e.model, (c = new Collector()))
-        c.add(e.ok, within, e.ttft, e.e2e)
+        collector(e.model).add(e.ok, within, e.ttft, e.e2e)
+        break
+      }
+      case 'requests.fluid-tokens':
+        fluidTokens.set(e.model, e)
+        break
+      case 'requests.fluid': {
+        if (e.t < start || e.t > end) break
+        fluidBacklog.set(e.model, e.backlog)
+        if (!(e.requests > 0)) break
+        const tokens = fluidTokens.get(e.model)
+        if (!tokens) break
+        const slo = {...options.slo, ...options.sloByModel?.[e.model]}
+        const c = collector(e.model)
+        const {input, output} = tokens
+        for (let i = 0; i < input.values.length; i++) {
+          const wi = (input.weights[i] as number) * e.requests
+          const ttft = fluidTtft(e, input.values[i] as number)
+          const ttftOk = slo.ttftSeconds === undefined || ttft <= slo.ttftSeconds
+          for (let j = 0; j < output.values.length; j++) {
+            const w = wi * (output.weights[j] as number)
+            const e2e = ttft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds
+            const within = ttftOk && (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds)
+            all.addWeighted(w, within, ttft, e2e)
+            c.addWeighted(w, within, ttft, e2e)
+          }
+        }
         break
       }
       case 'node.launched':
@@ -156,6 +191,12 @@ export function summarizeLog(
     }
   }
   for (const created of podCreated.values()) pendingSeconds += overlap(created, end, start, end)
+  // Fluid requests still waiting at the window's end were not served in it: they count, and miss.
+  for (const [model, backlog] of fluidBacklog) {
+    if (!(backlog > 0)) continue
+    all.addUnserved(backlog)
+    collector(model).addUnserved(backlog)
+  }
   let gpuSeconds = 0
   let cost = 0
   for (const n of nodes.values()) {
@@ -187,12 +228,34 @@ function overlap(from: number, to: number, start: number, end: number): number {
   return Math.max(0, Math.min(to, end) - Math.max(from, start))
 }
 
+/** Log-spaced bins for weighted (fluid) latencies: 0.5% wide, from 0.1 ms. */
+const BIN_RATIO = Math.log(1.005)
+const BIN_FLOOR = 1e-4
+const binOf = (v: number): number => (v <= BIN_FLOOR ? 0 : 1 + Math.floor(Math.log(v / BIN_FLOOR) / BIN_RATIO))
+const valueOfBin = (b: number): number => (b === 0 ? BIN_FLOOR : BIN_FLOOR * Math.exp((b - 0.5) * BIN_RATIO))
+
 class Collector {
   private ttft: number[] = []
   private e2e: number[] = []
+  private ttftBins = new Map<number, number>()
+  private e2eBins = new Map<number, number>()
   total = 0
   served = 0
   within = 0
+
+  addWeighted(weight: number, within: boolean, ttft: number, e2e: number): void {
+    this.total += weight
+    this.served += weight
+    if (within) this.within += weight
+    const a = binOf(ttft)
+    this.ttftBins.set(a, (this.ttftBins.get(a) ?? 0) + weight)
+    const b = binOf(e2e)
+    this.e2eBins.set(b, (this.e2eBins.get(b) ?? 0) + weight)
+  }
+
+  addUnserved(count: number): void {
+    this.total += count
+  }
 
   add(ok: boolean, within: boolean, ttft: number | null, e2e: number): void {
     this.total++
@@ -210,10 +273,28 @@ class Collector {
       aborted: this.total - this.served,
       withinSlo: this.within,
       sloAttainment: this.total === 0 ? 1 : this.within / this.total,
-      ttft: percentiles(this.ttft),
-      latency: percentiles(this.e2e),
+      ttft: this.ttftBins.size > 0 ? weightedPercentiles(this.ttftBins, this.ttft) : percentiles(this.ttft),
+      latency: this.e2eBins.size > 0 ? weightedPercentiles(this.e2eBins, this.e2e) : percentiles(this.e2e),
     }
   }
+}
+
+/** Percentiles of binned weights plus exact values (each weight 1, binned too), nearest rank on the bins. */
+function weightedPercentiles(bins: Map<number, number>, exact: number[]): Percentiles {
+  const all = new Map(bins)
+  for (const v of exact) all.set(binOf(v), (all.get(binOf(v)) ?? 0) + 1)
+  const sorted = [...all.entries()].sort((x, y) => x[0] - y[0])
+  let total = 0
+  for (const [, w] of sorted) total += w
+  const at = (q: number): number => {
+    let acc = 0
+    for (const [b, w] of sorted) {
+      acc += w
+      if (acc >= q * total - 1e-9) return valueOfBin(b)
+    }
+    return valueOfBin((sorted[sorted.length - 1] as [number, number])[0])
+  }
+  return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
 }
 
 export function percentiles(values: number[]): Percentiles {
