@@ -112,18 +112,33 @@ export function summarizeLog(
         const slo = {...options.slo, ...options.sloByModel?.[e.model]}
         const c = collector(e.model)
         const {input, output} = tokens
+        const ttftLimit = slo.ttftSeconds ?? Infinity
+        const e2eLimit = slo.e2eSeconds ?? Infinity
+        // Attainment over the whole grid of prompt × output points; the end-to-end histogram over the output
+        // points at the cohort's mean TTFT (TTFT spreads over tens of milliseconds across prompt lengths, end to
+        // end over seconds across output lengths), which keeps a 14-day summary to a second.
+        let within = 0
+        let meanTtft = 0
         for (let i = 0; i < input.values.length; i++) {
-          const wi = (input.weights[i] as number) * e.requests
+          const wi = input.weights[i] as number
           const ttft = fluidTtft(e, input.values[i] as number)
-          const ttftOk = slo.ttftSeconds === undefined || ttft <= slo.ttftSeconds
-          for (let j = 0; j < output.values.length; j++) {
-            const w = wi * (output.weights[j] as number)
-            const e2e = ttft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds
-            const within = ttftOk && (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds)
-            all.addWeighted(w, within, ttft, e2e)
-            c.addWeighted(w, within, ttft, e2e)
-          }
+          meanTtft += wi * ttft
+          const ttftBin = binOf(ttft)
+          all.ttftBins[ttftBin]! += wi * e.requests
+          c.ttftBins[ttftBin]! += wi * e.requests
+          if (ttft > ttftLimit) continue
+          for (let j = 0; j < output.values.length; j++)
+            if (ttft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds <= e2eLimit)
+              within += wi * (output.weights[j] as number) * e.requests
         }
+        for (let j = 0; j < output.values.length; j++) {
+          const w = (output.weights[j] as number) * e.requests
+          const bin = binOf(meanTtft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds)
+          all.e2eBins[bin]! += w
+          c.e2eBins[bin]! += w
+        }
+        all.addServedWeight(e.requests, within)
+        c.addServedWeight(e.requests, within)
         break
       }
       case 'node.launched':
@@ -228,29 +243,36 @@ function overlap(from: number, to: number, start: number, end: number): number {
   return Math.max(0, Math.min(to, end) - Math.max(from, start))
 }
 
-/** Log-spaced bins for weighted (fluid) latencies: 0.5% wide, from 0.1 ms. */
+/** Log-spaced bins for weighted (fluid) latencies: 0.5% wide, from 0.1 ms to 10⁶ s (the last bin holds the rest). */
 const BIN_RATIO = Math.log(1.005)
 const BIN_FLOOR = 1e-4
-const binOf = (v: number): number => (v <= BIN_FLOOR ? 0 : 1 + Math.floor(Math.log(v / BIN_FLOOR) / BIN_RATIO))
+const BINS = 2 + Math.ceil(Math.log(1e6 / BIN_FLOOR) / BIN_RATIO)
+const INV_RATIO = 1 / BIN_RATIO
+const binOf = (v: number): number =>
+  v <= BIN_FLOOR ? 0 : Math.min(BINS - 1, 1 + Math.floor(Math.log(v / BIN_FLOOR) * INV_RATIO))
 const valueOfBin = (b: number): number => (b === 0 ? BIN_FLOOR : BIN_FLOOR * Math.exp((b - 0.5) * BIN_RATIO))
 
 class Collector {
   private ttft: number[] = []
   private e2e: number[] = []
-  private ttftBins = new Map<number, number>()
-  private e2eBins = new Map<number, number>()
+  private binned?: {ttft: Float64Array; e2e: Float64Array}
   total = 0
   served = 0
   within = 0
 
-  addWeighted(weight: number, within: boolean, ttft: number, e2e: number): void {
-    this.total += weight
-    this.served += weight
-    if (within) this.within += weight
-    const a = binOf(ttft)
-    this.ttftBins.set(a, (this.ttftBins.get(a) ?? 0) + weight)
-    const b = binOf(e2e)
-    this.e2eBins.set(b, (this.e2eBins.get(b) ?? 0) + weight)
+  get ttftBins(): Float64Array {
+    return (this.binned ??= {ttft: new Float64Array(BINS), e2e: new Float64Array(BINS)}).ttft
+  }
+
+  get e2eBins(): Float64Array {
+    return (this.binned ??= {ttft: new Float64Array(BINS), e2e: new Float64Array(BINS)}).e2e
+  }
+
+  /** A fluid cohort's size and the part of it within SLO (its latencies go to the bins directly). */
+  addServedWeight(requests: number, within: number): void {
+    this.total += requests
+    this.served += requests
+    this.within += within
   }
 
   addUnserved(count: number): void {
@@ -273,26 +295,30 @@ class Collector {
       aborted: this.total - this.served,
       withinSlo: this.within,
       sloAttainment: this.total === 0 ? 1 : this.within / this.total,
-      ttft: this.ttftBins.size > 0 ? weightedPercentiles(this.ttftBins, this.ttft) : percentiles(this.ttft),
-      latency: this.e2eBins.size > 0 ? weightedPercentiles(this.e2eBins, this.e2e) : percentiles(this.e2e),
+      ttft: this.binned ? weightedPercentiles(this.binned.ttft, this.ttft) : percentiles(this.ttft),
+      latency: this.binned ? weightedPercentiles(this.binned.e2e, this.e2e) : percentiles(this.e2e),
     }
   }
 }
 
 /** Percentiles of binned weights plus exact values (each weight 1, binned too), nearest rank on the bins. */
-function weightedPercentiles(bins: Map<number, number>, exact: number[]): Percentiles {
-  const all = new Map(bins)
-  for (const v of exact) all.set(binOf(v), (all.get(binOf(v)) ?? 0) + 1)
-  const sorted = [...all.entries()].sort((x, y) => x[0] - y[0])
+function weightedPercentiles(bins: Float64Array, exact: number[]): Percentiles {
+  const all = bins.slice()
+  for (const v of exact) all[binOf(v)]! += 1
   let total = 0
-  for (const [, w] of sorted) total += w
+  for (const w of all) total += w
+  if (!(total > 0)) return {p50: NaN, p95: NaN, p99: NaN}
   const at = (q: number): number => {
     let acc = 0
-    for (const [b, w] of sorted) {
+    let last = 0
+    for (let b = 0; b < all.length; b++) {
+      const w = all[b] as number
+      if (w === 0) continue
+      last = b
       acc += w
-      if (acc >= q * total - 1e-9) return valueOfBin(b)
+      if (acc >= q * total * (1 - 1e-12)) return valueOfBin(b)
     }
-    return valueOfBin((sorted[sorted.length - 1] as [number, number])[0])
+    return valueOfBin(last)
   }
   return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
 }
