@@ -220,19 +220,22 @@ export function fluidTtft(p: FluidLatencyParams, input: number): number {
 }
 
 /**
- * The share of a cohort's requests within the SLO, over the token mix's quantile points (TTFT and end-to-end).
- * A request with one output token ends at its first token.
+ * The share of a cohort's requests within the SLO, over the token mix's quantile points (TTFT, end to end, and
+ * TPOT: the step time, since every request of a cohort decodes one token per step). A request with one output
+ * token ends at its first token.
  */
 export function fluidAttainment(p: FluidLatencyParams, tokens: FluidTokens, slo: SloTargets): number {
   let within = 0
   const ttftLimit = slo.ttftSeconds ?? Infinity
   const e2eLimit = slo.e2eSeconds ?? Infinity
+  const tpotOk = slo.tpotSeconds === undefined || p.stepSeconds <= slo.tpotSeconds
   tokens.input.values.forEach((input, i) => {
     const ttft = fluidTtft(p, input)
     if (ttft > ttftLimit) return
     let share = 0
     tokens.output.values.forEach((output, j) => {
-      if (ttft + Math.max(0, output - 1) * p.stepSeconds <= e2eLimit) share += tokens.output.weights[j] as number
+      if ((tpotOk || output <= 1) && ttft + Math.max(0, output - 1) * p.stepSeconds <= e2eLimit)
+        share += tokens.output.weights[j] as number
     })
     within += share * (tokens.input.weights[i] as number)
   })

@@ -20,6 +20,8 @@ import {fluidTtft} from './fluid.js'
 export interface SloTargets {
   ttftSeconds?: number
   e2eSeconds?: number
+  /** Mean time per output token after the first, (e2e − TTFT) ÷ (output tokens − 1), as vLLM's TPOT. */
+  tpotSeconds?: number
 }
 
 export interface Percentiles {
@@ -95,7 +97,10 @@ export function summarizeLog(
         const within =
           e.ok &&
           (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
-          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
+          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds) &&
+          (slo.tpotSeconds === undefined ||
+            e.outputTokens <= 1 ||
+            (e.ttft !== null && (e.e2e - e.ttft) / (e.outputTokens - 1) <= slo.tpotSeconds))
         all.add(e.ok, within, e.ttft, e.e2e)
         collector(e.model).add(e.ok, within, e.ttft, e.e2e)
         break
@@ -114,6 +119,8 @@ export function summarizeLog(
         const {input, output} = tokens
         const ttftLimit = slo.ttftSeconds ?? Infinity
         const e2eLimit = slo.e2eSeconds ?? Infinity
+        // A cohort's requests decode at one step per token: TPOT is the step time for all of them.
+        const tpotOk = slo.tpotSeconds === undefined || e.stepSeconds <= slo.tpotSeconds
         // Attainment over the whole grid of prompt × output points; the end-to-end histogram over the output
         // points at the cohort's mean TTFT (TTFT spreads over tens of milliseconds across prompt lengths, end to
         // end over seconds across output lengths), which keeps a 14-day summary to a second.
@@ -127,9 +134,11 @@ export function summarizeLog(
           all.ttftBins[ttftBin]! += wi * e.requests
           c.ttftBins[ttftBin]! += wi * e.requests
           if (ttft > ttftLimit) continue
-          for (let j = 0; j < output.values.length; j++)
-            if (ttft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds <= e2eLimit)
+          for (let j = 0; j < output.values.length; j++) {
+            const o = output.values[j] as number
+            if ((tpotOk || o <= 1) && ttft + Math.max(0, o - 1) * e.stepSeconds <= e2eLimit)
               within += wi * (output.weights[j] as number) * e.requests
+          }
         }
         for (let j = 0; j < output.values.length; j++) {
           const w = (output.weights[j] as number) * e.requests
