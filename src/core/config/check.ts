@@ -23,6 +23,7 @@ export function checkConfig(config: PolicyConfig, locate: Locate): Problem[] {
   const report: Report = (severity, code, message, path) =>
     problems.push({severity, code, message, location: locate(path)})
   checkBounds(config, report)
+  checkSlo(config, report)
   checkDuplicates(config, report)
   checkSignals(config, report)
   checkMigConfigs(config, report)
@@ -73,6 +74,34 @@ function checkBounds(config: PolicyConfig, report: Report): void {
       )
     }
   })
+}
+
+/**
+ * The per-token target against the whole-request one: a request of n output tokens takes at least TTFT +
+ * (n − 1) × TPOT, so a TPOT at or above the p95 latency target would let a two-token answer miss the latency
+ * target while meeting its TPOT — the two targets contradict each other. A TPOT of 0 can never be met.
+ */
+function checkSlo(config: PolicyConfig, report: Report): void {
+  const {tpotSeconds, p95LatencySeconds} = config.settings.slo
+  if (tpotSeconds === undefined) return
+  if (tpotSeconds <= 0)
+    report('error', 'SloUnreachable', 'slo.tpot is 0: no request can meet it; expected a duration such as 100ms', [
+      'settings',
+      'slo',
+      'tpot',
+    ])
+  else if (p95LatencySeconds !== undefined && tpotSeconds >= p95LatencySeconds)
+    report(
+      'warning',
+      'TpotAboveLatency',
+      `slo.tpot ${fineDuration(tpotSeconds)} per output token is not below slo.p95Latency ${fineDuration(p95LatencySeconds)} for a whole request; expected a per-token time far below the request latency (for example 100ms against 30s)`,
+      ['settings', 'slo', 'tpot'],
+    )
+}
+
+/** Sub-second durations in milliseconds (formatDuration rounds to whole seconds). */
+function fineDuration(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)}ms` : formatDuration(seconds)
 }
 
 function checkDuplicates(config: PolicyConfig, report: Report): void {

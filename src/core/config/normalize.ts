@@ -38,13 +38,14 @@ export interface RawConfig {
 
 interface RawSettings {
   loopInterval?: Duration
-  slo?: {p95Latency?: Duration; ttft?: Duration}
+  slo?: {p95Latency?: Duration; ttft?: Duration; tpot?: Duration}
   budget?: {maxGpus?: number; maxHourlyCost?: number}
   migStrategy?: Settings['migStrategy']
   expanders?: Settings['expanders']
   scaleDown?: {unneededTime?: Duration; gpuUtilizationThreshold?: number; delayAfterAdd?: Duration}
   staleAfter?: Duration
   warmHeadroomGpus?: number
+  nodes?: {mode?: Settings['nodes']['mode']}
 }
 
 interface RawNodeGroup {
@@ -151,8 +152,10 @@ function normalizeSettings(raw: RawSettings): Settings {
   const slo: Settings['slo'] = {}
   const p95 = optionalSeconds(raw.slo?.p95Latency)
   const ttft = optionalSeconds(raw.slo?.ttft)
+  const tpot = optionalSeconds(raw.slo?.tpot)
   if (p95 !== undefined) slo.p95LatencySeconds = p95
   if (ttft !== undefined) slo.ttftSeconds = ttft
+  if (tpot !== undefined) slo.tpotSeconds = tpot
   const budget: Settings['budget'] = {}
   if (raw.budget?.maxGpus !== undefined) budget.maxGpus = raw.budget.maxGpus
   if (raw.budget?.maxHourlyCost !== undefined) budget.maxHourlyCost = raw.budget.maxHourlyCost
@@ -169,6 +172,7 @@ function normalizeSettings(raw: RawSettings): Settings {
     },
     staleAfterSeconds: seconds(raw.staleAfter, 120),
     warmHeadroomGpus: raw.warmHeadroomGpus ?? 0,
+    nodes: {mode: raw.nodes?.mode ?? 'predictive'},
   }
 }
 

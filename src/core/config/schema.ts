@@ -345,6 +345,9 @@ const settings: Schema = object('Settings for the whole control loop; all option
   slo: object('Service-level objectives that latency signals and explanations refer to.', {
     p95Latency: duration('p95 end-to-end request latency.'),
     ttft: duration('Time to first token.'),
+    tpot: duration(
+      'Mean time per output token after the first ((e2e − TTFT) ÷ (output tokens − 1), as vLLM reports TPOT); `simulate` counts a request within SLO only when it holds.',
+    ),
   }),
   budget: object('Hard limits the planner never exceeds.', {
     maxGpus: count('Most GPUs across all node groups.', 0, MAX_FLEET_GPUS),
@@ -377,6 +380,15 @@ const settings: Schema = object('Settings for the whole control loop; all option
   }),
   staleAfter: duration('Telemetry older than this is stale and never used to scale down.', '2m'),
   warmHeadroomGpus: {...amount('Extra GPUs kept warm ahead of forecast demand.', MAX_FLEET_GPUS), default: 0},
+  nodes: object('How the node layer adds nodes.', {
+    mode: {
+      type: 'string',
+      enum: ['predictive', 'reactive'],
+      default: 'predictive',
+      description:
+        'predictive: nodes for replicas that must start and ahead of the demand forecast (warming); reactive: only for replicas that must start, like Cluster Autoscaler for Pending pods (no warming, no warm headroom).',
+    },
+  }),
 })
 
 export const CONFIG_SCHEMA = {

@@ -132,7 +132,11 @@ export interface ModelConfig {
 
 export interface Settings {
   loopIntervalSeconds: number
-  slo: {p95LatencySeconds?: number; ttftSeconds?: number}
+  /**
+   * Service-level objectives. `tpotSeconds` is the mean time per output token after the first, (e2e − TTFT) ÷
+   * (output tokens − 1), as vLLM reports TPOT: `simulate` counts a request within SLO only when it holds too.
+   */
+  slo: {p95LatencySeconds?: number; ttftSeconds?: number; tpotSeconds?: number}
   budget: {maxGpus?: number; maxHourlyCost?: number}
   /** How the device plugin advertises MIG instances (k8s-device-plugin MIG_STRATEGY). */
   migStrategy: 'none' | 'single' | 'mixed'
@@ -147,7 +151,15 @@ export interface Settings {
   staleAfterSeconds: number
   /** Extra capacity kept warm ahead of forecast demand, in GPUs. */
   warmHeadroomGpus: number
+  /**
+   * How the node layer adds nodes. `predictive` (default): for replicas that must start, and ahead of the demand
+   * forecast (warming). `reactive`: only for replicas that must start, with no warming and no warm headroom, as
+   * Cluster Autoscaler adds nodes only for Pending pods; `simulate`'s CA-like baselines run this way.
+   */
+  nodes: {mode: NodeMode}
 }
+
+export type NodeMode = 'predictive' | 'reactive'
 
 export interface PolicyConfig {
   apiVersion: typeof CONFIG_API_VERSION

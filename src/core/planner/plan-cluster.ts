@@ -12,7 +12,8 @@
  *                   chooses the nodes and names (MIG Manager applies one config per node), idle GPUs first;
  *   4. scale-up     what is still short: node groups by the expander chain, in the same order; replicas nothing
  *                   can host become blocked changes (gpu-scale never plans pods that stay pending forever);
- *   5. warming      predictive scale-up with what is left after all reactive demand, critical models first;
+ *   5. warming      predictive scale-up with what is left after all reactive demand, critical models first
+ *                   (skipped with `settings.nodes.mode: reactive`);
  *   6. scale-down   nodes unneeded long enough, simulated removal on a fork;
  *   7. assembly     typed changes with preconditions, phase order, the finite-plan guard, and the next state.
  *
@@ -171,8 +172,12 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   diagnostics.push(...pods.diagnostics)
   skipped.push(...pods.skipped)
 
-  // 5. Predictive warming with what is left.
-  const warming = planWarmingPass(tick, replicas.intents, pods.replicasAfter)
+  // 5. Predictive warming with what is left; none with `settings.nodes.mode: reactive`, whose node layer (like
+  // Cluster Autoscaler) adds nodes only for replicas that must start.
+  const warming =
+    config.settings.nodes.mode === 'reactive'
+      ? {groupRequests: [], diagnostics: []}
+      : planWarmingPass(tick, replicas.intents, pods.replicasAfter)
   diagnostics.push(...warming.diagnostics)
 
   // 6. Scale-down.

@@ -28,6 +28,11 @@ describe('semantic errors', () => {
     },
     {reason: 'model min equal to max is fine', change: (raw) => (model(raw).replicas = {min: 4, max: 4}), expected: []},
     {
+      reason: 'a TPOT target of 0 that no request can meet',
+      change: (raw) => (raw.settings.slo = {tpot: '0s'}),
+      expected: ['SloUnreachable@settings.slo.tpot'],
+    },
+    {
       reason: 'group min above max',
       change: (raw) => Object.assign(group(raw), {min: 6, max: 5}),
       expected: ['MinAboveMax@nodeGroups[0].min'],
@@ -336,6 +341,16 @@ describe('semantic warnings: configs that work, badly', () => {
       reason: 'scaleToZero with replicas.min above zero',
       change: (raw) => (model(raw).scaleToZero = {idleTime: '15m'}),
       expected: ['ScaleToZeroUnreachable@models[0].scaleToZero'],
+    },
+    {
+      reason: 'a per-token target at or above the whole request latency target contradicts it',
+      change: (raw) => (raw.settings.slo = {p95Latency: '2s', tpot: '2s'}),
+      expected: ['TpotAboveLatency@settings.slo.tpot'],
+    },
+    {
+      reason: 'a per-token target far below the request latency target',
+      change: (raw) => (raw.settings.slo = {p95Latency: '30s', tpot: '100ms'}),
+      expected: [],
     },
   ])('$reason', ({change, expected}) => {
     const result = parseChanged(change)

@@ -249,6 +249,25 @@ describe('predictive warming', () => {
       check: (plan: Plan) => expect(codes(find(plan, 'node:a'))).not.toContain('PredictiveScaleUp'),
     },
     {
+      name: 'nodes.mode reactive: the same rising queue with a 660 s cold start adds no node ahead of it (Cluster Autoscaler waits for Pending pods)',
+      build: () =>
+        rising(
+          scenario()
+            .settings({nodes: {mode: 'reactive'}})
+            .nodeGroup('a', a100({max: 12, coldStart: {provisioning: '600s', driverInit: '60s'}}), {nodes: 4}),
+        ).build(),
+      check: (plan: Plan) => expect(codes(find(plan, 'node:a'))).not.toContain('PredictiveScaleUp'),
+    },
+    {
+      name: 'nodes.mode reactive ignores warmHeadroomGpus: no GPUs kept free ahead of a flat forecast',
+      build: () =>
+        steady(
+          scenario().settings({warmHeadroomGpus: 2, nodes: {mode: 'reactive'}}).nodeGroup('a', a100(), {nodes: 2}),
+          2,
+        ).build(),
+      check: (plan: Plan) => expect(find(plan, 'node:a')).toBeUndefined(),
+    },
+    {
       name: 'warmHeadroomGpus: 2 GPUs kept free on top of a flat forecast (PredictiveScaleUp)',
       build: () => steady(scenario().settings({warmHeadroomGpus: 2}).nodeGroup('a', a100(), {nodes: 2}), 2).build(),
       check: (plan: Plan) => {

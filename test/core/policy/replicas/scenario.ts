@@ -77,6 +77,7 @@ export function makeSettings(over: Partial<Settings> = {}): Settings {
     scaleDown: {unneededSeconds: 600, gpuUtilizationThreshold: 0.5, delayAfterAddSeconds: 600},
     staleAfterSeconds: 120,
     warmHeadroomGpus: 0,
+    nodes: {mode: 'predictive'},
     ...over,
   }
 }

@@ -1,0 +1,514 @@
+/**
+ * `gpu-scale simulate --trace FILE`: replay recorded traffic through the twin with gpu-scale in the loop, once per
+ * policy (your config, `--against`, built-in baselines) and per seed, and set the results beside the oracle's.
+ *
+ * The world (node groups, cold starts, prices, models) is your config's (src/core/simulate/world.ts), or a
+ * scenario's with `--scenario`, whose own load the trace then replaces. Every policy replays in that same world
+ * and the same traffic; only the controller's config differs. Per-request traces become the twin's requests;
+ * rate traces become each model's piecewise-constant arrivals (a seeded Poisson process, token lengths from
+ * DEFAULT_TOKEN_DISTRIBUTIONS). The replay starts a lead-in before the trace (no load) so every policy starts
+ * warm at its own minimum replicas, and measures only the trace's window.
+ */
+import {UserError, type Problem} from '../core/errors.js'
+import {ClosedLoop} from '../core/loop/index.js'
+import type {ModelConfig, PolicyConfig} from '../core/model/config.js'
+import {parseDuration} from '../core/model/duration.js'
+import {computeOracle, replicasNeeded, type OracleResult} from '../core/oracle/layer-oracle.js'
+import {
+  aggregateSeeds,
+  buildSimulationReport,
+  evaluateFailIf,
+  fleetShapeOf,
+  measureRun,
+  oracleResult,
+  parseFailIfAll,
+  stepSecondsFor,
+  sumOracle,
+  type FailIfEvaluation,
+  type PolicyResult,
+  type SimulationReport,
+  type SimulationSlo,
+} from '../core/simulate/index.js'
+import {
+  baselineConfig,
+  BASELINE_NAMES,
+  isBaselineName,
+  type BaselineName,
+} from '../core/simulate/baselines.js'
+import {
+  buildReplayWorld,
+  capacityAtSlo,
+  DEFAULT_REPLAY_SLO,
+  homeGroupOf,
+  leadInSecondsFor,
+  replaySloOf,
+  replicaColdStartSeconds,
+  REPLAY_START,
+  servingProfileOf,
+  servingSpecOf,
+  stepArrivals,
+  twinTokens,
+} from '../core/simulate/world.js'
+import {
+  DEFAULT_TOKEN_DISTRIBUTIONS,
+  demandOf,
+  iterateRequests,
+  meanLength,
+  TRACE_FORMATS,
+  type RateSeries,
+  type TraceFormat,
+  type TraceRequest,
+} from '../core/traces/index.js'
+import type {TwinOptions, TwinScenario} from '../core/twin/index.js'
+import {loadConfigFile} from '../adapters/config-file.js'
+import {loadScenarioFile} from '../adapters/scenario-file.js'
+import {loadTraceFiles, type TraceFileSource} from '../adapters/trace-file.js'
+import {writeOutputFile} from '../adapters/write-output.js'
+
+export interface SimulateTraceRequest {
+  /** `-c FILE`: your policy, and the world unless `scenario` is given. */
+  config?: string
+  /** `--scenario NAME|FILE`: the world (its load is replaced by the traces). */
+  scenario?: string
+  /** `--trace` values: `FILE`, or `MODEL=FILE` to put a whole trace on one config model. */
+  traces: string[]
+  traceFormat?: string
+  model?: string
+  rateScale?: number
+  peakReplicas?: number
+  /** `--shift 10m`: added to every request's time. */
+  shift?: string
+  /** `--window 1h..2h`: keep this part of each trace (from its first row), replayed from 0. */
+  window?: string
+  skipBadRows?: boolean
+  against?: string
+  baselines?: string[]
+  /** How many seeds (default 1), from `seed` (default 1) up. */
+  seeds?: number
+  seed?: number
+  /** `--for 2h`: how much of the trace to replay (default all of it). */
+  for?: string
+  failIf?: string[]
+  /** `--report FILE`: the renderer is the caller's (a view), the file is written here. */
+  report?: {path: string; render: (report: SimulationReport, failIf: FailIfEvaluation | undefined) => string}
+  onProgress?: (done: number) => void
+}
+
+export interface SimulateTraceOutcome {
+  report: SimulationReport
+  failIf?: FailIfEvaluation
+  warnings: Problem[]
+  /** Lines for stderr: what was assumed (default SLO, skipped rows, the rate scale used). */
+  notes: string[]
+}
+
+/** Requests that arrive in the window's last moments still finish: the run goes this far past its end. */
+const DRAIN_SECONDS = 120
+const BUCKET_SECONDS = 60
+
+interface PolicyRun {
+  name: string
+  kind: Exclude<PolicyResult['kind'], 'oracle'>
+  config: PolicyConfig
+}
+
+export async function simulateTrace(request: SimulateTraceRequest): Promise<SimulateTraceOutcome> {
+  // Gates first: a typo in --fail-if should cost nothing, not a replay.
+  const gates = parseFailIfAll(request.failIf ?? [])
+  if (gates.errors.length > 0)
+    throw new UserError(`--fail-if: ${gates.errors.map((e) => e.display).join('\n')}`, {
+      hint: 'expressions look like "slo < 99.5" or "gpu_hours > 1.1 * against" (see gpu-scale simulate --help)',
+    })
+  const baselines = parseBaselines(request.baselines ?? [])
+  const seeds = request.seeds ?? 1
+  if (!(Number.isInteger(seeds) && seeds >= 1)) throw new UserError(`--seeds ${seeds} is not a positive whole number`)
+  const firstSeed = request.seed ?? 1
+
+  const {world, user, scenario, warnings, userLabel} = await loadWorld(request)
+  const policies: PolicyRun[] = [{name: userLabel, kind: 'user', config: user}]
+  if (request.against) {
+    const {config, warnings: more} = await loadConfigFile(request.against)
+    warnings.push(...more)
+    checkSameWorld(config, world, request.against)
+    policies.push({name: uniqueName(config.name, policies, 'against'), kind: 'against', config})
+  }
+
+  const notes: string[] = []
+  const {slo, defaulted} = replaySloOf(user)
+  if (defaulted)
+    notes.push(
+      `note: ${user.name} sets no settings.slo; measuring attainment against TTFT ${DEFAULT_REPLAY_SLO.ttftSeconds}s and TPOT ${DEFAULT_REPLAY_SLO.tpotSeconds * 1000}ms (MLPerf's server-scenario limits)`,
+    )
+  const tpotTarget = slo.tpotSeconds ?? DEFAULT_REPLAY_SLO.tpotSeconds
+
+  // The traces: scaled to a peak when asked (read once to measure it), then read for the replay.
+  const sources = traceSources(request, world)
+  let rateScale = request.rateScale
+  if (request.peakReplicas !== undefined) {
+    const measured = await loadTraceFiles(sources.map((s) => ({...s, rateScale: 1})))
+    checkTraceModels(measured.series, world)
+    rateScale = scaleForPeak(measured.series, world, scenario, tpotTarget, request.peakReplicas)
+    notes.push(`note: rate scaled ×${round(rateScale, 4)} so the busiest minute needs ${request.peakReplicas} replicas`)
+  }
+  const loaded = await loadTraceFiles(sources.map((s) => ({...s, ...(rateScale !== undefined ? {rateScale} : {})})))
+  checkTraceModels(loaded.series, world)
+  for (const trace of loaded.traces)
+    if (trace.stats.badRows > 0)
+      notes.push(
+        `note: ${trace.file}: skipped ${trace.stats.badRows} malformed row(s), first: ${trace.stats.badRowExamples[0] ?? ''}`,
+      )
+
+  const series = loaded.series
+  const traceSeconds = series.buckets * series.bucketSeconds
+  const duration = request.for === undefined ? traceSeconds : positiveDuration(request.for, '--for')
+  if (!(duration > 0))
+    throw new UserError('the trace has no requests to replay (in its window)', {
+      hint: 'check --window and --shift, or the file itself',
+    })
+  const buckets = Math.ceil(duration / BUCKET_SECONDS)
+
+  // What the oracle and static-peak need per model: capacity at SLO, cold start, GPUs per replica.
+  const rateTrace = loaded.table === undefined
+  const tokensOf = (model: string): {input: number; output: number} => tokenMeans(series, model, rateTrace)
+  const specs = modelSpecs(world, scenario, tpotTarget, tokensOf)
+  const leadIn = leadInSecondsFor(world)
+  const start = scenario?.options.start ?? REPLAY_START
+  const windowStart = start + leadIn
+  const windowEnd = windowStart + duration
+  const oracle: Record<string, OracleResult> = {}
+  const peakReplicas: Record<string, number> = {}
+  let oracleCost = 0
+  for (const model of world.models) {
+    const spec = specs.get(model.name)
+    if (!spec || !series.models.includes(model.name)) continue
+    const demand = demandOf(series, model.name).slice(0, buckets)
+    oracle[model.name] = computeOracle({
+      demand,
+      bucketSeconds: series.bucketSeconds,
+      startSeconds: windowStart,
+      capacityPerReplica: spec.capacity,
+      coldStartSeconds: spec.coldStartSeconds,
+      gpusPerReplica: spec.gpusPerReplica,
+      initialReplicas: model.replicas.min,
+    })
+    oracleCost += (oracle[model.name] as OracleResult).gpuHours * spec.pricePerGpuHour
+    peakReplicas[model.name] = replicasNeeded(Math.max(0, ...demand), spec.capacity)
+  }
+  const oracleSplit = sumOracle(oracle)
+
+  for (const name of baselines)
+    if (name !== 'oracle')
+      policies.push({
+        name: uniqueName(name, policies, 'baseline'),
+        kind: 'baseline',
+        config: baselineConfig(name, user, {peakReplicas}),
+      })
+
+  const requests = loaded.table ? [...iterateRequests(loaded.table)] : undefined
+  const stepSeconds = stepSecondsFor(duration)
+  const shape = fleetShapeOf(world)
+  const sloByModel = scenarioSloByModel(scenario)
+  const runs = policies.length * seeds
+  let finished = 0
+  const reports: SimulationReport[] = []
+  for (let k = 0; k < seeds; k++) {
+    const seed = firstSeed + k
+    const results: PolicyResult[] = []
+    for (const policy of policies) {
+      const twin = twinFor({world, scenario, policy: policy.config, seed, start, leadIn, requests, series, buckets})
+      const loop = new ClosedLoop({twin, config: policy.config})
+      const total = windowEnd + DRAIN_SECONDS - start
+      let shown = -1
+      await loop.runUntil(windowEnd + DRAIN_SECONDS, (tick) => {
+        const done = Math.floor(((finished + (tick.at - start) / total) / runs) * 100)
+        if (done !== shown) request.onProgress?.((shown = done) / 100)
+      })
+      finished++
+      results.push(
+        measureRun(policy.name, policy.kind, () => loop.twin.logEntries(), {
+          start: windowStart,
+          end: windowEnd,
+          stepSeconds,
+          shape,
+          slo,
+          sloByModel,
+          oracle: oracleSplit,
+        }),
+      )
+    }
+    if (baselines.includes('oracle')) {
+      const gpuHours = oracleSplit.total / 3600
+      results.push(oracleResult(oracle, gpuHours > 0 ? {pricePerGpuHour: oracleCost / gpuHours} : {}))
+    }
+    reports.push(
+      buildSimulationReport({
+        policies: results,
+        start: windowStart,
+        end: windowEnd,
+        stepSeconds,
+        seed,
+        slo,
+        sloByModel,
+      }),
+    )
+  }
+  const report = reports.length === 1 ? (reports[0] as SimulationReport) : aggregateSeeds(reports)
+  const failIf = gates.expressions.length > 0 ? evaluateFailIf(gates.expressions, report) : undefined
+  if (request.report) await writeOutputFile(request.report.path, request.report.render(report, failIf), 'HTML report')
+  return {report, ...(failIf ? {failIf} : {}), warnings, notes}
+}
+
+function parseBaselines(names: readonly string[]): BaselineName[] {
+  const out: BaselineName[] = []
+  for (const name of names) {
+    if (!isBaselineName(name))
+      throw new UserError(`--baseline ${name} is not a built-in baseline`, {hint: `use ${BASELINE_NAMES.join(', ')}`})
+    if (!out.includes(name)) out.push(name)
+  }
+  return out
+}
+
+async function loadWorld(request: SimulateTraceRequest): Promise<{
+  world: PolicyConfig
+  user: PolicyConfig
+  scenario: TwinScenario | undefined
+  warnings: Problem[]
+  userLabel: string
+}> {
+  if (request.scenario) {
+    const {scenario} = await loadScenarioFile(request.scenario)
+    const world = scenario.options.config
+    if (!request.config) return {world, user: world, scenario, warnings: [], userLabel: world.name}
+    const {config, warnings} = await loadConfigFile(request.config)
+    checkSameWorld(config, world, request.config)
+    return {world, user: config, scenario, warnings, userLabel: config.name}
+  }
+  if (!request.config)
+    throw new UserError('simulate --trace needs the policy config that describes the fleet (-c FILE)', {
+      hint: 'or give --scenario NAME to replay the trace in a scenario',
+    })
+  const {config, warnings} = await loadConfigFile(request.config)
+  return {world: config, user: config, scenario: undefined, warnings, userLabel: config.name}
+}
+
+/** A policy compared in a world must name the world's models and groups (it decides for them). */
+function checkSameWorld(config: PolicyConfig, world: PolicyConfig, file: string): void {
+  const models = new Set(world.models.map((m) => m.name))
+  const groups = new Set(world.nodeGroups.map((g) => g.name))
+  const strayModel = config.models.find((m) => !models.has(m.name))
+  const strayGroup = config.nodeGroups.find((g) => !groups.has(g.name))
+  if (strayModel || strayGroup)
+    throw new UserError(
+      `${strayModel ? `model ${strayModel.name}` : `node group ${strayGroup?.name}`} is not in the fleet being replayed (models: ${[...models].join(', ')}; groups: ${[...groups].join(', ')})`,
+      {location: {file}, hint: 'a compared policy decides for the same fleet: use the same model and group names'},
+    )
+}
+
+function uniqueName(name: string, taken: readonly PolicyRun[], suffix: string): string {
+  return taken.some((p) => p.name === name) ? `${name}-${suffix}` : name
+}
+
+/** `--trace` values as trace-file sources: `MODEL=FILE` when MODEL is a model of the fleet, else a path. */
+function traceSources(request: SimulateTraceRequest, world: PolicyConfig): TraceFileSource[] {
+  if (request.traces.length === 0) throw new UserError('--trace needs a file')
+  if (request.traceFormat !== undefined && !(TRACE_FORMATS as readonly string[]).includes(request.traceFormat))
+    throw new UserError(`--trace-format ${request.traceFormat} is not a trace layout`, {
+      hint: `use ${TRACE_FORMATS.join(', ')}`,
+    })
+  if (request.model !== undefined && !world.models.some((m) => m.name === request.model))
+    throw new UserError(`--model ${request.model} is not a model of the config`, {
+      hint: `models: ${world.models.map((m) => m.name).join(', ')}`,
+    })
+  const window = parseWindow(request.window)
+  const shift = request.shift === undefined ? undefined : durationOf(request.shift, '--shift')
+  const models = new Set(world.models.map((m) => m.name))
+  return request.traces.map((value) => {
+    const eq = value.indexOf('=')
+    const mapped = eq > 0 && models.has(value.slice(0, eq)) ? value.slice(0, eq) : undefined
+    const path = mapped ? value.slice(eq + 1) : value
+    const model = mapped ?? request.model
+    return {
+      path,
+      file: path,
+      bucketSeconds: BUCKET_SECONDS,
+      ...(request.traceFormat ? {traceFormat: request.traceFormat as TraceFormat} : {}),
+      ...(model ? {model} : {}),
+      ...(request.rateScale !== undefined ? {rateScale: request.rateScale} : {}),
+      ...(shift !== undefined ? {timeShiftSeconds: shift} : {}),
+      ...(window ? {window} : {}),
+      ...(request.skipBadRows ? {skipBadRows: true} : {}),
+    }
+  })
+}
+
+/** `FROM..TO` of durations from the trace's first row; either side may be empty (`..30m`, `1h..`). */
+function parseWindow(text: string | undefined): {startSeconds?: number; endSeconds?: number} | undefined {
+  if (text === undefined) return undefined
+  const parts = text.split('..')
+  if (parts.length !== 2)
+    throw new UserError(`--window ${text} is not FROM..TO`, {hint: 'for example --window 1h..2h, --window ..30m'})
+  const [from, to] = parts as [string, string]
+  const startSeconds = from === '' ? undefined : durationOf(from, '--window')
+  const endSeconds = to === '' ? undefined : durationOf(to, '--window')
+  if (startSeconds !== undefined && endSeconds !== undefined && !(endSeconds > startSeconds))
+    throw new UserError(`--window ${text} ends before it starts`)
+  return {...(startSeconds !== undefined ? {startSeconds} : {}), ...(endSeconds !== undefined ? {endSeconds} : {})}
+}
+
+function durationOf(value: string, flag: string): number {
+  const seconds = parseDuration(value)
+  if (seconds === undefined)
+    throw new UserError(`${flag} ${value} is not a duration`, {hint: 'durations look like 90s, 35m or 2h'})
+  return seconds
+}
+
+function positiveDuration(value: string, flag: string): number {
+  const seconds = durationOf(value, flag)
+  if (!(seconds > 0)) throw new UserError(`${flag} ${value} is not a positive duration`)
+  return seconds
+}
+
+function checkTraceModels(series: RateSeries, world: PolicyConfig): void {
+  const models = new Set(world.models.map((m) => m.name))
+  const stray = series.models.filter((m) => !models.has(m))
+  if (stray.length > 0)
+    throw new UserError(
+      `the trace's model${stray.length > 1 ? 's' : ''} ${stray.map((m) => `"${m}"`).join(', ')} ${stray.length > 1 ? 'are' : 'is'} not in the config (models: ${[...models].join(', ')})`,
+      {hint: 'put a trace on one model with --model NAME, or map files with --trace MODEL=FILE'},
+    )
+}
+
+/** Mean prompt and output tokens of a model's requests (rate traces: the distribution's means). */
+function tokenMeans(series: RateSeries, model: string, rateTrace: boolean): {input: number; output: number} {
+  const fallback = {
+    input: meanLength(DEFAULT_TOKEN_DISTRIBUTIONS.input),
+    output: meanLength(DEFAULT_TOKEN_DISTRIBUTIONS.output),
+  }
+  const m = series.models.indexOf(model)
+  if (rateTrace || m < 0) return fallback
+  let requests = 0
+  let input = 0
+  let output = 0
+  const rps = series.rps[m] as Float64Array
+  for (let i = 0; i < rps.length; i++) {
+    requests += rps[i] as number
+    input += (series.inputTokensPerSecond[m] as Float64Array)[i] as number
+    output += (series.outputTokensPerSecond[m] as Float64Array)[i] as number
+  }
+  return requests > 0 ? {input: input / requests, output: output / requests} : fallback
+}
+
+interface ModelSpec {
+  capacity: number
+  coldStartSeconds: number
+  gpusPerReplica: number
+  pricePerGpuHour: number
+}
+
+function modelSpecs(
+  world: PolicyConfig,
+  scenario: TwinScenario | undefined,
+  tpotSeconds: number,
+  tokensOf: (model: string) => {input: number; output: number},
+): Map<string, ModelSpec> {
+  const shape = fleetShapeOf(world)
+  const specs = new Map<string, ModelSpec>()
+  for (const model of world.models) {
+    const group = homeGroupOf(world, model)
+    if (!group) continue
+    const serving = scenarioServing(scenario, model) ?? servingSpecOf(model)
+    specs.set(model.name, {
+      capacity: capacityAtSlo(servingProfileOf(model, group, serving), tokensOf(model.name), tpotSeconds),
+      coldStartSeconds: replicaColdStartSeconds(model, group),
+      gpusPerReplica: shape.gpusPerReplica(model.name, group.gpu.model),
+      pricePerGpuHour: group.gpu.count > 0 ? group.hourlyCost / group.gpu.count : 0,
+    })
+  }
+  return specs
+}
+
+function scenarioServing(scenario: TwinScenario | undefined, model: ModelConfig) {
+  return scenario?.options.models.find((m) => m.name === model.name)?.serving
+}
+
+/** The rate scale that makes the busiest model's busiest minute need `peak` replicas at SLO capacity. */
+function scaleForPeak(
+  series: RateSeries,
+  world: PolicyConfig,
+  scenario: TwinScenario | undefined,
+  tpotSeconds: number,
+  peak: number,
+): number {
+  if (!(Number.isInteger(peak) && peak >= 1))
+    throw new UserError(`--peak-replicas ${peak} is not a positive whole number`)
+  const specs = modelSpecs(world, scenario, tpotSeconds, (m) => tokenMeans(series, m, false))
+  let busiest = 0
+  for (const model of series.models) {
+    const spec = specs.get(model)
+    if (!spec) continue
+    busiest = Math.max(busiest, Math.max(0, ...demandOf(series, model)) / spec.capacity)
+  }
+  if (!(busiest > 0)) throw new UserError('the trace has no demand, so --peak-replicas cannot scale it')
+  return peak / busiest
+}
+
+function scenarioSloByModel(scenario: TwinScenario | undefined): Record<string, SimulationSlo> {
+  const out: Record<string, SimulationSlo> = {}
+  for (const [model, slo] of Object.entries(scenario?.sloByModel ?? {})) out[model] = {...slo}
+  return out
+}
+
+function twinFor(input: {
+  world: PolicyConfig
+  scenario: TwinScenario | undefined
+  policy: PolicyConfig
+  seed: number
+  start: number
+  leadIn: number
+  requests: TraceRequest[] | undefined
+  series: RateSeries
+  buckets: number
+}): TwinOptions {
+  const {world, scenario, policy, seed, start, leadIn, requests, series, buckets} = input
+  const replicas = Object.fromEntries(policy.models.map((m) => [m.name, m.replicas.min]))
+  const rates = requests
+    ? undefined
+    : {
+        bucketSeconds: series.bucketSeconds,
+        rps: Object.fromEntries(series.models.map((m, i) => [m, (series.rps[i] as Float64Array).slice(0, buckets)])),
+        tokens: DEFAULT_TOKEN_DISTRIBUTIONS,
+      }
+  if (!scenario)
+    return buildReplayWorld({
+      world,
+      replicas,
+      start,
+      seed,
+      leadInSeconds: leadIn,
+      ...(requests ? {requests: requests.filter((r) => r.t < buckets * series.bucketSeconds)} : {}),
+      ...(rates ? {rates} : {}),
+    })
+  // A scenario's world keeps its own nodes, spread, spot and faults; the trace replaces its load.
+  return {
+    ...scenario.options,
+    seed,
+    models: scenario.options.models.map((m) => {
+      const rps = rates?.rps[m.name]
+      return {
+        ...m,
+        replicas: replicas[m.name] ?? m.replicas,
+        load: {
+          arrivals: rps ? stepArrivals(rps, series.bucketSeconds, leadIn) : {kind: 'none'},
+          input: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.input),
+          output: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.output),
+        },
+      }
+    }),
+    trace: (requests ?? []).filter((r) => r.t < buckets * series.bucketSeconds).map((r) => ({...r, t: r.t + leadIn})),
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(value * f) / f
+}
