@@ -18,6 +18,7 @@ import {
 } from '../../../src/core/twin/fluid.js'
 import {resolveServingProfile} from '../../../src/core/twin/latency-model.js'
 import {AZURE_CONV_TOKENS, type ArrivalSpec} from '../../../src/core/twin/load.js'
+import type {LogEntry} from '../../../src/core/twin/events.js'
 import {summarizeLog, type TwinSummary} from '../../../src/core/twin/summary.js'
 import {E2E_BUCKETS, ITL_BUCKETS, TTFT_BUCKETS} from '../../../src/core/twin/telemetry.js'
 import {Twin} from '../../../src/core/twin/twin.js'
@@ -255,5 +256,45 @@ describe('the closed forms', () => {
 
   test('a closed loop of clients has no rate, so fluid refuses it', () => {
     expect(() => new RateIntegrator({kind: 'closed', concurrency: 4}, 0)).toThrow(/open-loop/)
+  })
+})
+
+describe('TPOT in the SLO (mean time per output token after the first)', () => {
+  const request = (ttft: number, e2e: number, outputTokens: number): LogEntry => ({
+    t: 10 + e2e,
+    type: 'request',
+    model: 'llama',
+    arrival: 10,
+    ttft,
+    e2e,
+    inputTokens: 100,
+    outputTokens,
+    ok: true,
+  })
+  test.each([
+    {
+      name: '10 tokens after the first in 1 s is 100 ms each: within a 100 ms target',
+      entry: request(0.1, 1.1, 11),
+      tpot: 0.1,
+      within: 1,
+    },
+    {name: 'the same request misses a 50 ms target', entry: request(0.1, 1.1, 11), tpot: 0.05, within: 0},
+    {name: 'a one-token answer has no TPOT: it cannot miss one', entry: request(0.1, 0.1, 1), tpot: 0.001, within: 1},
+  ])('per request: $name', ({entry, tpot, within}) => {
+    const s = summarizeLog([entry], {start: 0, end: 100, slo: {tpotSeconds: tpot}})
+    expect(s.requests.sloAttainment).toBe(within)
+  })
+
+  test('fluid: a cohort decodes one token per step, so a step slower than the target misses every multi-token request', () => {
+    const op = operatingPoint(H100, CONV, MU / 2)
+    const params = {
+      wait: 0,
+      stepSeconds: op.stepSeconds,
+      prefillPerToken: H100.coefficients.b,
+      chunkTokens: op.chunkTokens,
+    }
+    expect(fluidAttainment(params, CONV, {tpotSeconds: op.stepSeconds * 1.01})).toBeCloseTo(1, 9)
+    // Only outputs of one token pass (none in the Azure-conv mix's quantile points).
+    expect(fluidAttainment(params, CONV, {tpotSeconds: op.stepSeconds * 0.99})).toBe(0)
   })
 })
