@@ -24,6 +24,7 @@ import {existsSync} from 'node:fs'
 import {loadTraceFile} from '../src/adapters/trace-file.js'
 import {ClosedLoop} from '../src/core/loop/index.js'
 import type {PolicyConfig} from '../src/core/model/config.js'
+import {baselineConfig} from '../src/core/simulate/baselines.js'
 import {computeOracle} from '../src/core/oracle/layer-oracle.js'
 import {DEFAULT_TOKEN_DISTRIBUTIONS} from '../src/core/traces/types.js'
 import {capacityAtSlo, fluidTokens, operatingPoint} from '../src/core/twin/fluid.js'
@@ -50,7 +51,7 @@ const BUCKET = 10
  * loaded) and see the load they were sized for when the measured window begins (an idle lead-in would have every
  * policy scale down to its minimum first).
  */
-const LEAD = 300
+const LEAD = Number(process.env.BENCH_DQ_LEAD ?? 300)
 const MODEL = 'llm'
 const GENAI_HOURS = Number(process.env.BENCH_DQ_GENAI_HOURS ?? 4)
 /** The default policy's running-requests target: the batch one replica runs at this share of its SLO capacity. */
@@ -102,7 +103,7 @@ export interface PolicyCase {
   config: PolicyConfig
 }
 
-/** The policies for one trace (the baselines join here once the simulate command provides them). */
+/** The policies for one trace: the default, then each built-in baseline over the same world (src/core/simulate). */
 function policiesFor(world: PolicyConfig, runningTarget: number): PolicyCase[] {
   const defaultPolicy = worldPolicy(
     'default',
@@ -128,7 +129,11 @@ function policiesFor(world: PolicyConfig, runningTarget: number): PolicyCase[] {
     ],
     {maxNodes: world.nodeGroups[0]!.max},
   )
-  return [{name: 'default', config: defaultPolicy}]
+  const baselines = (['hpa-gpu-util', 'keda-queue', 'reactive-nodes', 'static-peak'] as const).map((name) => ({
+    name,
+    config: baselineConfig(name, defaultPolicy, {peakReplicas: {[MODEL]: PEAK_REPLICAS}}),
+  }))
+  return [{name: 'default', config: defaultPolicy}, ...baselines]
 }
 
 /** Pods of the starting replicas serve 60 s after the start (30 s image pull, 30 s weights); traffic starts then. */
@@ -258,6 +263,9 @@ const pad = (s: string, n: number): string => s.padEnd(n)
 const lpad = (s: string, n: number): string => s.padStart(n)
 console.log(
   'decision-quality: default policy vs baselines vs oracle (fluid twin, peak = 32 replicas at SLO, 180 s cold start)',
+)
+console.log(
+  `  default policy: queue 4 + running requests at ${TARGET_SHARE * 100}% of SLO capacity per replica, scale-down ≤ ${SCALE_DOWN_PERCENT}%/min`,
 )
 for (const n of notes) console.log(`  ${n}`)
 console.log(
