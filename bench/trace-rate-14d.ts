@@ -15,7 +15,7 @@
 import {ClosedLoop} from '../src/core/loop/index.js'
 import {createPrng} from '../src/core/mig/prng.js'
 import {computeOracle} from '../src/core/oracle/layer-oracle.js'
-import {capacityAtSlo, fluidTokens} from '../src/core/twin/fluid.js'
+import {capacityAtSlo, fluidTokens, operatingPoint} from '../src/core/twin/fluid.js'
 import {resolveServingProfile} from '../src/core/twin/latency-model.js'
 import {AZURE_CONV_TOKENS} from '../src/core/twin/load.js'
 import {summarizeLog} from '../src/core/twin/summary.js'
@@ -96,9 +96,20 @@ const oracle = await cpuTime(() =>
 // 2. The closed loop with the fluid twin, for LOOP_DAYS days.
 const LOOP_DAYS = Number(process.env.BENCH_14D_LOOP_DAYS ?? 0.5)
 const loopRun = LOOP_DAYS * 86_400
+// The decision-quality bench's default policy: queue depth plus running requests at 70% of SLO capacity, slow
+// scale-down (a queue-only policy oscillates between 1 and max replicas, which only measures the planner at 144 pods).
+const runningTarget = Math.round(operatingPoint(profile, fluidTokens(AZURE_CONV_TOKENS), capacity * 0.7).concurrency)
 const loopConfig = worldPolicy(
   'rate-14d-loop',
-  MODELS.map((m) => ({name: m.name, replicas: {min: 1, max: 48}})),
+  MODELS.map((m) => ({
+    name: m.name,
+    replicas: {min: 1, max: 48},
+    signals: [
+      {name: 'queue', metric: 'vllm:num_requests_waiting', target: 4},
+      {name: 'running', metric: 'vllm:num_requests_running', target: runningTarget},
+    ],
+    extra: {behavior: {scaleDown: {policies: [{type: 'Percent', value: 10, period: '60s'}]}}},
+  })),
   {maxNodes: 160},
 )
 const start = peaks.map((p) => Math.max(1, Math.round(p / 2)))
