@@ -45,7 +45,77 @@ export interface RequestRecord {
   ok: boolean
 }
 
-export type LogEntry = TwinEvent | RequestRecord
+/**
+ * Fluid request model (./fluid.ts): requests served as a flow. `requests.fluid-tokens` (once per model, at the
+ * start) gives the token mix as weighted quantile points; each `requests.fluid` entry is a cohort served in the
+ * fluid step ending at `t` (fractional `requests`), with what the summary needs to compute its latencies, and the
+ * model's backlog after that step.
+ */
+export interface FluidTokensRecord {
+  t: number
+  type: 'requests.fluid-tokens'
+  model: string
+  input: {values: number[]; weights: number[]}
+  output: {values: number[]; weights: number[]}
+}
+
+export interface FluidRecord {
+  t: number
+  type: 'requests.fluid'
+  model: string
+  requests: number
+  wait: number
+  stepSeconds: number
+  prefillPerToken: number
+  chunkTokens: number
+  backlog: number
+}
+
+export type LogEntry = TwinEvent | RequestRecord | FluidTokensRecord | FluidRecord
+
+/** Fluid cohorts kept in columns (a 14-day replay has hundreds of thousands). */
+export class FluidLog {
+  readonly header: FluidTokensRecord[] = []
+  readonly t: number[] = []
+  readonly model: number[] = []
+  readonly requests: number[] = []
+  readonly wait: number[] = []
+  readonly stepSeconds: number[] = []
+  readonly prefillPerToken: number[] = []
+  readonly chunkTokens: number[] = []
+  readonly backlog: number[] = []
+
+  constructor(readonly models: readonly string[]) {}
+
+  add(model: number, c: Omit<FluidRecord, 'type' | 'model'>): void {
+    this.t.push(c.t)
+    this.model.push(model)
+    this.requests.push(c.requests)
+    this.wait.push(c.wait)
+    this.stepSeconds.push(c.stepSeconds)
+    this.prefillPerToken.push(c.prefillPerToken)
+    this.chunkTokens.push(c.chunkTokens)
+    this.backlog.push(c.backlog)
+  }
+
+  get length(): number {
+    return this.t.length
+  }
+
+  entry(i: number): FluidRecord {
+    return {
+      t: this.t[i] as number,
+      type: 'requests.fluid',
+      model: this.models[this.model[i] as number] as string,
+      requests: this.requests[i] as number,
+      wait: this.wait[i] as number,
+      stepSeconds: this.stepSeconds[i] as number,
+      prefillPerToken: this.prefillPerToken[i] as number,
+      chunkTokens: this.chunkTokens[i] as number,
+      backlog: this.backlog[i] as number,
+    }
+  }
+}
 
 /** Requests kept in columns: a day of a fleet is millions of them. */
 export class RequestLog {
@@ -98,13 +168,25 @@ export class RequestLog {
 }
 
 /** Infra events and requests merged in time order (infra first at equal times: they happened first). */
-export function* mergeLog(events: readonly TwinEvent[], requests: RequestLog): Generator<LogEntry> {
+export function* mergeLog(events: readonly TwinEvent[], requests: RequestLog, fluid?: FluidLog): Generator<LogEntry> {
+  if (fluid) yield* fluid.header
   let r = 0
+  let f = 0
+  const nf = fluid?.length ?? 0
+  const flush = function* (until: number): Generator<LogEntry> {
+    for (;;) {
+      const tr = r < requests.length ? (requests.done[r] as number) : Infinity
+      const tf = f < nf ? ((fluid as FluidLog).t[f] as number) : Infinity
+      if (tr >= until && tf >= until) return
+      if (tr <= tf) yield requests.entry(r++)
+      else yield (fluid as FluidLog).entry(f++)
+    }
+  }
   for (const event of events) {
-    while (r < requests.length && (requests.done[r] as number) < event.t) yield requests.entry(r++)
+    yield* flush(event.t)
     yield event
   }
-  while (r < requests.length) yield requests.entry(r++)
+  yield* flush(Infinity)
 }
 
 export function toJsonLines(entries: Iterable<LogEntry>): string {

@@ -4,6 +4,9 @@
  * - SLO attainment: the share of requests that were served with TTFT and end-to-end latency within their
  *   targets (an aborted request misses);
  * - p50/p95/p99 of end-to-end latency and TTFT over served requests (nearest rank);
+ * - fluid cohorts (`requests.fluid`, ./fluid.ts) count with their (fractional) size: their latencies are evaluated
+ *   over the model's token points, and quantiles then come from a histogram of 0.5%-wide log bins (so they are
+ *   within 0.5% of the fluid model's own); the backlog left at the window's end counts as requests that missed;
  * - GPU-hours and cost: every node from launch to deletion (or the end of the window), clipped to the window —
  *   clouds bill an instance from launch, cold start included; a launch that failed for capacity costs nothing;
  * - pending-pod minutes: from creation until scheduled (or deleted unscheduled);
@@ -11,11 +14,14 @@
  * - scaling actions and flaps: a flap is a change of direction on the same target (workload or node group)
  *   within 10 minutes of its previous change (kubeai#67's 0→1→0 is two flaps).
  */
-import type {LogEntry} from './events.js'
+import type {FluidTokensRecord, LogEntry} from './events.js'
+import {fluidTtft} from './fluid.js'
 
 export interface SloTargets {
   ttftSeconds?: number
   e2eSeconds?: number
+  /** Mean time per output token after the first, (e2e − TTFT) ÷ (output tokens − 1), as vLLM's TPOT. */
+  tpotSeconds?: number
 }
 
 export interface Percentiles {
@@ -69,6 +75,13 @@ export function summarizeLog(
   let spotInterruptions = 0
   let capacityErrors = 0
   let migFailures = 0
+  const fluidTokens = new Map<string, FluidTokensRecord>()
+  const fluidBacklog = new Map<string, number>()
+  const collector = (model: string): Collector => {
+    let c = perModel.get(model)
+    if (!c) perModel.set(model, (c = new Collector()))
+    return c
+  }
   const change = (target: string, t: number, dir: number) => {
     if (dir === 0) return
     const last = lastChange.get(target)
@@ -84,11 +97,57 @@ export function summarizeLog(
         const within =
           e.ok &&
           (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
-          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
+          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds) &&
+          (slo.tpotSeconds === undefined ||
+            e.outputTokens <= 1 ||
+            (e.ttft !== null && (e.e2e - e.ttft) / (e.outputTokens - 1) <= slo.tpotSeconds))
         all.add(e.ok, within, e.ttft, e.e2e)
-        let c = perModel.get(e.model)
-        if (!c) perModel.set(e.model, (c = new Collector()))
-        c.add(e.ok, within, e.ttft, e.e2e)
+        collector(e.model).add(e.ok, within, e.ttft, e.e2e)
+        break
+      }
+      case 'requests.fluid-tokens':
+        fluidTokens.set(e.model, e)
+        break
+      case 'requests.fluid': {
+        if (e.t < start || e.t > end) break
+        fluidBacklog.set(e.model, e.backlog)
+        if (!(e.requests > 0)) break
+        const tokens = fluidTokens.get(e.model)
+        if (!tokens) break
+        const slo = {...options.slo, ...options.sloByModel?.[e.model]}
+        const c = collector(e.model)
+        const {input, output} = tokens
+        const ttftLimit = slo.ttftSeconds ?? Infinity
+        const e2eLimit = slo.e2eSeconds ?? Infinity
+        // A cohort's requests decode at one step per token: TPOT is the step time for all of them.
+        const tpotOk = slo.tpotSeconds === undefined || e.stepSeconds <= slo.tpotSeconds
+        // Attainment over the whole grid of prompt × output points; the end-to-end histogram over the output
+        // points at the cohort's mean TTFT (TTFT spreads over tens of milliseconds across prompt lengths, end to
+        // end over seconds across output lengths), which keeps a 14-day summary to a second.
+        let within = 0
+        let meanTtft = 0
+        for (let i = 0; i < input.values.length; i++) {
+          const wi = input.weights[i] as number
+          const ttft = fluidTtft(e, input.values[i] as number)
+          meanTtft += wi * ttft
+          const ttftBin = binOf(ttft)
+          all.ttftBins[ttftBin]! += wi * e.requests
+          c.ttftBins[ttftBin]! += wi * e.requests
+          if (ttft > ttftLimit) continue
+          for (let j = 0; j < output.values.length; j++) {
+            const o = output.values[j] as number
+            if ((tpotOk || o <= 1) && ttft + Math.max(0, o - 1) * e.stepSeconds <= e2eLimit)
+              within += wi * (output.weights[j] as number) * e.requests
+          }
+        }
+        for (let j = 0; j < output.values.length; j++) {
+          const w = (output.weights[j] as number) * e.requests
+          const bin = binOf(meanTtft + Math.max(0, (output.values[j] as number) - 1) * e.stepSeconds)
+          all.e2eBins[bin]! += w
+          c.e2eBins[bin]! += w
+        }
+        all.addServedWeight(e.requests, within)
+        c.addServedWeight(e.requests, within)
         break
       }
       case 'node.launched':
@@ -156,6 +215,12 @@ export function summarizeLog(
     }
   }
   for (const created of podCreated.values()) pendingSeconds += overlap(created, end, start, end)
+  // Fluid requests still waiting at the window's end were not served in it: they count, and miss.
+  for (const [model, backlog] of fluidBacklog) {
+    if (!(backlog > 0)) continue
+    all.addUnserved(backlog)
+    collector(model).addUnserved(backlog)
+  }
   let gpuSeconds = 0
   let cost = 0
   for (const n of nodes.values()) {
@@ -187,12 +252,41 @@ function overlap(from: number, to: number, start: number, end: number): number {
   return Math.max(0, Math.min(to, end) - Math.max(from, start))
 }
 
+/** Log-spaced bins for weighted (fluid) latencies: 0.5% wide, from 0.1 ms to 10⁶ s (the last bin holds the rest). */
+const BIN_RATIO = Math.log(1.005)
+const BIN_FLOOR = 1e-4
+const BINS = 2 + Math.ceil(Math.log(1e6 / BIN_FLOOR) / BIN_RATIO)
+const INV_RATIO = 1 / BIN_RATIO
+const binOf = (v: number): number =>
+  v <= BIN_FLOOR ? 0 : Math.min(BINS - 1, 1 + Math.floor(Math.log(v / BIN_FLOOR) * INV_RATIO))
+const valueOfBin = (b: number): number => (b === 0 ? BIN_FLOOR : BIN_FLOOR * Math.exp((b - 0.5) * BIN_RATIO))
+
 class Collector {
   private ttft: number[] = []
   private e2e: number[] = []
+  private binned?: {ttft: Float64Array; e2e: Float64Array}
   total = 0
   served = 0
   within = 0
+
+  get ttftBins(): Float64Array {
+    return (this.binned ??= {ttft: new Float64Array(BINS), e2e: new Float64Array(BINS)}).ttft
+  }
+
+  get e2eBins(): Float64Array {
+    return (this.binned ??= {ttft: new Float64Array(BINS), e2e: new Float64Array(BINS)}).e2e
+  }
+
+  /** A fluid cohort's size and the part of it within SLO (its latencies go to the bins directly). */
+  addServedWeight(requests: number, within: number): void {
+    this.total += requests
+    this.served += requests
+    this.within += within
+  }
+
+  addUnserved(count: number): void {
+    this.total += count
+  }
 
   add(ok: boolean, within: boolean, ttft: number | null, e2e: number): void {
     this.total++
@@ -210,10 +304,32 @@ class Collector {
       aborted: this.total - this.served,
       withinSlo: this.within,
       sloAttainment: this.total === 0 ? 1 : this.within / this.total,
-      ttft: percentiles(this.ttft),
-      latency: percentiles(this.e2e),
+      ttft: this.binned ? weightedPercentiles(this.binned.ttft, this.ttft) : percentiles(this.ttft),
+      latency: this.binned ? weightedPercentiles(this.binned.e2e, this.e2e) : percentiles(this.e2e),
     }
   }
+}
+
+/** Percentiles of binned weights plus exact values (each weight 1, binned too), nearest rank on the bins. */
+function weightedPercentiles(bins: Float64Array, exact: number[]): Percentiles {
+  const all = bins.slice()
+  for (const v of exact) all[binOf(v)]! += 1
+  let total = 0
+  for (const w of all) total += w
+  if (!(total > 0)) return {p50: NaN, p95: NaN, p99: NaN}
+  const at = (q: number): number => {
+    let acc = 0
+    let last = 0
+    for (let b = 0; b < all.length; b++) {
+      const w = all[b] as number
+      if (w === 0) continue
+      last = b
+      acc += w
+      if (acc >= q * total * (1 - 1e-12)) return valueOfBin(b)
+    }
+    return valueOfBin(last)
+  }
+  return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
 }
 
 export function percentiles(values: number[]): Percentiles {

@@ -12,7 +12,8 @@
  *   pulled it → loading weights (size ÷ load throughput) → ready → terminating with the grace period; a
  *   ReplicaSet replaces pods that terminate for any reason but a scale-down; evictions honour PDBs;
  * - requests: generated per model (./load.ts) or from a trace, routed to the ready replica with the fewest
- *   outstanding requests or queued at the gateway while none is ready, served by ./replica.ts;
+ *   outstanding requests or queued at the gateway while none is ready, served by ./replica.ts; or, with
+ *   `requests: 'fluid'`, served as a flow per model and fluid step by ./fluid.ts (long rate-series replays);
  * - telemetry: DCGM and vLLM series sampled every scrape (./telemetry.ts), carried by snapshots.
  *
  * Callers drive it: `runUntil(t)`, then act through the same verbs an actuator has (scale a workload, scale a
@@ -34,13 +35,23 @@ import {
 import {findGpuModel} from '../mig/catalog.js'
 import {createPrng, type Prng} from '../mig/prng.js'
 import {EventQueue} from './event-queue.js'
-import {mergeLog, RequestLog, toJsonLines, type LogEntry, type TwinEvent} from './events.js'
+import {FluidLog, mergeLog, RequestLog, toJsonLines, type LogEntry, type TwinEvent} from './events.js'
+import {FLUID_STEP_SECONDS, FluidGroup, FluidModel, FluidReplica, type RequestModel} from './fluid.js'
 import {resolveServingProfile, type ServingProfile, type ServingSpec} from './latency-model.js'
 import {nextArrival, sampleTokens, type ModelLoad, type TraceRequest} from './load.js'
 import {gpuHasPods, layoutForMigConfig, sameLayout, type GpuLayout} from './mig-manager.js'
 import {Replica, type TwinRequest} from './replica.js'
 import {deviceNeedOf, findFreeDevices, scheduleMostAllocated, type SchedulePod} from './scheduling.js'
-import {TelemetryStore, type Histogram, type LongHistory, type StoredSeries, type WindowSelect} from './telemetry.js'
+import {
+  E2E_BUCKETS,
+  ITL_BUCKETS,
+  TelemetryStore,
+  TTFT_BUCKETS,
+  type Histogram,
+  type LongHistory,
+  type StoredSeries,
+  type WindowSelect,
+} from './telemetry.js'
 
 export interface TwinModelSpec {
   /** Name of a model in the policy config. */
@@ -86,6 +97,13 @@ export interface TwinOptions {
   longHistory?: LongHistory
   /** Where Pending pods go; the planner kernel's simulated cluster plugs in here. */
   schedule?: SchedulePod
+  /**
+   * How requests are simulated: one by one (default), or as a flow per model and fluid step (./fluid.ts), for
+   * replays too long for per-request simulation. Fluid needs open-loop arrivals and no per-request trace.
+   */
+  requests?: RequestModel
+  /** Fluid step in seconds (default 10). */
+  fluidStepSeconds?: number
 }
 
 export type ActionResult = {ok: true; message: string} | {ok: false; reason: string; message: string}
@@ -114,7 +132,7 @@ interface TwinPod {
   phase: PodPhase
   node: TwinNode | null
   devices: {gpus: number[]} | {gpu: number; start: number} | null
-  replica: Replica | null
+  replica: Replica | FluidReplica | null
   version: number
   loadingUntil: number
   loadSeconds: number
@@ -152,6 +170,9 @@ interface ModelRuntime {
   scaleEvents: ScaleEvent[]
   profiles: Map<string, ServingProfile>
   podCounter: number
+  /** Fluid mode: the model's flow state and its replica groups by serving profile. */
+  fluid?: FluidModel
+  fluidGroups: Map<ServingProfile, FluidGroup>
 }
 
 type QueuedEvent =
@@ -170,6 +191,7 @@ type QueuedEvent =
   | {k: 'migApply'; node: TwinNode; version: number}
   | {k: 'schedule'}
   | {k: 'scrape'}
+  | {k: 'fluid'}
 
 const DEFAULT_SPOT: SpotSpec = {noticeSeconds: 120, ratePerNodeHour: 0, storms: [], replace: true}
 /** Capacity errors come back quickly (EC2's InsufficientInstanceCapacity is synchronous; CA notices within a loop). */
@@ -181,6 +203,10 @@ export class Twin {
   private readonly queue = new EventQueue<QueuedEvent>()
   private readonly log: TwinEvent[] = []
   readonly requests: RequestLog
+  /** Fluid mode's served cohorts (empty in per-request mode). */
+  readonly fluidLog: FluidLog
+  private readonly fluidStep: number
+  private lastFluidAt: number
   private readonly groups = new Map<string, GroupRuntime>()
   private readonly models: ModelRuntime[] = []
   private readonly modelByName = new Map<string, ModelRuntime>()
@@ -207,6 +233,13 @@ export class Twin {
     this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600, options.longHistory)
     this.schedule = options.schedule ?? scheduleMostAllocated
     this.requests = new RequestLog(options.models.map((m) => m.name))
+    this.fluidLog = new FluidLog(options.models.map((m) => m.name))
+    this.fluidStep = options.fluidStepSeconds ?? FLUID_STEP_SECONDS
+    this.lastFluidAt = options.start
+    const fluid = options.requests === 'fluid'
+    if (fluid && options.trace && options.trace.length > 0)
+      throw new RangeError('the fluid request model replays rates: give the trace as per-model step arrivals')
+    if (!(this.fluidStep > 0)) throw new RangeError(`fluidStepSeconds must be positive, got ${this.fluidStep}`)
     for (const group of options.config.nodeGroups) {
       this.groups.set(group.name, {config: group, targetSize: 0, nodes: [], counter: 0, failures: []})
     }
@@ -226,6 +259,18 @@ export class Twin {
         scaleEvents: [],
         profiles: new Map(),
         podCounter: 0,
+        fluidGroups: new Map(),
+        ...(fluid ? {fluid: new FluidModel(spec.load, options.start)} : {}),
+      }
+      if (runtime.fluid) {
+        const {input, output} = runtime.fluid.tokens
+        this.fluidLog.header.push({
+          t: options.start,
+          type: 'requests.fluid-tokens',
+          model: spec.name,
+          input: {values: input.values, weights: input.weights},
+          output: {values: output.values, weights: output.weights},
+        })
       }
       this.models.push(runtime)
       this.modelByName.set(spec.name, runtime)
@@ -244,7 +289,9 @@ export class Twin {
       model.specReplicas = replicas
       this.reconcile(model)
       const arrivals = model.spec.load.arrivals
-      if (arrivals.kind === 'closed') {
+      if (model.fluid) {
+        // Served as a flow by the 'fluid' event.
+      } else if (arrivals.kind === 'closed') {
         for (let c = 0; c < arrivals.concurrency; c++) this.queue.push(this.clock, {k: 'arrival', model, client: c})
       } else {
         this.queueNextArrival(model, this.clock)
@@ -259,6 +306,7 @@ export class Twin {
     for (const storm of this.spot.storms)
       this.queue.push(this.start + storm.atSeconds, {k: 'storm', group: storm.group, count: storm.count})
     this.queue.push(this.start, {k: 'scrape'})
+    if (fluid) this.queue.push(this.start + this.fluidStep, {k: 'fluid'})
     this.queueSchedulePass()
   }
 
@@ -534,7 +582,7 @@ export class Twin {
 
   /** The whole log in time order: infra events and finished requests. */
   logEntries(): Generator<LogEntry> {
-    return mergeLog(this.log, this.requests)
+    return mergeLog(this.log, this.requests, this.fluidLog.length > 0 ? this.fluidLog : undefined)
   }
 
   eventLogJsonLines(): string {
@@ -587,7 +635,7 @@ export class Twin {
   /** The replica engine of a ready pod (tests read its histograms). */
   replicaOf(podKey: string): {replica: Replica; profile: ServingProfile} | undefined {
     const pod = this.models.flatMap((m) => m.pods).find((p) => p.key === podKey)
-    return pod?.replica ? {replica: pod.replica, profile: pod.replica.profile} : undefined
+    return pod?.replica instanceof Replica ? {replica: pod.replica, profile: pod.replica.profile} : undefined
   }
 
   get telemetrySeriesCount(): number {
@@ -644,6 +692,10 @@ export class Twin {
         this.scrape()
         this.queue.push(this.clock + this.scrapeInterval, {k: 'scrape'})
         break
+      case 'fluid':
+        this.stepFluid()
+        this.queue.push(this.clock + this.fluidStep, {k: 'fluid'})
+        break
     }
   }
 
@@ -652,6 +704,36 @@ export class Twin {
   }
 
   // ---- requests ---------------------------------------------------------------------------------------------
+
+  /** One fluid step for every model: the replicas ready now serve the step's flow (./fluid.ts). */
+  private stepFluid(): void {
+    const from = this.lastFluidAt
+    const to = this.clock
+    this.lastFluidAt = to
+    for (const model of this.models) {
+      const fluid = model.fluid
+      if (!fluid) continue
+      for (const g of model.fluidGroups.values()) g.members = 0
+      for (const pod of model.routable) (pod.replica as FluidReplica).group.members++
+      const cohorts = fluid.step(from, to, [...model.fluidGroups.values()])
+      for (const c of cohorts) this.fluidLog.add(model.index, c)
+    }
+  }
+
+  private fluidGroupFor(pod: TwinPod, profile: ServingProfile): FluidGroup {
+    const model = pod.model
+    // Profiles are cached per GPU model, GPU count and MIG profile (profileFor), so the object is the group's key.
+    let group = model.fluidGroups.get(profile)
+    if (!group) {
+      group = new FluidGroup(profile, (model.fluid as FluidModel).tokens, {
+        ttft: TTFT_BUCKETS,
+        itl: ITL_BUCKETS,
+        e2e: E2E_BUCKETS,
+      })
+      model.fluidGroups.set(profile, group)
+    }
+    return group
+  }
 
   private queueNextArrival(model: ModelRuntime, after: number): void {
     const t = nextArrival(model.spec.load.arrivals, after, this.start, Infinity, model.prng)
@@ -1108,15 +1190,18 @@ export class Twin {
       pod.phase = 'ready'
       pod.state.ready = true
       pod.state.readyAt = this.clock
-      pod.replica = new Replica(
-        this.profileFor(pod),
-        {
-          wake: (replica, time, version) => this.queue.push(time, {k: 'wake', replica, version}),
-          finish: (replica, req, _time, ok) => this.finishRequest(replica, req, ok),
-        },
-        this.clock,
-        pod,
-      )
+      const profile = this.profileFor(pod)
+      pod.replica = pod.model.fluid
+        ? new FluidReplica(this.fluidGroupFor(pod, profile), pod)
+        : new Replica(
+            profile,
+            {
+              wake: (replica, time, version) => this.queue.push(time, {k: 'wake', replica, version}),
+              finish: (replica, req, _time, ok) => this.finishRequest(replica, req, ok),
+            },
+            this.clock,
+            pod,
+          )
       pod.model.routable.push(pod)
       this.emit({
         t: this.clock,
@@ -1255,7 +1340,8 @@ export class Twin {
         'gateway_queue_depth',
         {namespace, workload: name},
         t,
-        model.queue.length - model.queueHead,
+        // Fluid: the backlog waits at the gateway while no replica serves, else at the replicas.
+        model.fluid ? (model.routable.length === 0 ? model.fluid.backlog : 0) : model.queue.length - model.queueHead,
       )
       for (const pod of model.pods) {
         if (
