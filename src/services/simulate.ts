@@ -146,7 +146,11 @@ export async function snapshotScenarioMoment(
   }
 }
 
-async function choosePolicy(
+/**
+ * The policy a scenario runs under: -c FILE when given, else the scenario's own config. Shared with `apply --watch
+ * --sim` so a scenario is driven by the same policy whichever command runs it.
+ */
+export async function choosePolicy(
   scenario: TwinScenario,
   path: string | undefined,
 ): Promise<{config: PolicyConfig; policy: string; warnings: Problem[]}> {

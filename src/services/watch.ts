@@ -44,6 +44,7 @@ import type {ChangeResult, Clock, ClusterWriter, StateStore} from '../core/ports
 import {consent, driveOwner, findOwners} from './apply.js'
 import {captureLiveCluster, type LiveFlags} from './live-cluster.js'
 import {DEFAULT_CONFIG_PATH} from './plan-inputs.js'
+import {choosePolicy} from './simulate.js'
 import {UserError, type Problem} from '../core/errors.js'
 import {ControllerMetrics} from '../core/loop/controller-metrics.js'
 import {runController, type ControllerEvent, type ControllerPorts} from '../core/loop/controller.js'
@@ -53,7 +54,7 @@ import type {PolicyConfig} from '../core/model/config.js'
 import {formatTimestamp, parseDuration} from '../core/model/duration.js'
 import type {ControllerState} from '../core/model/state.js'
 import {builtinTwinScenario} from '../core/twin-serve/index.js'
-import {summarizeLog, type TwinScenario} from '../core/twin/index.js'
+import {summarizeLog} from '../core/twin/index.js'
 
 export type {WatchSummary, WatchUpdate}
 
@@ -542,20 +543,6 @@ function wallPacer(speed: number): (virtualSeconds: number, signal?: AbortSignal
     if (wait >= 1) await sleepWall(wait, undefined, signal ? {signal} : {})
     else await yieldToEventLoop()
   }
-}
-
-async function choosePolicy(
-  scenario: TwinScenario,
-  path: string | undefined,
-): Promise<{config: PolicyConfig; policy: string; warnings: Problem[]}> {
-  if (!path)
-    return {
-      config: scenario.options.config,
-      policy: `the scenario's own (${scenario.options.config.name})`,
-      warnings: [],
-    }
-  const {config, warnings} = await loadConfigFile(path)
-  return {config, policy: path, warnings}
 }
 
 export function parseInterval(value: string | undefined, config: PolicyConfig): number {
