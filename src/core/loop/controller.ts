@@ -94,6 +94,19 @@ export interface ControllerOptions {
 /** Where a tick failed, for the error event and the errors metric. */
 export type TickPhase = 'lease' | 'state-load' | 'snapshot' | 'plan' | 'apply' | 'state-save'
 
+/** One change the planner decided, as the loop reports it (and `apply --watch` shows it, see ./watch-result.ts). */
+export interface DecidedChange {
+  changeId: string
+  action: Change['action']
+  target: string
+  from: number | string
+  to: number | string
+  /** `blocked` changes are shown, never executed. */
+  status: Change['status']
+  /** The change's first reason: what decided it. */
+  reason: {code: string; message: string} | null
+}
+
 /** Everything the loop tells the world. `at` is the clock's epoch seconds. */
 export type ControllerEvent =
   | {event: 'lease.acquired'; at: number; identity: string; expiresAt: number}
@@ -102,18 +115,7 @@ export type ControllerEvent =
   | {event: 'lease.lost'; at: number; identity: string; holder: string | null; during: 'tick' | 'apply'}
   | {event: 'lease.released'; at: number; identity: string}
   | {event: 'tick.started'; at: number; tick: number}
-  | {
-      event: 'decision'
-      at: number
-      tick: number
-      changeId: string
-      action: Change['action']
-      target: string
-      from: number | string
-      to: number | string
-      status: Change['status']
-      reason: {code: string; message: string} | null
-    }
+  | ({event: 'decision'; at: number; tick: number} & DecidedChange)
   | {
       event: 'outcome'
       at: number

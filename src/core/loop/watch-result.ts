@@ -3,21 +3,11 @@
  * (./controller.ts) and the twin's state (./sim-world.ts), the view prints them, and `-o json` prints each as one
  * JSON line (the updates as they happen, the summary last).
  */
-import type {Change} from '../model/plan.js'
 import type {TwinSummary} from '../twin/summary.js'
-import type {ControllerRun, TickPhase} from './controller.js'
+import type {ControllerRun, DecidedChange, TickPhase} from './controller.js'
 import type {FleetStatus} from './sim-world.js'
 
-export interface WatchDecision {
-  changeId: string
-  action: Change['action']
-  target: string
-  from: number | string
-  to: number | string
-  /** `blocked` changes are shown, never executed. */
-  status: Change['status']
-  /** The change's first reason: what decided it. */
-  reason: {code: string; message: string} | null
+export interface WatchDecision extends DecidedChange {
   /** What happened when it was executed (absent for blocked changes and on follower ticks). */
   outcome?: string
   message?: string
