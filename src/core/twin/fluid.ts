@@ -29,7 +29,7 @@
  */
 import {Histogram} from './telemetry.js'
 import {stepActivity, type ServingProfile} from './latency-model.js'
-import type {ArrivalSpec, TokenDistribution} from './load.js'
+import {tokensFrom, type ArrivalSpec, type TokenDistribution} from './load.js'
 import type {SloTargets} from './summary.js'
 
 export type RequestModel = 'per-request' | 'fluid'
@@ -74,22 +74,11 @@ export function tokenPoints(dist: TokenDistribution): TokenPoints {
 
 /** The p-quantile of a token distribution, rounded and clamped as sampleTokens (./load.ts) draws them. */
 export function tokenQuantile(dist: TokenDistribution, p: number): number {
-  let value: number
-  switch (dist.distribution ?? 'fixed') {
-    case 'fixed':
-      value = dist.mean
-      break
-    case 'exponential':
-      value = -Math.log(1 - p) * dist.mean
-      break
-    case 'lognormal': {
-      const cv = dist.cv ?? 1
-      const sigma2 = Math.log(1 + cv * cv)
-      value = Math.exp(Math.log(dist.mean) - sigma2 / 2 + Math.sqrt(sigma2) * inverseNormal(p))
-      break
-    }
-  }
-  return Math.max(dist.min ?? 1, Math.min(dist.max ?? Infinity, Math.round(value)))
+  return tokensFrom(
+    dist,
+    () => p,
+    () => inverseNormal(p),
+  )
 }
 
 /** Φ⁻¹(p), Acklam's rational approximation (relative error < 1.2e-9), p in (0, 1). */

@@ -55,24 +55,36 @@ export const AZURE_CONV_TOKENS = {
 }
 
 export function sampleTokens(dist: TokenDistribution, prng: Prng): number {
+  return tokensFrom(
+    dist,
+    () => prng.next(),
+    () => standardNormal(prng),
+  )
+}
+
+/**
+ * A token count of the distribution, from a uniform draw in [0, 1) (taken only by `exponential`) or a standard
+ * normal one (only by `lognormal`), rounded and clamped to [min, max]. One rule for the random sample above and
+ * the fluid twin's quantiles (tokenQuantile in ./fluid.ts), so both see the same distribution.
+ */
+export function tokensFrom(dist: TokenDistribution, uniform: () => number, normal: () => number): number {
   let value: number
   switch (dist.distribution ?? 'fixed') {
     case 'fixed':
       value = dist.mean
       break
     case 'exponential':
-      value = -Math.log(1 - prng.next()) * dist.mean
+      value = -Math.log(1 - uniform()) * dist.mean
       break
     case 'lognormal': {
       const cv = dist.cv ?? 1
       const sigma2 = Math.log(1 + cv * cv)
       const mu = Math.log(dist.mean) - sigma2 / 2
-      value = Math.exp(mu + Math.sqrt(sigma2) * standardNormal(prng))
+      value = Math.exp(mu + Math.sqrt(sigma2) * normal())
       break
     }
   }
-  value = Math.max(dist.min ?? 1, Math.min(dist.max ?? Infinity, Math.round(value)))
-  return value
+  return Math.max(dist.min ?? 1, Math.min(dist.max ?? Infinity, Math.round(value)))
 }
 
 export function standardNormal(prng: Prng): number {
