@@ -5,57 +5,23 @@
  * (issue 12): ≥ 1,000× real time. Prints the planner's share: the rest is the twin and the executor.
  * Run: npm run build && node dist/bench/trace-requests-hour.js
  */
-import {parseConfig} from '../src/core/config/load.js'
 import {ClosedLoop} from '../src/core/loop/index.js'
-import {createPrng} from '../src/core/mig/prng.js'
-import {AZURE_CONV_TOKENS, sampleTokens, type TraceRequest} from '../src/core/twin/load.js'
 import {summarizeLog} from '../src/core/twin/summary.js'
+import {HOUR, REQUESTS, REQUESTS_HOUR_FLEET, requestsHourConfig, requestsHourTrace} from './fixtures/requests-hour.js'
 import {cpuTime, fmt, WORLD_START} from './fixtures/trace-world.js'
 
-const HOUR = 3600
-const REQUESTS = 20_000
-const toleration = [{key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule'}]
-const taints = [{key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule'}]
-const raw = {
-  apiVersion: 'gpu-scale.dev/v1alpha1',
-  kind: 'ScalingPolicy',
-  metadata: {name: 'trace-requests-hour'},
+const config = requestsHourConfig({
+  name: 'trace-requests-hour',
   settings: {loopInterval: '30s'},
-  nodeGroups: [
-    {name: 'h100', gpu: {model: 'H100-80GB', count: 8}, max: 4, taints, labels: {pool: 'h100'}, hourlyCost: 32.16},
-    {name: 'a100', gpu: {model: 'A100-80GB', count: 8}, max: 4, taints, labels: {pool: 'a100'}, hourlyCost: 17.68},
+  replicas: {min: 16, max: 24},
+  signals: [
+    {name: 'queue', metric: 'vllm:num_requests_waiting', target: 4},
+    {name: 'running', metric: 'vllm:num_requests_running', target: 64},
   ],
-  models: ['chat-h100', 'chat-a100'].map((name) => ({
-    name,
-    workload: {kind: 'Deployment', namespace: 'llm', name},
-    replicas: {min: 16, max: 24},
-    gpu: {count: 1},
-    weights: {sizeGiB: 15, loadGiBps: 2},
-    tolerations: toleration,
-    nodeSelector: {pool: name.slice(5)},
-    signals: [
-      {name: 'queue', metric: 'vllm:num_requests_waiting', target: 4},
-      {name: 'running', metric: 'vllm:num_requests_running', target: 64},
-    ],
-  })),
-}
-const {config, problems} = parseConfig(JSON.stringify(raw), '<bench>')
-if (!config) throw new Error(problems.map((p) => p.message).join('; '))
+})
 
 // The trace: 20,000 requests over the hour after a 2-minute warm-up; a 4× burst from 30 to 35 minutes.
-const prng = createPrng(2027)
-const burst = (t: number): number => (t >= 1800 && t < 2100 ? 4 : 1)
-const weight = (HOUR - 120 + 3 * 300) / REQUESTS
-const trace: TraceRequest[] = []
-for (let t = 120; trace.length < REQUESTS;) {
-  t += (-Math.log(1 - prng.next()) * weight) / burst(t)
-  trace.push({
-    t,
-    model: trace.length % 2 === 0 ? 'chat-h100' : 'chat-a100',
-    inputTokens: sampleTokens(AZURE_CONV_TOKENS.input, prng),
-    outputTokens: sampleTokens(AZURE_CONV_TOKENS.output, prng),
-  })
-}
+const trace = requestsHourTrace(2027, (HOUR - 120 + 3 * 300) / REQUESTS, (t) => (t >= 1800 && t < 2100 ? 4 : 1))
 const end = Math.max(HOUR, trace[trace.length - 1]!.t + 60)
 
 const loop = new ClosedLoop({
@@ -64,11 +30,7 @@ const loop = new ClosedLoop({
     start: WORLD_START,
     seed: 5,
     trace,
-    initialNodes: {h100: 2, a100: 2},
-    models: [
-      {name: 'chat-h100', replicas: 16, load: {arrivals: {kind: 'none'}, ...AZURE_CONV_TOKENS}},
-      {name: 'chat-a100', replicas: 16, load: {arrivals: {kind: 'none'}, ...AZURE_CONV_TOKENS}},
-    ],
+    ...REQUESTS_HOUR_FLEET,
   },
   config,
   stopwatch: () => performance.now(),
