@@ -4,7 +4,7 @@
  * target (replicas = ⌈Σ pod values ÷ target⌉), applied to each pod's value projected forward:
  *
  * - trend: least squares over the last 30 minutes of each pod's series (robust to noise, and per pod so scrape
- *   timestamps need not align);
+ *   timestamps need not align); a series shorter than 15 minutes (a pod that just started) counts at its level;
  * - daily seasonality, when the series holds ≥ 24 h: add what the same pod did yesterday between now and now+lead.
  *
  * Missing telemetry never forecasts growth: a signal without samples gives no forecast, and a model without any
@@ -17,6 +17,13 @@ import {seriesForPod, type TelemetryIndex} from '../../signals/telemetry-index.j
 import {fitTrend} from '../../signals/window.js'
 
 export const TREND_WINDOW_SECONDS = 30 * 60
+/**
+ * A series must span this much of the trend window before its slope is projected. A pod that started minutes ago
+ * ramps from zero as the router moves load onto it: that ramp is load shifting, not demand growing, and a line
+ * fitted to two minutes of it and stretched over a cold start once asked for five times the nodes. Such a series
+ * counts at its current level, with no trend.
+ */
+export const MIN_TREND_SPAN_SECONDS = TREND_WINDOW_SECONDS / 2
 export const SEASON_SECONDS = 24 * 3600
 
 export interface SignalForecast {
@@ -73,6 +80,9 @@ function forecastSeries(
   let start = end
   while (start > 0 && (samples[start - 1] as [number, number])[0] > now - TREND_WINDOW_SECONDS) start--
   const recent = samples.slice(start, end)
+  const last = recent[recent.length - 1]
+  if (last && (recent[0] as [number, number])[0] > now - MIN_TREND_SPAN_SECONDS)
+    return {now: last[1], projected: Math.max(0, last[1]), slope: 0, seasonal: false}
   const trend = fitTrend(recent, now)
   if (!trend) return undefined
   let projected = trend.value + trend.slope * lead

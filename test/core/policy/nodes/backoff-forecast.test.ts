@@ -195,6 +195,15 @@ describe('forecast', () => {
       method: 'trend',
     },
     {
+      name: 'pods started 3 min ago ramping 0 → 30 as load moves onto them: their level counts (about 60 in all, 16 replicas), the ramp is not projected',
+      profile: (m: number) => 30 - 10 * m,
+      lead: 300,
+      history: 3,
+      replicas: 2,
+      expected: 16,
+      method: 'trend',
+    },
+    {
       name: 'flat queue: the forecast equals now',
       profile: 8,
       lead: 300,
