@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, describe} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
 import {EXIT, exitCodes} from '../core/exit-codes.js'
-import type {SimulationReport} from '../core/simulate/index.js'
+import type {FailIfEvaluation, SimulationReport} from '../core/simulate/index.js'
 import {BASELINE_NAMES} from '../core/simulate/baselines.js'
 import {TRACE_FORMATS} from '../core/traces/index.js'
 import {simulate, type SimulateResult} from '../services/simulate.js'
@@ -141,12 +141,7 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     }
     this.reportProblems(outcome.warnings)
     this.output(outcome.result, (r, color) => renderSimulate(r, {color}))
-    const failIf = outcome.result.failIf
-    if (failIf) {
-      // The one line a CI log shows; stdout keeps exactly the typed result.
-      this.info(failIf.summary)
-      if (!failIf.passed) this.exitWith(EXIT.gateFailed)
-    }
+    this.gate(outcome.result.failIf)
     return outcome.result
   }
 
@@ -196,11 +191,14 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
     for (const note of outcome.notes) this.info(note)
     const failIf = outcome.failIf
     this.output(outcome.report, (r, color) => renderSimulation(r, {color, ...(failIf ? {failIf} : {})}))
-    if (failIf) {
-      // The one line a CI log shows; stdout keeps exactly the typed result.
-      this.info(failIf.summary)
-      if (!failIf.passed) this.exitWith(EXIT.gateFailed)
-    }
+    this.gate(failIf)
     return outcome.report
+  }
+
+  /** `--fail-if`'s verdict: the one line a CI log shows (stdout keeps exactly the typed result), exit 3 on a fail. */
+  private gate(failIf: FailIfEvaluation | undefined): void {
+    if (!failIf) return
+    this.info(failIf.summary)
+    if (!failIf.passed) this.exitWith(EXIT.gateFailed)
   }
 }

@@ -21,7 +21,7 @@ import {
   fleetShapeOf,
   measureRun,
   oracleResult,
-  parseFailIfAll,
+  parseFailIfFlags,
   stepSecondsFor,
   sumOracle,
   type FailIfEvaluation,
@@ -108,12 +108,7 @@ interface PolicyRun {
 }
 
 export async function simulateTrace(request: SimulateTraceRequest): Promise<SimulateTraceOutcome> {
-  // Gates first: a typo in --fail-if should cost nothing, not a replay.
-  const gates = parseFailIfAll(request.failIf ?? [])
-  if (gates.errors.length > 0)
-    throw new UserError(`--fail-if: ${gates.errors.map((e) => e.display).join('\n')}`, {
-      hint: 'expressions look like "slo < 99.5" or "gpu_hours > 1.1 * against" (see gpu-scale simulate --help)',
-    })
+  const gates = parseFailIfFlags(request.failIf ?? [])
   const baselines = parseBaselines(request.baselines ?? [])
   const seeds = request.seeds ?? 1
   if (!(Number.isInteger(seeds) && seeds >= 1)) throw new UserError(`--seeds ${seeds} is not a positive whole number`)
@@ -266,7 +261,7 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
     )
   }
   const report = reports.length === 1 ? (reports[0] as SimulationReport) : aggregateSeeds(reports)
-  const failIf = gates.expressions.length > 0 ? evaluateFailIf(gates.expressions, report) : undefined
+  const failIf = gates.length > 0 ? evaluateFailIf(gates, report) : undefined
   if (request.report) await writeOutputFile(request.report.path, request.report.render(report, failIf), 'HTML report')
   return {report, ...(failIf ? {failIf} : {}), warnings, notes}
 }

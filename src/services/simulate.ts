@@ -16,7 +16,7 @@ import {
   evaluateFailIf,
   fleetShapeOf,
   measureRun,
-  parseFailIfAll,
+  parseFailIfFlags,
   stepSecondsFor,
 } from '../core/simulate/index.js'
 import {summarizeLog, type TwinScenario} from '../core/twin/index.js'
@@ -48,12 +48,7 @@ export interface SimulateOutcome {
 }
 
 export async function simulate(request: SimulateRequest): Promise<SimulateOutcome> {
-  // Gates first: a typo in --fail-if should cost nothing, not a run.
-  const gates = parseFailIfAll(request.failIf ?? [])
-  if (gates.errors.length > 0)
-    throw new UserError(`--fail-if: ${gates.errors.map((e) => e.display).join('\n')}`, {
-      hint: 'expressions look like "slo < 99.5" or "flaps > 0" (see gpu-scale simulate --help)',
-    })
+  const gates = parseFailIfFlags(request.failIf ?? [])
   const {scenario, file} = await loadScenarioFile(request.scenario)
   const {config, policy, warnings} = await choosePolicy(scenario, request.config)
   const durationSeconds = request.for === undefined ? scenario.durationSeconds : parseRunDuration(request.for, '--for')
@@ -95,7 +90,7 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
       mig: totals.mig,
     },
   }
-  if (gates.expressions.length > 0) {
+  if (gates.length > 0) {
     // The gates read the same metrics as a trace replay's `user` row, measured on this run's event log.
     const stepSeconds = stepSecondsFor(durationSeconds)
     const slo = {...scenario.slo}
@@ -109,7 +104,7 @@ export async function simulate(request: SimulateRequest): Promise<SimulateOutcom
       sloByModel,
     })
     const report = buildSimulationReport({policies: [row], start, end, stepSeconds, seed, slo, sloByModel})
-    result.failIf = evaluateFailIf(gates.expressions, report)
+    result.failIf = evaluateFailIf(gates, report)
   }
   if (request.events)
     result.events = {file: request.events, entries: await writeEventLog(request.events, loop.twin.logEntries())}

@@ -12,15 +12,8 @@ export type Sample = [number, number]
  * series costs a few comparisons, not a scan.
  */
 export function selectWindow(samples: readonly Sample[], from: number, to: number): Sample[] {
-  let lo = 0
-  let hi = samples.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((samples[mid] as Sample)[0] <= from) lo = mid + 1
-    else hi = mid
-  }
   const out: Sample[] = []
-  for (let i = lo; i < samples.length; i++) {
+  for (let i = firstAfter(samples, from); i < samples.length; i++) {
     const sample = samples[i] as Sample
     if (sample[0] > to) break
     if (Number.isFinite(sample[1])) out.push(sample)

@@ -12,6 +12,7 @@
  * `cost > 0.9 * baseline:hpa-gpu-util`. Whitespace is free. Errors name the 1-based column of the bad token and
  * draw a caret under it. Parsing and evaluation are pure: the command prints, and maps a failed gate to exit 3.
  */
+import {UserError} from '../errors.js'
 import {displayValue, formatMetric, isMetricName, METRIC_NAMES, METRICS, type MetricName} from './metrics.js'
 import type {PolicyResult, SimulationReport} from './report.js'
 
@@ -153,6 +154,19 @@ export function parseFailIfAll(sources: readonly string[]): {
     else errors.push(r.error)
   }
   return {expressions, errors}
+}
+
+/**
+ * The `--fail-if` flags of a run, parsed before anything is simulated (a typo should cost nothing, not a replay):
+ * every expression that does not parse is reported at once, with its column and a caret.
+ */
+export function parseFailIfFlags(sources: readonly string[]): FailIfExpression[] {
+  const {expressions, errors} = parseFailIfAll(sources)
+  if (errors.length > 0)
+    throw new UserError(`--fail-if: ${errors.map((e) => e.display).join('\n')}`, {
+      hint: 'expressions look like "slo < 99.5" or "gpu_hours > 1.1 * against" (see gpu-scale simulate --help)',
+    })
+  return expressions
 }
 
 function readNumber(metric: MetricName, token: Token): {value: number} | {error: string; column: number} {

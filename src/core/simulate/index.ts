@@ -8,6 +8,7 @@ export {
   evaluateFailIf,
   parseFailIf,
   parseFailIfAll,
+  parseFailIfFlags,
   type Comparison,
   type FailIfEvaluation,
   type FailIfExpression,

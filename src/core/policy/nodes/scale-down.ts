@@ -131,8 +131,13 @@ export function findScaleDownCandidates(
       })
       continue
     }
-    const series = utilByNode.get(node.name) ?? []
-    const newest = newestSampleAt(series, now)
+    const {newest, idleFor} = readIdleness(
+      node,
+      utilByNode.get(node.name) ?? [],
+      now,
+      gpuUtilizationThreshold,
+      config.settings.staleAfterSeconds,
+    )
     // Absence is not idleness. A node that hosts pods is removed only on DCGM evidence that its GPUs have idled:
     // with the exporter or Prometheus down or stale, its pods may be serving. An empty node needs no telemetry
     // (nothing runs on it, Cluster Autoscaler removes empty nodes on allocation alone).
@@ -151,7 +156,6 @@ export function findScaleDownCandidates(
       )
       continue
     }
-    const idleFor = idleSeconds(node, series, now, gpuUtilizationThreshold, config.settings.staleAfterSeconds)
     if (idleFor < unneededSeconds) {
       keep(
         'NotUnneededLongEnough',
@@ -402,28 +406,21 @@ function indexUtilization(telemetry: TelemetryIndex): Map<string, Array<Array<[n
   return map
 }
 
-/** The newest DCGM sample at or before `now` over the node's GPUs; undefined when there is none. */
-function newestSampleAt(series: ReadonlyArray<ReadonlyArray<[number, number]>>, now: number): number | undefined {
-  let newest: number | undefined
-  for (const samples of series)
-    for (const [t] of samples) if (t <= now && (newest === undefined || t > newest)) newest = t
-  return newest
-}
-
 /**
- * How long every GPU of the node has been under the utilization threshold, from DCGM samples. Before the first
- * sample the node counts as idle since it was created (the window simply starts later than the node), but a gap
- * longer than `staleAfterSeconds` inside the samples (the exporter or Prometheus was down) counts as busy: the node
- * is unneeded only for as long as data shows it.
+ * The node's DCGM evidence in one pass: its newest sample at or before `now` (undefined: none), and how long every
+ * GPU has been under the utilization threshold. Before the first sample the node counts as idle since it was
+ * created (the window simply starts later than the node), but a gap longer than `staleAfterSeconds` inside the
+ * samples (the exporter or Prometheus was down) counts as busy: the node is unneeded only for as long as data shows.
  */
-function idleSeconds(
+function readIdleness(
   node: NodeState,
   series: ReadonlyArray<ReadonlyArray<[number, number]>>,
   now: number,
   threshold: number,
   staleAfterSeconds: number,
-): number {
+): {newest: number | undefined; idleFor: number} {
   let lastBusy = node.createdAt
+  let newest: number | undefined
   for (const samples of series) {
     let previous: number | undefined
     for (const [t, v] of samples) {
@@ -432,6 +429,7 @@ function idleSeconds(
       if (busy && t > lastBusy) lastBusy = t
       previous = t
     }
+    if (previous !== undefined && (newest === undefined || previous > newest)) newest = previous
   }
-  return now - lastBusy
+  return {newest, idleFor: now - lastBusy}
 }

@@ -27,7 +27,9 @@ import {workloadNames} from './gpu-scale-algorithm.js'
 import {
   calculateRequests,
   computeUtilizationRatio,
+  groupPodsBy,
   groupResourcePods,
+  type PodGrouping,
   type PodResourceMetric,
   readResourceMetrics,
   type ResourcePod,
@@ -60,21 +62,8 @@ export interface HpaPod {
 }
 
 /** `groupPods` for non-CPU metrics: ignored (deleting/Failed), unready (Pending), missing (no metric), ready. */
-export function groupPods(
-  pods: readonly HpaPod[],
-  metrics: ReadonlyMap<string, number>,
-): {readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string>} {
-  const unready = new Set<string>()
-  const missing = new Set<string>()
-  const ignored = new Set<string>()
-  let readyPodCount = 0
-  for (const pod of pods) {
-    if (pod.deleting || pod.phase === 'Failed') ignored.add(pod.name)
-    else if (pod.phase === 'Pending') unready.add(pod.name)
-    else if (!metrics.has(pod.name)) missing.add(pod.name)
-    else readyPodCount++
-  }
-  return {readyPodCount, unready, missing, ignored}
+export function groupPods(pods: readonly HpaPod[], metrics: ReadonlyMap<string, number>): PodGrouping {
+  return groupPodsBy(pods, metrics)
 }
 
 /** `GetMetricUsageRatio`: mean in milli-units with int64 division, over the target. */
@@ -84,8 +73,6 @@ function computeUsageRatio(metrics: ReadonlyMap<string, number>, targetMilli: nu
   const usage = Math.trunc(total / metrics.size)
   return {ratio: usage / targetMilli, usage}
 }
-
-export type PodGroups = ReturnType<typeof groupPods>
 
 /**
  * `calcPlainMetricReplicas`: Pods metrics (and Resource metrics with an AverageValue target) with the two-pass
@@ -97,7 +84,7 @@ export function calcPlainMetricReplicas(
   current: number,
   targetMilli: number,
   tol: Tolerances,
-  grouping?: PodGroups,
+  grouping?: PodGrouping,
 ): MetricResult {
   if (pods.length === 0) return {error: 'no pods returned by selector while calculating replica count'}
   const metrics = new Map(podMetrics)

@@ -102,41 +102,46 @@ function readContainerUsage(
   return rate === null ? null : {value: rate, at: last[0]}
 }
 
+export interface PodGrouping {
+  readyPodCount: number
+  unready: Set<string>
+  missing: Set<string>
+  ignored: Set<string>
+}
+
 /**
- * `groupPods` for a Resource metric: the readiness rule above for CPU; for memory only Pending pods are unready.
- * Deleting and Failed pods are ignored, listed pods without a sample are missing.
+ * The replica calculator's `groupPods`: deleting and Failed pods are ignored, Pending pods unready, listed pods
+ * without a sample missing, the rest ready unless `unreadyWith` says a pod's sample must be set aside (CPU's
+ * readiness rule).
  */
-export function groupResourcePods(
-  pods: readonly ResourcePod[],
-  metrics: ReadonlyMap<string, PodResourceMetric>,
-  resource: ResourceMetric['name'],
-  now: number,
-): {readyPodCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string>} {
+export function groupPodsBy<P extends Pick<PodState, 'name' | 'phase' | 'deleting'>, M>(
+  pods: readonly P[],
+  metrics: ReadonlyMap<string, M>,
+  unreadyWith: (pod: P, metric: M) => boolean = () => false,
+): PodGrouping {
   const unready = new Set<string>()
   const missing = new Set<string>()
   const ignored = new Set<string>()
   let readyPodCount = 0
   for (const pod of pods) {
-    if (pod.deleting || pod.phase === 'Failed') {
-      ignored.add(pod.name)
-      continue
-    }
-    if (pod.phase === 'Pending') {
-      unready.add(pod.name)
-      continue
-    }
     const metric = metrics.get(pod.name)
-    if (!metric) {
-      missing.add(pod.name)
-      continue
-    }
-    if (resource === 'cpu' && isCpuUnready(pod, metric, now)) {
-      unready.add(pod.name)
-      continue
-    }
-    readyPodCount++
+    if (pod.deleting || pod.phase === 'Failed') ignored.add(pod.name)
+    else if (pod.phase === 'Pending') unready.add(pod.name)
+    else if (metric === undefined) missing.add(pod.name)
+    else if (unreadyWith(pod, metric)) unready.add(pod.name)
+    else readyPodCount++
   }
   return {readyPodCount, unready, missing, ignored}
+}
+
+/** `groupPods` for a Resource metric: the readiness rule above for CPU; for memory only Pending pods are unready. */
+export function groupResourcePods(
+  pods: readonly ResourcePod[],
+  metrics: ReadonlyMap<string, PodResourceMetric>,
+  resource: ResourceMetric['name'],
+  now: number,
+): PodGrouping {
+  return groupPodsBy(pods, metrics, (pod, metric) => resource === 'cpu' && isCpuUnready(pod, metric, now))
 }
 
 function isCpuUnready(pod: ResourcePod, metric: PodResourceMetric, now: number): boolean {
