@@ -8,6 +8,7 @@ import ora from 'ora'
 
 import type {ApplyOutcome} from '../core/apply/apply-result.js'
 import {heading, paint, renderTable, wrapParagraph, type Style} from './output.js'
+import {canSpin} from './progress.js'
 
 const STYLE: Record<ApplyOutcome['changes'][number]['status'], Style> = {
   applied: 'green',
@@ -59,7 +60,7 @@ export interface ApplyProgress {
 
 /** A spinner whose text is the latest step on a TTY; each step as its own line on a pipe or in CI. */
 export function startApplyProgress(stream: NodeJS.WriteStream = process.stderr): ApplyProgress {
-  if (!stream.isTTY)
+  if (!canSpin(stream))
     return {
       line: (text) => {
         stream.write(`apply: ${text}\n`)
