@@ -44,11 +44,12 @@ export default class PlanCommand extends BaseCommand<typeof PlanCommand> {
   }
 
   async run(): Promise<Plan> {
-    const {plan, source, warnings, savedTo, diagnostics} = await createPlan({
+    const {plan, source, warnings, savedTo} = await createPlan({
       ...this.flags,
       ...toLiveRequest(this.flags),
     })
-    this.reportProblems(warnings, diagnostics)
+    // The live readers' diagnostics are in the plan itself (its Diagnostics section, or -o json), not on stderr.
+    this.reportProblems(warnings)
     if (savedTo) this.info(`plan saved to ${savedTo}`)
     this.output(plan, (p, color) => renderPlan(p, {color, source, detailed: this.flags.detailed}))
     if (this.flags['detailed-exitcode']) this.exitWith(hasChanges(plan) ? EXIT.changes : EXIT.ok)

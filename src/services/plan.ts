@@ -22,13 +22,17 @@ export interface PlanOutcome {
   warnings: Problem[]
   /** The path the plan was saved to, when it was. */
   savedTo?: string
-  /** What the live readers noticed (empty for --snapshot and --sim), for stderr. */
+  /** What the live readers noticed (empty for --snapshot and --sim); the plan's diagnostics carry them too. */
   diagnostics: LiveDiagnostic[]
 }
 
 export async function createPlan(request: PlanRequest): Promise<PlanOutcome> {
   const inputs = await resolveInputs(request)
-  const plan = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
+  const planned = planCluster({config: inputs.config, snapshot: inputs.snapshot, inputFingerprint: inputs.fingerprint})
+  // What the readers noticed goes into the plan: a saved plan (and -o json) says what it was planned without,
+  // e.g. no telemetry, which is why nothing scales down. The capture's notes come first, as they came first.
+  const plan =
+    inputs.diagnostics.length > 0 ? {...planned, diagnostics: [...inputs.diagnostics, ...planned.diagnostics]} : planned
   if (request.out) await writePlanFile(request.out, plan)
   return {
     plan,

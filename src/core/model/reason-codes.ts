@@ -140,6 +140,24 @@ export const SIGNAL_REASON_CODES = {
     'samples that cannot be measurements (NaN, ±Inf, negative counts, utilization outside its range, stamped after the capture) were dropped; signals read from the series never scale down while one is in their window',
 } as const
 
+// What the live readers (src/adapters/kubernetes, src/adapters/prometheus) noticed while capturing a cluster:
+// printed on stderr and carried in the plan's diagnostics, so a saved plan says what it was planned without
+export const LIVE_REASON_CODES = {
+  OwnedByAutoscaler: 'an HPA or ScaledObject scales the workload: apply refuses to change its replicas',
+  KedaNotInstalled: 'ScaledObjects are not served: no KEDA autoscaler was looked for',
+  MachineDeploymentsNotServed: 'Cluster API MachineDeployments are not served: group sizes are counted from nodes',
+  NoTelemetrySource: 'no Prometheus URL was given: planned without telemetry, so nothing scales down',
+  TelemetryUnavailable: 'Prometheus did not answer (or a query failed): read as missing, so nothing scales down',
+  TelemetryQueryRejected: 'Prometheus rejected a query (bad_data): read as missing, so nothing scales down on it',
+  TelemetryEmpty: 'a query returned no series (not exported, or its targets are down): read as missing',
+  PrometheusWarning: "a warning in Prometheus's answer, passed on",
+  DuplicateSeries: 'series that differ only in job/instance: all dropped, as which is right cannot be known',
+  NonFiniteSamples: 'NaN or infinite samples were dropped (a gap, not a zero)',
+  ImpossibleSamples: 'samples outside their range, or stamped after the capture instant, were dropped',
+  NoControllerState:
+    'no controller state (stabilization windows, scale events) was read: the plan starts its windows afresh',
+} as const
+
 export const REASON_CODES = {
   ...PLANNER_REASON_CODES,
   ...REPLICA_REASON_CODES,
@@ -147,6 +165,7 @@ export const REASON_CODES = {
   ...MIG_REASON_CODES,
   ...BOTTLENECK_REASON_CODES,
   ...SIGNAL_REASON_CODES,
+  ...LIVE_REASON_CODES,
 } as const
 
 /** Every code a Reason or Diagnostic may carry. */

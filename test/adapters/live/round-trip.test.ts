@@ -27,7 +27,7 @@ afterAll(async () => {
 const live = () => ({config: fleet.config, kubeconfig: fleet.twin.kubeconfig, prometheus: fleet.prometheus.url})
 
 describe('snapshot then plan --snapshot equals a live plan', () => {
-  test('the same instant gives the same plan, byte for byte but the input fingerprint', async () => {
+  test("the same instant gives the same plan, byte for byte but the input fingerprint and the capture's diagnostics", async () => {
     const at = settledInstant()
     const out = join(fleet.dir, 'live.json')
     const captured = await captureSnapshot({...live(), out, clock: () => at})
@@ -37,7 +37,15 @@ describe('snapshot then plan --snapshot equals a live plan', () => {
     const fromFile = await createPlan({config: fleet.config, snapshot: out})
     expect(fromFile.plan.inputFingerprint).toBeDefined()
     const {inputFingerprint: _, ...offline} = fromFile.plan
-    expect(offline).toEqual(fromLive.plan)
+    // A live plan carries what its capture noticed (here: no controller state ConfigMap); `snapshot` printed those
+    // when it captured, and the file holds the cluster, not the notes, so the plan from the file has only its own.
+    const captureCodes = captured.diagnostics.map((d) => d.code)
+    expect(captureCodes).toContain('NoControllerState')
+    expect(fromLive.plan.diagnostics.slice(0, captured.diagnostics.length)).toEqual(captured.diagnostics)
+    expect(offline).toEqual({
+      ...fromLive.plan,
+      diagnostics: fromLive.plan.diagnostics.slice(captured.diagnostics.length),
+    })
     // The plan has work in every layer, so equality is not two empty plans agreeing.
     expect(new Set(fromLive.plan.changes.map((c) => c.layer))).toEqual(new Set(['pod', 'node', 'gpu']))
   })

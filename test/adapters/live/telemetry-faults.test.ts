@@ -104,6 +104,8 @@ describe('telemetry faults: a diagnostic, and no scale-down', () => {
   ])('$fault', async ({run, code, says}) => {
     const {plan, diagnostics} = await run()
     expect(diagnostics).toContainEqual(expect.objectContaining({code, message: expect.stringMatching(says)}))
+    // The plan carries it too: a saved plan says what it was planned without.
+    expect(plan.diagnostics).toContainEqual(expect.objectContaining({code, message: expect.stringMatching(says)}))
     expect(scaleDowns(plan)).toEqual([])
   })
 })
