@@ -333,3 +333,49 @@ describe('the step rule: max(a + b·X + c·Y + d·K, e·(X + Y))', () => {
     expect(capacityAtTpot(profile, {input: 200, output: 200}, 10)).toBeCloseTo(roofRate, 9)
   })
 })
+
+describe("the replica's jumped decode runs follow the step rule step by step", () => {
+  test.each([
+    {
+      name: 'under the physical roof: every step is the fitted one, growing with the KV read',
+      e: undefined,
+    },
+    {
+      name: 'roof-bound throughout (e = 200 µs: 20 ms a step against at most 13 ms fitted)',
+      e: 200,
+    },
+    {
+      name: 'roof-bound, then fitted once the KV read outgrows 12 ms (e = 120 µs): the run is cut where they cross',
+      e: 120,
+    },
+  ])('100 sequences of 10 + 2,000 tokens, $name', ({e}) => {
+    const coefficients = {a: 4580, b: 17.25, c: 6, d: 0.0391, ...(e === undefined ? {} : {e})}
+    const trace: TraceRequest[] = Array.from({length: 100}, () => ({
+      t: 600,
+      model: 'llama',
+      inputTokens: 10,
+      outputTokens: 2000,
+    }))
+    const twin = singleModelTwin({
+      twin: {initialNodes: {pool: 1}, trace},
+      spec: {replicas: 1, serving: {coefficients: {'H100-80GB': coefficients}}},
+    })
+    twin.runUntil(START + 700)
+    const log = twin.requests
+    expect(log.length).toBe(100)
+    const k = resolveServingProfile({coefficients: {'H100-80GB': coefficients}}, 'H100-80GB').coefficients
+    // The first arrival finds the engine idle and is prefilled alone; the other 99 are prefilled together in the
+    // next step, beside its first decode. From then on step j decodes all 100 (the first one token ahead: KV
+    // 100 × (10 + j) + 1), until the first finishes a step before the rest, whose last step decodes 99.
+    let expected = 0
+    for (let j = 0; j < 1998; j++) expected += stepSeconds(k, 0, 100, 100 * (10 + j) + 1)
+    expected += stepSeconds(k, 0, 99, 99 * (10 + 1998))
+    const first = log.done.indexOf(Math.min(...log.done))
+    for (let i = 0; i < log.length; i++) {
+      if (i === first) continue
+      const decoding = (log.done[i] as number) - (log.arrival[i] as number) - (log.ttft[i] as number)
+      // 1e-7 of ≈ 25 s is a few µs: the float precision of absolute timestamps, far under one step (5–20 ms).
+      expect(Math.abs(decoding - expected) / expected).toBeLessThan(1e-7)
+    }
+  })
+})
