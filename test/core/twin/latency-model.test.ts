@@ -331,6 +331,10 @@ describe('the step rule: max(a + b·X + c·Y + d·K, e·(X + Y))', () => {
     expect(saturated.stepSeconds).toBeCloseTo(saturated.concurrency / (roofRate * 200), 9)
     // A TPOT target loose enough for any batch: capacity at SLO is the roof's rate too.
     expect(capacityAtTpot(profile, {input: 200, output: 200}, 10)).toBeCloseTo(roofRate, 9)
+    // And the per-request twin saturated (NIM's concurrency-250 run) serves within 2% of it: the steps carrying a
+    // prompt sit on the roof, the decode-only ones are still the fitted step (a little longer).
+    const perRequest = measureNim(nimEngineBatch(NIM_ROWS[3] as (typeof NIM_ROWS)[number])).tokensPerSecond
+    expect(Math.abs(perRequest / (roofRate * 200) - 1)).toBeLessThan(0.02)
   })
 })
 
