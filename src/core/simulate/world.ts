@@ -125,15 +125,20 @@ export function capacityAtSlo(
   tokens: {input: number; output: number},
   tpotSeconds: number,
 ): number {
-  const {a, b, c, d} = profile.coefficients
+  const k = profile.coefficients
   const input = Math.max(1, tokens.input)
   const output = Math.max(1, tokens.output)
-  const perSequence = (b * input) / output + c + d * (input + output / 2)
-  const byTarget = (SLO_STEP_SHARE * tpotSeconds - a) / perSequence
+  const perSequence = (k.b * input) / output + k.c + k.d * (input + output / 2)
+  // The compute roof (latency-model.ts's step rule) also bounds the batch: each sequence brings 1 + input ÷ output
+  // tokens to every step.
+  const target = SLO_STEP_SHARE * tpotSeconds
+  const byTarget = Math.min((target - k.a) / perSequence, target / (k.e * (1 + input / output)))
   const byKv = profile.kvCapacityTokens / (input + output)
   // A target below one sequence's step cannot be met at any batch: one sequence at a time is the best there is.
   const batch = Math.max(1, Math.min(byTarget, profile.maxNumSeqs, byKv))
-  const step = a + perSequence * batch
+  // stepSeconds(k, batch·input/output, batch, batch·(input + output/2)), written out so the fitted part keeps its
+  // arithmetic (bit-identical figures wherever the roof does not bind).
+  const step = Math.max(k.a + perSequence * batch, k.e * (1 + input / output) * batch)
   return batch / (output * step)
 }
 

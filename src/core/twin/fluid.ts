@@ -15,7 +15,8 @@
  *
  * while B stays under the batch limit Bmax = min(max_num_seqs, KV tokens ÷ (Ī + E[O²]/Ō)) (admission reserves a
  * request's whole context, as ./replica.ts does). At Bmax the replica is saturated and serves
- * μmax = 1 / (Ō·a/Bmax + Ō·(c + d·κ) + b·Ī).
+ * μmax = 1 / max(Ō·a/Bmax + Ō·(c + d·κ) + b·Ī, e·(Ī + Ō)): the second term is the compute roof of the step rule
+ * (a step is at least e·(X + B)), which below μmax never binds in steady state since e·λ·(Ī + Ō) < 1 there.
  *
  * Latency of a request with I prompt and O output tokens served in a step: it waits `wait` in the backlog (the
  * cohort's age when served), then half a step for the step in progress, then ⌈I ÷ chunk⌉ steps of chunked prefill
@@ -155,7 +156,8 @@ function shapeOf(profile: ServingProfile, tokens: FluidTokens): ReplicaShape {
   const sizeBiasedOutput = tokens.output.meanSquare / O
   const context = I + sizeBiasedOutput / 2
   const maxBatch = Math.max(1, Math.min(profile.maxNumSeqs, profile.kvCapacityTokens / (I + sizeBiasedOutput)))
-  const capacity = 1 / ((O * a) / maxBatch + O * (c + d * context) + b * I)
+  // The compute roof (latency-model.ts's step rule) caps it too: each request's I + O tokens take e apiece.
+  const capacity = 1 / Math.max((O * a) / maxBatch + O * (c + d * context) + b * I, profile.coefficients.e * (I + O))
   return {context, maxBatch, capacity}
 }
 
@@ -179,7 +181,9 @@ export function operatingPoint(profile: ServingProfile, tokens: FluidTokens, rat
     saturated = lambda >= shape.capacity * (1 - 1e-9)
     lambda = Math.min(lambda, shape.capacity)
     batch = shape.maxBatch
-    tau = (a + e * batch) / (1 - b * I * lambda)
+    // The fitted step or the compute roof e·(X + B), X = λ·I·τ, whichever is longer.
+    const roof = profile.coefficients.e
+    tau = Math.max((a + e * batch) / (1 - b * I * lambda), (roof * batch) / (1 - roof * I * lambda))
     batch = Math.min(shape.maxBatch, lambda * O * tau)
   }
   const e2e = 1.5 * tau + b * I + (O - 1) * tau

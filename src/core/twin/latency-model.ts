@@ -1,11 +1,12 @@
 /**
  * The twin's per-replica latency model (reference: ../shared/reference/serving-performance-facts.md §5).
  *
- *   step time = a + b·X + c·Y + d·K
+ *   step time = max(a + b·X + c·Y + d·K,  e·(X + Y))
  *
  * X = prefill tokens in the step, Y = decode tokens (one per running sequence), K = KV tokens the step's
- * attention reads (the whole context of every running sequence). a, b, c come from BLIS's fit of vLLM v0.8.4 at
- * TP1 (inference-sim/inference-sim `defaults.yaml`, via the reference): H100 a = 5752.7 µs, b = 17.25 µs,
+ * attention reads (the whole context of every running sequence). The first term is the fitted step; the second is
+ * the roofline's compute roof (see "The compute roof" below). a, b, c come from BLIS's fit of vLLM v0.8.4 at TP1
+ * (inference-sim/inference-sim `defaults.yaml`, via the reference): H100 a = 5752.7 µs, b = 17.25 µs,
  * c = 6.00 µs; A100-80GB a = 16441.5 µs, b = 47.84 µs, c = 18.21 µs. BLIS has no context term; d is the roofline
  * cost of reading one token's KV per step, 128 KiB ÷ HBM bandwidth (39 ns on H100 at 3.35 TB/s, 64 ns on A100-80GB
  * at 2.04 TB/s; the reference's "missing term to add", inferred). A step reads the weights once (the `a` term:
@@ -17,17 +18,51 @@
  * other than A100 get max_num_seqs 1024 and max_num_batched_tokens 8192; others 256 and 2048.
  *
  * A MIG slice gets its share of compute (compute slices ÷ 7) and of memory bandwidth (memory slices ÷ 8): the
- * memory-bound terms (a, d) grow by 8/memorySlices, the compute terms (b, c) by 7/computeSlices.
+ * memory-bound terms (a, d) grow by 8/memorySlices, the compute terms (b, c, e) by 7/computeSlices.
+ *
+ * The compute roof. Every token a step carries, prompt or decode, goes through every weight matrix once: 2 FLOPs
+ * per parameter (16.06 GFLOP for Llama-3.1-8B; attention's context FLOPs, ≈ 1% at a few hundred tokens of
+ * context, are left out). So no step is shorter than (X + Y) × 2·params ÷ (peak × MFU): BLIS's roofline rule
+ * (`inference-sim/inference-sim` docs/design/roofline.md: phase time = max(FLOPs ÷ (peak × MFU), bytes ÷
+ * bandwidth)). The linear fit alone has no such floor: its decode cost c (6 µs a token on H100) is far under a
+ * token's compute (16.2 µs at H100's 989 TFLOPS dense BF16) because BLIS fitted it where the weight read `a` hides
+ * the decode matmuls. Past the knee where e·(X + Y) overtakes the fitted step, throughput stops growing and the
+ * inter-token latency grows in proportion to the batch. NIM's Llama-3.1-8B on H100 (docs.nvidia.com/nim/
+ * benchmarking/llm/1.0.0/performance, v1.8.0) shows exactly that from concurrency 150 to 250: ITL 9.8 → 12.7 →
+ * 16.1 ms at a flat 13.0–13.3k tokens/s, a constant 37.4–38.6 µs per batched token (decode tokens plus as many
+ * prompt tokens at ISL = OSL). The alternatives do not fit it: a batch cap holds ITL flat and grows TTFT instead
+ * (NIM's own Llama-3.3-70B rows), and a token budget (max_num_tokens, 8192 by TensorRT-LLM's default, unverified)
+ * is never reached at ≈ 400 tokens a step.
+ *
+ * e = 2·params ÷ (dense BF16 peak × computeEfficiency), computeEfficiency 1 by default: the physical roof. The
+ * default vLLM profiles stay under it in their own limits: on H100 (e = 16.2 µs against c = 6 µs, a = 5.75 ms) only
+ * more than ≈ 900 running sequences of under 100 tokens of context would reach it (none above 262 tokens); on
+ * A100-80GB (e = 51.5 µs, c = 18.2 µs, a = 16.4 ms) only beyond its 256 max_num_seqs. Their numbers are unchanged.
+ * An engine measured to sustain less sets computeEfficiency, or e itself in its coefficients (NIM: 37.47 µs, read
+ * off its concurrency-200 row; see test/core/twin/latency-model.test.ts). One constant e is a simplification BLIS's
+ * roofline v2 refines with an MFU per batch shape: a step carrying one prompt beside a small decode batch reaches
+ * the roof a little early, so the twin reads NIM's ITL at the knee (concurrency 100) 14% high.
  */
 import {findGpuModel} from '../mig/catalog.js'
 import {findMigProfile} from '../mig/profiles.js'
 
-/** Step-time coefficients in seconds (a) and seconds per token (b, c, d). */
+/** Step-time coefficients in seconds (a) and seconds per token (b, c, d, e). */
 export interface StepCoefficients {
   a: number
   b: number
   c: number
   d: number
+  /** The compute roof: seconds per token (prefill or decode) of a compute-bound step. */
+  e: number
+}
+
+/** Coefficients as a scenario writes them, in microseconds; e is optional (default: the physical roof). */
+export interface StepCoefficientsSpec {
+  a: number
+  b: number
+  c: number
+  d: number
+  e?: number
 }
 
 /** How one model serves on one GPU (or one MIG slice of it). */
@@ -56,8 +91,13 @@ export interface ServingSpec {
   paramsB?: number
   kvBytesPerToken?: number
   weightsGiB?: number
-  /** Coefficients per GPU model in microseconds (a, b, c, d), overriding the table. */
-  coefficients?: Record<string, StepCoefficients>
+  /** Coefficients per GPU model in microseconds (a, b, c, d, optional e), overriding the table. */
+  coefficients?: Record<string, StepCoefficientsSpec>
+  /**
+   * Share (0–1] of the GPU's dense BF16 peak a compute-bound step sustains (BLIS's MFU): sets the compute roof
+   * e = 2·params ÷ (peak × computeEfficiency) unless the coefficients give e. Default 1, the physical roof.
+   */
+  computeEfficiency?: number
   maxNumSeqs?: number
   maxBatchedTokens?: number
   gpuMemoryUtilization?: number
@@ -66,8 +106,9 @@ export interface ServingSpec {
 
 /**
  * HBM bandwidth (bytes/s) and dense BF16 tensor throughput (FLOP/s) per GPU model, from NVIDIA's data sheets.
- * H100 SXM 3.35 TB/s and A100-80GB 2.04 TB/s are the reference's figures; the rest are data-sheet values
- * (unverified against a stored source), used only to scale profiles the table below does not fit.
+ * H100 SXM 3.35 TB/s and A100-80GB 2.04 TB/s are the reference's figures; H100 SXM's 989 TFLOPS dense BF16 is its
+ * data sheet's 1,979 "with sparsity" halved (FP8: 1,979 dense); the rest are data-sheet values (unverified against
+ * a stored source), used to scale profiles the table below does not fit and to place the compute roof.
  */
 const GPU_SPECS: Record<string, {bandwidth: number; flops: number}> = {
   'A100-40GB': {bandwidth: 1.555e12, flops: 312e12},
@@ -82,9 +123,12 @@ const GPU_SPECS: Record<string, {bandwidth: number; flops: number}> = {
   'T4-16GB': {bandwidth: 0.32e12, flops: 65e12},
 }
 
+/** Dense BF16 peak assumed for a GPU model the table does not know (H100's). */
+const DEFAULT_FLOPS = 989e12
+
 const US = 1e-6
-/** Llama-3.1-8B (and Llama-3-8B, same architecture) fitted coefficients, per GPU (see the header). */
-const LLAMA_8B: Record<string, StepCoefficients> = {
+/** Llama-3.1-8B (and Llama-3-8B, same architecture) fitted coefficients a–d, per GPU (see the header). */
+const LLAMA_8B: Record<string, Omit<StepCoefficients, 'e'>> = {
   'H100-80GB': {a: 5752.7 * US, b: 17.25 * US, c: 6.0 * US, d: 131072 / 3.35e12},
   'A100-80GB': {a: 16441.5 * US, b: 47.84 * US, c: 18.21 * US, d: 131072 / 2.039e12},
 }
@@ -94,7 +138,12 @@ const LLAMA_8B_WEIGHTS_GIB = 14.96
 
 const BASES: Record<
   string,
-  {coefficients: Record<string, StepCoefficients>; paramsB: number; kvBytesPerToken: number; weightsGiB: number}
+  {
+    coefficients: Record<string, Omit<StepCoefficients, 'e'>>
+    paramsB: number
+    kvBytesPerToken: number
+    weightsGiB: number
+  }
 > = {
   'llama-3.1-8b': {
     coefficients: LLAMA_8B,
@@ -112,10 +161,10 @@ export function knownServingBases(): string[] {
  * Coefficients of the base on a GPU model: the fitted ones when the table has them, else H100's scaled by
  * bandwidth (a, d) and tensor throughput (b, c) — an inference from the GPUs' data sheets, not a fit.
  */
-function baseCoefficients(base: (typeof BASES)[string], gpu: string): StepCoefficients {
+function baseCoefficients(base: (typeof BASES)[string], gpu: string): Omit<StepCoefficients, 'e'> {
   const fitted = base.coefficients[gpu]
   if (fitted) return fitted
-  const reference = base.coefficients['H100-80GB'] as StepCoefficients
+  const reference = base.coefficients['H100-80GB'] as Omit<StepCoefficients, 'e'>
   const h100 = GPU_SPECS['H100-80GB'] as {bandwidth: number; flops: number}
   const spec = GPU_SPECS[gpu] ?? h100
   const mem = h100.bandwidth / spec.bandwidth
@@ -138,15 +187,21 @@ export function resolveServingProfile(
   const info = findGpuModel(gpuModel)
   const gpu = info?.name ?? gpuModel
   const explicit = spec.coefficients?.[gpu]
+  const paramsB = spec.paramsB ?? base.paramsB
+  // The compute roof of one whole GPU: 2 FLOPs per parameter per token at the sustained share of the dense peak.
+  const roof =
+    explicit?.e !== undefined
+      ? explicit.e * US
+      : (2 * paramsB * 1e9) / ((GPU_SPECS[gpu]?.flops ?? DEFAULT_FLOPS) * (spec.computeEfficiency ?? 1))
   let k: StepCoefficients
   if (explicit) {
-    k = {a: explicit.a * US, b: explicit.b * US, c: explicit.c * US, d: explicit.d * US}
+    k = {a: explicit.a * US, b: explicit.b * US, c: explicit.c * US, d: explicit.d * US, e: roof}
   } else {
-    k = {...baseCoefficients(base, gpu)}
+    const fitted = baseCoefficients(base, gpu)
     // A bigger model reads proportionally more weights per step and does proportionally more work per token.
-    const scale = (spec.paramsB ?? base.paramsB) / base.paramsB
+    const scale = paramsB / base.paramsB
     const kvScale = (spec.kvBytesPerToken ?? base.kvBytesPerToken) / base.kvBytesPerToken
-    k = {a: k.a * scale, b: k.b * scale, c: k.c * scale, d: k.d * kvScale}
+    k = {a: fitted.a * scale, b: fitted.b * scale, c: fitted.c * scale, d: fitted.d * kvScale, e: roof}
   }
   const kvBytesPerToken = spec.kvBytesPerToken ?? base.kvBytesPerToken
   const weightsGiB = spec.weightsGiB ?? (base.weightsGiB * (spec.paramsB ?? base.paramsB)) / base.paramsB
@@ -155,14 +210,14 @@ export function resolveServingProfile(
   let bandwidth = (GPU_SPECS[gpu]?.bandwidth ?? 2e12) * gpus
   if (gpus > 1) {
     // Tensor parallel over whole GPUs: every term splits across them (ideal scaling; TP's all-reduce is ignored).
-    k = {a: k.a / gpus, b: k.b / gpus, c: k.c / gpus, d: k.d / gpus}
+    k = {a: k.a / gpus, b: k.b / gpus, c: k.c / gpus, d: k.d / gpus, e: k.e / gpus}
   }
   if (options.migProfile) {
     const profile = findMigProfile(gpu, options.migProfile)
     if (!profile || !info) throw new Error(`${gpu} has no MIG profile ${options.migProfile}`)
     const memShare = profile.memorySlices / info.memorySlices
     const computeShare = profile.computeSlices / info.computeSlices
-    k = {a: k.a / memShare, b: k.b / computeShare, c: k.c / computeShare, d: k.d / memShare}
+    k = {a: k.a / memShare, b: k.b / computeShare, c: k.c / computeShare, d: k.d / memShare, e: k.e / computeShare}
     memoryMiB = profile.memoryMiB
     bandwidth *= memShare
   }
@@ -191,17 +246,25 @@ export function resolveServingProfile(
   }
 }
 
-/** Seconds one engine step takes. */
+/**
+ * Seconds one engine step takes: the fitted step, or the compute roof when the batch's tokens need longer (the
+ * one step rule; the replica's decode runs, the fluid model and capacity at SLO all derive from it).
+ */
 export function stepSeconds(
   k: StepCoefficients,
   prefillTokens: number,
   decodeTokens: number,
   kvTokens: number,
 ): number {
-  return k.a + k.b * prefillTokens + k.c * decodeTokens + k.d * kvTokens
+  // Compute terms, then memory terms: the order stepActivity has always summed them in (bit-identical steps).
+  const fitted = k.b * prefillTokens + k.c * decodeTokens + (k.a + k.d * kvTokens)
+  return Math.max(fitted, k.e * (prefillTokens + decodeTokens))
 }
 
-/** How a step's time splits, for DCGM activity: seconds the SMs are busy and seconds DRAM streams. */
+/**
+ * How a step's time splits, for DCGM activity: seconds the SMs are busy and seconds DRAM streams. What the compute
+ * roof adds over the fitted step is compute time, so a step deep past the knee reads SM activity near 1.
+ */
 export function stepActivity(
   profile: ServingProfile,
   prefillTokens: number,
@@ -211,11 +274,11 @@ export function stepActivity(
   const k = profile.coefficients
   const compute = k.b * prefillTokens + k.c * decodeTokens
   const memory = k.a + k.d * kvTokens
-  const step = compute + memory
+  const step = stepSeconds(k, prefillTokens, decodeTokens, kvTokens)
   const bytes = profile.weightsGiB * 2 ** 30 + kvTokens * profile.kvBytesPerToken
   return {
     step,
-    sm: compute + memory * profile.memoryPhaseSmActivity,
+    sm: compute + memory * profile.memoryPhaseSmActivity + (step - compute - memory),
     dram: Math.min(step, bytes / profile.memoryBandwidth),
   }
 }

@@ -3,7 +3,8 @@
  * per step: between two boundaries that change the batch (an admission, a finished prompt, a finished sequence)
  * the decode steps are analytic. With B sequences and K KV tokens at the run's start, step k lasts
  * p + q·k (p = a + c·B + d·K, q = d·B: every step appends one token per sequence), so n steps take
- * S(n) = n·p + q·n(n−1)/2 and the run is jumped in O(1). An arrival during a run cuts it at the end of the step
+ * S(n) = n·p + q·n(n−1)/2 and the run is jumped in O(1). When the compute roof e·B is above p, the steps last e·B
+ * (p = e·B, q = 0) until the fitted step catches up, where the run ends and a linear one starts. An arrival during a run cuts it at the end of the step
  * in progress, where vLLM's scheduler would first see the request.
  *
  * Scheduling follows vLLM V1: decodes first, then prompt chunks FIFO within max_num_batched_tokens (chunked
@@ -306,9 +307,17 @@ export class Replica {
         dramRatio: activity.dram / activity.step,
       }
     } else if (batch > 0) {
-      const m = (this.decoding[0] as Seq).finish - this.step
-      const p = k.a + k.c * batch + k.d * kv
-      const q = k.d * batch
+      let m = (this.decoding[0] as Seq).finish - this.step
+      let p = k.a + k.c * batch + k.d * kv
+      let q = k.d * batch
+      const roof = k.e * batch
+      if (roof > p) {
+        // Compute-bound (latency-model.ts's step rule): every step lasts the roof until the growing KV read makes
+        // the fitted step longer; the run stops there and the next one is linear again.
+        if (q > 0) m = Math.min(m, Math.ceil((roof - p) / q))
+        p = roof
+        q = 0
+      }
       const end = now + elapsed(p, q, m)
       const activity = stepActivity(this.profile, 0, batch, kv + (batch * m) / 2)
       this.run = {

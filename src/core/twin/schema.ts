@@ -139,7 +139,7 @@ const serving: Schema = object(
     coefficients: {
       type: 'object',
       description:
-        'Step coefficients per GPU model, in microseconds: step = a + b·prefill tokens + c·decode tokens + d·KV tokens.',
+        'Step coefficients per GPU model, in microseconds: step = max(a + b·prefill tokens + c·decode tokens + d·KV tokens, e·(prefill + decode tokens)).',
       additionalProperties: object(
         'Coefficients for one GPU model.',
         {
@@ -147,9 +147,23 @@ const serving: Schema = object(
           b: {type: 'number', minimum: 0},
           c: {type: 'number', minimum: 0},
           d: {type: 'number', minimum: 0},
+          e: {
+            type: 'number',
+            minimum: 0,
+            description:
+              'Compute roof, µs per batched token of a compute-bound step (default: 2 FLOPs per parameter at computeEfficiency × the dense BF16 peak).',
+          },
         },
         ['a', 'b', 'c', 'd'],
       ),
+    },
+    computeEfficiency: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 1,
+      description:
+        "Share of the GPU's dense BF16 peak a compute-bound step sustains (MFU); sets the compute roof unless the coefficients give e. 1 is the physical roof.",
     },
     maxNumSeqs: {
       type: 'integer',
