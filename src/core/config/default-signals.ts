@@ -28,16 +28,23 @@ export interface DefaultSignal {
 }
 
 /**
- * How a model on the default signals scales down when its config sets no `behavior.scaleDown`: after HPA's 300 s
- * stabilization, by at most 10% of the replicas (or 1) per minute. Why small steps: none of the default signals is
- * proportional to load. Running requests, KV-cache use and latency all grow faster than load as a replica nears its
- * capacity (each step lasts longer as the batch grows), so at a third of capacity they read far below their
- * targets and HPA's one-step rule would cut 64 replicas to 4, which then queue and cost a 180 s cold start to
- * undo (bench/decision-quality.ts: 64→4→64 every ten minutes on the Azure conv trace). Small steps let the signals
- * re-measure at each count; the Pods policy keeps small deployments able to shrink (10% of 9 rounds to nothing).
+ * How a model on the default signals scales down when its config sets no `behavior.scaleDown`: to the highest
+ * recommendation of the last 10 minutes, by at most 10% of the replicas (or 1) per minute.
+ *
+ * Why small steps: none of the default signals is proportional to load. Running requests, KV-cache use and latency
+ * all grow faster than load as a replica nears its capacity (each step lasts longer as the batch grows), so at a
+ * third of capacity they read far below their targets and HPA's one-step rule cut 64 replicas to 4, which then
+ * queued and cost a 180 s cold start to undo (bench/decision-quality.ts: 64→4→64 every ten minutes on the Azure
+ * conv trace). Small steps let the signals re-measure at each count; the Pods policy keeps small deployments able
+ * to shrink (10% of 9 rounds to nothing).
+ *
+ * Why 10 minutes and not HPA's 5: a GPU node stays until it has been unneeded for settings.scaleDown.unneededTime
+ * (10 minutes by default, Cluster Autoscaler's), so a replica removed sooner frees no GPU-hour yet, and bringing it
+ * back costs a cold start. On the public traces the longer window cut flaps from 8–36 to 1–15 per trace and used
+ * fewer GPU-hours (bench/decision-quality.ts; the README's decision-quality section has the table).
  */
 export const DEFAULT_SIGNALS_SCALE_DOWN: ScalingRules = {
-  stabilizationWindowSeconds: 300,
+  stabilizationWindowSeconds: 600,
   selectPolicy: 'Max',
   policies: [
     {type: 'Percent', value: 10, periodSeconds: 60},
@@ -124,12 +131,12 @@ export function listDefaultSignals(settings: Pick<Settings, 'slo'>): DefaultSign
         metric: VLLM.kvCache,
         source: 'pod',
         targetType: 'AverageValue',
-        target: 0.5,
+        target: 0.3,
         windowSeconds: 60,
         aggregation: 'avg',
       },
       reason:
-        "a full KV cache makes vLLM preempt running requests and stop admitting new ones; it fills faster than load grows (the batch and each step both grow), so 50% is about 90% of a replica's throughput on chat traffic while 80% is within a few percent of saturation, too late to start a replica that takes minutes to serve",
+        "the KV cache is the share of a replica's batch room in use, and vLLM preempts running requests when it is full; it fills faster than load grows (the batch and each step both grow), so 30% is about 80% of a replica's throughput on chat traffic, headroom for the minutes a new replica takes, where 80% is within a few percent of saturation",
       source: 'vllm:kv_cache_usage_perc, a 0–1 fraction (vllm/v1/metrics/loggers.py)',
     },
     {

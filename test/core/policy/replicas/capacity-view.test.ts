@@ -4,7 +4,8 @@
  *   - a backlog is sized at the batch a replica runs, not at waiting ÷ target (QueueAtBatchCapacity);
  *   - latency while requests wait is sized by that backlog, not by ratio × pods (LatencyFromBacklog);
  *   - a secondary (GPU) signal holds the count only while above its target (SecondaryHold);
- *   - models on the default signals scale down in small steps (DEFAULT_SIGNALS_SCALE_DOWN, ScaleDownLimit).
+ *   - models on the default signals scale down in small steps after a 10-minute window (DEFAULT_SIGNALS_SCALE_DOWN:
+ *     ScaleDownLimit, ScaleDownStabilized).
  */
 import {describe, expect, test} from 'vitest'
 
@@ -15,7 +16,7 @@ import type {ModelConfig, SignalConfig} from '../../../../src/core/model/config.
 import {REPLICA_REASON_CODES} from '../../../../src/core/model/reason-codes.js'
 import type {Series} from '../../../../src/core/model/snapshot.js'
 import {recommendReplicas} from '../../../../src/core/policy/replicas/recommend.js'
-import {gauge, latencyHistogram, makeInput, makeModel, perPod, pods, signal} from './scenario.js'
+import {gauge, latencyHistogram, makeInput, makeModel, NOW, perPod, pods, scaleDownRules, signal} from './scenario.js'
 
 const WAITING = 'vllm:num_requests_waiting'
 const RUNNING = 'vllm:num_requests_running'
@@ -36,6 +37,8 @@ interface Row {
   model?: Partial<ModelConfig>
   expected: number
   code: string
+  /** Raw recommendations recorded by earlier ticks. */
+  history?: Array<{at: number; replicas: number}>
   /** A code that must not explain this decision. */
   absent?: string
   message?: RegExp
@@ -151,13 +154,38 @@ const rows: Row[] = [
     expected: 4,
     code: 'ScaleDownLimit',
   },
+  {
+    name: 'default-signal models keep the highest recommendation of 10 minutes: one 8 minutes old holds 5',
+    signals: [queue],
+    series: perPod(WAITING, [0, 0, 0, 0, 0]),
+    pods: 5,
+    history: [{at: NOW - 480, replicas: 5}],
+    model: {behavior: {scaleUp: DEFAULT_BEHAVIOR.scaleUp, scaleDown: DEFAULT_SIGNALS_SCALE_DOWN}},
+    expected: 5,
+    code: 'ScaleDownStabilized',
+  },
+  {
+    name: 'HPA’s 5-minute window (signals the user wrote) has let the same 8-minute-old recommendation go',
+    signals: [queue],
+    series: perPod(WAITING, [0, 0, 0, 0, 0]),
+    pods: 5,
+    history: [{at: NOW - 480, replicas: 5}],
+    model: {behavior: {scaleUp: DEFAULT_BEHAVIOR.scaleUp, scaleDown: scaleDownRules()}},
+    expected: 1,
+    code: 'ScaleDownSignal',
+  },
 ]
 
 describe('the default signals’ replica rules', () => {
   test.each(rows)('$name → $expected ($code)', (row) => {
     const model = makeModel({signals: row.signals, ...row.model})
     const podList = pods(row.pods ?? 3)
-    const input = makeInput({model, pods: podList, series: row.series, workload: {specReplicas: podList.length}})
+    const input = makeInput({
+      model,
+      pods: podList,
+      series: row.series,
+      workload: {specReplicas: podList.length, recommendations: row.history ?? []},
+    })
     const decision = recommendReplicas(input)
     expect(decision.desired).toBe(row.expected)
     const codes = decision.reasons.map((r) => r.code)
