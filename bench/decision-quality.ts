@@ -1,5 +1,5 @@
 /**
- * Decision-quality benchmark (issue 12; printed as a table, never a test): the default gpu-scale policy against
+ * Decision-quality benchmark (issue 12; printed as a table, never a test): gpu-scale's shipped defaults against
  * the built-in baselines and the oracle on public traces, each scaled so its busiest minute needs 32 replicas
  * at SLO capacity, with a 180 s cold start (bench/fixtures/trace-world.ts).
  *
@@ -17,7 +17,9 @@
  * The goals it reports against: attainment ≥ 99.5% (conv, Mooncake, GenAI) and ≥ 99.0% (code); GPU-hours
  * ≤ 1.15× oracle (≤ 1.6× code); ≥ 30% fewer GPU-hours than hpa-gpu-util at equal or better attainment; no
  * baseline better than the default on both attainment and GPU-hours.
- * Run: npm run build && node dist/bench/decision-quality.js
+ * Run: npm run build && node dist/bench/decision-quality.js. Options (environment): BENCH_DQ_ONLY=azure-conv (one
+ * trace), BENCH_DQ_POLICIES=default,hpa-gpu-util (some rows), BENCH_DQ_TIMELINE=default (each tick's decision on
+ * stderr), BENCH_DQ_TUNED=1 (the tuned-running row, see policiesFor).
  */
 import {existsSync} from 'node:fs'
 
