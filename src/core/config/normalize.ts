@@ -24,7 +24,7 @@ import {parseDuration} from '../model/duration.js'
 import {GPU_MODELS, findGpuModel} from '../mig/catalog.js'
 import type {Problem} from '../errors.js'
 import type {FieldPath, Locate} from './locate.js'
-import {listDefaultSignals} from './default-signals.js'
+import {DEFAULT_SIGNALS_SCALE_DOWN, listDefaultSignals} from './default-signals.js'
 import {suggestName} from './suggest.js'
 
 type Duration = string | number
@@ -335,7 +335,11 @@ function normalizeModel(raw: RawModel, settings: Settings): ModelConfig {
     ...(signals.defaulted ? {signalsDefaulted: true} : {}),
     behavior: {
       scaleUp: normalizeRules(raw.behavior?.scaleUp, DEFAULT_BEHAVIOR.scaleUp),
-      scaleDown: normalizeRules(raw.behavior?.scaleDown, DEFAULT_BEHAVIOR.scaleDown),
+      // The default signals' own scale-down pace (default-signals.ts says why); HPA's otherwise.
+      scaleDown: normalizeRules(
+        raw.behavior?.scaleDown,
+        signals.defaulted ? DEFAULT_SIGNALS_SCALE_DOWN : DEFAULT_BEHAVIOR.scaleDown,
+      ),
     },
     algorithm: raw.algorithm ?? 'gpu-scale',
     legacyHpaBehavior: raw.legacyHpaBehavior ?? false,

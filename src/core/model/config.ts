@@ -97,6 +97,12 @@ export interface SignalConfig {
    */
   secondary?: boolean
   /**
+   * A queue signal measured against what a replica runs (set only by gpu-scale's defaults): while requests wait, it
+   * proposes no more replicas than would run every running and waiting request at the batch the serving replicas
+   * run now (`vllm:num_requests_running`), when that is fewer than waiting ÷ target (reason QueueAtBatchCapacity).
+   */
+  capacityView?: boolean
+  /**
    * An HPA `Resource` (or, with `container`, `ContainerResource`) metric, for `algorithm: hpa`: the pods' CPU (the
    * rate of `container_cpu_usage_seconds_total` over `windowSeconds`) or memory (`container_memory_working_set_bytes`)
    * as metrics-server reports it. With `targetType: Utilization`, `target` is a percentage of the pods' requests;

@@ -43,6 +43,11 @@ export const REPLICA_REASON_CODES = {
     'every signal is a latency histogram in whose window no request finished: replicas hold (an idle latency signal abstains; it never blocks the other signals)',
   StaleTelemetry: "a signal's newest sample is older than settings.staleAfterSeconds: never scale down on it",
   PartialTelemetry: 'some serving pods have no samples: the signal may scale up, never down',
+  QueueAtBatchCapacity:
+    'a backlog asks for the replicas that run the running and waiting requests at the batch serving replicas run now, not waiting ÷ target',
+  LatencyFromBacklog:
+    'while a backlog is sized at batch capacity, a latency signal asks for no more replicas than the backlog does',
+  SecondaryHold: 'a secondary signal above its target holds the count: it may keep replicas, never add one',
   UnreliableSignal: 'GPU utilization is low while other evidence says the replicas are saturated',
   CapacityArriving: 'pods still pending or loading their model count as capacity arriving, never as idle',
   UnhealthyPod: 'a pod is running but not ready past its health-check grace: neither capacity nor arriving',

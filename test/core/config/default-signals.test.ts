@@ -99,7 +99,7 @@ describe('each default says why and where from', () => {
   })
 })
 
-describe('a secondary signal holds replicas but never adds one', () => {
+describe('a secondary signal holds replicas while above its target, never adds one', () => {
   const secondary: SignalConfig = {
     name: 'default-gpu-dram-active',
     metric: 'DCGM_FI_PROF_DRAM_ACTIVE',
@@ -124,10 +124,17 @@ describe('a secondary signal holds replicas but never adds one', () => {
     metricRead: secondary.metric,
     notes: [],
   })
+  // It holds the count while above its target and abstains (null: no proposal) below it: bandwidth is not
+  // proportional to load (every decode step reads the weights), so it never sizes the count by itself.
   test.each([
     {reason: 'saturated bandwidth would ask for 4 of 2: held at 2 (never adds)', perPod: 1.6, expected: 2},
-    {reason: 'busy bandwidth asks to keep 2: kept', perPod: 0.78, expected: 2},
-    {reason: 'idle bandwidth lets the count go to 1', perPod: 0.3, expected: 1},
+    {reason: 'bandwidth above its target holds the 2', perPod: 0.85, expected: 2},
+    {
+      reason: 'bandwidth just under its target holds nothing (it used to keep ⌈1.56 ÷ 0.8⌉ = 2)',
+      perPod: 0.78,
+      expected: null,
+    },
+    {reason: 'idle bandwidth holds nothing', perPod: 0.3, expected: null},
   ])('$reason', ({perPod, expected}) => {
     const model = config.models[0]
     if (!model) throw new Error('no model')

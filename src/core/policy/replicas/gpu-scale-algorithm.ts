@@ -28,7 +28,7 @@
 import type {ModelConfig, SignalConfig} from '../../model/config.js'
 import type {Diagnostic, Reason, Target} from '../../model/plan.js'
 import {classifyBottleneck, collectEvidence, findSaturation, toEvidence} from '../../signals/bottleneck.js'
-import {isHistogramMetric, UTILIZATION_METRICS} from '../../signals/metric-names.js'
+import {isHistogramMetric, UTILIZATION_METRICS, VLLM} from '../../signals/metric-names.js'
 import {readSignal, type SignalReading} from '../../signals/read-signal.js'
 import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
 import {assignPodRoles, type PodRoles} from './pod-roles.js'
@@ -54,6 +54,8 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
   const diagnostics: Diagnostic[] = [...describeUnhealthyPods(step)]
   // 1. One proposal per signal.
   const proposals = readProposals(step, diagnostics)
+  // 1b. A backlog measured against the batch a replica runs (capacity-view queue signals).
+  measureQueueAtBatch(step, proposals, reasons)
   // 2. Utilization proposals that would hold or lower the count while other evidence shows saturation.
   const evidence = markUnreliableUtilization(step, proposals, reasons)
   // 3–4a. The highest valid proposal wins; never scale down on missing, stale or partial data.
@@ -177,6 +179,70 @@ function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] 
   })
 }
 
+/**
+ * Step 1b: the capacity view of a queue signal (`capacityView`, set by gpu-scale's defaults). While requests wait,
+ * the serving replicas run the largest batch they admit, so what a replica sustains is its running count now:
+ * the backlog needs ⌈(running + waiting) ÷ running per replica⌉ replicas, where waiting ÷ target counts a backlog of
+ * thousands as hundreds (a 2,000-request backlog on replicas that batch 300 each asks for 7 more, not 400).
+ * It only lowers a scale-up (never below the current count: requests wait, so this signal never scales down),
+ * and needs a running count to measure against (a batch of at least one per replica).
+ */
+function measureQueueAtBatch(step: Step, proposals: SignalProposal[], reasons: Reason[]): void {
+  const {input, current} = step
+  input.model.signals.forEach((signal, i) => {
+    const p = proposals[i]
+    if (signal.capacityView !== true || !p || p.status !== 'ok' || p.replicas === null || p.replicas <= current) return
+    const waiting = readSignal(signal, step.read).total ?? 0
+    const running = readSignal(
+      {
+        name: `${signal.name}:running`,
+        metric: VLLM.running,
+        source: 'pod',
+        targetType: 'AverageValue',
+        target: 1,
+        windowSeconds: signal.windowSeconds,
+        aggregation: 'avg',
+      },
+      step.read,
+    )
+    const reporting = running.podsWithData.length
+    if (running.status !== 'ok' || reporting === 0 || running.total === null) return
+    const batch = running.total / reporting
+    if (batch < 1) return
+    const atBatch = Math.max(current, Math.ceil((running.total + waiting) / batch - 1e-9))
+    if (atBatch >= p.replicas) return
+    const message = `${signal.name}: ${roundForMessage(waiting)} waiting + ${roundForMessage(running.total)} running at ${roundForMessage(batch)} per serving replica need ${atBatch} replicas, not ${p.replicas} (waiting ÷ ${signal.target})`
+    reasons.push({
+      code: 'QueueAtBatchCapacity',
+      message,
+      evidence: {
+        signal: signal.name,
+        waiting: round(waiting),
+        running: round(running.total),
+        batch: round(batch),
+        proposed: atBatch,
+        byTarget: p.replicas,
+      },
+    })
+    p.note = `at batch capacity: ${atBatch} (waiting ÷ target: ${p.replicas})`
+    p.replicas = atBatch
+    // Latency while requests wait is time in the queue: it grows with the backlog's age, not with the load, so
+    // ratio × pods on it (36 s ÷ 2 s × 9 pods = 162) sizes nothing; the backlog measured at batch does.
+    input.model.signals.forEach((other, j) => {
+      const q = proposals[j]
+      if (other.quantile === undefined || !q || q.status !== 'ok' || q.replicas === null || q.replicas <= atBatch)
+        return
+      reasons.push({
+        code: 'LatencyFromBacklog',
+        message: `${other.name} ${roundForMessage(q.value ?? 0)}s is mostly waiting in a backlog that ${signal.name} sizes at ${atBatch} replicas: capped there, not ${q.replicas}`,
+        evidence: {signal: other.name, value: q.value, proposed: atBatch, byRatio: q.replicas},
+      })
+      q.note = `backlog latency: capped at ${atBatch} (ratio × pods: ${q.replicas})`
+      q.replicas = atBatch
+    })
+  })
+}
+
 /** Step 2: a utilization proposal that holds or lowers the count while saturation shows elsewhere is unreliable. */
 function markUnreliableUtilization(
   step: Step,
@@ -259,7 +325,21 @@ function combineProposals(
   const best = pickHighest(valid)
   let raw = Math.max(best?.replicas ?? 0, unreliable.length > 0 ? current : 0)
   let decidedBy = best && best.replicas === raw ? best.signal : null
-  reasons.push(describeProposalOutcome(best, raw, current))
+  const secondary = new Set(model.signals.filter((sig) => sig.secondary === true).map((sig) => sig.name))
+  const primaryBest = pickHighest(valid.filter((p) => !secondary.has(p.signal)))
+  if (best && secondary.has(best.signal) && raw === current && (primaryBest?.replicas ?? 0) < current) {
+    reasons.push({
+      code: 'SecondaryHold',
+      message: `${best.signal} ${roundForMessage(best.value ?? 0)} is above its target ${best.target}: holding ${current}, not ${Math.max(primaryBest?.replicas ?? 0, model.replicas.min)} (${primaryBest ? `highest primary: ${primaryBest.signal}` : 'no primary signal'})`,
+      evidence: {
+        signal: best.signal,
+        value: best.value,
+        target: best.target,
+        current,
+        wanted: primaryBest?.replicas ?? null,
+      },
+    })
+  } else reasons.push(describeProposalOutcome(best, raw, current))
   if (raw < current && invalid.length > 0) {
     const p = invalid[0] as SignalProposal
     reasons.push({
@@ -467,10 +547,16 @@ export function proposeFromReading(
     replicas = within(ratio) && current > 0 ? current : Math.ceil(ratio * pods - 1e-9)
   }
   base.ratio = Number.isFinite(ratio) ? round(ratio) : null
-  // A secondary signal (a GPU metric in gpu-scale's defaults) holds replicas but never adds one by itself.
-  if (signal.secondary === true && replicas > current) {
-    base.replicas = current
-    base.note = `secondary: wants ${replicas}, holds at most ${current}`
+  // A secondary signal (a GPU metric in gpu-scale's defaults) holds the count while it is above its target and
+  // abstains below it; it never adds a replica, and never sizes the count by itself: DRAM activity is not
+  // proportional to load (each decode step reads the weights whatever the batch), so a proportional floor kept
+  // replicas that served nothing (bench/decision-quality.ts).
+  if (signal.secondary === true) {
+    const above = reading.value > signal.target
+    base.replicas = above && current > 0 ? current : null
+    base.note = above
+      ? `secondary: above target, holds ${current}${replicas > current ? ` (wants ${replicas}, never adds)` : ''}`
+      : 'secondary: at or below target, holds nothing'
     return base
   }
   base.replicas = replicas
