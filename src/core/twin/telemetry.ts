@@ -87,7 +87,7 @@ export interface StoredSeries {
   pairs: Array<[number, number]>
   pairsFrom: number
   /** Downsampled long history (metrics the store was told to keep long), oldest first; see LongHistory. */
-  long?: LongSeries
+  long: LongSeries | undefined
 }
 
 const INITIAL_CAPACITY = 16
@@ -242,8 +242,9 @@ export class TelemetryStore {
         head: 0,
         pairs: [],
         pairsFrom: 0,
+        // Always present (undefined when not kept), so every series has one shape and push stays monomorphic.
+        long: this.longHistory?.keep(metric) ? {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0} : undefined,
       }
-      if (this.longHistory?.keep(metric)) s.long = {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0}
       this.series.set(key, s)
     }
     return s
@@ -268,16 +269,15 @@ export class TelemetryStore {
   trim(now: number): void {
     const cutoff = now - this.retentionSeconds
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
-    for (const [key, s] of this.series) {
-      const times = s.times
-      while (s.head < s.length && (times[s.head] as number) < cutoff) s.head++
+    for (const s of this.series.values()) {
+      s.head = firstTimeAtOrAfter(s.times, s.head, s.length, cutoff)
       if (s.long) trimLong(s.long, longCutoff)
       // Pairs wholly before the window are never read again.
       if (s.pairs.length > 0 && s.pairsFrom + s.pairs.length <= s.head) {
         s.pairs = []
         s.pairsFrom = s.head
       }
-      if (s.head === s.length) this.series.delete(key)
+      if (s.head === s.length) this.series.delete(s.key)
     }
   }
 
