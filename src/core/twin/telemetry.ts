@@ -78,7 +78,10 @@ export interface StoredSeries {
   key: string
   metric: string
   labels: Readonly<Record<string, string>>
-  /** Sample times and values; samples [head, length) are inside the retention window. */
+  /**
+   * Sample times and values. Samples before `head` are gone; those from `head` older than the store's last trim
+   * cutoff are gone too, and `head` catches up with them lazily (see TelemetryStore.trim).
+   */
   times: Float64Array
   values: Float64Array
   length: number
@@ -92,9 +95,16 @@ export interface StoredSeries {
 
 const INITIAL_CAPACITY = 16
 
+/** The series' first sample at or after the cutoff: `head` brought up to date. */
+function liveHead(s: StoredSeries, cutoff: number): number {
+  if (s.head < s.length && (s.times[s.head] as number) < cutoff)
+    s.head = firstTimeAtOrAfter(s.times, s.head, s.length, cutoff)
+  return s.head
+}
+
 /** Room for one more sample: drop the samples before `head` when they are at least half the buffer, else grow. */
-function makeRoom(s: StoredSeries): void {
-  const shift = s.head
+function makeRoom(s: StoredSeries, cutoff: number): void {
+  const shift = liveHead(s, cutoff)
   if (shift > 0 && shift * 2 >= s.length) {
     s.times.copyWithin(0, shift, s.length)
     s.values.copyWithin(0, shift, s.length)
@@ -221,6 +231,8 @@ function firstTimeAtOrAfter(times: Float64Array, start: number, end: number, fro
 
 export class TelemetryStore {
   private series = new Map<string, StoredSeries>()
+  /** The last trim's cutoff: samples older than it are out of every read (each series' head catches up lazily). */
+  private cutoff = -Infinity
 
   constructor(
     private readonly retentionSeconds: number,
@@ -258,26 +270,30 @@ export class TelemetryStore {
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
     if (s.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
-    if (s.length === s.times.length) makeRoom(s)
+    if (s.length === s.times.length) makeRoom(s, this.cutoff)
     s.times[s.length] = t
     s.values[s.length] = value
     s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
   }
 
-  /** Drops samples older than the retention window, and series with none left. */
+  /**
+   * Drops samples older than the retention window, and series with none left. A series keeps its samples in time
+   * order, so it has none left exactly when its newest is older than the cutoff: that check is all a trim does per
+   * series (a fleet has thousands); each series skips its own expired samples when it is next read or compacted.
+   */
   trim(now: number): void {
-    const cutoff = now - this.retentionSeconds
+    const cutoff = Math.max(this.cutoff, now - this.retentionSeconds)
+    this.cutoff = cutoff
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
     for (const s of this.series.values()) {
-      s.head = firstTimeAtOrAfter(s.times, s.head, s.length, cutoff)
       if (s.long) trimLong(s.long, longCutoff)
-      // Pairs wholly before the window are never read again.
-      if (s.pairs.length > 0 && s.pairsFrom + s.pairs.length <= s.head) {
+      if (s.head === s.length || (s.times[s.length - 1] as number) < cutoff) {
+        s.head = s.length
         s.pairs = []
-        s.pairsFrom = s.head
+        s.pairsFrom = s.length
+        this.series.delete(s.key)
       }
-      if (s.head === s.length) this.series.delete(s.key)
     }
   }
 
@@ -298,7 +314,7 @@ export class TelemetryStore {
       }
       // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
       // `select` shortens it) and the first one > to.
-      let lo = firstTimeAtOrAfter(times, s.head, length, from)
+      let lo = firstTimeAtOrAfter(times, liveHead(s, this.cutoff), length, from)
       if (seriesFrom > from) {
         const shortLo = firstTimeAtOrAfter(times, lo, length, seriesFrom)
         // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
