@@ -68,8 +68,9 @@ export class Histogram {
 
 /**
  * A series a caller holds on to, so recording a sample is one push (a fleet-day is millions, a 14-day fluid replay
- * some fifty million). Samples are kept in columns (times, values: two typed arrays, compacted in place as the
- * retention moves on), so recording allocates nothing; a `[t, value]` pair is built only when a window first reads
+ * some fifty million). Samples are kept in one typed array (time and value side by side, compacted in place as the
+ * retention moves on: one memory stream per series, which is what a scrape of thousands of series waits on), so
+ * recording allocates nothing; a `[t, value]` pair is built only when a window first reads
  * that sample, and kept, so later windows share it (the closed loop takes a 30-minute window every 30 s: building
  * every pair afresh each tick copied each sample some sixty times, and building one per recorded sample made the
  * garbage collector the replay's largest cost, since most samples are never read).
@@ -82,8 +83,8 @@ export interface StoredSeries {
    * Sample times and values. Samples before `head` are gone; those from `head` older than the store's last trim
    * cutoff are gone too, and `head` catches up with them lazily (see TelemetryStore.trim).
    */
-  times: Float64Array
-  values: Float64Array
+  /** Sample i is (data[2i], data[2i + 1]) = (time, value). */
+  data: Float64Array
   length: number
   head: number
   /** Pairs built for samples a window read: `pairs[i]` is sample `pairsFrom + i` (a contiguous run). */
@@ -97,8 +98,8 @@ const INITIAL_CAPACITY = 16
 
 /** The series' first sample at or after the cutoff: `head` brought up to date. */
 function liveHead(s: StoredSeries, cutoff: number): number {
-  if (s.head < s.length && (s.times[s.head] as number) < cutoff)
-    s.head = firstTimeAtOrAfter(s.times, s.head, s.length, cutoff)
+  if (s.head < s.length && (s.data[2 * s.head] as number) < cutoff)
+    s.head = firstTimeAtOrAfter(s.data, s.head, s.length, cutoff)
   return s.head
 }
 
@@ -106,8 +107,7 @@ function liveHead(s: StoredSeries, cutoff: number): number {
 function makeRoom(s: StoredSeries, cutoff: number): void {
   const shift = liveHead(s, cutoff)
   if (shift > 0 && shift * 2 >= s.length) {
-    s.times.copyWithin(0, shift, s.length)
-    s.values.copyWithin(0, shift, s.length)
+    s.data.copyWithin(0, 2 * shift, 2 * s.length)
     s.length -= shift
     s.head = 0
     if (s.pairsFrom >= shift) {
@@ -119,12 +119,9 @@ function makeRoom(s: StoredSeries, cutoff: number): void {
     }
     return
   }
-  const times = new Float64Array(Math.max(INITIAL_CAPACITY, s.times.length * 2))
-  const values = new Float64Array(times.length)
-  times.set(s.times.subarray(0, s.length))
-  values.set(s.values.subarray(0, s.length))
-  s.times = times
-  s.values = values
+  const data = new Float64Array(Math.max(2 * INITIAL_CAPACITY, s.data.length * 2))
+  data.set(s.data.subarray(0, 2 * s.length))
+  s.data = data
 }
 
 /** Samples [lo, end) as pairs, built once per sample and shared by every window that reads it. */
@@ -135,7 +132,8 @@ function pairsOf(s: StoredSeries, lo: number, end: number): Array<[number, numbe
     s.pairsFrom = lo
   }
   const pairs = s.pairs
-  for (let i = s.pairsFrom + pairs.length; i < end; i++) pairs.push([s.times[i] as number, s.values[i] as number])
+  for (let i = s.pairsFrom + pairs.length; i < end; i++)
+    pairs.push([s.data[2 * i] as number, s.data[2 * i + 1] as number])
   return pairs.slice(lo - s.pairsFrom, end - s.pairsFrom)
 }
 
@@ -206,24 +204,24 @@ function firstAtOrAfter(samples: ReadonlyArray<[number, number]>, start: number,
 }
 
 /** The first index in [start, end) whose time is > t (end when none is). */
-function firstTimeAfter(times: Float64Array, start: number, end: number, t: number): number {
+function firstTimeAfter(data: Float64Array, start: number, end: number, t: number): number {
   let lo = start
   let hi = end
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if ((times[mid] as number) <= t) lo = mid + 1
+    if ((data[2 * mid] as number) <= t) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
 /** The first index in [start, end) whose time is ≥ from (end when none is). */
-function firstTimeAtOrAfter(times: Float64Array, start: number, end: number, from: number): number {
+function firstTimeAtOrAfter(data: Float64Array, start: number, end: number, from: number): number {
   let lo = start
   let hi = end
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if ((times[mid] as number) < from) lo = mid + 1
+    if ((data[2 * mid] as number) < from) lo = mid + 1
     else hi = mid
   }
   return lo
@@ -248,8 +246,7 @@ export class TelemetryStore {
         key,
         metric,
         labels: Object.freeze({...labels}),
-        times: new Float64Array(INITIAL_CAPACITY),
-        values: new Float64Array(INITIAL_CAPACITY),
+        data: new Float64Array(2 * INITIAL_CAPACITY),
         length: 0,
         head: 0,
         pairs: [],
@@ -270,9 +267,9 @@ export class TelemetryStore {
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
     if (s.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
-    if (s.length === s.times.length) makeRoom(s, this.cutoff)
-    s.times[s.length] = t
-    s.values[s.length] = value
+    if (2 * s.length === s.data.length) makeRoom(s, this.cutoff)
+    s.data[2 * s.length] = t
+    s.data[2 * s.length + 1] = value
     s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
   }
@@ -288,7 +285,7 @@ export class TelemetryStore {
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
     for (const s of this.series.values()) {
       if (s.long) trimLong(s.long, longCutoff)
-      if (s.head === s.length || (s.times[s.length - 1] as number) < cutoff) {
+      if (s.head === s.length || (s.data[2 * s.length - 2] as number) < cutoff) {
         s.head = s.length
         s.pairs = []
         s.pairsFrom = s.length
@@ -304,7 +301,7 @@ export class TelemetryStore {
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
     for (const s of this.series.values()) {
-      const times = s.times
+      const data = s.data
       const length = s.length
       let seriesFrom = from
       if (select) {
@@ -314,15 +311,15 @@ export class TelemetryStore {
       }
       // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
       // `select` shortens it) and the first one > to.
-      let lo = firstTimeAtOrAfter(times, liveHead(s, this.cutoff), length, from)
+      let lo = firstTimeAtOrAfter(data, liveHead(s, this.cutoff), length, from)
       if (seriesFrom > from) {
-        const shortLo = firstTimeAtOrAfter(times, lo, length, seriesFrom)
+        const shortLo = firstTimeAtOrAfter(data, lo, length, seriesFrom)
         // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
         // as the full window would; older ones are never read.
-        lo = shortLo < length && (times[shortLo] as number) <= to ? shortLo : Math.max(lo, shortLo - 1)
+        lo = shortLo < length && (data[2 * shortLo] as number) <= to ? shortLo : Math.max(lo, shortLo - 1)
       }
       let end = length
-      if (end > lo && (times[end - 1] as number) > to) end = firstTimeAfter(times, lo, end, to)
+      if (end > lo && (data[2 * end - 2] as number) > to) end = firstTimeAfter(data, lo, end, to)
       const recent = pairsOf(s, lo, end)
       // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
       const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
@@ -344,8 +341,8 @@ export class TelemetryStore {
         out.push({
           metric: s.metric,
           labels: s.labels as Record<string, string>,
-          t: s.times[s.length - 1] as number,
-          value: s.values[s.length - 1] as number,
+          t: s.data[2 * s.length - 2] as number,
+          value: s.data[2 * s.length - 1] as number,
         })
     }
     return out
