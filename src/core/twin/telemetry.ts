@@ -70,22 +70,22 @@ export class Histogram {
  * A series a caller holds on to, so recording a sample is one push (a fleet-day is millions, a 14-day fluid replay
  * some fifty million). Samples are kept in one typed array (time and value side by side, compacted in place as the
  * retention moves on: one memory stream per series, which is what a scrape of thousands of series waits on), so
- * recording allocates nothing; a `[t, value]` pair is built only when a window first reads
- * that sample, and kept, so later windows share it (the closed loop takes a 30-minute window every 30 s: building
- * every pair afresh each tick copied each sample some sixty times, and building one per recorded sample made the
- * garbage collector the replay's largest cost, since most samples are never read).
+ * recording allocates nothing; a `[t, value]` pair is built only when a window first reads that sample, and kept,
+ * so later windows share it (the closed loop takes a 30-minute window every 30 s: building every pair afresh each
+ * tick copied each sample some sixty times, and building one per recorded sample made the garbage collector the
+ * replay's largest cost, since most samples are never read).
  */
 export interface StoredSeries {
   key: string
   metric: string
   labels: Readonly<Record<string, string>>
-  /**
-   * Sample times and values. Samples before `head` are gone; those from `head` older than the store's last trim
-   * cutoff are gone too, and `head` catches up with them lazily (see TelemetryStore.trim).
-   */
-  /** Sample i is (data[2i], data[2i + 1]) = (time, value). */
+  /** Sample i is (data[2i], data[2i + 1]) = (time, value), for i < length. */
   data: Float64Array
   length: number
+  /**
+   * Samples before `head` are gone; those from `head` older than the store's last trim cutoff are gone too, and
+   * `head` catches up with them lazily (see TelemetryStore.trim).
+   */
   head: number
   /** Pairs built for samples a window read: `pairs[i]` is sample `pairsFrom + i` (a contiguous run). */
   pairs: Array<[number, number]>
