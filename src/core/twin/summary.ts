@@ -82,6 +82,13 @@ export function summarizeLog(
     if (!c) perModel.set(model, (c = new Collector()))
     return c
   }
+  // One merged SLO per model, not one per request (a fleet-day summary reads about a million of them).
+  const sloByModel = new Map<string, SloTargets>()
+  const sloOf = (model: string): SloTargets => {
+    let slo = sloByModel.get(model)
+    if (!slo) sloByModel.set(model, (slo = {...options.slo, ...options.sloByModel?.[model]}))
+    return slo
+  }
   const change = (target: string, t: number, dir: number) => {
     if (dir === 0) return
     const last = lastChange.get(target)
@@ -93,7 +100,7 @@ export function summarizeLog(
     switch (e.type) {
       case 'request': {
         if (e.t < start || e.t > end) break
-        const slo = {...options.slo, ...options.sloByModel?.[e.model]}
+        const slo = sloOf(e.model)
         const within =
           e.ok &&
           (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
@@ -114,7 +121,7 @@ export function summarizeLog(
         if (!(e.requests > 0)) break
         const tokens = fluidTokens.get(e.model)
         if (!tokens) break
-        const slo = {...options.slo, ...options.sloByModel?.[e.model]}
+        const slo = sloOf(e.model)
         const c = collector(e.model)
         const {input, output} = tokens
         const ttftLimit = slo.ttftSeconds ?? Infinity

@@ -67,20 +67,74 @@ export class Histogram {
 }
 
 /**
- * A series a caller holds on to, so recording a sample is one push (a fleet-day is millions). Each sample is its
- * `[t, value]` pair from the moment it is recorded, and a snapshot's window shares those pairs (and the frozen
- * labels) instead of building new ones: the closed loop takes a 30-minute window every 30 s, so building every
- * pair afresh each tick copied each sample some sixty times.
+ * A series a caller holds on to, so recording a sample is one push (a fleet-day is millions, a 14-day fluid replay
+ * some fifty million). Samples are kept in one typed array (time and value side by side, compacted in place as the
+ * retention moves on: one memory stream per series, which is what a scrape of thousands of series waits on), so
+ * recording allocates nothing; a `[t, value]` pair is built only when a window first reads that sample, and kept,
+ * so later windows share it (the closed loop takes a 30-minute window every 30 s: building every pair afresh each
+ * tick copied each sample some sixty times, and building one per recorded sample made the garbage collector the
+ * replay's largest cost, since most samples are never read).
  */
 export interface StoredSeries {
   key: string
   metric: string
   labels: Readonly<Record<string, string>>
-  samples: Array<[number, number]>
-  /** Index of the first sample still inside the retention window. */
+  /** Sample i is (data[2i], data[2i + 1]) = (time, value), for i < length. */
+  data: Float64Array
+  length: number
+  /**
+   * Samples before `head` are gone; those from `head` older than the store's last trim cutoff are gone too, and
+   * `head` catches up with them lazily (see TelemetryStore.trim).
+   */
   head: number
+  /** Pairs built for samples a window read: `pairs[i]` is sample `pairsFrom + i` (a contiguous run). */
+  pairs: Array<[number, number]>
+  pairsFrom: number
   /** Downsampled long history (metrics the store was told to keep long), oldest first; see LongHistory. */
-  long?: LongSeries
+  long: LongSeries | undefined
+}
+
+const INITIAL_CAPACITY = 16
+
+/** The series' first sample at or after the cutoff: `head` brought up to date. */
+function liveHead(s: StoredSeries, cutoff: number): number {
+  if (s.head < s.length && (s.data[2 * s.head] as number) < cutoff)
+    s.head = firstTimeAtOrAfter(s.data, s.head, s.length, cutoff)
+  return s.head
+}
+
+/** Room for one more sample: drop the samples before `head` when they are at least half the buffer, else grow. */
+function makeRoom(s: StoredSeries, cutoff: number): void {
+  const shift = liveHead(s, cutoff)
+  if (shift > 0 && shift * 2 >= s.length) {
+    s.data.copyWithin(0, 2 * shift, 2 * s.length)
+    s.length -= shift
+    s.head = 0
+    if (s.pairsFrom >= shift) {
+      s.pairsFrom -= shift
+    } else {
+      const drop = shift - s.pairsFrom
+      s.pairs = drop >= s.pairs.length ? [] : s.pairs.slice(drop)
+      s.pairsFrom = 0
+    }
+    return
+  }
+  const data = new Float64Array(Math.max(2 * INITIAL_CAPACITY, s.data.length * 2))
+  data.set(s.data.subarray(0, 2 * s.length))
+  s.data = data
+}
+
+/** Samples [lo, end) as pairs, built once per sample and shared by every window that reads it. */
+function pairsOf(s: StoredSeries, lo: number, end: number): Array<[number, number]> {
+  if (end <= lo) return []
+  if (lo < s.pairsFrom || lo > s.pairsFrom + s.pairs.length) {
+    s.pairs = []
+    s.pairsFrom = lo
+  }
+  const pairs = s.pairs
+  for (let i = s.pairsFrom + pairs.length; i < end; i++)
+    pairs.push([s.data[2 * i] as number, s.data[2 * i + 1] as number])
+  return pairs.slice(lo - s.pairsFrom, end - s.pairsFrom)
 }
 
 /**
@@ -149,8 +203,34 @@ function firstAtOrAfter(samples: ReadonlyArray<[number, number]>, start: number,
   return lo
 }
 
+/** The first index in [start, end) whose time is > t (end when none is). */
+function firstTimeAfter(data: Float64Array, start: number, end: number, t: number): number {
+  let lo = start
+  let hi = end
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((data[2 * mid] as number) <= t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The first index in [start, end) whose time is ≥ from (end when none is). */
+function firstTimeAtOrAfter(data: Float64Array, start: number, end: number, from: number): number {
+  let lo = start
+  let hi = end
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((data[2 * mid] as number) < from) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 export class TelemetryStore {
   private series = new Map<string, StoredSeries>()
+  /** The last trim's cutoff: samples older than it are out of every read (each series' head catches up lazily). */
+  private cutoff = -Infinity
 
   constructor(
     private readonly retentionSeconds: number,
@@ -162,8 +242,18 @@ export class TelemetryStore {
     let s = this.series.get(key)
     if (!s) {
       // Frozen: every snapshot hands out this one object, so nobody may change it.
-      s = {key, metric, labels: Object.freeze({...labels}), samples: [], head: 0}
-      if (this.longHistory?.keep(metric)) s.long = {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0}
+      s = {
+        key,
+        metric,
+        labels: Object.freeze({...labels}),
+        data: new Float64Array(2 * INITIAL_CAPACITY),
+        length: 0,
+        head: 0,
+        pairs: [],
+        pairsFrom: 0,
+        // Always present (undefined when not kept), so every series has one shape and push stays monomorphic.
+        long: this.longHistory?.keep(metric) ? {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0} : undefined,
+      }
       this.series.set(key, s)
     }
     return s
@@ -176,23 +266,30 @@ export class TelemetryStore {
 
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
-    if (s.samples.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
-    s.samples.push([t, value])
+    if (s.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
+    if (2 * s.length === s.data.length) makeRoom(s, this.cutoff)
+    s.data[2 * s.length] = t
+    s.data[2 * s.length + 1] = value
+    s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
   }
 
-  /** Drops samples older than the retention window, and series with none left. */
+  /**
+   * Drops samples older than the retention window, and series with none left. A series keeps its samples in time
+   * order, so it has none left exactly when its newest is older than the cutoff: that check is all a trim does per
+   * series (a fleet has thousands); each series skips its own expired samples when it is next read or compacted.
+   */
   trim(now: number): void {
-    const cutoff = now - this.retentionSeconds
+    const cutoff = Math.max(this.cutoff, now - this.retentionSeconds)
+    this.cutoff = cutoff
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
-    for (const [key, s] of this.series) {
-      while (s.head < s.samples.length && (s.samples[s.head] as [number, number])[0] < cutoff) s.head++
+    for (const s of this.series.values()) {
       if (s.long) trimLong(s.long, longCutoff)
-      if (s.head === s.samples.length) {
-        this.series.delete(key)
-      } else if (s.head > 1024 && s.head * 2 > s.samples.length) {
-        s.samples = s.samples.slice(s.head)
-        s.head = 0
+      if (s.head === s.length || (s.data[2 * s.length - 2] as number) < cutoff) {
+        s.head = s.length
+        s.pairs = []
+        s.pairsFrom = s.length
+        this.series.delete(s.key)
       }
     }
   }
@@ -204,7 +301,8 @@ export class TelemetryStore {
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
     for (const s of this.series.values()) {
-      const samples = s.samples
+      const data = s.data
+      const length = s.length
       let seriesFrom = from
       if (select) {
         const lookback = select(s.metric)
@@ -213,28 +311,16 @@ export class TelemetryStore {
       }
       // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
       // `select` shortens it) and the first one > to.
-      let lo = firstAtOrAfter(samples, s.head, from)
+      let lo = firstTimeAtOrAfter(data, liveHead(s, this.cutoff), length, from)
       if (seriesFrom > from) {
-        const shortLo = firstAtOrAfter(samples, lo, seriesFrom)
+        const shortLo = firstTimeAtOrAfter(data, lo, length, seriesFrom)
         // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
         // as the full window would; older ones are never read.
-        lo =
-          shortLo < samples.length && (samples[shortLo] as [number, number])[0] <= to
-            ? shortLo
-            : Math.max(lo, shortLo - 1)
+        lo = shortLo < length && (data[2 * shortLo] as number) <= to ? shortLo : Math.max(lo, shortLo - 1)
       }
-      let end = samples.length
-      if (end > lo && (samples[end - 1] as [number, number])[0] > to) {
-        let a = lo
-        let b = end
-        while (a < b) {
-          const mid = (a + b) >>> 1
-          if ((samples[mid] as [number, number])[0] <= to) a = mid + 1
-          else b = mid
-        }
-        end = a
-      }
-      const recent = end > lo ? samples.slice(lo, end) : []
+      let end = length
+      if (end > lo && (data[2 * end - 2] as number) > to) end = firstTimeAfter(data, lo, end, to)
+      const recent = pairsOf(s, lo, end)
       // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
       const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
       if (recent.length + before.length > 0)
@@ -251,9 +337,13 @@ export class TelemetryStore {
   latest(): Array<{metric: string; labels: Record<string, string>; t: number; value: number}> {
     const out: Array<{metric: string; labels: Record<string, string>; t: number; value: number}> = []
     for (const s of this.series.values()) {
-      const last = s.samples[s.samples.length - 1]
-      if (s.samples.length > s.head && last)
-        out.push({metric: s.metric, labels: s.labels as Record<string, string>, t: last[0], value: last[1]})
+      if (s.length > s.head)
+        out.push({
+          metric: s.metric,
+          labels: s.labels as Record<string, string>,
+          t: s.data[2 * s.length - 2] as number,
+          value: s.data[2 * s.length - 1] as number,
+        })
     }
     return out
   }

@@ -1,0 +1,186 @@
+/**
+ * The telemetry store keeps samples in columns and builds `[t, value]` pairs only when a window reads them. Its
+ * windows must be exactly what a plain list of pairs gives: each case drives a store and a naive reference (every
+ * sample in one array, filtered on each read) through the same records, trims and windows, across the moments
+ * where the columns compact or grow and where the pair cache is reset or cut.
+ */
+import {describe, expect, test} from 'vitest'
+
+import type {Series} from '../../../src/core/model/snapshot.js'
+import {TelemetryStore, type WindowSelect} from '../../../src/core/twin/telemetry.js'
+
+/** The store's contract written plainly: retention by the last trim, windows as the store documents them. */
+class ReferenceStore {
+  private readonly series = new Map<string, {metric: string; samples: Array<[number, number]>; cutoff: number}>()
+
+  constructor(private readonly retention: number) {}
+
+  record(key: string, metric: string, t: number, value: number): void {
+    let s = this.series.get(key)
+    if (!s) this.series.set(key, (s = {metric, samples: [], cutoff: -Infinity}))
+    s.samples.push([t, value])
+  }
+
+  trim(now: number): void {
+    for (const [key, s] of this.series) {
+      s.cutoff = Math.max(s.cutoff, now - this.retention)
+      s.samples = s.samples.filter(([t]) => t >= s.cutoff)
+      if (s.samples.length === 0) this.series.delete(key)
+    }
+  }
+
+  window(from: number, to: number, select?: WindowSelect): Array<{metric: string; samples: Array<[number, number]>}> {
+    const out: Array<{metric: string; samples: Array<[number, number]>}> = []
+    for (const s of this.series.values()) {
+      const lookback = select ? select(s.metric) : Infinity
+      if (lookback === undefined) continue
+      const inRange = s.samples.filter(([t]) => t >= from && t <= to)
+      const own = inRange.filter(([t]) => t >= to - lookback)
+      // The newest sample before a short lookback stays (its age says stale), as the store documents.
+      const older = s.samples.filter(([t]) => t >= from && t < to - lookback)
+      const samples = own.length > 0 ? own : older.slice(-1)
+      if (samples.length > 0) out.push({metric: s.metric, samples})
+    }
+    return out
+  }
+}
+
+const plain = (series: Series[]) => series.map((s) => ({metric: s.metric, samples: s.samples}))
+
+interface Case {
+  why: string
+  retention: number
+  /** Seconds between samples, how long to record, how often to trim and to read a window. */
+  every: number
+  until: number
+  trimEvery: number
+  readEvery: number
+  /** Window length read each time, and an optional per-metric lookback. */
+  windowSeconds: number
+  select?: WindowSelect
+}
+
+const cases: Case[] = [
+  {
+    why: 'a read every tick shares the pairs built by the previous read, through many compactions',
+    retention: 600,
+    every: 10,
+    until: 20_000,
+    trimEvery: 200,
+    readEvery: 30,
+    windowSeconds: 300,
+  },
+  {
+    why: 'rare reads after long gaps reset the pair cache (the samples in between were never built)',
+    retention: 600,
+    every: 10,
+    until: 20_000,
+    trimEvery: 200,
+    readEvery: 3000,
+    windowSeconds: 300,
+  },
+  {
+    why: 'a window longer than the retention reads back to the oldest kept sample, across growth of the columns',
+    retention: 900,
+    every: 7,
+    until: 12_000,
+    trimEvery: 1100,
+    readEvery: 500,
+    windowSeconds: 5000,
+  },
+  {
+    why: 'a short lookback per metric keeps the newest older sample of a series that went quiet',
+    retention: 1200,
+    every: 15,
+    until: 9000,
+    trimEvery: 600,
+    readEvery: 45,
+    windowSeconds: 900,
+    select: (metric) => (metric === 'quiet' ? 60 : metric === 'dropped' ? undefined : 900),
+  },
+]
+
+describe('the columnar store reads exactly as a list of pairs', () => {
+  test.each(cases)('$why', (c) => {
+    const store = new TelemetryStore(c.retention)
+    const reference = new ReferenceStore(c.retention)
+    let reads = 0
+    for (let t = 0; t <= c.until; t += c.every) {
+      // "busy" every sample; "quiet" stops a third of the way and starts again at two thirds; "dropped" is never read.
+      const quiet = t < c.until / 3 || t > (2 * c.until) / 3
+      for (const [key, on] of [
+        ['busy', true],
+        ['quiet', quiet],
+        ['dropped', true],
+      ] as const) {
+        if (!on) continue
+        const value = key === 'busy' ? Math.sin(t) : t / 7
+        store.record(key, key, {pod: 'a'}, t, value)
+        reference.record(key, key, t, value)
+      }
+      if (t % c.trimEvery === 0) {
+        store.trim(t)
+        reference.trim(t)
+      }
+      if (t % c.readEvery === 0) {
+        expect(plain(store.window(t - c.windowSeconds, t, c.select)), `window at ${t}`).toEqual(
+          reference.window(t - c.windowSeconds, t, c.select),
+        )
+        reads++
+      }
+    }
+    expect(reads).toBeGreaterThan(2)
+  })
+
+  test('two windows over the same samples hand out the same pair objects (built once, shared)', () => {
+    const store = new TelemetryStore(3600)
+    for (let t = 0; t <= 600; t += 30) store.record('q', 'm', {}, t, t)
+    const first = store.window(0, 600)[0]?.samples ?? []
+    const second = store.window(300, 600)[0]?.samples ?? []
+    expect(second.length).toBe(11)
+    expect(second[0]).toBe(first[10])
+  })
+
+  test.each([
+    {
+      why: 'a 5-minute window read every 100 s (the cache reaches back before the compaction point)',
+      span: 300,
+      every: 100,
+    },
+    {
+      why: 'short windows far apart, each read again later (the cache restarts after the compaction point)',
+      span: 30,
+      every: 250,
+    },
+  ])('pairs stay shared across compactions of the columns: $why', ({span, every}) => {
+    const store = new TelemetryStore(300)
+    let previous = new Map<number, [number, number]>()
+    let checked = 0
+    for (let t = 0; t <= 5000; t += 10) {
+      store.record('q', 'm', {}, t, t)
+      if (t % 100 === 0) store.trim(t)
+      if (t % every !== 0) continue
+      // Every other read of the short case reaches back to the previous one.
+      const from = span < every && t % (2 * every) !== 0 ? t - every - span : t - span
+      const samples = store.window(from, t)[0]?.samples ?? []
+      for (const pair of samples) {
+        const before = previous.get(pair[0])
+        if (before) {
+          expect(pair, `sample ${pair[0]} read at ${t}`).toBe(before)
+          checked++
+        }
+      }
+      previous = new Map(samples.map((p) => [p[0], p]))
+    }
+    expect(checked).toBeGreaterThan(20)
+  })
+
+  test('latest() reads the newest sample from the columns, and a series trimmed empty is gone', () => {
+    const store = new TelemetryStore(100)
+    for (let t = 0; t <= 50; t += 10) store.record('a', 'm', {}, t, -t)
+    store.record('b', 'old', {}, 0, 1)
+    store.trim(150)
+    expect(store.latest()).toEqual([{metric: 'm', labels: {}, t: 50, value: -50}])
+    expect(store.seriesCount).toBe(1)
+  })
+})
