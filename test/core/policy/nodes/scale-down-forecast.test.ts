@@ -143,6 +143,22 @@ describe('node scale-down reads the forecast (ForecastNeedsNode)', () => {
       },
     },
     {
+      name: 'two rising models, one more replica each, two free GPUs: both nodes are kept, one per model (the reserve is counted jointly, so two models never count the same free GPU)',
+      build: () =>
+        scenario()
+          .nodeGroup('a', slow({max: 6}), {nodes: 6})
+          .model('chat', {...model, critical: true}, {replicas: 2, load: {queue: (m: number) => 4 - m * 0.1}})
+          .model('batch', model, {replicas: 2, load: {queue: (m: number) => 4 - m * 0.1}})
+          .build(),
+      check: (plan: Plan) => {
+        expect(keptCodes(plan, 'a-05')).toEqual(['ForecastNeedsNode'])
+        expect(keptCodes(plan, 'a-06')).toEqual(['ForecastNeedsNode'])
+        expect(new Set(['a-05', 'a-06'].map((n) => keptReason(plan, n)?.evidence.model))).toEqual(
+          new Set(['chat', 'batch']),
+        )
+      },
+    },
+    {
       name: 'the unneeded timer still rules first: an empty node of a group that scaled up 5 min ago stays for that reason (ScaleDownDelayAfterAdd), not the forecast',
       build: () =>
         scenario()
