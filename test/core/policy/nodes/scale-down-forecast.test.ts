@@ -3,7 +3,7 @@
  * loop interval is not unneeded (`ForecastNeedsNode`), in predictive node mode only; and the forecast is read once
  * per model per plan, whichever passes ask.
  */
-import {describe, expect, test} from 'vitest'
+import {describe, expect, test, vi} from 'vitest'
 
 import type {Change, Plan} from '../../../../src/core/model/plan.js'
 import {planCluster} from '../../../../src/core/planner/plan-cluster.js'
@@ -173,6 +173,19 @@ describe('node scale-down reads the forecast (ForecastNeedsNode)', () => {
 })
 
 describe('the forecast is read once per model per plan (ForecastBook)', () => {
+  test('planCluster: warming and scale-down ask one book, at their own leads (676 s, 706 s), and it reads the model once', () => {
+    const spy = vi.spyOn(ForecastBook.prototype, 'forecast')
+    try {
+      planCluster(fleet(0.1).build())
+      const books = new Set(spy.mock.contexts as ForecastBook[])
+      expect(books.size).toBe(1)
+      expect(spy.mock.calls.map((c) => c[2]).sort()).toEqual([676, 706])
+      expect([...books][0]?.reads).toBe(1)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   test('warming (lead 676 s) and scale-down (706 s) share one reading; each lead projects as forecastDemand does', () => {
     const {config, snapshot} = fleet(0.1).build()
     const chat = config.models[0]
