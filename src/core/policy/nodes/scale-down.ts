@@ -480,7 +480,8 @@ function moveHeldReserves(
 /**
  * Hysteresis between warming and scale-down. Warming adds a node when the forecast crosses a whole replica; a rising
  * forecast just under that line crosses it on the next tick or two, so removing the node it would use only to warm
- * one again 30 s later is a flap (issue 12: half the node flaps of the 14-day loop were this). While a signal's
+ * one again 30 s later is a flap (issue 12: in the first half day of bench/trace-rate-14d's loop, 6 of the 14 node
+ * flaps were a removal warmed back within 90 s; with this and the forecast check, 1). While a signal's
  * forecast rises, scale-down counts it with the model's scale-up tolerance on top (the band the pod layer allows
  * above target before it adds a replica, 10% by default); a flat or falling forecast counts as it is, so a steady
  * fleet keeps no spare node.
