@@ -148,12 +148,12 @@ export class ClosedLoop {
     const snapshot = this.twin.snapshot({
       historySeconds: this.historySeconds,
       ...(this.telemetrySelect ? {telemetrySelect: this.telemetrySelect} : {}),
-      // Yesterday around now, for the daily forecast (it reads the samples nearest to now − 24 h and to
-      // now + lead − 24 h, each within 5 minutes).
+      // Yesterday around now, for the daily forecast (it reads the samples nearest to now − 24 h, to the start of
+      // its trend window − 24 h and to now + lead − 24 h, each within 5 minutes).
       ...(this.forecastMetrics.size > 0
         ? {
             longRange: {
-              from: now - SEASON_SECONDS - 2 * LONG_BUCKET_SECONDS,
+              from: now - SEASON_SECONDS - TREND_WINDOW_SECONDS - 2 * LONG_BUCKET_SECONDS,
               to: now - SEASON_SECONDS + SEASONAL_LEAD_SECONDS,
             },
           }

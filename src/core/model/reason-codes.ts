@@ -89,6 +89,8 @@ export const NODE_REASON_CODES = {
   ReplicaWarmingUp: 'a replica on the node is loading or inside its health-check grace: kept',
   ScaleDownDelayAfterAdd: 'the group scaled up recently: no scale-down yet',
   NotUnneededLongEnough: 'the node has not been idle for the whole unneeded window',
+  ForecastNeedsNode:
+    'the demand forecast needs the node within a cold start plus a loop interval: not unneeded, kept (predictive mode)',
   ScaleToZero: 'an idle group with min 0 goes to zero nodes',
 } as const
 

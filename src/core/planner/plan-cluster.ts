@@ -43,7 +43,8 @@ import {
 import type {ClusterSnapshot, PodState, WorkloadState} from '../model/snapshot.js'
 import {assessFleetHealth} from '../policy/nodes/backoff.js'
 import {computeLeadSeconds, type NodeLayerContext, planPredictiveScaleUp} from '../policy/nodes/predictive.js'
-import {planScaleDown} from '../policy/nodes/scale-down.js'
+import {ForecastBook} from '../policy/nodes/forecast.js'
+import {planScaleDown, type ScaleDownForecast} from '../policy/nodes/scale-down.js'
 import {
   currentBudget,
   GROUP_LIMIT_CODES,
@@ -93,6 +94,7 @@ const PHASE: Record<Change['action'] | 'scale-replicas-down', number> = {
 /** What every pass reads: built once per tick from the inputs. */
 interface Tick extends NodeLayerContext {
   snapshot: ClusterSnapshot
+  forecasts: ForecastBook
 }
 
 /** Pass 1's answer for one model that has a workload gpu-scale may scale. */
@@ -184,7 +186,17 @@ export function planCluster({config, snapshot: observed, inputFingerprint}: Plan
   const requests = [...pods.groupRequests, ...warming.groupRequests]
   const scaledUpGroups = new Set(requests.map((r) => r.scaleUp.group))
   const nodeGroupChanges = buildNodeGroupChanges(tick, requests)
-  const scaleDown = planScaleDown(config, snapshot, tick.cluster, tick.sizes, tick.telemetry, scaledUpGroups)
+  const scaleDown = planScaleDown(
+    config,
+    snapshot,
+    tick.cluster,
+    tick.sizes,
+    tick.telemetry,
+    scaledUpGroups,
+    config.settings.nodes.mode === 'reactive'
+      ? undefined
+      : scaleDownForecast(tick, replicas.intents, pods.replicasAfter),
+  )
   const replicaDownIds = pods.changes.filter((c) => c.status === 'planned' && c.to < c.from).map((c) => c.id)
   const removals = scaleDown.removals.map((removal, index): NodeRemovalChange => ({
     id: `node:${removal.node}`,
@@ -257,15 +269,18 @@ function withSaneTelemetry(snapshot: ClusterSnapshot): ClusterSnapshot {
 function startTick(config: PolicyConfig, snapshot: ClusterSnapshot): Tick {
   const now = snapshot.capturedAt
   const sizes = groupSizes(config, snapshot)
+  const telemetry = indexTelemetry(snapshot.telemetry)
   return {
     config,
     snapshot,
     now,
     sizes,
-    telemetry: indexTelemetry(snapshot.telemetry),
+    telemetry,
     cluster: buildCluster(config, snapshot),
     budget: currentBudget(config, sizes),
     health: assessFleetHealth(config.nodeGroups, snapshot.nodeGroups, snapshot.nodes, now),
+    // One reading of each model's telemetry per plan, shared by warming and scale-down.
+    forecasts: new ForecastBook(telemetry, now),
   }
 }
 
@@ -657,6 +672,20 @@ function planWarmingPass(
       groupRequests.push({scaleUp: warm.scaleUp, reason: warm.reason, ...(warm.details ? {details: warm.details} : {})})
   }
   return {groupRequests, diagnostics}
+}
+
+/** Scale-down's forecast check reads the models warming reads, in the same priority order and replica counts. */
+function scaleDownForecast(
+  tick: Tick,
+  intents: readonly ReplicaIntent[],
+  replicasAfter: ReadonlyMap<ModelConfig, number>,
+): ScaleDownForecast {
+  const models: Array<ScaleDownForecast['models'][number]> = []
+  for (const intent of [...intents].sort((a, b) => compareModels(a.model, b.model))) {
+    const replicas = replicasAfter.get(intent.model)
+    if (replicas !== undefined) models.push({model: intent.model, pods: intent.pods, replicas})
+  }
+  return {book: tick.forecasts, health: tick.health, models}
 }
 
 /** One change per group: the first request sets `from`, the last sets `to`; every request's reason is kept. */

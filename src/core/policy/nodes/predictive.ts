@@ -17,7 +17,7 @@ import {profilesOfGroup} from '../../scheduling/mig-configs.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import {estimateColdStart} from '../../scheduling/cold-start.js'
-import {type DemandForecast, forecastDemand} from './forecast.js'
+import {type DemandForecast, type ForecastBook, forecastDemand} from './forecast.js'
 import {
   gpusPerReplica,
   GROUP_LIMIT_CODES,
@@ -38,6 +38,8 @@ export interface NodeLayerContext {
   budget: NodeBudget
   health: ReadonlyMap<string, GroupHealth>
   now: number
+  /** The plan's forecasts (each model read once, shared with scale-down); without it warming reads its own. */
+  forecasts?: ForecastBook
 }
 
 export interface PredictiveInput extends NodeLayerContext {
@@ -81,7 +83,9 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
   }
   const lead = computeLeadSeconds(model, config, input.health)
   if (lead === undefined) return {reason: none}
-  const forecast = forecastDemand(model, input.pods, input.telemetry, now, lead)
+  const forecast = input.forecasts
+    ? input.forecasts.forecast(model, input.pods, lead)
+    : forecastDemand(model, input.pods, input.telemetry, now, lead)
   if (forecast.replicas === null) return {forecast, reason: none}
   const headroomGpus = config.settings.warmHeadroomGpus
   const headroomReplicas = headroomGpus > 0 ? Math.ceil(headroomGpus / gpusPerReplica(model)) : 0

@@ -230,6 +230,34 @@ describe('forecast', () => {
       expected: 4,
       method: 'trend+seasonal',
     },
+    {
+      name: 'daily seasonality, phase-shifted: yesterday rose 15 min earlier (already high a day before now), today is still flat: the rise still counts (issue 9: a node warmed for it was removed before it)',
+      profile: (m: number) => (m > 1455 ? 4 : m > 1400 ? 14 : 4),
+      lead: 600,
+      history: 1500,
+      replicas: 1,
+      expected: 4,
+      method: 'trend+seasonal',
+    },
+    {
+      name: 'daily seasonality, a spike inside the window: yesterday rose 10/pod 20 min before now − 24 h and fell back by then, today is flat: the peak counts (needed within the horizon is needed)',
+      profile: (m: number) => (m > 1440 && m <= 1460 ? 14 : 4),
+      lead: 600,
+      history: 1500,
+      replicas: 1,
+      expected: 4,
+      method: 'trend+seasonal',
+    },
+    {
+      name: 'daily seasonality, today rising with yesterday: the part of the daily rise today already made is not counted twice (trend only, 17.3 → 5 replicas, not 24 → 6)',
+      profile: (m: number) =>
+        m >= 1440 && m <= 1470 ? 4 + (1470 - m) / 3 : m > 1400 && m < 1440 ? 14 : m <= 30 ? 4 + (30 - m) / 3 : 4,
+      lead: 600,
+      history: 1500,
+      replicas: 1,
+      expected: 5,
+      method: 'trend+seasonal',
+    },
   ])('$name', ({profile, lead, history, replicas, expected, method}) => {
     const {config, snapshot} = build(profile, history, replicas)
     const model = config.models[0]
