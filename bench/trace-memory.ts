@@ -6,6 +6,10 @@
  * the hpa-gpu-util baseline), deletes the file, and prints rows per second of CPU time and the peak RSS
  * (`process.resourceUsage().maxRSS`, the high-water mark over the whole process). Not a test: no target, the figure
  * is reported. Run: npm run build && node dist/bench/trace-memory.js
+ *
+ * Peak RSS is what V8 chose to grow the heap to, not what the replay needs alive: on a machine with room, V8
+ * collects lazily. To see the live bound, cap the heap: `node --max-old-space-size=350 dist/bench/trace-memory.js`
+ * with TRACE_MEMORY_ROWS=1000000 completes (the replay holds one policy's per-request results, not the trace).
  */
 import {createWriteStream} from 'node:fs'
 import {mkdtemp, rm, stat, writeFile} from 'node:fs/promises'

@@ -4,10 +4,15 @@
  *
  * The world (node groups, cold starts, prices, models) is your config's (src/core/simulate/world.ts), or a
  * scenario's with `--scenario`, whose own load the trace then replaces. Every policy replays in that same world
- * and the same traffic; only the controller's config differs. Per-request traces become the twin's requests;
- * rate traces become each model's piecewise-constant arrivals (a seeded Poisson process, token lengths from
- * DEFAULT_TOKEN_DISTRIBUTIONS). The replay starts a lead-in before the trace (no load) so every policy starts
- * warm at its own minimum replicas, and measures only the trace's window.
+ * and the same traffic; only the controller's config differs. Rate traces become each model's piecewise-constant
+ * arrivals (token lengths from DEFAULT_TOKEN_DISTRIBUTIONS), served as a flow (the fluid model) or drawn one by one
+ * as a seeded Poisson process (`--requests sampled`); per-request traces become the twin's requests, or with
+ * `--requests fluid` their rate series. The replay starts a lead-in before the trace so every policy starts warm,
+ * and measures only the trace's window.
+ *
+ * Memory: a trace never sits in memory. Pass 1 reads the files to their rate series (peak scaling, the oracle,
+ * static-peak, the charts); pass 2 streams a per-request trace's requests into each policy's twin in chunks
+ * (RequestFeed, Twin.appendTrace), one policy at a time, so what is held is one twin, its results and a chunk.
  */
 import {UserError, type Problem} from '../core/errors.js'
 import {ClosedLoop} from '../core/loop/index.js'

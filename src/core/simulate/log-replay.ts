@@ -490,7 +490,8 @@ function fluidCohort(
     [e.stepSeconds, (1 - single) * e.requests],
     [0, single * e.requests],
   ]
-  return {within, ttft, tpot}
+  // The points' weights sum to 1 up to rounding: a cohort is never more than all within.
+  return {within: Math.min(within, e.requests), ttft, tpot}
 }
 
 function sortKeys(record: Record<string, number[]>, n: number): Record<string, number[]> {
