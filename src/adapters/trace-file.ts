@@ -17,12 +17,15 @@ import {
   expandRateSeries,
   type LoadedTrace,
   mergeRateSeries,
+  mergeTokenMoments,
   mergeTraceTables,
   peakDemand,
   type RateSample,
   RateSeriesBuilder,
   rateScaleForPeak,
   type TokenDistributions,
+  type TokenMoments,
+  TokenMomentsBuilder,
   type TraceFormat,
   TraceLineReader,
   type TraceReadOptions,
@@ -81,18 +84,33 @@ export function readTraceFile(source: TraceFileSource): TraceFileReader {
   return new TraceFileReader(source)
 }
 
-/** Reads a trace whole into replay form: a request table (per-request layouts) and a rate series (all layouts). */
-export async function loadTraceFile(source: TraceFileSource): Promise<LoadedTrace> {
+export interface LoadTraceOptions {
+  /**
+   * Keep a per-request trace's requests in a table (default true). False reads the file to its rate series, stats
+   * and token moments only, in memory that does not grow with the file: a streaming replay's first pass, which
+   * then reads the requests again with streamTraceFiles.
+   */
+  table?: boolean
+}
+
+/**
+ * Reads a trace whole into replay form: a request table (per-request layouts, unless `table: false`), a rate
+ * series (all layouts) and, for per-request layouts, each model's token-length moments.
+ */
+export async function loadTraceFile(source: TraceFileSource, options: LoadTraceOptions = {}): Promise<LoadedTrace> {
   const file = readTraceFile(source)
+  const keep = options.table ?? true
   let table: TraceTableBuilder | undefined
   let series: RateSeriesBuilder | undefined
+  const moments = new TokenMomentsBuilder()
   for await (const batch of file) {
     series ??= seriesBuilder(source, file.stats!.format!)
     if (batch.kind === 'requests') {
-      table ??= new TraceTableBuilder()
+      if (keep) table ??= new TraceTableBuilder()
       for (const r of batch.requests) {
-        table.add(r)
+        table?.add(r)
         series.addRequest(r)
+        moments.add(r)
       }
     } else {
       for (const s of batch.samples) series.addRate(s)
@@ -101,14 +119,16 @@ export async function loadTraceFile(source: TraceFileSource): Promise<LoadedTrac
   const stats = file.stats!
   const format = stats.format ?? source.traceFormat!
   series ??= seriesBuilder(source, format)
+  const kind = stats.kind ?? 'requests'
   return {
     file: source.file ?? source.path,
     format,
-    kind: stats.kind ?? 'requests',
-    table: stats.kind === 'rates' ? undefined : (table ?? new TraceTableBuilder()).build(),
+    kind,
+    table: kind === 'rates' || !keep ? undefined : (table ?? new TraceTableBuilder()).build(),
     series: series.build(),
     rateScale: file.rateScale!,
     stats,
+    ...(kind === 'requests' ? {tokens: moments.build()} : {}),
   }
 }
 
@@ -118,14 +138,80 @@ export async function loadTraceFile(source: TraceFileSource): Promise<LoadedTrac
  */
 export async function loadTraceFiles(
   sources: TraceFileSource[],
-): Promise<{traces: LoadedTrace[]; series: LoadedTrace['series']; table: LoadedTrace['table']}> {
+  options: LoadTraceOptions = {},
+): Promise<{
+  traces: LoadedTrace[]
+  series: LoadedTrace['series']
+  table: LoadedTrace['table']
+  tokens: Record<string, TokenMoments>
+}> {
   const traces: LoadedTrace[] = []
-  for (const source of sources) traces.push(await loadTraceFile(source))
+  for (const source of sources) traces.push(await loadTraceFile(source, options))
   const tables = traces.flatMap((t) => (t.table ? [t.table] : []))
   return {
     traces,
     series: mergeRateSeries(traces.map((t) => t.series)),
     table: tables.length > 0 ? mergeTraceTables(tables) : undefined,
+    tokens: mergeTokenMoments(traces.flatMap((t) => (t.tokens ? [t.tokens] : []))),
+  }
+}
+
+/**
+ * The requests of several trace files on one clock, streamed (a streaming replay's second pass): each file's
+ * requests as read, merged by time the way mergeTraceTables merges tables (equal times keep the order of
+ * `sources`, then of rows), in batches. Rate layouts contribute no requests (their load is their rate series).
+ * Memory: a read chunk per file and one batch, whatever the files' size. Stops reading once the consumer does.
+ */
+export async function* streamTraceFiles(
+  sources: TraceFileSource[],
+  options: {batchSize?: number} = {},
+): AsyncGenerator<TraceRequest[]> {
+  const size = options.batchSize ?? 8192
+  const iterators = sources.map((s) => readTraceFile(s)[Symbol.asyncIterator]())
+  const heads = iterators.map(() => ({batch: [] as TraceRequest[], i: 0, done: false}))
+  // The next batch of requests of file k (rate samples are skipped), or done.
+  const refill = async (k: number): Promise<void> => {
+    const head = heads[k]!
+    while (!head.done && head.i >= head.batch.length) {
+      const next = await iterators[k]!.next()
+      if (next.done) head.done = true
+      else if (next.value.kind === 'requests') [head.batch, head.i] = [next.value.requests, 0]
+    }
+  }
+  try {
+    if (iterators.length === 1) {
+      // One file: its batches as read.
+      for (;;) {
+        await refill(0)
+        const head = heads[0]!
+        if (head.done) return
+        yield head.batch
+        head.i = head.batch.length
+      }
+    }
+    for (let k = 0; k < heads.length; k++) await refill(k)
+    let out: TraceRequest[] = []
+    for (;;) {
+      let best = -1
+      let bestT = Infinity
+      for (let k = 0; k < heads.length; k++) {
+        const head = heads[k]!
+        if (head.done) continue
+        const t = head.batch[head.i]!.t
+        if (best < 0 || t < bestT) [best, bestT] = [k, t]
+      }
+      if (best < 0) break
+      const head = heads[best]!
+      out.push(head.batch[head.i++]!)
+      if (head.i >= head.batch.length) await refill(best)
+      if (out.length >= size) {
+        yield out
+        out = []
+      }
+    }
+    if (out.length > 0) yield out
+  } finally {
+    await Promise.all(iterators.map((it) => it.return?.(undefined)))
   }
 }
 

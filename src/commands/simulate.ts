@@ -88,6 +88,13 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
       summary: 'Skip and count malformed rows instead of failing on the first.',
       helpGroup: 'TRACE',
     }),
+    requests: Flags.string({
+      summary:
+        'How the twin simulates requests: auto (fluid for rate-series traces, sampled for per-request ones), sampled (one by one) or fluid (as a flow per model; a per-request trace as its rate series).',
+      options: ['auto', 'sampled', 'fluid'],
+      helpGroup: 'TRACE',
+      dependsOn: ['trace'],
+    }),
     against: Flags.string({
       summary: 'Also replay this older policy config, as the "against" row.',
       helpGroup: 'TRACE',
@@ -170,6 +177,7 @@ export default class SimulateCommand extends BaseCommand<typeof SimulateCommand>
         ...(f.seed !== undefined ? {seed: f.seed} : {}),
         ...(f.for !== undefined ? {for: f.for} : {}),
         failIf: f['fail-if'] ?? [],
+        ...(f.requests !== undefined ? {requests: f.requests} : {}),
         ...(f.report !== undefined
           ? {
               report: {

@@ -4,10 +4,15 @@
  *
  * The world (node groups, cold starts, prices, models) is your config's (src/core/simulate/world.ts), or a
  * scenario's with `--scenario`, whose own load the trace then replaces. Every policy replays in that same world
- * and the same traffic; only the controller's config differs. Per-request traces become the twin's requests;
- * rate traces become each model's piecewise-constant arrivals (a seeded Poisson process, token lengths from
- * DEFAULT_TOKEN_DISTRIBUTIONS). The replay starts a lead-in before the trace (no load) so every policy starts
- * warm at its own minimum replicas, and measures only the trace's window.
+ * and the same traffic; only the controller's config differs. Rate traces become each model's piecewise-constant
+ * arrivals (token lengths from DEFAULT_TOKEN_DISTRIBUTIONS), served as a flow (the fluid model) or drawn one by one
+ * as a seeded Poisson process (`--requests sampled`); per-request traces become the twin's requests, or with
+ * `--requests fluid` their rate series. The replay starts a lead-in before the trace so every policy starts warm,
+ * and measures only the trace's window.
+ *
+ * Memory: a trace never sits in memory. Pass 1 reads the files to their rate series (peak scaling, the oracle,
+ * static-peak, the charts); pass 2 streams a per-request trace's requests into each policy's twin in chunks
+ * (RequestFeed, Twin.appendTrace), one policy at a time, so what is held is one twin, its results and a chunk.
  */
 import {UserError, type Problem} from '../core/errors.js'
 import {ClosedLoop} from '../core/loop/index.js'
@@ -40,24 +45,28 @@ import {
   replicaColdStartSeconds,
   REPLAY_START,
   servingProfileOf,
+  measuredTokens,
   replayLoad,
   servingSpecOf,
+  twinTokens,
+  type ReplayRequestModel,
   type WarmUp,
 } from '../core/simulate/world.js'
 import {
   DEFAULT_TOKEN_DISTRIBUTIONS,
   demandOf,
-  iterateRequests,
   meanLength,
   TRACE_FORMATS,
+  type LoadedTrace,
   type RateSeries,
+  type TokenMoments,
   type TraceFormat,
   type TraceRequest,
 } from '../core/traces/index.js'
 import type {TwinOptions, TwinScenario} from '../core/twin/index.js'
 import {loadConfigFile} from '../adapters/config-file.js'
 import {loadScenarioFile} from '../adapters/scenario-file.js'
-import {loadTraceFiles, type TraceFileSource} from '../adapters/trace-file.js'
+import {loadTraceFiles, streamTraceFiles, type TraceFileSource} from '../adapters/trace-file.js'
 import {writeOutputFile} from '../adapters/write-output.js'
 
 export interface SimulateTraceRequest {
@@ -84,6 +93,16 @@ export interface SimulateTraceRequest {
   /** `--for 2h`: how much of the trace to replay (default all of it). */
   for?: string
   failIf?: string[]
+  /**
+   * `--requests`: how the twin simulates requests. `auto` (default): fluid for rate-series traces, sampled for
+   * per-request ones; `sampled`: one by one; `fluid`: as a flow (a per-request trace as its rate series).
+   */
+  requests?: string
+  /**
+   * How many requests a lockstep chunk of a streamed replay holds at least (default 16,384). Results do not depend
+   * on it (tests replay with tiny chunks to hold that); memory grows with it.
+   */
+  chunkRequests?: number
   /** `--report FILE`: the renderer is the caller's (a view), the file is written here. */
   report?: {path: string; render: (report: SimulationReport, failIf: FailIfEvaluation | undefined) => string}
   onProgress?: (done: number) => void
@@ -109,6 +128,7 @@ interface PolicyRun {
 
 export async function simulateTrace(request: SimulateTraceRequest): Promise<SimulateTraceOutcome> {
   const gates = parseFailIfFlags(request.failIf ?? [])
+  const requestsFlag = parseRequestsFlag(request.requests)
   const baselines = parseBaselines(request.baselines ?? [])
   const seeds = request.seeds ?? 1
   if (!(Number.isInteger(seeds) && seeds >= 1)) throw new UserError(`--seeds ${seeds} is not a positive whole number`)
@@ -135,12 +155,18 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
   const sources = traceSources(request, world)
   let rateScale = request.rateScale
   if (request.peakReplicas !== undefined) {
-    const measured = await loadTraceFiles(sources.map((s) => ({...s, rateScale: 1})))
+    const measured = await loadTraceFiles(
+      sources.map((s) => ({...s, rateScale: 1})),
+      {table: false},
+    )
     checkTraceModels(measured.series, world)
     rateScale = scaleForPeak(measured.series, world, scenario, tpotTarget, request.peakReplicas)
     notes.push(`note: rate scaled ×${round(rateScale, 4)} so the busiest minute needs ${request.peakReplicas} replicas`)
   }
-  const loaded = await loadTraceFiles(sources.map((s) => ({...s, ...(rateScale !== undefined ? {rateScale} : {})})))
+  // Pass 1: the traces to their rate series (what peak scaling, the oracle, static-peak and the load chart need);
+  // a per-request trace's requests are read again, streamed, by each seed's replay (pass 2).
+  const scaled = sources.map((s) => ({...s, ...(rateScale !== undefined ? {rateScale} : {})}))
+  const loaded = await loadTraceFiles(scaled, {table: false})
   checkTraceModels(loaded.series, world)
   for (const trace of loaded.traces)
     if (trace.stats.badRows > 0)
@@ -158,7 +184,8 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
   const buckets = Math.ceil(duration / BUCKET_SECONDS)
 
   // What the oracle and static-peak need per model: capacity at SLO, cold start, GPUs per replica.
-  const rateTrace = loaded.table === undefined
+  const rateTrace = loaded.traces.every((t) => t.kind === 'rates')
+  const requestModel = requestModelFor(requestsFlag, loaded.traces)
   const tokensOf = (model: string): {input: number; output: number} => tokenMeans(series, model, rateTrace)
   const specs = modelSpecs(world, scenario, tpotTarget, tokensOf)
   const leadIn = leadInSecondsFor(world)
@@ -200,49 +227,76 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
         config: baselineConfig(name, user, {peakReplicas}),
       })
 
-  const requests = loaded.table ? [...iterateRequests(loaded.table)] : undefined
+  // Per-request traces replayed one by one stream from the files (pass 2); otherwise the twins replay rates.
+  const streamed = requestModel === 'sampled' && !rateTrace ? scaled : undefined
+  const traceEnd = buckets * series.bucketSeconds
   const stepSeconds = stepSecondsFor(duration)
   const shape = fleetShapeOf(world)
   const sloByModel = scenarioSloByModel(scenario)
+  const runEnd = windowEnd + DRAIN_SECONDS
+  const total = runEnd - start
   const runs = policies.length * seeds
-  let finished = 0
+  let shown = -1
   const reports: SimulationReport[] = []
   for (let k = 0; k < seeds; k++) {
     const seed = firstSeed + k
     const results: PolicyResult[] = []
-    for (const policy of policies) {
-      const twin = twinFor({
-        world,
-        scenario,
-        policy: policy.config,
-        firstReplicas,
-        warmUp,
-        seed,
-        start,
-        leadIn,
-        requests,
-        series,
-        buckets,
-      })
-      const loop = new ClosedLoop({twin, config: policy.config})
-      const total = windowEnd + DRAIN_SECONDS - start
-      let shown = -1
-      await loop.runUntil(windowEnd + DRAIN_SECONDS, (tick) => {
-        const done = Math.floor(((finished + (tick.at - start) / total) / runs) * 100)
-        if (done !== shown) request.onProgress?.((shown = done) / 100)
-      })
-      finished++
-      results.push(
-        measureRun(policy.name, policy.kind, () => loop.twin.logEntries(), {
-          start: windowStart,
-          end: windowEnd,
-          stepSeconds,
-          shape,
-          slo,
-          sloByModel,
-          oracle: oracleSplit,
-        }),
-      )
+    for (const [p, policy] of policies.entries()) {
+      // One policy at a time, each reading the trace again: memory holds one twin, its results and a chunk of
+      // requests, never the trace (running the policies in lockstep would read it once, but hold every
+      // policy's per-request results at the same time).
+      const feed = streamed
+        ? new RequestFeed(streamTraceFiles(streamed), leadIn, traceEnd, request.chunkRequests ?? CHUNK_REQUESTS)
+        : undefined
+      try {
+        const first = feed ? await feed.nextChunk(start) : undefined
+        const loop = new ClosedLoop({
+          twin: twinFor({
+            world,
+            scenario,
+            policy: policy.config,
+            firstReplicas,
+            warmUp,
+            seed,
+            start,
+            leadIn,
+            requests: first?.requests ?? [],
+            series,
+            buckets,
+            requestModel,
+            rateTrace,
+            tokens: loaded.tokens,
+          }),
+          config: policy.config,
+        })
+        const run = k * policies.length + p
+        const progress = (tick: {at: number}): void => {
+          const percent = Math.floor(((run + (Math.min(tick.at, runEnd) - start) / total) / runs) * 100)
+          if (percent !== shown) request.onProgress?.((shown = percent) / 100)
+        }
+        let until = first?.until ?? Infinity
+        for (;;) {
+          const to = Math.min(until, runEnd)
+          await loop.runUntil(to, progress)
+          if (to >= runEnd || !feed) break
+          const chunk = await feed.nextChunk(start)
+          loop.twin.appendTrace(chunk.requests.map((r) => ({...r, t: r.t + leadIn})))
+          until = chunk.until
+        }
+        results.push(
+          measureRun(policy.name, policy.kind, () => loop.twin.logEntries(), {
+            start: windowStart,
+            end: windowEnd,
+            stepSeconds,
+            shape,
+            slo,
+            sloByModel,
+            oracle: oracleSplit,
+          }),
+        )
+      } finally {
+        await feed?.close()
+      }
     }
     if (baselines.includes('oracle')) {
       const gpuHours = oracleSplit.total / 3600
@@ -260,10 +314,33 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
       }),
     )
   }
-  const report = reports.length === 1 ? (reports[0] as SimulationReport) : aggregateSeeds(reports)
+  const report = {
+    ...(reports.length === 1 ? (reports[0] as SimulationReport) : aggregateSeeds(reports)),
+    requestModel,
+  }
   const failIf = gates.length > 0 ? evaluateFailIf(gates, report) : undefined
   if (request.report) await writeOutputFile(request.report.path, request.report.render(report, failIf), 'HTML report')
   return {report, ...(failIf ? {failIf} : {}), warnings, notes}
+}
+
+const REQUEST_MODELS = ['auto', 'sampled', 'fluid'] as const
+type RequestsFlag = (typeof REQUEST_MODELS)[number]
+
+function parseRequestsFlag(value: string | undefined): RequestsFlag {
+  if (value === undefined) return 'auto'
+  if (!(REQUEST_MODELS as readonly string[]).includes(value))
+    throw new UserError(`--requests ${value} is not a request model`, {hint: `use ${REQUEST_MODELS.join(', ')}`})
+  return value as RequestsFlag
+}
+
+/**
+ * The request model a replay runs: as asked, or for `auto` fluid when every trace is a rate series (its requests
+ * would be drawn at random anyway, and a flow replays weeks in seconds) and sampled when any lists requests (they
+ * replay as recorded, with their own burstiness, which the fluid model smooths away).
+ */
+export function requestModelFor(flag: RequestsFlag, traces: readonly Pick<LoadedTrace, 'kind'>[]): ReplayRequestModel {
+  if (flag !== 'auto') return flag
+  return traces.length > 0 && traces.every((t) => t.kind === 'rates') ? 'fluid' : 'sampled'
 }
 
 function parseBaselines(names: readonly string[]): BaselineName[] {
@@ -475,11 +552,17 @@ function twinFor(input: {
   seed: number
   start: number
   leadIn: number
-  requests: TraceRequest[] | undefined
+  /** The trace's first requests (trace clock, before the lead-in); the rest are appended as the replay runs. */
+  requests: TraceRequest[]
   series: RateSeries
   buckets: number
+  requestModel: ReplayRequestModel
+  /** True when every trace is a rate series (no requests to replay one by one). */
+  rateTrace: boolean
+  /** A per-request trace's token-length moments per model (what the fluid model replays it with). */
+  tokens: Record<string, TokenMoments>
 }): TwinOptions {
-  const {world, scenario, policy, seed, start, leadIn, requests, series, buckets} = input
+  const {world, scenario, policy, seed, start, leadIn, requests, series, buckets, requestModel} = input
   // Each policy starts at its own minimum, or at what the first minute needs when that is more (within its max).
   const replicas = Object.fromEntries(
     policy.models.map((m) => [
@@ -487,14 +570,27 @@ function twinFor(input: {
       Math.min(m.replicas.max, Math.max(m.replicas.min, input.firstReplicas[m.name] ?? 0)),
     ]),
   )
-  const rates = requests
-    ? undefined
-    : {
-        bucketSeconds: series.bucketSeconds,
-        rps: Object.fromEntries(series.models.map((m, i) => [m, (series.rps[i] as Float64Array).slice(0, buckets)])),
-        tokens: DEFAULT_TOKEN_DISTRIBUTIONS,
-      }
-  const traced = (requests ?? []).filter((r) => r.t < buckets * series.bucketSeconds)
+  // A rate trace replays its rates; a per-request one its requests, unless fluid replays it as its rates too.
+  const perRequest = !input.rateTrace
+  const fallback = {
+    input: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.input),
+    output: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.output),
+  }
+  const rates =
+    perRequest && requestModel === 'sampled'
+      ? undefined
+      : {
+          bucketSeconds: series.bucketSeconds,
+          rps: Object.fromEntries(series.models.map((m, i) => [m, (series.rps[i] as Float64Array).slice(0, buckets)])),
+          tokens: DEFAULT_TOKEN_DISTRIBUTIONS,
+          ...(perRequest
+            ? {
+                tokensByModel: Object.fromEntries(
+                  series.models.map((m) => [m, measuredTokens(input.tokens[m], fallback)]),
+                ),
+              }
+            : {}),
+        }
   if (!scenario)
     return buildReplayWorld({
       world,
@@ -503,7 +599,8 @@ function twinFor(input: {
       seed,
       leadInSeconds: leadIn,
       warmUp: input.warmUp,
-      requests: traced,
+      requests,
+      requestModel,
       ...(rates ? {rates} : {}),
     })
   // A scenario's world keeps its own nodes, spread, spot and faults; the trace replaces its load.
@@ -515,7 +612,71 @@ function twinFor(input: {
       replicas: Math.max(replicas[m.name] ?? 0, m.replicas ?? 0),
       load: replayLoad(m.name, leadIn, rates, input.warmUp[m.name]),
     })),
-    trace: traced.map((r) => ({...r, t: r.t + leadIn})),
+    trace: requests.map((r) => ({...r, t: r.t + leadIn})),
+    ...(requestModel === 'fluid' ? {requests: 'fluid' as const} : {}),
+  }
+}
+
+/** How many requests a lockstep chunk holds at least by default (the twins' trace buffers hold about this many). */
+const CHUNK_REQUESTS = 16384
+
+/**
+ * Pass 2's reader: the streamed requests of the replayed part of the trace (`t` before `end`, trace clock), cut
+ * into lockstep chunks. A chunk is the next `chunk` requests, then every request at the same twin time as
+ * the last of them, then one more: `until` is that last time, so a twin run to `until` holds every request at or
+ * before it plus the next (Twin.appendTrace's exactness condition); Infinity when the trace has no more.
+ */
+class RequestFeed {
+  private batch: TraceRequest[] = []
+  private i = 0
+  private ended = false
+
+  constructor(
+    private readonly stream: AsyncGenerator<TraceRequest[]>,
+    private readonly lead: number,
+    private readonly end: number,
+    private readonly chunk: number,
+  ) {
+    if (!(Number.isInteger(chunk) && chunk >= 1)) throw new RangeError(`chunk must be a positive integer, got ${chunk}`)
+  }
+
+  async nextChunk(start: number): Promise<{requests: TraceRequest[]; until: number}> {
+    const requests: TraceRequest[] = []
+    let until = Infinity
+    for (;;) {
+      if (this.i >= this.batch.length && !(await this.refill())) return {requests, until: Infinity}
+      const r = this.batch[this.i++] as TraceRequest
+      if (!(r.t < this.end)) {
+        // Requests come in time order: the rest of the trace is past the replayed part.
+        this.ended = true
+        this.batch = []
+        return {requests, until: Infinity}
+      }
+      requests.push(r)
+      // The twin's own arithmetic for a request's time (start + t after the lead-in is added).
+      const at = start + (r.t + this.lead)
+      if (until === Infinity) {
+        if (requests.length >= this.chunk) until = at
+      } else if (at > until) return {requests, until}
+    }
+  }
+
+  /** Stops reading the files (the replayed part may end before them). */
+  async close(): Promise<void> {
+    await this.stream.return(undefined)
+  }
+
+  private async refill(): Promise<boolean> {
+    while (this.i >= this.batch.length) {
+      if (this.ended) return false
+      const next = await this.stream.next()
+      if (next.done) {
+        this.ended = true
+        return false
+      }
+      ;[this.batch, this.i] = [next.value, 0]
+    }
+    return true
   }
 }
 

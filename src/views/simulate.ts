@@ -25,6 +25,12 @@ export const RESULT_COLUMNS: Array<{metric: MetricName; head: string}> = [
   {metric: 'recovery', head: 'Burst recovery'},
 ]
 
+/** How the header names the request model a replay ran (`--requests`). */
+const REQUEST_MODEL_LABELS: Record<NonNullable<SimulationReport['requestModel']>, string> = {
+  sampled: 'one by one (sampled)',
+  fluid: 'as a flow (fluid, optimistic near saturation)',
+}
+
 export function policyLabel(p: PolicyResult): string {
   return p.kind === 'user'
     ? `${p.name} (yours)`
@@ -52,7 +58,7 @@ export function renderSimulation(
     .join(', ')
   out.push(
     heading(
-      `Simulation: ${report.policies.length} policies over ${formatDuration(hours * 3600)}, seed${report.seeds.length > 1 ? 's' : ''} ${report.seeds.join(', ')}`,
+      `Simulation: ${report.policies.length} policies over ${formatDuration(hours * 3600)}, seed${report.seeds.length > 1 ? 's' : ''} ${report.seeds.join(', ')}${report.requestModel ? `, requests ${REQUEST_MODEL_LABELS[report.requestModel]}` : ''}`,
       color,
     ),
   )

@@ -12,6 +12,7 @@ import {
   loadTraceFile,
   loadTraceFiles,
   readTraceFile,
+  streamTraceFiles,
   streamTraceRequests,
   type TraceFileSource,
 } from '../../src/adapters/trace-file.js'
@@ -19,6 +20,7 @@ import {UserError} from '../../src/core/errors.js'
 import {
   formatTraceLines,
   generateSyntheticRequests,
+  iterateRequests,
   peakDemand,
   type TraceFormat,
   TraceRowError,
@@ -225,5 +227,70 @@ describe('scaling to a peak and several traces', () => {
     const error = await loadTraceFile({path: make()}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UserError)
     expect((error as UserError).message).toBe(message)
+  })
+})
+
+describe("streaming the requests of several files (the replay's second pass)", () => {
+  const collect = async (sources: TraceFileSource[], batchSize?: number) => {
+    const out = []
+    for await (const batch of streamTraceFiles(sources, batchSize ? {batchSize} : {})) out.push(...batch)
+    return out
+  }
+  // Two files whose rows share times, so the merge's tie rule shows: 0, 0, 1, 1, 1, ... in one and 0, 1, 1, ... in
+  // the other, each row naming its file in its token count.
+  const ties = (name: string, rows: number, step: number, tokens: number): string =>
+    write(name, [
+      'timestamp,model,input_tokens,output_tokens',
+      ...Array.from({length: rows}, (_, i) => `${Math.floor(i * step)},m,${tokens},${i}`),
+    ])
+
+  test.each([
+    {why: 'one file: its requests as read', files: () => [{path: ties('one.csv', 3000, 0.3, 5)}], batchSize: undefined},
+    {
+      why: 'two files with equal times: the first file first, then the second, each in row order',
+      files: () => [
+        {path: ties('ties-a.csv', 500, 0.5, 1), model: 'a'},
+        {path: ties('ties-b.csv', 400, 0.7, 2), model: 'b'},
+      ],
+      batchSize: 33,
+    },
+    {
+      why: 'a rate file beside a request file contributes no requests (its load is its rate series)',
+      files: () => [{path: 'examples/traces/diurnal-rates.csv'}, {path: ties('ties-c.csv', 300, 0.5, 3), model: 'c'}],
+      batchSize: 10,
+    },
+  ])('the same requests in the same order as the merged table: $why', async ({files, batchSize}) => {
+    const sources = files() as TraceFileSource[]
+    const streamed = await collect(sources, batchSize)
+    const loaded = await loadTraceFiles(sources)
+    expect(streamed.length).toBeGreaterThan(0)
+    expect(streamed).toEqual([...iterateRequests(loaded.table!)])
+  })
+
+  test('a bad row met while streaming names the file and its line, as in the first pass', async () => {
+    const p = write('late-bad.csv', [
+      'timestamp,model,input_tokens,output_tokens',
+      ...Array.from({length: 5000}, (_, i) => `${i},m,10,10`),
+      '5000,m,ten,10',
+    ])
+    const error = await collect([{path: p}]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TraceRowError)
+    expect((error as TraceRowError).message).toMatch(/late-bad\.csv:5002: input_tokens/)
+    // With skipBadRows the row is skipped, as the first pass skips it.
+    expect(await collect([{path: p, skipBadRows: true}])).toHaveLength(5000)
+  })
+
+  test('the first pass without a table keeps the rate series and token moments, not the requests', async () => {
+    const p = ties('moments.csv', 100, 1, 7)
+    const loaded = await loadTraceFile({path: p}, {table: false})
+    expect(loaded.table).toBeUndefined()
+    expect(loaded.kind).toBe('requests')
+    expect(loaded.series.buckets).toBe(2)
+    // Inputs are all 7; outputs 0..99 (mean 49.5).
+    expect(loaded.tokens?.m).toEqual({
+      requests: 100,
+      input: {sum: 700, sumSquares: 4900},
+      output: {sum: 4950, sumSquares: 328350},
+    })
   })
 })

@@ -140,6 +140,11 @@ describe('gpu-scale simulate --trace', () => {
       stderr: /bursty\.csv:1: .*hint: fix the row, or pass skipBadRows \(--skip-bad-rows\)/s,
     },
     {
+      why: '--requests takes only the three request models',
+      args: ['--requests', 'exact'],
+      stderr: /Expected --requests=exact to be one of: auto, sampled, fluid/,
+    },
+    {
       why: '--baseline takes only the built-in names',
       args: ['--baseline', 'hpa'],
       stderr: /Expected --baseline=hpa to be one of: hpa-gpu-util, keda-queue, reactive-nodes, static-peak, oracle/,
@@ -149,6 +154,28 @@ describe('gpu-scale simulate --trace', () => {
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toMatch(stderr)
     expect(result.stdout).toBe('')
+  })
+
+  test.each([
+    {
+      why: 'a per-request trace replays one by one by default',
+      args: [],
+      json: 'sampled',
+      header: 'one by one (sampled)',
+    },
+    {
+      why: '--requests fluid replays it as a flow, and the header says the model is optimistic near saturation',
+      args: ['--requests', 'fluid'],
+      json: 'fluid',
+      header: 'as a flow (fluid, optimistic near saturation)',
+    },
+  ])('the output says which request model ran: $why', async ({args, json, header}) => {
+    const base = ['simulate', '-c', 'examples/seed-production.yaml', '--trace', trace, '--for', '3m', ...args]
+    const asJson = await cli([...base, '-o', 'json'])
+    expect(asJson.exitCode, asJson.stderr).toBe(0)
+    expect((JSON.parse(asJson.stdout) as SimulationReport).requestModel).toBe(json)
+    const table = await cli(base)
+    expect(table.stdout.split('\n')[0]).toContain(`requests ${header}`)
   })
 
   test('without --trace or --scenario there is nothing to simulate: exit 1 with both forms in the hint', async () => {

@@ -131,8 +131,8 @@ describe('trace load and options', () => {
     expect(report.policies[0]?.metrics.requests.total).toBe(count)
   }, 60_000)
 
-  test('a rate trace becomes Poisson arrivals at its rates: the request count is within 5σ of the integral', async () => {
-    const {report} = await run({traces: ['examples/traces/diurnal-rates.csv'], window: '..20m'})
+  test('a rate trace sampled becomes Poisson arrivals at its rates: the request count is within 5σ of the integral', async () => {
+    const {report} = await run({traces: ['examples/traces/diurnal-rates.csv'], window: '..20m', requests: 'sampled'})
     // The first two 10-minute rows: llama-8b 0.965 then 0.943 req/s, llama-70b 0.2 then 0.23 req/s.
     const expected = 600 * (0.965 + 0.943333 + 0.2 + 0.23)
     const total = report.policies[0]?.metrics.requests.total ?? 0
@@ -202,6 +202,11 @@ describe('bad input: one clear error each, before any replay', () => {
       error: /is not in the fleet being replayed/,
     },
     {
+      why: 'an unknown request model names the three there are',
+      request: () => ({traces: [good()], requests: 'exact'}),
+      error: /--requests exact is not a request model/,
+    },
+    {
       why: 'no -c and no --scenario: there is no fleet to replay in',
       request: () => ({traces: [good()], config: undefined}),
       error: /needs the policy config that describes the fleet \(-c FILE\)/,
@@ -215,4 +220,111 @@ describe('bad input: one clear error each, before any replay', () => {
     expect(report.policies[0]?.metrics.requests.total).toBe(1)
     expect(notes.join('\n')).toMatch(/skipped 1 malformed row\(s\), first: .*bad\.csv:3/)
   }, 60_000)
+})
+
+describe('a per-request trace streams: results do not depend on how it is chunked', () => {
+  // Rows sharing a timestamp (1 s resolution) put ties at chunk boundaries; two files exercise the merge.
+  const whole = (seconds: boolean, name: string, spec: SyntheticTraceSpec): string => {
+    const path = join(dir, name)
+    const lines = [...formatTraceLines('requests-csv', generateSyntheticRequests(spec))]
+    const rows = seconds ? lines.map((l, i) => (i === 0 ? l : l.replace(/^(\d+)\.\d+/, '$1'))) : lines
+    writeFileSync(path, rows.join('\n') + '\n')
+    return path
+  }
+  test.each([
+    {
+      why: 'one bursty file on two models, every request its own chunk',
+      traces: () => [whole(false, 'chunks-a.csv', twoModels(71))],
+      chunk: 1,
+    },
+    {
+      why: 'whole-second timestamps, so chunks end inside runs of equal times',
+      traces: () => [whole(true, 'chunks-b.csv', poisson(72))],
+      chunk: 5,
+    },
+    {
+      why: 'two files mapped to two models, merged as they stream',
+      traces: () => [
+        `llama-8b=${whole(true, 'chunks-c.csv', poisson(73))}`,
+        `llama-70b=${whole(false, 'chunks-d.csv', {...poisson(74), models: [{name: 'x', meanRps: 0.5}]})}`,
+      ],
+      chunk: 3,
+    },
+  ])(
+    '$why: chunks of $chunk give the very report of one chunk',
+    async ({traces, chunk}) => {
+      const files = traces()
+      const request = {traces: files, for: '10m', baselines: ['hpa-gpu-util'], seeds: 2} as const
+      const small = await run({...request, baselines: [...request.baselines], chunkRequests: chunk})
+      const large = await run({...request, baselines: [...request.baselines], chunkRequests: 1_000_000})
+      expect(small.report.policies[0]?.metrics.requests.total).toBeGreaterThan(100)
+      expect(JSON.stringify(small.report)).toBe(JSON.stringify(large.report))
+    },
+    120_000,
+  )
+})
+
+describe('the request model (--requests)', () => {
+  test.each([
+    {
+      why: 'a rate trace has no requests of its own to replay: fluid by default',
+      trace: 'examples/traces/diurnal-rates.csv',
+      requests: undefined,
+      expected: 'fluid',
+    },
+    {
+      why: 'a per-request trace replays its own requests one by one by default',
+      trace: 'examples/traces/bursty-requests.csv',
+      requests: undefined,
+      expected: 'sampled',
+    },
+    {
+      why: '--requests sampled draws a rate trace as Poisson requests',
+      trace: 'examples/traces/diurnal-rates.csv',
+      requests: 'sampled',
+      expected: 'sampled',
+    },
+    {
+      why: '--requests fluid replays a per-request trace as its rate series',
+      trace: 'examples/traces/bursty-requests.csv',
+      requests: 'fluid',
+      expected: 'fluid',
+    },
+  ])(
+    '$why',
+    async ({trace, requests, expected}) => {
+      const {report} = await run({traces: [trace], window: '..20m', ...(requests ? {requests} : {})})
+      expect(report.requestModel).toBe(expected)
+      // Either way the requests are measured (a fluid cohort counts with its size).
+      expect(report.policies[0]?.metrics.requests.total).toBeGreaterThan(50)
+    },
+    60_000,
+  )
+
+  test.each([
+    {why: 'a rate trace', trace: 'examples/traces/diurnal-rates.csv', model: undefined},
+    {
+      why: 'a per-request trace, fluid on its rate series',
+      trace: 'examples/traces/poisson-azure.csv',
+      model: 'llama-8b',
+    },
+  ])(
+    'sampled and fluid agree on an unsaturated trace ($why): requests, attainment, GPU-hours',
+    async ({trace, model}) => {
+      const request = {traces: [trace], ...(model ? {model} : {}), window: '..40m', baselines: ['static-peak']}
+      const sampled = await run({...request, requests: 'sampled'})
+      const fluid = await run({...request, requests: 'fluid'})
+      for (const name of ['seed-production', 'static-peak']) {
+        const [s, f] = [byName(sampled.report.policies, name), byName(fluid.report.policies, name)]
+        const expected = f.metrics.requests.total
+        // Fluid counts the integral of the rate; sampled draws (or replays) about as many.
+        expect(Math.abs(s.metrics.requests.total - expected), name).toBeLessThan(5 * Math.sqrt(expected) + 2)
+        // Unsaturated: both meet the SLO nearly always, so the optimism of fluid near saturation does not show.
+        expect(s.metrics.sloAttainment, name).toBeGreaterThan(0.98)
+        expect(Math.abs(s.metrics.sloAttainment - f.metrics.sloAttainment), name).toBeLessThan(0.01)
+        expect(Math.abs(s.metrics.gpuHours - f.metrics.gpuHours) / s.metrics.gpuHours, name).toBeLessThan(0.1)
+      }
+    },
+    120_000,
+  )
 })

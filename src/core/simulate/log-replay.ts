@@ -10,7 +10,8 @@
  */
 import type {CapacityType, PolicyConfig} from '../model/config.js'
 import {findGpuModel} from '../mig/catalog.js'
-import type {LogEntry} from '../twin/events.js'
+import type {FluidRecord, FluidTokensRecord, LogEntry} from '../twin/events.js'
+import {FLUID_STEP_SECONDS, fluidTtft} from '../twin/fluid.js'
 import {layoutForMigConfig} from '../twin/mig-manager.js'
 import {percentiles} from '../twin/summary.js'
 
@@ -214,7 +215,40 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
   }
   const sloOf = (model: string): SimulationSlo => ({...options.slo, ...options.sloByModel?.[model]})
 
+  // Fluid cohorts (src/core/twin/fluid.ts): weighted latency samples, kept apart so a per-request log's
+  // percentiles stay exactly what they were.
+  const fluidTokens = new Map<string, FluidTokensRecord>()
+  const fluidBacklog = new Map<string, number>()
+  const stepFluid = new Array<{ttft: WeightedSamples; tpot: WeightedSamples} | undefined>(n)
+  const fluidTpot = weightedSamples()
+  const fluidStep = (i: number) => (stepFluid[i] ??= {ttft: weightedSamples(), tpot: weightedSamples()})
+
   for (const e of entries) {
+    if (e.type === 'requests.fluid-tokens') {
+      fluidTokens.set(e.model, e)
+      continue
+    }
+    if (e.type === 'requests.fluid') {
+      if (e.t >= start && e.t <= end) fluidBacklog.set(e.model, e.backlog)
+      const tokens = fluidTokens.get(e.model)
+      // A cohort is charged to when it arrived: its wait before the step it is served in, and half that step.
+      const arrival = e.t - e.wait - FLUID_STEP_SECONDS / 2
+      if (!(e.requests > 0) || !tokens || arrival < start || arrival >= end) continue
+      const i = Math.floor((arrival - start) / step)
+      const cohort = fluidCohort(e, tokens, sloOf(e.model))
+      total += e.requests
+      within += cohort.within
+      stepTotal[i] = (stepTotal[i] as number) + e.requests
+      stepWithin[i] = (stepWithin[i] as number) + cohort.within
+      ;(load[e.model] ??= zeros())[i] = ((load[e.model] as number[])[i] as number) + e.requests / step
+      const samples = fluidStep(i)
+      for (const [ttft, weight] of cohort.ttft) addSample(samples.ttft, ttft, weight)
+      for (const [tpot, weight] of cohort.tpot) {
+        addSample(samples.tpot, tpot, weight)
+        addSample(fluidTpot, tpot, weight)
+      }
+      continue
+    }
     if (e.type === 'request') {
       const i = Math.floor((e.arrival - start) / step)
       if (e.arrival < start || e.arrival >= end) continue
@@ -348,8 +382,13 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
   for (const pod of pods.values())
     if (pod.scheduled === undefined && end - pod.created >= STRANDED_AFTER_SECONDS) stranded++
 
+  // Fluid requests still waiting at the window's end were not served in it: they count, and miss (as the summary).
+  for (const backlog of fluidBacklog.values()) if (backlog > 0) total += backlog
   const p95 = (values: number[]) => (values.length === 0 ? null : percentiles(values).p95)
-  const tpot = percentiles(allTpot)
+  const stepP95 = (values: number[], fluid: WeightedSamples | undefined) =>
+    fluid ? orNull(weightedPercentiles(withUnitWeights(values, fluid)).p95) : p95(values)
+  const tpot =
+    fluidTpot.values.length > 0 ? weightedPercentiles(withUnitWeights(allTpot, fluidTpot)) : percentiles(allTpot)
   const orNull = (v: number) => (Number.isNaN(v) ? null : v)
   return {
     series: {
@@ -361,8 +400,8 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
       nodes: sortKeys(nodes, n),
       gpusByProfile: sortKeys(gpusByProfile, n),
       latency: {
-        p95TtftSeconds: stepTtft.map(p95),
-        p95TpotSeconds: stepTpot.map(p95),
+        p95TtftSeconds: stepTtft.map((values, i) => stepP95(values, stepFluid[i]?.ttft)),
+        p95TpotSeconds: stepTpot.map((values, i) => stepP95(values, stepFluid[i]?.tpot)),
         attainment: stepTotal.map((t, i) => (t === 0 ? null : (stepWithin[i] as number) / t)),
       },
     },
@@ -376,6 +415,83 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
     cost,
     strandedPods: stranded,
   }
+}
+
+interface WeightedSamples {
+  values: number[]
+  weights: number[]
+}
+
+function weightedSamples(): WeightedSamples {
+  return {values: [], weights: []}
+}
+
+function addSample(samples: WeightedSamples, value: number, weight: number): void {
+  if (!(weight > 0)) return
+  samples.values.push(value)
+  samples.weights.push(weight)
+}
+
+/** Per-request samples (weight 1 each) beside fluid ones. */
+function withUnitWeights(values: readonly number[], fluid: WeightedSamples): WeightedSamples {
+  return {values: [...values, ...fluid.values], weights: [...values.map(() => 1), ...fluid.weights]}
+}
+
+/** Nearest-rank percentiles of weighted samples: the smallest value whose cumulative weight reaches q. */
+function weightedPercentiles(samples: WeightedSamples): {p50: number; p95: number; p99: number} {
+  const order = samples.values
+    .map((_, i) => i)
+    .sort((a, b) => (samples.values[a] as number) - (samples.values[b] as number))
+  const total = samples.weights.reduce((a, b) => a + b, 0)
+  const at = (q: number): number => {
+    if (!(total > 0)) return NaN
+    let cumulative = 0
+    for (const i of order) {
+      cumulative += samples.weights[i] as number
+      if (cumulative >= q * total * (1 - 1e-12)) return samples.values[i] as number
+    }
+    return samples.values[order[order.length - 1] as number] as number
+  }
+  return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
+}
+
+/**
+ * One fluid cohort against the SLO, over its token mix's quantile points (as the twin summary counts it): the
+ * requests within TTFT, TPOT (every request of a cohort decodes at the step time) and end to end, and its TTFT and
+ * TPOT as weighted samples (weights in requests).
+ */
+function fluidCohort(
+  e: FluidRecord,
+  tokens: FluidTokensRecord,
+  slo: SimulationSlo,
+): {within: number; ttft: Array<[number, number]>; tpot: Array<[number, number]>} {
+  const {input, output} = tokens
+  const ttftLimit = slo.ttftSeconds ?? Infinity
+  const e2eLimit = slo.e2eSeconds ?? Infinity
+  const tpotOk = slo.tpotSeconds === undefined || e.stepSeconds <= slo.tpotSeconds
+  let within = 0
+  const ttft: Array<[number, number]> = []
+  for (let i = 0; i < input.values.length; i++) {
+    const wi = (input.weights[i] as number) * e.requests
+    const first = fluidTtft(e, input.values[i] as number)
+    ttft.push([first, wi])
+    if (first > ttftLimit) continue
+    for (let j = 0; j < output.values.length; j++) {
+      const o = output.values[j] as number
+      if ((tpotOk || o <= 1) && first + Math.max(0, o - 1) * e.stepSeconds <= e2eLimit)
+        within += wi * (output.weights[j] as number)
+    }
+  }
+  // A request with one output token has no time per output token (0, as for a per-request log).
+  let single = 0
+  for (let j = 0; j < output.values.length; j++)
+    if ((output.values[j] as number) <= 1) single += output.weights[j] as number
+  const tpot: Array<[number, number]> = [
+    [e.stepSeconds, (1 - single) * e.requests],
+    [0, single * e.requests],
+  ]
+  // The points' weights sum to 1 up to rounding: a cohort is never more than all within.
+  return {within: Math.min(within, e.requests), ttft, tpot}
 }
 
 function sortKeys(record: Record<string, number[]>, n: number): Record<string, number[]> {

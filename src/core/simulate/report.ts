@@ -89,6 +89,11 @@ export interface SimulationReport {
   seeds: number[]
   slo: {default: SimulationSlo; byModel: Record<string, SimulationSlo>}
   policies: PolicyResult[]
+  /**
+   * How the twin simulated requests (trace replays): `sampled`, one by one; `fluid`, as a flow per model and fluid
+   * step (src/core/twin/fluid.ts). Absent: one by one (scenario runs).
+   */
+  requestModel?: 'sampled' | 'fluid'
 }
 
 export interface RunMeasureOptions extends ReplayOptions {

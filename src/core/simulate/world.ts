@@ -14,6 +14,7 @@ import {replicasPerNode} from '../policy/nodes/scale-up.js'
 import {estimateColdStart, estimateWeightLoadSeconds} from '../scheduling/cold-start.js'
 import {checkGroupFit} from '../scheduling/eligibility.js'
 import {profilesOfGroup} from '../scheduling/mig-configs.js'
+import {lengthStats, type TokenMoments} from '../traces/moments.js'
 import {meanLength, type LengthDistribution, type TokenDistributions} from '../traces/types.js'
 import {resolveServingProfile, type ServingProfile, type ServingSpec} from '../twin/latency-model.js'
 import type {ArrivalSpec, TokenDistribution, TraceRequest} from '../twin/load.js'
@@ -171,6 +172,30 @@ export function twinTokens(d: LengthDistribution): TokenDistribution {
 }
 
 /**
+ * How a replay simulates requests (`simulate --trace --requests`): `sampled`, one by one (a per-request trace's own
+ * requests, a rate trace's drawn as a seeded Poisson process), or `fluid`, as a flow per model and fluid step
+ * (src/core/twin/fluid.ts; a per-request trace is replayed as its rate series).
+ */
+export type ReplayRequestModel = 'sampled' | 'fluid'
+
+/**
+ * A per-request trace's token lengths in the twin's terms, for the fluid model: lognormal with the trace's own mean
+ * and coefficient of variation per model (the fluid model needs a distribution, not the rows). A model with no
+ * requests gets `fallback`.
+ */
+export function measuredTokens(
+  moments: TokenMoments | undefined,
+  fallback: {input: TokenDistribution; output: TokenDistribution},
+): {input: TokenDistribution; output: TokenDistribution} {
+  if (!moments || !(moments.requests > 0)) return fallback
+  const of = (m: TokenMoments['input']): TokenDistribution => {
+    const {mean, cv} = lengthStats(m, moments.requests)
+    return mean > 0 ? {mean, distribution: 'lognormal', cv, min: 1} : {mean: 1, distribution: 'fixed'}
+  }
+  return {input: of(moments.input), output: of(moments.output)}
+}
+
+/**
  * Nodes each group starts with so that every model's starting replicas have a home: per model (in the planner's
  * priority order), nodes of its home group for its replicas, rounded up per model. Within each group's max.
  */
@@ -205,8 +230,19 @@ export interface ReplayWorldInput {
   leadInSeconds: number
   /** Per-request traces: every request, `t` seconds from the trace's start. */
   requests?: readonly TraceRequest[]
-  /** Rate traces: per model, requests per second in buckets from the trace's start. */
-  rates?: {bucketSeconds: number; rps: Record<string, ArrayLike<number>>; tokens: TokenDistributions}
+  /**
+   * Rate traces, and per-request traces replayed as their rates (fluid): per model, requests per second in buckets
+   * from the trace's start; token lengths from `tokens`, or per model from `tokensByModel` (a per-request trace's
+   * measured lengths, see measuredTokens).
+   */
+  rates?: {
+    bucketSeconds: number
+    rps: Record<string, ArrayLike<number>>
+    tokens: TokenDistributions
+    tokensByModel?: Record<string, {input: TokenDistribution; output: TokenDistribution}>
+  }
+  /** How the twin simulates requests: one by one (`sampled`, the default) or as a flow (`fluid`: rates only). */
+  requestModel?: ReplayRequestModel
   /** Load during the lead-in, per model: the trace's first-minute rate and its mean token lengths. */
   warmUp?: Record<string, WarmUp>
   /** Serving specs by model (a scenario's); others come from servingSpecOf. */
@@ -236,6 +272,7 @@ export function buildReplayWorld(input: ReplayWorldInput): TwinOptions {
     coldStartSigma: input.coldStartSigma ?? TRACE_COLD_START_SPREAD,
     scrapeIntervalSeconds: 30,
     telemetryRetentionSeconds: 3 * 3600,
+    ...(input.requestModel === 'fluid' ? {requests: 'fluid' as const} : {}),
   }
 }
 
@@ -257,12 +294,15 @@ export function replayLoad(
     const trace = stepArrivals(rps, rates!.bucketSeconds, lead)
     if (trace.kind === 'step') steps.push(...trace.steps)
   } else if (steps.length > 0) steps.push({atSeconds: lead, rate: 0})
-  const tokens = rates
-    ? {input: twinTokens(rates.tokens.input), output: twinTokens(rates.tokens.output)}
-    : {
-        input: {mean: warmUp?.tokens.input ?? 1, distribution: 'lognormal' as const, cv: 1},
-        output: {mean: warmUp?.tokens.output ?? 1, distribution: 'lognormal' as const, cv: 1},
-      }
+  const measured = rates?.tokensByModel?.[model]
+  const tokens = measured
+    ? {input: measured.input, output: measured.output}
+    : rates
+      ? {input: twinTokens(rates.tokens.input), output: twinTokens(rates.tokens.output)}
+      : {
+          input: {mean: warmUp?.tokens.input ?? 1, distribution: 'lognormal' as const, cv: 1},
+          output: {mean: warmUp?.tokens.output ?? 1, distribution: 'lognormal' as const, cv: 1},
+        }
   return {arrivals: steps.length > 0 ? {kind: 'step', steps} : {kind: 'none'}, ...tokens}
 }
 

@@ -1,6 +1,7 @@
 /**
  * A trace read whole into replay form, and the one request stream the twin replays from one or several traces.
  */
+import type {TokenMoments} from './moments.js'
 import {expandRateSeries, type RateSeries} from './rates.js'
 import type {TraceReadStats} from './reader.js'
 import {iterateRequests, type TraceTable} from './table.js'
@@ -17,6 +18,8 @@ export interface LoadedTrace {
   /** The rate scale applied (1, `rateScale`, or the one `peakReplicas` asked for). */
   rateScale: number
   stats: TraceReadStats
+  /** Per-request layouts: each model's token-length moments (rate layouts carry no lengths). */
+  tokens?: Record<string, TokenMoments>
 }
 
 /**

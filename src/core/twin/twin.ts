@@ -300,8 +300,10 @@ export class Twin {
     if (options.trace) {
       const sorted = options.trace.map((r, index) => ({r, index})).sort((a, b) => a.r.t - b.r.t || a.index - b.index)
       this.traceOrder = sorted.map((s) => s.r)
-      if (this.traceOrder.length > 0)
+      if (this.traceOrder.length > 0) {
         this.queue.push(this.start + (this.traceOrder[0] as TraceRequest).t, {k: 'trace', index: 0})
+        this.traceQueued = 0
+      }
     }
     for (const storm of this.spot.storms)
       this.queue.push(this.start + storm.atSeconds, {k: 'storm', group: storm.group, count: storm.count})
@@ -311,6 +313,41 @@ export class Twin {
   }
 
   private traceOrder: TraceRequest[] = []
+  /** Index (over every trace request ever given) of traceOrder[0]: appendTrace drops requests already replayed. */
+  private traceBase = 0
+  /** Index of the trace request whose event is queued, or -1 when none is (not started, or caught up). */
+  private traceQueued = -1
+
+  /**
+   * Adds trace requests after those given so far (streaming replays, src/services/simulate-trace.ts), so a long
+   * trace never sits in the twin whole. `t` is seconds from the start, as in `options.trace`; the requests must be
+   * in time order and none earlier than the last one given. Requests already replayed are dropped here.
+   *
+   * Exactness: a replay fed in chunks is the same run as one given the whole trace at construction when each
+   * chunk is appended before the twin reaches its predecessor's last request, i.e. when every `runUntil(T)` finds
+   * all requests at or before T plus the next one (the caller's lookahead). Otherwise, a request appended after the
+   * twin caught up is queued when appended (at its time, or now if that has passed).
+   */
+  appendTrace(requests: readonly TraceRequest[]): void {
+    if (requests.length === 0) return
+    if (this.options.requests === 'fluid')
+      throw new RangeError('the fluid request model replays rates: give the trace as per-model step arrivals')
+    let previous = this.traceOrder[this.traceOrder.length - 1]?.t ?? -Infinity
+    for (const r of requests) {
+      if (r.t < previous) throw new RangeError(`trace requests must come in time order (${r.t} after ${previous})`)
+      previous = r.t
+    }
+    // Keep only the queued request and those after it: the rest have been replayed.
+    const keepFrom = this.traceQueued < 0 ? this.traceBase + this.traceOrder.length : this.traceQueued
+    this.traceOrder = this.traceOrder.slice(keepFrom - this.traceBase)
+    this.traceBase = keepFrom
+    const first = this.traceBase + this.traceOrder.length
+    for (const r of requests) this.traceOrder.push(r)
+    if (this.traceQueued < 0) {
+      this.traceQueued = first
+      this.queue.push(Math.max(this.clock, this.start + (requests[0] as TraceRequest).t), {k: 'trace', index: first})
+    }
+  }
 
   get now(): number {
     return this.clock
@@ -757,7 +794,7 @@ export class Twin {
   }
 
   private onTrace(index: number): void {
-    const r = this.traceOrder[index] as TraceRequest
+    const r = this.traceOrder[index - this.traceBase] as TraceRequest
     const model = this.modelByName.get(r.model)
     if (model) {
       const req: TwinRequest = {
@@ -772,7 +809,8 @@ export class Twin {
       }
       this.route(model, req)
     }
-    const next = this.traceOrder[index + 1]
+    const next = this.traceOrder[index + 1 - this.traceBase]
+    this.traceQueued = next ? index + 1 : -1
     if (next) this.queue.push(Math.max(this.clock, this.start + next.t), {k: 'trace', index: index + 1})
   }
 
