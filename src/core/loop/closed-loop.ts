@@ -95,6 +95,8 @@ export class ClosedLoop {
   constructor(private readonly options: LoopOptions) {
     this.forecastMetrics = listForecastMetrics(options.config)
     const forecastMetrics = this.forecastMetrics
+    this.interval = options.config.settings.loopIntervalSeconds
+    this.historySeconds = loopHistorySeconds(options.config, this.interval)
     this.twin = new Twin({
       ...options.twin,
       schedule: scheduleWithKernel,
@@ -109,9 +111,7 @@ export class ClosedLoop {
         : {}),
     })
     this.actuator = new TwinActuator(this.twin, options.twin.config)
-    this.interval = options.config.settings.loopIntervalSeconds
     this.nextTickAt = this.twin.now
-    this.historySeconds = loopHistorySeconds(options.config, this.interval)
     this.telemetrySelect =
       options.snapshotTelemetry === 'full'
         ? undefined

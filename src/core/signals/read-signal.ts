@@ -102,7 +102,8 @@ export function readSignalValue(signal: SignalConfig, ctx: ReadContext): number 
   if (memo) {
     const cached = memo.readings.get(key)
     if (cached) return cached.value
-    if (memo.values?.has(key)) return memo.values.get(key) as number | null
+    const value = memo.values?.get(key)
+    if (value !== undefined) return value
   }
   const resolved = resolveHistogram(signal, ctx.telemetry)
   const value = resolved.source === 'workload' ? readWorkloadSignal(resolved, ctx).value : readPodValue(resolved, ctx)
@@ -336,7 +337,8 @@ function quantileOf(byLe: BucketSums, signal: SignalConfig): number | null {
 function leOf(index: TelemetryIndex, label: string | undefined): number | undefined {
   if (label === undefined) return undefined
   const cache = index.leByLabel
-  if (cache.has(label)) return cache.get(label)
+  const known = cache.get(label)
+  if (known !== undefined || cache.has(label)) return known
   const le = parseLe(label)
   cache.set(label, le)
   return le
