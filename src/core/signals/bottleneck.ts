@@ -13,6 +13,7 @@
  *   6. underutilized: GPU idle and nothing waits.
  *   7. healthy: none of the above.
  */
+import type {SignalConfig} from '../model/config.js'
 import type {Evidence, Reason, ReasonCode} from '../model/plan.js'
 import {DCGM, QUEUE_METRICS, VLLM} from './metric-names.js'
 import {readSignalValue, type ReadContext} from './read-signal.js'
@@ -76,18 +77,7 @@ export interface EvidenceContext extends ReadContext {
 export function collectEvidence(ctx: EvidenceContext): BottleneckEvidence {
   const e: BottleneckEvidence = {}
   const level = (metric: string, source: 'pod' | 'gpu' = 'gpu') =>
-    readSignalValue(
-      {
-        name: metric,
-        metric,
-        source,
-        targetType: 'AverageValue',
-        target: 1,
-        windowSeconds: ctx.windowSeconds,
-        aggregation: 'avg',
-      },
-      ctx,
-    )
+    readSignalValue(evidenceSignal(metric, source, ctx.windowSeconds), ctx)
   const util = level(DCGM.gpuUtil)
   if (util !== null) e.gpuUtilPercent = util
   assign(e, 'smActive', level(DCGM.smActive))
@@ -116,23 +106,35 @@ export function collectEvidence(ctx: EvidenceContext): BottleneckEvidence {
   }
   assign(e, 'running', level(VLLM.running, 'pod'))
   assign(e, 'kvCacheUsage', level(VLLM.kvCache, 'pod'))
-  const latency = (metric: string) =>
-    readSignalValue(
-      {
-        name: metric,
-        metric,
-        source: 'pod',
-        targetType: 'Value',
-        target: 1,
-        windowSeconds: ctx.windowSeconds,
-        aggregation: 'avg',
-        quantile: 0.95,
-      },
-      ctx,
-    )
+  const latency = (metric: string) => readSignalValue(evidenceSignal(metric, 'pod', ctx.windowSeconds, 0.95), ctx)
   assign(e, 'p95LatencySeconds', latency(VLLM.e2eLatencyBucket))
   assign(e, 'ttftP95Seconds', latency(VLLM.ttftBucket))
   return e
+}
+
+/**
+ * The signal each piece of evidence is read as, per window: built once and frozen, so a tick reads it without
+ * building it (and read-signal.ts keeps its reading key). In one window a metric is always read the same way.
+ */
+const evidenceSignals = new Map<number, Map<string, SignalConfig>>()
+function evidenceSignal(metric: string, source: 'pod' | 'gpu', windowSeconds: number, quantile?: number): SignalConfig {
+  let byMetric = evidenceSignals.get(windowSeconds)
+  if (!byMetric) evidenceSignals.set(windowSeconds, (byMetric = new Map()))
+  let signal = byMetric.get(metric)
+  if (!signal) {
+    signal = Object.freeze({
+      name: metric,
+      metric,
+      source,
+      targetType: quantile === undefined ? 'AverageValue' : 'Value',
+      target: 1,
+      windowSeconds,
+      aggregation: 'avg',
+      ...(quantile === undefined ? {} : {quantile}),
+    } satisfies SignalConfig)
+    byMetric.set(metric, signal)
+  }
+  return signal
 }
 
 function assign<K extends keyof BottleneckEvidence>(e: BottleneckEvidence, key: K, value: number | null): void {

@@ -113,8 +113,21 @@ export function readSignalValue(signal: SignalConfig, ctx: ReadContext): number 
 
 /** What makes two readings the same (the signal's name does not: two signals may read one metric alike). */
 function readingKey(signal: SignalConfig, ctx: ReadContext): string {
-  return `${signal.metric}|${signal.source}|${signal.windowSeconds}|${signal.aggregation}|${signal.quantile ?? ''}|${signal.targetType}|${ctx.replicasAt ? 'load' : 'mean'}`
+  const mode = ctx.replicasAt ? 'load' : 'mean'
+  // A frozen signal (the bottleneck evidence's, read a dozen times per model and tick) cannot change: its key is
+  // built once.
+  const frozen = Object.isFrozen(signal)
+  const known = frozen ? frozenKeys.get(signal)?.[mode] : undefined
+  if (known !== undefined) return known
+  const key = `${signal.metric}|${signal.source}|${signal.windowSeconds}|${signal.aggregation}|${signal.quantile ?? ''}|${signal.targetType}|${mode}`
+  if (frozen) {
+    const keys = frozenKeys.get(signal) ?? {}
+    keys[mode] = key
+    frozenKeys.set(signal, keys)
+  }
+  return key
 }
+const frozenKeys = new WeakMap<SignalConfig, {load?: string; mean?: string}>()
 
 /**
  * A latency signal may name the histogram (`vllm:e2e_request_latency_seconds`) with a `quantile`; it is read from
