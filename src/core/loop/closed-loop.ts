@@ -21,7 +21,7 @@ import type {Change, Plan} from '../model/plan.js'
 import type {ControllerState, InFlightChange} from '../model/state.js'
 import {planCluster} from '../planner/plan-cluster.js'
 import {SEASON_SECONDS, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
-import {requiredTelemetry} from '../planner/required-telemetry.js'
+import {EVIDENCE_WHY, requiredTelemetry} from '../planner/required-telemetry.js'
 import {isHistogramMetric} from '../signals/metric-names.js'
 import {Twin, type TwinOptions} from '../twin/index.js'
 import type {WindowSelect} from '../twin/telemetry.js'
@@ -95,6 +95,8 @@ export class ClosedLoop {
   constructor(private readonly options: LoopOptions) {
     this.forecastMetrics = listForecastMetrics(options.config)
     const forecastMetrics = this.forecastMetrics
+    this.interval = options.config.settings.loopIntervalSeconds
+    this.historySeconds = loopHistorySeconds(options.config, this.interval)
     this.twin = new Twin({
       ...options.twin,
       schedule: scheduleWithKernel,
@@ -109,9 +111,7 @@ export class ClosedLoop {
         : {}),
     })
     this.actuator = new TwinActuator(this.twin, options.twin.config)
-    this.interval = options.config.settings.loopIntervalSeconds
     this.nextTickAt = this.twin.now
-    this.historySeconds = loopHistorySeconds(options.config, this.interval)
     this.telemetrySelect =
       options.snapshotTelemetry === 'full'
         ? undefined
@@ -256,16 +256,19 @@ function listForecastMetrics(config: PolicyConfig): Set<string> {
 /**
  * The telemetry a tick's snapshot carries: only metrics the planner reads for this policy (requiredTelemetry; the
  * twin also records inter-token latency, token counters, `_sum`/`_count` that no rule reads). Histogram buckets
- * are read only as rates over their window, so they keep that window (plus two loop intervals of margin); every
- * other metric keeps the whole history, because some rules read all of it (node scale-down finds the last busy
- * GPU sample, the forecast fits its trend). Histograms are most of the twin's series and samples, so this is most
+ * are read only as rates over their window, and metrics only the bottleneck evidence reads (SM and DRAM activity,
+ * framebuffer, PCIe, running requests, KV cache) only over the evidence window, so they keep that window (plus two
+ * loop intervals of margin; the newest sample always stays, so staleness reads the same); every other metric keeps
+ * the whole history, because some rules read all of it (node scale-down finds the last busy GPU sample, the
+ * forecast fits its trend). Histograms are most of the twin's series and samples, so this is most
  * of what a tick used to copy, sanitize and index. The closed-loop test plans both snapshots every tick and
  * requires the same plan.
  */
 function selectRequiredTelemetry(config: PolicyConfig, historySeconds: number, interval: number): WindowSelect {
   const lookback = new Map<string, number>()
   for (const need of requiredTelemetry(config).metrics) {
-    const seconds = isHistogramMetric(need.metric) ? need.windowSeconds + 2 * interval : historySeconds
+    const windowed = isHistogramMetric(need.metric) || need.why.every((why) => why === EVIDENCE_WHY)
+    const seconds = windowed ? need.windowSeconds + 2 * interval : historySeconds
     lookback.set(need.metric, Math.max(lookback.get(need.metric) ?? 0, seconds))
   }
   return (metric) => lookback.get(metric)

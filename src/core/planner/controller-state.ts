@@ -121,10 +121,18 @@ function historyWindows(model: ModelConfig): {recommendationSeconds: number; eve
 }
 
 function mergeByTime<T extends {at: number}>(a: readonly T[], b: readonly T[], key: (item: T) => string): T[] {
-  return dedupe([...a, ...b], key).sort((x, y) => x.at - y.at)
+  const merged = dedupe([...a, ...b], key)
+  // Sorting a list already in time order changes nothing (the sort is stable): skip it, as every tick can.
+  return ascends(merged, false) ? merged : merged.sort((x, y) => x.at - y.at)
 }
 
-function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {
+/**
+ * The first of each item with the same key. History kept by this module is in strictly ascending time, and
+ * items at distinct instants never share a key (the key starts with the instant): such a list is kept whole
+ * without building a key per item, which every tick did for every model.
+ */
+function dedupe<T extends {at: number}>(items: readonly T[], key: (item: T) => string): T[] {
+  if (ascends(items, true)) return [...items]
   const seen = new Set<string>()
   return items.filter((item) => {
     const k = key(item)
@@ -138,4 +146,14 @@ function latest(a: number | undefined, b: number | undefined): number | undefine
   if (a === undefined) return b
   if (b === undefined) return a
   return Math.max(a, b)
+}
+
+/** Whether the items' instants ascend (strictly: no two at one instant); false with a NaN instant. */
+function ascends(items: ReadonlyArray<{at: number}>, strictly: boolean): boolean {
+  for (let i = 1; i < items.length; i++) {
+    const before = (items[i - 1] as {at: number}).at
+    const at = (items[i] as {at: number}).at
+    if (!(strictly ? before < at : before <= at)) return false
+  }
+  return true
 }

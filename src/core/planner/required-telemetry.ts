@@ -30,6 +30,11 @@ export interface RequiredTelemetry {
 
 /** Bottleneck evidence is read over at least this window (gpu-scale-algorithm.ts step 2). */
 const EVIDENCE_MIN_WINDOW_SECONDS = 180
+/**
+ * The `why` of a need that only the bottleneck evidence has: it reads the value over its window and nothing older
+ * (collectEvidence), so a snapshot may carry just that window of such a metric (the closed loop's does).
+ */
+export const EVIDENCE_WHY = 'bottleneck evidence'
 
 export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
   const needs = new Map<string, TelemetryNeed>()
@@ -76,7 +81,7 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
       DCGM.pcieTx,
       DCGM.pcieRx,
     ]) {
-      need(metric, 'gpu', evidenceWindow, model.name, 'bottleneck evidence')
+      need(metric, 'gpu', evidenceWindow, model.name, EVIDENCE_WHY)
     }
     for (const metric of [
       ...QUEUE_METRICS,
@@ -86,7 +91,7 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
       VLLM.e2eLatencyBucket,
       VLLM.ttftBucket,
     ])
-      need(metric, 'pod', evidenceWindow, model.name, 'bottleneck evidence')
+      need(metric, 'pod', evidenceWindow, model.name, EVIDENCE_WHY)
   }
   // Node scale-down: DCGM utilization per node over the unneeded window (a node idle that long may go).
   need(DCGM.gpuUtil, 'node', config.settings.scaleDown.unneededSeconds, undefined, 'node scale-down (unneeded window)')

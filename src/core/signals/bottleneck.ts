@@ -13,9 +13,10 @@
  *   6. underutilized: GPU idle and nothing waits.
  *   7. healthy: none of the above.
  */
+import type {SignalConfig} from '../model/config.js'
 import type {Evidence, Reason, ReasonCode} from '../model/plan.js'
 import {DCGM, QUEUE_METRICS, VLLM} from './metric-names.js'
-import {readSignal, type ReadContext} from './read-signal.js'
+import {readSignalValue, type ReadContext} from './read-signal.js'
 import type {TelemetryIndex} from './telemetry-index.js'
 import {computeSlope, type Sample, selectWindow} from './window.js'
 import {seriesForPod} from './telemetry-index.js'
@@ -76,62 +77,64 @@ export interface EvidenceContext extends ReadContext {
 export function collectEvidence(ctx: EvidenceContext): BottleneckEvidence {
   const e: BottleneckEvidence = {}
   const level = (metric: string, source: 'pod' | 'gpu' = 'gpu') =>
-    readSignal(
-      {
-        name: metric,
-        metric,
-        source,
-        targetType: 'AverageValue',
-        target: 1,
-        windowSeconds: ctx.windowSeconds,
-        aggregation: 'avg',
-      },
-      ctx,
-    )
+    readSignalValue(evidenceSignal(metric, source, ctx.windowSeconds), ctx)
   const util = level(DCGM.gpuUtil)
-  if (util.value !== null) e.gpuUtilPercent = util.value
-  assign(e, 'smActive', level(DCGM.smActive).value)
-  assign(e, 'smOccupancy', level(DCGM.smOccupancy).value)
-  assign(e, 'tensorActive', level(DCGM.tensorActive).value)
-  assign(e, 'dramActive', level(DCGM.dramActive).value)
+  if (util !== null) e.gpuUtilPercent = util
+  assign(e, 'smActive', level(DCGM.smActive))
+  assign(e, 'smOccupancy', level(DCGM.smOccupancy))
+  assign(e, 'tensorActive', level(DCGM.tensorActive))
+  assign(e, 'dramActive', level(DCGM.dramActive))
   if (e.gpuUtilPercent === undefined) {
-    const gr = level(DCGM.grEngineActive).value
+    const gr = level(DCGM.grEngineActive)
     if (gr !== null) e.gpuUtilPercent = gr * 100
   }
-  const used = level(DCGM.fbUsed).value
-  const free = level(DCGM.fbFree).value
+  // Used only with free (dcgm-exporter's default field list has FB_USED without FB_FREE): not read alone.
+  const free = level(DCGM.fbFree)
+  const used = free === null ? null : level(DCGM.fbUsed)
   if (used !== null && free !== null && used + free > 0) e.fbUsedFraction = used / (used + free)
-  const tx = level(DCGM.pcieTx).value
-  const rx = level(DCGM.pcieRx).value
+  const tx = level(DCGM.pcieTx)
+  const rx = level(DCGM.pcieRx)
   if (tx !== null || rx !== null) e.pcieBytesPerSecond = (tx ?? 0) + (rx ?? 0)
   for (const metric of QUEUE_METRICS) {
     const q = level(metric, 'pod')
-    if (q.value === null) continue
+    if (q === null) continue
     e.queueMetric = metric
-    e.queuePerPod = q.value
+    e.queuePerPod = q
     const growth = computeQueueGrowth(ctx.telemetry, metric, ctx)
     if (growth !== null) e.queueGrowthPerMinute = growth * 60
     break
   }
-  assign(e, 'running', level(VLLM.running, 'pod').value)
-  assign(e, 'kvCacheUsage', level(VLLM.kvCache, 'pod').value)
-  const latency = (metric: string) =>
-    readSignal(
-      {
-        name: metric,
-        metric,
-        source: 'pod',
-        targetType: 'Value',
-        target: 1,
-        windowSeconds: ctx.windowSeconds,
-        aggregation: 'avg',
-        quantile: 0.95,
-      },
-      ctx,
-    ).value
+  assign(e, 'running', level(VLLM.running, 'pod'))
+  assign(e, 'kvCacheUsage', level(VLLM.kvCache, 'pod'))
+  const latency = (metric: string) => readSignalValue(evidenceSignal(metric, 'pod', ctx.windowSeconds, 0.95), ctx)
   assign(e, 'p95LatencySeconds', latency(VLLM.e2eLatencyBucket))
   assign(e, 'ttftP95Seconds', latency(VLLM.ttftBucket))
   return e
+}
+
+/**
+ * The signal each piece of evidence is read as, per window: built once and frozen, so a tick reads it without
+ * building it (and read-signal.ts keeps its reading key). In one window a metric is always read the same way.
+ */
+const evidenceSignals = new Map<number, Map<string, SignalConfig>>()
+function evidenceSignal(metric: string, source: 'pod' | 'gpu', windowSeconds: number, quantile?: number): SignalConfig {
+  let byMetric = evidenceSignals.get(windowSeconds)
+  if (!byMetric) evidenceSignals.set(windowSeconds, (byMetric = new Map()))
+  let signal = byMetric.get(metric)
+  if (!signal) {
+    signal = Object.freeze({
+      name: metric,
+      metric,
+      source,
+      targetType: quantile === undefined ? 'AverageValue' : 'Value',
+      target: 1,
+      windowSeconds,
+      aggregation: 'avg',
+      ...(quantile === undefined ? {} : {quantile}),
+    } satisfies SignalConfig)
+    byMetric.set(metric, signal)
+  }
+  return signal
 }
 
 function assign<K extends keyof BottleneckEvidence>(e: BottleneckEvidence, key: K, value: number | null): void {

@@ -10,7 +10,7 @@
  */
 import type {SignalConfig} from '../model/config.js'
 import type {Series} from '../model/snapshot.js'
-import {type Bucket, computeHistogramQuantile, parseLe} from './histogram.js'
+import {BucketSums, computeHistogramQuantileOfSums, parseLe} from './histogram.js'
 import {isHistogramMetric, isLevelMetric, METRIC_FALLBACKS} from './metric-names.js'
 import {type TelemetryIndex, seriesForPod, seriesForWorkload} from './telemetry-index.js'
 import {aggregateSamples, aggregateWindow, computeCounterRateInWindow, type Sample, selectWindow} from './window.js'
@@ -42,6 +42,8 @@ export interface ReadingMemo {
   telemetry: TelemetryIndex
   podNames: readonly string[]
   readings: Map<string, SignalReading>
+  /** Values read by readSignalValue (bottleneck evidence), where no full reading was made. */
+  values?: Map<string, number | null>
 }
 
 /**
@@ -72,24 +74,14 @@ interface SeriesRead {
   status: ReadingStatus
   lastAt: number | null
   /** Histograms: the bucket rates summed by `le`, so the pods' total needs no second pass over the samples. */
-  byLe?: Map<number, number>
+  byLe?: BucketSums
 }
 
 /** Reads `signal` for the pods and workload in `ctx`. */
 export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   const memo =
     ctx.memo && ctx.memo.telemetry === ctx.telemetry && ctx.memo.podNames === ctx.podNames ? ctx.memo : undefined
-  const key = memo
-    ? [
-        signal.metric,
-        signal.source,
-        signal.windowSeconds,
-        signal.aggregation,
-        signal.quantile ?? '',
-        signal.targetType,
-        ctx.replicasAt ? 'load' : 'mean',
-      ].join('|')
-    : ''
+  const key = memo ? readingKey(signal, ctx) : ''
   const cached = memo?.readings.get(key)
   if (cached) return cached
   const resolved = resolveHistogram(signal, ctx.telemetry)
@@ -97,6 +89,45 @@ export function readSignal(signal: SignalConfig, ctx: ReadContext): SignalReadin
   memo?.readings.set(key, reading)
   return reading
 }
+
+/**
+ * `readSignal(signal, ctx).value`, without the per-pod breakdown nobody reads: the bottleneck evidence needs only
+ * the value of a dozen metrics per model on every tick. A full reading of the same key already made is reused; a
+ * value read here is remembered for the next value read, never handed out as a full reading.
+ */
+export function readSignalValue(signal: SignalConfig, ctx: ReadContext): number | null {
+  const memo =
+    ctx.memo && ctx.memo.telemetry === ctx.telemetry && ctx.memo.podNames === ctx.podNames ? ctx.memo : undefined
+  const key = memo ? readingKey(signal, ctx) : ''
+  if (memo) {
+    const cached = memo.readings.get(key)
+    if (cached) return cached.value
+    const value = memo.values?.get(key)
+    if (value !== undefined) return value
+  }
+  const resolved = resolveHistogram(signal, ctx.telemetry)
+  const value = resolved.source === 'workload' ? readWorkloadSignal(resolved, ctx).value : readPodValue(resolved, ctx)
+  if (memo) (memo.values ??= new Map()).set(key, value)
+  return value
+}
+
+/** What makes two readings the same (the signal's name does not: two signals may read one metric alike). */
+function readingKey(signal: SignalConfig, ctx: ReadContext): string {
+  const mode = ctx.replicasAt ? 'load' : 'mean'
+  // A frozen signal (the bottleneck evidence's, read a dozen times per model and tick) cannot change: its key is
+  // built once.
+  const frozen = Object.isFrozen(signal)
+  const known = frozen ? frozenKeys.get(signal)?.[mode] : undefined
+  if (known !== undefined) return known
+  const key = `${signal.metric}|${signal.source}|${signal.windowSeconds}|${signal.aggregation}|${signal.quantile ?? ''}|${signal.targetType}|${mode}`
+  if (frozen) {
+    const keys = frozenKeys.get(signal) ?? {}
+    keys[mode] = key
+    frozenKeys.set(signal, keys)
+  }
+  return key
+}
+const frozenKeys = new WeakMap<SignalConfig, {load?: string; mean?: string}>()
 
 /**
  * A latency signal may name the histogram (`vllm:e2e_request_latency_seconds`) with a `quantile`; it is read from
@@ -120,7 +151,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
   let lastAt: number | null = null
   let metricRead = signal.metric
   // Histograms: every pod's bucket rates summed by `le`, in pod order (what reading all their buckets at once sums).
-  const totalByLe = new Map<number, number>()
+  const totalByLe = new BucketSums()
 
   // A metric (and its fallback) absent from the whole snapshot is missing for every pod: say so without a
   // per-pod lookup, which on a large fleet is most of the cost of reading evidence nobody exports.
@@ -165,7 +196,7 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
     else {
       perPod[pod] = read.value * scale
       podsWithData.push(pod)
-      if (histogram && read.byLe) for (const [le, rate] of read.byLe) totalByLe.set(le, (totalByLe.get(le) ?? 0) + rate)
+      if (histogram && read.byLe) totalByLe.addAll(read.byLe)
     }
   }
 
@@ -192,6 +223,44 @@ function readPodSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
           ? 'idle'
           : 'missing'
   return {status, value, total, perPod, podsWithData, podsMissing, podsStale, lastSampleAt: lastAt, metricRead, notes}
+}
+
+/**
+ * `readPodSignal(signal, ctx).value` by the same steps: the same pods count (fresh, not stale, not idle), their
+ * values are summed in the same order, histograms sum the same bucket rates; only the per-pod record is not kept.
+ */
+function readPodValue(signal: SignalConfig, ctx: ReadContext): number | null {
+  const histogram = isHistogramMetric(signal.metric)
+  const fallback = METRIC_FALLBACKS[signal.metric]
+  if (!ctx.telemetry.byMetric.has(signal.metric) && !(fallback && ctx.telemetry.byMetric.has(fallback.metric)))
+    return null
+  const withData: string[] = []
+  let sum = 0
+  const totalByLe = new BucketSums()
+  for (const pod of ctx.podNames) {
+    let series = seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)
+    let scale = 1
+    if (series.length === 0 && fallback) {
+      const alt = seriesForPod(ctx.telemetry, fallback.metric, ctx.namespace, pod)
+      if (alt.length > 0) {
+        series = alt
+        scale = fallback.scale
+      }
+    }
+    if (series.length === 0) continue
+    const read = histogram ? readHistogram(series, signal, ctx) : readLevelOrAmount(series, signal, ctx)
+    if (read.status === 'stale' || read.status === 'idle' || read.status === 'missing' || read.value === null) continue
+    withData.push(pod)
+    sum += read.value * scale
+    if (histogram && read.byLe) totalByLe.addAll(read.byLe)
+  }
+  if (withData.length === 0) return null
+  if (histogram) return quantileOf(totalByLe, signal)
+  if (ctx.replicasAt && !isLevelMetric(signal.metric)) {
+    const total = readWorkloadLoad(signal, ctx, withData, ctx.replicasAt)
+    return total === null ? null : total / withData.length
+  }
+  return sum / withData.length
 }
 
 function readWorkloadSignal(signal: SignalConfig, ctx: ReadContext): SignalReading {
@@ -250,11 +319,11 @@ function readLevelOrAmount(
 
 /** Bucket counters → per-second rates over the window → summed by `le` → quantile. */
 function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: ReadContext): SeriesRead {
-  const byLe = new Map<number, number>()
+  const byLe = new BucketSums()
   let lastAt: number | null = null
   let anyFresh = false
   for (const s of series) {
-    const le = parseLe(s.labels.le)
+    const le = leOf(ctx.telemetry, s.labels.le)
     if (le === undefined) continue
     const last = lastFiniteAt(s.samples)
     if (last !== null) lastAt = Math.max(lastAt ?? -Infinity, last)
@@ -263,7 +332,7 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
     anyFresh = true
     const rate = computeCounterRateInWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now)
     if (rate === null) continue
-    byLe.set(le, (byLe.get(le) ?? 0) + rate)
+    byLe.add(le, rate)
   }
   if (!anyFresh) return {value: null, status: lastAt === null ? 'missing' : 'stale', lastAt}
   const q = quantileOf(byLe, signal)
@@ -272,10 +341,20 @@ function readHistogram(series: readonly Series[], signal: SignalConfig, ctx: Rea
 }
 
 /** The signal's quantile of bucket rates summed by `le`; null when no request finished in the window. */
-function quantileOf(byLe: ReadonlyMap<number, number>, signal: SignalConfig): number | null {
-  const buckets: Bucket[] = [...byLe.entries()].map(([le, count]) => ({le, count}))
-  const q = computeHistogramQuantile(signal.quantile ?? 0.95, buckets)
+function quantileOf(byLe: BucketSums, signal: SignalConfig): number | null {
+  const q = computeHistogramQuantileOfSums(signal.quantile ?? 0.95, byLe)
   return Number.isFinite(q) ? q : null
+}
+
+/** `parseLe`, remembered per label text for this snapshot: its histograms share a few dozen bucket bounds. */
+function leOf(index: TelemetryIndex, label: string | undefined): number | undefined {
+  if (label === undefined) return undefined
+  const cache = index.leByLabel
+  const known = cache.get(label)
+  if (known !== undefined || cache.has(label)) return known
+  const le = parseLe(label)
+  cache.set(label, le)
+  return le
 }
 
 /** A sample dropped as impossible (./sanitize.ts) within the window: what is left of the window is not trusted. */
@@ -291,31 +370,69 @@ function lastFiniteAt(samples: readonly Sample[]): number | null {
   return null
 }
 
-/** The workload's load over the window: per timestamp, the mean over reporting pods × replicas serving then. */
+/**
+ * The workload's load over the window: per timestamp, the mean over reporting pods × replicas serving then.
+ * Timestamps go to slots of flat arrays (no per-timestamp or per-pod objects): this runs for every model's queue
+ * signal and queue evidence on every tick. A pod's value at t is the sum of its series' samples at t, added in
+ * series order; a pod with one strictly ascending series has one sample per t, read without a per-pod map.
+ */
 function readWorkloadLoad(
   signal: SignalConfig,
   ctx: ReadContext,
   pods: readonly string[],
   replicasAt: (t: number) => number,
 ): number | null {
-  const byTime = new Map<number, {sum: number; n: number}>()
+  const from = ctx.now - signal.windowSeconds
+  const to = ctx.now
+  const slotOf = new Map<number, number>()
+  const times: number[] = []
+  const sums: number[] = []
+  const counts: number[] = []
+  const add = (t: number, v: number) => {
+    let slot = slotOf.get(t)
+    if (slot === undefined) {
+      slot = times.length
+      slotOf.set(t, slot)
+      times.push(t)
+      sums.push(0)
+      counts.push(0)
+    }
+    sums[slot] = (sums[slot] as number) + v
+    counts[slot] = (counts[slot] as number) + 1
+  }
   for (const pod of pods) {
+    const series = seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)
+    const only = series.length === 1 ? (series[0] as Series).samples : undefined
+    const window = only && selectWindow(only, from, to)
+    if (window && isStrictlyAscending(window)) {
+      for (const [t, v] of window) add(t, v)
+      continue
+    }
     const perPodAt = new Map<number, number>()
-    for (const s of seriesForPod(ctx.telemetry, signal.metric, ctx.namespace, pod)) {
-      for (const [t, v] of selectWindow(s.samples, ctx.now - signal.windowSeconds, ctx.now))
-        perPodAt.set(t, (perPodAt.get(t) ?? 0) + v)
+    for (const s of series) {
+      for (const [t, v] of selectWindow(s.samples, from, to)) perPodAt.set(t, (perPodAt.get(t) ?? 0) + v)
     }
-    for (const [t, v] of perPodAt) {
-      const cell = byTime.get(t) ?? {sum: 0, n: 0}
-      cell.sum += v
-      cell.n += 1
-      byTime.set(t, cell)
-    }
+    for (const [t, v] of perPodAt) add(t, v)
   }
   // Scaled so that at `now` the load is the sum over reporting pods (a serving pod without samples counts zero).
   const nowReplicas = Math.max(replicasAt(ctx.now), 1)
-  const samples: Sample[] = [...byTime.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, c]) => [t, (c.sum / c.n) * (Math.max(replicasAt(t), 1) / nowReplicas) * pods.length])
+  const order = times.map((_, i) => i)
+  if (!isAscending(times)) order.sort((a, b) => (times[a] as number) - (times[b] as number))
+  const samples: Sample[] = order.map((i) => {
+    const t = times[i] as number
+    return [t, ((sums[i] as number) / (counts[i] as number)) * (Math.max(replicasAt(t), 1) / nowReplicas) * pods.length]
+  })
   return aggregateSamples(samples, signal.aggregation, signal.windowSeconds)
+}
+
+/** Whether the samples' timestamps strictly ascend (each instant once). */
+function isStrictlyAscending(samples: readonly Sample[]): boolean {
+  for (let i = 1; i < samples.length; i++)
+    if (!((samples[i] as Sample)[0] > (samples[i - 1] as Sample)[0])) return false
+  return true
+}
+
+function isAscending(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) < (values[i - 1] as number)) return false
+  return true
 }

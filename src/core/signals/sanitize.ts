@@ -87,6 +87,7 @@ export function sanitizeSeries(
   // The scrape interval is estimated only when a sample is stamped after capturedAt: the estimate is positive, so
   // a sample at or before capturedAt is never "future", and most series never need it.
   let latest = scrapeIntervalSeconds === undefined ? undefined : capturedAt + scrapeIntervalSeconds
+  if (allPossible(series.samples, capturedAt, latest, bounds)) return series
   const dropped: DroppedSamples = {nonFinite: 0, negative: 0, outOfRange: 0, future: 0, newestAt: -Infinity}
   let kept: Array<[number, number]> | undefined
   // A plain loop: this runs over every sample of a fleet (a million in the 2,000-node benchmark).
@@ -116,6 +117,29 @@ export function sanitizeSeries(
     dropped.newestAt = Math.max(dropped.newestAt, Number.isFinite(t) ? t : capturedAt)
   }
   return kept === undefined ? series : {...series, samples: kept, dropped}
+}
+
+/**
+ * Whether the loop below would keep every sample: each finite, stamped at or before capturedAt (and before the
+ * given scrape-interval limit), within bounds. The common case (every plan of the closed loop sanitizes a clean
+ * snapshot), answered by one tight pass with no estimate, no counters and no copy.
+ */
+function allPossible(
+  samples: ReadonlyArray<readonly [number, number]>,
+  capturedAt: number,
+  latest: number | undefined,
+  bounds: SampleBounds,
+): boolean {
+  const limit = latest === undefined ? capturedAt : Math.min(capturedAt, latest)
+  const {min, max} = bounds
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i] as readonly [number, number]
+    const t = sample[0]
+    const v = sample[1]
+    // `x - x === 0` only for finite x (NaN and ±Infinity give NaN).
+    if (!(t - t === 0 && v - v === 0 && t <= limit && v >= min && v <= max)) return false
+  }
+  return true
 }
 
 function estimateScrapeInterval(samples: ReadonlyArray<readonly [number, number]>): number {

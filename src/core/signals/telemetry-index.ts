@@ -15,6 +15,8 @@ export interface TelemetryIndex {
   byPod: Map<string, Map<string, Map<string, Series[]>>>
   /** key: `${metric}|${namespace}/${workload-or-model}`; only series without a `pod` label. */
   byWorkload: Map<string, Series[]>
+  /** Histogram `le` label texts parsed so far (filled as signals read buckets; a fleet shares a few dozen). */
+  leByLabel: Map<string, number | undefined>
 }
 
 /** Labels that name the workload (or model) of a workload-level series, in the order they are tried. */
@@ -45,7 +47,7 @@ export function indexTelemetry(series: readonly Series[]): TelemetryIndex {
       }
     }
   }
-  return {byMetric, byPod, byWorkload}
+  return {byMetric, byPod, byWorkload, leByLabel: new Map()}
 }
 
 export function seriesForPod(index: TelemetryIndex, metric: string, namespace: string, pod: string): Series[] {

@@ -132,7 +132,8 @@ export function aggregateSamples(
 export function computeEwma(samples: readonly Sample[], tauSeconds: number): number {
   let value = (samples[0] as Sample)[1]
   let prevT = (samples[0] as Sample)[0]
-  for (const [t, v] of samples.slice(1)) {
+  for (let i = 1; i < samples.length; i++) {
+    const [t, v] = samples[i] as Sample
     const alpha = 1 - Math.exp(-Math.max(t - prevT, 0) / tauSeconds)
     value += alpha * (v - value)
     prevT = t
@@ -158,19 +159,23 @@ export function fitTrend(
 ): {value: number; slope: number} | undefined {
   const n = samples.length
   if (n < 2) return undefined
+  // Indexed loops, no destructuring: the forecast fits one line per pod series on every tick.
   let sx = 0
   let sy = 0
-  for (const [t, v] of samples) {
-    sx += t
-    sy += v
+  for (let i = 0; i < n; i++) {
+    const sample = samples[i] as readonly [number, number]
+    sx += sample[0]
+    sy += sample[1]
   }
   const mx = sx / n
   const my = sy / n
   let sxx = 0
   let sxy = 0
-  for (const [t, v] of samples) {
-    sxx += (t - mx) * (t - mx)
-    sxy += (t - mx) * (v - my)
+  for (let i = 0; i < n; i++) {
+    const sample = samples[i] as readonly [number, number]
+    const dt = sample[0] - mx
+    sxx += dt * dt
+    sxy += dt * (sample[1] - my)
   }
   if (sxx === 0) return undefined
   const slope = sxy / sxx
