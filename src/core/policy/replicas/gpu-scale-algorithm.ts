@@ -90,7 +90,7 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
       arriving: step.roles.arriving.length,
       unhealthy: step.roles.unhealthy.length,
     },
-    bottleneck: {kind: evidence.classification.kind, evidence: toEvidence(evidence.evidence)},
+    ...(evidence ? {bottleneck: {kind: evidence.classification.kind, evidence: toEvidence(evidence.evidence)}} : {}),
   }
 }
 
@@ -248,9 +248,17 @@ function markUnreliableUtilization(
   step: Step,
   proposals: SignalProposal[],
   reasons: Reason[],
-): {evidence: ReturnType<typeof collectEvidence>; classification: ReturnType<typeof classifyBottleneck>} {
+): {evidence: ReturnType<typeof collectEvidence>; classification: ReturnType<typeof classifyBottleneck>} | undefined {
   const {input, current, roles} = step
   const {model, settings} = input
+  // The evidence is read only when something uses it: a utilization proposal that would hold or lower the count
+  // (which saturation may overrule), or a model sized by memory (its GPU-share advice says whether it is
+  // bandwidth bound). The multi-signal defaults have no utilization signal, so most plans read none of it: reading
+  // DCGM and vLLM series over the window for every model was a quarter of a plan's time in the closed loop.
+  const judged = proposals.some(
+    (p) => UTILIZATION_METRICS.has(p.metric) && p.status === 'ok' && p.replicas !== null && p.replicas <= current,
+  )
+  if (!judged && model.gpu.kind !== 'memory') return undefined
   const windowSeconds = Math.max(...model.signals.map((s) => s.windowSeconds), 180)
   const evidence = roles.serving.length > 0 ? collectEvidence({...step.read, windowSeconds}) : {}
   const classification = classifyBottleneck(evidence, settings.slo)

@@ -42,6 +42,9 @@ export interface ReplicaDecision {
   recommendation?: {at: number; replicas: number}
   /** Pods by role at decision time: serving (ready), arriving (pending or loading), unhealthy. */
   pods?: {serving: number; arriving: number; unhealthy: number}
-  /** What limits the replicas, from correlated GPU and server telemetry (gpu-scale algorithm only). */
+  /**
+   * What limits the replicas, from correlated GPU and server telemetry (gpu-scale algorithm only): read only when
+   * a utilization proposal is judged against it or the model is sized by memory (`analyze` reads it for every model).
+   */
   bottleneck?: {kind: string; evidence: Evidence}
 }
