@@ -27,22 +27,14 @@ import {loadTraceFile} from '../src/adapters/trace-file.js'
 import {ClosedLoop, type TickRecord} from '../src/core/loop/index.js'
 import type {PolicyConfig} from '../src/core/model/config.js'
 import {baselineConfig, type RunBaselineName} from '../src/core/simulate/baselines.js'
+import {measuredTokens, twinTokens} from '../src/core/simulate/world.js'
 import {computeOracle} from '../src/core/oracle/layer-oracle.js'
 import {DEFAULT_TOKEN_DISTRIBUTIONS} from '../src/core/traces/types.js'
 import {capacityAtSlo, fluidTokens, operatingPoint} from '../src/core/twin/fluid.js'
 import {resolveServingProfile} from '../src/core/twin/latency-model.js'
-import type {ArrivalSpec, TokenDistribution} from '../src/core/twin/load.js'
+import type {ArrivalSpec} from '../src/core/twin/load.js'
 import {summarizeLog, type SloTargets} from '../src/core/twin/summary.js'
-import {
-  COLD_START_SECONDS,
-  cpuTime,
-  fmt,
-  measuredTokens,
-  stepArrivals,
-  twinTokens,
-  WORLD_START,
-  worldPolicy,
-} from './fixtures/trace-world.js'
+import {COLD_START_SECONDS, cpuTime, fmt, stepArrivals, WORLD_START, worldPolicy} from './fixtures/trace-world.js'
 
 const DATA = process.env.GPU_SCALE_TRACES ?? '/work/shared/data/traces'
 const SLO: SloTargets = {ttftSeconds: 2, tpotSeconds: 0.1}
@@ -215,19 +207,16 @@ for (const tc of TRACES) {
     console.log(`decision-quality: ${tc.name}: skipped, ${tc.path} is missing`)
     continue
   }
-  const loaded = await loadTraceFile({path: tc.path, model: MODEL, bucketSeconds: BUCKET})
+  // The rate series and, for a per-request trace, its token-length moments: the requests themselves are not kept.
+  const loaded = await loadTraceFile({path: tc.path, model: MODEL, bucketSeconds: BUCKET}, {table: false})
   const m = loaded.series.models.indexOf(MODEL)
   let rps = Float64Array.from(loaded.series.rps[m]!)
-  // Token lengths: the trace's own, else (a rate layout) the Azure-conv default.
-  let tokens: {input: TokenDistribution; output: TokenDistribution}
-  if (loaded.table) {
-    tokens = {input: measuredTokens(loaded.table.inputTokens), output: measuredTokens(loaded.table.outputTokens)}
-  } else {
-    tokens = {
-      input: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.input),
-      output: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.output),
-    }
-  }
+  // Token lengths: the trace's own (as `simulate --trace --requests fluid` measures them), else (a rate layout)
+  // the Azure-conv default.
+  const tokens = measuredTokens(loaded.tokens?.[MODEL], {
+    input: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.input),
+    output: twinTokens(DEFAULT_TOKEN_DISTRIBUTIONS.output),
+  })
   // Per-minute demand (what the oracle and the peak scaling read).
   const perMinute = (series: Float64Array): Float64Array => {
     const k = 60 / BUCKET

@@ -21,13 +21,28 @@ export function selectWindow(samples: readonly Sample[], from: number, to: numbe
   return out
 }
 
-/** Index of the first sample with `t > from` (samples ascend in time). */
+/** Index of the first sample with `t > from` (samples ascend in time), `samples.length` when none is. */
 function firstAfter(samples: readonly Sample[], from: number): number {
   let lo = 0
   let hi = samples.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
     if ((samples[mid] as Sample)[0] <= from) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Index of the first sample at or after `start` with `t ≥ at` (samples ascend in time), `samples.length` when none
+ * is: the one binary search the forecast and the twin's long history use on time-ordered pairs.
+ */
+export function firstAtOrAfter(samples: ReadonlyArray<readonly [number, number]>, at: number, start = 0): number {
+  let lo = start
+  let hi = samples.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((samples[mid] as readonly [number, number])[0] < at) lo = mid + 1
     else hi = mid
   }
   return lo

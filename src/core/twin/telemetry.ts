@@ -9,6 +9,7 @@
  * Buckets are cumulative counters with an `le` label and a `+Inf` bucket, plus `_sum` and `_count`.
  */
 import type {Series} from '../model/snapshot.js'
+import {firstAtOrAfter} from '../signals/window.js'
 
 export const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
@@ -181,8 +182,8 @@ function trimLong(long: LongSeries, cutoff: number): void {
 
 /** Closed buckets with from ≤ t < to. */
 function selectLong(long: LongSeries, from: number, to: number): Array<[number, number]> {
-  const lo = firstAtOrAfter(long.samples, long.head, from)
-  const hi = firstAtOrAfter(long.samples, lo, to)
+  const lo = firstAtOrAfter(long.samples, from, long.head)
+  const hi = firstAtOrAfter(long.samples, to, lo)
   return hi > lo ? long.samples.slice(lo, hi) : []
 }
 
@@ -191,17 +192,6 @@ function selectLong(long: LongSeries, from: number, to: number): Array<[number, 
  * to leave the metric out. A series whose newest sample is older than its lookback keeps that one sample.
  */
 export type WindowSelect = (metric: string) => number | undefined
-
-function firstAtOrAfter(samples: ReadonlyArray<[number, number]>, start: number, from: number): number {
-  let lo = start
-  let hi = samples.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((samples[mid] as [number, number])[0] < from) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
 
 /** The first index in [start, end) whose time is > t (end when none is). */
 function firstTimeAfter(data: Float64Array, start: number, end: number, t: number): number {

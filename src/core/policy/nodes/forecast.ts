@@ -18,7 +18,7 @@
 import type {ModelConfig, SignalConfig} from '../../model/config.js'
 import type {PodState, Series} from '../../model/snapshot.js'
 import {seriesForPod, type TelemetryIndex} from '../../signals/telemetry-index.js'
-import {fitTrend} from '../../signals/window.js'
+import {firstAtOrAfter, fitTrend} from '../../signals/window.js'
 
 export const TREND_WINDOW_SECONDS = 30 * 60
 /**
@@ -57,13 +57,7 @@ export interface DemandForecast {
 
 /** Value of the sample nearest to `t` within half a step-ish tolerance (5 min), else undefined. */
 function sampleNear(samples: ReadonlyArray<readonly [number, number]>, t: number): number | undefined {
-  let lo = 0
-  let hi = samples.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((samples[mid] as readonly [number, number])[0] < t) lo = mid + 1
-    else hi = mid
-  }
+  const lo = Math.min(firstAtOrAfter(samples, t), samples.length - 1)
   let best: readonly [number, number] | undefined
   for (const i of [lo - 1, lo]) {
     const s = samples[i]
@@ -122,15 +116,8 @@ function peakBetween(
   to: number,
   floor: number,
 ): number {
-  let lo = 0
-  let hi = samples.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((samples[mid] as readonly [number, number])[0] < from) lo = mid + 1
-    else hi = mid
-  }
   let peak = floor
-  for (let i = lo; i < samples.length; i++) {
+  for (let i = firstAtOrAfter(samples, from); i < samples.length; i++) {
     const [t, v] = samples[i] as readonly [number, number]
     if (t > to) break
     if (v > peak) peak = v
