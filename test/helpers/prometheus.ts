@@ -8,7 +8,7 @@ import {execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {waitFor} from './twin.js'
@@ -36,19 +36,31 @@ export interface RunningPrometheus {
 }
 
 /**
-/**
  * `targets` are host:port pairs scraped at /metrics, or `{fileSd}`: a file_sd targets file (re-read every second,
  * facts §8), as `sim serve` writes one for its exporters. `honorLabels`: keep the exporter's own `pod`/`namespace`
  * labels instead of renaming them `exported_*` when they clash with target labels (facts §8), as a dcgm-exporter
- * scrape config does.
+ * scrape config does. `history`: OpenMetrics text (samples with timestamps) backfilled into the TSDB before start,
+ * for reads of the past (`promtool tsdb create-blocks-from openmetrics`).
  */
 export async function startPrometheus(
   targets: string[] | {fileSd: string},
-  options: {honorLabels?: boolean} = {},
+  options: {honorLabels?: boolean; history?: string} = {},
 ): Promise<RunningPrometheus> {
   const binary = ensurePrometheus()
   const dir = mkdtempSync(join(tmpdir(), 'gpu-scale-prometheus-'))
   const config = join(dir, 'prometheus.yml')
+  if (options.history !== undefined) {
+    // Backfilled with promtool (the package's own), as an operator imports old data: blocks in the TSDB before start.
+    const input = join(dir, 'history.om')
+    writeFileSync(input, options.history)
+    execFileSync(
+      join(dirname(binary), 'promtool'),
+      ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')],
+      {
+        stdio: 'pipe',
+      },
+    )
+  }
   const discovery = Array.isArray(targets)
     ? {static_configs: [{targets}]}
     : {file_sd_configs: [{files: [targets.fileSd], refresh_interval: '1s'}]}
@@ -66,7 +78,8 @@ export async function startPrometheus(
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=1h',
+      // Backfilled history is days old: keep it (a 1 h retention would delete it at the first compaction).
+      `--storage.tsdb.retention.time=${options.history !== undefined ? '3650d' : '1h'}`,
       '--log.level=warn',
     ],
     {stdio: ['ignore', 'ignore', 'pipe']},

@@ -1,7 +1,9 @@
 /**
  * Reads exactly what the core asks for (`requiredTelemetry(config)`): one range query per metric over its
- * longest window, on the planning loop's step, ending at the capture instant. A signal's `query` in the config
- * replaces the PromQL built from its metric name. A first instant query checks Prometheus answers at all, so a
+ * longest window, on the planning loop's step, ending at the capture instant; for the metrics the forecast's trend
+ * reads, a second range query a day back (`requiredTelemetry(config).seasonal`: yesterday around now, 5-minute steps),
+ * merged into the same series, so a live plan gets the daily term as the closed loop does. A signal's `query` in the
+ * config replaces the PromQL built from its metric name. A first instant query checks Prometheus answers at all, so a
  * Prometheus that is down or too slow gives one diagnostic instead of one per metric; the snapshot then has no
  * telemetry, and the planner's missing-telemetry rule holds every scale-down.
  */
@@ -11,12 +13,14 @@ import {requiredTelemetry} from '../../core/planner/required-telemetry.js'
 import {RESOURCE_METRICS} from '../../core/policy/replicas/hpa-resource.js'
 import type {LiveDiagnostic} from '../live-diagnostic.js'
 import type {PrometheusClient} from './client.js'
-import {seriesFromMatrix} from './results.js'
+import {seriesFromMatrix, withHistory} from './results.js'
 
 export interface TelemetryQueryPlan {
   metric: string
   query: string
   windowSeconds: number
+  /** Also read a day back, for the daily forecast: [at − fromSecondsAgo, at − toSecondsAgo] on this step. */
+  dayAgo?: {fromSecondsAgo: number; toSecondsAgo: number; stepSeconds: number}
 }
 
 /**
@@ -44,6 +48,11 @@ export function planTelemetryQueries(config: PolicyConfig): {queries: TelemetryQ
     }
     entry.windowSeconds = Math.max(entry.windowSeconds, need.windowSeconds)
     byMetric.set(need.metric, entry)
+  }
+  const {metrics: seasonal, ...dayAgo} = required.seasonal
+  for (const metric of seasonal) {
+    const entry = byMetric.get(metric)
+    if (entry) entry.dayAgo = dayAgo
   }
   return {queries: [...byMetric.values()], stepSeconds: Math.max(1, required.stepSeconds)}
 }
@@ -105,9 +114,39 @@ export async function readTelemetry(
       })
       for (const w of outcome.warnings)
         checked.diagnostics.push({severity: 'info', code: 'PrometheusWarning', message: `${q.metric}: ${w}`})
+      if (q.dayAgo && checked.series.length > 0) checked.series = await readDayAgo(client, q, at, checked)
       results[i] = checked
     }
   }
   await Promise.all(Array.from({length: Math.min(CONCURRENCY, queries.length)}, worker))
   return {series: results.flatMap((r) => r.series), diagnostics: results.flatMap((r) => r.diagnostics)}
+}
+
+/**
+ * The day-ago range of a forecast metric merged into its recent series (a pod that lived then and now gets both;
+ * one gone since, or new since, keeps what it has). Nothing there, or a failed query, is an info diagnostic: the
+ * forecast then has the trend only, as on a cluster younger than a day. Staleness is not judged on these samples:
+ * they are old by design.
+ */
+async function readDayAgo(
+  client: PrometheusClient,
+  q: TelemetryQueryPlan,
+  at: number,
+  recent: {series: Series[]; diagnostics: LiveDiagnostic[]},
+): Promise<Series[]> {
+  const {fromSecondsAgo, toSecondsAgo, stepSeconds} = q.dayAgo!
+  const start = Math.floor((at - fromSecondsAgo) / stepSeconds) * stepSeconds
+  const end = Math.floor((at - toSecondsAgo) / stepSeconds) * stepSeconds
+  const outcome = await client.range(q.query, start, end, stepSeconds)
+  const older = outcome.ok
+    ? seriesFromMatrix(q.metric, q.query, outcome.result, {at, staleAfterSeconds: Infinity}).series
+    : []
+  const merged = withHistory(recent.series, older)
+  if (merged.added === 0)
+    recent.diagnostics.push({
+      severity: 'info',
+      code: 'NoDailyHistory',
+      message: `${q.metric}: ${outcome.ok ? 'no samples' : `the query failed (${outcome.message})`} from ${fromSecondsAgo / 3600} h to ${toSecondsAgo / 3600} h ago: its forecast has the trend only, no daily term`,
+    })
+  return merged.series
 }

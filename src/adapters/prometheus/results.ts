@@ -94,6 +94,22 @@ export function seriesFromMatrix(
   return {series, diagnostics}
 }
 
+/**
+ * `recent` with the samples of `older` that come before each one's first sample, matched by labels (scrape labels
+ * aside); series only in `older` are dropped (what they describe is gone). `added`: how many samples were merged.
+ */
+export function withHistory(recent: Series[], older: Series[]): {series: Series[]; added: number} {
+  const byIdentity = new Map(older.map((s) => [identityOf(s.labels), s.samples]))
+  let added = 0
+  const series = recent.map((s) => {
+    const first = s.samples[0]?.[0] ?? Infinity
+    const before = (byIdentity.get(identityOf(s.labels)) ?? []).filter(([t]) => t < first)
+    added += before.length
+    return before.length > 0 ? {...s, samples: [...before, ...s.samples]} : s
+  })
+  return {series, added}
+}
+
 function normalizeLabels(raw: Record<string, string>): Record<string, string> {
   const labels: Record<string, string> = {}
   for (const [k, v] of Object.entries(raw)) if (k !== '__name__' && !k.startsWith('exported_')) labels[k] = v

@@ -20,7 +20,7 @@ import type {PolicyConfig} from '../model/config.js'
 import type {Change, Plan} from '../model/plan.js'
 import type {ControllerState, InFlightChange} from '../model/state.js'
 import {planCluster} from '../planner/plan-cluster.js'
-import {SEASON_SECONDS, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
+import {SEASONAL_HISTORY, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {EVIDENCE_WHY, requiredTelemetry} from '../planner/required-telemetry.js'
 import {isHistogramMetric} from '../signals/metric-names.js'
 import {Twin, type TwinOptions} from '../twin/index.js'
@@ -153,8 +153,8 @@ export class ClosedLoop {
       ...(this.forecastMetrics.size > 0
         ? {
             longRange: {
-              from: now - SEASON_SECONDS - TREND_WINDOW_SECONDS - 2 * LONG_BUCKET_SECONDS,
-              to: now - SEASON_SECONDS + SEASONAL_LEAD_SECONDS,
+              from: now - SEASONAL_HISTORY.fromSecondsAgo,
+              to: now - SEASONAL_HISTORY.toSecondsAgo,
             },
           }
         : {}),
@@ -237,13 +237,10 @@ export function loopHistorySeconds(config: PolicyConfig, intervalSeconds: number
  * The daily forecast in the loop (src/core/policy/nodes/forecast.ts) compares each pod's signal with the same time
  * yesterday. The twin keeps raw telemetry for hours, so for the metrics the forecast reads (AverageValue signals
  * without a quantile) it also keeps 5-minute means for 8 days, and each tick's snapshot carries the ones around
- * now − 24 h: a dozen samples per series, where a raw day would be 2,880. 5 minutes because the forecast takes the
- * sample nearest to its instant within 5 minutes; a lead time over SEASONAL_LEAD_SECONDS gets no seasonal term
- * (its sample a day ago is not carried) and falls back to the trend, as with too short a history.
+ * now − 24 h (SEASONAL_HISTORY: its range and why 5 minutes).
  */
-const LONG_BUCKET_SECONDS = 300
+const LONG_BUCKET_SECONDS = SEASONAL_HISTORY.stepSeconds
 const LONG_RETENTION_SECONDS = 8 * 24 * 3600
-const SEASONAL_LEAD_SECONDS = 3600
 
 function listForecastMetrics(config: PolicyConfig): Set<string> {
   const metrics = new Set<string>()

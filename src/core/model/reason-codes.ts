@@ -161,6 +161,8 @@ export const LIVE_REASON_CODES = {
   DuplicateSeries: 'series that differ only in job/instance: all dropped, as which is right cannot be known',
   NonFiniteSamples: 'NaN or infinite samples were dropped (a gap, not a zero)',
   ImpossibleSamples: 'samples outside their range, or stamped after the capture instant, were dropped',
+  NoDailyHistory:
+    'Prometheus holds nothing of a forecast metric a day back (retention under a day, or a series that new): its forecast has the trend only, no daily term',
   NoControllerState:
     'no controller state (stabilization windows, scale events) was read: the plan starts its windows afresh',
 } as const

@@ -5,7 +5,7 @@
  * per direction); given more, it ignores the rest.
  */
 import type {MetricSource, PolicyConfig} from '../model/config.js'
-import {SEASON_SECONDS, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
+import {SEASONAL_HISTORY, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {listActivationSignals} from '../policy/replicas/scale-to-zero.js'
 import {DCGM, isHistogramMetric, METRIC_FALLBACKS, QUEUE_METRICS, VLLM} from '../signals/metric-names.js'
 
@@ -26,7 +26,16 @@ export interface RequiredTelemetry {
   /** The longest window over every metric: how far back one query range must reach. */
   lookbackSeconds: number
   metrics: TelemetryNeed[]
+  /**
+   * Yesterday around now, for the daily forecast: these metrics (the ones the trend reads) over
+   * [now − fromSecondsAgo, now − toSecondsAgo] at stepSeconds (SEASONAL_HISTORY). Without it the forecast has
+   * the trend only.
+   */
+  seasonal: {metrics: string[]; fromSecondsAgo: number; toSecondsAgo: number; stepSeconds: number}
 }
+
+/** The `why` of a need the forecast's trend has; those metrics are also read a day back (`seasonal`). */
+const TREND_WHY = 'predictive warming (trend)'
 
 /** Bottleneck evidence is read over at least this window (gpu-scale-algorithm.ts step 2). */
 const EVIDENCE_MIN_WINDOW_SECONDS = 180
@@ -62,7 +71,7 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
         need(fallback.metric, signal.source, signal.windowSeconds, model.name, `fallback of ${signal.metric}`)
       // The forecast fits the trend over 30 minutes and compares with the same time a day earlier when it can.
       if (signal.targetType === 'AverageValue' && signal.quantile === undefined && !signal.resource)
-        need(metric, signal.source, TREND_WINDOW_SECONDS, model.name, 'predictive warming (trend)')
+        need(metric, signal.source, TREND_WINDOW_SECONDS, model.name, TREND_WHY)
     }
     for (const signal of listActivationSignals(model)) {
       if (model.scaleToZero)
@@ -102,8 +111,9 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
     stepSeconds: config.settings.loopIntervalSeconds,
     lookbackSeconds: Math.max(0, ...metrics.map((m) => m.windowSeconds)),
     metrics,
+    seasonal: {
+      metrics: [...new Set(metrics.filter((m) => m.why.includes(TREND_WHY)).map((m) => m.metric))],
+      ...SEASONAL_HISTORY,
+    },
   }
 }
-
-/** Seasonal comparison reaches a day back: adapters that can afford it query this much for forecast signals. */
-export const SEASONAL_LOOKBACK_SECONDS = SEASON_SECONDS

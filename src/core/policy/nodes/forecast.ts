@@ -29,6 +29,19 @@ export const TREND_WINDOW_SECONDS = 30 * 60
  */
 export const MIN_TREND_SPAN_SECONDS = TREND_WINDOW_SECONDS / 2
 export const SEASON_SECONDS = 24 * 3600
+/**
+ * What the daily term reads of yesterday, as offsets before now: from a day before the start of the trend window
+ * (with two samples of slack) to a day before now + the longest lead that gets a seasonal term (a longer lead falls
+ * back to the trend, as with too short a history). The term takes the sample nearest each instant within 5 minutes,
+ * so 5-minute samples are enough: a dozen per series, where a raw day at a 30 s loop would be 2,880. The closed loop
+ * carries this range from its twin's 5-minute means (src/core/loop/closed-loop.ts); a live capture asks Prometheus
+ * for it (src/adapters/prometheus/read-telemetry.ts).
+ */
+export const SEASONAL_HISTORY = {
+  stepSeconds: 300,
+  fromSecondsAgo: SEASON_SECONDS + TREND_WINDOW_SECONDS + 2 * 300,
+  toSecondsAgo: SEASON_SECONDS - 3600,
+} as const
 
 export interface SignalForecast {
   signal: string
