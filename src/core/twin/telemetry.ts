@@ -93,6 +93,26 @@ export interface StoredSeries {
   pairsFrom: number
   /** Downsampled long history (metrics the store was told to keep long), oldest first; see LongHistory. */
   long: LongSeries | undefined
+  /** The newest sample's time (−Infinity before the first): read without touching the columns. */
+  newest: number
+  /**
+   * What the last window read, so the next one starts from there (windows move forward: a loop reads one every
+   * tick) and mostly without touching the columns, which for thousands of series is what a window waits on:
+   * `select` and its answer for this metric; the window's start `hintFrom`, the first sample at or after it,
+   * `hintIndex` (samples ascend, so every sample before it is older than `hintFrom`, or gone), that sample's time
+   * `hintTime` (+Infinity while there is none: push sets it) and the time of the sample before it, `prevTime`
+   * (−Infinity when there is none); the last run of pairs handed out (`lastLo`, `lastEnd`, `lastPairs`), handed
+   * out again when a window covers the same samples. Compaction and trims forget the hint (hintFrom = +Infinity).
+   */
+  selectedBy: WindowSelect | undefined
+  lookback: number | undefined
+  hintFrom: number
+  hintIndex: number
+  hintTime: number
+  prevTime: number
+  lastLo: number
+  lastEnd: number
+  lastPairs: Array<[number, number]>
 }
 
 const INITIAL_CAPACITY = 16
@@ -111,6 +131,8 @@ function makeRoom(s: StoredSeries, cutoff: number): void {
     s.data.copyWithin(0, 2 * shift, 2 * s.length)
     s.length -= shift
     s.head = 0
+    s.hintFrom = Infinity
+    s.lastEnd = -1
     if (s.pairsFrom >= shift) {
       s.pairsFrom -= shift
     } else {
@@ -205,6 +227,16 @@ function firstTimeAfter(data: Float64Array, start: number, end: number, t: numbe
   return lo
 }
 
+/**
+ * The first index in [start, end) whose time is ≥ from (end when none is), for a start near the answer: a few
+ * steps forward (a window that moved by one tick is one or two samples on), then a binary search.
+ */
+function firstTimeAtOrAfterFrom(data: Float64Array, start: number, end: number, from: number): number {
+  let i = start
+  for (let steps = 0; steps < 4; steps++, i++) if (i >= end || (data[2 * i] as number) >= from) return i
+  return firstTimeAtOrAfter(data, i, end, from)
+}
+
 /** The first index in [start, end) whose time is ≥ from (end when none is). */
 function firstTimeAtOrAfter(data: Float64Array, start: number, end: number, from: number): number {
   let lo = start
@@ -243,6 +275,16 @@ export class TelemetryStore {
         pairsFrom: 0,
         // Always present (undefined when not kept), so every series has one shape and push stays monomorphic.
         long: this.longHistory?.keep(metric) ? {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0} : undefined,
+        selectedBy: undefined,
+        lookback: undefined,
+        newest: -Infinity,
+        hintFrom: Infinity,
+        hintIndex: 0,
+        hintTime: Infinity,
+        prevTime: -Infinity,
+        lastLo: -1,
+        lastEnd: -1,
+        lastPairs: [],
       }
       this.series.set(key, s)
     }
@@ -260,6 +302,8 @@ export class TelemetryStore {
     if (2 * s.length === s.data.length) makeRoom(s, this.cutoff)
     s.data[2 * s.length] = t
     s.data[2 * s.length + 1] = value
+    if (s.hintIndex === s.length) s.hintTime = t
+    s.newest = t
     s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
   }
@@ -279,6 +323,7 @@ export class TelemetryStore {
         s.head = s.length
         s.pairs = []
         s.pairsFrom = s.length
+        s.hintFrom = Infinity
         this.series.delete(s.key)
       }
     }
@@ -295,22 +340,57 @@ export class TelemetryStore {
       const length = s.length
       let seriesFrom = from
       if (select) {
-        const lookback = select(s.metric)
+        // One call of `select` per series and selection, not per window: it is the same function every tick.
+        if (s.selectedBy !== select) {
+          s.selectedBy = select
+          s.lookback = select(s.metric)
+        }
+        const lookback = s.lookback
         if (lookback === undefined) continue
         seriesFrom = Math.max(from, to - lookback)
       }
-      // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
-      // `select` shortens it) and the first one > to.
-      let lo = firstTimeAtOrAfter(data, liveHead(s, this.cutoff), length, from)
-      if (seriesFrom > from) {
-        const shortLo = firstTimeAtOrAfter(data, lo, length, seriesFrom)
-        // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
-        // as the full window would; older ones are never read.
-        lo = shortLo < length && (data[2 * shortLo] as number) <= to ? shortLo : Math.max(lo, shortLo - 1)
+      // Samples ascend in time: the window starts at the first one ≥ seriesFrom (the series' own start when
+      // `select` shortens it, else `from`), `shortLo`. The newest sample stays even when it is older than the short
+      // window: it is what says "stale" (its age), as the full window would; older ones are never read. So when no
+      // sample is in [seriesFrom, to], the window starts one earlier if that sample is at or after `from`.
+      let shortLo: number
+      if (seriesFrom >= s.hintFrom && this.cutoff <= from) {
+        // From the last window's start, mostly without reading the columns. Every sample gone (before `head`) is
+        // older than the cutoff, so older than `from`: `head` need not be brought up to date.
+        if (s.hintTime < seriesFrom) {
+          if (s.newest < seriesFrom) {
+            s.hintIndex = length
+            s.hintTime = Infinity
+            s.prevTime = s.newest
+          } else {
+            const i = firstTimeAtOrAfterFrom(data, s.hintIndex + 1, length, seriesFrom)
+            s.hintIndex = i
+            s.hintTime = i < length ? (data[2 * i] as number) : Infinity
+            s.prevTime = data[2 * i - 2] as number
+          }
+        }
+        shortLo = s.hintIndex
+      } else {
+        const head = liveHead(s, this.cutoff)
+        const start = seriesFrom >= s.hintFrom ? Math.max(s.hintIndex, head) : head
+        shortLo = firstTimeAtOrAfterFrom(data, start, length, seriesFrom)
+        s.hintIndex = shortLo
+        s.hintTime = shortLo < length ? (data[2 * shortLo] as number) : Infinity
+        // A sample before `head` is gone: −Infinity says there is none before the window.
+        s.prevTime = shortLo > head ? (data[2 * shortLo - 2] as number) : -Infinity
       }
-      let end = length
-      if (end > lo && (data[2 * end - 2] as number) > to) end = firstTimeAfter(data, lo, end, to)
-      const recent = pairsOf(s, lo, end)
+      s.hintFrom = seriesFrom
+      const lo = !(s.hintTime <= to) && s.prevTime >= from ? shortLo - 1 : shortLo
+      const end = s.newest > to ? firstTimeAfter(data, lo, length, to) : length
+      let recent: Array<[number, number]>
+      if (lo === s.lastLo && end === s.lastEnd) {
+        recent = s.lastPairs
+      } else {
+        recent = pairsOf(s, lo, end)
+        s.lastLo = lo
+        s.lastEnd = end
+        s.lastPairs = recent
+      }
       // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
       const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
       if (recent.length + before.length > 0)
