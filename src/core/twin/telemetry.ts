@@ -330,8 +330,9 @@ export class TelemetryStore {
   }
 
   /**
-   * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs and labels are the
-   * store's own (shared, never copied; nothing that reads a snapshot writes into it); each series' array is new.
+   * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs, labels and sample
+   * arrays are the store's own (shared, never copied; nothing that reads a snapshot writes into it): a series whose
+   * window covers the same samples as the last one hands out the same array.
    */
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
