@@ -227,6 +227,15 @@ function firstTimeAfter(data: Float64Array, start: number, end: number, t: numbe
   return lo
 }
 
+/** `select`'s answer for the series' metric, asked once per series and selection (the same function every tick). */
+function lookbackOf(s: StoredSeries, select: WindowSelect): number | undefined {
+  if (s.selectedBy !== select) {
+    s.selectedBy = select
+    s.lookback = select(s.metric)
+  }
+  return s.lookback
+}
+
 /**
  * The first index in [start, end) whose time is ≥ from (end when none is), for a start near the answer: a few
  * steps forward (a window that moved by one tick is one or two samples on), then a binary search.
@@ -253,6 +262,14 @@ export class TelemetryStore {
   private series = new Map<string, StoredSeries>()
   /** The last trim's cutoff: samples older than it are out of every read (each series' head catches up lazily). */
   private cutoff = -Infinity
+  /**
+   * The series `selectedFor` carries, in the map's order, kept as series come and go: a loop's windows all use one
+   * selection, which leaves out most series (a fleet records thousands the planner never reads), and visiting each
+   * of them every tick was a good part of a window. `selectedStale`: a trim dropped series, filter before use.
+   */
+  private selectedFor: WindowSelect | undefined
+  private selected: StoredSeries[] = []
+  private selectedStale = false
 
   constructor(
     private readonly retentionSeconds: number,
@@ -286,9 +303,15 @@ export class TelemetryStore {
         lastEnd: -1,
         lastPairs: [],
       }
-      this.series.set(key, s)
+      this.add(s)
     }
     return s
+  }
+
+  /** A series new to the map: it goes last, in the map and in the selected list when the selection carries it. */
+  private add(s: StoredSeries): void {
+    this.series.set(s.key, s)
+    if (this.selectedFor && lookbackOf(s, this.selectedFor) !== undefined) this.selected.push(s)
   }
 
   /** Appends a sample to the series `key`. */
@@ -298,7 +321,7 @@ export class TelemetryStore {
 
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
-    if (s.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
+    if (s.length === s.head && this.series.get(s.key) !== s) this.readd(s)
     if (2 * s.length === s.data.length) makeRoom(s, this.cutoff)
     s.data[2 * s.length] = t
     s.data[2 * s.length + 1] = value
@@ -306,6 +329,31 @@ export class TelemetryStore {
     s.newest = t
     s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
+  }
+
+  /** A held series a trim dropped, back in the map (last; in place of a newer one of its key, which is dropped). */
+  private readd(s: StoredSeries): void {
+    if (this.series.has(s.key)) {
+      // The map keeps the key's place: the selected list is rebuilt in its order on the next window.
+      this.series.set(s.key, s)
+      this.selectedFor = undefined
+    } else {
+      this.add(s)
+    }
+  }
+
+  /** The series `select` carries, in the map's order (see `selected`). */
+  private selectedSeries(select: WindowSelect): StoredSeries[] {
+    if (this.selectedFor !== select) {
+      this.selected = []
+      for (const s of this.series.values()) if (lookbackOf(s, select) !== undefined) this.selected.push(s)
+      this.selectedFor = select
+      this.selectedStale = false
+    } else if (this.selectedStale) {
+      this.selected = this.selected.filter((s) => this.series.get(s.key) === s)
+      this.selectedStale = false
+    }
+    return this.selected
   }
 
   /**
@@ -319,12 +367,13 @@ export class TelemetryStore {
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
     for (const s of this.series.values()) {
       if (s.long) trimLong(s.long, longCutoff)
-      if (s.head === s.length || (s.data[2 * s.length - 2] as number) < cutoff) {
+      if (s.head === s.length || s.newest < cutoff) {
         s.head = s.length
         s.pairs = []
         s.pairsFrom = s.length
         s.hintFrom = Infinity
         this.series.delete(s.key)
+        this.selectedStale = true
       }
     }
   }
@@ -336,17 +385,12 @@ export class TelemetryStore {
    */
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
-    for (const s of this.series.values()) {
+    for (const s of select ? this.selectedSeries(select) : this.series.values()) {
       const data = s.data
       const length = s.length
       let seriesFrom = from
       if (select) {
-        // One call of `select` per series and selection, not per window: it is the same function every tick.
-        if (s.selectedBy !== select) {
-          s.selectedBy = select
-          s.lookback = select(s.metric)
-        }
-        const lookback = s.lookback
+        const lookback = lookbackOf(s, select)
         if (lookback === undefined) continue
         seriesFrom = Math.max(from, to - lookback)
       }
