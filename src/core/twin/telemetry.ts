@@ -113,6 +113,8 @@ export interface StoredSeries {
   lastLo: number
   lastEnd: number
   lastPairs: Array<[number, number]>
+  /** The series last handed out with `lastPairs` and no long history before them, handed out again with them. */
+  lastSeries: Series | undefined
 }
 
 const INITIAL_CAPACITY = 16
@@ -302,6 +304,7 @@ export class TelemetryStore {
         lastLo: -1,
         lastEnd: -1,
         lastPairs: [],
+        lastSeries: undefined,
       }
       this.add(s)
     }
@@ -381,7 +384,7 @@ export class TelemetryStore {
   /**
    * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs, labels and sample
    * arrays are the store's own (shared, never copied; nothing that reads a snapshot writes into it): a series whose
-   * window covers the same samples as the last one hands out the same array.
+   * window covers the same samples as the last one hands out the same array, and the same Series object.
    */
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
@@ -435,15 +438,17 @@ export class TelemetryStore {
         s.lastLo = lo
         s.lastEnd = end
         s.lastPairs = recent
+        s.lastSeries = undefined
       }
       // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
       const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
-      if (recent.length + before.length > 0)
-        out.push({
-          metric: s.metric,
-          labels: s.labels as Record<string, string>,
-          samples: before.length > 0 ? [...before, ...recent] : recent,
-        })
+      if (before.length > 0) {
+        out.push({metric: s.metric, labels: s.labels as Record<string, string>, samples: [...before, ...recent]})
+      } else if (recent.length > 0) {
+        // A series that went quiet (a pod gone) carries the same samples tick after tick: the same object too.
+        s.lastSeries ??= {metric: s.metric, labels: s.labels as Record<string, string>, samples: recent}
+        out.push(s.lastSeries)
+      }
     }
     return out
   }
