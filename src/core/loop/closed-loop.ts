@@ -78,6 +78,8 @@ export class ClosedLoop {
   private nextTickAt: number
   private readonly historySeconds: number
   private readonly telemetrySelect: WindowSelect | undefined
+  /** How far back a tick's snapshot carries scale events (`required` snapshots only; `full` carries them all). */
+  private readonly scaleEventSeconds: number | undefined
   private readonly forecastMetrics: ReadonlySet<string>
   private readonly totals = {
     ticks: 0,
@@ -116,6 +118,10 @@ export class ClosedLoop {
       options.snapshotTelemetry === 'full'
         ? undefined
         : selectRequiredTelemetry(options.config, this.historySeconds, this.interval)
+    this.scaleEventSeconds =
+      options.snapshotTelemetry === 'full'
+        ? undefined
+        : scaleEventHorizonSeconds(options.config, this.historySeconds, this.interval)
   }
 
   /** The controller state the next tick will plan with. */
@@ -148,6 +154,7 @@ export class ClosedLoop {
     const snapshot = this.twin.snapshot({
       historySeconds: this.historySeconds,
       ...(this.telemetrySelect ? {telemetrySelect: this.telemetrySelect} : {}),
+      ...(this.scaleEventSeconds !== undefined ? {scaleEventsAfter: now - this.scaleEventSeconds} : {}),
       // Yesterday around now, for the daily forecast (it reads the samples nearest to now − 24 h, to the start of
       // its trend window − 24 h and to now + lead − 24 h, each within 5 minutes).
       ...(this.forecastMetrics.size > 0
@@ -231,6 +238,30 @@ export function loopHistorySeconds(config: PolicyConfig, intervalSeconds: number
     ) +
     2 * intervalSeconds
   )
+}
+
+/**
+ * How far back a tick's snapshot carries each workload's scale events. The twin keeps every event of the run (a
+ * 14-day replay has thousands per model), and the planner reads only recent ones: the replica count at a sample's
+ * instant undoes the events after it (samples are no older than the telemetry history), the cooldown looks at the
+ * last event, rate policies sum the events of their period, and the next state keeps the events of the longest
+ * period or cooldown. An event older than all of those changes no decision, and merging the state's events with a
+ * shorter list gives the same list less its old part (both are in time order), so the plans stay the same; the
+ * snapshot-telemetry test holds the loop to the plans made with every event.
+ */
+export function scaleEventHorizonSeconds(
+  config: PolicyConfig,
+  historySeconds: number,
+  intervalSeconds: number,
+): number {
+  let eventSeconds = 0
+  for (const model of config.models) {
+    const {scaleUp, scaleDown} = model.behavior
+    for (const policy of [...scaleUp.policies, ...scaleDown.policies])
+      eventSeconds = Math.max(eventSeconds, policy.periodSeconds)
+    eventSeconds = Math.max(eventSeconds, scaleUp.cooldownSeconds, scaleDown.cooldownSeconds)
+  }
+  return Math.max(historySeconds, eventSeconds + 2 * intervalSeconds)
 }
 
 /**

@@ -26,15 +26,26 @@ export function indexTelemetry(series: readonly Series[]): TelemetryIndex {
   const byMetric = new Map<string, Series[]>()
   const byPod: TelemetryIndex['byPod'] = new Map()
   const byWorkload = new Map<string, Series[]>()
+  // Series come grouped by pod (an exporter's scrape, the twin's store: a pod's dozens of series in a row), so the
+  // last pod's map is kept at hand instead of looked up twice per series.
+  let lastPod: string | undefined
+  let lastNamespace: string | undefined
+  let lastMetrics: Map<string, Series[]> | undefined
   for (const s of series) {
     push(byMetric, s.metric, s)
     const pod = s.labels.pod
     if (pod) {
       const namespace = s.labels.namespace ?? ''
-      let pods = byPod.get(namespace)
-      if (!pods) byPod.set(namespace, (pods = new Map()))
-      let metrics = pods.get(pod)
-      if (!metrics) pods.set(pod, (metrics = new Map()))
+      let metrics = pod === lastPod && namespace === lastNamespace ? lastMetrics : undefined
+      if (!metrics) {
+        let pods = byPod.get(namespace)
+        if (!pods) byPod.set(namespace, (pods = new Map()))
+        metrics = pods.get(pod)
+        if (!metrics) pods.set(pod, (metrics = new Map()))
+        lastPod = pod
+        lastNamespace = namespace
+        lastMetrics = metrics
+      }
       push(metrics, s.metric, s)
       continue
     }

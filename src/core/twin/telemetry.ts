@@ -93,6 +93,28 @@ export interface StoredSeries {
   pairsFrom: number
   /** Downsampled long history (metrics the store was told to keep long), oldest first; see LongHistory. */
   long: LongSeries | undefined
+  /** The newest sample's time (−Infinity before the first): read without touching the columns. */
+  newest: number
+  /**
+   * What the last window read, so the next one starts from there (windows move forward: a loop reads one every
+   * tick) and mostly without touching the columns, which for thousands of series is what a window waits on:
+   * `select` and its answer for this metric; the window's start `hintFrom`, the first sample at or after it,
+   * `hintIndex` (samples ascend, so every sample before it is older than `hintFrom`, or gone), that sample's time
+   * `hintTime` (+Infinity while there is none: push sets it) and the time of the sample before it, `prevTime`
+   * (−Infinity when there is none); the last run of pairs handed out (`lastLo`, `lastEnd`, `lastPairs`), handed
+   * out again when a window covers the same samples. Compaction and trims forget the hint (hintFrom = +Infinity).
+   */
+  selectedBy: WindowSelect | undefined
+  lookback: number | undefined
+  hintFrom: number
+  hintIndex: number
+  hintTime: number
+  prevTime: number
+  lastLo: number
+  lastEnd: number
+  lastPairs: Array<[number, number]>
+  /** The series last handed out with `lastPairs` and no long history before them, handed out again with them. */
+  lastSeries: Series | undefined
 }
 
 const INITIAL_CAPACITY = 16
@@ -111,6 +133,8 @@ function makeRoom(s: StoredSeries, cutoff: number): void {
     s.data.copyWithin(0, 2 * shift, 2 * s.length)
     s.length -= shift
     s.head = 0
+    s.hintFrom = Infinity
+    s.lastEnd = -1
     if (s.pairsFrom >= shift) {
       s.pairsFrom -= shift
     } else {
@@ -205,6 +229,25 @@ function firstTimeAfter(data: Float64Array, start: number, end: number, t: numbe
   return lo
 }
 
+/** `select`'s answer for the series' metric, asked once per series and selection (the same function every tick). */
+function lookbackOf(s: StoredSeries, select: WindowSelect): number | undefined {
+  if (s.selectedBy !== select) {
+    s.selectedBy = select
+    s.lookback = select(s.metric)
+  }
+  return s.lookback
+}
+
+/**
+ * The first index in [start, end) whose time is ≥ from (end when none is), for a start near the answer: a few
+ * steps forward (a window that moved by one tick is one or two samples on), then a binary search.
+ */
+function firstTimeAtOrAfterFrom(data: Float64Array, start: number, end: number, from: number): number {
+  let i = start
+  for (let steps = 0; steps < 4; steps++, i++) if (i >= end || (data[2 * i] as number) >= from) return i
+  return firstTimeAtOrAfter(data, i, end, from)
+}
+
 /** The first index in [start, end) whose time is ≥ from (end when none is). */
 function firstTimeAtOrAfter(data: Float64Array, start: number, end: number, from: number): number {
   let lo = start
@@ -221,6 +264,14 @@ export class TelemetryStore {
   private series = new Map<string, StoredSeries>()
   /** The last trim's cutoff: samples older than it are out of every read (each series' head catches up lazily). */
   private cutoff = -Infinity
+  /**
+   * The series `selectedFor` carries, in the map's order, kept as series come and go: a loop's windows all use one
+   * selection, which leaves out most series (a fleet records thousands the planner never reads), and visiting each
+   * of them every tick was a good part of a window. `selectedStale`: a trim dropped series, filter before use.
+   */
+  private selectedFor: WindowSelect | undefined
+  private selected: StoredSeries[] = []
+  private selectedStale = false
 
   constructor(
     private readonly retentionSeconds: number,
@@ -243,10 +294,27 @@ export class TelemetryStore {
         pairsFrom: 0,
         // Always present (undefined when not kept), so every series has one shape and push stays monomorphic.
         long: this.longHistory?.keep(metric) ? {samples: [], head: 0, bucketStart: -Infinity, sum: 0, n: 0} : undefined,
+        selectedBy: undefined,
+        lookback: undefined,
+        newest: -Infinity,
+        hintFrom: Infinity,
+        hintIndex: 0,
+        hintTime: Infinity,
+        prevTime: -Infinity,
+        lastLo: -1,
+        lastEnd: -1,
+        lastPairs: [],
+        lastSeries: undefined,
       }
-      this.series.set(key, s)
+      this.add(s)
     }
     return s
+  }
+
+  /** A series new to the map: it goes last, in the map and in the selected list when the selection carries it. */
+  private add(s: StoredSeries): void {
+    this.series.set(s.key, s)
+    if (this.selectedFor && lookbackOf(s, this.selectedFor) !== undefined) this.selected.push(s)
   }
 
   /** Appends a sample to the series `key`. */
@@ -256,12 +324,39 @@ export class TelemetryStore {
 
   /** Appends a sample to a held series, re-adding it if a trim dropped it meanwhile. */
   push(s: StoredSeries, t: number, value: number): void {
-    if (s.length === s.head && this.series.get(s.key) !== s) this.series.set(s.key, s)
+    if (s.length === s.head && this.series.get(s.key) !== s) this.readd(s)
     if (2 * s.length === s.data.length) makeRoom(s, this.cutoff)
     s.data[2 * s.length] = t
     s.data[2 * s.length + 1] = value
+    if (s.hintIndex === s.length) s.hintTime = t
+    s.newest = t
     s.length++
     if (s.long && this.longHistory) addToLong(s.long, this.longHistory.bucketSeconds, t, value)
+  }
+
+  /** A held series a trim dropped, back in the map (last; in place of a newer one of its key, which is dropped). */
+  private readd(s: StoredSeries): void {
+    if (this.series.has(s.key)) {
+      // The map keeps the key's place: the selected list is rebuilt in its order on the next window.
+      this.series.set(s.key, s)
+      this.selectedFor = undefined
+    } else {
+      this.add(s)
+    }
+  }
+
+  /** The series `select` carries, in the map's order (see `selected`). */
+  private selectedSeries(select: WindowSelect): StoredSeries[] {
+    if (this.selectedFor !== select) {
+      this.selected = []
+      for (const s of this.series.values()) if (lookbackOf(s, select) !== undefined) this.selected.push(s)
+      this.selectedFor = select
+      this.selectedStale = false
+    } else if (this.selectedStale) {
+      this.selected = this.selected.filter((s) => this.series.get(s.key) === s)
+      this.selectedStale = false
+    }
+    return this.selected
   }
 
   /**
@@ -275,50 +370,85 @@ export class TelemetryStore {
     const longCutoff = now - (this.longHistory?.retentionSeconds ?? 0)
     for (const s of this.series.values()) {
       if (s.long) trimLong(s.long, longCutoff)
-      if (s.head === s.length || (s.data[2 * s.length - 2] as number) < cutoff) {
+      if (s.head === s.length || s.newest < cutoff) {
         s.head = s.length
         s.pairs = []
         s.pairsFrom = s.length
+        s.hintFrom = Infinity
         this.series.delete(s.key)
+        this.selectedStale = true
       }
     }
   }
 
   /**
-   * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs and labels are the
-   * store's own (shared, never copied; nothing that reads a snapshot writes into it); each series' array is new.
+   * Every series with its samples in [from, to], as a snapshot carries them. The sample pairs, labels and sample
+   * arrays are the store's own (shared, never copied; nothing that reads a snapshot writes into it): a series whose
+   * window covers the same samples as the last one hands out the same array, and the same Series object.
    */
   window(from: number, to: number, select?: WindowSelect, long?: {from: number; to: number}): Series[] {
     const out: Series[] = []
-    for (const s of this.series.values()) {
+    for (const s of select ? this.selectedSeries(select) : this.series.values()) {
       const data = s.data
       const length = s.length
       let seriesFrom = from
       if (select) {
-        const lookback = select(s.metric)
+        const lookback = lookbackOf(s, select)
         if (lookback === undefined) continue
         seriesFrom = Math.max(from, to - lookback)
       }
-      // Samples are appended in time order: binary-search the first one ≥ from (≥ the series' own start when
-      // `select` shortens it) and the first one > to.
-      let lo = firstTimeAtOrAfter(data, liveHead(s, this.cutoff), length, from)
-      if (seriesFrom > from) {
-        const shortLo = firstTimeAtOrAfter(data, lo, length, seriesFrom)
-        // The newest sample stays even when it is older than the short window: it is what says "stale" (its age),
-        // as the full window would; older ones are never read.
-        lo = shortLo < length && (data[2 * shortLo] as number) <= to ? shortLo : Math.max(lo, shortLo - 1)
+      // Samples ascend in time: the window starts at the first one ≥ seriesFrom (the series' own start when
+      // `select` shortens it, else `from`), `shortLo`. The newest sample stays even when it is older than the short
+      // window: it is what says "stale" (its age), as the full window would; older ones are never read. So when no
+      // sample is in [seriesFrom, to], the window starts one earlier if that sample is at or after `from`.
+      let shortLo: number
+      if (seriesFrom >= s.hintFrom && this.cutoff <= from) {
+        // From the last window's start, mostly without reading the columns. Every sample gone (before `head`) is
+        // older than the cutoff, so older than `from`: `head` need not be brought up to date.
+        if (s.hintTime < seriesFrom) {
+          if (s.newest < seriesFrom) {
+            s.hintIndex = length
+            s.hintTime = Infinity
+            s.prevTime = s.newest
+          } else {
+            const i = firstTimeAtOrAfterFrom(data, s.hintIndex + 1, length, seriesFrom)
+            s.hintIndex = i
+            s.hintTime = i < length ? (data[2 * i] as number) : Infinity
+            s.prevTime = data[2 * i - 2] as number
+          }
+        }
+        shortLo = s.hintIndex
+      } else {
+        const head = liveHead(s, this.cutoff)
+        const start = seriesFrom >= s.hintFrom ? Math.max(s.hintIndex, head) : head
+        shortLo = firstTimeAtOrAfterFrom(data, start, length, seriesFrom)
+        s.hintIndex = shortLo
+        s.hintTime = shortLo < length ? (data[2 * shortLo] as number) : Infinity
+        // A sample before `head` is gone: −Infinity says there is none before the window.
+        s.prevTime = shortLo > head ? (data[2 * shortLo - 2] as number) : -Infinity
       }
-      let end = length
-      if (end > lo && (data[2 * end - 2] as number) > to) end = firstTimeAfter(data, lo, end, to)
-      const recent = pairsOf(s, lo, end)
+      s.hintFrom = seriesFrom
+      const lo = !(s.hintTime <= to) && s.prevTime >= from ? shortLo - 1 : shortLo
+      const end = s.newest > to ? firstTimeAfter(data, lo, length, to) : length
+      let recent: Array<[number, number]>
+      if (lo === s.lastLo && end === s.lastEnd) {
+        recent = s.lastPairs
+      } else {
+        recent = pairsOf(s, lo, end)
+        s.lastLo = lo
+        s.lastEnd = end
+        s.lastPairs = recent
+        s.lastSeries = undefined
+      }
       // The long history's buckets in `long`'s range, older than every raw sample carried (order stays ascending).
       const before = s.long && long ? selectLong(s.long, long.from, Math.min(long.to, recent[0]?.[0] ?? to)) : []
-      if (recent.length + before.length > 0)
-        out.push({
-          metric: s.metric,
-          labels: s.labels as Record<string, string>,
-          samples: before.length > 0 ? [...before, ...recent] : recent,
-        })
+      if (before.length > 0) {
+        out.push({metric: s.metric, labels: s.labels as Record<string, string>, samples: [...before, ...recent]})
+      } else if (recent.length > 0) {
+        // A series that went quiet (a pod gone) carries the same samples tick after tick: the same object too.
+        s.lastSeries ??= {metric: s.metric, labels: s.labels as Record<string, string>, samples: recent}
+        out.push(s.lastSeries)
+      }
     }
     return out
   }

@@ -573,6 +573,11 @@ export class Twin {
       telemetrySelect?: WindowSelect
       /** Also carry the long history's buckets in this range (older than the raw window), see `longHistory`. */
       longRange?: {from: number; to: number}
+      /**
+       * Carry only the workloads' scale events after this instant (default: all of them). The twin keeps every
+       * event of the run; a planner reads those of its own windows only (see the closed loop's scaleEventHorizon).
+       */
+      scaleEventsAfter?: number
     } = {},
   ): ClusterSnapshot {
     const now = this.clock
@@ -604,7 +609,7 @@ export class Twin {
         name: m.config.workload.name,
         specReplicas: m.specReplicas,
         readyReplicas: m.pods.filter((p) => p.phase === 'ready').length,
-        scaleEvents: m.scaleEvents.map((e) => ({...e})),
+        scaleEvents: eventsAfter(m.scaleEvents, options.scaleEventsAfter).map((e) => ({...e})),
         recommendations: [],
       })),
       pdbs: (this.options.pdbs ?? []).map((p) => ({...p})),
@@ -1535,6 +1540,17 @@ function clonePlain<T>(value: T): T {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key])
   return out as T
+}
+
+/**
+ * The events after `after` (all when undefined). Events are appended as the clock moves, so they are in time order
+ * and the ones kept are a suffix: found from the end, without visiting a run's whole history.
+ */
+function eventsAfter(events: readonly ScaleEvent[], after: number | undefined): readonly ScaleEvent[] {
+  if (after === undefined) return events
+  let first = events.length
+  while (first > 0 && (events[first - 1] as ScaleEvent).at > after) first--
+  return first === 0 ? events : events.slice(first)
 }
 
 /** round(value, 4) with the power written out: the scrape calls it millions of times, and 10 ** 4 is exactly 1e4. */

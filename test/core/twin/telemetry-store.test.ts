@@ -7,7 +7,8 @@
 import {describe, expect, test} from 'vitest'
 
 import type {Series} from '../../../src/core/model/snapshot.js'
-import {TelemetryStore, type WindowSelect} from '../../../src/core/twin/telemetry.js'
+import {createPrng} from '../../../src/core/mig/prng.js'
+import {type StoredSeries, TelemetryStore, type WindowSelect} from '../../../src/core/twin/telemetry.js'
 
 /** The store's contract written plainly: retention by the last trim, windows as the store documents them. */
 class ReferenceStore {
@@ -182,5 +183,117 @@ describe('the columnar store reads exactly as a list of pairs', () => {
     store.trim(150)
     expect(store.latest()).toEqual([{metric: 'm', labels: {}, t: 50, value: -50}])
     expect(store.seriesCount).toBe(1)
+  })
+})
+
+/**
+ * Windows start from where the last one did (a hint per series, mostly without reading the columns). Randomized
+ * against the reference: irregular spacing, series that stop and come back, repeated instants, windows that move
+ * forward by any step (the loop's case), jump back, reach past the retention, switch between selections, and
+ * read the same window twice, across trims and compactions.
+ */
+describe('windows read from the last window on match the plain reading', () => {
+  const selects: Array<WindowSelect | undefined> = [
+    undefined,
+    (metric) => (metric.startsWith('h') ? 120 : metric === 'skip' ? undefined : 1800),
+    (metric) => (metric === 'skip' ? 30 : 600),
+  ]
+  test.each([
+    {why: 'forward by one loop interval, one selection (the closed loop)', seed: 1, back: 0, switchSelect: 0},
+    {why: 'forward by any step, sometimes back, switching selections', seed: 2, back: 0.1, switchSelect: 0.2},
+    {why: 'mostly back and forth (hints forgotten and rebuilt)', seed: 3, back: 0.5, switchSelect: 0.5},
+    {why: 'another seed of the loop case, with long gaps in the series', seed: 4, back: 0, switchSelect: 0},
+  ])('$why', ({seed, back, switchSelect}) => {
+    const prng = createPrng(seed)
+    const retention = 900
+    const store = new TelemetryStore(retention)
+    const reference = new ReferenceStore(retention)
+    const keys = ['hq', 'g1', 'g2', 'skip', 'rare']
+    let select = selects[seed % selects.length]
+    const held = new Map<string, StoredSeries>()
+    let reads = 0
+    let windowTo = 0
+    for (let t = 0; t <= 30_000; t += 1 + prng.int(30)) {
+      for (const key of keys) {
+        // Each series is silent for stretches (a pod gone, then one of that name again); 'rare' mostly is.
+        const off = key === 'rare' ? prng.next() < 0.9 : Math.floor(t / (1000 + keys.indexOf(key) * 700)) % 3 === 2
+        if (off) continue
+        const repeats = prng.next() < 0.05 ? 2 : 1
+        for (let r = 0; r < repeats; r++) {
+          const value = prng.int(100)
+          // 'g…' series are held, as the twin holds its scrape's series: pushed to after a trim dropped them.
+          if (key.startsWith('g')) {
+            let handle = held.get(key)
+            if (!handle) held.set(key, (handle = store.handle(key, key, {pod: key})))
+            store.push(handle, t, value)
+          } else {
+            store.record(key, key, {pod: key}, t, value)
+          }
+          reference.record(key, key, t, value)
+        }
+      }
+      if (prng.next() < 0.05) {
+        store.trim(t)
+        reference.trim(t)
+      }
+      if (prng.next() < 0.3) {
+        if (prng.next() < switchSelect) select = selects[prng.int(selects.length)]
+        windowTo = prng.next() < back ? Math.max(0, t - prng.int(1200)) : t
+        const span = prng.next() < 0.1 ? 2000 : 300 + prng.int(600)
+        const from = windowTo - span
+        const times = prng.next() < 0.1 ? 2 : 1
+        for (let i = 0; i < times; i++)
+          expect(plain(store.window(from, windowTo, select)), `window [${from}, ${windowTo}] at ${t}`).toEqual(
+            reference.window(from, windowTo, select),
+          )
+        reads++
+      }
+    }
+    expect(reads).toBeGreaterThan(100)
+  })
+})
+
+describe('the edges of a window read from the last one', () => {
+  // A queue sampled every 30 s up to 120 s, then quiet; its short lookback (60 s) holds none of it after 180 s.
+  const short: WindowSelect = () => 60
+  test.each([
+    {
+      why: 'the newest sample exactly at `from` stays (it is in [from, to])',
+      windows: [
+        [100, 590],
+        [120, 600],
+      ],
+      expected: [120],
+    },
+    {
+      why: 'one second later it is out of the window',
+      windows: [
+        [100, 590],
+        [121, 600],
+      ],
+      expected: undefined,
+    },
+    {
+      why: 'a window back in time reads from the start again',
+      windows: [
+        [300, 600],
+        [0, 90],
+      ],
+      expected: [30, 60, 90],
+    },
+    {
+      why: 'the same window twice hands out the same samples',
+      windows: [
+        [0, 600],
+        [0, 600],
+      ],
+      expected: [120],
+    },
+  ])('$why', ({windows, expected}) => {
+    const store = new TelemetryStore(3600)
+    for (let t = 0; t <= 120; t += 30) store.record('q', 'vllm:num_requests_waiting', {pod: 'a'}, t, t)
+    let last: Series[] = []
+    for (const [from, to] of windows) last = store.window(from as number, to as number, short)
+    expect(last[0]?.samples.map(([t]) => t)).toEqual(expected)
   })
 })
