@@ -140,8 +140,8 @@ export interface LogReplayer {
 
 /**
  * A replayer over [start, end). Percentiles (TPOT, per-step p95s) are exact while `budget` allows
- * (src/core/twin/quantile-sketch.ts); without a budget of its own it makes one and counts every request entry
- * against it, with one, whoever shares it counts.
+ * (src/core/twin/quantile-sketch.ts); without a budget of its own it makes one and counts each request entry
+ * arriving in the window against it, with one, whoever shares it counts.
  */
 export function startReplay(options: ReplayOptions, shared?: PercentileBudget): LogReplayer {
   const budget = shared ?? new PercentileBudget()
@@ -311,7 +311,7 @@ export function startReplay(options: ReplayOptions, shared?: PercentileBudget): 
       return
     }
     if (e.type === 'request') {
-      if (!shared) budget.count(e.model)
+      if (!shared && e.arrival >= start && e.arrival < end) budget.count(e.model)
       addRequest(e.model, e.arrival, e.ok, e.ttft, e.e2e, e.outputTokens)
       return
     }

@@ -12,7 +12,8 @@
  * Both feed the same summarizer and replayer, and neither's request counts depend on the order requests come in
  * relative to the infra events (a request changes no fleet state), so the two give the same row.
  *
- * Percentiles are exact while no model has finished more than `exactPercentileRequests` requests
+ * Percentiles are exact while no model has more than `exactPercentileRequests` requests arriving in the window
+ * (the report's request count)
  * (src/core/twin/quantile-sketch.ts: EXACT_PERCENTILE_REQUESTS), then every latency collection of the run turns
  * into a quantile sketch within 1%, and the row says so (`percentiles: 'approx ±1%'`).
  */
@@ -33,7 +34,10 @@ import {
 export interface RunMeasureOptions extends ReplayOptions {
   /** The oracle's GPU-seconds split for the same demand, to measure regret against; absent: no regret. */
   oracle?: GpuSecondsSplit
-  /** Requests per model up to which percentiles are exact (default EXACT_PERCENTILE_REQUESTS; tests lower it). */
+  /**
+   * Requests per model arriving in the window up to which percentiles are exact (default
+   * EXACT_PERCENTILE_REQUESTS; tests lower it).
+   */
   exactPercentileRequests?: number
 }
 
@@ -89,7 +93,7 @@ export class RunMeter implements RequestSink {
   ): void {
     const name = this.models[model]
     if (name === undefined) throw new RangeError(`request of model #${model}: the meter knows ${this.models.length}`)
-    this.budget.count(name)
+    if (arrival >= this.options.start && arrival < this.options.end) this.budget.count(name)
     // The same arithmetic as the twin's RequestLog and its entries, so both ways give the same numbers.
     const ttft = Number.isNaN(firstTokenAt) ? null : firstTokenAt - arrival
     const e2e = done - arrival
@@ -102,8 +106,9 @@ export class RunMeter implements RequestSink {
    * sink, infra events and fluid cohorts only; a whole log (measureRun) has its requests counted here.
    */
   finish(name: string, kind: Exclude<PolicyKind, 'oracle'>, log: () => Iterable<LogEntry>): PolicyResult {
+    const {start, end} = this.options
     for (const e of log()) {
-      if (e.type === 'request') this.budget.count(e.model)
+      if (e.type === 'request' && e.arrival >= start && e.arrival < end) this.budget.count(e.model)
       this.summarizer.add(e)
     }
     // The budget is shared and already counted every request: the replay only reads it.

@@ -54,6 +54,11 @@ export class QuantileSketch {
     return this.n
   }
 
+  /** Buckets held (a few hundred for latencies of one run, whatever their count): what the sketch's memory is. */
+  get buckets(): number {
+    return this.counts.length
+  }
+
   /** Adds a value (a latency in seconds: non-negative; NaN is ignored). */
   add(value: number, weight = 1): void {
     if (Number.isNaN(value) || !(weight > 0)) return
@@ -113,16 +118,18 @@ export class QuantileSketch {
     return Math.min(this.hi, Math.max(this.lo, value))
   }
 
-  /** Makes buckets from..to addressable, keeping room to grow by half again on either side. */
+  /** Makes buckets from..to addressable, with room to grow by half again on the side that grew. */
   private reserve(from: number, to: number): void {
+    if (this.counts.length === 0) {
+      this.offset = from - 16
+      this.counts = new Float64Array(to - from + 33)
+      return
+    }
     const end = this.offset + this.counts.length
-    if (this.counts.length > 0 && from >= this.offset && to < end) return
-    const lo = this.counts.length === 0 ? from : Math.min(from, this.offset)
-    const hi = this.counts.length === 0 ? to : Math.max(to, end - 1)
-    const margin = Math.max(8, (hi - lo + 1) >> 1)
-    const offset = from < this.offset || this.counts.length === 0 ? lo - margin : this.offset
-    const length = hi + (to >= end || this.counts.length === 0 ? margin : 0) - offset + 1
-    const next = new Float64Array(length)
+    if (from >= this.offset && to < end) return
+    const margin = Math.max(16, (Math.max(to + 1, end) - Math.min(from, this.offset)) >> 1)
+    const offset = from < this.offset ? from - margin : this.offset
+    const next = new Float64Array((to >= end ? to + 1 + margin : end) - offset)
     next.set(this.counts, this.offset - offset)
     this.counts = next
     this.offset = offset
@@ -131,7 +138,7 @@ export class QuantileSketch {
 
 /**
  * Which percentiles a run reports, shared by every LatencySamples of it: exact until a model passes `limit`
- * requests (`count` is called once per finished request), then a sketch for all of them.
+ * requests (its owner calls `count` once per request of the window), then a sketch for all of them.
  */
 export class PercentileBudget {
   private approx = false

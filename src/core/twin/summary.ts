@@ -79,7 +79,7 @@ export function summarizeLog(entries: Iterable<LogEntry>, options: SummaryOption
  * request), in any order relative to the other entries: a request's counts depend on nothing else in the log.
  *
  * Percentiles are exact while `budget` allows (./quantile-sketch.ts). Without a budget of its own the summarizer
- * makes one and counts every request entry against it; with one, whoever shares it counts.
+ * makes one and counts each request entry of its window against it; with one, whoever shares it counts.
  */
 export class LogSummarizer {
   private readonly start: number
@@ -139,7 +139,7 @@ export class LogSummarizer {
     const {start, end} = this
     switch (e.type) {
       case 'request':
-        if (this.countsRequests) this.budget.count(e.model)
+        if (this.countsRequests && e.t >= start && e.t <= end) this.budget.count(e.model)
         this.addRequest(e.t, e.model, e.ok, e.ttft, e.e2e, e.outputTokens)
         break
       case 'requests.fluid-tokens':
