@@ -12,7 +12,8 @@
  *
  * Memory: a trace never sits in memory. Pass 1 reads the files to their rate series (peak scaling, the oracle,
  * static-peak, the charts); pass 2 streams a per-request trace's requests into each policy's twin in chunks
- * (RequestFeed, Twin.appendTrace), one policy at a time, so what is held is one twin, its results and a chunk.
+ * (RequestFeed, Twin.appendTrace), one policy at a time, and the twin hands each finished request to the run's
+ * meter (RunMeter) instead of keeping it, so what is held is one twin, its per-minute results and a chunk.
  */
 import {UserError, type Problem} from '../core/errors.js'
 import {ClosedLoop} from '../core/loop/index.js'
@@ -24,8 +25,8 @@ import {
   buildSimulationReport,
   evaluateFailIf,
   fleetShapeOf,
-  measureRun,
   oracleResult,
+  RunMeter,
   parseFailIfFlags,
   stepSecondsFor,
   sumOracle,
@@ -103,6 +104,11 @@ export interface SimulateTraceRequest {
    * on it (tests replay with tiny chunks to hold that); memory grows with it.
    */
   chunkRequests?: number
+  /**
+   * Requests per model up to which a run's percentiles are exact (default 1,000,000, EXACT_PERCENTILE_REQUESTS);
+   * past it they come from a sketch within 1% and the row says `percentiles: approx ±1%`. Tests lower it.
+   */
+  exactPercentileRequests?: number
   /** `--report FILE`: the renderer is the caller's (a view), the file is written here. */
   report?: {path: string; render: (report: SimulationReport, failIf: FailIfEvaluation | undefined) => string}
   onProgress?: (done: number) => void
@@ -250,25 +256,40 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
         : undefined
       try {
         const first = feed ? await feed.nextChunk(start) : undefined
-        const loop = new ClosedLoop({
-          twin: twinFor({
-            world,
-            scenario,
-            policy: policy.config,
-            firstReplicas,
-            warmUp,
-            seed,
-            start,
-            leadIn,
-            requests: first?.requests ?? [],
-            series,
-            buckets,
-            requestModel,
-            rateTrace,
-            tokens: loaded.tokens,
-          }),
-          config: policy.config,
+        const twin = twinFor({
+          world,
+          scenario,
+          policy: policy.config,
+          firstReplicas,
+          warmUp,
+          seed,
+          start,
+          leadIn,
+          requests: first?.requests ?? [],
+          series,
+          buckets,
+          requestModel,
+          rateTrace,
+          tokens: loaded.tokens,
         })
+        // Measured as it runs: each finished request is counted by the meter and not kept, so memory holds the
+        // run's per-minute series and fleet events, not its requests (./core/simulate/run-meter.ts).
+        const meter = new RunMeter(
+          twin.models.map((m) => m.name),
+          {
+            start: windowStart,
+            end: windowEnd,
+            stepSeconds,
+            shape,
+            slo,
+            sloByModel,
+            oracle: oracleSplit,
+            ...(request.exactPercentileRequests !== undefined
+              ? {exactPercentileRequests: request.exactPercentileRequests}
+              : {}),
+          },
+        )
+        const loop = new ClosedLoop({twin: {...twin, requestSink: meter}, config: policy.config})
         const run = k * policies.length + p
         const progress = (tick: {at: number}): void => {
           const percent = Math.floor(((run + (Math.min(tick.at, runEnd) - start) / total) / runs) * 100)
@@ -283,17 +304,7 @@ export async function simulateTrace(request: SimulateTraceRequest): Promise<Simu
           loop.twin.appendTrace(chunk.requests.map((r) => ({...r, t: r.t + leadIn})))
           until = chunk.until
         }
-        results.push(
-          measureRun(policy.name, policy.kind, () => loop.twin.logEntries(), {
-            start: windowStart,
-            end: windowEnd,
-            stepSeconds,
-            shape,
-            slo,
-            sloByModel,
-            oracle: oracleSplit,
-          }),
-        )
+        results.push(meter.finish(policy.name, policy.kind, () => loop.twin.logEntries()))
       } finally {
         await feed?.close()
       }

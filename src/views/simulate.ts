@@ -70,6 +70,12 @@ export function renderSimulation(
       {color},
     ),
   )
+  // Percentiles are exact unless a run passed the exact limit per model (src/core/twin/quantile-sketch.ts).
+  const approx = report.policies.filter((p) => p.percentiles)
+  if (approx.length > 0)
+    out.push(
+      `Percentiles ${approx[0]?.percentiles} (a quantile sketch: more requests per model than are kept exactly) for ${approx.map(policyLabel).join(', ')}\n`,
+    )
   const withRegret = report.policies.filter((p) => p.kind !== 'oracle' && p.metrics.regret)
   if (withRegret.length > 0) {
     out.push('\n' + heading('Regret against the oracle (GPU-hours above it)', color))

@@ -2,7 +2,7 @@
  * The comparison, gating and reporting layer of `gpu-scale simulate` (issue 12, items 3–5), pure: a typed
  * SimulationReport built from twin runs, `--fail-if` gates over it, and `--seeds` spread. The views
  * (src/views/simulate.ts, src/views/report-html.ts) draw it; the command that runs policies through the twin
- * builds it with measureRun / oracleResult / buildSimulationReport.
+ * builds it with measureRun or RunMeter / oracleResult / buildSimulationReport.
  */
 export {
   evaluateFailIf,
@@ -41,7 +41,6 @@ export {
 export {BASELINE_SECONDS, BURST_FACTOR, detectBursts, RECOVERY_OBJECTIVE, type BurstRecovery} from './recovery.js'
 export {
   buildSimulationReport,
-  measureRun,
   oracleResult,
   regretOf,
   SIMULATION_REPORT_API_VERSION,
@@ -53,8 +52,8 @@ export {
   type PolicyResult,
   type Quantiles,
   type Regret,
-  type RunMeasureOptions,
   type SimulationReport,
   type Spread,
 } from './report.js'
+export {measureRun, RunMeter, type RunMeasureOptions} from './run-meter.js'
 export {aggregateSeeds, spreadOf} from './seeds.js'

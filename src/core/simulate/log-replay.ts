@@ -13,7 +13,7 @@ import {findGpuModel} from '../mig/catalog.js'
 import type {FluidRecord, FluidTokensRecord, LogEntry} from '../twin/events.js'
 import {FLUID_STEP_SECONDS, fluidTtft} from '../twin/fluid.js'
 import {layoutForMigConfig} from '../twin/mig-manager.js'
-import {percentiles} from '../twin/summary.js'
+import {LatencySamples, PercentileBudget, percentilesOf} from '../twin/quantile-sketch.js'
 
 /** SLO targets of one model; each one absent is not checked. */
 export interface SimulationSlo {
@@ -119,6 +119,32 @@ export interface ReplayOptions {
  * `gpuSeconds.total` equals the summary's GPU-hours × 3600.
  */
 export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): LogReplay {
+  const replayer = startReplay(options)
+  for (const e of entries) replayer.add(e)
+  return replayer.finish()
+}
+
+/**
+ * replayLog as it goes: `add` every entry of the log in its order, then `finish` once. Requests may instead come
+ * through `addRequest` as they finish (src/core/simulate/run-meter.ts), in any order relative to the other
+ * entries: a request is bucketed by its arrival and changes no fleet state.
+ */
+export interface LogReplayer {
+  add(entry: LogEntry): void
+  /** A finished request (served or aborted): `ttft` null when no token came. */
+  addRequest(model: string, arrival: number, ok: boolean, ttft: number | null, e2e: number, outputTokens: number): void
+  finish(): LogReplay
+  /** Whether the TPOT percentiles come from sketches (some model passed the budget's limit). */
+  readonly approximate: boolean
+}
+
+/**
+ * A replayer over [start, end). Percentiles (TPOT, per-step p95s) are exact while `budget` allows
+ * (src/core/twin/quantile-sketch.ts); without a budget of its own it makes one and counts each request entry
+ * arriving in the window against it, with one, whoever shares it counts.
+ */
+export function startReplay(options: ReplayOptions, shared?: PercentileBudget): LogReplayer {
+  const budget = shared ?? new PercentileBudget()
   const {start, end, stepSeconds: step, shape} = options
   if (!(step > 0)) throw new RangeError(`stepSeconds must be positive, got ${step}`)
   if (!(end > start)) throw new RangeError(`end must be after start`)
@@ -131,12 +157,11 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
   const zeros = () => new Array<number>(n).fill(0)
   for (const g of Object.keys(shape.groups)) nodes[g] = zeros()
 
-  // Per-step request buckets by arrival.
-  const stepTtft: number[][] = Array.from({length: n}, () => [])
-  const stepTpot: number[][] = Array.from({length: n}, () => [])
+  // Per-step request buckets by arrival (the run's TPOT percentiles read every step's).
+  const stepTtft = new Array<LatencySamples | undefined>(n)
+  const stepTpot = new Array<LatencySamples | undefined>(n)
   const stepTotal = new Array<number>(n).fill(0)
   const stepWithin = new Array<number>(n).fill(0)
-  const allTpot: number[] = []
   let total = 0
   let within = 0
 
@@ -213,7 +238,13 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
     }
     return out
   }
-  const sloOf = (model: string): SimulationSlo => ({...options.slo, ...options.sloByModel?.[model]})
+  // One merged SLO per model, not one per request.
+  const sloCache = new Map<string, SimulationSlo>()
+  const sloOf = (model: string): SimulationSlo => {
+    let slo = sloCache.get(model)
+    if (!slo) sloCache.set(model, (slo = {...options.slo, ...options.sloByModel?.[model]}))
+    return slo
+  }
 
   // Fluid cohorts (src/core/twin/fluid.ts): weighted latency samples, kept apart so a per-request log's
   // percentiles stay exactly what they were.
@@ -223,17 +254,47 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
   const fluidTpot = weightedSamples()
   const fluidStep = (i: number) => (stepFluid[i] ??= {ttft: weightedSamples(), tpot: weightedSamples()})
 
-  for (const e of entries) {
+  const addRequest = (
+    model: string,
+    arrival: number,
+    served: boolean,
+    ttft: number | null,
+    e2e: number,
+    outputTokens: number,
+  ): void => {
+    if (arrival < start || arrival >= end) return
+    const i = Math.floor((arrival - start) / step)
+    const slo = sloOf(model)
+    const tpot = ttft !== null && outputTokens > 1 ? (e2e - ttft) / (outputTokens - 1) : 0
+    const ok =
+      served &&
+      (slo.ttftSeconds === undefined || (ttft !== null && ttft <= slo.ttftSeconds)) &&
+      (slo.tpotSeconds === undefined || tpot <= slo.tpotSeconds) &&
+      (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds)
+    total++
+    stepTotal[i] = (stepTotal[i] as number) + 1
+    ;(load[model] ??= zeros())[i] = ((load[model] as number[])[i] as number) + 1 / step
+    if (ok) {
+      within++
+      stepWithin[i] = (stepWithin[i] as number) + 1
+    }
+    if (served && ttft !== null) {
+      ;(stepTtft[i] ??= budget.samples()).add(ttft)
+      ;(stepTpot[i] ??= budget.samples()).add(tpot)
+    }
+  }
+
+  const add = (e: LogEntry): void => {
     if (e.type === 'requests.fluid-tokens') {
       fluidTokens.set(e.model, e)
-      continue
+      return
     }
     if (e.type === 'requests.fluid') {
       if (e.t >= start && e.t <= end) fluidBacklog.set(e.model, e.backlog)
       const tokens = fluidTokens.get(e.model)
       // A cohort is charged to when it arrived: its wait before the step it is served in, and half that step.
       const arrival = e.t - e.wait - FLUID_STEP_SECONDS / 2
-      if (!(e.requests > 0) || !tokens || arrival < start || arrival >= end) continue
+      if (!(e.requests > 0) || !tokens || arrival < start || arrival >= end) return
       const i = Math.floor((arrival - start) / step)
       const cohort = fluidCohort(e, tokens, sloOf(e.model))
       total += e.requests
@@ -247,31 +308,12 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
         addSample(samples.tpot, tpot, weight)
         addSample(fluidTpot, tpot, weight)
       }
-      continue
+      return
     }
     if (e.type === 'request') {
-      const i = Math.floor((e.arrival - start) / step)
-      if (e.arrival < start || e.arrival >= end) continue
-      const slo = sloOf(e.model)
-      const tpot = e.ttft !== null && e.outputTokens > 1 ? (e.e2e - e.ttft) / (e.outputTokens - 1) : 0
-      const ok =
-        e.ok &&
-        (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
-        (slo.tpotSeconds === undefined || tpot <= slo.tpotSeconds) &&
-        (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds)
-      total++
-      stepTotal[i] = (stepTotal[i] as number) + 1
-      ;(load[e.model] ??= zeros())[i] = ((load[e.model] as number[])[i] as number) + 1 / step
-      if (ok) {
-        within++
-        stepWithin[i] = (stepWithin[i] as number) + 1
-      }
-      if (e.ok && e.ttft !== null) {
-        ;(stepTtft[i] as number[]).push(e.ttft)
-        ;(stepTpot[i] as number[]).push(tpot)
-        allTpot.push(tpot)
-      }
-      continue
+      if (!shared && e.arrival >= start && e.arrival < end) budget.count(e.model)
+      addRequest(e.model, e.arrival, e.ok, e.ttft, e.e2e, e.outputTokens)
+      return
     }
     sampleUntil(e.t)
     advance(e.t)
@@ -377,43 +419,61 @@ export function replayLog(entries: Iterable<LogEntry>, options: ReplayOptions): 
         break
     }
   }
-  sampleUntil(Infinity)
-  advance(end)
-  for (const pod of pods.values())
-    if (pod.scheduled === undefined && end - pod.created >= STRANDED_AFTER_SECONDS) stranded++
 
-  // Fluid requests still waiting at the window's end were not served in it: they count, and miss (as the summary).
-  for (const backlog of fluidBacklog.values()) if (backlog > 0) total += backlog
-  const p95 = (values: number[]) => (values.length === 0 ? null : percentiles(values).p95)
-  const stepP95 = (values: number[], fluid: WeightedSamples | undefined) =>
-    fluid ? orNull(weightedPercentiles(withUnitWeights(values, fluid)).p95) : p95(values)
-  const tpot =
-    fluidTpot.values.length > 0 ? weightedPercentiles(withUnitWeights(allTpot, fluidTpot)) : percentiles(allTpot)
-  const orNull = (v: number) => (Number.isNaN(v) ? null : v)
-  return {
-    series: {
-      start,
-      stepSeconds: step,
-      times,
-      load: sortKeys(load, n),
-      replicas: sortKeys(replicas, n),
-      nodes: sortKeys(nodes, n),
-      gpusByProfile: sortKeys(gpusByProfile, n),
-      latency: {
-        p95TtftSeconds: stepTtft.map((values, i) => stepP95(values, stepFluid[i]?.ttft)),
-        p95TpotSeconds: stepTpot.map((values, i) => stepP95(values, stepFluid[i]?.tpot)),
-        attainment: stepTotal.map((t, i) => (t === 0 ? null : (stepWithin[i] as number) / t)),
+  let finished = false
+  const finish = (): LogReplay => {
+    if (finished) throw new Error('a log replay finishes once')
+    finished = true
+    sampleUntil(Infinity)
+    advance(end)
+    for (const pod of pods.values())
+      if (pod.scheduled === undefined && end - pod.created >= STRANDED_AFTER_SECONDS) stranded++
+
+    // Fluid requests still waiting at the window's end were not served in it: they count, and miss (as the summary).
+    for (const backlog of fluidBacklog.values()) if (backlog > 0) total += backlog
+    const orNull = (v: number) => (Number.isNaN(v) ? null : v)
+    const p95 = (samples: LatencySamples | undefined) =>
+      samples === undefined || samples.length === 0 ? null : samples.percentiles().p95
+    const stepP95 = (samples: LatencySamples | undefined, fluid: WeightedSamples | undefined) =>
+      fluid ? orNull(weightedPercentiles(withUnitWeights(samples ? [samples] : [], fluid)).p95) : p95(samples)
+    // Every served request's TPOT is in its arrival step's samples: the run's are all of them.
+    const allTpot = stepTpot.filter((s): s is LatencySamples => s !== undefined)
+    const tpot =
+      fluidTpot.values.length > 0 ? weightedPercentiles(withUnitWeights(allTpot, fluidTpot)) : percentilesOf(allTpot)
+    return {
+      series: {
+        start,
+        stepSeconds: step,
+        times,
+        load: sortKeys(load, n),
+        replicas: sortKeys(replicas, n),
+        nodes: sortKeys(nodes, n),
+        gpusByProfile: sortKeys(gpusByProfile, n),
+        latency: {
+          // Steps are sparse (no samples where no request arrived): read each by index, holes included.
+          p95TtftSeconds: Array.from({length: n}, (_, i) => stepP95(stepTtft[i], stepFluid[i]?.ttft)),
+          p95TpotSeconds: Array.from({length: n}, (_, i) => stepP95(stepTpot[i], stepFluid[i]?.tpot)),
+          attainment: stepTotal.map((t, i) => (t === 0 ? null : (stepWithin[i] as number) / t)),
+        },
       },
+      requests: {
+        total,
+        withinSlo: within,
+        attainment: total === 0 ? 1 : within / total,
+        tpot: {p50: orNull(tpot.p50), p95: orNull(tpot.p95), p99: orNull(tpot.p99)},
+      },
+      gpuSeconds: {total: acc.serving + acc.idleWarm + acc.coldStart, ...acc},
+      cost,
+      strandedPods: stranded,
+    }
+  }
+  return {
+    add,
+    addRequest,
+    finish,
+    get approximate() {
+      return budget.approximate
     },
-    requests: {
-      total,
-      withinSlo: within,
-      attainment: total === 0 ? 1 : within / total,
-      tpot: {p50: orNull(tpot.p50), p95: orNull(tpot.p95), p99: orNull(tpot.p99)},
-    },
-    gpuSeconds: {total: acc.serving + acc.idleWarm + acc.coldStart, ...acc},
-    cost,
-    strandedPods: stranded,
   }
 }
 
@@ -432,9 +492,16 @@ function addSample(samples: WeightedSamples, value: number, weight: number): voi
   samples.weights.push(weight)
 }
 
-/** Per-request samples (weight 1 each) beside fluid ones. */
-function withUnitWeights(values: readonly number[], fluid: WeightedSamples): WeightedSamples {
-  return {values: [...values, ...fluid.values], weights: [...values.map(() => 1), ...fluid.weights]}
+/** Per-request samples (weight 1 each; a sketch's buckets weigh their counts) beside fluid ones. */
+function withUnitWeights(parts: readonly LatencySamples[], fluid: WeightedSamples): WeightedSamples {
+  const values: number[] = []
+  const weights: number[] = []
+  for (const part of parts)
+    part.forEach((value, weight) => {
+      values.push(value)
+      weights.push(weight)
+    })
+  return {values: [...values, ...fluid.values], weights: [...weights, ...fluid.weights]}
 }
 
 /** Nearest-rank percentiles of weighted samples: the smallest value whose cumulative weight reaches q. */

@@ -3,17 +3,17 @@
  * policy with its metrics, the time series its charts draw, and with `--seeds N` the spread over seeds. This is
  * the typed value `-o json|yaml` prints, the HTML report draws and `--fail-if` gates.
  *
- * A policy's metrics come from its twin run: the twin's own summary (src/core/twin/summary.ts: latency and TTFT
- * percentiles, GPU-hours, cost, pending-pod minutes, actions, flaps) plus one replay of the same event log
- * (./log-replay.ts: attainment on TTFT and TPOT, GPU-seconds split, cost by capacity type, stranded pods, series).
+ * A policy's metrics come from its twin run (./run-meter.ts): the twin's own summary (src/core/twin/summary.ts:
+ * latency and TTFT percentiles, GPU-hours, cost, pending-pod minutes, actions, flaps) plus one replay of the same
+ * event log (./log-replay.ts: attainment on TTFT and TPOT, GPU-seconds split, cost by capacity type, stranded pods,
+ * series), measured as the run goes or read from its log afterwards.
  * The oracle row comes from src/core/oracle, which has no run: only what the oracle defines is set, the rest is
  * null, so nothing pretends the oracle was simulated.
  */
 import type {OracleResult} from '../oracle/layer-oracle.js'
-import type {LogEntry} from '../twin/events.js'
-import {summarizeLog, type TwinSummary} from '../twin/summary.js'
-import {replayLog, type ReplayOptions, type RunSeries, type SimulationSlo} from './log-replay.js'
-import {detectBursts, type BurstRecovery} from './recovery.js'
+import type {APPROX_PERCENTILES} from '../twin/quantile-sketch.js'
+import type {RunSeries, SimulationSlo} from './log-replay.js'
+import type {BurstRecovery} from './recovery.js'
 
 export const SIMULATION_REPORT_API_VERSION = 'gpu-scale.dev/v1alpha1'
 export const SIMULATION_REPORT_KIND = 'SimulationReport'
@@ -75,6 +75,12 @@ export interface PolicyResult {
   metrics: PolicyMetrics
   /** Per metric name of the METRICS table (./metrics.ts), over the seeds; absent with one seed. */
   spread?: Record<string, Spread>
+  /**
+   * Absent: every latency percentile of the row is exact (nearest rank over all its requests). `approx ±1%`: the
+   * run had more requests per model than the exact limit (src/core/twin/quantile-sketch.ts), so its percentiles
+   * come from a quantile sketch, each within 1% of the exact value. Absent for the oracle.
+   */
+  percentiles?: typeof APPROX_PERCENTILES
   /** Time series of the first seed's run; null for the oracle, which has no run. */
   series: RunSeries | null
   /** Oracle only: billed replicas over time per model (the oracle's schedule), for the replicas chart. */
@@ -94,72 +100,6 @@ export interface SimulationReport {
    * step (src/core/twin/fluid.ts). Absent: one by one (scenario runs).
    */
   requestModel?: 'sampled' | 'fluid'
-}
-
-export interface RunMeasureOptions extends ReplayOptions {
-  /** The oracle's GPU-seconds split for the same demand, to measure regret against; absent: no regret. */
-  oracle?: GpuSecondsSplit
-}
-
-/**
- * Measures one policy's twin run. `log` is called twice (the twin summary, then the replay), so pass a function
- * that reads the log afresh: `() => twin.logEntries()`, or an array from `parseJsonLines`.
- */
-export function measureRun(
-  name: string,
-  kind: Exclude<PolicyKind, 'oracle'>,
-  log: () => Iterable<LogEntry>,
-  options: RunMeasureOptions,
-): PolicyResult {
-  const {start, end} = options
-  const summary = summarizeLog(log(), {
-    start,
-    end,
-    slo: twinSlo(options.slo),
-    sloByModel: Object.fromEntries(Object.entries(options.sloByModel ?? {}).map(([m, s]) => [m, twinSlo(s)])),
-  })
-  const replay = replayLog(log(), options)
-  const bursts = detectBursts(replay.series)
-  const metrics = metricsOf(summary, replay, options.oracle, bursts)
-  return {name, kind, metrics, series: replay.series}
-}
-
-function twinSlo(slo: SimulationSlo | undefined): {ttftSeconds?: number; e2eSeconds?: number} {
-  return {
-    ...(slo?.ttftSeconds !== undefined ? {ttftSeconds: slo.ttftSeconds} : {}),
-    ...(slo?.e2eSeconds !== undefined ? {e2eSeconds: slo.e2eSeconds} : {}),
-  }
-}
-
-function metricsOf(
-  summary: TwinSummary,
-  replay: ReturnType<typeof replayLog>,
-  oracle: GpuSecondsSplit | undefined,
-  recovery: BurstRecovery,
-): PolicyMetrics {
-  const q = (p: {p50: number; p95: number; p99: number}): Quantiles => ({
-    p50: finite(p.p50),
-    p95: finite(p.p95),
-    p99: finite(p.p99),
-  })
-  const g = replay.gpuSeconds
-  return {
-    sloAttainment: replay.requests.attainment,
-    requests: {total: replay.requests.total, withinSlo: replay.requests.withinSlo, aborted: summary.requests.aborted},
-    latencySeconds: q(summary.requests.latency),
-    ttftSeconds: q(summary.requests.ttft),
-    tpotSeconds: replay.requests.tpot,
-    gpuHours: summary.gpuHours,
-    gpuHoursSplit: {serving: g.serving / 3600, idleWarm: g.idleWarm / 3600, coldStart: g.coldStart / 3600},
-    cost: {total: summary.cost, onDemand: replay.cost.onDemand, spot: replay.cost.spot},
-    regret: oracle ? regretOf(g, oracle) : null,
-    pendingPodMinutes: summary.pendingPodMinutes,
-    strandedPods: replay.strandedPods,
-    scalingActions: summary.scalingActions.total,
-    flaps: summary.flaps,
-    coldStarts: summary.coldStarts,
-    recovery,
-  }
 }
 
 /** Regret in GPU-hours: the policy's split minus the oracle's, part by part; the total is their sum. */
@@ -241,8 +181,4 @@ export function buildSimulationReport(input: {
     slo: {default: {...input.slo}, byModel: {...input.sloByModel}},
     policies: input.policies,
   }
-}
-
-function finite(v: number): number | null {
-  return Number.isFinite(v) ? v : null
 }

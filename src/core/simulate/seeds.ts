@@ -20,7 +20,9 @@ export function aggregateSeeds(reports: readonly SimulationReport[]): Simulation
     const runs = reports.map((r) => (r.policies[i] as PolicyResult).metrics)
     const spread: Record<string, Spread> = {}
     for (const name of METRIC_NAMES) spread[name] = spreadOf(runs.map((m) => METRICS[name].get(m)))
-    return {...policy, metrics: meanOf(runs) as PolicyMetrics, spread}
+    // A mean of approximate percentiles is approximate too.
+    const approx = reports.find((r) => (r.policies[i] as PolicyResult).percentiles)?.policies[i]?.percentiles
+    return {...policy, metrics: meanOf(runs) as PolicyMetrics, ...(approx ? {percentiles: approx} : {}), spread}
   })
   return {...first, seeds: reports.flatMap((r) => r.seeds), policies}
 }

@@ -117,8 +117,26 @@ export class FluidLog {
   }
 }
 
+/**
+ * Where the twin hands each finished request (served or aborted), at the moment it finishes: its own RequestLog by
+ * default (the log keeps it; `Twin.logEntries()` reads it), or a meter that measures the run as it goes and keeps
+ * no request (src/core/simulate/run-meter.ts, what a long trace replay uses). `firstTokenAt` is NaN when no token
+ * came; `model` indexes the twin's models (TwinOptions.models).
+ */
+export interface RequestSink {
+  add(
+    done: number,
+    model: number,
+    arrival: number,
+    firstTokenAt: number,
+    input: number,
+    output: number,
+    ok: boolean,
+  ): void
+}
+
 /** Requests kept in columns: a day of a fleet is millions of them. */
-export class RequestLog {
+export class RequestLog implements RequestSink {
   readonly done: number[] = []
   readonly arrival: number[] = []
   readonly ttft: number[] = []

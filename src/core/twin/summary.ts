@@ -3,7 +3,8 @@
  * `--events` file by anyone:
  * - SLO attainment: the share of requests that were served with TTFT and end-to-end latency within their
  *   targets (an aborted request misses);
- * - p50/p95/p99 of end-to-end latency and TTFT over served requests (nearest rank);
+ * - p50/p95/p99 of end-to-end latency and TTFT over served requests (nearest rank), exact while no model has
+ *   more than EXACT_PERCENTILE_REQUESTS requests, then from a quantile sketch within 1% (./quantile-sketch.ts);
  * - fluid cohorts (`requests.fluid`, ./fluid.ts) count with their (fractional) size: their latencies are evaluated
  *   over the model's token points, and quantiles then come from a histogram of 0.5%-wide log bins (so they are
  *   within 0.5% of the fluid model's own); the backlog left at the window's end counts as requests that missed;
@@ -16,6 +17,7 @@
  */
 import type {FluidTokensRecord, LogEntry} from './events.js'
 import {fluidTtft} from './fluid.js'
+import {LatencySamples, nearestRank, PercentileBudget, percentilesOf} from './quantile-sketch.js'
 
 export interface SloTargets {
   ttftSeconds?: number
@@ -58,71 +60,100 @@ export interface TwinSummary {
 
 export const FLAP_WINDOW_SECONDS = 600
 
-export function summarizeLog(
-  entries: Iterable<LogEntry>,
-  options: {start: number; end: number; slo?: SloTargets; sloByModel?: Record<string, SloTargets>},
-): TwinSummary {
-  const {start, end} = options
-  const all = new Collector()
-  const perModel = new Map<string, Collector>()
-  const nodes = new Map<string, {launched: number; gpus: number; hourlyCost: number; ended?: number}>()
-  const podCreated = new Map<string, number>()
-  let pendingSeconds = 0
-  const coldStarts = {nodes: 0, pods: 0}
-  const actions = {workloads: 0, nodeGroups: 0, nodeRemovals: 0, migChanges: 0, total: 0}
-  const lastChange = new Map<string, {t: number; dir: number}>()
-  let flaps = 0
-  let spotInterruptions = 0
-  let capacityErrors = 0
-  let migFailures = 0
-  const fluidTokens = new Map<string, FluidTokensRecord>()
-  const fluidBacklog = new Map<string, number>()
-  const collector = (model: string): Collector => {
-    let c = perModel.get(model)
-    if (!c) perModel.set(model, (c = new Collector()))
-    return c
-  }
+export interface SummaryOptions {
+  start: number
+  end: number
+  slo?: SloTargets
+  sloByModel?: Record<string, SloTargets>
+}
+
+export function summarizeLog(entries: Iterable<LogEntry>, options: SummaryOptions): TwinSummary {
+  const summarizer = new LogSummarizer(options)
+  for (const e of entries) summarizer.add(e)
+  return summarizer.finish()
+}
+
+/**
+ * summarizeLog as it goes: `add` every entry of the log, in its order, then `finish`. Requests may instead come
+ * through `addRequest` as they finish (src/core/simulate/run-meter.ts measures a replay that way, keeping no
+ * request), in any order relative to the other entries: a request's counts depend on nothing else in the log.
+ *
+ * Percentiles are exact while `budget` allows (./quantile-sketch.ts). Without a budget of its own the summarizer
+ * makes one and counts each request entry of its window against it; with one, whoever shares it counts.
+ */
+export class LogSummarizer {
+  private readonly start: number
+  private readonly end: number
+  private readonly budget: PercentileBudget
+  private readonly countsRequests: boolean
+  private readonly all: Collector
+  private readonly perModel = new Map<string, Collector>()
+  private readonly nodes = new Map<string, {launched: number; gpus: number; hourlyCost: number; ended?: number}>()
+  private readonly podCreated = new Map<string, number>()
+  private pendingSeconds = 0
+  private readonly coldStarts = {nodes: 0, pods: 0}
+  private readonly actions = {workloads: 0, nodeGroups: 0, nodeRemovals: 0, migChanges: 0, total: 0}
+  private readonly lastChange = new Map<string, {t: number; dir: number}>()
+  private flaps = 0
+  private spotInterruptions = 0
+  private capacityErrors = 0
+  private migFailures = 0
+  private readonly fluidTokens = new Map<string, FluidTokensRecord>()
+  private readonly fluidBacklog = new Map<string, number>()
   // One merged SLO per model, not one per request (a fleet-day summary reads about a million of them).
-  const sloByModel = new Map<string, SloTargets>()
-  const sloOf = (model: string): SloTargets => {
-    let slo = sloByModel.get(model)
-    if (!slo) sloByModel.set(model, (slo = {...options.slo, ...options.sloByModel?.[model]}))
-    return slo
-  }
-  const change = (target: string, t: number, dir: number) => {
-    if (dir === 0) return
-    const last = lastChange.get(target)
-    if (last && last.dir !== dir && t - last.t <= FLAP_WINDOW_SECONDS) flaps++
-    lastChange.set(target, {t, dir})
+  private readonly sloByModel = new Map<string, SloTargets>()
+
+  constructor(
+    private readonly options: SummaryOptions,
+    budget?: PercentileBudget,
+  ) {
+    this.start = options.start
+    this.end = options.end
+    this.budget = budget ?? new PercentileBudget()
+    this.countsRequests = budget === undefined
+    // Every request is in a model's collector too: the fleet's percentiles are read over those, not kept twice.
+    this.all = new Collector(this.budget, false)
   }
 
-  for (const e of entries) {
+  /** Whether the percentiles come from sketches (some model passed the budget's limit). */
+  get approximate(): boolean {
+    return this.budget.approximate
+  }
+
+  /** A finished request (served or aborted): `t` is when it ended, `ttft` null when no token came. */
+  addRequest(t: number, model: string, ok: boolean, ttft: number | null, e2e: number, outputTokens: number): void {
+    if (t < this.start || t > this.end) return
+    const slo = this.sloOf(model)
+    const within =
+      ok &&
+      (slo.ttftSeconds === undefined || (ttft !== null && ttft <= slo.ttftSeconds)) &&
+      (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds) &&
+      (slo.tpotSeconds === undefined ||
+        outputTokens <= 1 ||
+        (ttft !== null && (e2e - ttft) / (outputTokens - 1) <= slo.tpotSeconds))
+    this.all.add(ok, within, ttft, e2e)
+    this.collector(model).add(ok, within, ttft, e2e)
+  }
+
+  add(e: LogEntry): void {
+    const {start, end} = this
     switch (e.type) {
-      case 'request': {
-        if (e.t < start || e.t > end) break
-        const slo = sloOf(e.model)
-        const within =
-          e.ok &&
-          (slo.ttftSeconds === undefined || (e.ttft !== null && e.ttft <= slo.ttftSeconds)) &&
-          (slo.e2eSeconds === undefined || e.e2e <= slo.e2eSeconds) &&
-          (slo.tpotSeconds === undefined ||
-            e.outputTokens <= 1 ||
-            (e.ttft !== null && (e.e2e - e.ttft) / (e.outputTokens - 1) <= slo.tpotSeconds))
-        all.add(e.ok, within, e.ttft, e.e2e)
-        collector(e.model).add(e.ok, within, e.ttft, e.e2e)
+      case 'request':
+        if (this.countsRequests && e.t >= start && e.t <= end) this.budget.count(e.model)
+        this.addRequest(e.t, e.model, e.ok, e.ttft, e.e2e, e.outputTokens)
         break
-      }
       case 'requests.fluid-tokens':
-        fluidTokens.set(e.model, e)
+        this.fluidTokens.set(e.model, e)
         break
       case 'requests.fluid': {
         if (e.t < start || e.t > end) break
-        fluidBacklog.set(e.model, e.backlog)
+        this.fluidBacklog.set(e.model, e.backlog)
         if (!(e.requests > 0)) break
-        const tokens = fluidTokens.get(e.model)
+        const tokens = this.fluidTokens.get(e.model)
         if (!tokens) break
-        const slo = sloOf(e.model)
-        const c = collector(e.model)
+        const slo = this.sloOf(e.model)
+        const all = this.all
+        const c = this.collector(e.model)
         const {input, output} = tokens
         const ttftLimit = slo.ttftSeconds ?? Infinity
         const e2eLimit = slo.e2eSeconds ?? Infinity
@@ -158,100 +189,129 @@ export function summarizeLog(
         break
       }
       case 'node.launched':
-        nodes.set(e.node, {launched: e.t, gpus: e.gpus, hourlyCost: e.hourlyCost})
+        this.nodes.set(e.node, {launched: e.t, gpus: e.gpus, hourlyCost: e.hourlyCost})
         break
       case 'node.capacity-error': {
-        nodes.delete(e.node)
-        capacityErrors++
+        this.nodes.delete(e.node)
+        this.capacityErrors++
         break
       }
       case 'node.deleted': {
-        const n = nodes.get(e.node)
+        const n = this.nodes.get(e.node)
         if (n) n.ended = e.t
         break
       }
       case 'node.gpus-allocatable': {
-        const n = nodes.get(e.node)
-        if (n && e.t > n.launched && e.t >= start && e.t <= end) coldStarts.nodes++
+        const n = this.nodes.get(e.node)
+        if (n && e.t > n.launched && e.t >= start && e.t <= end) this.coldStarts.nodes++
         break
       }
       case 'node.interruption-notice':
-        if (e.t >= start && e.t <= end) spotInterruptions++
+        if (e.t >= start && e.t <= end) this.spotInterruptions++
         break
       case 'node.remove-requested':
         if (e.t >= start && e.t <= end) {
-          actions.nodeRemovals++
-          change(`group/${e.group}`, e.t, -1)
+          this.actions.nodeRemovals++
+          this.change(`group/${e.group}`, e.t, -1)
         }
         break
       case 'group.scaled':
         if (e.t >= start && e.t <= end) {
-          actions.nodeGroups++
-          change(`group/${e.group}`, e.t, Math.sign(e.to - e.from))
+          this.actions.nodeGroups++
+          this.change(`group/${e.group}`, e.t, Math.sign(e.to - e.from))
         }
         break
       case 'workload.scaled':
         if (e.t >= start && e.t <= end) {
-          actions.workloads++
-          change(`workload/${e.model}`, e.t, Math.sign(e.to - e.from))
+          this.actions.workloads++
+          this.change(`workload/${e.model}`, e.t, Math.sign(e.to - e.from))
         }
         break
       case 'mig.config-set':
-        if (e.t >= start && e.t <= end) actions.migChanges++
+        if (e.t >= start && e.t <= end) this.actions.migChanges++
         break
       case 'mig.state':
-        if (e.state === 'failed' && e.t >= start && e.t <= end) migFailures++
+        if (e.state === 'failed' && e.t >= start && e.t <= end) this.migFailures++
         break
       case 'pod.created':
-        podCreated.set(e.pod, e.t)
+        this.podCreated.set(e.pod, e.t)
         break
       case 'pod.scheduled':
       case 'pod.deleted': {
-        const created = podCreated.get(e.pod)
+        const created = this.podCreated.get(e.pod)
         if (created !== undefined) {
-          pendingSeconds += overlap(created, e.t, start, end)
-          podCreated.delete(e.pod)
+          this.pendingSeconds += overlap(created, e.t, start, end)
+          this.podCreated.delete(e.pod)
         }
         break
       }
       case 'pod.ready':
-        if (e.t >= start && e.t <= end) coldStarts.pods++
+        if (e.t >= start && e.t <= end) this.coldStarts.pods++
         break
       default:
         break
     }
   }
-  for (const created of podCreated.values()) pendingSeconds += overlap(created, end, start, end)
-  // Fluid requests still waiting at the window's end were not served in it: they count, and miss.
-  for (const [model, backlog] of fluidBacklog) {
-    if (!(backlog > 0)) continue
-    all.addUnserved(backlog)
-    collector(model).addUnserved(backlog)
+
+  finish(): TwinSummary {
+    const {start, end, all, perModel, actions} = this
+    for (const created of this.podCreated.values()) this.pendingSeconds += overlap(created, end, start, end)
+    this.podCreated.clear()
+    // Fluid requests still waiting at the window's end were not served in it: they count, and miss.
+    for (const [model, backlog] of this.fluidBacklog) {
+      if (!(backlog > 0)) continue
+      all.addUnserved(backlog)
+      this.collector(model).addUnserved(backlog)
+    }
+    this.fluidBacklog.clear()
+    let gpuSeconds = 0
+    let cost = 0
+    for (const n of this.nodes.values()) {
+      const seconds = overlap(n.launched, n.ended ?? end, start, end)
+      gpuSeconds += seconds * n.gpus
+      cost += (seconds / 3600) * n.hourlyCost
+    }
+    actions.total = actions.workloads + actions.nodeGroups + actions.nodeRemovals + actions.migChanges
+    const models = [...perModel.values()]
+    return {
+      start,
+      end,
+      requests: all.stats(
+        models.map((c) => c.ttft),
+        models.map((c) => c.e2e),
+      ),
+      perModel: Object.fromEntries(
+        [...perModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([m, c]) => [m, c.stats([c.ttft], [c.e2e])]),
+      ),
+      gpuHours: gpuSeconds / 3600,
+      cost,
+      pendingPodMinutes: this.pendingSeconds / 60,
+      coldStarts: {...this.coldStarts},
+      scalingActions: {...actions},
+      flaps: this.flaps,
+      spotInterruptions: this.spotInterruptions,
+      capacityErrors: this.capacityErrors,
+      migFailures: this.migFailures,
+    }
   }
-  let gpuSeconds = 0
-  let cost = 0
-  for (const n of nodes.values()) {
-    const seconds = overlap(n.launched, n.ended ?? end, start, end)
-    gpuSeconds += seconds * n.gpus
-    cost += (seconds / 3600) * n.hourlyCost
+
+  private collector(model: string): Collector {
+    let c = this.perModel.get(model)
+    if (!c) this.perModel.set(model, (c = new Collector(this.budget, true)))
+    return c
   }
-  actions.total = actions.workloads + actions.nodeGroups + actions.nodeRemovals + actions.migChanges
-  return {
-    start,
-    end,
-    requests: all.stats(),
-    perModel: Object.fromEntries(
-      [...perModel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([m, c]) => [m, c.stats()]),
-    ),
-    gpuHours: gpuSeconds / 3600,
-    cost,
-    pendingPodMinutes: pendingSeconds / 60,
-    coldStarts,
-    scalingActions: actions,
-    flaps,
-    spotInterruptions,
-    capacityErrors,
-    migFailures,
+
+  private sloOf(model: string): SloTargets {
+    let slo = this.sloByModel.get(model)
+    if (!slo) this.sloByModel.set(model, (slo = {...this.options.slo, ...this.options.sloByModel?.[model]}))
+    return slo
+  }
+
+  private change(target: string, t: number, dir: number): void {
+    if (dir === 0) return
+    const last = this.lastChange.get(target)
+    if (last && last.dir !== dir && t - last.t <= FLAP_WINDOW_SECONDS) this.flaps++
+    this.lastChange.set(target, {t, dir})
   }
 }
 
@@ -269,12 +329,21 @@ const binOf = (v: number): number =>
 const valueOfBin = (b: number): number => (b === 0 ? BIN_FLOOR : BIN_FLOOR * Math.exp((b - 0.5) * BIN_RATIO))
 
 class Collector {
-  private ttft: number[] = []
-  private e2e: number[] = []
+  /** Latencies of served requests (none kept when `keep` is false: the fleet's collector reads its models'). */
+  readonly ttft: LatencySamples
+  readonly e2e: LatencySamples
   private binned?: {ttft: Float64Array; e2e: Float64Array}
   total = 0
   served = 0
   within = 0
+
+  constructor(
+    budget: PercentileBudget,
+    private readonly keep: boolean,
+  ) {
+    this.ttft = keep ? budget.samples() : new LatencySamples()
+    this.e2e = keep ? budget.samples() : new LatencySamples()
+  }
 
   get ttftBins(): Float64Array {
     return (this.binned ??= {ttft: new Float64Array(BINS), e2e: new Float64Array(BINS)}).ttft
@@ -300,27 +369,29 @@ class Collector {
     if (within) this.within++
     if (!ok) return
     this.served++
-    if (ttft !== null) this.ttft.push(ttft)
-    this.e2e.push(e2e)
+    if (!this.keep) return
+    if (ttft !== null) this.ttft.add(ttft)
+    this.e2e.add(e2e)
   }
 
-  stats(): RequestStats {
+  /** The counts, with percentiles over the given latencies (this collector's, or its models' for the fleet). */
+  stats(ttft: readonly LatencySamples[], e2e: readonly LatencySamples[]): RequestStats {
     return {
       total: this.total,
       served: this.served,
       aborted: this.total - this.served,
       withinSlo: this.within,
       sloAttainment: this.total === 0 ? 1 : this.within / this.total,
-      ttft: this.binned ? weightedPercentiles(this.binned.ttft, this.ttft) : percentiles(this.ttft),
-      latency: this.binned ? weightedPercentiles(this.binned.e2e, this.e2e) : percentiles(this.e2e),
+      ttft: this.binned ? weightedPercentiles(this.binned.ttft, ttft) : percentilesOf(ttft),
+      latency: this.binned ? weightedPercentiles(this.binned.e2e, e2e) : percentilesOf(e2e),
     }
   }
 }
 
 /** Percentiles of binned weights plus exact values (each weight 1, binned too), nearest rank on the bins. */
-function weightedPercentiles(bins: Float64Array, exact: number[]): Percentiles {
+function weightedPercentiles(bins: Float64Array, exact: readonly LatencySamples[]): Percentiles {
   const all = bins.slice()
-  for (const v of exact) all[binOf(v)]! += 1
+  for (const samples of exact) samples.forEach((v, weight) => (all[binOf(v)]! += weight))
   let total = 0
   for (const w of all) total += w
   if (!(total > 0)) return {p50: NaN, p95: NaN, p99: NaN}
@@ -339,9 +410,8 @@ function weightedPercentiles(bins: Float64Array, exact: number[]): Percentiles {
   return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
 }
 
-export function percentiles(values: number[]): Percentiles {
+/** Exact nearest-rank p50/p95/p99 (the ⌈q·n⌉-th smallest value); NaN when there is none. */
+export function percentiles(values: ArrayLike<number>): Percentiles {
   if (values.length === 0) return {p50: NaN, p95: NaN, p99: NaN}
-  const sorted = Float64Array.from(values).sort()
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number
-  return {p50: at(0.5), p95: at(0.95), p99: at(0.99)}
+  return nearestRank(Float64Array.from(values).sort())
 }

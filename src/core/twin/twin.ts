@@ -35,7 +35,7 @@ import {
 import {findGpuModel} from '../mig/catalog.js'
 import {createPrng, type Prng} from '../mig/prng.js'
 import {EventQueue} from './event-queue.js'
-import {FluidLog, mergeLog, RequestLog, toJsonLines, type LogEntry, type TwinEvent} from './events.js'
+import {FluidLog, mergeLog, RequestLog, toJsonLines, type LogEntry, type RequestSink, type TwinEvent} from './events.js'
 import {FLUID_STEP_SECONDS, FluidGroup, FluidModel, FluidReplica, type RequestModel} from './fluid.js'
 import {resolveServingProfile, type ServingProfile, type ServingSpec} from './latency-model.js'
 import {nextArrival, sampleTokens, type ModelLoad, type TraceRequest} from './load.js'
@@ -104,6 +104,13 @@ export interface TwinOptions {
   requests?: RequestModel
   /** Fluid step in seconds (default 10). */
   fluidStepSeconds?: number
+  /**
+   * Where finished requests go. Absent (default): the twin keeps them (`requests`, `logEntries()`), which every
+   * reader of the whole log needs (`--events`, the summary of a scenario run, tests). Given: each request goes to
+   * this sink as it finishes and the twin keeps none, so a long replay's memory does not grow with its requests
+   * (`simulate --trace` measures its runs this way, src/core/simulate/run-meter.ts).
+   */
+  requestSink?: RequestSink
 }
 
 export type ActionResult = {ok: true; message: string} | {ok: false; reason: string; message: string}
@@ -202,7 +209,11 @@ export class Twin {
   private clock: number
   private readonly queue = new EventQueue<QueuedEvent>()
   private readonly log: TwinEvent[] = []
+  /** Finished requests, when the twin keeps them (no `requestSink` option); empty otherwise. */
   readonly requests: RequestLog
+  private readonly requestSink: RequestSink
+  /** Requests finished so far, wherever they went. */
+  private finishedRequests = 0
   /** Fluid mode's served cohorts (empty in per-request mode). */
   readonly fluidLog: FluidLog
   private readonly fluidStep: number
@@ -233,6 +244,7 @@ export class Twin {
     this.telemetry = new TelemetryStore(options.telemetryRetentionSeconds ?? 3 * 3600, options.longHistory)
     this.schedule = options.schedule ?? scheduleMostAllocated
     this.requests = new RequestLog(options.models.map((m) => m.name))
+    this.requestSink = options.requestSink ?? this.requests
     this.fluidLog = new FluidLog(options.models.map((m) => m.name))
     this.fluidStep = options.fluidStepSeconds ?? FLUID_STEP_SECONDS
     this.lastFluidAt = options.start
@@ -846,7 +858,8 @@ export class Twin {
 
   private finishRequest(replica: Replica, req: TwinRequest, ok: boolean): void {
     const model = this.models[req.model] as ModelRuntime
-    this.requests.add(this.clock, req.model, req.arrival, req.firstTokenAt, req.input, req.output, ok)
+    this.requestSink.add(this.clock, req.model, req.arrival, req.firstTokenAt, req.input, req.output, ok)
+    this.finishedRequests++
     // A closed-loop client sends its next request when this one ends; after a failure it backs off a second, so a
     // request the engine can never take (longer than its KV cache) cannot spin the clock in place.
     if (req.client >= 0) this.queue.push(this.clock + (ok ? 0 : 1), {k: 'arrival', model, client: req.client})
@@ -1312,9 +1325,9 @@ export class Twin {
     let aborted = 0
     let requeue: TwinRequest[] = []
     if (pod.replica) {
-      const before = this.requests.length
+      const before = this.finishedRequests
       requeue = pod.replica.abortAll(this.clock)
-      aborted = this.requests.length - before
+      aborted = this.finishedRequests - before
     }
     const routable = pod.model.routable.indexOf(pod)
     if (routable >= 0) pod.model.routable.splice(routable, 1)
