@@ -5,9 +5,6 @@
  * requested now. Replicas are never added here (the pod layer decides replicas when the load arrives); only the
  * nodes they will need, so they land on warm GPUs instead of waiting minutes.
  *
- * What it warms for is the forecast's growth within the lead on top of the replicas the pod layer runs after this
- * plan, not the forecast's level (forecast-need.ts says why: the pod layer already sized the load now).
- *
  * `settings.warmHeadroomGpus` is kept free per model on top of its forecast (a CapacityBuffer-style reserve),
  * only for models with a forecast: a model without telemetry gets no speculative capacity.
  */
@@ -21,7 +18,6 @@ import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import {estimateColdStart} from '../../scheduling/cold-start.js'
 import {type DemandForecast, type ForecastBook, forecastDemand} from './forecast.js'
-import {readForecastNeed} from './forecast-need.js'
 import {
   gpusPerReplica,
   GROUP_LIMIT_CODES,
@@ -91,11 +87,9 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
     ? input.forecasts.forecast(model, input.pods, lead)
     : forecastDemand(model, input.pods, input.telemetry, now, lead)
   if (forecast.replicas === null) return {forecast, reason: none}
-  // The pod layer's count plus the forecast's growth within the lead (forecast-need.ts: why not its level).
-  const need = readForecastNeed(model, forecast, replicas)
   const headroomGpus = config.settings.warmHeadroomGpus
   const headroomReplicas = headroomGpus > 0 ? Math.ceil(headroomGpus / gpusPerReplica(model)) : 0
-  const needed = need.replicas + headroomReplicas
+  const needed = forecast.replicas + headroomReplicas
   if (needed <= replicas) return {forecast, reason: none}
   const free = capacity.countPlaceable(model, needed - replicas)
   const covered = replicas + free
@@ -106,12 +100,10 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
     nodeLabel: 'warm',
   })
   const at = `+${Math.round(lead)}s`
-  const top = forecast.signals.find((s) => s.signal === (need.decidedBy ?? forecast.decidedBy))
+  const top = forecast.signals.find((s) => s.signal === forecast.decidedBy)
   const evidence = {
     model: model.name,
     forecastReplicas: forecast.replicas,
-    neededReplicas: need.replicas,
-    growthReplicas: need.growth,
     leadSeconds: forecast.leadSeconds,
     replicas,
     freeReplicaSlots: free,
@@ -135,7 +127,7 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
       diagnostic: {
         severity: 'info',
         code: 'PredictiveScaleUpBlocked',
-        message: `forecast ${need.replicas} replica(s) of ${model.name} at ${at} (${replicas} now + ${need.growth}), capacity ${covered}; no group can warm nodes: ${why}`,
+        message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}, capacity ${covered}; no group can warm nodes: ${why}`,
         evidence,
       },
     }
@@ -147,7 +139,7 @@ export function planPredictiveScaleUp(input: PredictiveInput): PredictiveOutcome
     details,
     reason: {
       code: 'PredictiveScaleUp',
-      message: `forecast ${need.replicas} replica(s) of ${model.name} at ${at} (${replicas} now + ${need.growth})${top ? ` (${top.signal} ${roundForMessage(top.now)} → ${roundForMessage(top.projected)}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
+      message: `forecast ${forecast.replicas} replica(s) of ${model.name} at ${at}${top ? ` (${top.signal} ${roundForMessage(top.now)} → ${roundForMessage(top.projected)}, target ${top.target}/replica)` : ''}${headroomReplicas > 0 ? ` + ${headroomGpus} GPU(s) headroom` : ''}, capacity ${covered}: +${d.nodesAdded} node(s) in \`${d.group}\` now (a node asked for later would serve after ~${Math.round(d.coldStart.totalSeconds)}s)`,
       evidence: {...evidence, group: d.group, nodes: d.nodesAdded},
     },
   }

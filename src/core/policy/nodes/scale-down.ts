@@ -54,7 +54,6 @@ import type {SimulatedCluster, NodeCapacity} from '../../scheduling/cluster.js'
 import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import type {DemandForecast, ForecastBook} from './forecast.js'
-import {readForecastNeed} from './forecast-need.js'
 import {computeLeadSeconds} from './predictive.js'
 import {gpusPerReplica, replicasPerNode} from './scale-up.js'
 import {estimateColdStart} from '../../scheduling/cold-start.js'
@@ -99,7 +98,7 @@ export interface ScaleDownForecast {
 export interface ForecastReserve {
   model: ModelConfig
   forecast: DemandForecast
-  /** Replicas after this plan plus the forecast's growth, the scale-up tolerance on a rising projection (readForecastNeed). */
+  /** The forecast's replicas, with the scale-up tolerance on top while it rises (padRisingForecast). */
   needed: number
   /** Replicas after this plan's pod-layer change. */
   replicas: number
@@ -482,8 +481,7 @@ export function findForecastReserves(config: PolicyConfig, forecast: ScaleDownFo
     const horizonSeconds = Math.round(lead + config.settings.loopIntervalSeconds)
     const demand = forecast.book.forecast(model, pods, horizonSeconds)
     if (demand.replicas === null) continue
-    // The pod layer's count plus the forecast's growth (forecast-need.ts), the tolerance on a rising projection.
-    const needed = readForecastNeed(model, demand, replicas, {padRising: true}).replicas
+    const needed = padRisingForecast(model, demand)
     // The same headroom warming keeps: without it, warming adds the headroom node and scale-down removes it again.
     const headroomReplicas = headroomGpus > 0 ? Math.ceil(headroomGpus / gpusPerReplica(model)) : 0
     const wanted = needed + headroomReplicas - replicas
@@ -551,6 +549,24 @@ function moveHeldReserves(
     moves.push({reserve, node: placement.node})
   }
   return {ok: true, moves}
+}
+
+/**
+ * Hysteresis between warming and scale-down. Warming adds a node when the forecast crosses a whole replica; a rising
+ * forecast just under that line crosses it on the next tick or two, so removing the node it would use only to warm
+ * one again 30 s later is a flap (issue 12: in the first half day of bench/trace-rate-14d's loop, 6 of the 14 node
+ * flaps were a removal warmed back within 90 s; with this and the forecast check, 1). While a signal's
+ * forecast rises, scale-down counts it with the model's scale-up tolerance on top (the band the pod layer allows
+ * above target before it adds a replica, 10% by default); a flat or falling forecast counts as it is, so a steady
+ * fleet keeps no spare node.
+ */
+function padRisingForecast(model: ModelConfig, forecast: DemandForecast): number {
+  const tolerance = model.behavior.scaleUp.tolerance
+  let replicas = forecast.replicas ?? 0
+  for (const s of forecast.signals)
+    if (s.slopePerMinute > 0)
+      replicas = Math.max(replicas, Math.ceil((s.projected * (1 + tolerance)) / s.target - 1e-9))
+  return Math.min(model.replicas.max, replicas)
 }
 
 function bump(map: Map<string, number>, key: string): void {
