@@ -4,21 +4,12 @@
  *
  * 1. its GPU request utilization (GPUs allocated ÷ GPUs, CA's GPU-only utilization) is under the threshold (0.5),
  *    counting what this plan just placed on it;
- * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m);
- * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m): DCGM utilization under the
- *    threshold on every GPU for the whole window. A node that hosts pods needs that evidence: with no samples, or
- *    none newer than `staleAfterSeconds` (Prometheus or the exporter down), it is kept, and a gap inside the
- *    window counts as busy. An empty node needs none (nothing runs on it);
- *
- * Timers 2 and 3 in predictive node mode, when the config does not set them, are the node's cold start instead of
- * CA's 10 minutes (resolveScaleDownTimers): ski rental. Keeping an idle node through a gap costs the gap; removing
- * it and starting another when demand returns costs one cold start of paid, not-yet-serving node time. Removing
- * after one cold start of idleness never pays more than twice the better of the two choices in hindsight (the
- * deterministic optimum without lookahead), and it is the rule the oracle applies (a replica is kept through a gap
- * no longer than its cold start; reference §3 of serving-performance-facts). A 10-minute timer pays up to
- * 600 ÷ 180 ≈ 3.3 cold starts per gap on a 180 s world. Demand the forecast does see is condition 8's job, so the
- * timer only covers what no forecast sees. Reactive mode keeps CA's timers: the baseline must stay CA.
- *
+ * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m;
+ *    in predictive mode, unset, the group's cold start: see "Timers" below);
+ * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m; the same rule as 2): DCGM
+ *    utilization under the threshold on every GPU for the whole window. A node that hosts pods needs that evidence:
+ *    with no samples, or none newer than `staleAfterSeconds` (Prometheus or the exporter down), it is kept, and a
+ *    gap inside the window counts as busy. An empty node needs none (nothing runs on it);
  * 4. no replica on it is still loading or inside its health-check grace (evicting it would waste the load and
  *    hide whether the replica works);
  * 5. every non-DaemonSet pod on it fits elsewhere: GPU replicas on free GPUs of nodes that stay (simulated on the
@@ -37,6 +28,17 @@
  *    pins only what it could use); a removal must move the ones its node holds to nodes that stay, on the same fork
  *    as 5, after the node's pods moved. Neither Cluster Autoscaler nor Karpenter reads a forecast before removing a
  *    node; `settings.nodes.mode: reactive` skips it.
+ *
+ * Timers. In predictive node mode, conditions 2 and 3 use the group's cold start instead of CA's 10 minutes when
+ * the config does not set them (resolveScaleDownTimers): ski rental. Keeping an idle node through a gap costs the
+ * gap; removing it and starting another when demand returns costs one cold start of paid, not-yet-serving node
+ * time. Removing after one cold start of idleness never pays more than twice the better of the two in hindsight
+ * (the best a deterministic rule without lookahead can do), and it is the rule the oracle applies (a replica is kept
+ * through a gap no longer than its cold start; reference §3 of serving-performance-facts). A 10-minute timer pays up
+ * to 600 ÷ 180 ≈ 3.3 cold starts per gap in a 180 s world. Demand the forecast sees is condition 8's job, so the
+ * timer only covers what no forecast sees. What it does not price: requests that wait while a replica comes up on a
+ * new node (180 s) rather than on a spare one (60 s); on a trace whose pod layer swings hard (GenAI in
+ * bench/decision-quality.ts) that cost attainment. Reactive mode keeps CA's timers: the baseline must stay CA.
  *
  * Several nodes may go in one plan (empty nodes in bulk, as Cluster Autoscaler deletes up to
  * `--max-empty-bulk-delete`=10 empty nodes at once): every candidate whose own unneeded timer ran out is tried, each
