@@ -156,8 +156,9 @@ export function resolveScaleDownTimers(
 /** The longest cold start (node + weights) of a replica on a new node of the group, or undefined: no model fits. */
 function groupColdStartSeconds(config: PolicyConfig, group: NodeGroupConfig): number | undefined {
   let longest: number | undefined
+  const profiles = profilesOfGroup(group)
   for (const model of config.models) {
-    if (replicasPerNode(model, group) === 0 || !checkGroupFit(model, group, profilesOfGroup(group)).eligible) continue
+    if (replicasPerNode(model, group) === 0 || !checkGroupFit(model, group, profiles).eligible) continue
     const seconds = estimateColdStart(group, model).totalSeconds
     if (longest === undefined || seconds > longest) longest = seconds
   }
