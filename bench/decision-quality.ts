@@ -195,6 +195,9 @@ interface Row {
   flaps: number
   actions: number
   cpuSeconds: number
+  /** Mean node-group target size and workload replicas over the measured window, sampled at each tick. */
+  nodesAvg: number
+  replicasAvg: number
 }
 
 const rows: Row[] = []
@@ -265,6 +268,8 @@ for (const tc of TRACES) {
     flaps: 0,
     actions: oracle.coldStarts,
     cpuSeconds: 0,
+    nodesAvg: NaN,
+    replicasAvg: NaN,
   })
   for (const policy of policiesFor(world, runningTarget)) {
     if (POLICIES !== undefined && !POLICIES.includes(policy.name)) continue
@@ -280,11 +285,18 @@ for (const tc of TRACES) {
       config: policy.config,
     })
     const timeline = TIMELINE !== undefined && TIMELINE.split(',').includes(policy.name)
+    // How far nodes sit above replicas: both sampled at each tick of the measured window.
+    const sampled = {ticks: 0, nodes: 0, replicas: 0}
     const run = await cpuTime(() =>
-      loop.runUntil(
-        WORLD_START + LEAD + duration,
-        timeline ? (tick) => printTick(tc.name, policy.name, tick, loop.twin.groupTargetSize('h100') ?? 0) : undefined,
-      ),
+      loop.runUntil(WORLD_START + LEAD + duration, (tick) => {
+        const nodes = loop.twin.groupTargetSize('h100') ?? 0
+        if (tick.at >= WORLD_START + LEAD) {
+          sampled.ticks++
+          sampled.nodes += nodes
+          sampled.replicas += loop.twin.workloadReplicas(MODEL) ?? 0
+        }
+        if (timeline) printTick(tc.name, policy.name, tick, nodes)
+      }),
     )
     const summary = summarizeLog(loop.twin.logEntries(), {
       start: WORLD_START + LEAD,
@@ -300,6 +312,8 @@ for (const tc of TRACES) {
       flaps: summary.flaps,
       actions: summary.scalingActions.total,
       cpuSeconds: run.cpuSeconds,
+      nodesAvg: sampled.nodes / Math.max(1, sampled.ticks),
+      replicasAvg: sampled.replicas / Math.max(1, sampled.ticks),
     })
   }
 }
@@ -319,11 +333,11 @@ if (process.env.BENCH_DQ_TUNED === '1')
   )
 for (const n of notes) console.log(`  ${n}`)
 console.log(
-  `  ${pad('trace', 15)}${pad('policy', 16)}${lpad('attainment', 11)}${lpad('GPU-h', 9)}${lpad('÷ oracle', 10)}${lpad('flaps', 7)}${lpad('actions', 9)}${lpad('CPU s', 8)}`,
+  `  ${pad('trace', 15)}${pad('policy', 16)}${lpad('attainment', 11)}${lpad('GPU-h', 9)}${lpad('÷ oracle', 10)}${lpad('flaps', 7)}${lpad('actions', 9)}${lpad('nodes/replicas', 16)}${lpad('CPU s', 8)}`,
 )
 for (const r of rows)
   console.log(
-    `  ${pad(r.trace, 15)}${pad(r.policy, 16)}${lpad((r.attainment * 100).toFixed(2) + '%', 11)}${lpad(r.gpuHours.toFixed(2), 9)}${lpad(r.ratio.toFixed(2) + '×', 10)}${lpad(String(r.flaps), 7)}${lpad(String(r.actions), 9)}${lpad(r.cpuSeconds.toFixed(1), 8)}`,
+    `  ${pad(r.trace, 15)}${pad(r.policy, 16)}${lpad((r.attainment * 100).toFixed(2) + '%', 11)}${lpad(r.gpuHours.toFixed(2), 9)}${lpad(r.ratio.toFixed(2) + '×', 10)}${lpad(String(r.flaps), 7)}${lpad(String(r.actions), 9)}${lpad(Number.isNaN(r.nodesAvg) ? '' : `${r.nodesAvg.toFixed(1)}/${r.replicasAvg.toFixed(1)}`, 16)}${lpad(r.cpuSeconds.toFixed(1), 8)}`,
   )
 console.log('  goals:')
 for (const tc of TRACES) {

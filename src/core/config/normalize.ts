@@ -189,6 +189,10 @@ function normalizeSettings(raw: RawSettings): Settings {
       unneededSeconds: seconds(raw.scaleDown?.unneededTime, 600),
       gpuUtilizationThreshold: raw.scaleDown?.gpuUtilizationThreshold ?? 0.5,
       delayAfterAddSeconds: seconds(raw.scaleDown?.delayAfterAdd, 600),
+      defaulted: [
+        ...(raw.scaleDown?.unneededTime === undefined ? (['unneededTime'] as const) : []),
+        ...(raw.scaleDown?.delayAfterAdd === undefined ? (['delayAfterAdd'] as const) : []),
+      ],
     },
     staleAfterSeconds: seconds(raw.staleAfter, 120),
     warmHeadroomGpus: raw.warmHeadroomGpus ?? 0,

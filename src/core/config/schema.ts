@@ -412,7 +412,9 @@ const settings: Schema = object('Settings for the whole control loop; all option
     items: {type: 'string', enum: ['least-waste', 'price', 'priority', 'spot-first']},
   },
   scaleDown: object('When a node counts as unneeded (cluster-autoscaler semantics).', {
-    unneededTime: duration('A node must be unneeded this long before removal.', '10m'),
+    unneededTime: duration(
+      "A node must be unneeded this long before removal. Unset: the node group's cold start in predictive node mode (ski rental), Cluster Autoscaler's 10m in reactive mode.",
+    ),
     gpuUtilizationThreshold: {
       type: 'number',
       minimum: 0,
@@ -420,7 +422,9 @@ const settings: Schema = object('Settings for the whole control loop; all option
       default: 0.5,
       description: 'A node whose GPUs are allocated below this fraction is a scale-down candidate.',
     },
-    delayAfterAdd: duration('No scale-down this long after a scale-up.', '10m'),
+    delayAfterAdd: duration(
+      "No scale-down this long after a scale-up. Unset: the node group's cold start in predictive node mode, Cluster Autoscaler's 10m in reactive mode.",
+    ),
   }),
   staleAfter: duration('Telemetry older than this is stale and never used to scale down.', '2m'),
   warmHeadroomGpus: {...amount('Extra GPUs kept warm ahead of forecast demand.', MAX_FLEET_GPUS), default: 0},

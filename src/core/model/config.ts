@@ -185,9 +185,17 @@ export interface Settings {
   /** Ordered expander chain for choosing a node group; later entries break ties of earlier ones. */
   expanders: Array<'least-waste' | 'price' | 'priority' | 'spot-first'>
   scaleDown: {
+    /** The Cluster Autoscaler timer: `unneededTime` as set, else CA's 10 minutes (see `defaulted`). */
     unneededSeconds: number
     gpuUtilizationThreshold: number
+    /** As set, else CA's 10 minutes (see `defaulted`). */
     delayAfterAddSeconds: number
+    /**
+     * The timers the config left unset. In predictive node mode an unset timer follows the node's cold start
+     * instead of its 10-minute value (ski rental: src/core/policy/nodes/scale-down.ts, resolveScaleDownTimers);
+     * a timer the user set always wins, and reactive mode always keeps Cluster Autoscaler's.
+     */
+    defaulted?: Array<'unneededTime' | 'delayAfterAdd'>
   }
   /** Telemetry older than this is stale (never used to scale down). */
   staleAfterSeconds: number

@@ -185,7 +185,13 @@ describe('normalization', () => {
         budget: {},
         migStrategy: 'mixed',
         expanders: ['least-waste'],
-        scaleDown: {unneededSeconds: 600, gpuUtilizationThreshold: 0.5, delayAfterAddSeconds: 600},
+        // Both timers unset: in predictive node mode they follow each group's cold start (scale-down.ts).
+        scaleDown: {
+          unneededSeconds: 600,
+          gpuUtilizationThreshold: 0.5,
+          delayAfterAddSeconds: 600,
+          defaulted: ['unneededTime', 'delayAfterAdd'],
+        },
         staleAfterSeconds: 120,
         warmHeadroomGpus: 0,
         nodes: {mode: 'predictive'},

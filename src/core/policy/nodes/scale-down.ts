@@ -4,11 +4,12 @@
  *
  * 1. its GPU request utilization (GPUs allocated ÷ GPUs, CA's GPU-only utilization) is under the threshold (0.5),
  *    counting what this plan just placed on it;
- * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m);
- * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m): DCGM utilization under the
- *    threshold on every GPU for the whole window. A node that hosts pods needs that evidence: with no samples, or
- *    none newer than `staleAfterSeconds` (Prometheus or the exporter down), it is kept, and a gap inside the
- *    window counts as busy. An empty node needs none (nothing runs on it);
+ * 2. no scale-up of its group in this plan or within `delayAfterAddSeconds` (CA `--scale-down-delay-after-add`, 10m;
+ *    in predictive mode, unset, the group's cold start: see "Timers" below);
+ * 3. it has been unneeded for `unneededSeconds` (CA `--scale-down-unneeded-time`, 10m; the same rule as 2): DCGM
+ *    utilization under the threshold on every GPU for the whole window. A node that hosts pods needs that evidence:
+ *    with no samples, or none newer than `staleAfterSeconds` (Prometheus or the exporter down), it is kept, and a
+ *    gap inside the window counts as busy. An empty node needs none (nothing runs on it);
  * 4. no replica on it is still loading or inside its health-check grace (evicting it would waste the load and
  *    hide whether the replica works);
  * 5. every non-DaemonSet pod on it fits elsewhere: GPU replicas on free GPUs of nodes that stay (simulated on the
@@ -28,6 +29,17 @@
  *    as 5, after the node's pods moved. Neither Cluster Autoscaler nor Karpenter reads a forecast before removing a
  *    node; `settings.nodes.mode: reactive` skips it.
  *
+ * Timers. In predictive node mode, conditions 2 and 3 use the group's cold start instead of CA's 10 minutes when
+ * the config does not set them (resolveScaleDownTimers): ski rental. Keeping an idle node through a gap costs the
+ * gap; removing it and starting another when demand returns costs one cold start of paid, not-yet-serving node
+ * time. Removing after one cold start of idleness never pays more than twice the better of the two in hindsight
+ * (the best a deterministic rule without lookahead can do), and it is the rule the oracle applies (a replica is kept
+ * through a gap no longer than its cold start; reference §3 of serving-performance-facts). A 10-minute timer pays up
+ * to 600 ÷ 180 ≈ 3.3 cold starts per gap in a 180 s world. Demand the forecast sees is condition 8's job, so the
+ * timer only covers what no forecast sees. What it does not price: requests that wait while a replica comes up on a
+ * new node (180 s) rather than on a spare one (60 s); on a trace whose pod layer swings hard (GenAI in
+ * bench/decision-quality.ts) that cost attainment. Reactive mode keeps CA's timers: the baseline must stay CA.
+ *
  * Several nodes may go in one plan (empty nodes in bulk, as Cluster Autoscaler deletes up to
  * `--max-empty-bulk-delete`=10 empty nodes at once): every candidate whose own unneeded timer ran out is tried, each
  * on what the earlier removals left.
@@ -45,7 +57,11 @@ import type {TelemetryIndex} from '../../signals/telemetry-index.js'
 import type {GroupHealth} from './backoff.js'
 import type {DemandForecast, ForecastBook} from './forecast.js'
 import {computeLeadSeconds} from './predictive.js'
-import {gpusPerReplica} from './scale-up.js'
+import {gpusPerReplica, replicasPerNode} from './scale-up.js'
+import {estimateColdStart} from '../../scheduling/cold-start.js'
+import {checkGroupFit} from '../../scheduling/eligibility.js'
+import {profilesOfGroup} from '../../scheduling/mig-configs.js'
+import type {NodeGroupConfig} from '../../model/config.js'
 
 export interface NodeRemoval {
   node: string
@@ -102,6 +118,57 @@ export interface ScaleDownCandidate {
   node: NodeState
   slot: NodeCapacity
   pods: PodState[]
+  /** The unneeded timer it passed (its reason quotes it). */
+  unneeded: ScaleDownTimer
+}
+
+/** One scale-down timer of a group, in seconds, and where its value comes from. */
+export interface ScaleDownTimer {
+  seconds: number
+  /**
+   * `config`: set in settings.scaleDown; `default`: Cluster Autoscaler's 10 minutes (reactive mode, or no model
+   * fits the group); `cold-start`: unset, predictive mode, the group's longest cold start over the models it hosts.
+   */
+  source: 'config' | 'default' | 'cold-start'
+}
+
+/**
+ * The unneeded and delay-after-add timers for a group (conditions 2 and 3). In predictive node mode a timer the
+ * config leaves unset is the group's cold start (see the header: ski rental): provisioning, driver init, image
+ * pull and weight load, the longest over the models that can run on the group (the costliest restart it may have
+ * to pay back). A timer the user set always wins; reactive mode keeps Cluster Autoscaler's.
+ */
+export function resolveScaleDownTimers(
+  config: PolicyConfig,
+  group: NodeGroupConfig,
+): {unneeded: ScaleDownTimer; delayAfterAdd: ScaleDownTimer} {
+  const {unneededSeconds, delayAfterAddSeconds, defaulted = []} = config.settings.scaleDown
+  const coldStart = config.settings.nodes.mode === 'predictive' ? groupColdStartSeconds(config, group) : undefined
+  const timer = (seconds: number, field: 'unneededTime' | 'delayAfterAdd'): ScaleDownTimer =>
+    !defaulted.includes(field)
+      ? {seconds, source: 'config'}
+      : coldStart !== undefined
+        ? {seconds: coldStart, source: 'cold-start'}
+        : {seconds, source: 'default'}
+  return {unneeded: timer(unneededSeconds, 'unneededTime'), delayAfterAdd: timer(delayAfterAddSeconds, 'delayAfterAdd')}
+}
+
+/** The longest cold start (node + weights) of a replica on a new node of the group, or undefined: no model fits. */
+function groupColdStartSeconds(config: PolicyConfig, group: NodeGroupConfig): number | undefined {
+  let longest: number | undefined
+  const profiles = profilesOfGroup(group)
+  for (const model of config.models) {
+    if (replicasPerNode(model, group) === 0 || !checkGroupFit(model, group, profiles).eligible) continue
+    const seconds = estimateColdStart(group, model).totalSeconds
+    if (longest === undefined || seconds > longest) longest = seconds
+  }
+  return longest === undefined ? undefined : Math.round(longest)
+}
+
+function describeTimer(timer: ScaleDownTimer): string {
+  return timer.source === 'cold-start'
+    ? `${timer.seconds}s, the group's cold start (ski rental: settings.scaleDown leaves the timer unset)`
+    : `${timer.seconds}s`
 }
 
 /** Everything the two steps read, indexed once per plan. */
@@ -147,7 +214,8 @@ export function findScaleDownCandidates(
 ): {candidates: ScaleDownCandidate[]; kept: NodeKept[]} {
   const {config, snapshot, groups, models, working} = inputs
   const now = snapshot.capturedAt
-  const {unneededSeconds, gpuUtilizationThreshold, delayAfterAddSeconds} = config.settings.scaleDown
+  const {gpuUtilizationThreshold} = config.settings.scaleDown
+  const timersByGroup = new Map<string, ReturnType<typeof resolveScaleDownTimers>>()
   const groupStates = new Map(snapshot.nodeGroups.map((g) => [g.name, g]))
   const podsByNode = new Map<string, PodState[]>()
   for (const pod of snapshot.pods) {
@@ -173,12 +241,20 @@ export function findScaleDownCandidates(
     const utilization = slot.gpus.length === 0 ? 0 : used / slot.gpus.length
     // Busy nodes are the normal case: not recorded, or a 2,000-node plan would list every one of them.
     if (utilization >= gpuUtilizationThreshold) continue
+    let timers = timersByGroup.get(group.name)
+    if (!timers) timersByGroup.set(group.name, (timers = resolveScaleDownTimers(config, group)))
+    const {unneeded, delayAfterAdd} = timers
     const lastScaleUp = groupStates.get(node.group)?.lastScaleUpAt
-    if (scaledUpGroups.has(node.group) || (lastScaleUp !== undefined && now - lastScaleUp < delayAfterAddSeconds)) {
-      keep('ScaleDownDelayAfterAdd', `${node.group} scaled up within ${delayAfterAddSeconds}s; ${node.name} is kept`, {
-        delayAfterAddSeconds,
-        ...(lastScaleUp !== undefined ? {secondsSinceScaleUp: now - lastScaleUp} : {}),
-      })
+    if (scaledUpGroups.has(node.group) || (lastScaleUp !== undefined && now - lastScaleUp < delayAfterAdd.seconds)) {
+      keep(
+        'ScaleDownDelayAfterAdd',
+        `${node.group} scaled up within ${describeTimer(delayAfterAdd)}; ${node.name} is kept`,
+        {
+          delayAfterAddSeconds: delayAfterAdd.seconds,
+          timerSource: delayAfterAdd.source,
+          ...(lastScaleUp !== undefined ? {secondsSinceScaleUp: now - lastScaleUp} : {}),
+        },
+      )
       continue
     }
     const {newest, idleFor} = readIdleness(
@@ -206,11 +282,11 @@ export function findScaleDownCandidates(
       )
       continue
     }
-    if (idleFor < unneededSeconds) {
+    if (idleFor < unneeded.seconds) {
       keep(
         'NotUnneededLongEnough',
-        `${node.name} unneeded for ${Math.round(idleFor)}s of the ${unneededSeconds}s needed before removal`,
-        {idleSeconds: Math.round(idleFor), unneededSeconds},
+        `${node.name} unneeded for ${Math.round(idleFor)}s of the ${describeTimer(unneeded)} needed before removal`,
+        {idleSeconds: Math.round(idleFor), unneededSeconds: unneeded.seconds, timerSource: unneeded.source},
       )
       continue
     }
@@ -225,7 +301,7 @@ export function findScaleDownCandidates(
       )
       continue
     }
-    candidates.push({node, slot, pods, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
+    candidates.push({node, slot, pods, unneeded, cost: group.hourlyCost, spot: group.capacityType === 'spot'})
   }
   candidates.sort(
     (a, b) =>
@@ -234,7 +310,7 @@ export function findScaleDownCandidates(
       b.cost - a.cost ||
       (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0),
   )
-  return {candidates: candidates.map(({node, slot, pods}) => ({node, slot, pods})), kept}
+  return {candidates: candidates.map(({node, slot, pods, unneeded}) => ({node, slot, pods, unneeded})), kept}
 }
 
 /**
@@ -250,14 +326,14 @@ export function simulateRemovals(
   reserves: readonly ForecastReserve[] = [],
 ): {removals: NodeRemoval[]; kept: NodeKept[]} {
   const {config, snapshot, groups, models, working} = inputs
-  const {unneededSeconds, gpuUtilizationThreshold} = config.settings.scaleDown
+  const {gpuUtilizationThreshold} = config.settings.scaleDown
   const removals: NodeRemoval[] = []
   const kept: NodeKept[] = []
   const removed = new Set<string>()
   const evictedByWorkload = new Map<string, number>()
   const unavailableByWorkload = countUnavailable(snapshot.pods)
   const held = reserves.length > 0 ? placeReserves(capacity, reserves) : new Map<string, ForecastReserve[]>()
-  for (const {node, slot, pods} of candidates) {
+  for (const {node, slot, pods, unneeded} of candidates) {
     const group = groups.get(node.group)
     if (!group) continue
     const keep = (code: ReasonCode, message: string, evidence: Reason['evidence'] = {}) =>
@@ -350,10 +426,11 @@ export function simulateRemovals(
       pods.length === 0
         ? {
             code: 'NodeUnneeded',
-            message: `${node.name} has had no GPU work for at least ${unneededSeconds}s (GPU utilization under ${threshold})`,
+            message: `${node.name} has had no GPU work (GPU utilization under ${threshold}) for at least ${describeTimer(unneeded)}`,
             evidence: {
               node: node.name,
-              unneededSeconds,
+              unneededSeconds: unneeded.seconds,
+              timerSource: unneeded.source,
               threshold: gpuUtilizationThreshold,
               hourlyCost: group.hourlyCost,
             },

@@ -400,8 +400,14 @@ describe('node scale-down: safe removal', () => {
       check: (plan: Plan) => expect(keptCodes(plan, 'a-01')).toEqual(['CpuPodsWouldNotFit']),
     },
     {
-      name: 'the group scaled up 5 min ago: no scale-down yet (ScaleDownDelayAfterAdd)',
-      build: () => steady(scenario().nodeGroup('a', a100(), {nodes: 3, lastScaleUpMinutesAgo: 5}), 2).build(),
+      name: 'the group scaled up 5 min ago with delayAfterAdd 10m (CA’s, set): no scale-down yet (ScaleDownDelayAfterAdd)',
+      build: () =>
+        steady(
+          scenario()
+            .settings({scaleDown: {delayAfterAdd: '10m'}})
+            .nodeGroup('a', a100(), {nodes: 3, lastScaleUpMinutesAgo: 5}),
+          2,
+        ).build(),
       check: (plan: Plan) => {
         expect(find(plan, 'node:a-03')).toBeUndefined()
         expect(keptCodes(plan, 'a-03')).toEqual(['ScaleDownDelayAfterAdd'])
