@@ -39,11 +39,13 @@ export interface DefaultSignal {
  * to shrink (10% of 9 rounds to nothing).
  *
  * Why 5 minutes (HPA's own default) and not the 10 it was: the capacity-at-SLO signal is proportional to load, so
- * a lower count is a measured one, not a guess to re-measure; the oracle keeps a replica warm only through a dip
- * shorter than its cold start (ski-rental), and the node layer may now free a GPU after about a cold start unneeded
- * (predictive mode), so holding a replica 10 minutes kept GPU-hours the node layer could return. 3 minutes (the
- * bench's cold start) flapped more (10–42 flaps per trace) and lost attainment on Azure code and GenAI; 10 minutes
- * used 3–10% more GPU-hours at equal attainment (bench/decision-quality.ts, README's decision-quality section).
+ * a lower count is measured, not a guess to re-measure. Ski-rental says keep a replica through a dip no longer than
+ * its cold start (the oracle does; the node layer may free a GPU after about a cold start unneeded in predictive
+ * mode), and 3 minutes (the bench's cold start) is that, but per-minute noise then flapped (11–41 flaps per trace)
+ * and lost 2–5 points of attainment on Azure code and GenAI. 10 minutes cut flaps to 1–13 and gained 4.6 points on
+ * Azure code, for 0.5–5% more GPU-hours and GenAI at 99.3% instead of 99.7%; on the seed scenario with the
+ * defaults (a 70B model whose need hovers near one replica) 10 minutes had 1 flap where 5 minutes have 10
+ * (bench/decision-quality.ts; README's decision-quality section).
  */
 export const DEFAULT_SIGNALS_SCALE_DOWN: ScalingRules = {
   stabilizationWindowSeconds: 300,
