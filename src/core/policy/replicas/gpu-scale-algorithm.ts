@@ -146,8 +146,7 @@ function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] 
   // The capacity-at-SLO signal first: whether it sizes the count decides what a guard signal's target is.
   const sizer = model.signals.findIndex((s) => s.capacityAtSlo === true)
   const sized = sizer >= 0 ? proposeAtSloCapacity(step, model.signals[sizer] as SignalConfig, diagnostics) : null
-  const isSized =
-    sized !== null && sized.status === 'ok' && sized.aggregation === 'capacity-at-slo' && sized.value !== null
+  const isSized = sized !== null && isFitted(sized)
   return model.signals.map((configured, i) => {
     if (i === sizer && sized) return sized
     const signal =
@@ -249,12 +248,20 @@ function proposeAtSloCapacity(step: Step, signal: SignalConfig, diagnostics: Dia
   const ratio = current > 0 ? need / (signal.target * current) : null
   const tolDown = model.behavior.scaleDown.tolerance
   if (ratio !== null && replicas < current && ratio >= 1 - tolDown) replicas = current
+  // Down, the count keeps each replica at most (1 − tolerance) of the target share: a need hovering at one
+  // replica's edge (0.8 ↔ 0.85 of a replica) otherwise flips 1 ↔ 2 every window.
+  if (replicas < current) replicas = Math.min(current, Math.ceil(need / (signal.target * (1 - tolDown)) - 1e-9))
   base.value = round(need)
   base.ratio = ratio === null ? null : round(ratio)
   base.status = 'ok'
   base.replicas = replicas
   base.note = `${roundForMessage(estimate.demand)} req/s${estimate.backlog > 0 ? ` (${roundForMessage(estimate.backlog)} of it backlog)` : ''} ÷ ${roundForMessage(estimate.capacity)} req/s per replica at SLO (${estimate.limitedBy === 'tpot' ? 'TPOT' : 'batch'}-limited; step ${roundForMessage(estimate.stepSeconds * 1000)} ms + ${roundForMessage(estimate.workSeconds * 1000)} ms × λτ, ${roundForMessage(estimate.outputTokens)} output tokens, batch ≤ ${roundForMessage(estimate.maxBatch)}; ${estimate.points} intervals) = ${roundForMessage(need)} replicas, at ${roundForMessage(signal.target * 100)}% of capacity ${replicas}`
   return base
+}
+
+/** A capacity-at-SLO proposal that sized the count (not one holding it for want of a fit). */
+function isFitted(p: SignalProposal): boolean {
+  return p.status === 'ok' && p.aggregation === 'capacity-at-slo' && p.value !== null && p.replicas !== null
 }
 
 /**
@@ -267,9 +274,12 @@ function guardLatencyWithoutBacklog(step: Step, proposals: SignalProposal[], rea
   const {input, current} = step
   const signals = input.model.signals
   if (!signals.some((s) => s.capacityAtSlo === true)) return
+  // The KV cache's guard is not judged here: at 50-80% with nothing waiting it still foresees a burst (on GenAI,
+  // capping it at the sizer lost 1.3 points of attainment), though it makes a one-replica model flap (seed scenario).
+  const isGuard = (s: SignalConfig) => s.quantile !== undefined
   const latency = signals
     .map((s, i) => ({s, p: proposals[i]}))
-    .filter(({s, p}) => s.quantile !== undefined && p?.status === 'ok' && p.replicas !== null && p.replicas >= current)
+    .filter(({s, p}) => isGuard(s) && p?.status === 'ok' && p.replicas !== null && p.replicas >= current)
   if (latency.length === 0) return
   const waiting = readSignal(
     {
@@ -286,11 +296,12 @@ function guardLatencyWithoutBacklog(step: Step, proposals: SignalProposal[], rea
   const backlog = waiting.status !== 'ok' || (waiting.total ?? 0) > 0
   // With the capacity known, latency neither adds nor holds: its demand includes the backlog, and the other signals'
   // highest decides. Without it, latency adds nothing while nothing waits, and may still hold the count.
-  const sized = proposals.some((p, i) => signals[i]?.capacityAtSlo === true && p.status === 'ok')
+  const sized = proposals.some((p, i) => signals[i]?.capacityAtSlo === true && isFitted(p))
   if (backlog && !sized) return
-  const others = proposals.filter(
-    (p, i) => signals[i]?.quantile === undefined && p.status === 'ok' && p.replicas !== null,
-  )
+  const others = proposals.filter((p, i) => {
+    const s = signals[i]
+    return s !== undefined && !isGuard(s) && p.status === 'ok' && p.replicas !== null
+  })
   const cap = Math.max(sized ? 0 : current, ...others.map((p) => p.replicas as number))
   for (const {s, p} of latency) {
     if (!p || (p.replicas as number) <= cap) continue
@@ -325,7 +336,7 @@ function guardLatencyWithoutBacklog(step: Step, proposals: SignalProposal[], rea
 function measureQueueAtBatch(step: Step, proposals: SignalProposal[], reasons: Reason[]): void {
   const {input, current} = step
   const signals = input.model.signals
-  const sized = proposals.find((p, i) => signals[i]?.capacityAtSlo === true && p.status === 'ok' && p.replicas !== null)
+  const sized = proposals.find((p, i) => signals[i]?.capacityAtSlo === true && isFitted(p))
   signals.forEach((signal, i) => {
     const p = proposals[i]
     if (signal.capacityView !== true || !p || p.status !== 'ok' || p.replicas === null || p.replicas <= current) return

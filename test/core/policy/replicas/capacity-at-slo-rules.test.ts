@@ -68,6 +68,12 @@ const rows: Row[] = [
     note: /req\/s per replica at SLO \(batch-limited/,
   },
   {
+    name: 'down, each replica may keep at most 72% (0.8 less the 10% tolerance): a need of 1.5 replicas keeps 3, not 2',
+    series: fleet([8, 10, 12, 15, 18, 20, 22, 24, 20, 16, 14, 14.1]),
+    expected: 3,
+    code: 'WithinTolerance',
+  },
+  {
     name: 'p95 TTFT above the SLO with nothing waiting neither adds nor holds: the burst has drained',
     series: fleet(falling, undefined, 2.5),
     expected: 2,
@@ -85,6 +91,13 @@ const rows: Row[] = [
     expected: 3,
     code: 'WithinTolerance',
     diagnostic: 'CapacityUnknown',
+  },
+  {
+    name: 'no capacity and a backlog: the sizer only holds, the queue adds at the batch replicas run',
+    series: fleet(flat(20), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 45, 60]),
+    expected: 6,
+    code: 'QueueAtBatchCapacity',
+    absent: 'BacklogAtSloCapacity',
   },
   {
     name: 'without a capacity the KV cache sizes at its own target (0.3): 3 × ~0.68 ÷ 0.3 adds replicas',
