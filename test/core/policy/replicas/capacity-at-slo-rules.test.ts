@@ -8,8 +8,10 @@ import {describe, expect, test} from 'vitest'
 import type {SignalConfig} from '../../../../src/core/model/config.js'
 import {REPLICA_REASON_CODES} from '../../../../src/core/model/reason-codes.js'
 import type {Series} from '../../../../src/core/model/snapshot.js'
+import {forecastDemand} from '../../../../src/core/policy/nodes/forecast.js'
 import {recommendReplicas} from '../../../../src/core/policy/replicas/recommend.js'
-import {latencyHistogram, makeInput, makeModel, NOW, pods, signal} from './scenario.js'
+import {indexTelemetry} from '../../../../src/core/signals/telemetry-index.js'
+import {gauge, latencyHistogram, makeInput, makeModel, NOW, pods, signal} from './scenario.js'
 import {stepLawSeries} from './step-law-series.js'
 
 const TTFT = 'vllm:time_to_first_token_seconds_bucket'
@@ -136,5 +138,22 @@ describe('capacity at SLO sizes, the guards guard', () => {
     const kvProposal = decision.proposals.find((p) => p.signal === 'kv-cache')
     expect(kvProposal?.target).toBe(0.8)
     expect(kvProposal?.note).toMatch(/saturation guard while capacity-at-slo sizes: target 0.8, not 0.3/)
+  })
+
+  test.each([
+    {
+      reason: 'the node forecast projects a guard signal at its guard target: 3 × 0.4 ÷ 0.8 = 2',
+      signals: [kv],
+      want: 2,
+    },
+    {
+      reason: 'a signal without a guard target at its own target: 3 × 0.4 ÷ 0.3 = 4',
+      signals: [{...kv, guardTarget: undefined}],
+      want: 4,
+    },
+  ])('$reason', ({signals, want}) => {
+    const model = makeModel({signals: signals as SignalConfig[], replicas: {min: 1, max: 64}})
+    const series = ['p0', 'p1', 'p2'].map((p) => gauge('vllm:kv_cache_usage_perc', p, 0.4, {spanSeconds: 1800}))
+    expect(forecastDemand(model, pods(3), indexTelemetry(series), NOW, 180).replicas).toBe(want)
   })
 })
