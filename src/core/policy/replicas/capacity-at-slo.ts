@@ -24,7 +24,7 @@
 import type {Series} from '../../model/snapshot.js'
 import {VLLM} from '../../signals/metric-names.js'
 import {seriesForPod, type TelemetryIndex} from '../../signals/telemetry-index.js'
-import {computeCounterRateInWindow} from '../../signals/window.js'
+import {computeCounterRateInWindow, firstAtOrAfter} from '../../signals/window.js'
 
 export const ITL_SUM = `${VLLM.interTokenLatency}_sum`
 export const ITL_COUNT = `${VLLM.interTokenLatency}_count`
@@ -87,11 +87,26 @@ export type CapacityEstimate =
     }
   | {status: 'unfit'; why: string; demand: number | null; points: number}
 
-/** One pod's counters at a scrape, by timestamp. */
-function byTime(series: readonly Series[]): Map<number, number> {
-  const out = new Map<number, number>()
-  for (const s of series) for (const [t, v] of s.samples) if (Number.isFinite(v)) out.set(t, (out.get(t) ?? 0) + v)
-  return out
+/**
+ * A pod's value of a metric at scrape time t: the sum over its series of the sample stamped exactly t (one binary
+ * search each; a scrape stamps every metric of a target alike), NaN when a series has none.
+ */
+function valueAt(series: readonly Series[], t: number): number {
+  let sum = 0
+  for (const s of series) {
+    const i = firstAtOrAfter(s.samples, t)
+    const sample = s.samples[i]
+    if (!sample || sample[0] !== t || !Number.isFinite(sample[1])) return NaN
+    sum += sample[1]
+  }
+  return series.length > 0 ? sum : NaN
+}
+
+interface Row {
+  ok: number
+  gen: number
+  sum: number
+  count: number
 }
 
 export interface StepPoint {
@@ -115,34 +130,48 @@ export function collectStepPoints(
   let running = 0
   let kv = 0
   for (const pod of pods) {
-    const ok = byTime(seriesForPod(telemetry, VLLM.requestSuccess, namespace, pod))
-    const gen = byTime(seriesForPod(telemetry, VLLM.generationTokens, namespace, pod))
-    const sum = byTime(seriesForPod(telemetry, ITL_SUM, namespace, pod))
-    const count = byTime(seriesForPod(telemetry, ITL_COUNT, namespace, pod))
-    const run = byTime(seriesForPod(telemetry, VLLM.running, namespace, pod))
-    const cache = byTime(seriesForPod(telemetry, VLLM.kvCache, namespace, pod))
-    const times = [...ok.keys()].filter((t) => t >= from && t <= to).sort((p, q) => p - q)
+    const ok = seriesForPod(telemetry, VLLM.requestSuccess, namespace, pod)
+    const gen = seriesForPod(telemetry, VLLM.generationTokens, namespace, pod)
+    const sum = seriesForPod(telemetry, ITL_SUM, namespace, pod)
+    const count = seriesForPod(telemetry, ITL_COUNT, namespace, pod)
+    const run = seriesForPod(telemetry, VLLM.running, namespace, pod)
+    const cache = seriesForPod(telemetry, VLLM.kvCache, namespace, pod)
+    // Scrape times: the request counter's (its first series'), within [from, to].
+    const times: number[] = []
+    const first = ok[0]
+    if (first)
+      for (let i = firstAtOrAfter(first.samples, from); i < first.samples.length; i++) {
+        const t = (first.samples[i] as [number, number])[0]
+        if (t > to) break
+        times.push(t)
+      }
+    let prev = times.length > 0 ? row(times[0] as number) : null
     for (let i = 1; i < times.length; i++) {
       const t0 = times[i - 1] as number
       const t1 = times[i] as number
-      const n = (ok.get(t1) as number) - (ok.get(t0) as number)
-      const s = (sum.get(t1) ?? NaN) - (sum.get(t0) ?? NaN)
-      const c = (count.get(t1) ?? NaN) - (count.get(t0) ?? NaN)
-      const g = (gen.get(t1) ?? NaN) - (gen.get(t0) ?? NaN)
+      const next = row(t1)
+      const n = next.ok - (prev as Row).ok
+      const sumDelta = next.sum - (prev as Row).sum
+      const c = next.count - (prev as Row).count
+      const g = next.gen - (prev as Row).gen
+      prev = next
       // A counter reset (a restart) or a missing scrape: the interval says nothing.
-      if (!(n > 0 && c > 0 && s > 0 && g >= 0)) continue
-      const tau = s / c
+      if (!(n > 0 && c > 0 && sumDelta > 0 && g >= 0)) continue
+      const tau = sumDelta / c
       points.push({x: (n / (t1 - t0)) * tau, y: tau})
       requests += n
       tokens += g
     }
     for (const t of times) {
-      const r = run.get(t)
-      const u = cache.get(t)
-      if (r !== undefined && u !== undefined && u > 0) {
+      const r = valueAt(run, t)
+      const u = valueAt(cache, t)
+      if (Number.isFinite(r) && u > 0) {
         running += r
         kv += u
       }
+    }
+    function row(t: number): Row {
+      return {ok: valueAt(ok, t), gen: valueAt(gen, t), sum: valueAt(sum, t), count: valueAt(count, t)}
     }
   }
   return {points, requests, tokens, running, kv}
