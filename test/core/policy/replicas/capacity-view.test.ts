@@ -4,7 +4,7 @@
  *   - a backlog is sized at the batch a replica runs, not at waiting ÷ target (QueueAtBatchCapacity);
  *   - latency while requests wait is sized by that backlog, not by ratio × pods (LatencyFromBacklog);
  *   - a secondary (GPU) signal holds the count only while above its target (SecondaryHold);
- *   - models on the default signals scale down in small steps after a 5-minute window (DEFAULT_SIGNALS_SCALE_DOWN:
+ *   - models on the default signals scale down in small steps after a 10-minute window (DEFAULT_SIGNALS_SCALE_DOWN:
  *     ScaleDownLimit, ScaleDownStabilized).
  */
 import {describe, expect, test} from 'vitest'
@@ -155,11 +155,11 @@ const rows: Row[] = [
     code: 'ScaleDownLimit',
   },
   {
-    name: 'default-signal models keep the highest recommendation of 5 minutes: one 4 minutes old holds 5',
+    name: 'default-signal models keep the highest recommendation of 10 minutes: one 8 minutes old holds 5',
     signals: [queue],
     series: perPod(WAITING, [0, 0, 0, 0, 0]),
     pods: 5,
-    history: [{at: NOW - 240, replicas: 5}],
+    history: [{at: NOW - 480, replicas: 5}],
     model: {behavior: {scaleUp: DEFAULT_BEHAVIOR.scaleUp, scaleDown: DEFAULT_SIGNALS_SCALE_DOWN}},
     expected: 5,
     code: 'ScaleDownStabilized',
