@@ -74,7 +74,11 @@ function printTick(trace: string, policy: string, tick: TickRecord, nodes: numbe
     pod?.layer === 'pod' && pod.signals
       ? pod.signals.proposals.map((p) => `${p.signal.replace('default-', '')}=${p.value}→${p.replicas}`).join(' ')
       : ''
-  const why = (pod?.reasons ?? skipped?.reasons ?? []).map((r) => r.code).join(',')
+  const why = (pod?.reasons ?? skipped?.reasons ?? [])
+    .map((r) =>
+      r.code === 'ScaleDownStabilized' ? `${r.code}(${r.evidence?.['desired']}→${r.evidence?.['stabilized']})` : r.code,
+    )
+    .join(',')
   console.error(
     `${trace} ${policy} t=${t} need=${demandNow(t).toFixed(1)} ${pod?.layer === 'pod' ? `${pod.from}→${pod.to}` : '='} nodes=${nodes} ${why} ${signals} ${nodeChanges.join(' ')}`,
   )

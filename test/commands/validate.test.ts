@@ -80,6 +80,7 @@ describe('gpu-scale validate', () => {
       ['llama-8b', 'llama-70b'].map((m) => [
         m,
         [
+          'default-capacity-at-slo',
           'default-queue-depth',
           'default-p95-latency',
           'default-p95-ttft',

@@ -38,10 +38,14 @@ export interface DefaultSignal {
  * conv trace). Small steps let the signals re-measure at each count; the Pods policy keeps small deployments able
  * to shrink (10% of 9 rounds to nothing).
  *
- * Why 10 minutes and not HPA's 5: a GPU node stays until it has been unneeded for settings.scaleDown.unneededTime
- * (10 minutes by default, Cluster Autoscaler's), so a replica removed sooner frees no GPU-hour yet, and bringing it
- * back costs a cold start. On the public traces the longer window cut flaps from 8–36 to 1–15 per trace and used
- * fewer GPU-hours (bench/decision-quality.ts; the README's decision-quality section has the table).
+ * Why 10 minutes and not HPA's 5, although the capacity-at-SLO signal is proportional to load: ski-rental says keep
+ * a replica through a dip no longer than its cold start, and a GPU node stays settings.scaleDown.unneededTime (10
+ * minutes by default; the node layer may shorten it to about a cold start in predictive mode), but load is not a
+ * single dip. 5 minutes used 3–6% fewer GPU-hours on the public traces and lifted GenAI from 99.1% to 99.8%, yet on
+ * on/off bursts (20-minute gaps, test/services/simulate-trace.test.ts) it let the fleet fall to one replica before
+ * each burst (48% attainment against hpa-gpu-util's 56%; 65% at 10 minutes), lost 4.7 points on Azure code, and
+ * flapped a one-replica 70B model 10 times in 2 hours on the seed scenario (1 at 10 minutes). 3 minutes (the
+ * bench's cold start) flapped 11–41 times per trace (bench/decision-quality.ts; README's decision-quality section).
  */
 export const DEFAULT_SIGNALS_SCALE_DOWN: ScalingRules = {
   stabilizationWindowSeconds: 600,
@@ -53,6 +57,23 @@ export const DEFAULT_SIGNALS_SCALE_DOWN: ScalingRules = {
   tolerance: 0.1,
   cooldownSeconds: 0,
 }
+
+/**
+ * The share of its capacity at SLO each replica is sized to: headroom for the load's rise within the minutes a new
+ * replica takes, and for the fit's error. On the public traces 0.9 lost 2–5 points of attainment to the minute
+ * bursts a 180 s cold start cannot follow; 0.75 cost 2–4% more GPU-hours than 0.8 for less than a point
+ * (bench/decision-quality.ts).
+ */
+export const CAPACITY_TARGET_SHARE = 0.8
+/**
+ * The KV cache's target while the capacity at SLO is known: a guard, not a sizer. It fills convexly with load, so 0.5
+ * is about 90% of a replica's capacity on chat traffic (0.44 on Azure conv, 0.52 on Mooncake, in the twin's fluid
+ * model), above the 80% the sizer aims at: it adds replicas only when the sizer is behind. 0.8 (llm-d WVA's
+ * kvCacheThreshold) came too late on GenAI (98.2% attainment against 99.7%), 0.4 cost GPU-hours for nothing.
+ */
+export const KV_GUARD_TARGET = 0.5
+/** The step law is fitted over 30 minutes: long enough for the load to have moved, short against a day. */
+export const CAPACITY_FIT_WINDOW_SECONDS = 1800
 
 /** Why a default was left out of a model's set (its SLO is not configured). */
 export interface OmittedDefault {
@@ -71,6 +92,22 @@ export interface DefaultSignalSet {
  */
 export function listDefaultSignals(settings: Pick<Settings, 'slo'>): DefaultSignalSet {
   const defaults: DefaultSignal[] = [
+    {
+      signal: {
+        name: `${DEFAULT_SIGNAL_PREFIX}capacity-at-slo`,
+        metric: VLLM.requestSuccess,
+        source: 'pod',
+        targetType: 'Value',
+        target: CAPACITY_TARGET_SHARE,
+        windowSeconds: CAPACITY_FIT_WINDOW_SECONDS,
+        aggregation: 'avg',
+        capacityAtSlo: true,
+      },
+      reason:
+        "the one signal proportional to load: the serving replicas' request rate over the last minute against what one replica serves at SLO, learned from their own telemetry (the step time against load, the batch the KV cache holds, settings.slo.tpot), each replica sized to 80% of it; the other defaults are guards against saturation",
+      source:
+        "rate(vllm:request_success_total), vllm:inter_token_latency_seconds_sum/_count, vllm:generation_tokens_total, vllm:num_requests_running, vllm:kv_cache_usage_perc; replicas = ceil(load ÷ throughput per replica at SLO) as in Dynamo's SLA planner",
+    },
     {
       signal: {
         name: `${DEFAULT_SIGNAL_PREFIX}queue-depth`,
@@ -134,9 +171,10 @@ export function listDefaultSignals(settings: Pick<Settings, 'slo'>): DefaultSign
         target: 0.3,
         windowSeconds: 60,
         aggregation: 'avg',
+        guardTarget: KV_GUARD_TARGET,
       },
       reason:
-        "the KV cache is the share of a replica's batch room in use, and vLLM preempts running requests when it is full; it fills faster than load grows (the batch and each step both grow), so 30% is about 80% of a replica's throughput on chat traffic, headroom for the minutes a new replica takes, where 80% is within a few percent of saturation",
+        "the KV cache is the share of a replica's batch room in use, and vLLM preempts running requests when it is full; it fills faster than load grows (the batch and each step both grow), so 30% is about 80% of a replica's throughput on chat traffic, headroom for the minutes a new replica takes: it sizes the count only until the capacity at SLO is known, then guards at 50% (about 90% of capacity), since as a sizer it asked for 1.7× the replicas near capacity",
       source: 'vllm:kv_cache_usage_perc, a 0–1 fraction (vllm/v1/metrics/loggers.py)',
     },
     {

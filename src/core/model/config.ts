@@ -103,6 +103,18 @@ export interface SignalConfig {
    */
   capacityView?: boolean
   /**
+   * Request rate against the capacity at SLO a replica has, learned from the replicas' own telemetry (set only by
+   * gpu-scale's defaults, src/core/policy/replicas/capacity-at-slo.ts): proposes ⌈Σ request rate ÷ (capacity ×
+   * target)⌉, `target` being the share of that capacity a replica is sized to (reason CapacityAtSlo).
+   */
+  capacityAtSlo?: boolean
+  /**
+   * While a capacity-at-SLO signal sizes the count, this signal is a guard against saturation: it proposes against
+   * `guardTarget` instead of `target` (set only by gpu-scale's defaults: the KV cache sizes at 0.3 until the
+   * capacity is known, then guards; the proposal note says so).
+   */
+  guardTarget?: number
+  /**
    * An HPA `Resource` (or, with `container`, `ContainerResource`) metric, for `algorithm: hpa`: the pods' CPU (the
    * rate of `container_cpu_usage_seconds_total` over `windowSeconds`) or memory (`container_memory_working_set_bytes`)
    * as metrics-server reports it. With `targetType: Utilization`, `target` is a percentage of the pods' requests;

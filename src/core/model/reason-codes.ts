@@ -47,6 +47,10 @@ export const REPLICA_REASON_CODES = {
     'a backlog asks for the replicas that run the running and waiting requests at the batch serving replicas run now, not waiting ÷ target',
   LatencyFromBacklog:
     'while a backlog is sized at batch capacity, a latency signal asks for no more replicas than the backlog does',
+  BacklogAtSloCapacity:
+    "while the capacity at SLO is known, a backlog asks for no more replicas than the capacity-at-SLO signal, whose demand includes the queue's growth and its drain within a minute",
+  LatencyWithoutBacklog:
+    'with a capacity-at-SLO signal sizing the count, latency above its target adds no replica while no request waits (the burst that made it has drained)',
   SecondaryHold: 'a secondary signal above its target holds the count: it may keep replicas, never add one',
   UnreliableSignal: 'GPU utilization is low while other evidence says the replicas are saturated',
   CapacityArriving: 'pods still pending or loading their model count as capacity arriving, never as idle',
@@ -56,6 +60,8 @@ export const REPLICA_REASON_CODES = {
   ScaleToZeroIdle: 'idle for the configured period: scale to zero',
   KeepWarm: 'requests are expected sooner than a cold start would finish: keep one replica warm',
   NoSignals: 'the model has no signals configured',
+  CapacityUnknown:
+    'the capacity-at-SLO signal has no fit yet (too few intervals, or a load that has not moved): it holds the count, and the guards may add',
   MetricFallback: 'a metric was read through its documented fallback (e.g. GR_ENGINE_ACTIVE on MIG)',
   ScalingDisabled: 'HPA: spec.replicas is 0 and minReplicas is not: autoscaling is disabled',
   InvalidMetric: 'HPA: a metric could not be computed; with a scale-down proposed, nothing changes',

@@ -7,6 +7,7 @@
 import type {MetricSource, PolicyConfig} from '../model/config.js'
 import {SEASONAL_HISTORY, TREND_WINDOW_SECONDS} from '../policy/nodes/forecast.js'
 import {listActivationSignals} from '../policy/replicas/scale-to-zero.js'
+import {CAPACITY_FIT_METRICS} from '../policy/replicas/capacity-at-slo.js'
 import {DCGM, isHistogramMetric, METRIC_FALLBACKS, QUEUE_METRICS, VLLM} from '../signals/metric-names.js'
 
 export interface TelemetryNeed {
@@ -66,6 +67,10 @@ export function requiredTelemetry(config: PolicyConfig): RequiredTelemetry {
       const metric =
         signal.quantile !== undefined && !isHistogramMetric(signal.metric) ? `${signal.metric}_bucket` : signal.metric
       need(metric, signal.source, signal.windowSeconds, model.name, `signal ${signal.name}`)
+      // The capacity-at-SLO fit reads the step time, tokens, batch and KV cache over the same window.
+      if (signal.capacityAtSlo === true)
+        for (const fit of CAPACITY_FIT_METRICS)
+          need(fit, signal.source, signal.windowSeconds, model.name, `signal ${signal.name} (capacity fit)`)
       const fallback = METRIC_FALLBACKS[signal.metric]
       if (fallback)
         need(fallback.metric, signal.source, signal.windowSeconds, model.name, `fallback of ${signal.metric}`)

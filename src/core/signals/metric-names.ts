@@ -30,6 +30,9 @@ export const VLLM = {
   e2eLatencyBucket: 'vllm:e2e_request_latency_seconds_bucket',
   ttftBucket: 'vllm:time_to_first_token_seconds_bucket',
   requestSuccess: 'vllm:request_success_total',
+  generationTokens: 'vllm:generation_tokens_total',
+  /** Histogram (`_bucket`, `_sum`, `_count`); vLLM's successor of `vllm:time_per_output_token_seconds`. */
+  interTokenLatency: 'vllm:inter_token_latency_seconds',
 } as const
 
 export const TRITON = {pending: 'nv_inference_pending_request_count'} as const

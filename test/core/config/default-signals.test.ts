@@ -20,9 +20,10 @@ const model = (raw: RawDoc) => raw.models[0] as Record<string, unknown>
 describe('which models get the defaults', () => {
   test.each([
     {
-      reason: 'no signals on a model that scales: the defaults (queue, KV cache, secondary DRAM; no SLO set)',
+      reason:
+        'no signals on a model that scales: the defaults (capacity at SLO, queue, KV cache, secondary DRAM; no SLO)',
       change: (raw: RawDoc) => delete model(raw).signals,
-      signals: ['default-queue-depth', 'default-kv-cache', 'default-gpu-dram-active'],
+      signals: ['default-capacity-at-slo', 'default-queue-depth', 'default-kv-cache', 'default-gpu-dram-active'],
       defaulted: true,
     },
     {
@@ -32,6 +33,7 @@ describe('which models get the defaults', () => {
         raw.settings = {slo: {p95Latency: '30s', ttft: '2s'}}
       },
       signals: [
+        'default-capacity-at-slo',
         'default-queue-depth',
         'default-p95-latency',
         'default-p95-ttft',
@@ -43,7 +45,7 @@ describe('which models get the defaults', () => {
     {
       reason: '`signals: default` asks for them explicitly, even on a fixed-size model',
       change: (raw: RawDoc) => Object.assign(model(raw), {signals: 'default', replicas: {min: 2, max: 2}}),
-      signals: ['default-queue-depth', 'default-kv-cache', 'default-gpu-dram-active'],
+      signals: ['default-capacity-at-slo', 'default-queue-depth', 'default-kv-cache', 'default-gpu-dram-active'],
       defaulted: true,
     },
     {
@@ -149,11 +151,11 @@ describe('validate shows the defaulted models', () => {
     expect(problems).toEqual([])
     const report = summarizeProblems(file, problems, config)
     expect(report.defaultSignals.map((m) => [m.model, m.signals.length, m.omitted])).toEqual([
-      ['llama-8b', 5, []],
-      ['llama-70b', 5, []],
+      ['llama-8b', 6, []],
+      ['llama-70b', 6, []],
     ])
     expect(renderValidation(report, false)).toContain(
-      'model llama-8b: default signals: default-queue-depth (vllm:num_requests_waiting 5), default-p95-latency',
+      'model llama-8b: default signals: default-capacity-at-slo (vllm:request_success_total 0.8), default-queue-depth (vllm:num_requests_waiting 5), default-p95-latency',
     )
   })
 

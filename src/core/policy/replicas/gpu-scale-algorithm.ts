@@ -15,7 +15,12 @@
  *   - Scale to zero needs fresh activation data covering the whole idle period.
  *
  * ORDER OF STEPS (each step returns its value and why):
- *   1. read every signal over its window → a proposal per signal, with the tolerance band per direction;
+ *   1. read every signal over its window → a proposal per signal, with the tolerance band per direction; a
+ *      capacity-at-SLO signal (gpu-scale's defaults) sizes the count as request rate ÷ what a replica serves at
+ *      SLO, learned from the replicas' own telemetry (./capacity-at-slo.ts);
+ *   1b. guards, not sizers, beside it: a backlog is measured at the batch the replicas run (QueueAtBatchCapacity),
+ *      and latency above the SLO adds no replica while nothing waits (LatencyWithoutBacklog): the burst that made
+ *      it has drained, and the p95 window still remembers it;
  *   2. mark GPU-utilization proposals unreliable when other evidence says the replicas are saturated;
  *   3. combine: the highest valid proposal wins (a proposal never lowers the count on an unreliable signal);
  *   4. hold on missing/stale data and on arriving capacity (safety before smoothing, so a gap cannot be
@@ -34,6 +39,7 @@ import {limitScaleRate, stabilizeRecommendation} from './behavior.js'
 import {assignPodRoles, type PodRoles} from './pod-roles.js'
 import {estimateWeightLoadSeconds} from '../../scheduling/cold-start.js'
 import {decideZero, listActivationSignals, readActivation} from './scale-to-zero.js'
+import {estimateCapacity} from './capacity-at-slo.js'
 import type {ReplicaDecision, ReplicaInput, SignalProposal} from './types.js'
 import {formatPercent, formatPercentValue, roundForMessage} from '../../model/round.js'
 
@@ -56,6 +62,8 @@ export function recommendGpuScale(input: ReplicaInput): ReplicaDecision {
   const proposals = readProposals(step, diagnostics)
   // 1b. A backlog measured against the batch a replica runs (capacity-view queue signals).
   measureQueueAtBatch(step, proposals, reasons)
+  // 1c. Latency adds replicas only while requests wait, when a capacity-at-SLO signal sizes the count.
+  guardLatencyWithoutBacklog(step, proposals, reasons)
   // 2. Utilization proposals that would hold or lower the count while other evidence shows saturation.
   const evidence = markUnreliableUtilization(step, proposals, reasons)
   // 3–4a. The highest valid proposal wins; never scale down on missing, stale or partial data.
@@ -135,9 +143,18 @@ function describeUnhealthyPods({input, roles, target}: Step): Diagnostic[] {
 function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] {
   const {input, current, roles, target} = step
   const {model, settings, now} = input
-  return model.signals.map((signal) => {
+  // The capacity-at-SLO signal first: whether it sizes the count decides what a guard signal's target is.
+  const sizer = model.signals.findIndex((s) => s.capacityAtSlo === true)
+  const sized = sizer >= 0 ? proposeAtSloCapacity(step, model.signals[sizer] as SignalConfig, diagnostics) : null
+  const isSized = sized !== null && isFitted(sized)
+  return model.signals.map((configured, i) => {
+    if (i === sizer && sized) return sized
+    const signal =
+      isSized && configured.guardTarget !== undefined ? {...configured, target: configured.guardTarget} : configured
     const reading = readSignal(signal, step.read)
     const proposal = proposeFromReading(signal, reading, model, current, roles.serving.length)
+    if (signal !== configured)
+      proposal.note = `saturation guard while ${sized?.signal} sizes: target ${signal.target}, not ${configured.target}${proposal.note ? `; ${proposal.note}` : ''}`
     for (const note of reading.notes)
       diagnostics.push({
         severity: 'info',
@@ -180,6 +197,135 @@ function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] 
 }
 
 /**
+ * Step 1, capacity-at-SLO signal: ⌈Σ request rate ÷ (capacity per replica at SLO × target)⌉. The rate is the
+ * serving pods' (pods still loading serve nothing yet, so a count that includes them never multiplies a per-pod
+ * reading); the capacity is fitted from their telemetry. Below the current count by no more than the scale-down
+ * tolerance it holds. Without a fit it abstains (status idle) and says why: the guards decide meanwhile.
+ */
+function proposeAtSloCapacity(step: Step, signal: SignalConfig, diagnostics: Diagnostic[]): SignalProposal {
+  const {input, current, roles, target} = step
+  const {model, settings, now} = input
+  const estimate = estimateCapacity({
+    telemetry: input.telemetry,
+    namespace: model.workload.namespace,
+    pods: roles.serving.map((p) => p.name),
+    now,
+    fitWindowSeconds: signal.windowSeconds,
+    arriving: roles.arriving.length,
+    ...(settings.slo.tpotSeconds !== undefined ? {tpotSeconds: settings.slo.tpotSeconds} : {}),
+  })
+  const base: SignalProposal = {
+    signal: signal.name,
+    metric: signal.metric,
+    value: null,
+    target: signal.target,
+    windowSeconds: signal.windowSeconds,
+    aggregation: 'capacity-at-slo',
+    replicas: null,
+    status: 'idle',
+    ratio: null,
+  }
+  if (estimate.status !== 'ok') {
+    if (roles.serving.length > 0)
+      diagnostics.push({
+        severity: 'info',
+        code: 'CapacityUnknown',
+        message: `${signal.name}: no capacity at SLO yet (${estimate.why}); it holds ${current} replicas, and the queue, latency and KV-cache guards may add`,
+        target,
+        evidence: {signal: signal.name, points: estimate.points},
+      })
+    // Until it can measure, the sizer holds the count: the guards alone read far below their targets at most loads,
+    // and a scale-down on them cut a fleet at 93% of its capacity (bench/decision-quality.ts, its lead-in).
+    base.note = `no capacity fit: ${estimate.why}${current > 0 ? `; holds ${current}` : ''}`
+    if (current > 0 && roles.serving.length > 0) {
+      base.status = 'ok'
+      base.replicas = current
+    }
+    return base
+  }
+  const need = estimate.demand / estimate.capacity
+  let replicas = Math.ceil(need / signal.target - 1e-9)
+  const ratio = current > 0 ? need / (signal.target * current) : null
+  const tolDown = model.behavior.scaleDown.tolerance
+  if (ratio !== null && replicas < current && ratio >= 1 - tolDown) replicas = current
+  // Down, the count keeps each replica at most (1 − tolerance) of the target share: a need hovering at one
+  // replica's edge (0.8 ↔ 0.85 of a replica) otherwise flips 1 ↔ 2 every window.
+  if (replicas < current) replicas = Math.min(current, Math.ceil(need / (signal.target * (1 - tolDown)) - 1e-9))
+  base.value = round(need)
+  base.ratio = ratio === null ? null : round(ratio)
+  base.status = 'ok'
+  base.replicas = replicas
+  base.note = `${roundForMessage(estimate.demand)} req/s${estimate.backlog > 0 ? ` (${roundForMessage(estimate.backlog)} of it backlog)` : ''} ÷ ${roundForMessage(estimate.capacity)} req/s per replica at SLO (${estimate.limitedBy === 'tpot' ? 'TPOT' : 'batch'}-limited; step ${roundForMessage(estimate.stepSeconds * 1000)} ms + ${roundForMessage(estimate.workSeconds * 1000)} ms × λτ, ${roundForMessage(estimate.outputTokens)} output tokens, batch ≤ ${roundForMessage(estimate.maxBatch)}; ${estimate.points} intervals) = ${roundForMessage(need)} replicas, at ${roundForMessage(signal.target * 100)}% of capacity ${replicas}`
+  return base
+}
+
+/** A capacity-at-SLO proposal that sized the count (not one holding it for want of a fit). */
+function isFitted(p: SignalProposal): boolean {
+  return p.status === 'ok' && p.aggregation === 'capacity-at-slo' && p.value !== null && p.replicas !== null
+}
+
+/**
+ * Step 1c: with a capacity-at-SLO signal sizing the count, a latency signal is a guard: above its target while no
+ * request waits (the newest queue sample is zero on every serving pod), it proposes no more than the other signals'
+ * highest. Its p95 window still holds a burst that has drained (p95 TTFT 3.8 s over 3 minutes, nothing waiting now):
+ * ratio × pods on it added replicas for load that was gone (bench/decision-quality.ts, `p95-ttft=3.806→107`).
+ */
+function guardLatencyWithoutBacklog(step: Step, proposals: SignalProposal[], reasons: Reason[]): void {
+  const {input, current} = step
+  const signals = input.model.signals
+  if (!signals.some((s) => s.capacityAtSlo === true)) return
+  // The KV cache's guard is not judged here: at 50-80% with nothing waiting it still foresees a burst (on GenAI,
+  // capping it at the sizer lost 1.3 points of attainment), though it makes a one-replica model flap (seed scenario).
+  const isGuard = (s: SignalConfig) => s.quantile !== undefined
+  const latency = signals
+    .map((s, i) => ({s, p: proposals[i]}))
+    .filter(({s, p}) => isGuard(s) && p?.status === 'ok' && p.replicas !== null && p.replicas >= current)
+  if (latency.length === 0) return
+  const waiting = readSignal(
+    {
+      name: 'latency-guard:waiting',
+      metric: VLLM.waiting,
+      source: 'pod',
+      targetType: 'AverageValue',
+      target: 1,
+      windowSeconds: 60,
+      aggregation: 'last',
+    },
+    step.read,
+  )
+  const backlog = waiting.status !== 'ok' || (waiting.total ?? 0) > 0
+  // With the capacity known, latency neither adds nor holds: its demand includes the backlog, and the other signals'
+  // highest decides. Without it, latency adds nothing while nothing waits, and may still hold the count.
+  const sized = proposals.some((p, i) => signals[i]?.capacityAtSlo === true && isFitted(p))
+  if (backlog && !sized) return
+  const others = proposals.filter((p, i) => {
+    const s = signals[i]
+    return s !== undefined && !isGuard(s) && p.status === 'ok' && p.replicas !== null
+  })
+  const cap = Math.max(sized ? 0 : current, ...others.map((p) => p.replicas as number))
+  for (const {s, p} of latency) {
+    if (!p || (p.replicas as number) <= cap) continue
+    if (backlog) {
+      reasons.push({
+        code: 'BacklogAtSloCapacity',
+        message: `${s.name} ${roundForMessage(p.value ?? 0)}s is mostly waiting in a backlog that the capacity-at-SLO demand already counts: capped at ${cap}, not ${p.replicas}`,
+        evidence: {signal: s.name, value: p.value, target: s.target, proposed: cap, byRatio: p.replicas},
+      })
+      p.note = `backlog sized at SLO capacity: capped at ${cap} (ratio × pods: ${p.replicas})`
+      p.replicas = cap
+      continue
+    }
+    reasons.push({
+      code: 'LatencyWithoutBacklog',
+      message: `${s.name} ${roundForMessage(p.value ?? 0)}s is near or above its target ${s.target}s but no request waits now: the backlog that made it has drained; capped at ${cap}, not ${p.replicas}`,
+      evidence: {signal: s.name, value: p.value, target: s.target, waiting: 0, proposed: cap, byRatio: p.replicas},
+    })
+    p.note = `no backlog now: capped at ${cap} (ratio × pods: ${p.replicas})`
+    p.replicas = cap
+  }
+}
+
+/**
  * Step 1b: the capacity view of a queue signal (`capacityView`, set by gpu-scale's defaults). While requests wait,
  * the serving replicas run the largest batch they admit, so what a replica sustains is its running count now:
  * the backlog needs ⌈(running + waiting) ÷ running per replica⌉ replicas, where waiting ÷ target counts a backlog of
@@ -189,9 +335,24 @@ function readProposals(step: Step, diagnostics: Diagnostic[]): SignalProposal[] 
  */
 function measureQueueAtBatch(step: Step, proposals: SignalProposal[], reasons: Reason[]): void {
   const {input, current} = step
-  input.model.signals.forEach((signal, i) => {
+  const signals = input.model.signals
+  const sized = proposals.find((p, i) => signals[i]?.capacityAtSlo === true && isFitted(p))
+  signals.forEach((signal, i) => {
     const p = proposals[i]
     if (signal.capacityView !== true || !p || p.status !== 'ok' || p.replicas === null || p.replicas <= current) return
+    if (sized) {
+      // The capacity at SLO is known: the backlog's growth and drain are part of its demand already.
+      const cap = Math.max(current, sized.replicas as number)
+      if (p.replicas <= cap) return
+      reasons.push({
+        code: 'BacklogAtSloCapacity',
+        message: `${signal.name}: the backlog is part of ${sized.signal}'s demand (its growth, and its drain within a minute) at the capacity a replica has at SLO: ${cap} replicas, not ${p.replicas} (waiting ÷ ${signal.target})`,
+        evidence: {signal: signal.name, proposed: cap, byTarget: p.replicas, sizedBy: sized.signal},
+      })
+      p.note = `backlog sized at SLO capacity: ${cap} (waiting ÷ target: ${p.replicas})`
+      p.replicas = cap
+      return
+    }
     const waiting = readSignal(signal, step.read).total ?? 0
     const running = readSignal(
       {
