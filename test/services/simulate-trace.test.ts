@@ -297,6 +297,9 @@ describe('the request model (--requests)', () => {
       expect(report.requestModel).toBe(expected)
       // Either way the requests are measured (a fluid cohort counts with its size).
       expect(report.policies[0]?.metrics.requests.total).toBeGreaterThan(50)
+      // Counted in whole requests, also when they were a flow.
+      const {total, withinSlo} = report.policies[0]!.metrics.requests
+      expect([Number.isInteger(total), Number.isInteger(withinSlo)]).toEqual([true, true])
     },
     60_000,
   )

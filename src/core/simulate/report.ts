@@ -46,6 +46,7 @@ export interface Regret {
 export interface PolicyMetrics {
   /** Share of requests (0–1) served with TTFT, TPOT and end-to-end latency within their targets; null: unknown. */
   sloAttainment: number
+  /** Whole requests (a fluid replay's flow rounded; `sloAttainment` is the unrounded ratio). */
   requests: {total: number; withinSlo: number; aborted: number | null}
   latencySeconds: Quantiles
   ttftSeconds: Quantiles

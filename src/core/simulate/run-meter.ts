@@ -147,7 +147,12 @@ function metricsOf(
   const g = replay.gpuSeconds
   return {
     sloAttainment: replay.requests.attainment,
-    requests: {total: replay.requests.total, withinSlo: replay.requests.withinSlo, aborted: summary.requests.aborted},
+    // A fluid replay's requests are a flow (rate × time): counted in whole requests, attainment their exact ratio.
+    requests: {
+      total: Math.round(replay.requests.total),
+      withinSlo: Math.round(replay.requests.withinSlo),
+      aborted: summary.requests.aborted,
+    },
     latencySeconds: q(summary.requests.latency),
     ttftSeconds: q(summary.requests.ttft),
     tpotSeconds: replay.requests.tpot,
