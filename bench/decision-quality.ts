@@ -277,23 +277,26 @@ for (const tc of TRACES) {
     nodesAvg: NaN,
     replicasAvg: NaN,
   })
+  /** The trace replayed through the closed loop with `config` as the controller, from `replicas` warm replicas. */
+  const loopFor = (config: PolicyConfig, replicas: number): ClosedLoop =>
+    new ClosedLoop({
+      twin: {
+        config: world,
+        models: [{name: MODEL, replicas, load: {arrivals: withLeadIn(scaled, demand[0]!), ...tokens}}],
+        start: WORLD_START,
+        seed: 1,
+        initialNodes: {h100: replicas},
+        requests: 'fluid',
+      },
+      config,
+    })
   // What is reachable at all in this world, so the goals read against it: the attainment of a fleet of CEILING
   // replicas (twice the busiest minute's need) warm all along, and the oracle counted over the replay's own 10 s
   // steps (the goals use the reference's 60 s oracle, which averages away bursts shorter than a minute that a 2 s
   // TTFT cannot queue through).
   if (POLICIES === undefined) {
     const fixed = baselineConfig('static-peak', world, {peakReplicas: {[MODEL]: CEILING}})
-    const still = new ClosedLoop({
-      twin: {
-        config: world,
-        models: [{name: MODEL, replicas: CEILING, load: {arrivals: withLeadIn(scaled, demand[0]!), ...tokens}}],
-        start: WORLD_START,
-        seed: 1,
-        initialNodes: {h100: CEILING},
-        requests: 'fluid',
-      },
-      config: fixed,
-    })
+    const still = loopFor(fixed, CEILING)
     await still.runUntil(WORLD_START + LEAD + duration)
     const ceiling = summarizeLog(still.twin.logEntries(), {
       start: WORLD_START + LEAD,
@@ -314,17 +317,7 @@ for (const tc of TRACES) {
   }
   for (const policy of policiesFor(world, runningTarget)) {
     if (POLICIES !== undefined && !POLICIES.includes(policy.name)) continue
-    const loop = new ClosedLoop({
-      twin: {
-        config: world,
-        models: [{name: MODEL, replicas: startReplicas, load: {arrivals: withLeadIn(scaled, demand[0]!), ...tokens}}],
-        start: WORLD_START,
-        seed: 1,
-        initialNodes: {h100: startReplicas},
-        requests: 'fluid',
-      },
-      config: policy.config,
-    })
+    const loop = loopFor(policy.config, startReplicas)
     const timeline = TIMELINE !== undefined && TIMELINE.split(',').includes(policy.name)
     // How far nodes sit above replicas: both sampled at each tick of the measured window.
     const sampled = {ticks: 0, nodes: 0, replicas: 0}
