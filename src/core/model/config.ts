@@ -105,7 +105,8 @@ export interface SignalConfig {
   /**
    * Request rate against the capacity at SLO a replica has, learned from the replicas' own telemetry (set only by
    * gpu-scale's defaults, src/core/policy/replicas/capacity-at-slo.ts): proposes ⌈Σ request rate ÷ (capacity ×
-   * target)⌉, `target` being the share of that capacity a replica is sized to; without a fit it holds the count (diagnostic CapacityUnknown).
+   * target)⌉, `target` being the share of that capacity a replica is sized to; without a fit it holds the count
+   * (diagnostic CapacityUnknown).
    */
   capacityAtSlo?: boolean
   /**
