@@ -24,7 +24,7 @@
 import type {Series} from '../../model/snapshot.js'
 import {VLLM} from '../../signals/metric-names.js'
 import {seriesForPod, type TelemetryIndex} from '../../signals/telemetry-index.js'
-import {computeCounterRateInWindow, firstAtOrAfter} from '../../signals/window.js'
+import {computeCounterRateInWindow, firstAtOrAfter, selectWindow} from '../../signals/window.js'
 
 export const ITL_SUM = `${VLLM.interTokenLatency}_sum`
 export const ITL_COUNT = `${VLLM.interTokenLatency}_count`
@@ -229,9 +229,7 @@ export function estimateCapacity(input: CapacityInput): CapacityEstimate {
   let growth = 0
   for (const pod of pods) {
     for (const s of seriesForPod(telemetry, VLLM.waiting, namespace, pod)) {
-      const window = s.samples.filter(
-        ([t, v]) => t > now - DEMAND_WINDOW_SECONDS - 1e-9 && t <= now && Number.isFinite(v),
-      )
+      const window = selectWindow(s.samples, now - DEMAND_WINDOW_SECONDS - 1e-9, now)
       const last = window[window.length - 1]
       const first = window[0]
       if (!last || !first) continue
